@@ -1,0 +1,106 @@
+"""Engine state that users switch with context managers.
+
+* :func:`no_grad` -- Values created inside record no parents (inference,
+  plotting a decision boundary), like ``torch.no_grad``.
+* :func:`detect_anomaly` -- the first NaN or inf produced in a forward op or in
+  a backward pass raises ``FloatingPointError`` naming the op and the node,
+  like ``torch.autograd.detect_anomaly``.
+* :func:`scope` -- Values created inside are tagged with a scope name (nested
+  scopes join with ``/``); graph drawings cluster them (``nn`` tags neurons
+  and layers).
+
+The state lives in one module-level object, :data:`state`, read by the engine
+on every op (one attribute lookup each). It is process-global, not per-thread,
+as in micrograd; the context managers restore the previous state on exit,
+also when an exception passes through.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator, Optional
+
+__all__ = ["no_grad", "enable_grad", "detect_anomaly", "scope", "is_grad_enabled", "state"]
+
+
+class _State:
+    __slots__ = ("grad_enabled", "anomaly", "scope")
+
+    def __init__(self) -> None:
+        self.grad_enabled: bool = True
+        self.anomaly: bool = False
+        self.scope: Optional[str] = None
+
+
+#: The engine's switches. Read them; change them with the context managers.
+state = _State()
+
+
+def is_grad_enabled() -> bool:
+    """True unless inside :func:`no_grad`."""
+    return state.grad_enabled
+
+
+@contextmanager
+def _switch(name: str, value) -> Iterator[None]:
+    previous = getattr(state, name)
+    setattr(state, name, value)
+    try:
+        yield
+    finally:
+        setattr(state, name, previous)
+
+
+def no_grad():
+    """Context manager: Values created inside record no parents.
+
+    Example:
+        >>> from autograd_scalar import Value, no_grad
+        >>> x = Value(2.0)
+        >>> with no_grad():
+        ...     y = x * x
+        >>> y.parents
+        ()
+    """
+    return _switch("grad_enabled", False)
+
+
+def enable_grad():
+    """Context manager: re-enable recording inside a :func:`no_grad` block."""
+    return _switch("grad_enabled", True)
+
+
+def detect_anomaly():
+    """Context manager: raise ``FloatingPointError`` at the first NaN/inf.
+
+    Checked in every forward op (the result) and in ``backward()`` (each
+    node's gradient). The message names the op and the node's label.
+
+    Example:
+        >>> from autograd_scalar import Value, detect_anomaly
+        >>> with detect_anomaly():
+        ...     Value(1000.0, label="x").exp()
+        Traceback (most recent call last):
+        ...
+        FloatingPointError: exp produced inf from x=1000.0
+    """
+    return _switch("anomaly", True)
+
+
+def scope(name: str):
+    """Context manager: tag the Values created inside with ``name``.
+
+    Nested scopes join with ``/`` (``"layer0/neuron3"``); the tag is stored in
+    ``Value.scope`` and used by ``viz.draw`` to cluster nodes.
+
+    Example:
+        >>> from autograd_scalar import Value, scope
+        >>> with scope("neuron"):
+        ...     y = Value(1.0) * 2
+        >>> y.scope
+        'neuron'
+    """
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"scope: name must be a non-empty str, got {name!r}")
+    outer = state.scope
+    return _switch("scope", name if outer is None else f"{outer}/{name}")
