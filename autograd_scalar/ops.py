@@ -26,6 +26,7 @@ relu'(0) = 0, abs'(0) = 0, sqrt'(0) = inf.
 from __future__ import annotations
 
 import math
+import operator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Callable, Optional, Sequence
@@ -174,7 +175,7 @@ def _sum_forward(*xs: float) -> float:
 
 def _dot_forward(*wx: float) -> float:
     n = len(wx) // 2
-    return sum(map(float.__mul__, wx[:n], wx[n:]), 0.0)
+    return sum(map(operator.mul, wx[:n], wx[n:]), 0.0)
 
 
 # --- local-derivative rules that need a little care --------------------------
