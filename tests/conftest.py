@@ -1,0 +1,55 @@
+"""Shared oracles for the tests: PyTorch float64 and a float comparison.
+
+Every numeric test compares the engine with an independent truth; these
+helpers keep that comparison spelled the same way everywhere.
+"""
+
+import math
+
+import torch
+
+# Scalar float64 work: one thread avoids thread-pool start-up and keeps sums deterministic.
+torch.set_num_threads(1)
+
+#: Relative tolerance against exact (sympy) or float64 (torch) truth.
+REL = 1e-12
+
+
+def assert_close(actual, expected, rel=REL, abs_tol=1e-14, what=""):
+    """``actual`` equals ``expected`` to ``rel`` (inf and nan must match exactly)."""
+    actual, expected = float(actual), float(expected)
+    if math.isnan(expected) or math.isinf(expected):
+        assert (math.isnan(actual) and math.isnan(expected)) or actual == expected, (
+            f"{what}: got {actual!r}, expected {expected!r}")
+        return
+    assert math.isclose(actual, expected, rel_tol=rel, abs_tol=abs_tol), (
+        f"{what}: got {actual!r}, expected {expected!r} "
+        f"(relative error {abs(actual - expected) / max(abs(expected), 1e-300):.3g})")
+
+
+def torch_leaves(values):
+    """float64 tensors that require grad, one per value."""
+    return [torch.tensor(float(v), dtype=torch.float64, requires_grad=True) for v in values]
+
+
+def torch_gradient(out, inputs, create_graph=False):
+    """∂out/∂inputs by torch.autograd; inputs ``out`` does not reach get 0."""
+    if not out.requires_grad:
+        return [torch.zeros((), dtype=torch.float64) for _ in inputs]
+    # retain_graph: a Hessian differentiates several first derivatives that
+    # share one graph (dot's ∂/∂w_i and ∂/∂x_i).
+    grads = torch.autograd.grad(out, inputs, create_graph=create_graph,
+                                retain_graph=True, allow_unused=True)
+    return [torch.zeros((), dtype=torch.float64) if g is None else g for g in grads]
+
+
+def torch_hessian(f, values):
+    """Full Hessian of the scalar function ``f`` of float64 tensors, as floats."""
+    xs = torch_leaves(values)
+    first = torch_gradient(f(*xs), xs, create_graph=True)
+    return [[torch_float(h) for h in torch_gradient(g, xs)] for g in first]
+
+
+def torch_float(tensor) -> float:
+    """A scalar tensor's value as a Python float."""
+    return float(tensor.detach())

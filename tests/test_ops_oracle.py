@@ -1,0 +1,235 @@
+"""Every op of the derivative table against two independent oracles.
+
+For each op in ``autograd_scalar.ops.TABLE`` the :data:`ORACLE` below gives
+how the public API spells it, a sympy builder (exact derivatives, evaluated
+at the exact binary value of the float inputs) and a PyTorch float64 function
+(torch.autograd). The tests check, at several points of the op's domain:
+the forward value, every first partial (``backward()``), every second partial
+(``gradients(create_graph=True)`` and nested ``grad``), and the forward-mode
+``jvp``. ``test_oracle_covers_every_op_of_the_table`` makes an op without an
+oracle entry fail the suite: a new op cannot land untested.
+"""
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Callable
+
+import pytest
+import sympy
+import torch
+
+import autograd_scalar as ag
+from autograd_scalar import Value, ops
+
+from conftest import assert_close, torch_float, torch_gradient, torch_hessian, torch_leaves
+
+
+@dataclass(frozen=True)
+class Oracle:
+    engine: Callable   # the op through autograd_scalar's public API, on Values
+    sym: Callable      # the op on sympy symbols
+    torch: Callable    # the op on float64 tensors
+    points: tuple      # argument tuples inside the op's domain
+
+
+def _half(args):
+    n = len(args) // 2
+    return args[:n], args[n:]
+
+
+ORACLE = {
+    "add": Oracle(lambda x, y: x + y, lambda x, y: x + y, torch.add,
+                  ((0.7, -1.3), (2.5, 4.0), (-3.0, 0.25))),
+    "sub": Oracle(lambda x, y: x - y, lambda x, y: x - y, torch.sub,
+                  ((0.7, -1.3), (2.5, 4.0), (-3.0, 0.25))),
+    "mul": Oracle(lambda x, y: x * y, lambda x, y: x * y, torch.mul,
+                  ((1.5, -2.0), (0.3, 0.3), (-0.7, 4.25))),
+    "div": Oracle(lambda x, y: x / y, lambda x, y: x / y, torch.div,
+                  ((1.5, 0.4), (-3.0, 2.0), (0.2, -0.7))),
+    "pow": Oracle(lambda x, y: x ** y, lambda x, y: x ** y, torch.pow,
+                  ((1.7, 2.5), (0.6, -1.5), (2.0, 3.0), (3.0, 0.5))),
+    "neg": Oracle(lambda x: -x, lambda x: -x, torch.neg, ((-1.0,), (2.5,))),
+    "abs": Oracle(abs, sympy.Abs, torch.abs, ((-2.0,), (0.75,))),
+    "exp": Oracle(Value.exp, sympy.exp, torch.exp, ((-2.0,), (0.5,), (3.0,))),
+    "log": Oracle(Value.log, sympy.log, torch.log, ((0.3,), (1.0,), (2.5,), (10.0,))),
+    "tanh": Oracle(Value.tanh, sympy.tanh, torch.tanh, ((-1.2,), (0.3,), (2.0,))),
+    "sigmoid": Oracle(Value.sigmoid, lambda x: 1 / (1 + sympy.exp(-x)), torch.sigmoid,
+                      ((-3.0,), (0.0,), (1.5,))),
+    "relu": Oracle(Value.relu, lambda x: sympy.Piecewise((x, x > 0), (0, True)),
+                   torch.relu, ((-1.5,), (0.5,), (3.0,))),
+    "sin": Oracle(Value.sin, sympy.sin, torch.sin, ((-1.0,), (0.5,), (2.5,))),
+    "cos": Oracle(Value.cos, sympy.cos, torch.cos, ((-1.0,), (0.5,), (2.5,))),
+    "sqrt": Oracle(Value.sqrt, sympy.sqrt, torch.sqrt, ((0.25,), (2.0,), (9.0,))),
+    "sum": Oracle(lambda *xs: ag.sum(xs), lambda *xs: sympy.Add(*xs),
+                  lambda *xs: torch.stack(xs).sum(),
+                  ((0.5, -1.25, 2.0), (1.0, 2.0, 3.0, 4.0), (-0.3, 0.7, 1.1, -2.2, 5.5))),
+    "dot": Oracle(lambda *wx: ag.dot(*_half(wx)),
+                  lambda *wx: sympy.Add(*[w * x for w, x in zip(*_half(wx))]),
+                  lambda *wx: torch.dot(torch.stack(_half(wx)[0]), torch.stack(_half(wx)[1])),
+                  ((0.5, -1.5, 2.0, 3.0, 0.25, -4.0),
+                   (1.0, 2.0, 3.0, 4.0, -0.5, 0.5, 1.5, 2.5),
+                   (0.1, 0.2, 0.3, 0.4, 0.5, -1.0, -2.0, 3.0, -4.0, 5.0))),
+}
+
+CASES = [pytest.param(name, point, id=f"{name}{point}")
+         for name, oracle in ORACLE.items() for point in oracle.points]
+
+
+# -- the oracles ------------------------------------------------------------------
+
+@lru_cache(maxsize=None)
+def _sympy_derivatives(name: str, nargs: int):
+    """(symbols, expression, gradient, Hessian) of the op, exact."""
+    symbols = sympy.symbols(f"s0:{nargs}", real=True)
+    expr = ORACLE[name].sym(*symbols)
+    gradient = [sympy.diff(expr, s) for s in symbols]
+    hessian = [[sympy.diff(g, s) for s in symbols] for g in gradient]
+    return symbols, expr, gradient, hessian
+
+
+def _sympy_at(expr, symbols, point) -> float:
+    # sympy.Rational(float) is the float's exact binary value: the truth at the
+    # very input the engine sees, not at the nearby decimal.
+    exact = expr.subs({s: sympy.Rational(p) for s, p in zip(symbols, point)})
+    return float(sympy.N(exact, 40))
+
+
+def _sympy_oracle(name, point):
+    symbols, expr, gradient, hessian = _sympy_derivatives(name, len(point))
+    return (_sympy_at(expr, symbols, point),
+            [_sympy_at(g, symbols, point) for g in gradient],
+            [[_sympy_at(h, symbols, point) for h in row] for row in hessian])
+
+
+def _torch_oracle(name, point):
+    xs = torch_leaves(point)
+    out = ORACLE[name].torch(*xs)
+    gradient = [torch_float(g) for g in torch_gradient(out, xs)]
+    return torch_float(out), gradient, torch_hessian(ORACLE[name].torch, point)
+
+
+def _engine(name, point):
+    leaves = [Value(p) for p in point]
+    return leaves, ORACLE[name].engine(*leaves)
+
+
+# -- the tests -------------------------------------------------------------------------
+
+def test_oracle_covers_every_op_of_the_table():
+    assert set(ORACLE) == set(ops.TABLE)
+
+
+def test_every_op_is_checked_with_all_its_argument_counts():
+    fixed = {name: op.arity for name, op in ops.TABLE.items() if op.arity is not None}
+    for name, arity in fixed.items():
+        assert {len(p) for p in ORACLE[name].points} == {arity}, name
+    assert {len(p) for p in ORACLE["sum"].points} == {3, 4, 5}
+    assert {len(p) // 2 for p in ORACLE["dot"].points} == {3, 4, 5}
+
+
+@pytest.mark.parametrize("name, point", CASES)
+def test_public_api_builds_one_node_of_the_tables_op(name, point):
+    leaves, out = _engine(name, point)
+    assert out.op == name
+    assert out.parents == tuple(leaves)
+
+
+@pytest.mark.parametrize("name, point", CASES)
+def test_forward_value_matches_sympy_and_torch(name, point):
+    _, out = _engine(name, point)
+    exact, _, _ = _sympy_oracle(name, point)
+    float64, _, _ = _torch_oracle(name, point)
+    assert_close(out.data, exact, what=f"{name}{point} vs sympy")
+    assert_close(out.data, float64, what=f"{name}{point} vs torch")
+    assert_close(ops.TABLE[name].forward(*point), exact, what=f"{name}.forward{point}")
+
+
+@pytest.mark.parametrize("name, point", CASES)
+def test_first_derivatives_by_backward_match_sympy_and_torch(name, point):
+    leaves, out = _engine(name, point)
+    out.backward()
+    _, exact, _ = _sympy_oracle(name, point)
+    _, float64, _ = _torch_oracle(name, point)
+    for k, leaf in enumerate(leaves):
+        assert_close(leaf.grad, exact[k], what=f"d{name}/darg{k} at {point} vs sympy")
+        assert_close(leaf.grad, float64[k], what=f"d{name}/darg{k} at {point} vs torch")
+
+
+@pytest.mark.parametrize("name, point", CASES)
+def test_local_grads_are_the_tables_partials_at_the_forward_values(name, point):
+    _, out = _engine(name, point)
+    _, exact, _ = _sympy_oracle(name, point)
+    assert len(out.local_grads) == len(point)
+    for k, local in enumerate(out.local_grads):
+        assert_close(local, exact[k], what=f"local_grads[{k}] of {name}{point}")
+
+
+@pytest.mark.parametrize("name, point", CASES)
+def test_second_derivatives_by_create_graph_match_sympy_and_torch(name, point):
+    leaves, out = _engine(name, point)
+    first = ag.gradients(out, leaves, create_graph=True)
+    _, _, exact = _sympy_oracle(name, point)
+    _, _, float64 = _torch_oracle(name, point)
+    for i, g in enumerate(first):
+        row = ag.gradients(g, leaves) if isinstance(g, Value) else [0.0] * len(leaves)
+        for j, h in enumerate(row):
+            what = f"d2{name}/darg{i}darg{j} at {point}"
+            assert_close(h, exact[i][j], what=what + " vs sympy")
+            assert_close(h, float64[i][j], what=what + " vs torch")
+
+
+@pytest.mark.parametrize("name, point", CASES)
+def test_second_derivatives_by_nested_grad_match_sympy(name, point):
+    _, _, exact = _sympy_oracle(name, point)
+    f = ORACLE[name].engine
+    for i in range(len(point)):
+        for j in range(len(point)):
+            h = ag.grad(ag.grad(f, argnums=i), argnums=j)(*point)
+            assert_close(h, exact[i][j], what=f"grad(grad({name}, {i}), {j}) at {point}")
+
+
+@pytest.mark.parametrize("name, point", CASES)
+def test_forward_mode_jvp_matches_sympy_directional_derivative(name, point):
+    tangent = [1.0 + 0.5 * k for k in range(len(point))]
+    value, directional = ag.jvp(ORACLE[name].engine, point, tangent)
+    exact_value, exact_gradient, _ = _sympy_oracle(name, point)
+    assert_close(value, exact_value, what=f"jvp value of {name}{point}")
+    assert_close(directional, sum(g * t for g, t in zip(exact_gradient, tangent)),
+                 what=f"jvp of {name}{point} along {tangent}")
+
+
+# -- points where the derivative is not classical: follow PyTorch float64 ---------------
+
+EDGE_CASES = [
+    ("relu", (0.0,)), ("abs", (0.0,)), ("sqrt", (0.0,)),
+    ("pow", (0.0, 2.0)), ("pow", (0.0, 0.0)), ("pow", (0.0, 0.5)), ("pow", (0.0, 1.0)),
+    ("pow", (2.0, 0.0)), ("pow", (-1.5, 3.0)), ("pow", (-1.5, 2.0)), ("pow", (-1.5, 0.0)),
+]
+
+
+@pytest.mark.parametrize("name, point", EDGE_CASES, ids=[f"{n}{p}" for n, p in EDGE_CASES])
+def test_non_differentiable_points_follow_torch_float64(name, point):
+    leaves, out = _engine(name, point)
+    out.backward()
+    float64, gradient, _ = _torch_oracle(name, point)
+    assert_close(out.data, float64, what=f"{name}{point}")
+    for k, leaf in enumerate(leaves):
+        assert_close(leaf.grad, gradient[k], what=f"d{name}/darg{k} at {point} vs torch")
+
+
+def test_documented_non_differentiable_derivatives():
+    # The issue's contract, spelled out: relu'(0) = 0, abs'(0) = 0, sqrt'(0) = inf.
+    assert ag.grad(Value.relu)(0.0) == 0.0
+    assert ag.grad(abs)(0.0) == 0.0
+    assert ag.grad(Value.sqrt)(0.0) == float("inf")
+
+
+@pytest.mark.parametrize("point", [(-1.5, 3.0), (-2.0, 2.0), (-0.5, 4.0)])
+def test_negative_base_integer_power_second_derivative_matches_closed_form_and_torch(point):
+    x, y = point
+    second = ag.grad(ag.grad(lambda base: base ** y))(x)
+    closed_form = y * (y - 1) * x ** (y - 2)  # n(n-1)x^(n-2), exact for these dyadic inputs
+    assert_close(second, closed_form, what=f"d2/dx2 x**{y} at {x}")
+    xs = torch_leaves([x])
+    (first,) = torch_gradient(xs[0] ** y, xs, create_graph=True)
+    assert_close(second, torch_float(torch_gradient(first, xs)[0]), what=f"d2/dx2 x**{y} vs torch")
