@@ -1,0 +1,157 @@
+"""Toy two-dimensional data sets for classification, in pure Python (no scikit-learn).
+
+Each maker returns ``(X, y)``: ``X`` a list of points ``[x1, x2]`` (floats),
+``y`` a list of int class labels ``0, 1, ..., k-1`` -- the class indices that
+:func:`~autograd_scalar.nn.cross_entropy` takes. For the hinge loss of
+micrograd's demo, which needs labels ±1, map them with ``2*y - 1``:
+``[2 * label - 1 for label in y]``.
+
+Randomness comes from ``random.Random(seed)``: the same seed gives the same
+points on every platform (Python's Mersenne Twister and ``gauss`` are
+specified), ``seed=None`` gives fresh ones. Points are shuffled, so the
+classes are interleaved as in scikit-learn.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import random
+from typing import Optional, Sequence, Union
+
+__all__ = ["make_moons", "make_blobs", "make_spirals"]
+
+
+def _check_n(n, who: str, at_least: int = 1) -> int:
+    if isinstance(n, bool) or not isinstance(n, int) or n < at_least:
+        raise ValueError(f"{who}: n must be an int >= {at_least}, got {n!r}")
+    return n
+
+
+def _check_scale(x, who: str, name: str) -> float:
+    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not x >= 0 \
+            or not math.isfinite(x):
+        raise ValueError(f"{who}: {name} must be a finite number >= 0, got {x!r}")
+    return float(x)
+
+
+def _split(n: int, k: int) -> list:
+    """n points over k classes as evenly as possible (the first ones get the remainder)."""
+    return [n // k + (1 if c < n % k else 0) for c in range(k)]
+
+
+def _shuffled(points: list, labels: list, rng: random.Random) -> tuple:
+    order = list(range(len(points)))
+    rng.shuffle(order)
+    return [points[i] for i in order], [labels[i] for i in order]
+
+
+def _linspace(start: float, stop: float, count: int) -> list:
+    if count == 1:
+        return [start]
+    step = (stop - start) / (count - 1)
+    return [start + i * step for i in range(count)]
+
+
+def make_moons(n: int = 100, noise: float = 0.0, seed: Optional[int] = None) -> tuple:
+    """Two interleaving half circles (scikit-learn's ``make_moons``, reimplemented).
+
+    Class 0 is the upper half circle (cos t, sin t), class 1 the lower one
+    (1 - cos t, 1/2 - sin t), t evenly spaced in [0, π]; ``noise`` is the
+    standard deviation of Gaussian noise added to each coordinate.
+
+    Example:
+        >>> X, y = make_moons(100, noise=0.1, seed=1337)
+        >>> len(X), sorted(set(y)), y.count(0), y.count(1)
+        (100, [0, 1], 50, 50)
+    """
+    _check_n(n, "make_moons", 2)
+    noise = _check_scale(noise, "make_moons", "noise")
+    rng = random.Random(seed)
+    n_outer, n_inner = _split(n, 2)
+    points, labels = [], []
+    for t in _linspace(0.0, math.pi, n_outer):
+        points.append([math.cos(t), math.sin(t)])
+        labels.append(0)
+    for t in _linspace(0.0, math.pi, n_inner):
+        points.append([1.0 - math.cos(t), 0.5 - math.sin(t)])
+        labels.append(1)
+    for p in points:
+        p[0] += rng.gauss(0.0, noise)
+        p[1] += rng.gauss(0.0, noise)
+    return _shuffled(points, labels, rng)
+
+
+def make_blobs(n: int = 100, centers: Union[int, Sequence[Sequence[float]]] = 3,
+               std: float = 1.0, box: tuple = (-5.0, 5.0),
+               seed: Optional[int] = None) -> tuple:
+    """Isotropic Gaussian clusters, one class per center.
+
+    Args:
+        n: number of points, spread evenly over the clusters.
+        centers: the number of clusters (centers drawn uniformly from ``box``
+            in both coordinates) or an explicit list of ``[x1, x2]`` centers.
+        std: standard deviation of each cluster in each coordinate.
+        box: ``(low, high)`` for random centers.
+        seed: for ``random.Random``.
+
+    Example:
+        >>> X, y = make_blobs(90, centers=[[0, 0], [5, 5], [0, 5]], std=0.1, seed=0)
+        >>> sorted(set(y)), [y.count(c) for c in range(3)]
+        ([0, 1, 2], [30, 30, 30])
+        >>> all(abs(x1 - 5) < 1 and abs(x2 - 5) < 1 for (x1, x2), c in zip(X, y) if c == 1)
+        True
+    """
+    std = _check_scale(std, "make_blobs", "std")
+    rng = random.Random(seed)
+    if isinstance(centers, int) and not isinstance(centers, bool):
+        if centers < 1:
+            raise ValueError(f"make_blobs: centers must be >= 1, got {centers!r}")
+        low, high = float(box[0]), float(box[1])
+        centers = [[rng.uniform(low, high), rng.uniform(low, high)] for _ in range(centers)]
+    else:
+        try:
+            centers = [[float(c[0]), float(c[1])] for c in centers]
+        except (TypeError, ValueError, IndexError):
+            raise ValueError("make_blobs: centers must be an int or a list of [x1, x2] "
+                             f"points, got {centers!r}") from None
+        if not centers:
+            raise ValueError("make_blobs: centers is empty")
+    _check_n(n, "make_blobs", len(centers))
+    points, labels = [], []
+    for label, ((c1, c2), count) in enumerate(zip(centers, _split(n, len(centers)))):
+        for _ in range(count):
+            points.append([c1 + rng.gauss(0.0, std), c2 + rng.gauss(0.0, std)])
+            labels.append(label)
+    return _shuffled(points, labels, rng)
+
+
+def make_spirals(n: int = 100, classes: int = 2, noise: float = 0.1, turns: float = 1.0,
+                 seed: Optional[int] = None) -> tuple:
+    """``classes`` interleaved spiral arms (the CS231n spiral data set).
+
+    Arm k has points at radius r evenly spaced in [0, 1] and angle
+    θ = 2π(k/classes + turns·r) plus Gaussian noise of standard deviation
+    ``noise`` (in radians), at (r cos θ, r sin θ). Not linearly separable:
+    a net needs hidden units to fit it.
+
+    Example:
+        >>> X, y = make_spirals(60, classes=3, seed=0)
+        >>> len(X), [y.count(c) for c in range(3)]
+        (60, [20, 20, 20])
+        >>> max(math.hypot(*p) for p in X) <= 1.0
+        True
+    """
+    if isinstance(classes, bool) or not isinstance(classes, int) or classes < 1:
+        raise ValueError(f"make_spirals: classes must be an int >= 1, got {classes!r}")
+    _check_n(n, "make_spirals", classes)
+    noise = _check_scale(noise, "make_spirals", "noise")
+    turns = _check_scale(turns, "make_spirals", "turns")
+    rng = random.Random(seed)
+    points, labels = [], []
+    for label, count in enumerate(_split(n, classes)):
+        for r in _linspace(0.0, 1.0, count):
+            theta = 2.0 * math.pi * (label / classes + turns * r) + rng.gauss(0.0, noise)
+            points.append([r * math.cos(theta), r * math.sin(theta)])
+            labels.append(label)
+    return _shuffled(points, labels, rng)
