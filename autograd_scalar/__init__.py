@@ -15,6 +15,8 @@ Example:
 from .engine import Value, dot, gradients, sum_values as sum, topological_order
 from .functional import GradcheckError, grad, gradcheck, hvp, jvp, value_and_grad
 from .modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad, scope
+from . import viz
+from .trace import BackwardTrace, trace_backward
 
 __version__ = "0.1.0"
 
@@ -22,4 +24,5 @@ __all__ = [
     "Value", "sum", "dot", "topological_order", "gradients",
     "grad", "value_and_grad", "hvp", "jvp", "gradcheck", "GradcheckError",
     "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly", "scope",
+    "viz", "trace_backward", "BackwardTrace",
 ]
