@@ -33,11 +33,17 @@ class GradcheckError(ValueError):
 
 
 def _argnum_tuple(argnums: ArgNums, nargs: int, who: str) -> tuple:
-    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    nums = (argnums,) if isinstance(argnums, int) else argnums
+    if not isinstance(nums, (tuple, list)):
+        raise TypeError(f"{who}: argnums must be an int or a tuple of ints, "
+                        f"got {type(argnums).__name__}: {argnums!r}")
     if not nums:
         raise ValueError(f"{who}: argnums must name at least one argument")
     for n in nums:
-        if not isinstance(n, int) or isinstance(n, bool) or not -nargs <= n < nargs:
+        if not isinstance(n, int) or isinstance(n, bool):
+            raise TypeError(f"{who}: argnums entries must be ints, "
+                            f"got {type(n).__name__}: {n!r}")
+        if not -nargs <= n < nargs:
             raise ValueError(f"{who}: argnums entry {n!r} is out of range for "
                              f"a call with {nargs} positional arguments")
     return tuple(n % nargs for n in nums)
