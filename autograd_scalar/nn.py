@@ -37,7 +37,7 @@ import math
 import numbers
 import os
 import random
-import tempfile
+import uuid
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Mapping, Optional, Sequence
@@ -258,10 +258,9 @@ def atomic_path(path) -> Iterator[Path]:
         ('hello', ['note.txt'])
     """
     path = Path(path)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
-                                dir=path.parent if str(path.parent) else ".")
-    os.close(fd)
-    tmp = Path(name)
+    # A fresh name rather than mkstemp's file: whoever writes the temp file
+    # creates it, so it gets the usual permissions (mkstemp's are 0600).
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
         yield tmp
         os.replace(tmp, path)

@@ -1,0 +1,298 @@
+"""micrograd's demo, done properly: train MLP(2, [16, 16, 1]) on the moons and draw it.
+
+:func:`run` is what ``autograd-scalar demo`` calls. It follows micrograd's
+``demo.ipynb``: 100 moons points with noise 0.1 (labels mapped to ±1), the
+hinge loss plus 1e-4·L2 on all 337 parameters, full-batch SGD with the learning
+rate decaying linearly from 1.0 to 0.1 (micrograd's ``1.0 - 0.9*k/100``, here
+``k/steps`` so any number of steps ends at 0.1). Then it writes to ``out``:
+
+* ``loss_curve.png`` -- the loss and the training accuracy per step;
+* ``decision_boundary.png`` -- the trained model's score over the plane
+  (evaluated under ``no_grad``) with the data on top;
+* ``neuron_graph.svg`` -- one neuron's graph, clustered by its scope;
+* ``backward_trace.html`` -- seed 003's example (c = a + b, d = a·b,
+  o = c·d/2) backpropagated step by step.
+
+Every file is written atomically. Ctrl-C during training stops it cleanly:
+the pictures of what was trained are still written and the result says
+``interrupted=True``; Ctrl-C while writing keeps the files already written.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+from .engine import Value
+from .modes import no_grad, scope
+from .data import make_moons
+from .nn import MLP, atomic_path, hinge, l2
+from .optim import SGD
+
+__all__ = ["DemoResult", "run", "moons_problem", "train", "accuracy", "model_accuracy",
+           "plot_loss_curve", "plot_decision_boundary", "save_neuron_graph",
+           "seed_003_example", "save_seed_003_trace", "FILES"]
+
+#: The files :func:`run` writes, in order.
+FILES = ("loss_curve.png", "decision_boundary.png", "neuron_graph.svg",
+         "backward_trace.html")
+
+L2_ALPHA = 1e-4
+
+
+@dataclass
+class DemoResult:
+    """What :func:`run` did.
+
+    Attributes:
+        accuracy: training accuracy of the final model, in [0, 1].
+        files: the files written, in the order of :data:`FILES`.
+        interrupted: True if Ctrl-C stopped training or writing early.
+        losses: the loss at each step taken (before that step's update).
+        accuracies: the training accuracy at each step taken (before the update).
+        steps: the number of steps taken.
+        seconds: wall time of the training loop.
+    """
+
+    accuracy: float
+    files: list = field(default_factory=list)
+    interrupted: bool = False
+    losses: list = field(default_factory=list)
+    accuracies: list = field(default_factory=list)
+    steps: int = 0
+    seconds: float = 0.0
+
+
+def accuracy(scores, labels) -> float:
+    """The fraction of ``scores`` whose sign matches the ±1 ``labels``.
+
+    Example:
+        >>> accuracy([0.3, -2.0, 1.0], [1, -1, -1])
+        0.6666666666666666
+    """
+    scores = [float(s) for s in scores]
+    return sum((s > 0) == (y > 0) for s, y in zip(scores, labels)) / len(scores)
+
+
+def _check_int(x, name: str, low: int) -> int:
+    if isinstance(x, bool) or not isinstance(x, int) or x < low:
+        raise ValueError(f"{name} must be an int >= {low}, got {x!r}")
+    return x
+
+
+def moons_problem(seed: int = 1337) -> tuple:
+    """micrograd's demo set-up: ``(model, X, labels)`` with ±1 labels.
+
+    100 moons points with noise 0.1 and MLP(2, [16, 16, 1]), both seeded by ``seed``.
+
+    Example:
+        >>> model, X, labels = moons_problem()
+        >>> len(X), sorted(set(labels)), len(model.parameters())
+        (100, [-1, 1], 337)
+    """
+    _check_int(seed, "seed", 0)
+    X, y = make_moons(100, noise=0.1, seed=seed)
+    labels = [2 * label - 1 for label in y]  # classes 0/1 -> ±1 for the hinge loss
+    return MLP(2, [16, 16, 1], rng=random.Random(seed)), X, labels
+
+
+def train(model: MLP, X: list, labels: list, steps: int = 100, progress: bool = False,
+          result: Optional[DemoResult] = None) -> DemoResult:
+    """Full-batch SGD on hinge + 1e-4·L2 with lr = 1.0 - 0.9·k/steps (micrograd's demo).
+
+    ``result`` (a fresh :class:`DemoResult` by default) is filled in step by
+    step, so when Ctrl-C interrupts, the caller's object already holds the
+    losses and accuracies of the steps taken. ``result.accuracy`` is the
+    accuracy of the model after the last update.
+
+    Example:
+        >>> model, X, labels = moons_problem()
+        >>> result = train(model, X, labels, steps=3)
+        >>> result.steps, len(result.losses), result.losses[0] > result.losses[-1]
+        (3, 3, True)
+    """
+    from tqdm import tqdm  # only the demo draws a progress bar
+
+    _check_int(steps, "steps", 1)
+    result = DemoResult(accuracy=0.0) if result is None else result
+    params = model.parameters()
+    optimizer = SGD(params, lr=1.0)
+    start = time.perf_counter()
+    try:
+        with tqdm(range(steps), desc="training", unit="step", disable=not progress,
+                  leave=False) as bar:
+            for k in bar:
+                scores = [model(x) for x in X]
+                loss = hinge(scores, labels) + L2_ALPHA * l2(params)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.lr = 1.0 - 0.9 * k / steps
+                optimizer.step()
+                result.losses.append(loss.data)
+                result.accuracies.append(accuracy(scores, labels))
+                result.steps = k + 1
+                bar.set_postfix(loss=f"{loss.data:.4f}", acc=f"{result.accuracies[-1]:.0%}")
+    finally:
+        result.seconds = time.perf_counter() - start
+    result.accuracy = model_accuracy(model, X, labels)
+    return result
+
+
+def model_accuracy(model: MLP, X: list, labels: list) -> float:
+    """The model's training accuracy on ``X`` with ±1 ``labels``, under ``no_grad``."""
+    with no_grad():
+        return accuracy([model(x) for x in X], labels)
+
+
+def run(steps: int = 100, out="out", seed: int = 1337, progress: bool = True) -> DemoResult:
+    """Train on the moons and write the four files of :data:`FILES` into ``out``.
+
+    Args:
+        steps: SGD steps (>= 1); the default 100 reaches >= 95% accuracy.
+        out: the output directory (created if missing).
+        seed: seeds the data and the initial weights.
+        progress: show a tqdm progress bar (loss and accuracy) on stderr.
+
+    Returns:
+        a :class:`DemoResult`; ``files`` lists what was written.
+
+    Raises:
+        ValueError: for a bad ``steps``, ``seed`` or ``out``, before any work.
+    """
+    _check_int(steps, "steps", 1)
+    _check_int(seed, "seed", 0)
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"out: {str(out)!r} exists and is not a directory")
+    out.mkdir(parents=True, exist_ok=True)
+    model, X, labels = moons_problem(seed)
+    result = DemoResult(accuracy=0.0)
+    try:
+        train(model, X, labels, steps, progress, result)
+    except KeyboardInterrupt:
+        # Keep what was trained: the pictures below show the model as it stands.
+        result.interrupted = True
+        result.accuracy = model_accuracy(model, X, labels)
+    writers = {
+        "loss_curve.png": lambda path: plot_loss_curve(result.losses, result.accuracies, path),
+        "decision_boundary.png": lambda path: plot_decision_boundary(model, X, labels, path),
+        "neuron_graph.svg": lambda path: save_neuron_graph(model, X, path),
+        "backward_trace.html": save_seed_003_trace,
+    }
+    try:
+        for name in FILES:
+            writers[name](out / name)
+            result.files.append(out / name)
+    except KeyboardInterrupt:
+        result.interrupted = True  # the files written so far are complete (atomic writes)
+    return result
+
+
+# -- the pictures -----------------------------------------------------------------
+
+def _figure(width: float, height: float):
+    # The object API renders with Agg without touching pyplot's global backend.
+    from matplotlib.figure import Figure
+    return Figure(figsize=(width, height))
+
+
+def _save_png(figure, path, dpi: int) -> Path:
+    with atomic_path(path) as tmp:
+        figure.savefig(tmp, format="png", dpi=dpi, bbox_inches="tight")
+    return Path(path)
+
+
+def plot_loss_curve(losses: list, accuracies: list, path, dpi: int = 100) -> Path:
+    """Write the loss (left axis) and the accuracy (right axis) per step as a PNG."""
+    figure = _figure(6.0, 3.5)
+    ax = figure.add_subplot()
+    steps = range(1, len(losses) + 1)
+    ax.plot(steps, losses, color="tab:blue", label="loss")
+    ax.set_xlabel("step")
+    ax.set_ylabel("loss (hinge + 1e-4·L2)", color="tab:blue")
+    ax.set_yscale("log" if losses and min(losses) > 0 else "linear")
+    twin = ax.twinx()
+    twin.plot(steps, [100 * a for a in accuracies], color="tab:orange", label="accuracy")
+    twin.set_ylabel("training accuracy (%)", color="tab:orange")
+    twin.set_ylim(0, 101)
+    ax.set_title("training MLP(2, [16, 16, 1]) on the moons")
+    return _save_png(figure, path, dpi)
+
+
+def plot_decision_boundary(model, X: list, labels: list, path, dpi: int = 100,
+                           resolution: int = 60) -> Path:
+    """Write the model's decision regions (score > 0 vs < 0) with the data as a PNG.
+
+    The grid of ``resolution``² points is evaluated under ``no_grad``: no graph
+    is recorded, so it costs forward passes only.
+    """
+    xs1, xs2 = [p[0] for p in X], [p[1] for p in X]
+    low1, high1 = min(xs1) - 0.5, max(xs1) + 0.5
+    low2, high2 = min(xs2) - 0.5, max(xs2) + 0.5
+    grid1 = [low1 + (high1 - low1) * i / (resolution - 1) for i in range(resolution)]
+    grid2 = [low2 + (high2 - low2) * i / (resolution - 1) for i in range(resolution)]
+    with no_grad():
+        scores = [[model([u, v]).data for u in grid1] for v in grid2]
+    figure = _figure(5.0, 4.0)
+    ax = figure.add_subplot()
+    ax.contourf(grid1, grid2, scores, levels=[-1e300, 0.0, 1e300],
+                colors=["#f4c7a8", "#a8c8f4"], alpha=0.8)
+    ax.contour(grid1, grid2, scores, levels=[0.0], colors="k", linewidths=1.0)
+    ax.scatter(xs1, xs2, c=["tab:blue" if y > 0 else "tab:red" for y in labels],
+               s=18, edgecolors="k", linewidths=0.4)
+    ax.set_title(f"decision boundary (accuracy {model_accuracy(model, X, labels):.0%})")
+    ax.set_xlabel("x1")
+    ax.set_ylabel("x2")
+    return _save_png(figure, path, dpi)
+
+
+def save_neuron_graph(model: MLP, X: list, path) -> Path:
+    """Draw one neuron of the first layer on one input, with its gradients (SVG).
+
+    Picks the first (input, neuron) pair, in order, where the neuron is active
+    (z > 0), so the drawing shows gradient flowing through the ReLU. The
+    nodes are built inside the scope ``layer0/neuron<j>``, as in a model call,
+    so the drawing clusters them; the model's gradients are zeroed before and
+    after the drawing's own backward pass.
+    """
+    from . import viz
+
+    layer = model.layers[0]
+    with no_grad():
+        j, x = next(((j, x) for x in X for j, n in enumerate(layer.neurons)
+                     if n(x).data > 0), (0, X[0]))
+    neuron = layer.neurons[j]
+    neuron.zero_grad()
+    with scope("layer0"), scope(f"neuron{j}"):
+        inputs = [Value(v, label=f"x{i}") for i, v in enumerate(x)]
+        activation = neuron(inputs)
+    activation.label = "a"
+    activation.parents[0].label = "z"  # the dot node w·x + b
+    activation.backward()
+    try:
+        return Path(viz.save(activation, path))
+    finally:
+        neuron.zero_grad()
+
+
+def seed_003_example() -> Value:
+    """Seed 003's graph: a = 2, b = 3, c = a + b, d = a·b, o = c·d/2 (o = 15)."""
+    a, b = Value(2.0, label="a"), Value(3.0, label="b")
+    c = a + b
+    c.label = "c"
+    d = a * b
+    d.label = "d"
+    o = c * d / 2
+    o.label = "o"
+    return o
+
+
+def save_seed_003_trace(path) -> Path:
+    """Write the step-by-step backward trace of seed 003's example as HTML."""
+    from .trace import trace_backward
+
+    trace_backward(seed_003_example()).save_html(path)
+    return Path(path)
