@@ -1,0 +1,611 @@
+"""Side-by-side benchmark: autograd_scalar against micrograd, PyTorch scalars and numpy.
+
+Run from the repository root (``pip install -e ".[bench]"`` first)::
+
+    python benchmarks/compare.py            # the full run quoted in benchmarks/README.md
+    python benchmarks/compare.py --quick    # tiny sizes, a few seconds (the smoke test)
+    python benchmarks/compare.py --json figures.json
+
+Everything runs in ONE process, so the engines share the machine's state:
+
+1. micrograd's demo step -- MLP(2, [16, 16, 1]) on the moons points, hinge loss
+   (mean of relu(1 - y·score)) + 1e-4·L2 (Σ p²), forward + backward -- with
+   IDENTICAL weights on: autograd_scalar (its ``nn.MLP``), micrograd 0.1.0 (its
+   ``nn.MLP``), PyTorch float64 0-dim tensors (the same scalar-by-scalar math),
+   and numpy matrix-form backprop (seed 000's D^l recursion: the floor for
+   this math). Losses and gradients must agree to 1e-9, else exit 1.
+2. Backward time on 10^5- and 10^6-node chains, bytes per node (tracemalloc),
+   the deepest chain handled (and where micrograd's recursion gives up).
+3. Wall time of ``autograd-scalar demo`` against micrograd's demo loop.
+
+A missed target is printed as NOT MET (``--check-targets`` makes it exit 1);
+disagreeing gradients always exit 1. A missing micrograd or torch is a row
+saying "not installed" in ``--quick`` runs and an error (exit 2) in full runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import random
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+from autograd_scalar import Value, data, nn
+
+HIDDEN = [16, 16, 1]
+ALPHA = 1e-4           # micrograd demo's L2 weight
+TOLERANCE = 1e-9       # max |Δ| allowed between engines (loss and every gradient)
+SEED = 1337            # micrograd demo's seed
+
+# Issue 5's targets.
+TARGET_SPEEDUP = 25.0
+TARGET_BYTES_PER_NODE = 200.0
+TARGET_SCALING = 12.0  # 10x the nodes may cost at most 12x the time
+
+SIZES = {
+    "full": dict(points=100, repeats=5, numpy_repeats=500, chains=(10**5, 10**6),
+                 chain_repeats=3, memory_chain=10**5, deep=(10**6, 2 * 10**6),
+                 micrograd_depths=(500, 1000, 2000, 4000), demo_steps=100),
+    "quick": dict(points=6, repeats=1, numpy_repeats=3, chains=(10**3, 10**4),
+                  chain_repeats=1, memory_chain=10**3, deep=(10**4,),
+                  micrograd_depths=(500, 4000), demo_steps=2),
+}
+
+
+class Missing(Exception):
+    """An optional engine (micrograd, torch, numpy) is not installed."""
+
+
+def median_seconds(run: Callable[[], object], repeats: int) -> float:
+    """Median wall time of ``run()``.
+
+    Freeing the graph is outside the timed region for every engine: ours and
+    torch's graphs die by reference counting when ``result`` is dropped,
+    micrograd's only in ``gc.collect()`` (its per-node closures form cycles).
+    """
+    times = []
+    for _ in range(repeats):
+        gc.collect()
+        start = time.perf_counter()
+        result = run()
+        times.append(time.perf_counter() - start)
+        del result
+    return statistics.median(times)
+
+
+# -- the moons step in each engine ------------------------------------------------------
+
+@dataclass
+class Engine:
+    """One engine set up on the shared weights and data.
+
+    ``step()`` runs one forward + backward and returns what ``read`` needs;
+    ``read(result)`` gives (loss, gradients in micrograd's parameter order);
+    ``params`` (objects with ``data`` and ``grad``) serve the SGD demo loop.
+    """
+
+    step: Callable[[], object]
+    read: Callable[[object], tuple]
+    params: Optional[list] = None
+
+
+def layer_sizes(nin: int) -> list[tuple[int, int]]:
+    sizes = [nin] + HIDDEN
+    return list(zip(sizes[:-1], sizes[1:]))
+
+
+def n_parameters(nin: int) -> int:
+    return sum((fan_in + 1) * fan_out for fan_in, fan_out in layer_sizes(nin))
+
+
+def load_weights(params: list, weights: list, engine: str) -> None:
+    if len(params) != len(weights):
+        raise RuntimeError(f"{engine}: the MLP has {len(params)} parameters, "
+                           f"expected {len(weights)}")
+    for p, w in zip(params, weights):
+        p.data = w
+
+
+def read_values(result) -> tuple:
+    loss, params = result
+    return loss.data, [p.grad for p in params]
+
+
+def engine_ours(weights, X, y) -> Engine:
+    model = nn.MLP(len(X[0]), HIDDEN)
+    params = model.parameters()
+    load_weights(params, weights, "autograd_scalar")
+
+    def step():
+        scores = [model(x) for x in X]
+        loss = nn.hinge(scores, y) + ALPHA * nn.l2(params)
+        model.zero_grad()
+        loss.backward()
+        return loss, params
+
+    return Engine(step, read_values, params)
+
+
+def engine_micrograd(weights, X, y) -> Engine:
+    try:
+        from micrograd import nn as mg_nn
+        from micrograd.engine import Value as MgValue
+    except ImportError as exc:
+        raise Missing("micrograd not installed") from exc
+    model = mg_nn.MLP(len(X[0]), HIDDEN)
+    params = model.parameters()
+    load_weights(params, weights, "micrograd")
+
+    def step():
+        # micrograd's demo.ipynb: loss(), then zero_grad() and backward().
+        inputs = [list(map(MgValue, xrow)) for xrow in X]
+        scores = list(map(model, inputs))
+        losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores)]
+        data_loss = sum(losses) * (1.0 / len(losses))
+        reg_loss = ALPHA * sum((p * p for p in params))
+        total_loss = data_loss + reg_loss
+        model.zero_grad()
+        total_loss.backward()
+        return total_loss, params
+
+    return Engine(step, read_values, params)
+
+
+def engine_torch(weights, X, y) -> Engine:
+    try:
+        import torch
+    except ImportError as exc:
+        raise Missing("torch not installed") from exc
+    params = [torch.tensor(w, dtype=torch.float64, requires_grad=True) for w in weights]
+    # Neurons (weights, bias) per layer, in micrograd's order: per neuron, w then b.
+    layers, k = [], 0
+    sizes = layer_sizes(len(X[0]))
+    for index, (fan_in, fan_out) in enumerate(sizes):
+        neurons = []
+        for _ in range(fan_out):
+            neurons.append((params[k:k + fan_in], params[k + fan_in]))
+            k += fan_in + 1
+        layers.append((neurons, index < len(sizes) - 1))
+    relu = torch.relu
+
+    def forward(x):
+        for neurons, nonlinear in layers:
+            out = []
+            for w, b in neurons:
+                act = sum((wi * xi for wi, xi in zip(w, x)), b)
+                out.append(relu(act) if nonlinear else act)
+            x = out
+        return x[0]
+
+    def step():
+        scores = [forward(x) for x in X]
+        losses = [relu(1 - yi * score) for yi, score in zip(y, scores)]
+        total_loss = sum(losses) * (1.0 / len(losses)) + ALPHA * sum(p * p for p in params)
+        for p in params:
+            p.grad = None
+        total_loss.backward()
+        return total_loss
+
+    def read(total_loss):
+        return total_loss.item(), [p.grad.item() for p in params]
+
+    return Engine(step, read)
+
+
+def engine_numpy(weights, X, y) -> Engine:
+    """Seed 000's matrix form, one row per data point:
+    D^L = ∇C ∘ σ'(z^L), D^l = (W^{l+1}ᵀ D^{l+1}) ∘ σ'(z^l),
+    ∂C/∂W^l = D^l h^{l-1}ᵀ, ∂C/∂b^l = D^l (summed over the points), plus 2α·p."""
+    try:
+        import numpy as np
+    except ImportError as exc:
+        raise Missing("numpy not installed") from exc
+    Ws, bs, k = [], [], 0
+    for fan_in, fan_out in layer_sizes(len(X[0])):
+        block = np.array(weights[k:k + (fan_in + 1) * fan_out]).reshape(fan_out, fan_in + 1)
+        Ws.append(block[:, :fan_in].copy())
+        bs.append(block[:, fan_in].copy())
+        k += (fan_in + 1) * fan_out
+    inputs, labels = np.array(X, dtype=np.float64), np.array(y, dtype=np.float64)
+    n_points, n_layers = len(labels), len(Ws)
+
+    def step():
+        hs, zs = [inputs], []
+        for l, (W, b) in enumerate(zip(Ws, bs)):
+            z = hs[-1] @ W.T + b
+            zs.append(z)
+            hs.append(np.maximum(z, 0.0) if l < n_layers - 1 else z)
+        margins = 1.0 - labels * hs[-1][:, 0]
+        loss = (np.maximum(margins, 0.0).sum() / n_points
+                + ALPHA * sum((W * W).sum() + (b * b).sum() for W, b in zip(Ws, bs)))
+        D = (-labels * (margins > 0.0) / n_points)[:, None]   # the output layer is linear
+        grads = [None] * n_layers
+        for l in reversed(range(n_layers)):
+            grads[l] = (D.T @ hs[l] + 2 * ALPHA * Ws[l], D.sum(axis=0) + 2 * ALPHA * bs[l])
+            if l:
+                D = (D @ Ws[l]) * (zs[l - 1] > 0.0)
+        return float(loss), grads
+
+    def read(result):
+        loss, grads = result
+        flat = np.concatenate([np.hstack([gW, gb[:, None]]).ravel() for gW, gb in grads])
+        return loss, flat.tolist()
+
+    return Engine(step, read)
+
+
+ENGINES = [
+    ("autograd_scalar", "autograd_scalar (nn.MLP)", engine_ours),
+    ("micrograd", "micrograd 0.1.0 (nn.MLP)", engine_micrograd),
+    ("torch", "PyTorch float64 0-dim tensors", engine_torch),
+    ("numpy", "numpy matrix form (floor)", engine_numpy),
+]
+
+
+def moons_data(n_points: int):
+    """``data.make_moons`` points with labels ±1 (micrograd's demo: y*2 - 1)."""
+    X, y = data.make_moons(n_points, noise=0.1, seed=SEED)
+    labels = [float(label) for label in y]
+    if not set(labels) <= {-1.0, 1.0}:
+        labels = [2.0 * label - 1.0 for label in labels]
+    return [[float(a), float(b)] for a, b in X], labels
+
+
+def reference_weights(n: int) -> list[float]:
+    """Every parameter from U(-1, 1), biases too, so their gradients are compared."""
+    rng = random.Random(SEED)
+    return [rng.uniform(-1.0, 1.0) for _ in range(n)]
+
+
+def require(missing: Missing, full: bool) -> None:
+    if full:
+        print(f"compare.py: {missing}; the full benchmark needs every engine: "
+              "pip install -e \".[bench]\"", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def bench_moons(size: dict, full: bool) -> dict:
+    X, y = moons_data(size["points"])
+    weights = reference_weights(n_parameters(len(X[0])))
+    rows, reference = {}, None
+    for key, title, make in ENGINES:
+        try:
+            engine = make(weights, X, y)
+        except Missing as missing:
+            require(missing, full)
+            rows[key] = {"title": title, "missing": str(missing)}
+            continue
+        loss, grads = engine.read(engine.step())
+        repeats = size["numpy_repeats"] if key == "numpy" else size["repeats"]
+        row = rows[key] = {"title": title, "repeats": repeats, "loss": loss,
+                           "ms_per_step": median_seconds(engine.step, repeats) * 1e3}
+        if reference is None:   # autograd_scalar, the first engine
+            reference = (loss, grads)
+            continue
+        row["max_abs_diff_loss"] = abs(loss - reference[0])
+        row["max_abs_diff_grad"] = (max(abs(a - b) for a, b in zip(grads, reference[1]))
+                                    if len(grads) == len(reference[1]) else float("inf"))
+    ours = rows["autograd_scalar"]["ms_per_step"]
+    for key, row in rows.items():
+        if key != "autograd_scalar" and "ms_per_step" in row:
+            # micrograd/ours and torch/ours: how much faster we are; ours/numpy: how far from the floor.
+            row["ratio"] = (ours / row["ms_per_step"] if key == "numpy"
+                            else row["ms_per_step"] / ours)
+    agree = all(row.get("max_abs_diff_loss", 0.0) <= TOLERANCE
+                and row.get("max_abs_diff_grad", 0.0) <= TOLERANCE for row in rows.values())
+    return {"points": len(X), "parameters": len(weights), "agree": agree, "engines": rows}
+
+
+# -- chains -------------------------------------------------------------------------------
+
+def add_chain(n: int, value_type=Value):
+    """v_k = v_{k-1} + w with ONE shared leaf w: n binary nodes whose local
+    gradients are constants. Returns (v_n, w)."""
+    w, v = value_type(1.0), value_type(0.0)
+    for _ in range(n):
+        v = v + w
+    return v, w
+
+
+def tanh_chain(n: int):
+    """v_k = tanh(v_{k-1}): n unary nodes, each with its own local gradient float."""
+    x = v = Value(0.5)
+    for _ in range(n):
+        v = v.tanh()
+    return v, x
+
+
+CHAINS = {"add": add_chain, "tanh": tanh_chain}
+
+
+def bench_chain_backward(size: dict) -> dict:
+    rows = {}
+    small, large = size["chains"]
+    for name, build in CHAINS.items():
+        times = {}
+        for n in (small, large):
+            root, _ = build(n)
+            times[n] = median_seconds(root.backward, size["chain_repeats"])
+            del root
+            gc.collect()
+        rows[name] = {"nodes": [small, large], "backward_s": [times[small], times[large]],
+                      "scaling": times[large] / times[small]}
+    return rows
+
+
+def bytes_per_node(build: Callable[[int], object], n: int) -> float:
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    graph = build(n)
+    after = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    del graph
+    return (after - before) / n
+
+
+def bench_memory(size: dict) -> dict:
+    n = size["memory_chain"]
+    rows = {"nodes": n, "add": bytes_per_node(add_chain, n),
+            "tanh": bytes_per_node(tanh_chain, n), "micrograd_add": None}
+    try:
+        from micrograd.engine import Value as MgValue
+    except ImportError:
+        return rows
+    rows["micrograd_add"] = bytes_per_node(lambda k: add_chain(k, MgValue), n)
+    gc.collect()
+    return rows
+
+
+def bench_deepest(size: dict) -> dict:
+    ours = []
+    for n in size["deep"]:
+        start = time.perf_counter()
+        root, w = add_chain(n)
+        built = time.perf_counter()
+        root.backward()
+        done = time.perf_counter()
+        ours.append({"nodes": n, "ok": w.grad == float(n),
+                     "build_s": built - start, "backward_s": done - built})
+        del root, w
+        gc.collect()
+    return {"ours": ours, "micrograd": micrograd_recursion_limit(size["micrograd_depths"])}
+
+
+def micrograd_recursion_limit(depths) -> Optional[dict]:
+    """Deepest add chain micrograd's recursive topological sort handles: tries
+    ``depths`` in order, then bisects down to the first RecursionError."""
+    try:
+        from micrograd.engine import Value as MgValue
+    except ImportError:
+        return None
+
+    def works(depth: int) -> bool:
+        root, _ = add_chain(depth, MgValue)
+        try:
+            root.backward()
+            return True
+        except RecursionError:
+            return False
+
+    ok, failed = 0, None
+    for depth in depths:
+        if not works(depth):
+            failed = depth
+            break
+        ok = depth
+    while failed is not None and failed - ok > 1:
+        middle = (ok + failed) // 2
+        ok, failed = (middle, failed) if works(middle) else (ok, middle)
+    gc.collect()
+    return {"deepest_ok": ok, "first_recursion_error": failed,
+            "recursion_limit": sys.getrecursionlimit()}
+
+
+# -- the demo -----------------------------------------------------------------------------
+
+def sgd_loop(engine: Engine, steps: int) -> float:
+    """micrograd's demo.ipynb optimisation cell, timed: loss, zero_grad,
+    backward, ``p.data -= learning_rate * p.grad`` with lr from 1.0 down to 0.1."""
+    gc.collect()
+    start = time.perf_counter()
+    for k in range(steps):
+        engine.step()
+        learning_rate = 1.0 - 0.9 * k / 100
+        for p in engine.params:
+            p.data -= learning_rate * p.grad
+    return time.perf_counter() - start
+
+
+def bench_demo(size: dict, full: bool) -> dict:
+    from autograd_scalar import demo
+
+    steps = size["demo_steps"]
+    X, y = moons_data(size["points"])
+    weights = reference_weights(n_parameters(len(X[0])))
+    ours = engine_ours(weights, X, y)
+    rows = {"steps": steps, "points": len(X), "ours_loop_s": sgd_loop(ours, steps),
+            "ours_final_loss": ours.read(ours.step())[0]}
+    try:
+        micrograd = engine_micrograd(weights, X, y)
+    except Missing as missing:
+        require(missing, full)
+        rows["micrograd_loop_s"] = rows["micrograd_final_loss"] = None
+    else:
+        rows["micrograd_loop_s"] = sgd_loop(micrograd, steps)
+        rows["micrograd_final_loss"] = micrograd.read(micrograd.step())[0]
+    with tempfile.TemporaryDirectory() as out:
+        gc.collect()
+        start = time.perf_counter()
+        result = demo.run(steps=steps, out=out, progress=False)
+        rows["demo_run_s"] = time.perf_counter() - start
+    rows["demo_train_s"] = result.seconds
+    rows["demo_accuracy"] = result.accuracy
+    return rows
+
+
+# -- report -------------------------------------------------------------------------------
+
+def targets(results: dict) -> list[tuple[str, Optional[bool], str]]:
+    """(target, met?, the figure) for each of issue 5's targets; met is None
+    for figures shown beside them that are not targets."""
+    rows = []
+    engines = results["moons_step"]["engines"]
+    for key in ("micrograd", "torch"):
+        ratio = engines[key].get("ratio")
+        if ratio is not None:
+            rows.append((f"moons step >= {TARGET_SPEEDUP:g}x faster than {key}",
+                         ratio >= TARGET_SPEEDUP, f"{ratio:.1f}x"))
+    memory = results["bytes_per_node"]
+    rows.append((f"<= {TARGET_BYTES_PER_NODE:g} bytes per node (add chain, shared leaf)",
+                 memory["add"] <= TARGET_BYTES_PER_NODE, f"{memory['add']:.0f} B"))
+    rows.append(("bytes per node of a tanh chain (one local gradient float each)",
+                 None, f"{memory['tanh']:.0f} B"))
+    deepest = results["deepest_chain"]["ours"]
+    rows.append((f"a {deepest[0]['nodes']:,}-node chain backpropagates",
+                 deepest[0]["ok"], "yes" if deepest[0]["ok"] else "NO"))
+    for name, chain in results["chain_backward"].items():
+        rows.append((f"10x nodes <= {TARGET_SCALING:g}x backward time ({name} chain)",
+                     chain["scaling"] <= TARGET_SCALING, f"{chain['scaling']:.1f}x"))
+    return rows
+
+
+def print_report(results: dict) -> None:
+    moons = results["moons_step"]
+    print(f"autograd_scalar benchmark ({results['mode']} run) -- {results['machine']}")
+    print()
+    print(f"1. micrograd's demo step: MLP(2, {HIDDEN}) ({moons['parameters']} parameters), "
+          f"{moons['points']} moons points, hinge + {ALPHA:g}*L2, forward + backward")
+    print(f"   {'engine':<32}{'ms/step':>11}{'ratio':>24}{'|dloss|':>10}{'max |dgrad|':>13}")
+    for key, row in moons["engines"].items():
+        if "missing" in row:
+            print(f"   {row['title']:<32}{row['missing']:>11}")
+            continue
+        if key == "autograd_scalar":
+            ratio = ""
+        elif key == "numpy":
+            ratio = f"ours/numpy = {row['ratio']:.1f}x"
+        else:
+            ratio = f"{key}/ours = {row['ratio']:.1f}x"
+        diffs = ("  (reference)" if key == "autograd_scalar" else
+                 f"{row['max_abs_diff_loss']:>10.1e}{row['max_abs_diff_grad']:>13.1e}")
+        print(f"   {row['title']:<32}{row['ms_per_step']:>11.3f}{ratio:>24}{diffs}")
+    print(f"   (median of {moons['engines']['autograd_scalar']['repeats']} steps each, numpy "
+          f"of {moons['engines'].get('numpy', {}).get('repeats', '-')}; same weights, "
+          f"all losses and gradients within {TOLERANCE:g}: "
+          f"{'yes' if moons['agree'] else 'NO'})")
+    print()
+    print("2. Backward time on chains (autograd_scalar; median, topological order included)")
+    for name, chain in results["chain_backward"].items():
+        (small, large), (t_small, t_large) = chain["nodes"], chain["backward_s"]
+        print(f"   {name:<5} chain: {small:>9,} nodes {t_small * 1e3:9.1f} ms | "
+              f"{large:>9,} nodes {t_large * 1e3:9.1f} ms | ratio {chain['scaling']:.1f}x")
+    memory = results["bytes_per_node"]
+    print(f"   bytes per node (tracemalloc while building a {memory['nodes']:,}-node chain):")
+    print(f"     v = v + w, one shared leaf w: {memory['add']:6.0f} B/node")
+    print(f"     v = tanh(v):                  {memory['tanh']:6.0f} B/node")
+    mg = memory["micrograd_add"]
+    print(f"     micrograd, v = v + w:         "
+          + (f"{mg:6.0f} B/node" if mg is not None else "micrograd not installed"))
+    deepest = results["deepest_chain"]
+    for row in deepest["ours"]:
+        print(f"   deepest chain, ours: {row['nodes']:>9,} nodes (v = v + w) build "
+              f"{row['build_s']:.2f} s, backward {row['backward_s']:.2f} s, "
+              f"gradient {'correct' if row['ok'] else 'WRONG'}")
+    mg = deepest["micrograd"]
+    if mg is None:
+        print("   deepest chain, micrograd: micrograd not installed")
+    elif mg["first_recursion_error"] is None:
+        print(f"   deepest chain, micrograd: {mg['deepest_ok']:,} nodes worked")
+    else:
+        print(f"   deepest chain, micrograd: {mg['deepest_ok']:,} nodes; RecursionError at "
+              f"{mg['first_recursion_error']:,} (recursion limit {mg['recursion_limit']})")
+    demo = results.get("demo")
+    if demo:
+        print()
+        print(f"3. The demo: {demo['steps']} SGD steps of micrograd's demo.ipynb loop "
+              f"(lr 1.0 -> 0.1) on the {demo['points']} points, same initial weights")
+        print(f"   autograd_scalar, the same loop:  {demo['ours_loop_s']:8.3f} s  "
+              f"(final loss {demo['ours_final_loss']:.6f})")
+        mg = demo["micrograd_loop_s"]
+        print("   micrograd demo loop:             "
+              + (f"{mg:8.3f} s  (final loss {demo['micrograd_final_loss']:.6f}; "
+                 f"{mg / demo['ours_loop_s']:.1f}x ours)" if mg is not None
+                 else "micrograd not installed"))
+        print(f"   autograd-scalar demo, demo.run(steps={demo['steps']}): "
+              f"{demo['demo_run_s']:.2f} s wall ({demo['demo_train_s']:.2f} s training, "
+              f"the rest writes its four files), accuracy {demo['demo_accuracy']:.0%}")
+    print()
+    print("Targets (issue 5)" + ("" if results["mode"] == "full" else
+                                 " -- judged on full runs only; quick sizes mean nothing"))
+    for target, met, figure in results["targets"]:
+        status = "info   " if met is None else "met    " if met else "NOT MET"
+        print(f"   {status}  {target}: {figure}")
+
+
+def machine() -> str:
+    parts = [f"Python {platform.python_version()}", f"{os.cpu_count()} cores",
+             platform.machine()]
+    for name in ("numpy", "torch", "micrograd"):
+        try:
+            module = __import__(name)
+            parts.append(f"{name} {getattr(module, '__version__', '0.1.0')}")
+        except ImportError:
+            parts.append(f"{name} not installed")
+    return ", ".join(parts)
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(
+        description="Benchmark autograd_scalar against micrograd, PyTorch scalar "
+                    "tensors and numpy (see benchmarks/README.md).")
+    parser.add_argument("--quick", action="store_true",
+                        help="tiny sizes (a few seconds); engines that are not installed "
+                             "are reported instead of required")
+    parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
+    parser.add_argument("--no-demo", action="store_true",
+                        help="skip part 3 (the demo loops take minutes with micrograd)")
+    parser.add_argument("--check-targets", action="store_true",
+                        help="exit 1 when a target of issue 5 is not met")
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    mode = "quick" if args.quick else "full"
+    size, full = SIZES[mode], not args.quick
+    results = {"mode": mode, "machine": machine()}
+    results["moons_step"] = bench_moons(size, full)
+    results["chain_backward"] = bench_chain_backward(size)
+    results["bytes_per_node"] = bench_memory(size)
+    results["deepest_chain"] = bench_deepest(size)
+    if not args.no_demo:
+        results["demo"] = bench_demo(size, full)
+    results["targets"] = targets(results)
+    print_report(results)
+    if args.json:
+        tmp = f"{args.json}.tmp"
+        with open(tmp, "w", encoding="utf-8") as handle:
+            json.dump(results, handle, indent=1)
+        os.replace(tmp, args.json)
+    if not results["moons_step"]["agree"]:
+        print("FAILED: the engines disagree on the loss or the gradient "
+              f"(tolerance {TOLERANCE:g}); see the table above", file=sys.stderr)
+        return 1
+    if args.check_targets and False in [met for _, met, _ in results["targets"]]:
+        print("FAILED: a target of issue 5 is not met", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,73 @@
+"""Smoke tests of benchmarks/compare.py at tiny sizes: it runs, agrees, reports.
+
+No timing is asserted (the figures belong in benchmarks/README.md); what is
+checked is that the script keeps working, that every installed engine gives
+the same loss and gradients as autograd_scalar (the script's own 1e-9 check,
+against PyTorch float64 and numpy's matrix-form backprop), and that an engine
+that is not installed (micrograd, absent from the ``test`` extra) is reported
+in quick runs and refused in full runs.
+"""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "compare.py"
+
+
+def run_compare(*args, hide=(), tmp_path=None):
+    """Run the script; ``hide`` names modules made unimportable for it."""
+    env = None
+    if hide:
+        import os
+        shadow = tmp_path / "shadow"
+        for name in hide:
+            (shadow / name).mkdir(parents=True)
+            (shadow / name / "__init__.py").write_text(
+                f"raise ImportError('{name} hidden by the smoke test')\n")
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(shadow),
+                                                          env.get("PYTHONPATH")]))
+    return subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True,
+                          text=True, timeout=300, env=env)
+
+
+def test_quick_run_prints_the_table_and_all_engines_agree(tmp_path):
+    figures = tmp_path / "figures.json"
+    result = run_compare("--quick", "--json", str(figures))
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    for heading in ("1. micrograd's demo step", "2. Backward time on chains",
+                    "bytes per node", "deepest chain", "3. The demo", "Targets (issue 5)"):
+        assert heading in out
+    data = json.loads(figures.read_text())
+    engines = data["moons_step"]["engines"]
+    assert data["moons_step"]["agree"] is True
+    assert data["moons_step"]["parameters"] == 337
+    for key, row in engines.items():
+        if "missing" in row:
+            assert key == "micrograd" and "micrograd not installed" in out
+            continue
+        assert row["ms_per_step"] > 0
+        if key != "autograd_scalar":
+            assert row["max_abs_diff_loss"] <= 1e-9
+            assert row["max_abs_diff_grad"] <= 1e-9
+    # the deep chain's gradient is checked against its closed form d v_n / d w = n
+    assert all(row["ok"] for row in data["deepest_chain"]["ours"])
+    assert data["demo"]["demo_accuracy"] >= 0.0
+
+
+def test_missing_micrograd_is_a_row_in_quick_runs(tmp_path):
+    result = run_compare("--quick", "--no-demo", hide=["micrograd"], tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "micrograd not installed" in result.stdout
+    assert "PyTorch float64 0-dim tensors" in result.stdout
+
+
+def test_full_run_refuses_to_start_without_micrograd(tmp_path):
+    result = run_compare("--no-demo", hide=["micrograd"], tmp_path=tmp_path)
+    assert result.returncode == 2
+    assert "micrograd not installed" in result.stderr
+    assert 'pip install -e ".[bench]"' in result.stderr
+    assert "Traceback" not in result.stderr
