@@ -1,0 +1,155 @@
+"""Property tests over random expression graphs.
+
+Hypothesis draws a small program: input values, then steps that each apply an
+op of ``ops.TABLE`` to earlier nodes (so subexpressions are shared, and an op
+may take the same node twice). A step is kept only when its operands lie well
+inside the op's domain (:data:`SAFE`), so every graph is differentiable and
+finite. The same program is built with the engine and with PyTorch float64
+(the op spellings come from the oracle table of ``test_ops_oracle``), and:
+
+* reverse-mode gradients equal torch.autograd's;
+* forward mode (``jvp``) equals reverse mode dotted with the tangent;
+* on a smaller family, the Hessian (``gradients(create_graph=True)``) equals
+  torch's double backward.
+"""
+
+import math
+
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import autograd_scalar as ag
+from autograd_scalar import Value, ops
+
+from conftest import torch_float, torch_gradient, torch_hessian, torch_leaves
+from test_ops_oracle import ORACLE
+
+ALWAYS = lambda *args: True  # noqa: E731
+
+#: Operands each op accepts in the random graphs: inside its domain, away from
+#: poles (|y| > 0.2 for div), with results that stay moderate.
+SAFE = {
+    "add": ALWAYS, "sub": ALWAYS, "mul": ALWAYS, "neg": ALWAYS, "abs": ALWAYS,
+    "tanh": ALWAYS, "sigmoid": ALWAYS, "relu": ALWAYS, "sin": ALWAYS, "cos": ALWAYS,
+    "sum": ALWAYS, "dot": ALWAYS,
+    "div": lambda x, y: abs(y) > 0.2,
+    "pow": lambda x, y: 0.2 < x < 5.0 and abs(y) <= 3.0,
+    "exp": lambda x: x < 4.0,
+    "log": lambda x: x > 0.2,
+    "sqrt": lambda x: x > 0.2,
+}
+LIMIT = 1e3  # |value| bound for every node: keeps gradients in a sane range
+
+
+def test_every_op_of_the_table_has_a_domain_in_the_random_graphs():
+    assert set(SAFE) == set(ops.TABLE)
+
+
+@st.composite
+def programs(draw, max_inputs=3, max_steps=10):
+    """(input values, steps); a step is (op name, operand indices)."""
+    inputs = draw(st.lists(st.floats(-2.0, 2.0, allow_nan=False), min_size=1,
+                           max_size=max_inputs))
+    values = list(inputs)
+    steps = []
+    for _ in range(draw(st.integers(1, max_steps))):
+        name = draw(st.sampled_from(sorted(ops.TABLE)))
+        arity = ops.TABLE[name].arity
+        if arity is None:
+            pairs = draw(st.integers(1, 3))
+            arity = 2 * pairs if name == "dot" else draw(st.integers(1, 4))
+        operands = draw(st.lists(st.integers(0, len(values) - 1),
+                                 min_size=arity, max_size=arity))
+        args = [values[k] for k in operands]
+        if not SAFE[name](*args):
+            continue
+        value = ops.TABLE[name].forward(*args)
+        if not abs(value) <= LIMIT:
+            continue
+        values.append(value)
+        steps.append((name, tuple(operands)))
+    return inputs, steps
+
+
+def run(program, leaves, spelling):
+    """Build ``program`` on ``leaves``; return the nodes it made (the root sums them)."""
+    _, steps = program
+    nodes = list(leaves)
+    for name, operands in steps:
+        nodes.append(spelling(name)(*[nodes[k] for k in operands]))
+    return nodes[len(leaves):] or nodes
+
+
+def engine_root(program, leaves):
+    return ag.sum(run(program, leaves, lambda name: ORACLE[name].engine))
+
+
+def torch_root(program, leaves):
+    return torch.stack(run(program, leaves, lambda name: ORACLE[name].torch)).sum()
+
+
+def assert_close(actual, expected, scale, rel=1e-10):
+    """Relative agreement, measured against the size of the numbers summed.
+
+    Two float64 evaluations of a sum may round differently; the difference is
+    relative to Σ|terms| (``scale``), not to the possibly cancelled result.
+    """
+    assert math.isclose(actual, expected, rel_tol=rel, abs_tol=rel * scale), (
+        f"got {actual!r}, expected {expected!r} (scale {scale:.3g})")
+
+
+def gradient_scale(program):
+    """Σ over all paths of |local derivative products|: the size of the terms
+    a gradient sums, computed by the engine on |local_grads| in float64."""
+    leaves = [Value(v) for v in program[0]]
+    root = engine_root(program, leaves)
+    order = ag.topological_order(root)
+    size = {root: 1.0}
+    for node in reversed(order):
+        for parent, local in zip(node.parents, node.local_grads):
+            size[parent] = size.get(parent, 0.0) + abs(local) * size.get(node, 0.0)
+    return max([1.0] + [size.get(leaf, 0.0) for leaf in leaves])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(programs())
+def test_random_graph_gradients_match_torch_float64(program):
+    leaves = [Value(v) for v in program[0]]
+    root = engine_root(program, leaves)
+    root.backward()
+    t_leaves = torch_leaves(program[0])
+    t_root = torch_root(program, t_leaves)
+    t_grads = torch_gradient(t_root, t_leaves)
+    scale = gradient_scale(program)
+    assert_close(root.data, torch_float(t_root), scale=sum(abs(p.data) for p in root.parents))
+    for leaf, t_grad in zip(leaves, t_grads):
+        assert_close(leaf.grad, torch_float(t_grad), scale=scale)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(programs(), st.lists(st.floats(-1.0, 1.0, allow_nan=False), min_size=3, max_size=3))
+def test_random_graph_forward_mode_equals_reverse_mode(program, direction):
+    inputs = program[0]
+    tangents = direction[:len(inputs)]
+    f = lambda *xs: engine_root(program, xs)  # noqa: E731
+    value, directional = ag.jvp(f, inputs, tangents)
+    reverse_value, gradient = ag.value_and_grad(f, argnums=tuple(range(len(inputs))))(*inputs)
+    assert value == reverse_value
+    scale = gradient_scale(program)
+    assert_close(directional, sum(g * t for g, t in zip(gradient, tangents)),
+                 scale=scale * sum(abs(t) for t in tangents))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(programs(max_inputs=2, max_steps=5))
+def test_random_graph_second_derivatives_match_torch_double_backward(program):
+    leaves = [Value(v) for v in program[0]]
+    first = ag.gradients(engine_root(program, leaves), leaves, create_graph=True)
+    hessian = [ag.gradients(g, leaves) if isinstance(g, Value) else [0.0] * len(leaves)
+               for g in first]
+    expected = torch_hessian(lambda *xs: torch_root(program, xs), program[0])
+    scale = max([1.0] + [abs(h) for row in expected for h in row])
+    for i, row in enumerate(hessian):
+        for j, h in enumerate(row):
+            assert_close(h, expected[i][j], scale=scale)
