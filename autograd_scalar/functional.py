@@ -12,16 +12,21 @@
 
 ``f`` receives :class:`~autograd_scalar.Value` arguments (numbers are wrapped
 as fresh leaves; Values pass through, which is what makes nesting work) and
-must return a Value or a number.
+must return a Value or a number. The transformations record ``f``'s graph even
+inside ``no_grad()`` (a derivative is what the caller asked for), and a ``grad``
+running inside another transformation returns Values, so that ``f`` may close
+over the outer function's arguments:
+``grad(lambda x: grad(lambda y: x * y)(3.0))(2.0)`` is 1.
 """
 
 from __future__ import annotations
 
 import numbers
-from typing import Callable, Sequence, Union
+from contextlib import contextmanager
+from typing import Callable, Iterator, Sequence, Union
 
 from .engine import CONST, Value, _node, gradients, sum_values, topological_order
-from .modes import no_grad
+from .modes import enable_grad, no_grad
 
 __all__ = ["grad", "value_and_grad", "hvp", "jvp", "gradcheck", "GradcheckError"]
 
@@ -63,6 +68,27 @@ def _leaves(args: Sequence, who: str) -> list:
     return wrapped
 
 
+#: How many transformations are tracing ``f`` right now (see :func:`_tracing`).
+_depth = 0
+
+
+@contextmanager
+def _tracing() -> Iterator[None]:
+    """Record graphs while a transformation runs ``f``, even under ``no_grad``.
+
+    Inside, an inner ``grad`` called with plain numbers still returns Values:
+    ``f`` may close over the outer transformation's Values, and a float there
+    would silently cut the outer derivative to 0.
+    """
+    global _depth
+    _depth += 1
+    try:
+        with enable_grad():
+            yield
+    finally:
+        _depth -= 1
+
+
 def _call(f: Callable, inputs: list, who: str) -> Value:
     out = f(*inputs)
     if isinstance(out, Value):
@@ -89,10 +115,11 @@ def value_and_grad(f: Callable, argnums: ArgNums = 0) -> Callable:
     def transformed(*args):
         who = getattr(f, "__name__", "f")
         nums = _argnum_tuple(argnums, len(args), f"value_and_grad({who})")
-        nested = any(isinstance(a, Value) for a in args)
+        nested = _depth > 0 or any(isinstance(a, Value) for a in args)
         inputs = _leaves(args, f"grad({who})")
-        out = _call(f, inputs, f"grad({who})")
-        results = gradients(out, [inputs[n] for n in nums], create_graph=nested)
+        with _tracing():
+            out = _call(f, inputs, f"grad({who})")
+            results = gradients(out, [inputs[n] for n in nums], create_graph=nested)
         if nested:
             results = [r if isinstance(r, Value) else _node(float(r), (), (), CONST)
                        for r in results]
@@ -151,9 +178,10 @@ def hvp(f: Callable, primals: Sequence[float], vector: Sequence[float]) -> list:
     """
     _check_pairs(primals, vector, "hvp", "vector")
     inputs = _leaves(primals, "hvp")
-    out = _call(f, inputs, "hvp")
-    g = gradients(out, inputs, create_graph=True)
-    directional = sum_values([gi * float(vi) for gi, vi in zip(g, vector)])
+    with _tracing():
+        out = _call(f, inputs, "hvp")
+        g = gradients(out, inputs, create_graph=True)
+        directional = sum_values([gi * float(vi) for gi, vi in zip(g, vector)])
     return [float(h) for h in gradients(directional, inputs)]
 
 
@@ -171,7 +199,8 @@ def jvp(f: Callable, primals: Sequence[float], tangents: Sequence[float]) -> tup
     """
     _check_pairs(primals, tangents, "jvp", "tangents")
     inputs = _leaves(primals, "jvp")
-    out = _call(f, inputs, "jvp")
+    with _tracing():
+        out = _call(f, inputs, "jvp")
     tangent = {}
     for x, t in zip(inputs, tangents):
         tangent[x] = tangent.get(x, 0.0) + float(t)

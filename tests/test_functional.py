@@ -62,6 +62,41 @@ def test_mixed_second_partial_by_nested_grad():
     assert grad(grad(f, argnums=0), argnums=1)(1.5, -2.0) == 6 * 1.5 * 4.0
 
 
+def test_grad_of_a_composed_inner_gradient_follows_the_chain_rule():
+    # d/dx [g'(2x)] = 2 g''(2x) with g = y^3: 2 · 6 · 2x = 24 at x = 1.
+    assert grad(lambda x: grad(lambda y: y ** 3)(x * 2))(1.0) == 24.0
+
+
+@pytest.mark.parametrize("outer, expected", [
+    (lambda x: grad(lambda y: x * y)(3.0), 1.0),           # d/dx [x] = 1
+    (lambda x: grad(lambda y: x * y ** 2)(3.0), 6.0),      # d/dx [2·3·x] = 6
+    (lambda x: grad(lambda y: (x * y).sin())(0.5), None),  # d/dx [x cos(xy)] at y = 0.5
+])
+def test_inner_grad_of_a_closure_over_the_outer_argument(outer, expected):
+    # Perturbation through a closure: the inner grad is called with a number,
+    # yet its result depends on the outer x and must carry that dependence.
+    x = 2.0
+    if expected is None:
+        expected = math.cos(0.5 * x) - 0.5 * x * math.sin(0.5 * x)
+    assert_close(grad(outer)(x), expected)
+
+
+def test_hvp_through_an_inner_gradient_of_a_closure():
+    # g(x, y) = ∂(x·y·z²)/∂z at z = 1 = 2xy; its Hessian is [[0, 2], [2, 0]].
+    g = lambda x, y: grad(lambda z: x * y * z * z)(1.0)  # noqa: E731
+    assert hvp(g, [2.0, 3.0], [1.0, 0.0]) == [0.0, 2.0]
+
+
+def test_transformations_work_inside_no_grad():
+    with ag.no_grad():
+        assert grad(lambda x: x ** 3)(2.0) == 12.0
+        assert grad(grad(lambda x: x ** 3))(2.0) == 12.0
+        assert hvp(lambda x: x ** 3, [2.0], [1.0]) == [12.0]
+        assert jvp(lambda x: x ** 3, [2.0], [1.0]) == (8.0, 12.0)
+        assert ag.is_grad_enabled() is False
+    assert ag.is_grad_enabled() is True
+
+
 def test_value_and_grad_returns_the_value_and_the_gradient():
     f = lambda x, y: (x * y).exp()  # noqa: E731
     value, (dx, dy) = value_and_grad(f, argnums=(0, 1))(0.5, 2.0)
@@ -248,6 +283,12 @@ def test_gradcheck_rejects_a_custom_op_with_a_wrong_derivative():
     assert re.search(r"analytic[^0-9-]*7\.5\b", message), message
     numeric = float(re.search(r"numeric[^0-9-]*(-?[0-9.]+(?:e-?[0-9]+)?)", message).group(1))
     assert abs(numeric - 5.5) < 1e-6, message
+
+
+def test_gradcheck_of_a_derivative_function():
+    # The numeric side evaluates grad(f) itself: the transformation must work
+    # inside gradcheck's no_grad evaluations.
+    assert gradcheck(grad(lambda x: x ** 3 * x.sin()), [1.3]) is True
 
 
 def test_gradcheck_error_is_a_value_error():
