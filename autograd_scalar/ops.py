@@ -186,7 +186,9 @@ def _div_dy(out, x, y):
 
 def _pow_dx(out, x, y):
     # d x^y/dx = y·x^(y-1); at x = 0 with y = 0 PyTorch gives 0 (0·0^-1).
-    if data_of(y) == 0.0:
+    # Only there: elsewhere the formula is 0 at y = 0 anyway, and as a graph its
+    # derivative in y (x^(y-1) = 1/x at y = 0) must survive for grad of grad.
+    if data_of(y) == 0.0 and data_of(x) == 0.0:
         return 0.0
     return y * power(x, y - 1.0)
 

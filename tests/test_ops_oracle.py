@@ -233,3 +233,15 @@ def test_negative_base_integer_power_second_derivative_matches_closed_form_and_t
     xs = torch_leaves([x])
     (first,) = torch_gradient(xs[0] ** y, xs, create_graph=True)
     assert_close(second, torch_float(torch_gradient(first, xs)[0]), what=f"d2/dx2 x**{y} vs torch")
+
+
+@pytest.mark.parametrize("x", [2.0, 0.5, 3.0])
+def test_pow_mixed_second_derivative_at_zero_exponent_matches_sympy(x):
+    # ∂²(x^y)/∂y∂x = x^(y-1)(1 + y ln x) = 1/x at y = 0. (PyTorch float64 gives 0
+    # here: its pow backward masks y = 0 for the sake of x = 0, and differentiates
+    # the mask. The engine masks only at x = 0, where 0·0^-1 needs it.)
+    symbols, _, _, hessian = _sympy_derivatives("pow", 2)
+    exact = _sympy_at(hessian[0][1], symbols, (x, 0.0))
+    assert exact == 1 / x
+    mixed = ag.grad(ag.grad(lambda b, e: b ** e, argnums=0), argnums=1)(x, 0.0)
+    assert_close(mixed, exact, what=f"d2(x^y)/dydx at ({x}, 0)")
