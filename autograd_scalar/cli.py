@@ -1,0 +1,298 @@
+"""The command line: ``autograd-scalar graph`` and ``autograd-scalar demo``.
+
+``autograd-scalar graph "tanh(a*b + c)" --set a=2 b=-3 c=10 -o g.svg``
+parses the expression with the safe language of :mod:`autograd_scalar.expr`
+(nothing typed is ever executed), builds the graph, runs backward, prints the
+value and each variable's gradient, and writes the drawing (``-o``, default
+``graph.svg`` -- ``graph.<format>`` -- in the current directory; the format
+comes from ``--format`` or else from the file's suffix) and, with ``--trace``,
+the step-through page of the backward pass.
+
+``autograd-scalar demo [--steps 100] [--out DIR] [--seed 1337]`` trains
+micrograd's moons demo (:func:`autograd_scalar.demo.run`) and prints the
+final accuracy and the files it wrote.
+
+Every failure is ONE line on stderr, ``autograd-scalar: error: ...``, with
+exit status 2 and no traceback; argparse's own errors are shortened to one
+line too. ``graph`` renders everything in memory and writes its files
+atomically only once all of it succeeded, so a failure leaves no output file.
+Ctrl-C prints ``interrupted`` and exits with 130, keeping files already written.
+
+Example:
+    >>> import contextlib, io, pathlib, tempfile
+    >>> out = io.StringIO()
+    >>> with tempfile.TemporaryDirectory() as tmp, contextlib.redirect_stdout(out):
+    ...     status = main(["graph", "x*y", "--set", "x=3", "y=4", "-o", f"{tmp}/xy.dot"])
+    >>> status
+    0
+    >>> print(out.getvalue().split("graph written")[0].strip())
+    x*y = 12.0
+    <BLANKLINE>
+    variable  value  gradient
+    x           3.0  4.0
+    y           4.0  3.0
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+from pathlib import Path
+from typing import Optional, Sequence
+
+from . import __version__, expr
+
+__all__ = ["main", "EXIT_OK", "EXIT_INTERNAL", "EXIT_USAGE", "EXIT_INTERRUPTED",
+           "MAX_STEPS"]
+
+PROG = "autograd-scalar"
+EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+#: Most training steps ``demo`` accepts (100 take a few seconds).
+MAX_STEPS = 100_000
+_MAX_SEED = 2**32 - 1
+_FORMATS = ("svg", "dot", "png", "pdf")
+_SUFFIX_FORMATS = {".svg": "svg", ".dot": "dot", ".gv": "dot", ".png": "png", ".pdf": "pdf"}
+
+
+class UsageError(Exception):
+    """Bad input on the command line: reported as one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse whose errors are one line (no usage block) raised as :class:`UsageError`."""
+
+    def error(self, message: str):
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def _int_in(low: int, high: int):
+    """An argparse type: an int from ``low`` to ``high``, else a message saying so."""
+    def parse(text: str) -> int:
+        try:
+            number = int(text)
+        except ValueError:
+            number = None
+        if number is None or not low <= number <= high:
+            raise argparse.ArgumentTypeError(
+                f"must be an integer from {low} to {high}, got {text!r}")
+        return number
+    return parse
+
+
+def _output_directory(text: str) -> Path:
+    """An argparse type: a directory that exists, or can be created, and is writable."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("needs a directory name, got an empty string")
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} exists and is not a directory")
+    existing = path
+    while not existing.exists():  # the nearest existing ancestor is where mkdir starts
+        existing = existing.parent
+    if not existing.is_dir():
+        raise argparse.ArgumentTypeError(f"cannot create {text!r}: {str(existing)!r} "
+                                         "is not a directory")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise argparse.ArgumentTypeError(f"cannot write into {str(existing)!r} "
+                                         "(permission denied)")
+    return path
+
+
+def _output_file(text: str, option: str) -> Path:
+    """``text`` as a file that can be written, checked before any work is done."""
+    path = Path(text)
+    if not text.strip() or text.endswith(("/", os.sep)) or path.is_dir():
+        raise UsageError(f"{option} {text!r}: needs a file name, not a directory")
+    if path.exists() and not path.is_file():
+        # Replacing it would swap a device or pipe (say /dev/null) for a regular file.
+        raise UsageError(f"{option} {text}: exists and is not a regular file")
+    directory = path.parent
+    if not directory.is_dir():
+        raise UsageError(f"{option} {text}: directory {str(directory)!r} does not exist")
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise UsageError(f"{option} {text}: directory {str(directory)!r} is not writable")
+    return path
+
+
+def _graph_output(output: Optional[str], format: Optional[str]) -> tuple:
+    """``(format, path)`` of the drawing, from ``-o`` and ``--format``."""
+    if output is None:
+        format = format or "svg"
+        return format, _output_file(f"graph.{format}", "-o")
+    path = _output_file(output, "-o")
+    from_suffix = _SUFFIX_FORMATS.get(path.suffix.lower())
+    if format is None:
+        if from_suffix is None:
+            raise UsageError(f"-o {output}: cannot tell the format from the file name; "
+                             "end it in .svg, .dot, .png or .pdf, or give --format")
+        return from_suffix, path
+    if from_suffix is not None and from_suffix != format:
+        raise UsageError(f"-o {output} does not match --format {format}")
+    return format, path
+
+
+def _assignments(items: Sequence[str]) -> dict:
+    """The ``--set NAME=VALUE`` items as ``{name: float}``."""
+    values = {}
+    for item in items:
+        name, equals, number = item.partition("=")
+        if not equals:
+            raise UsageError(f"--set {item}: expected NAME=VALUE, e.g. a=2")
+        try:
+            name = expr.variable_name(name.strip())
+        except ValueError as error:
+            raise UsageError(f"--set {item}: {error}") from None
+        try:
+            value = float(number)
+        except ValueError:
+            raise UsageError(f"--set {item}: {number!r} is not a number") from None
+        if not math.isfinite(value):
+            raise UsageError(f"--set {item}: the value must be a finite number")
+        if name in values:
+            raise UsageError(f"--set {item}: variable {name!r} is set twice")
+        values[name] = value
+    return values
+
+
+def _gradient_table(leaves: dict, used: tuple) -> str:
+    """The variables' values and gradients, one aligned row each."""
+    if not leaves:
+        return "(no variables)"
+    rows = [("variable", "value", "gradient")]
+    rows += [(name, repr(leaf.data),
+              repr(leaf.grad) + ("" if name in used else "  (not in the expression)"))
+             for name, leaf in leaves.items()]
+    name_width = max(len(row[0]) for row in rows)
+    value_width = max(len(row[1]) for row in rows)
+    return "\n".join(f"{name:<{name_width}}  {value:>{value_width}}  {grad}"
+                     for name, value, grad in rows)
+
+
+def _graph(args: argparse.Namespace) -> int:
+    values = _assignments(args.assignments)
+    expression = expr.parse(args.expression)
+    format, output = _graph_output(args.output, args.format)
+    trace_path = _output_file(args.trace, "--trace") if args.trace is not None else None
+    if trace_path is not None and os.path.abspath(trace_path) == os.path.abspath(output):
+        raise UsageError(f"--trace {args.trace}: the graph is written there too; "
+                         "give the trace page its own file")
+    root, leaves = expression.evaluate(values)
+
+    # Imported here, not at the top: graphviz and the WebAssembly renderer cost
+    # start-up time that `--help`, argument errors and `demo` should not pay.
+    from . import viz
+    trace = None
+    if trace_path is not None:
+        from .trace import trace_backward
+        trace = trace_backward(root)  # runs the backward pass itself
+    else:
+        root.backward()
+    # Render everything in memory first: a failure here leaves no file behind.
+    try:
+        picture = viz.render(viz.draw(root, rankdir=args.rankdir).source, format)
+    except viz.RenderError as error:
+        raise UsageError(str(error)) from None
+    try:
+        page = trace.to_html().encode("utf-8") if trace is not None else None
+    except ValueError as error:
+        raise UsageError(f"--trace: {error}") from None
+    viz.write_atomic(output, picture)
+    if page is not None:
+        viz.write_atomic(trace_path, page)
+
+    print(f"{' '.join(expression.text.split())} = {root.data!r}")
+    print()
+    print(_gradient_table(leaves, expression.variables))
+    print()
+    print(f"graph written to {output}")
+    if trace_path is not None:
+        print(f"trace written to {trace_path}")
+    return EXIT_OK
+
+
+def _demo(args: argparse.Namespace) -> int:
+    # Imported here: training and plotting pull in matplotlib.
+    from . import demo
+    result = demo.run(steps=args.steps, out=args.out, seed=args.seed)
+    print(f"accuracy: {result.accuracy:.1%}")
+    for path in result.files:
+        print(f"wrote {path}")
+    if result.interrupted:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return EXIT_OK
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG, description="See backpropagation work: draw an expression's "
+        "computation graph with its gradients, or train a small network.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    graph = commands.add_parser(
+        "graph", help="draw an expression's graph and print its gradients",
+        description="Build EXPR's computation graph, run backward, print the value and "
+        "each variable's gradient, and write the drawing.",
+        epilog="EXPR may use numbers, variables, + - * / **, parentheses and the "
+        f"functions {', '.join(expr.FUNCTIONS)}. An EXPR that starts with '-' goes "
+        "after '--' (graph --set a=2 -- '-a*a') or gets a leading space (' -a*a').")
+    graph.add_argument("expression", metavar="EXPR", help='e.g. "tanh(a*b + c)"')
+    graph.add_argument("--set", dest="assignments", nargs="+", action="extend", default=[],
+                       metavar="NAME=VALUE", help="values of the variables, e.g. a=2 b=-3")
+    graph.add_argument("-o", "--output", metavar="PATH",
+                       help="where to write the drawing (default: graph.FORMAT here)")
+    graph.add_argument("--format", choices=_FORMATS,
+                       help="svg, dot, png or pdf (default: from -o's suffix, else svg); "
+                       "png and pdf need the Graphviz program dot")
+    graph.add_argument("--trace", metavar="PATH",
+                       help="also write the step-through page of the backward pass (HTML)")
+    graph.add_argument("--rankdir", choices=("LR", "TB"), default="LR",
+                       help="layout direction: left to right (default) or top to bottom")
+    graph.set_defaults(run=_graph)
+
+    demo = commands.add_parser(
+        "demo", help="train an MLP on the moons and write pictures of it",
+        description="micrograd's demo: MLP(2, [16, 16, 1]) on 100 moons points, hinge "
+        "loss, SGD; writes the loss curve, decision boundary, a neuron's graph and a "
+        "backward trace.")
+    demo.add_argument("--steps", type=_int_in(1, MAX_STEPS), default=100,
+                      help="training steps (default: 100)")
+    demo.add_argument("--out", type=_output_directory, default="out", metavar="DIR",
+                      help="directory for the files (default: out)")
+    demo.add_argument("--seed", type=_int_in(0, _MAX_SEED), default=1337,
+                      help="seed of the data and the initial weights (default: 1337)")
+    demo.set_defaults(run=_demo)
+    return parser
+
+
+def _fail(message: str, status: int = EXIT_USAGE) -> int:
+    # One line, whatever the message holds (a renderer's stderr may span several).
+    print(f"{PROG}: error: {' '.join(message.split())}", file=sys.stderr)
+    return status
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run the command line on ``argv`` (default ``sys.argv[1:]``); the exit status.
+
+    0 success, 2 bad input (one line on stderr), 130 interrupted, 1 an
+    internal error (a bug: one line on stderr all the same).
+    """
+    try:
+        args = _parser().parse_args(argv)
+        return args.run(args)
+    except SystemExit as exit:  # --help and --version
+        return exit.code if isinstance(exit.code, int) else EXIT_OK
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except (UsageError, ValueError) as error:  # ExpressionError is a ValueError
+        return _fail(str(error))
+    except OSError as error:
+        where = f" {error.filename}" if error.filename else ""
+        return _fail(f"cannot write{where}: {error.strerror or error}")
+    except Exception as error:  # noqa: BLE001 -- the promise is: never a traceback
+        return _fail(f"internal error ({type(error).__name__}: {error}); please report it",
+                     EXIT_INTERNAL)
