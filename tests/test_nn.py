@@ -313,3 +313,12 @@ def test_dead_neurons_ignores_non_relu_units():
     model = nn.MLP(2, [3, 1], activation="tanh", rng=random.Random(0))
     model.layers[0].neurons[0].b.data = -100.0
     assert nn.dead_neurons(model, [[0.0, 0.0]]) == []
+
+
+def test_the_active_scope_is_restored_when_a_call_fails():
+    model = nn.MLP(2, [3, 1], rng=random.Random(0))
+    with scope("outer"):
+        with pytest.raises(TypeError):
+            model([1.0, "bad"])
+        assert model([1.0, 1.0]).scope == "outer/layer1/neuron0"
+    assert Value(1.0).scope is None
