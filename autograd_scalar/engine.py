@@ -429,6 +429,13 @@ def gradients(root: Value, wrt: Sequence[Value], create_graph: bool = False) -> 
         (27.0, 18.0)
     """
     order = topological_order(root)
+    # Only nodes that depend on some w carry a gradient to it. Skipping the
+    # others keeps create_graph from building derivatives toward constants,
+    # such as the nan ∂(x^2)/∂2 at x < 0 (which detect_anomaly would reject).
+    needed = set(wrt)
+    for node in order:
+        if node.parents and any(map(needed.__contains__, node.parents)):
+            needed.add(node)
     grads = {root: _node(1.0, (), (), CONST) if create_graph else 1.0}
     for node in reversed(order):
         g = grads.get(node)
@@ -436,6 +443,8 @@ def gradients(root: Value, wrt: Sequence[Value], create_graph: bool = False) -> 
             continue
         local_grads = _local_grad_graph(node) if create_graph else node.local_grads
         for parent, local in zip(node.parents, local_grads):
+            if parent not in needed:
+                continue
             contribution = local * g
             previous = grads.get(parent)
             grads[parent] = contribution if previous is None else previous + contribution

@@ -205,9 +205,13 @@ def jvp(f: Callable, primals: Sequence[float], tangents: Sequence[float]) -> tup
     for x, t in zip(inputs, tangents):
         tangent[x] = tangent.get(x, 0.0) + float(t)
     for node in topological_order(out):
-        if node.parents:
-            tangent[node] = sum(local * tangent.get(parent, 0.0)
-                                for parent, local in zip(node.parents, node.local_grads))
+        # Only parents that depend on the inputs carry a tangent: a constant's
+        # local derivative may be nan (∂(x^3)/∂3 at x < 0), and nan·0 is nan.
+        moving = [local * tangent[parent]
+                  for parent, local in zip(node.parents, node.local_grads)
+                  if parent in tangent]
+        if moving:
+            tangent[node] = sum(moving)
     return out.data, tangent.get(out, 0.0)
 
 

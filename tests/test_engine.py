@@ -387,6 +387,22 @@ def test_square_of_a_negative_number_does_not_trip_anomaly_mode():
     assert (y.data, x.grad) == (9.0 - 27.0, -6.0 + 27.0)
 
 
+def test_higher_order_derivatives_of_a_square_at_negative_x_do_not_trip_anomaly_mode():
+    # The derivative graph must not differentiate toward the constant exponent.
+    with detect_anomaly():
+        assert ag.grad(ag.grad(lambda x: x ** 2))(-3.0) == 2.0
+        assert ag.hvp(lambda x: x ** 3, [-3.0], [1.0]) == [-18.0]
+        assert ag.jvp(lambda x: x ** 3, [-3.0], [1.0]) == (-27.0, 27.0)
+
+
+def test_gradients_only_follow_paths_to_the_requested_nodes():
+    x, y = Value(-2.0), Value(5.0)
+    f = x ** 2 * y
+    (dx,) = ag.gradients(f, [x], create_graph=True)
+    assert dx.data == -20.0
+    assert all(node.data == node.data for node in topological_order(dx))  # no nan anywhere
+
+
 def test_detect_anomaly_is_restored_after_the_error():
     with pytest.raises(FloatingPointError):
         with detect_anomaly():

@@ -241,6 +241,17 @@ def test_jvp_matches_central_finite_differences():
     assert abs(directional - numeric) < 1e-7 * max(1.0, abs(numeric))
 
 
+@pytest.mark.parametrize("x", [-3.0, -0.5, 2.0])
+def test_jvp_of_a_power_with_constant_exponent_at_any_sign_of_the_base(x):
+    # d(x^3)/dx = 3x^2; at x < 0 the exponent's own partial (x^3 ln x) is nan,
+    # but the constant 3 carries no tangent, so it must not reach the result.
+    value, directional = jvp(lambda b: b ** 3, [x], [1.0])
+    assert (value, directional) == (x ** 3, 3 * x ** 2)
+    t_value, t_directional = torch.func.jvp(lambda b: b ** 3, (torch.tensor(x, dtype=torch.float64),),
+                                            (torch.tensor(1.0, dtype=torch.float64),))
+    assert directional == float(t_directional)
+
+
 def test_jvp_of_the_identity_is_the_tangent():
     assert jvp(lambda x: x, [2.0], [3.0]) == (2.0, 3.0)
 

@@ -128,7 +128,7 @@ def test_random_graph_gradients_match_torch_float64(program):
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(programs(), st.lists(st.floats(-1.0, 1.0, allow_nan=False), min_size=3, max_size=3))
+@given(programs(), st.lists(st.integers(-8, 8).map(lambda k: k / 4), min_size=3, max_size=3))
 def test_random_graph_forward_mode_equals_reverse_mode(program, direction):
     inputs = program[0]
     tangents = direction[:len(inputs)]
