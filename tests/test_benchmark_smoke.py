@@ -38,7 +38,7 @@ def test_quick_run_prints_the_table_and_all_engines_agree(tmp_path):
     result = run_compare("--quick", "--json", str(figures))
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    for heading in ("1. micrograd's demo step", "2. Backward time on chains",
+    for heading in ("1. micrograd's demo step", "2. Backward CPU time on chains",
                     "bytes per node", "deepest chain", "3. The demo", "Targets (issue 5)"):
         assert heading in out
     data = json.loads(figures.read_text())
