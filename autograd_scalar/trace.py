@@ -470,7 +470,7 @@ _CSS = """
   border-top:1px solid #ddd;padding:.6em 0}
 #PAGE.ags-js .ags-frame{display:none}
 #PAGE.ags-js .ags-frame.ags-active{display:flex}
-#PAGE .ags-graph{flex:2 1 28em;min-width:0;overflow:auto}
+#PAGE .ags-graph{flex:3 1 36em;min-width:0;overflow:auto}
 #PAGE .ags-graph svg{max-width:100%;height:auto}
 #PAGE .ags-side{flex:1 1 18em}
 #PAGE .ags-equation{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:1.05em;
@@ -497,7 +497,8 @@ _FRAGMENT = """<div class="ags-trace" id="{page}"><style>{css}</style>
 """
 
 # Enhances the static list into a stepper; scoped to this fragment's id so
-# several traces can share a notebook.
+# several traces can share a notebook. Arrow keys step, except on the slider,
+# which already moves itself by one (and reports it as an "input" event).
 _SCRIPT = """(function(){
 var root=document.getElementById("PAGE");if(!root)return;
 var frames=root.querySelectorAll(".ags-frame"),slider=root.querySelector(".ags-slider"),
@@ -509,6 +510,7 @@ frames[k].getAttribute("data-node");}
 root.querySelector(".ags-prev").addEventListener("click",function(){show(k-1);});
 root.querySelector(".ags-next").addEventListener("click",function(){show(k+1);});
 slider.addEventListener("input",function(){show(parseInt(slider.value,10));});
-root.addEventListener("keydown",function(e){if(e.key==="ArrowLeft")show(k-1);
+root.addEventListener("keydown",function(e){if(e.target===slider)return;
+if(e.key==="ArrowLeft")show(k-1);
 else if(e.key==="ArrowRight")show(k+1);});
 root.classList.add("ags-js");show(0);})();"""

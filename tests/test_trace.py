@@ -1,0 +1,287 @@
+"""trace_backward: the lecture's rule v̄_i = Σ_{j ∈ Ch(v_i)} (∂v_j/∂v_i) v̄_j, one node at a time.
+
+Truths checked against: seed 003's worked example (∂o/∂a = 3·1 + 2.5·3 = 10.5,
+∂o/∂b = 8, ∂o/∂c = 3, ∂o/∂d = 2.5), PyTorch float64 gradients of every node of
+random graphs, the graph's own structure (Ch(v_i) = the nodes computed directly
+from v_i), and plain backward() for how leaf gradients accumulate.
+"""
+
+import random
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+import torch
+
+from autograd_scalar import (BackwardTrace, Value, dot, sum as value_sum, topological_order,
+                             trace_backward)
+from autograd_scalar import trace as trace_module
+from conftest import assert_close
+from seed003 import seed003_graph as seed003
+
+
+# -- seed 003 ------------------------------------------------------------------------
+
+def test_seed003_step_of_a_is_3_times_1_plus_2_5_times_3():
+    a, b, c, d, o = seed003()
+    trace = trace_backward(o)
+    (step,) = [s for s in trace.steps if s.node is a]
+    assert step.grad == 10.5
+    assert [(t.consumer, t.local, t.consumer_grad) for t in step.terms] == [(c, 1.0, 3.0),
+                                                                            (d, 3.0, 2.5)]
+    assert trace.equation(step) == "v̄[a] = v̄[c]·∂c/∂a + v̄[d]·∂d/∂a = 3·1 + 2.5·3 = 10.5"
+
+
+def test_seed003_every_derivative_of_the_worked_example():
+    a, b, c, d, o = seed003()
+    grads = {s.node: s.grad for s in trace_backward(o).steps}
+    assert (grads[o], grads[c], grads[d], grads[a], grads[b]) == (1.0, 3.0, 2.5, 10.5, 8.0)
+
+
+def test_steps_run_output_first_in_reverse_topological_order():
+    *_, o = seed003()
+    trace = trace_backward(o)
+    order = topological_order(o)
+    assert [s.node for s in trace.steps] == order[::-1]
+    assert trace.steps[0].node is o and trace.steps[0].grad == 1.0 and trace.steps[0].terms == ()
+    assert trace.equation(trace.steps[0]) == "v̄[o] = 1"
+
+
+def test_trace_leaves_every_grad_as_backward_does():
+    traced, plain = seed003(), seed003()
+    trace_backward(traced[-1])
+    plain[-1].backward()
+    assert [v.grad for v in traced] == [v.grad for v in plain]
+
+
+# -- Ch(v_i) and the sum ---------------------------------------------------------------
+
+def test_terms_are_exactly_the_children_in_topological_order():
+    *_, o = seed003()
+    trace = trace_backward(o)
+    order = topological_order(o)
+    for step in trace.steps:
+        children = [n for n in order if step.node in n.parents]
+        assert [t.consumer for t in step.terms] == children
+
+
+def test_a_node_used_twice_by_one_child_gives_one_term_with_the_total_partial():
+    x = Value(3.0, label="x")
+    y = x * x
+    z = x + x
+    out = y + z
+    step = trace_backward(out).steps[-1]
+    assert step.node is x
+    assert [(t.consumer, t.local) for t in step.terms] == [(y, 6.0), (z, 2.0)]  # 2x and 1 + 1
+    assert step.grad == 8.0
+
+
+def random_graph(rng: random.Random):
+    """A random expression DAG built twice: as Values and as float64 torch tensors."""
+    leaves = [rng.uniform(-1.5, 1.5) for _ in range(rng.randint(2, 5))]
+    values = [Value(x, label=f"x{k}") for k, x in enumerate(leaves)]
+    tensors = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in leaves]
+    for _ in range(rng.randint(3, 25)):
+        kind = rng.choice(["add", "sub", "mul", "div", "tanh", "sin", "exp", "square",
+                           "sum", "dot", "const"])
+        i, j = rng.randrange(len(values)), rng.randrange(len(values))
+        x, y, tx, ty = values[i], values[j], tensors[i], tensors[j]
+        if kind == "add":
+            v, t = x + y, tx + ty
+        elif kind == "sub":
+            v, t = x - y, tx - ty
+        elif kind == "mul":
+            v, t = x * y, tx * ty
+        elif kind == "div":
+            v, t = x / (y * y + 1.0), tx / (ty * ty + 1.0)
+        elif kind == "tanh":
+            v, t = x.tanh(), torch.tanh(tx)
+        elif kind == "sin":
+            v, t = x.sin(), torch.sin(tx)
+        elif kind == "exp":
+            v, t = (x * 0.1).exp(), torch.exp(tx * 0.1)
+        elif kind == "square":
+            v, t = x * x, tx * tx
+        elif kind == "sum":
+            v, t = value_sum([x, y, x]), tx + ty + tx
+        elif kind == "dot":
+            v, t = dot([x, y], [y, 2.0]), tx * ty + ty * 2.0
+        else:
+            v, t = 2.5 * x - 1, 2.5 * tx - 1
+        values.append(v)
+        tensors.append(t)
+    out, t_out = values[-1], tensors[-1]
+    for t in tensors:
+        if t.requires_grad and not t.is_leaf:
+            t.retain_grad()
+    t_out.backward()
+    return values, tensors, out
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_every_steps_grad_matches_torch_and_its_terms_sum_to_it(seed):
+    values, tensors, out = random_graph(random.Random(seed))
+    trace = trace_backward(out)
+    by_node = {s.node: s for s in trace.steps}
+    for v, t in zip(values, tensors):
+        if v in by_node:  # nodes the output does not depend on are not in the pass
+            expected = t.grad.item() if t.grad is not None else 0.0
+            assert_close(by_node[v].grad, expected, what=f"v̄ of {trace.names[v]}")
+    for step in trace.steps[1:]:
+        assert_close(sum(t.product for t in step.terms), step.grad, what=step.name)
+        for term in step.terms:
+            assert term.consumer_grad == by_node[term.consumer].grad
+
+
+def test_leaves_accumulate_across_traces_but_each_step_shows_its_own_pass():
+    a, b, c, d, o = seed003()
+    first = trace_backward(o)
+    second = trace_backward(o)
+    assert (a.grad, b.grad) == (21.0, 16.0)  # accumulated, as backward() twice would
+    assert c.grad == 3.0  # interior nodes hold the latest pass
+    assert [s.grad for s in second.steps] == [s.grad for s in first.steps]
+    assert second.steps[-1].grad == 10.5
+
+
+def test_a_leaf_output_has_one_step_with_grad_one():
+    x = Value(4.0, label="x")
+    trace = trace_backward(x)
+    assert [(s.node, s.grad, s.terms) for s in trace.steps] == [(x, 1.0, ())]
+    assert x.grad == 1.0
+
+
+def test_trace_rejects_non_values():
+    with pytest.raises(TypeError, match="root must be a Value, got int"):
+        trace_backward(3)
+
+
+# -- renderings ----------------------------------------------------------------------
+
+def test_text_has_the_forward_wengert_list_and_each_equation():
+    *_, o = seed003()
+    text = trace_backward(o).to_text()
+    for line in ["a = 2  (input)", "c = a + b = 5", "d = a * b = 6", "v5 = c * d = 30",
+                 "2 = 2  (constant)", "o = v5 / 2 = 15", "v̄[o] = 1",
+                 "v̄[c] = v̄[v5]·∂v5/∂c = 0.5·6 = 3",
+                 "v̄[b] = v̄[c]·∂c/∂b + v̄[d]·∂d/∂b = 3·1 + 2.5·2 = 8",
+                 "v̄[a] = v̄[c]·∂c/∂a + v̄[d]·∂d/∂a = 3·1 + 2.5·3 = 10.5"]:
+        assert f"  {line}\n" in text + "\n", line
+
+
+def test_text_writes_functions_and_nary_nodes():
+    x = [Value(float(k), label=f"x{k}") for k in range(8)]
+    s = value_sum(x)
+    y = dot([x[0], x[1]], [s, -3.0]).tanh()
+    text = trace_backward(y).to_text()
+    assert "v9 = x0 + x1 + x2 + … + x7 = 28" in text
+    assert "v11 = x0*v9 + x1*(-3) = -3" in text
+    assert "v12 = tanh(v11) = -0.995055" in text
+
+
+def test_latex_has_bars_fractions_and_balanced_braces():
+    *_, o = seed003()
+    latex = trace_backward(o).to_latex()
+    assert latex.startswith("$$\\begin{aligned}") and latex.endswith("\\end{aligned}$$")
+    assert (r"\bar{a} &= \bar{c}\,\frac{\partial c}{\partial a} + "
+            r"\bar{d}\,\frac{\partial d}{\partial a} = 3 \cdot 1 + 2.5 \cdot 3 = 10.5") in latex
+    assert r"o &= \frac{v_{5}}{2} = 15" in latex
+    depth = 0
+    for ch in latex.replace(r"\{", "").replace(r"\}", ""):
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        assert depth >= 0
+    assert depth == 0
+
+
+def test_latex_escapes_label_characters():
+    x = Value(1.0, label="w_1#")
+    latex = trace_backward(x.exp()).to_latex()
+    assert r"\mathrm{w\_1\#}" in latex
+
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def frames(page: str) -> list:
+    return re.findall(r'<li class="ags-frame".*?</li>(?=<li class="ags-frame"|</ol>)', page, re.S)
+
+
+def test_html_has_one_frame_per_step_each_a_valid_svg_with_the_current_node_lit():
+    *_, o = seed003()
+    trace = trace_backward(o)
+    page = trace.to_html()
+    found = frames(page)
+    assert len(found) == len(trace.steps) == 7
+    ident = {n: f"v{i}" for i, n in enumerate(trace.order, 1)}
+    for k, (frame, step) in enumerate(zip(found, trace.steps)):
+        svg = ET.fromstring(re.search(r"<svg.*?</svg>", frame, re.S).group(0))
+        lit = [g.find(f"{SVG}title").text for g in svg.iter(f"{SVG}g")
+               if "ags-current" in g.get("class", "")]
+        assert lit == [ident[step.node]]
+        consumers = {g.find(f"{SVG}title").text for g in svg.iter(f"{SVG}g")
+                     if "ags-consumer" in g.get("class", "")}
+        assert consumers == {ident[t.consumer] for t in step.terms}
+        grads = [t.text for t in svg.iter(f"{SVG}text") if t.text and t.text.startswith("grad")]
+        # Processed nodes (steps 0..k, minus the constant 2, drawn as a number) show v̄.
+        shown = sum(1 for s in trace.steps[:k + 1] if s.node.op != "const")
+        assert len(grads) - grads.count("grad ?") == shown
+    assert "v̄[a] = v̄[c]·∂c/∂a + v̄[d]·∂d/∂a = 3·1 + 2.5·3 = 10.5" in found[-1]
+
+
+def test_html_cites_the_derivative_tables_rules():
+    *_, o = seed003()
+    page = trace_backward(o).to_html()
+    a_frame = frames(page)[-1]
+    assert "d(x+y)/dx = 1" in a_frame and "d(x*y)/dx = y" in a_frame
+    b_frame = frames(page)[-2]
+    assert "d(x*y)/dy = x" in b_frame  # b is the second argument of d = a * b
+
+
+def test_html_is_self_contained_with_unique_ids():
+    *_, o = seed003()
+    page = trace_backward(o).to_html()
+    assert page.startswith("<!DOCTYPE html>") and "<script>" in page
+    assert not re.search(r"<(?:script|img|link|iframe)[^>]+(?:src|href)=", page)
+    assert not re.search(r"(?:src|href)=\"https?:", page)
+    ids = re.findall(r' id="([^"]+)"', page)
+    assert len(ids) == len(set(ids))
+
+
+def test_repr_html_is_a_fragment_and_two_traces_do_not_share_ids():
+    *_, o = seed003()
+    first, second = trace_backward(o)._repr_html_(), trace_backward(o)._repr_html_()
+    assert "<html" not in first and 'class="ags-trace"' in first
+    assert set(re.findall(r' id="([^"]+)"', first)).isdisjoint(
+        re.findall(r' id="([^"]+)"', second))
+
+
+def test_big_traces_refuse_frames_but_still_show_text():
+    y = Value(0.1, label="x")
+    for _ in range(60):
+        y = y.sin()
+    trace = trace_backward(y)
+    with pytest.raises(ValueError, match=r"61 steps \(one frame each\), more than max_frames=40"):
+        trace.to_html(max_frames=40)
+    y = y * 1.0
+    for _ in range(trace_module.DEFAULT_MAX_FRAMES):
+        y = y.sin()
+    big = trace_backward(y)
+    assert "too many for frames" in big._repr_html_() and "v̄[x]" in big._repr_html_()
+
+
+def test_save_html_writes_the_page_atomically(tmp_path):
+    *_, o = seed003()
+    trace = trace_backward(o)
+    out = trace.save_html(tmp_path / "trace.html")
+    same_page = re.compile(r"ags\d+-[0-9a-f]+")  # each rendering gets its own id prefix
+    assert (same_page.sub("ID", out.read_text(encoding="utf-8"))
+            == same_page.sub("ID", trace.to_html()))
+    with pytest.raises(ValueError):
+        trace.save_html(tmp_path / "small.html", max_frames=2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["trace.html"]
+
+
+def test_repr_and_len():
+    *_, o = seed003()
+    trace = trace_backward(o)
+    assert isinstance(trace, BackwardTrace) and len(trace) == 7
+    assert repr(trace) == "<BackwardTrace of 'o': 7 steps>"

