@@ -2,9 +2,12 @@
 
 Hypothesis draws a small program: input values, then steps that each apply an
 op of ``ops.TABLE`` to earlier nodes (so subexpressions are shared, and an op
-may take the same node twice). A step is kept only when its operands lie well
-inside the op's domain (:data:`SAFE`), so every graph is differentiable and
-finite. The same program is built with the engine and with PyTorch float64
+may take the same node twice) or to number constants (binary and n-ary ops:
+they become constant leaves, like the 2 of ``x ** 2``). A step is kept only
+when its operands lie well inside the op's domain (:data:`SAFE`), so every
+graph is differentiable and finite, and the tests run under
+``detect_anomaly()``: no NaN or inf may appear anywhere, also not in the
+derivative of ``x ** 2`` at x < 0 toward its constant exponent. The same program is built with the engine and with PyTorch float64
 (the op spellings come from the oracle table of ``test_ops_oracle``), and:
 
 * reverse-mode gradients equal torch.autograd's;
@@ -20,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import autograd_scalar as ag
-from autograd_scalar import Value, ops
+from autograd_scalar import Value, detect_anomaly, ops
 
 from conftest import torch_float, torch_gradient, torch_hessian, torch_leaves
 from test_ops_oracle import ORACLE
@@ -34,21 +37,34 @@ SAFE = {
     "tanh": ALWAYS, "sigmoid": ALWAYS, "relu": ALWAYS, "sin": ALWAYS, "cos": ALWAYS,
     "sum": ALWAYS, "dot": ALWAYS,
     "div": lambda x, y: abs(y) > 0.2,
-    "pow": lambda x, y: 0.2 < x < 5.0 and abs(y) <= 3.0,
+    "pow": lambda x, y: 0.2 < abs(x) < 5.0 and abs(y) <= 3.0 and (x > 0 or y == int(y)),
     "exp": lambda x: x < 4.0,
     "log": lambda x: x > 0.2,
     "sqrt": lambda x: x > 0.2,
 }
 LIMIT = 1e3  # |value| bound for every node: keeps gradients in a sane range
+CONSTANTS = (2.0, 3.0, -1.0, 0.5)
 
 
 def test_every_op_of_the_table_has_a_domain_in_the_random_graphs():
     assert set(SAFE) == set(ops.TABLE)
 
 
+def is_constant(operand) -> bool:
+    return isinstance(operand, tuple)
+
+
+def operand_strategy(n_nodes: int, constants: bool):
+    """A node index, or ``("const", number)`` when constants are allowed."""
+    index = st.integers(0, n_nodes - 1)
+    if not constants:
+        return index
+    return st.one_of(index, index, st.sampled_from(CONSTANTS).map(lambda c: ("const", c)))
+
+
 @st.composite
 def programs(draw, max_inputs=3, max_steps=10):
-    """(input values, steps); a step is (op name, operand indices)."""
+    """(input values, steps); a step is (op name, operands): node indices or constants."""
     inputs = draw(st.lists(st.floats(-2.0, 2.0, allow_nan=False), min_size=1,
                            max_size=max_inputs))
     values = list(inputs)
@@ -59,11 +75,21 @@ def programs(draw, max_inputs=3, max_steps=10):
         if arity is None:
             pairs = draw(st.integers(1, 3))
             arity = 2 * pairs if name == "dot" else draw(st.integers(1, 4))
-        operands = draw(st.lists(st.integers(0, len(values) - 1),
+        # Unary ops are Value methods (no number operand); a binary op needs
+        # one Value operand, or Python would compute it on floats.
+        operands = draw(st.lists(operand_strategy(len(values), constants=arity != 1),
                                  min_size=arity, max_size=arity))
-        args = [values[k] for k in operands]
+        if name == "pow" and draw(st.booleans()):
+            # Half the powers get a constant exponent, as in x ** 2: the case
+            # where a negative base is allowed.
+            operands[1] = ("const", draw(st.sampled_from(CONSTANTS)))
+        if arity == 2 and all(map(is_constant, operands)):
+            continue
+        args = [k[1] if is_constant(k) else values[k] for k in operands]
         if not SAFE[name](*args):
             continue
+        if name == "pow" and args[0] < 0 and not is_constant(operands[1]):
+            continue  # x^y at x < 0 has no derivative in y: only constant exponents
         value = ops.TABLE[name].forward(*args)
         if not abs(value) <= LIMIT:
             continue
@@ -72,21 +98,24 @@ def programs(draw, max_inputs=3, max_steps=10):
     return inputs, steps
 
 
-def run(program, leaves, spelling):
+def run(program, leaves, spelling, constant):
     """Build ``program`` on ``leaves``; return the nodes it made (the root sums them)."""
     _, steps = program
     nodes = list(leaves)
     for name, operands in steps:
-        nodes.append(spelling(name)(*[nodes[k] for k in operands]))
+        args = [constant(k[1]) if is_constant(k) else nodes[k] for k in operands]
+        nodes.append(spelling(name)(*args))
     return nodes[len(leaves):] or nodes
 
 
 def engine_root(program, leaves):
-    return ag.sum(run(program, leaves, lambda name: ORACLE[name].engine))
+    return ag.sum(run(program, leaves, lambda name: ORACLE[name].engine, float))
 
 
 def torch_root(program, leaves):
-    return torch.stack(run(program, leaves, lambda name: ORACLE[name].torch)).sum()
+    made = run(program, leaves, lambda name: ORACLE[name].torch,
+               lambda c: torch.tensor(c, dtype=torch.float64))
+    return torch.stack(made).sum()
 
 
 def assert_close(actual, expected, scale, rel=1e-10):
@@ -116,8 +145,9 @@ def gradient_scale(program):
 @given(programs())
 def test_random_graph_gradients_match_torch_float64(program):
     leaves = [Value(v) for v in program[0]]
-    root = engine_root(program, leaves)
-    root.backward()
+    with detect_anomaly():
+        root = engine_root(program, leaves)
+        root.backward()
     t_leaves = torch_leaves(program[0])
     t_root = torch_root(program, t_leaves)
     t_grads = torch_gradient(t_root, t_leaves)
@@ -133,8 +163,9 @@ def test_random_graph_forward_mode_equals_reverse_mode(program, direction):
     inputs = program[0]
     tangents = direction[:len(inputs)]
     f = lambda *xs: engine_root(program, xs)  # noqa: E731
-    value, directional = ag.jvp(f, inputs, tangents)
-    reverse_value, gradient = ag.value_and_grad(f, argnums=tuple(range(len(inputs))))(*inputs)
+    with detect_anomaly():
+        value, directional = ag.jvp(f, inputs, tangents)
+        reverse_value, gradient = ag.value_and_grad(f, argnums=tuple(range(len(inputs))))(*inputs)
     assert value == reverse_value
     scale = gradient_scale(program)
     assert_close(directional, sum(g * t for g, t in zip(gradient, tangents)),
@@ -145,9 +176,10 @@ def test_random_graph_forward_mode_equals_reverse_mode(program, direction):
 @given(programs(max_inputs=2, max_steps=5))
 def test_random_graph_second_derivatives_match_torch_double_backward(program):
     leaves = [Value(v) for v in program[0]]
-    first = ag.gradients(engine_root(program, leaves), leaves, create_graph=True)
-    hessian = [ag.gradients(g, leaves) if isinstance(g, Value) else [0.0] * len(leaves)
-               for g in first]
+    with detect_anomaly():
+        first = ag.gradients(engine_root(program, leaves), leaves, create_graph=True)
+        hessian = [ag.gradients(g, leaves) if isinstance(g, Value) else [0.0] * len(leaves)
+                   for g in first]
     expected = torch_hessian(lambda *xs: torch_root(program, xs), program[0])
     scale = max([1.0] + [abs(h) for row in expected for h in row])
     for i, row in enumerate(hessian):
