@@ -102,8 +102,9 @@ def _call(f: Callable, inputs: list, who: str) -> Value:
 def value_and_grad(f: Callable, argnums: ArgNums = 0) -> Callable:
     """Return a function giving ``(f(*args), ∂f/∂args[argnums])``.
 
-    Called with numbers it returns floats; called with Values (inside another
-    transformation) it returns Values that can be differentiated again.
+    Called with numbers it returns floats; called with Values, or while another
+    transformation traces its ``f``, it returns Values that can be
+    differentiated again.
 
     Example:
         >>> from autograd_scalar import value_and_grad
