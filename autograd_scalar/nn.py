@@ -160,7 +160,10 @@ class Module:
             if isinstance(value, bool) or not isinstance(value, numbers.Real):
                 raise ValueError(f"{where}: parameter {name!r} must be a number, "
                                  f"got {type(value).__name__}: {value!r}")
-            value = float(value)
+            try:
+                value = float(value)
+            except OverflowError:  # an int beyond float range
+                value = math.inf
             if not math.isfinite(value):
                 raise ValueError(f"{where}: parameter {name!r} is not finite ({value!r})")
             values.append(value)
@@ -211,6 +214,10 @@ class Module:
             raise ValueError(f"{where}: not valid JSON, the file may be truncated "
                              f"({error.msg} at line {error.lineno} column {error.colno})"
                              ) from None
+        except RecursionError:
+            raise ValueError(f"{where}: not a model file (JSON nested too deeply)") from None
+        except ValueError as error:  # duplicate keys, integers too long to parse
+            raise ValueError(f"{where}: {error}") from None
         if not isinstance(document, dict):
             raise ValueError(f"{where}: expected a JSON object, got "
                              f"{type(document).__name__}")

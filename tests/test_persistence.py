@@ -117,6 +117,10 @@ BAD_FILES = {
     "overflowing number": (lambda text: text.replace('"layers.2.neurons.0.b": 0.0',
                                                      '"layers.2.neurons.0.b": 1e999'),
                            "is not finite"),
+    "integer beyond float range": (lambda text: text.replace('"layers.2.neurons.0.b": 0.0',
+                                                             '"layers.2.neurons.0.b": 1' + '0' * 400),
+                                   "'layers.2.neurons.0.b' is not finite"),
+    "nested too deeply": (lambda text: "[" * 100_000 + "]" * 100_000, "nested too deeply"),
     "duplicate key": (lambda text: text.replace('"layers.2.neurons.0.b": 0.0',
                                                 '"layers.2.neurons.0.b": 0.0, '
                                                 '"layers.2.neurons.0.b": 1.0'),
