@@ -42,14 +42,18 @@ from .engine import CONST, Value, topological_order
 __all__ = ["trace_backward", "BackwardTrace", "Step", "Term", "ForwardStep",
            "DEFAULT_MAX_FRAMES"]
 
-#: ``to_html`` draws one graph per step; above this many steps it refuses
-#: (each frame holds the whole graph, so the page grows as steps²).
-DEFAULT_MAX_FRAMES = 80
+#: ``to_html`` shows one graph per step; above this many steps it refuses:
+#: each frame holds the whole graph, so the page grows as steps² (about
+#: 1.7 kB per value per frame: 50 steps of a 50-value graph make ~4 MB).
+DEFAULT_MAX_FRAMES = 50
 
 _BAR = "\u0304"  # combining macron: "v̄"
 _COLOURS = {"done": "#e8f5e9", "consumer": "#bbdefb", "current": "#ffb74d",
             "edge": "#e65100"}
 _page_ids = itertools.count(1)
+# A node or edge of Graphviz's SVG: <g id=.. class="node|edge"><title>DOT id</title>...</g>
+_SVG_GROUP = re.compile(r'<g id="[^"]*" class="(node|edge)">\s*<title>([^<]*)</title>.*?</g>',
+                        re.S)
 
 
 class Term(NamedTuple):
@@ -302,37 +306,52 @@ class BackwardTrace:
         body = "\\\\\n".join(lines) + "\\\\[6pt]\n" + "\\\\\n".join(backward)
         return "$$\\begin{aligned}\n" + body + "\n\\end{aligned}$$"
 
-    def _frame_svg(self, k: int, grads: dict, page: str) -> str:
-        """The graph at step k: grads of processed nodes shown, the current node lit."""
-        step = self.steps[k]
-        highlight = {s.node: _COLOURS["done"] for s in self.steps[:k]}
-        for term in step.terms:
-            highlight[term.consumer] = _COLOURS["consumer"]
-            highlight[(step.node, term.consumer)] = _COLOURS["edge"]
-        highlight[step.node] = _COLOURS["current"]
-        # All grads go into the layout, so nodes keep their size and place from
-        # frame to frame; the not-yet-computed ones are blanked in the SVG below.
-        svg = viz.render(viz.draw(self.root, show_grad=grads, max_nodes=None,
-                                  highlight=highlight).source).decode("utf-8")
-        ident = {node: f"v{i}" for i, node in enumerate(self.order, 1)}
-        current = ident[step.node]
-        consumers = {ident[t.consumer] for t in step.terms}
-        pending = {ident[s.node] for s in self.steps[k + 1:]}
+    def _layout(self) -> str:
+        """The graph laid out once, each node showing its v̄ of this pass.
 
-        def mark(match: re.Match) -> str:
-            node_id, block = match.group(2), match.group(0)
-            role = ("ags-current" if node_id == current else
-                    "ags-consumer" if node_id in consumers else "")
-            if role:
-                block = block.replace('class="node"', f'class="node {role}"', 1)
-            if node_id in pending:
+        Every frame reuses this layout: one Graphviz run per page instead of
+        one per step (80 steps took 15 s that way), and nodes keep their size
+        and place from frame to frame.
+        """
+        grads = {step.node: step.grad for step in self.steps}
+        svg = viz.render(viz.draw(self.root, show_grad=grads, max_nodes=None).source)
+        svg = svg.decode("utf-8")
+        return re.sub(r"<!--.*?-->\n?", "", svg[svg.index("<svg"):], flags=re.S)
+
+    def _frame_svg(self, k: int, layout: str, ident: dict, page: str) -> str:
+        """The layout at step k: processed nodes lit, the current node and its terms highlighted.
+
+        Grads of nodes not yet processed read ``grad ?``.
+        """
+        step = self.steps[k]
+        current = ident[step.node]
+        fills = {ident[s.node]: _COLOURS["done"] for s in self.steps[:k]}
+        roles = {current: "ags-current"}
+        for term in step.terms:
+            fills[ident[term.consumer]] = _COLOURS["consumer"]
+            roles[ident[term.consumer]] = "ags-consumer"
+        fills[current] = _COLOURS["current"]
+        term_edges = {f"{current}->{ident[t.consumer]}_op" for t in step.terms}
+        pending = {ident[s.node] for s in self.steps[k + 1:]}
+        edge = _COLOURS["edge"]
+
+        def restyle(match: re.Match) -> str:
+            kind, title, block = match.group(1), html.unescape(match.group(2)), match.group(0)
+            if kind == "edge":
+                if title in term_edges:
+                    block = (block.replace('stroke="black"', f'stroke="{edge}" stroke-width="2.5"')
+                             .replace('fill="black"', f'fill="{edge}"'))
+                return block
+            if title in fills:  # draw() gives every value node fillcolor=white
+                block = block.replace('fill="white"', f'fill="{fills[title]}"', 1)
+            if title in roles:
+                block = block.replace('class="node"', f'class="node {roles[title]}"', 1)
+            if title in pending:
                 block = re.sub(r">grad [^<]*</text>", ">grad ?</text>", block)
             return block
 
-        svg = re.sub(r'<g id="([^"]*)" class="node">\s*<title>(v\d+)</title>.*?</g>',
-                     mark, svg, flags=re.S)
-        svg = svg.replace(' id="', f' id="{page}-f{k}-')  # ids unique on the page
-        return svg[svg.index("<svg"):]
+        svg = _SVG_GROUP.sub(restyle, layout)
+        return svg.replace(' id="', f' id="{page}-f{k}-')  # ids unique on the page
 
     def _term_items(self, step: Step) -> str:
         items = []
@@ -373,7 +392,8 @@ class BackwardTrace:
                 f"than max_frames={max_frames}; trace a smaller graph, or pass "
                 "max_frames=None (the page grows with the square of the graph size)")
         page = f"ags{next(_page_ids)}-{id(self):x}"
-        grads = {step.node: step.grad for step in self.steps}
+        layout = self._layout()
+        ident = {node: f"v{i}" for i, node in enumerate(self.order, 1)}
         frames = []
         for k, step in enumerate(self.steps):
             kind = ("output: v̄_N = 1" if not step.terms else
@@ -381,7 +401,7 @@ class BackwardTrace:
             frames.append(
                 f'<li class="ags-frame" data-step="{k}" '
                 f'data-node="{html.escape(step.name, quote=True)}">'
-                f'<div class="ags-graph">{self._frame_svg(k, grads, page)}</div>'
+                f'<div class="ags-graph">{self._frame_svg(k, layout, ident, page)}</div>'
                 f'<div class="ags-side"><div class="ags-stepno">Step {k + 1} of '
                 f'{len(self.steps)}: node <b>{html.escape(step.name)}</b> ({kind})</div>'
                 f'<div class="ags-equation">{html.escape(self.equation(step))}</div>'
