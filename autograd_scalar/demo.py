@@ -34,7 +34,7 @@ from .optim import SGD
 
 __all__ = ["DemoResult", "run", "moons_problem", "train", "accuracy", "model_accuracy",
            "plot_loss_curve", "plot_decision_boundary", "save_neuron_graph",
-           "seed_003_example", "save_seed_003_trace", "FILES"]
+           "seed_003_graph", "save_seed_003_trace", "FILES"]
 
 #: The files :func:`run` writes, in order.
 FILES = ("loss_curve.png", "decision_boundary.png", "neuron_graph.svg",
@@ -278,8 +278,17 @@ def save_neuron_graph(model: MLP, X: list, path) -> Path:
         neuron.zero_grad()
 
 
-def seed_003_example() -> Value:
-    """Seed 003's graph: a = 2, b = 3, c = a + b, d = a·b, o = c·d/2 (o = 15)."""
+def seed_003_graph() -> tuple:
+    """Seed 003's graph, labelled: a = 2, b = 3, c = a + b, d = a·b, o = c·d/2.
+
+    Returns the nodes ``(a, b, c, d, o)``, not yet backpropagated; the seed's
+    derivatives are ∂o/∂a = 10.5, ∂o/∂b = 8, ∂o/∂c = 3, ∂o/∂d = 2.5.
+
+    Example:
+        >>> a, b, c, d, o = seed_003_graph(); o.backward()
+        >>> o.data, a.grad, b.grad, c.grad, d.grad
+        (15.0, 10.5, 8.0, 3.0, 2.5)
+    """
     a, b = Value(2.0, label="a"), Value(3.0, label="b")
     c = a + b
     c.label = "c"
@@ -287,12 +296,12 @@ def seed_003_example() -> Value:
     d.label = "d"
     o = c * d / 2
     o.label = "o"
-    return o
+    return a, b, c, d, o
 
 
 def save_seed_003_trace(path) -> Path:
     """Write the step-by-step backward trace of seed 003's example as HTML."""
     from .trace import trace_backward
 
-    trace_backward(seed_003_example()).save_html(path)
+    trace_backward(seed_003_graph()[-1]).save_html(path)
     return Path(path)
