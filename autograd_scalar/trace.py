@@ -127,7 +127,7 @@ def _formula(node: Value, names: dict, latex: bool = False) -> str:
     args = [_latex_name(names[p]) if latex else names[p] for p in node.parents]
     args = [f"({a})" if a.startswith("-") else a for a in args]
     op = ops.TABLE.get(node.op)
-    name = node.op if op is None else op.name
+    name = viz.op_symbol(node.op) if op is None else op.name
     times = r" \cdot " if latex else "*"
     if op is not None and op.infix and len(args) == 2:
         x, y = args

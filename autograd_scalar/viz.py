@@ -28,8 +28,8 @@ from __future__ import annotations
 
 import os
 import pathlib
+import secrets
 import shutil
-import tempfile
 import threading
 from collections import deque
 from typing import Iterable, Mapping, Optional, Union
@@ -39,7 +39,7 @@ import graphviz
 from . import ops
 from .engine import CONST, Value, topological_order
 
-__all__ = ["draw", "to_svg", "save", "render", "node_names", "format_number",
+__all__ = ["draw", "to_svg", "save", "render", "node_names", "format_number", "op_symbol",
            "write_atomic", "ValueGraph", "RenderError", "DEFAULT_MAX_NODES"]
 
 #: Graphs with more values than this are collapsed (or refused) by :func:`draw`.
@@ -109,9 +109,16 @@ def node_names(order: Iterable[Value]) -> dict:
 
 
 def op_symbol(op: str) -> str:
-    """How a node's operation is written: the table's symbol, else its name."""
+    """How a node's operation is written: the table's symbol, else its name (``f`` if unnamed).
+
+    Example:
+        >>> op_symbol("mul"), op_symbol("tanh"), op_symbol("cube"), op_symbol("")
+        ('*', 'tanh', 'cube', 'f')
+    """
     entry = ops.TABLE.get(op)
-    return entry.symbol if entry is not None else op
+    if entry is not None:
+        return entry.symbol
+    return op or "f"
 
 
 def _record_text(text: str) -> str:
@@ -417,11 +424,19 @@ def to_svg(root: Value, **options) -> str:
 def write_atomic(path: Union[str, os.PathLike], data: bytes) -> pathlib.Path:
     """Write ``data`` to ``path`` all at once: a temp file in the same directory, then rename.
 
-    Readers never see a half-written file, and on any error nothing is left.
+    Readers never see a half-written file, and on any error nothing is left
+    (an existing file keeps its old content). The file gets the permissions
+    a plain ``open(path, "wb")`` would give (``tempfile.mkstemp`` would make
+    it private to the owner).
     """
     path = pathlib.Path(path)
-    fd, temp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.",
-                                suffix=".tmp")
+    while True:
+        temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            break
+        except FileExistsError:
+            continue
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(data)

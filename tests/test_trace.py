@@ -178,6 +178,17 @@ def test_text_writes_functions_and_nary_nodes():
     assert "v12 = tanh(v11) = -0.995055" in text
 
 
+def test_custom_ops_are_written_as_functions():
+    x = Value(2.0, label="x")
+    cube = Value(8.0, parents=(x,), local_grads=(12.0,), op="cube")
+    unnamed = Value(8.0, parents=(cube,), local_grads=(1.0,))
+    trace = trace_backward(unnamed)
+    text = trace.to_text()
+    assert "v2 = cube(x) = 8" in text and "v3 = f(v2) = 8" in text
+    assert r"\operatorname{cube}\left(x\right)" in trace.to_latex()
+    assert "v̄[x] = v̄[v2]·∂v2/∂x = 1·12 = 12" in text
+
+
 def test_latex_has_bars_fractions_and_balanced_braces():
     *_, o = seed003()
     latex = trace_backward(o).to_latex()

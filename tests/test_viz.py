@@ -135,10 +135,12 @@ def test_operation_nodes_use_the_derivative_tables_symbols():
         assert op_node.find(f"{SVG}text").text == op.symbol, name
 
 
-def test_custom_operation_is_drawn_with_its_name():
+def test_custom_operation_is_drawn_with_its_name_or_f():
     x = Value(2.0, label="x")
     cube = Value(8.0, parents=(x,), local_grads=(12.0,), op="cube")
     assert "cube" in texts(viz.to_svg(cube))
+    unnamed = Value(8.0, parents=(x,), local_grads=(12.0,))
+    assert "f" in texts(viz.to_svg(unnamed))
 
 
 def test_show_grad_false_hides_and_a_mapping_replaces_grads():
@@ -347,6 +349,15 @@ def test_write_atomic_keeps_the_old_file_and_no_temp_on_error(tmp_path):
         viz.write_atomic(target, "not bytes")
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["graph.svg"]
+
+
+def test_saved_files_get_the_permissions_of_a_plain_open(tmp_path):
+    *_, o = seed003()
+    plain = tmp_path / "plain.svg"
+    with open(plain, "wb"):
+        pass
+    out = viz.save(o, tmp_path / "graph.svg")
+    assert stat.S_IMODE(out.stat().st_mode) == stat.S_IMODE(plain.stat().st_mode)
 
 
 def test_save_dot_format_writes_the_source(tmp_path):
