@@ -1,7 +1,8 @@
 """House rules that are properties of the source, checked on the source.
 
-* No function of the package calls itself: the guard for "no recursion over
-  the graph" (micrograd's recursive topological sort dies past ~1000 deep).
+* No function of the package calls itself, directly or through other
+  functions of its module: the guard for "no recursion over the graph"
+  (micrograd's recursive topological sort dies past ~1000 deep).
 * ``import autograd_scalar.engine`` pulls in no renderer (graphviz, viz).
 """
 
@@ -54,6 +55,33 @@ def _own_body_nodes(function):
                 stack.append(child)
 
 
+def module_call_cycles(tree: ast.Module) -> list:
+    """Module-level functions that reach themselves through bare-name calls.
+
+    Edges: function f -> g when f's body (nested functions included) calls
+    ``g(...)`` and g is a module-level function of the same module. Catches
+    mutual recursion such as ``visit -> visit_parents -> visit``.
+    """
+    functions = {node.name: node for node in tree.body
+                 if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    calls = {name: {n.func.id for n in ast.walk(node)
+                    if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+                    and n.func.id in functions}
+             for name, node in functions.items()}
+    cyclic = []
+    for start in functions:
+        seen, stack = set(), list(calls[start])
+        while stack:
+            name = stack.pop()
+            if name == start:
+                cyclic.append(start)
+                break
+            if name not in seen:
+                seen.add(name)
+                stack.extend(calls[name])
+    return cyclic
+
+
 def test_the_package_has_modules_to_scan():
     assert {"engine.py", "ops.py", "functional.py", "modes.py"} <= {m.name for m in MODULES}
 
@@ -62,6 +90,31 @@ def test_the_package_has_modules_to_scan():
 def test_no_function_calls_itself(module):
     tree = ast.parse(module.read_text(encoding="utf-8"), filename=str(module))
     assert self_calls(tree) == [], f"recursive functions in {module.name}"
+
+
+@pytest.mark.parametrize("module", MODULES, ids=[m.name for m in MODULES])
+def test_no_functions_call_each_other_in_a_cycle(module):
+    tree = ast.parse(module.read_text(encoding="utf-8"), filename=str(module))
+    assert module_call_cycles(tree) == [], f"mutually recursive functions in {module.name}"
+
+
+def test_the_cycle_scan_finds_mutual_recursion_through_nested_functions():
+    source = """
+def visit(node):
+    return visit_parents(node)
+
+def visit_parents(node):
+    def each(parent):
+        return visit(parent)
+    return [each(p) for p in node.parents]
+
+def order(root):
+    return helper(root)
+
+def helper(root):
+    return [root]
+"""
+    assert module_call_cycles(ast.parse(source)) == ["visit", "visit_parents"]
 
 
 def test_the_scan_finds_direct_and_method_recursion():
