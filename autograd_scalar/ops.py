@@ -205,7 +205,9 @@ def _pow_dy(out, x, y):
 
 def _sqrt_dx(out, x):
     # sqrt'(0) = inf, as in PyTorch float64 (Python's 0.5/0.0 would raise).
-    if data_of(out) == 0.0:
+    # Only on floats: as a graph (higher order) a constant inf would claim
+    # sqrt''(0) = 0, so there the division runs and names the pole instead.
+    if _is_float(out) and out == 0.0:
         return math.inf
     return 0.5 / out
 

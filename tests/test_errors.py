@@ -102,3 +102,11 @@ def test_domain_errors_reach_the_caller_of_the_functional_api():
 ], ids=["exp", "pow", "pow-odd-negative", "mul", "exp-underflow"])
 def test_overflow_follows_float64_semantics_not_an_exception(call, expected):
     assert call().data == expected
+
+
+def test_second_derivative_at_the_sqrt_pole_is_an_error_not_a_silent_zero():
+    # sqrt'(x) = 1/(2 sqrt x) is inf at 0 (PyTorch float64), and sqrt''(0) is
+    # -inf; a constant inf would have claimed sqrt''(0) = 0.
+    assert grad(Value.sqrt)(0.0) == math.inf
+    raises_naming(ZeroDivisionError, lambda: grad(grad(Value.sqrt))(0.0), "div", "0.5")
+    assert grad(grad(Value.sqrt))(4.0) == -0.25 * 4.0 ** -1.5
