@@ -183,21 +183,29 @@ def _graph(args: argparse.Namespace) -> int:
     # Imported here, not at the top: graphviz and the WebAssembly renderer cost
     # start-up time that `--help`, argument errors and `demo` should not pay.
     from . import viz
-    trace = None
+    page = None
     if trace_path is not None:
-        from .trace import trace_backward
-        trace = trace_backward(root)  # runs the backward pass itself
+        from . import trace as tracing
+        trace = tracing.trace_backward(root)  # runs the backward pass itself
+        if len(trace) > tracing.DEFAULT_MAX_FRAMES:
+            raise UsageError(
+                f"--trace: the backward pass has {len(trace)} steps, and the page draws one "
+                f"frame per step, at most {tracing.DEFAULT_MAX_FRAMES}; trace a smaller "
+                "expression or leave out --trace")
+        page = trace.to_html().encode("utf-8")
     else:
         root.backward()
     # Render everything in memory first: a failure here leaves no file behind.
+    drawing = viz.draw(root, rankdir=args.rankdir)
+    # dot's network simplex (x coordinates) runs unbounded by default: one
+    # variable feeding a long chain (a*a*...*a, 100 factors) took 219 s in the
+    # WebAssembly Graphviz. Two iterations per node bring it to ~1.4 s and
+    # leave small drawings byte-for-byte unchanged.
+    drawing.graph_attr.setdefault("nslimit", "2")
     try:
-        picture = viz.render(viz.draw(root, rankdir=args.rankdir).source, format)
+        picture = viz.render(drawing.source, format)
     except viz.RenderError as error:
         raise UsageError(str(error)) from None
-    try:
-        page = trace.to_html().encode("utf-8") if trace is not None else None
-    except ValueError as error:
-        raise UsageError(f"--trace: {error}") from None
     viz.write_atomic(output, picture)
     if page is not None:
         viz.write_atomic(trace_path, page)
@@ -290,9 +298,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return EXIT_INTERRUPTED
     except (UsageError, ValueError) as error:  # ExpressionError is a ValueError
         return _fail(str(error))
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly, as Unix tools do; the
+        # files are already written. Point stdout at devnull so the
+        # interpreter's final flush does not complain either.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_INTERNAL
     except OSError as error:
-        where = f" {error.filename}" if error.filename else ""
-        return _fail(f"cannot write{where}: {error.strerror or error}")
+        where = f"{error.filename}: " if error.filename else ""
+        return _fail(f"{where}{error.strerror or error}")
     except Exception as error:  # noqa: BLE001 -- the promise is: never a traceback
         return _fail(f"internal error ({type(error).__name__}: {error}); please report it",
                      EXIT_INTERNAL)

@@ -125,6 +125,15 @@ def test_trace_writes_a_self_contained_html_page(tmp_path, monkeypatch, capsys):
     assert "trace written to trace.html" in out
 
 
+def test_one_variable_feeding_a_long_chain_renders(tmp_path):
+    # a*a*...*a: Graphviz's unbounded network simplex once took minutes here.
+    result = run_module(["graph", "*".join(["a"] * 100), "--set", "a=1.01", "-o", "g.svg"],
+                        tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert_close(gradient_rows(result.stdout)["a"][1], 100 * 1.01 ** 99)
+    ET.parse(tmp_path / "g.svg")
+
+
 def test_unused_variable_is_listed_with_zero_gradient(capsys, tmp_path):
     assert cli.main(["graph", "x ** 2", "--set", "x=3", "y=1", "-o",
                      str(tmp_path / "g.dot")]) == 0
@@ -186,6 +195,7 @@ BAD_GRAPH = {
     "format does not match -o": ["a", "--format", "dot"],
     "unknown suffix": ["a", "-o", "g.jpg"],
     "bad rankdir": ["a", "--rankdir", "XY"],
+    "trace too long for its page": ["+".join(["a*b"] * 45)],
 }
 
 
