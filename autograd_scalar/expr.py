@@ -53,6 +53,7 @@ import math
 import operator
 import re
 import unicodedata
+import warnings
 from typing import Mapping, NamedTuple, Optional
 
 from . import ops
@@ -458,7 +459,11 @@ def parse(text: str) -> Expression:
     source = _Source(text)
     _check_text(text, source)
     try:
-        tree = ast.parse(source.body, mode="eval")
+        # The parser may warn (Python 3.12: invalid escape sequences in strings)
+        # on stderr; every error here is reported once, as an ExpressionError.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source.body, mode="eval")
     except SyntaxError as error:
         raise ExpressionError(f"syntax error: {error.msg}", source.of_syntax_error(error)) \
             from None

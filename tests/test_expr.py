@@ -7,6 +7,7 @@ the same (trusted, test-generated) text with PyTorch float64 for gradients.
 import ast
 import math
 import pathlib
+import warnings
 
 import pytest
 import sympy
@@ -226,6 +227,16 @@ def test_refused_with_message_and_position(text, words, column):
     assert words in error.message or words in str(error), str(error)
     assert (error.line, error.column) == (1, column), str(error)
     assert f"at column {column}:" in str(error) and "\n" not in str(error)
+
+
+def test_parser_warnings_do_not_escape(recwarn):
+    # Python warns about "\\d" in a string literal (3.12: SyntaxWarning on stderr);
+    # the CLI's one error line must stay the only output.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ExpressionError, match="strings are not allowed"):
+            parse("a + '\\d'")
+    assert len(recwarn) == 0
 
 
 def test_unknown_variable_is_named_with_the_given_ones():
