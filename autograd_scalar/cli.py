@@ -242,11 +242,15 @@ def _parser() -> argparse.ArgumentParser:
 
     graph = commands.add_parser(
         "graph", help="draw an expression's graph and print its gradients",
-        description="Build EXPR's computation graph, run backward, print the value and "
+        description="Build EXPR's computation graph, run backward, print the value and\n"
         "each variable's gradient, and write the drawing.",
-        epilog="EXPR may use numbers, variables, + - * / **, parentheses and the "
-        f"functions {', '.join(expr.FUNCTIONS)}. An EXPR that starts with '-' goes "
-        "after '--' (graph --set a=2 -- '-a*a') or gets a leading space (' -a*a').")
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="EXPR may use numbers, variables, + - * / **, parentheses and the\n"
+        f"functions {', '.join(expr.FUNCTIONS)}.\n\n"
+        "examples:\n"
+        f'  {PROG} graph "tanh(a*b + c)" --set a=2 b=-3 c=10 -o g.svg\n'
+        f'  {PROG} graph "(a + b) * (a * b) / 2" --set a=2 b=3 --trace trace.html\n'
+        f"  {PROG} graph --set a=2 -- -a*a      (an EXPR starting with '-' goes after --)")
     graph.add_argument("expression", metavar="EXPR", help='e.g. "tanh(a*b + c)"')
     graph.add_argument("--set", dest="assignments", nargs="+", action="extend", default=[],
                        metavar="NAME=VALUE", help="values of the variables, e.g. a=2 b=-3")
