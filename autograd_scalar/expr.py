@@ -76,9 +76,9 @@ MAX_NESTING = 100
 MAX_NODES = 1000
 #: Longest number literal, in characters.
 MAX_LITERAL_LENGTH = 64
-#: Largest magnitude of a constant exponent: |x ** y| for a constant y beyond
-#: this overflows float64 for any |x| >= 2 (2 ** 1024 is already inf), so a
-#: larger constant exponent is a runaway tower rather than a formula.
+#: Largest magnitude of a constant exponent. Beyond it a constant exponent is a
+#: runaway tower (``9 ** 9 ** 9``) rather than a formula: 2.0 ** 1024 already
+#: overflows float64. Exponents that depend on a variable are not bounded.
 MAX_EXPONENT = 1000
 
 _SNIPPET_LENGTH = 40
