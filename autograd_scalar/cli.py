@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from . import __version__, expr
+from .files import write_atomic
 
 __all__ = ["main", "EXIT_OK", "EXIT_INTERNAL", "EXIT_USAGE", "EXIT_INTERRUPTED",
            "MAX_STEPS"]
@@ -197,18 +198,13 @@ def _graph(args: argparse.Namespace) -> int:
         root.backward()
     # Render everything in memory first: a failure here leaves no file behind.
     drawing = viz.draw(root, rankdir=args.rankdir)
-    # dot's network simplex (x coordinates) runs unbounded by default: one
-    # variable feeding a long chain (a*a*...*a, 100 factors) took 219 s in the
-    # WebAssembly Graphviz. Two iterations per node bring it to ~1.4 s and
-    # leave small drawings byte-for-byte unchanged.
-    drawing.graph_attr.setdefault("nslimit", "2")
     try:
         picture = viz.render(drawing.source, format)
     except viz.RenderError as error:
         raise UsageError(str(error)) from None
-    viz.write_atomic(output, picture)
+    write_atomic(output, picture)
     if page is not None:
-        viz.write_atomic(trace_path, page)
+        write_atomic(trace_path, page)
 
     print(f"{' '.join(expression.text.split())} = {root.data!r}")
     print()

@@ -29,7 +29,8 @@ from typing import Optional
 from .engine import Value
 from .modes import no_grad, scope
 from .data import make_moons
-from .nn import MLP, atomic_path, hinge, l2
+from .files import atomic_path
+from .nn import MLP, hinge, l2
 from .optim import SGD
 
 __all__ = ["DemoResult", "run", "moons_problem", "train", "accuracy", "model_accuracy",

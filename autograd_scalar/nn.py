@@ -37,18 +37,18 @@ import math
 import numbers
 import os
 import random
-import uuid
-from contextlib import closing, contextmanager
+from contextlib import closing
 from pathlib import Path
 from typing import Iterator, Mapping, Optional, Sequence
 
 from .engine import Value, _as_values, _constant, dot, sum_values
+from .files import atomic_path
 from .modes import enable_grad, state as _state
 
 __all__ = [
     "Module", "Neuron", "Layer", "MLP", "ACTIVATIONS",
     "mse", "hinge", "binary_cross_entropy_with_logits", "cross_entropy", "l2",
-    "dead_neurons", "atomic_path", "FORMAT", "FORMAT_VERSION",
+    "dead_neurons", "FORMAT", "FORMAT_VERSION",
 ]
 
 #: The activations a Neuron may apply to z = w·x + b (``linear`` applies none).
@@ -245,35 +245,6 @@ def _no_duplicate_keys(pairs: list) -> dict:
             raise ValueError(f"duplicate key {key!r} in the file")
         document[key] = value
     return document
-
-
-@contextmanager
-def atomic_path(path) -> Iterator[Path]:
-    """Yield a temporary path next to ``path``; on success move it onto ``path``.
-
-    Readers never see a half-written file: the content goes to a temp file in
-    the same directory, which ``os.replace`` renames over ``path`` (atomic on
-    POSIX and Windows). If the body raises, the temp file is deleted and
-    ``path`` keeps its previous content (or stays absent).
-
-    Example:
-        >>> import tempfile, os
-        >>> target = Path(tempfile.mkdtemp()) / "note.txt"
-        >>> with atomic_path(target) as tmp:
-        ...     _ = tmp.write_text("hello")
-        >>> target.read_text(), os.listdir(target.parent)
-        ('hello', ['note.txt'])
-    """
-    path = Path(path)
-    # A fresh name rather than mkstemp's file: whoever writes the temp file
-    # creates it, so it gets the usual permissions (mkstemp's are 0600).
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def _scoped(children: list, names: list) -> Iterator:

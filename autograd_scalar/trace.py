@@ -38,6 +38,7 @@ from typing import NamedTuple, Optional, Union
 
 from . import ops, viz
 from .engine import CONST, Value, topological_order
+from .files import write_atomic
 
 __all__ = ["trace_backward", "BackwardTrace", "Step", "Term", "ForwardStep",
            "DEFAULT_MAX_FRAMES"]
@@ -421,7 +422,7 @@ class BackwardTrace:
 
     def save_html(self, path: Union[str, os.PathLike], **options) -> pathlib.Path:
         """Write :meth:`to_html` to ``path`` atomically (temp file + rename)."""
-        return viz.write_atomic(path, self.to_html(**options).encode("utf-8"))
+        return write_atomic(path, self.to_html(**options).encode("utf-8"))
 
     def _repr_html_(self) -> str:
         if len(self.steps) > DEFAULT_MAX_FRAMES:

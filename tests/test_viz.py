@@ -15,6 +15,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from autograd_scalar import Value, dot, ops, scope, sum as value_sum, topological_order, viz
+from autograd_scalar.files import write_atomic
 from autograd_scalar.viz import RenderError
 from seed003 import seed003_graph
 
@@ -346,7 +347,7 @@ def test_write_atomic_keeps_the_old_file_and_no_temp_on_error(tmp_path):
     target = tmp_path / "graph.svg"
     target.write_text("old")
     with pytest.raises(TypeError):
-        viz.write_atomic(target, "not bytes")
+        write_atomic(target, "not bytes")
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["graph.svg"]
 
