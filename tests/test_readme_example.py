@@ -22,6 +22,6 @@ def test_readme_python_example_prints_what_its_comments_claim(tmp_path):
         os.chdir(cwd)
     lines = out.getvalue().splitlines()
     assert lines[0] == "10.5 8.0"  # seed 003: ∂o/∂a = 10.5, ∂o/∂b = 8
-    assert "v̄[a] = v̄[v3]·∂v3/∂a + v̄[v4]·∂v4/∂a = 3·1 + 2.5·3 = 10.5" in lines
+    assert "  v̄[a] = v̄[v3]·∂v3/∂a + v̄[v4]·∂v4/∂a = 3·1 + 2.5·3 = 10.5" in lines
     assert lines[-1] == "12.0"  # d²(x³)/dx² = 6x at 2
     assert (tmp_path / "o.svg").read_text().rstrip().endswith("</svg>")
