@@ -128,24 +128,32 @@ def load_weights(params: list, weights: list, engine: str) -> None:
         p.data = w
 
 
-def read_values(result) -> tuple:
-    loss, params = result
-    return loss.data, [p.grad for p in params]
-
-
-def engine_ours(weights, X, y) -> Engine:
-    model = nn.MLP(len(X[0]), HIDDEN)
+def model_engine(model, weights, engine: str, loss_of: Callable[[list], object]) -> Engine:
+    """An engine for a micrograd-style ``model`` whose loss is ``loss_of(params)``:
+    one step is the loss, ``zero_grad()`` and ``backward()``, as in micrograd's demo."""
     params = model.parameters()
-    load_weights(params, weights, "autograd_scalar")
+    load_weights(params, weights, engine)
 
     def step():
-        scores = [model(x) for x in X]
-        loss = nn.hinge(scores, y) + ALPHA * nn.l2(params)
+        loss = loss_of(params)
         model.zero_grad()
         loss.backward()
         return loss, params
 
-    return Engine(step, read_values, params)
+    def read(result):
+        loss, params = result
+        return loss.data, [p.grad for p in params]
+
+    return Engine(step, read, params)
+
+
+def engine_ours(weights, X, y) -> Engine:
+    model = nn.MLP(len(X[0]), HIDDEN)
+
+    def loss_of(params):
+        return nn.hinge([model(x) for x in X], y) + ALPHA * nn.l2(params)
+
+    return model_engine(model, weights, "autograd_scalar", loss_of)
 
 
 def engine_micrograd(weights, X, y) -> Engine:
@@ -155,22 +163,17 @@ def engine_micrograd(weights, X, y) -> Engine:
     except ImportError as exc:
         raise Missing("micrograd not installed") from exc
     model = mg_nn.MLP(len(X[0]), HIDDEN)
-    params = model.parameters()
-    load_weights(params, weights, "micrograd")
 
-    def step():
-        # micrograd's demo.ipynb: loss(), then zero_grad() and backward().
+    def demo_loss(params):
+        # micrograd's demo.ipynb loss(), verbatim (its accuracy aside).
         inputs = [list(map(MgValue, xrow)) for xrow in X]
         scores = list(map(model, inputs))
         losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores)]
         data_loss = sum(losses) * (1.0 / len(losses))
         reg_loss = ALPHA * sum((p * p for p in params))
-        total_loss = data_loss + reg_loss
-        model.zero_grad()
-        total_loss.backward()
-        return total_loss, params
+        return data_loss + reg_loss
 
-    return Engine(step, read_values, params)
+    return model_engine(model, weights, "micrograd", demo_loss)
 
 
 def engine_torch(weights, X, y) -> Engine:
@@ -289,14 +292,19 @@ def require(missing: Missing, full: bool) -> None:
 def bench_moons(size: dict, full: bool) -> dict:
     X, y = moons_data(size["points"])
     weights = reference_weights(n_parameters(len(X[0])))
-    rows, reference = {}, None
+    rows, engines, reference = {}, {}, None
+    # Every engine is set up (torch imported) before any is timed, so all
+    # steps run with the same heap for the cyclic GC to look at.
     for key, title, make in ENGINES:
         try:
-            engine = make(weights, X, y)
+            engines[key] = make(weights, X, y)
         except Missing as missing:
             require(missing, full)
             rows[key] = {"title": title, "missing": str(missing)}
+    for key, title, _ in ENGINES:
+        if key not in engines:
             continue
+        engine = engines[key]
         loss, grads = engine.read(engine.step())
         repeats = size["numpy_repeats"] if key == "numpy" else size["repeats"]
         cpu_s, wall_s = median_seconds(engine.step, repeats)
