@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import math
 import numbers
-from operator import attrgetter
 from typing import Iterable, Sequence
 
 from . import ops
@@ -251,44 +250,50 @@ def _as_value(x):
     return None
 
 
-def _finish(op: ops.Op, out: float, args: tuple, data: tuple = ()) -> Value:
-    """Record the result of ``op`` on ``args``: local gradients now, as floats.
-
-    ``data`` holds the arguments' floats for n-ary ops (already gathered for
-    the forward pass).
-    """
+def _unusual(op: ops.Op, out: float, args: tuple, data) -> Value:
+    """The slow path of recording: under ``detect_anomaly`` or ``no_grad``."""
     if _state.anomaly:
         _check_forward(op, out, args)
     if not _state.grad_enabled:
         return _node(out, (), (), "")
-    local = op.constant_local_grads  # one shared tuple for add/sub/neg
-    if local is None:
-        # Unrolled by arity: 40% faster moons step than op.local_grads' generator.
-        if op.arity == 1:
-            local = (op.rule_functions[0](out, args[0].data),)
-        elif op.arity == 2:
-            x, y = args[0].data, args[1].data
-            dx, dy = op.rule_functions
-            local = (dx(out, x, y), dy(out, x, y))
-        else:
-            local = op.local_grads(out, data)
-    return _node(out, args, local, op.name)
+    return _node(out, args, op.local_grads(out, data), op.name)
 
+
+# The recorders below are unrolled by arity and test one flag (state.plain:
+# recording, no anomaly checks) before doing the common thing inline: ~3% of a
+# moons step over one generic recorder that tested the arity and both flags.
 
 def _unary(op: ops.Op, x: Value) -> Value:
-    return _finish(op, op.forward(x.data), (x,))
+    xd = x.data
+    out = op.forward(xd)
+    if not _state.plain:
+        return _unusual(op, out, (x,), (xd,))
+    local = op.constant_local_grads  # one shared tuple for neg
+    if local is None:
+        local = (op.rule_functions[0](out, xd),)
+    return _node(out, (x,), local, op.name)
 
 
 def _binary(op: ops.Op, x, y):
     x, y = _as_value(x), _as_value(y)
     if x is None or y is None:
         return NotImplemented  # Python then raises its usual TypeError
-    return _finish(op, op.forward(x.data, y.data), (x, y))
+    xd, yd = x.data, y.data
+    out = op.forward(xd, yd)
+    if not _state.plain:
+        return _unusual(op, out, (x, y), (xd, yd))
+    local = op.constant_local_grads  # one shared tuple for add and sub
+    if local is None:
+        dx, dy = op.rule_functions
+        local = (dx(out, xd, yd), dy(out, xd, yd))
+    return _node(out, (x, y), local, op.name)
 
 
-def _nary(op: ops.Op, args: tuple) -> Value:
-    data = tuple(map(_data_of, args))
-    return _finish(op, op.forward(*data), args, data)
+def _nary(op: ops.Op, args: tuple, data: list) -> Value:
+    out = op.forward(*data)
+    if not _state.plain:
+        return _unusual(op, out, args, data)
+    return _node(out, args, op.partials[0](out, *data), op.name)
 
 
 def _as_values(items: Iterable, what: str) -> tuple:
@@ -308,7 +313,6 @@ def _as_values(items: Iterable, what: str) -> tuple:
 
 
 _VALUE_TYPE = frozenset([Value])
-_data_of = attrgetter("data")
 
 
 def sum_values(values: Iterable) -> Value:
@@ -322,7 +326,8 @@ def sum_values(values: Iterable) -> Value:
         >>> s = sum(xs); s.data, len(s.parents)
         (6.0, 3)
     """
-    return _nary(_SUM, _as_values(values, "sum"))
+    args = _as_values(values, "sum")
+    return _nary(_SUM, args, [a.data for a in args])
 
 
 def dot(ws: Iterable, xs: Iterable) -> Value:
@@ -337,10 +342,18 @@ def dot(ws: Iterable, xs: Iterable) -> Value:
         >>> y.data, w[0].grad, w[1].grad
         (11.0, 3.0, 4.0)
     """
-    ws, xs = _as_values(ws, "dot ws"), _as_values(xs, "dot xs")
+    ws = ws if type(ws) is tuple else tuple(ws)
+    xs = xs if type(xs) is tuple else tuple(xs)
+    args = ws + xs
+    # One C-level type check over both halves; numbers or bad elements take
+    # the slow path, which converts or names them. 3.7 -> 2.2 µs per 16-input dot.
+    if not set(map(type, args)) <= _VALUE_TYPE:
+        ws, xs = _as_values(ws, "dot ws"), _as_values(xs, "dot xs")
+        args = ws + xs
     if len(ws) != len(xs):
         raise ValueError(f"dot: ws has {len(ws)} elements but xs has {len(xs)}")
-    return _nary(_DOT, ws + xs)
+    # A list comprehension reads the data slots ~2x faster than map(attrgetter).
+    return _nary(_DOT, args, [a.data for a in args])
 
 
 # -- anomaly checks (only when detect_anomaly is on) -------------------------------

@@ -24,12 +24,15 @@ __all__ = ["no_grad", "enable_grad", "detect_anomaly", "scope", "is_grad_enabled
 
 
 class _State:
-    __slots__ = ("grad_enabled", "anomaly", "scope")
+    __slots__ = ("grad_enabled", "anomaly", "scope", "plain")
 
     def __init__(self) -> None:
         self.grad_enabled: bool = True
         self.anomaly: bool = False
         self.scope: Optional[str] = None
+        # Derived: recording with no anomaly checks, the engine's common case
+        # (one flag to test per op instead of two).
+        self.plain: bool = True
 
 
 #: The engine's switches. Read them; change them with the context managers.
@@ -45,10 +48,12 @@ def is_grad_enabled() -> bool:
 def _switch(name: str, value) -> Iterator[None]:
     previous = getattr(state, name)
     setattr(state, name, value)
+    state.plain = state.grad_enabled and not state.anomaly
     try:
         yield
     finally:
         setattr(state, name, previous)
+        state.plain = state.grad_enabled and not state.anomaly
 
 
 def no_grad():

