@@ -601,13 +601,33 @@ def parse_args(argv):
                         help="skip part 3 (the demo loops take minutes with micrograd)")
     parser.add_argument("--check-targets", action="store_true",
                         help="exit 1 when a target of issue 5 is not met")
+    parser.add_argument("--profile", action="store_true",
+                        help="only profile autograd_scalar's moons step with cProfile "
+                             "(10 steps) and print the 25 costliest functions")
     return parser.parse_args(argv)
+
+
+def profile_ours(size: dict) -> None:
+    """cProfile of autograd_scalar's moons step, costliest functions first."""
+    import cProfile
+    import pstats
+
+    X, y = moons_data(size["points"])
+    engine = engine_ours(reference_weights(n_parameters(len(X[0]))), X, y)
+    for _ in range(3):   # warm-up
+        engine.step()
+    profiler = cProfile.Profile()
+    profiler.runcall(lambda: [engine.step() for _ in range(10)])
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
     mode = "quick" if args.quick else "full"
     size, full = SIZES[mode], not args.quick
+    if args.profile:
+        profile_ours(size)
+        return 0
     results = {"mode": mode, "machine": machine()}
     results["moons_step"] = bench_moons(size, full)
     results["chain_backward"] = bench_chain_backward(size)
