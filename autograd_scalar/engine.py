@@ -216,7 +216,14 @@ class Value:
         check = _state.anomaly
         for node in reversed(order):
             g = node.grad
-            for parent, local in zip(node.parents, node.local_grads):
+            local_grads = node.local_grads
+            # v̄ = 0 passes 0·(∂v_j/∂v_i) = 0 to every parent: skip the loop,
+            # unless a local derivative is inf/nan (0·inf is nan, as in PyTorch;
+            # a sum is finite only if every term is). In a moons step 70% of
+            # the edges hang below inactive ReLUs: the loop 3.6 -> 2.2 ms.
+            if g == 0.0 and math.isfinite(sum(local_grads)):
+                continue
+            for parent, local in zip(node.parents, local_grads):
                 parent.grad += local * g
             if check:
                 _check_backward(node)

@@ -432,3 +432,33 @@ def test_scope_is_restored_after_an_exception():
 def test_scope_name_must_be_a_non_empty_string(bad):
     with pytest.raises(TypeError, match="scope"):
         scope(bad)
+
+
+def _torch_grad(build, x0):
+    import torch
+
+    x = torch.tensor(x0, dtype=torch.float64, requires_grad=True)
+    build(x).backward()
+    return x.grad.item()
+
+
+@pytest.mark.parametrize("x0", [0.0, 4.0])
+def test_zero_upstream_gradient_times_infinite_local_derivative_is_nan_like_torch(x0):
+    # relu(sqrt(x)) at 0: v̄ of the sqrt node is relu'(0) = 0 and sqrt'(0) = inf;
+    # PyTorch float64 gives 0·inf = nan. backward skips nodes with v̄ = 0 only
+    # when every local derivative is finite, so it gives nan too.
+    x = Value(x0)
+    x.sqrt().relu().backward()
+    import torch
+    expected = _torch_grad(lambda t: torch.relu(torch.sqrt(t)), x0)
+    assert (math.isnan(x.grad) and math.isnan(expected)) or x.grad == expected
+
+
+def test_nodes_with_zero_gradient_pass_exact_zeros_below_an_inactive_relu():
+    # z = w·x + b < 0, so relu'(z) = 0 and every parameter's gradient is 0
+    # (the closed form: ∂relu(z)/∂w_i = 1[z > 0]·x_i).
+    w = [Value(-1.0), Value(-2.0)]
+    b = Value(-0.5)
+    out = ag.dot(w + [b], [3.0, 4.0, 1.0]).relu() * 5.0 + w[0]
+    out.backward()
+    assert [p.grad for p in w + [b]] == [1.0, 0.0, 0.0]
