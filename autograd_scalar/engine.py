@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Iterable, Sequence
+from typing import Iterable, Optional, Sequence
 
 from . import ops
 from .modes import state as _state
@@ -83,7 +83,7 @@ class Value:
         12.0
     """
 
-    __slots__ = ("data", "grad", "parents", "local_grads", "op", "label", "scope")
+    __slots__ = ("data", "grad", "parents", "local_grads", "op", "label", "scope", "_mark")
 
     def __init__(self, data, parents: Sequence["Value"] = (),
                  local_grads: Sequence[float] = (), op: str = "", label: str = ""):
@@ -108,6 +108,7 @@ class Value:
         self.op = op
         self.label = label
         self.scope = _state.scope
+        self._mark = None
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
@@ -241,6 +242,7 @@ def _node(data: float, parents: tuple, local_grads: tuple, op: str) -> Value:
     node.op = op
     node.label = ""
     node.scope = _state.scope
+    node._mark = None
     return node
 
 
@@ -297,10 +299,11 @@ def _binary(op: ops.Op, x, y):
 
 
 def _nary(op: ops.Op, args: tuple, data: list) -> Value:
-    out = op.forward(*data)
+    data = tuple(data)
+    out = op.forward(data)
     if not _state.plain:
         return _unusual(op, out, args, data)
-    return _node(out, args, op.partials[0](out, *data), op.name)
+    return _node(out, args, op.partials[0](out, data), op.name)
 
 
 def _as_values(items: Iterable, what: str) -> tuple:
@@ -337,10 +340,12 @@ def sum_values(values: Iterable) -> Value:
     return _nary(_SUM, args, [a.data for a in args])
 
 
-def dot(ws: Iterable, xs: Iterable) -> Value:
+def dot(ws: Iterable, xs: Iterable, xs_data: Optional[list] = None) -> Value:
     """Σ_i ws[i]·xs[i] as ONE node whose parents are ``ws + xs``.
 
     A neuron's weighted sum is one ``dot`` node instead of 2n - 1 nodes.
+    ``xs_data``, if given, must be ``[x.data for x in xs]``: a layer reads its
+    input floats once for all its neurons (-0.7 ms a moons step).
 
     Example:
         >>> from autograd_scalar import Value, dot
@@ -357,10 +362,13 @@ def dot(ws: Iterable, xs: Iterable) -> Value:
     if not set(map(type, args)) <= _VALUE_TYPE:
         ws, xs = _as_values(ws, "dot ws"), _as_values(xs, "dot xs")
         args = ws + xs
+        xs_data = None
     if len(ws) != len(xs):
         raise ValueError(f"dot: ws has {len(ws)} elements but xs has {len(xs)}")
     # A list comprehension reads the data slots ~2x faster than map(attrgetter).
-    return _nary(_DOT, args, [a.data for a in args])
+    if xs_data is None:
+        return _nary(_DOT, args, [a.data for a in args])
+    return _nary(_DOT, args, [w.data for w in ws] + xs_data)
 
 
 # -- anomaly checks (only when detect_anomaly is on) -------------------------------
@@ -392,7 +400,9 @@ def topological_order(root: Value) -> list:
     """Every node ``root`` depends on, parents before children, ``root`` last.
 
     The v_1, ..., v_N of seed 002. Iterative depth-first search with an
-    explicit stack (no recursion, so any depth works).
+    explicit stack (no recursion, so any depth works). Not for two threads
+    walking shared nodes at once (like the engine's modes, state is per
+    process): the walk marks the nodes it has seen.
 
     Example:
         >>> from autograd_scalar import Value
@@ -400,25 +410,30 @@ def topological_order(root: Value) -> list:
         >>> [n.label or n.op for n in topological_order(c)]
         ['a', 'const', 'mul', 'add']
     """
-    # finished[node]: False while its parents are being ordered, True once
-    # placed. Plain stack entries (no (node, flag) tuples): 6x faster on a
-    # 10^6 chain (2.17 s -> 0.35 s), as tuples kept triggering the GC.
+    # Seen nodes carry this walk's token in their _mark slot: a slot test
+    # instead of a dict of every node cut a 10^6-chain backward 630 -> 408 ms
+    # and the moons step's ordering by a third. A None entry on the stack
+    # says "the node below me has all its parents ordered" (no (node, flag)
+    # tuples: those kept triggering the GC, 2.2 s on a 10^6 chain).
     order = []
-    finished = {}
+    visited = object()  # this traversal's token: node._mark is visited <=> seen
     stack = [root]
     while stack:
-        node = stack[-1]
-        done = finished.get(node)
-        if done is None:
-            finished[node] = False
+        node = stack.pop()
+        if node is None:  # marker: the node under it has all its parents ordered
+            order.append(stack.pop())
+            continue
+        if node._mark is visited:
+            continue
+        node._mark = visited
+        if node.parents:
+            stack.append(node)
+            stack.append(None)
             for parent in reversed(node.parents):
-                if parent not in finished:
+                if parent._mark is not visited:
                     stack.append(parent)
         else:
-            stack.pop()
-            if not done:
-                finished[node] = True
-                order.append(node)
+            order.append(node)
     return order
 
 

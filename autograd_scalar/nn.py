@@ -298,8 +298,8 @@ class Neuron(Module):
     def __call__(self, x) -> Value:
         return self._fire(_inputs_with_one(x, len(self.w), "Neuron"))
 
-    def _fire(self, xs_with_one: tuple) -> Value:
-        z = dot(self.w + [self.b], xs_with_one)
+    def _fire(self, xs_with_one: tuple, xs_data=None) -> Value:
+        z = dot((*self.w, self.b), xs_with_one, xs_data)
         f = ACTIVATIONS[self.activation]
         return z if f is None else f(z)
 
@@ -346,8 +346,9 @@ class Layer(Module):
     def forward(self, x) -> list:
         """The layer's outputs, always as a list (also for one neuron)."""
         xs = _inputs_with_one(x, len(self.neurons[0].w), "Layer")
+        xs_data = [x.data for x in xs]  # read once for all the layer's neurons
         with closing(_scoped(self.neurons, self._scopes)) as neurons:
-            return [neuron._fire(xs) for neuron in neurons]
+            return [neuron._fire(xs, xs_data) for neuron in neurons]
 
     def named_parameters(self) -> list:
         return [(f"neurons.{j}.{name}", p) for j, n in enumerate(self.neurons)

@@ -90,7 +90,7 @@ def programs(draw, max_inputs=3, max_steps=10):
             continue
         if name == "pow" and args[0] < 0 and not is_constant(operands[1]):
             continue  # x^y at x < 0 has no derivative in y: only constant exponents
-        value = ops.TABLE[name].forward(*args)
+        value = ops.TABLE[name].apply(args)
         if not abs(value) <= LIMIT:
             continue
         values.append(value)
