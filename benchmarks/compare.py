@@ -538,7 +538,7 @@ def print_report(results: dict) -> None:
     print(f"     v = v + w, one shared leaf w: {memory['add']:6.0f} B/node")
     print(f"     v = tanh(v):                  {memory['tanh']:6.0f} B/node")
     mg = memory["micrograd_add"]
-    print(f"     micrograd, v = v + w:         "
+    print("     micrograd, v = v + w:         "
           + (f"{mg:6.0f} B/node" if mg is not None else "micrograd not installed"))
     deepest = results["deepest_chain"]
     for row in deepest["ours"]:
