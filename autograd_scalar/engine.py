@@ -26,7 +26,8 @@ from typing import Iterable, Optional, Sequence
 from . import ops
 from .modes import state as _state
 
-__all__ = ["Value", "sum_values", "dot", "topological_order", "gradients", "CONST"]
+__all__ = ["Value", "sum_values", "dot", "topological_order", "gradients", "CONST",
+           "new_node", "constant", "as_values"]
 
 #: ``Value.op`` of the leaves that wrap number operands.
 CONST = "const"
@@ -87,7 +88,7 @@ class Value:
 
     def __init__(self, data, parents: Sequence["Value"] = (),
                  local_grads: Sequence[float] = (), op: str = "", label: str = ""):
-        self.data = _check_real(data, "Value data")
+        data = _check_real(data, "Value data")
         parents = tuple(parents)
         local_grads = tuple(_check_real(g, f"local_grads[{k}]")
                             for k, g in enumerate(local_grads))
@@ -102,13 +103,7 @@ class Value:
             raise TypeError(f"op must be a str, got {type(op).__name__}")
         if not isinstance(label, str):
             raise TypeError(f"label must be a str, got {type(label).__name__}")
-        self.grad = 0.0
-        self.parents = parents
-        self.local_grads = local_grads
-        self.op = op
-        self.label = label
-        self.scope = _state.scope
-        self._mark = None
+        _fill(self, data, parents, local_grads, op, label)
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
@@ -232,30 +227,52 @@ class Value:
 
 # -- building nodes -------------------------------------------------------------
 
-def _node(data: float, parents: tuple, local_grads: tuple, op: str) -> Value:
-    """A new interior node; skips the public constructor's validation."""
-    node = object.__new__(Value)
+def _fill(node: Value, data: float, parents: tuple, local_grads: tuple, op: str,
+          label: str) -> None:
+    """Set every slot of ``node``: the one place that lists them."""
     node.data = data
     node.grad = 0.0
     node.parents = parents
     node.local_grads = local_grads
     node.op = op
-    node.label = ""
+    node.label = label
     node.scope = _state.scope
     node._mark = None
-    return node
 
 
-def _constant(x) -> Value:
-    """A number operand as a constant leaf (``op == "const"``)."""
-    return _node(_check_real(x, "operand"), (), (), CONST)
+def new_node(data: float, parents: tuple = (), local_grads: tuple = (), op: str = "",
+         label: str = "") -> Value:
+    """A new node from already-checked parts: the engine's fast constructor.
+
+    ``Value(...)`` validates its arguments and then fills the same slots; the
+    engine, ``functional`` and ``nn`` build nodes whose parts are known to be
+    right (floats, a tuple of Values, one local derivative per parent).
+
+    Example:
+        >>> x = Value(2.0)
+        >>> y = new_node(6.0, (x,), (3.0,), "triple"); y.backward(); x.grad
+        3.0
+    """
+    new = object.__new__(Value)
+    _fill(new, data, parents, local_grads, op, label)
+    return new
+
+
+def constant(x) -> Value:
+    """A number as a constant leaf (``op == "const"``), as number operands become.
+
+    Example:
+        >>> c = constant(2); c.data, c.op
+        (2.0, 'const')
+    """
+    return new_node(_check_real(x, "operand"), (), (), CONST)
 
 
 def _as_value(x):
     if isinstance(x, Value):
         return x
     if isinstance(x, numbers.Real):
-        return _constant(x)
+        return constant(x)
     return None
 
 
@@ -264,8 +281,8 @@ def _unusual(op: ops.Op, out: float, args: tuple, data) -> Value:
     if _state.anomaly:
         _check_forward(op, out, args)
     if not _state.grad_enabled:
-        return _node(out, (), (), "")
-    return _node(out, args, op.local_grads(out, data), op.name)
+        return new_node(out, (), (), "")
+    return new_node(out, args, op.local_grads(out, data), op.name)
 
 
 # The recorders below are unrolled by arity and test one flag (state.plain:
@@ -280,7 +297,7 @@ def _unary(op: ops.Op, x: Value) -> Value:
     local = op.constant_local_grads  # one shared tuple for neg
     if local is None:
         local = (op.rule_functions[0](out, xd),)
-    return _node(out, (x,), local, op.name)
+    return new_node(out, (x,), local, op.name)
 
 
 def _binary(op: ops.Op, x, y):
@@ -295,7 +312,7 @@ def _binary(op: ops.Op, x, y):
     if local is None:
         dx, dy = op.rule_functions
         local = (dx(out, xd, yd), dy(out, xd, yd))
-    return _node(out, (x, y), local, op.name)
+    return new_node(out, (x, y), local, op.name)
 
 
 def _nary(op: ops.Op, args: tuple, data: list) -> Value:
@@ -303,10 +320,18 @@ def _nary(op: ops.Op, args: tuple, data: list) -> Value:
     out = op.forward(data)
     if not _state.plain:
         return _unusual(op, out, args, data)
-    return _node(out, args, op.partials[0](out, data), op.name)
+    return new_node(out, args, op.partials[0](out, data), op.name)
 
 
-def _as_values(items: Iterable, what: str) -> tuple:
+def as_values(items: Iterable, what: str) -> tuple:
+    """``items`` as a tuple of Values: numbers become constant leaves.
+
+    Anything else raises ``TypeError`` naming ``what`` and the element.
+
+    Example:
+        >>> [v.op for v in as_values([Value(1.0), 2], "xs")]
+        ['', 'const']
+    """
     values = tuple(items)
     # All-Value input (a layer's weights and activations) skips the per-element
     # checks: set(map(type, ...)) runs in C; halves the moons step's dot cost.
@@ -336,7 +361,7 @@ def sum_values(values: Iterable) -> Value:
         >>> s = sum(xs); s.data, len(s.parents)
         (6.0, 3)
     """
-    args = _as_values(values, "sum")
+    args = as_values(values, "sum")
     return _nary(_SUM, args, [a.data for a in args])
 
 
@@ -360,7 +385,7 @@ def dot(ws: Iterable, xs: Iterable, xs_data: Optional[list] = None) -> Value:
     # One C-level type check over both halves; numbers or bad elements take
     # the slow path, which converts or names them. 3.7 -> 2.2 µs per 16-input dot.
     if not set(map(type, args)) <= _VALUE_TYPE:
-        ws, xs = _as_values(ws, "dot ws"), _as_values(xs, "dot xs")
+        ws, xs = as_values(ws, "dot ws"), as_values(xs, "dot xs")
         args = ws + xs
         xs_data = None
     if len(ws) != len(xs):
@@ -471,7 +496,7 @@ def gradients(root: Value, wrt: Sequence[Value], create_graph: bool = False) -> 
     for node in order:
         if node.parents and any(map(needed.__contains__, node.parents)):
             needed.add(node)
-    grads = {root: _node(1.0, (), (), CONST) if create_graph else 1.0}
+    grads = {root: new_node(1.0, (), (), CONST) if create_graph else 1.0}
     for node in reversed(order):
         g = grads.get(node)
         if g is None or not node.parents:

@@ -25,7 +25,7 @@ import numbers
 from contextlib import contextmanager
 from typing import Callable, Iterator, Sequence, Union
 
-from .engine import CONST, Value, _node, gradients, sum_values, topological_order
+from .engine import CONST, Value, new_node, gradients, sum_values, topological_order
 from .modes import enable_grad, no_grad
 
 __all__ = ["grad", "value_and_grad", "hvp", "jvp", "gradcheck", "GradcheckError"]
@@ -122,7 +122,7 @@ def value_and_grad(f: Callable, argnums: ArgNums = 0) -> Callable:
             out = _call(f, inputs, f"grad({who})")
             results = gradients(out, [inputs[n] for n in nums], create_graph=nested)
         if nested:
-            results = [r if isinstance(r, Value) else _node(float(r), (), (), CONST)
+            results = [r if isinstance(r, Value) else new_node(float(r), (), (), CONST)
                        for r in results]
             value = out
         else:

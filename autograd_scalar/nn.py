@@ -41,7 +41,7 @@ from contextlib import closing
 from pathlib import Path
 from typing import Iterator, Mapping, Optional, Sequence
 
-from .engine import Value, _as_values, _constant, dot, sum_values
+from .engine import Value, as_values, constant, dot, sum_values
 from .files import atomic_path
 from .modes import enable_grad, state as _state
 
@@ -79,10 +79,10 @@ def _inputs_with_one(x, nin: int, who: str) -> tuple:
     Built once per layer call and shared by the layer's neurons; the trailing
     1 is the input that the bias multiplies in the neuron's single dot node.
     """
-    xs = tuple(_as_values(x, f"{who} input"))
+    xs = tuple(as_values(x, f"{who} input"))
     if len(xs) != nin:
         raise ValueError(f"{who} expects {nin} inputs, got {len(xs)}")
-    return xs + (_constant(1.0),)
+    return xs + (constant(1.0),)
 
 
 class Module:
@@ -419,7 +419,7 @@ class MLP(Module):
 # -- losses: built only from Value operations, so ops.TABLE differentiates them ----
 
 def _paired(preds, targets, who: str) -> tuple:
-    preds = _as_values(preds, f"{who} predictions")
+    preds = as_values(preds, f"{who} predictions")
     targets = list(targets)
     if len(preds) != len(targets):
         raise ValueError(f"{who}: {len(preds)} predictions but {len(targets)} targets")
@@ -502,7 +502,7 @@ def cross_entropy(logits, target_index: int) -> Value:
         >>> round(cross_entropy([1000.0, 0.0], 1).data, 6)
         1000.0
     """
-    logits = _as_values(logits, "cross_entropy logits")
+    logits = as_values(logits, "cross_entropy logits")
     if not logits:
         raise ValueError("cross_entropy: no logits")
     if (isinstance(target_index, bool) or not isinstance(target_index, int)
@@ -521,7 +521,7 @@ def l2(params) -> Value:
         >>> l2([3.0, 4.0]).data
         25.0
     """
-    params = _as_values(params, "l2")
+    params = as_values(params, "l2")
     return sum_values([p * p for p in params])
 
 
