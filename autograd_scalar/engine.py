@@ -32,12 +32,7 @@ __all__ = ["Value", "sum_values", "dot", "topological_order", "gradients", "CONS
 #: ``Value.op`` of the leaves that wrap number operands.
 CONST = "const"
 
-_T = ops.TABLE
-_ADD, _SUB, _MUL, _DIV, _POW = _T["add"], _T["sub"], _T["mul"], _T["div"], _T["pow"]
-_NEG, _ABS, _EXP, _LOG, _TANH = _T["neg"], _T["abs"], _T["exp"], _T["log"], _T["tanh"]
-_SIGMOID, _RELU, _SIN, _COS, _SQRT = (_T["sigmoid"], _T["relu"], _T["sin"],
-                                      _T["cos"], _T["sqrt"])
-_SUM, _DOT = _T["sum"], _T["dot"]
+_SUM, _DOT = ops.TABLE["sum"], ops.TABLE["dot"]
 
 
 def _check_real(x, what: str) -> float:
@@ -112,80 +107,11 @@ class Value:
     def __float__(self) -> float:
         return self.data
 
-    # -- operators: each dispatches through the derivative table --------------
-
-    def __add__(self, other):
-        return _binary(_ADD, self, other)
-
-    def __radd__(self, other):
-        return _binary(_ADD, other, self)
-
-    def __sub__(self, other):
-        return _binary(_SUB, self, other)
-
-    def __rsub__(self, other):
-        return _binary(_SUB, other, self)
-
-    def __mul__(self, other):
-        return _binary(_MUL, self, other)
-
-    def __rmul__(self, other):
-        return _binary(_MUL, other, self)
-
-    def __truediv__(self, other):
-        return _binary(_DIV, self, other)
-
-    def __rtruediv__(self, other):
-        return _binary(_DIV, other, self)
-
-    def __pow__(self, exponent):
-        return _binary(_POW, self, exponent)
-
-    def __rpow__(self, base):
-        return _binary(_POW, base, self)
-
-    def __neg__(self):
-        return _unary(_NEG, self)
-
     def __pos__(self):
         return self
 
-    def __abs__(self):
-        return _unary(_ABS, self)
-
-    # -- functions -------------------------------------------------------------
-
-    def exp(self) -> "Value":
-        """e^x."""
-        return _unary(_EXP, self)
-
-    def log(self) -> "Value":
-        """Natural logarithm; ``ValueError`` for x <= 0."""
-        return _unary(_LOG, self)
-
-    def tanh(self) -> "Value":
-        """Hyperbolic tangent."""
-        return _unary(_TANH, self)
-
-    def sigmoid(self) -> "Value":
-        """1 / (1 + e^-x), computed without overflow."""
-        return _unary(_SIGMOID, self)
-
-    def relu(self) -> "Value":
-        """max(0, x); relu'(0) = 0 as in PyTorch."""
-        return _unary(_RELU, self)
-
-    def sin(self) -> "Value":
-        """Sine."""
-        return _unary(_SIN, self)
-
-    def cos(self) -> "Value":
-        """Cosine."""
-        return _unary(_COS, self)
-
-    def sqrt(self) -> "Value":
-        """Square root; ``ValueError`` for x < 0; sqrt'(0) = inf as in PyTorch."""
-        return _unary(_SQRT, self)
+    # The operators (+ - * / ** unary - abs) and the functions (exp, log, tanh,
+    # ...) are generated from the derivative table below the class.
 
     # -- backpropagation -------------------------------------------------------
 
@@ -282,7 +208,7 @@ def _unusual(op: ops.Op, out: float, args: tuple, data) -> Value:
         _check_forward(op, out, args)
     if not _state.grad_enabled:
         return new_node(out, (), (), "")
-    return new_node(out, args, op.local_grads(out, data), op.name)
+    return new_node(out, args, op.local_grads(out, data), op)
 
 
 # The recorders below are unrolled by arity and test one flag (state.plain:
@@ -296,8 +222,8 @@ def _unary(op: ops.Op, x: Value) -> Value:
         return _unusual(op, out, (x,), (xd,))
     local = op.constant_local_grads  # one shared tuple for neg
     if local is None:
-        local = (op.rule_functions[0](out, xd),)
-    return new_node(out, (x,), local, op.name)
+        local = (op.rules[0](out, xd),)
+    return new_node(out, (x,), local, op)
 
 
 def _binary(op: ops.Op, x, y):
@@ -310,9 +236,44 @@ def _binary(op: ops.Op, x, y):
         return _unusual(op, out, (x, y), (xd, yd))
     local = op.constant_local_grads  # one shared tuple for add and sub
     if local is None:
-        dx, dy = op.rule_functions
+        dx, dy = op.rules
         local = (dx(out, xd, yd), dy(out, xd, yd))
-    return new_node(out, (x, y), local, op.name)
+    return new_node(out, (x, y), local, op)
+
+
+# -- Value's operators and methods, generated from the derivative table -------------
+
+def _unary_method(op: ops.Op):
+    def method(self):
+        return _unary(op, self)
+    return method
+
+
+def _binary_methods(op: ops.Op) -> tuple:
+    def method(self, other):
+        return _binary(op, self, other)
+
+    def reflected(self, other):
+        return _binary(op, other, self)
+    return method, reflected
+
+
+def _install_methods(table: dict) -> None:
+    """Give ``Value`` one method per name in each fixed-arity entry's ``methods``."""
+    for op in table.values():
+        if op.arity == 1:
+            functions = (_unary_method(op),)
+        elif op.arity == 2:
+            functions = _binary_methods(op)
+        else:
+            continue  # n-ary ops are the functions sum_values and dot
+        for name, function in zip(op.methods, functions):
+            function.__name__, function.__qualname__ = name, f"Value.{name}"
+            function.__doc__ = op.doc
+            setattr(Value, name, function)
+
+
+_install_methods(ops.TABLE)
 
 
 def _nary(op: ops.Op, args: tuple, data: list) -> Value:
@@ -320,7 +281,7 @@ def _nary(op: ops.Op, args: tuple, data: list) -> Value:
     out = op.forward(data)
     if not _state.plain:
         return _unusual(op, out, args, data)
-    return new_node(out, args, op.partials[0](out, data), op.name)
+    return new_node(out, args, op.partials(out, data), op)
 
 
 def as_values(items: Iterable, what: str) -> tuple:
@@ -468,7 +429,7 @@ def _local_grad_graph(node: Value) -> tuple:
     Applies the table's rule to the parent Values themselves; nodes built by
     hand with an op outside the table keep their float local_grads (constants).
     """
-    op = _T.get(node.op)
+    op = ops.TABLE.get(node.op)
     if op is None or (op.arity is not None and op.arity != len(node.parents)):
         return node.local_grads
     return op.local_grads(node, node.parents)

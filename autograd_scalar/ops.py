@@ -1,8 +1,12 @@
 """The derivative table: every primitive operation, declared once.
 
-Each entry of :data:`TABLE` is an :class:`Op`: its name, arity, forward
-function on floats, its local-derivative rules ∂out/∂arg (one per argument,
-or one function giving all partials for the n-ary ops), and the rules as text.
+Each entry of :data:`TABLE` is an :class:`Op` (fixed arity) or an
+:class:`NaryOp` (any number of arguments), declared with keywords: its name,
+its forward function on floats, its local-derivative rules ∂out/∂arg written
+right beside the forward, the rules as text, and how graphs, traces and LaTeX
+write it. An op *is* its name (``Op`` is a ``str``), so a node built from the
+table keeps its entry in ``Value.op``, and ``node.op == "tanh"`` still reads
+as it should.
 
 A rule receives ``(out, *args)``: the op's result and its arguments. Rules are
 written only with arithmetic and the generic functions below (``exp``,
@@ -15,9 +19,10 @@ written only with arithmetic and the generic functions below (``exp``,
   (``backward(create_graph=True)``, ``grad(grad(f))``, ``hvp``).
 
 This mirrors HIPS autograd's ``defvjp`` table and PyTorch's
-``derivatives.yaml``: declare once, derive the rest. The engine, the README's
-op table, the expression language, the traces and the oracle tests all read
-this table, so an op cannot be added without appearing in each of them.
+``derivatives.yaml``: declare once, derive the rest. ``Value``'s operators and
+methods, the expression language's functions, the README's op table, the
+trace's formulas and the oracle tests are all generated from this table, so
+adding an op is one entry here plus its oracle in the tests.
 
 At non-differentiable points the rules follow PyTorch float64:
 relu'(0) = 0, abs'(0) = 0, sqrt'(0) = inf.
@@ -27,11 +32,9 @@ from __future__ import annotations
 
 import math
 import operator
-from dataclasses import dataclass
-from functools import cached_property
 from typing import Callable, Optional, Sequence
 
-__all__ = ["Op", "TABLE", "UNARY_FUNCTIONS", "describe", "markdown_table"]
+__all__ = ["Op", "NaryOp", "TABLE", "UNARY_FUNCTIONS", "describe", "markdown_table"]
 
 
 # --- generic functions used inside rules: floats in -> float out; ----------
@@ -66,7 +69,7 @@ def power(x, y):
 
 def data_of(x) -> float:
     """The float behind ``x`` (a float, or a Value's ``data``)."""
-    # Inlined type test: relu's rule runs once per ReLU node (-0.5 ms a moons step).
+    # Inlined type test: relu's rule runs once per ReLU node.
     return x if type(x) is float else (x if type(x) is int else x.data)
 
 
@@ -225,48 +228,63 @@ def _dot_partials(out, wx):
 
 # --- the table ---------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Op:
-    """One primitive: how to compute it and how to differentiate it.
+class Op(str):
+    """One primitive of fixed arity: how to compute it and how to differentiate it.
 
-    Attributes:
-        name: the op's name, stored in ``Value.op`` (``"tanh"``).
-        arity: number of arguments, or ``None`` for n-ary ops (``sum``, ``dot``),
-            whose forward and rule take all arguments as ONE tuple (no
-            ``*args`` copies of 34 floats per neuron: -0.7 ms a moons step).
-        forward: float function computing the result.
-        partials: for fixed arity, one rule ``(out, *args) -> ∂out/∂arg_k``
-            per argument, or a number when that partial is a constant
-            (``add``: 1 and 1); for n-ary ops a single rule returning all partials.
-        rules: the rules as text, one per argument (for traces and docs).
-        symbol: how graphs and traces write the op (``"+"``, ``"tanh"``).
-        infix: True for binary operators written between their operands.
+    An ``Op`` is a ``str`` equal to its name, so the engine stores the entry
+    itself in ``Value.op``: ``node.op == "mul"`` reads as before, and a node
+    whose ``op`` is a plain ``str`` (built by hand with ``Value(...)``) is
+    known not to come from this table.
+
+    Keyword fields:
+        forward: float function computing the result; raises ``ValueError`` or
+            ``ZeroDivisionError`` naming the op outside its domain.
+        rules: one local-derivative rule per argument, ``(out, *args) ->
+            ∂out/∂arg_k``, or a number when that partial is a constant (``add``:
+            1 and 1). Written with arithmetic and this module's generic
+            functions, so they work on floats and on Values alike.
+        rule_text: the rules as text, one per argument (traces, docs, README).
+        symbol: how a graph's op node writes it (``"+"``, ``"tanh"``).
+        text, latex: how a formula writes it, as templates over the argument
+            names ``{0}``, ``{1}`` (``"{0} + {1}"``, ``r"\\tanh\\left({0}\\right)"``).
+        methods: the ``Value`` methods generated for it: a function name
+            (``"tanh"``), or the special methods of an operator
+            (``("__add__", "__radd__")``: the second is the reflected one).
+        doc: the generated method's docstring.
+        function: whether the expression language (and the CLI) may call it
+            as ``name(x)``.
+
+    Example:
+        >>> TABLE["mul"] == "mul", TABLE["mul"].arity, TABLE["mul"].format(["a", "b"])
+        (True, 2, 'a * b')
     """
 
-    name: str
     arity: Optional[int]
-    forward: Callable[..., float]
-    partials: tuple
-    rules: tuple
-    symbol: str
-    infix: bool = False
 
-    @cached_property
-    def constant_local_grads(self) -> Optional[tuple]:
-        """The partials as one shared tuple when all are constants, else None.
+    def __new__(cls, name: str, **fields):
+        return super().__new__(cls, name)
 
-        The engine stores this tuple in every node of the op instead of
-        building a new one: 56 bytes less per ``add`` node.
-        """
-        if self.arity is not None and all(not callable(p) for p in self.partials):
-            return tuple(float(p) for p in self.partials)
-        return None
-
-    @cached_property
-    def rule_functions(self) -> tuple:
-        """``partials`` with constants turned into functions returning them."""
-        return tuple(rule if callable(rule) else _constant_rule(float(rule))
-                     for rule in self.partials)
+    def __init__(self, name: str, *, forward: Callable, rules: tuple, rule_text: tuple,
+                 symbol: str = "", text: str = "", latex: str = "", methods=(),
+                 doc: str = "", function: bool = False):
+        self.name = name
+        self.forward = forward
+        self.rule_text = tuple(rule_text)
+        self.symbol = symbol or name
+        args = ", ".join(f"{{{k}}}" for k in range(len(rules)))
+        self.text = text or f"{self.symbol}({args})"
+        self.latex = latex or r"\operatorname{{" + name + r"}}\left(" + args + r"\right)"
+        self.methods = (methods,) if isinstance(methods, str) else tuple(methods)
+        self.doc = doc
+        self.function = function
+        self.arity = len(rules)
+        #: The partials as one shared tuple when all are constants (``add``,
+        #: ``neg``): every node of the op stores this tuple, none builds one.
+        self.constant_local_grads = (tuple(float(r) for r in rules)
+                                     if not any(map(callable, rules)) else None)
+        #: ``rules`` with constants turned into functions returning them.
+        self.rules = tuple(rule if callable(rule) else _constant_rule(float(rule))
+                           for rule in rules)
 
     def apply(self, args: Sequence[float]) -> float:
         """The forward function on a sequence of floats, whatever the arity.
@@ -275,64 +293,144 @@ class Op:
             >>> TABLE["dot"].apply([1.0, 2.0, 3.0, 4.0]), TABLE["mul"].apply([3.0, 4.0])
             (11.0, 12.0)
         """
-        return self.forward(tuple(args)) if self.arity is None else self.forward(*args)
+        return self.forward(*args)
 
     def local_grads(self, out, args: Sequence) -> tuple:
         """All partials ∂out/∂args[k], as floats or as Values (see module doc)."""
-        if self.arity is None:
-            return tuple(self.partials[0](out, tuple(args)))
-        return tuple(rule(out, *args) for rule in self.rule_functions)
+        return tuple(rule(out, *args) for rule in self.rules)
+
+    def rule_text_of(self, position: int, n_args: int) -> str:
+        """The text of the rule for argument ``position`` of a node with ``n_args``."""
+        return self.rule_text[position]
+
+    def format(self, args: Sequence[str], latex: bool = False) -> str:
+        """The formula computing this op from the argument names ``args``."""
+        return (self.latex if latex else self.text).format(*args)
+
+
+class NaryOp(Op):
+    """A primitive of any arity (``sum``, ``dot``): its arguments travel as ONE tuple.
+
+    ``forward(xs)`` and ``partials(out, xs)`` take the whole tuple (no
+    ``*args`` copies of a neuron's 34 floats); ``partials`` returns every
+    ∂out/∂xs[k]. The arguments form ``halves`` equal parts (``dot``: the
+    weights, then the inputs; ``sum``: one part), with one rule text each.
+    A formula is ``term`` written once per index and joined with ``+``.
+
+    Example:
+        >>> TABLE["dot"].format(["w0", "w1", "x0", "x1"])
+        'w0*x0 + w1*x1'
+    """
+
+    #: Terms beyond which a formula is shortened with an ellipsis.
+    MAX_TERMS = 6
+
+    def __init__(self, name: str, *, forward: Callable, partials: Callable,
+                 rule_text: tuple, term: str, latex_term: str, symbol: str = ""):
+        super().__init__(name, forward=forward, rules=(), rule_text=rule_text, symbol=symbol)
+        self.arity = None
+        self.constant_local_grads = None
+        self.partials = partials
+        self.halves = len(rule_text)
+        self.term, self.latex_term = term, latex_term
+
+    def apply(self, args: Sequence[float]) -> float:
+        return self.forward(tuple(args))
+
+    def local_grads(self, out, args: Sequence) -> tuple:
+        return tuple(self.partials(out, tuple(args)))
+
+    def rule_text_of(self, position: int, n_args: int) -> str:
+        return self.rule_text[position * self.halves // n_args]
+
+    def format(self, args: Sequence[str], latex: bool = False) -> str:
+        n = len(args) // self.halves
+        columns = [args[k * n:(k + 1) * n] for k in range(self.halves)]
+        terms = [(self.latex_term if latex else self.term).format(*parts)
+                 for parts in zip(*columns)]
+        if len(terms) > self.MAX_TERMS:  # n-ary nodes can have thousands of arguments
+            terms = terms[:3] + ["…", terms[-1]]
+        return " + ".join(terms)
 
 
 def _constant_rule(value: float) -> Callable:
     return lambda out, *args: value
 
-TABLE: dict[str, Op] = {op.name: op for op in [
-    Op("add", 2, _add_forward, (1.0, 1.0),
-       ("d(x+y)/dx = 1", "d(x+y)/dy = 1"), "+", infix=True),
-    Op("sub", 2, _sub_forward, (1.0, -1.0),
-       ("d(x-y)/dx = 1", "d(x-y)/dy = -1"), "-", infix=True),
-    Op("mul", 2, _mul_forward, (lambda out, x, y: y, lambda out, x, y: x),
-       ("d(x*y)/dx = y", "d(x*y)/dy = x"), "*", infix=True),
-    Op("div", 2, _div_forward, (lambda out, x, y: 1.0 / y, _div_dy),
-       ("d(x/y)/dx = 1/y", "d(x/y)/dy = -x/y^2"), "/", infix=True),
-    Op("pow", 2, _pow_forward, (_pow_dx, _pow_dy),
-       ("d(x^y)/dx = y*x^(y-1)", "d(x^y)/dy = x^y*ln(x)"), "**", infix=True),
-    Op("neg", 1, _neg_forward, (-1.0,),
-       ("d(-x)/dx = -1",), "-"),
-    Op("abs", 1, _abs_forward, (lambda out, x: sign(x),),
-       ("d|x|/dx = sign(x)  (0 at x = 0)",), "abs"),
-    Op("exp", 1, _exp_forward, (lambda out, x: out,),
-       ("d exp(x)/dx = exp(x)",), "exp"),
-    Op("log", 1, _log_forward, (lambda out, x: 1.0 / x,),
-       ("d log(x)/dx = 1/x",), "log"),
-    Op("tanh", 1, _tanh_forward, (lambda out, x: 1.0 - out * out,),
-       ("d tanh(x)/dx = 1 - tanh(x)^2",), "tanh"),
-    Op("sigmoid", 1, _sigmoid_forward, (lambda out, x: out * (1.0 - out),),
-       ("d sigmoid(x)/dx = sigmoid(x)*(1 - sigmoid(x))",), "sigmoid"),
-    Op("relu", 1, _relu_forward, (lambda out, x: step(x),),
-       ("d relu(x)/dx = 1 if x > 0 else 0",), "relu"),
-    Op("sin", 1, _sin_forward, (lambda out, x: cos(x),),
-       ("d sin(x)/dx = cos(x)",), "sin"),
-    Op("cos", 1, _cos_forward, (lambda out, x: -sin(x),),
-       ("d cos(x)/dx = -sin(x)",), "cos"),
-    Op("sqrt", 1, _sqrt_forward, (_sqrt_dx,),
-       ("d sqrt(x)/dx = 1/(2*sqrt(x))  (inf at x = 0)",), "sqrt"),
-    Op("sum", None, _sum_forward, (_sum_partials,),
-       ("d(x_1+...+x_n)/dx_i = 1",), "sum"),
-    Op("dot", None, _dot_forward, (_dot_partials,),
-       ("d(w.x)/dw_i = x_i", "d(w.x)/dx_i = w_i"), "dot"),
+
+def _unary_function(name: str, forward: Callable, rule, rule_text: str, doc: str,
+                    latex: str = "") -> Op:
+    """An entry for a function ``name(x)``: a Value method and a function of the language."""
+    return Op(name, forward=forward, rules=(rule,), rule_text=(rule_text,), methods=name,
+              doc=doc, function=True, latex=latex)
+
+
+def _infix(name: str, symbol: str, forward: Callable, rules: tuple, rule_text: tuple,
+           latex: str = "") -> Op:
+    """An entry for a binary operator ``x symbol y`` and its reflected form."""
+    return Op(name, forward=forward, rules=rules, rule_text=rule_text, symbol=symbol,
+              text=f"{{0}} {symbol} {{1}}", latex=latex or f"{{0}} {symbol} {{1}}",
+              methods=(f"__{name}__", f"__r{name}__"), doc=f"x {symbol} y")
+
+
+#: Every primitive, by name. Value's operators and methods, the expression
+#: language, the README's op table and the traces are generated from it.
+TABLE: dict = {op.name: op for op in [
+    _infix("add", "+", _add_forward, (1.0, 1.0), ("d(x+y)/dx = 1", "d(x+y)/dy = 1")),
+    _infix("sub", "-", _sub_forward, (1.0, -1.0), ("d(x-y)/dx = 1", "d(x-y)/dy = -1")),
+    _infix("mul", "*", _mul_forward, (lambda out, x, y: y, lambda out, x, y: x),
+           ("d(x*y)/dx = y", "d(x*y)/dy = x"), latex=r"{0} \cdot {1}"),
+    Op("div", forward=_div_forward,
+       rules=(lambda out, x, y: 1.0 / y, _div_dy),
+       rule_text=("d(x/y)/dx = 1/y", "d(x/y)/dy = -x/y^2"),
+       symbol="/", text="{0} / {1}", latex=r"\frac{{{0}}}{{{1}}}",
+       methods=("__truediv__", "__rtruediv__"), doc="x / y; ``ZeroDivisionError`` for y = 0"),
+    Op("pow", forward=_pow_forward, rules=(_pow_dx, _pow_dy),
+       rule_text=("d(x^y)/dx = y*x^(y-1)", "d(x^y)/dy = x^y*ln(x)"),
+       symbol="**", text="{0} ** {1}", latex="{{{0}}}^{{{1}}}",
+       methods=("__pow__", "__rpow__"), doc="x ** y, for real results only"),
+    Op("neg", forward=_neg_forward, rules=(-1.0,), rule_text=("d(-x)/dx = -1",),
+       symbol="-", text="-{0}", latex="-{0}", methods="__neg__", doc="-x"),
+    Op("abs", forward=_abs_forward, rules=(lambda out, x: sign(x),),
+       rule_text=("d|x|/dx = sign(x)  (0 at x = 0)",), methods="__abs__",
+       doc="|x|; abs'(0) = 0 as in PyTorch", function=True),
+    _unary_function("exp", _exp_forward, lambda out, x: out,
+                    "d exp(x)/dx = exp(x)", "e^x.", latex=r"\exp\left({0}\right)"),
+    _unary_function("log", _log_forward, lambda out, x: 1.0 / x,
+                    "d log(x)/dx = 1/x", "Natural logarithm; ``ValueError`` for x <= 0.",
+                    latex=r"\log\left({0}\right)"),
+    _unary_function("tanh", _tanh_forward, lambda out, x: 1.0 - out * out,
+                    "d tanh(x)/dx = 1 - tanh(x)^2", "Hyperbolic tangent.",
+                    latex=r"\tanh\left({0}\right)"),
+    _unary_function("sigmoid", _sigmoid_forward, lambda out, x: out * (1.0 - out),
+                    "d sigmoid(x)/dx = sigmoid(x)*(1 - sigmoid(x))",
+                    "1 / (1 + e^-x), computed without overflow."),
+    _unary_function("relu", _relu_forward, lambda out, x: step(x),
+                    "d relu(x)/dx = step(x)  (1 if x > 0, else 0)",
+                    "max(0, x); relu'(0) = 0 as in PyTorch."),
+    _unary_function("sin", _sin_forward, lambda out, x: cos(x),
+                    "d sin(x)/dx = cos(x)", "Sine.", latex=r"\sin\left({0}\right)"),
+    _unary_function("cos", _cos_forward, lambda out, x: -sin(x),
+                    "d cos(x)/dx = -sin(x)", "Cosine.", latex=r"\cos\left({0}\right)"),
+    _unary_function("sqrt", _sqrt_forward, _sqrt_dx,
+                    "d sqrt(x)/dx = 1/(2*sqrt(x))  (inf at x = 0)",
+                    "Square root; ``ValueError`` for x < 0; sqrt'(0) = inf as in PyTorch.",
+                    latex=r"\sqrt{{{0}}}"),
+    NaryOp("sum", forward=_sum_forward, partials=_sum_partials,
+           rule_text=("d(x_1+...+x_n)/dx_i = 1",), term="{0}", latex_term="{0}"),
+    NaryOp("dot", forward=_dot_forward, partials=_dot_partials,
+           rule_text=("d(w.x)/dw_i = x_i", "d(w.x)/dx_i = w_i"),
+           term="{0}*{1}", latex_term=r"{0} \cdot {1}"),
+    # (new entries go above this line)
 ]}
 
 #: The one-argument functions, by name: what the expression language may call.
-UNARY_FUNCTIONS = tuple(name for name, op in TABLE.items()
-                        if op.arity == 1 and name != "neg")
+UNARY_FUNCTIONS = tuple(name for name, op in TABLE.items() if op.function)
 
 
 def describe() -> list[tuple[str, str, str]]:
     """Rows ``(name, arity, rule text)`` of the table, for docs and the README."""
     return [(op.name, "n" if op.arity is None else str(op.arity),
-             "; ".join(op.rules)) for op in TABLE.values()]
+             "; ".join(op.rule_text)) for op in TABLE.values()]
 
 
 def markdown_table() -> str:

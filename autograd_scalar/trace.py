@@ -122,38 +122,20 @@ def _factor(x: float) -> str:
 
 
 def _formula(node: Value, names: dict, latex: bool = False) -> str:
-    """How ``node`` was computed from its parents' names (empty for leaves)."""
+    """How ``node`` was computed from its parents' names (empty for leaves).
+
+    The table entry writes the formula; a hand-built op is written as a call.
+    """
     if not node.parents:
         return ""
     args = [_latex_name(names[p]) if latex else names[p] for p in node.parents]
     args = [f"({a})" if a.startswith("-") else a for a in args]
     op = ops.TABLE.get(node.op)
-    name = viz.op_symbol(node.op) if op is None else op.name
-    times = r" \cdot " if latex else "*"
-    if op is not None and op.infix and len(args) == 2:
-        x, y = args
-        if latex and name == "div":
-            return rf"\frac{{{x}}}{{{y}}}"
-        if latex and name == "pow":
-            return f"{{{x}}}^{{{y}}}"
-        return f"{x} {times.strip() if name == 'mul' else op.symbol} {y}"
-    if name == "neg" and len(args) == 1:
-        return f"-{args[0]}"
-    if name in ("sum", "dot") and op is not None:
-        if name == "dot":
-            half = len(args) // 2
-            args = [f"{w}{times}{x}" for w, x in zip(args[:half], args[half:])]
-        if len(args) > 6:  # n-ary nodes can have thousands of arguments
-            return " + ".join(args[:3]) + f" + … + {args[-1]}"
-        return " + ".join(args)
+    if op is not None and (op.arity is None or op.arity == len(args)):
+        return op.format(args, latex=latex)
     if latex:
-        known = {"tanh", "exp", "log", "sin", "cos"}
-        if name == "sqrt" and len(args) == 1:
-            return rf"\sqrt{{{args[0]}}}"
-        head = f"\\{name}" if name in known else rf"\operatorname{{{_latex_escape(name)}}}"
-        return rf"{head}\left({', '.join(args)}\right)"
-    symbol = viz.op_symbol(node.op)
-    return f"{symbol}({', '.join(args)})"
+        return rf"\operatorname{{{_latex_escape(viz.op_symbol(node.op))}}}\left({', '.join(args)}\right)"
+    return f"{viz.op_symbol(node.op)}({', '.join(args)})"
 
 
 _LATEX_SPECIAL = {c: "\\" + c for c in "#$%&_{}"}
@@ -236,8 +218,7 @@ class BackwardTrace:
         n_args = len(term.consumer.parents)
         picked = []
         for position in self._positions[(step.node, term.consumer)]:
-            # n-ary ops list one rule per half (dot: w, x) or one for all (sum).
-            rule = op.rules[min(position * len(op.rules) // n_args, len(op.rules) - 1)]
+            rule = op.rule_text_of(position, n_args)
             if rule not in picked:
                 picked.append(rule)
         return picked
