@@ -50,7 +50,6 @@ from __future__ import annotations
 import ast
 import keyword
 import math
-import operator
 import re
 import unicodedata
 import warnings
@@ -90,13 +89,9 @@ _BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.
 _OTHER_BINARY = {ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@", ast.LShift: "<<",
                  ast.RShift: ">>", ast.BitOr: "|", ast.BitAnd: "&", ast.BitXor: "^"}
 
-# The Value operation behind each op name of the program; the Value methods
-# dispatch through ops.TABLE, so no arithmetic is defined here.
-_APPLY = {"add": operator.add, "sub": operator.sub, "mul": operator.mul,
-          "div": operator.truediv, "pow": operator.pow, "neg": operator.neg}
-# abs is Value.__abs__ (Python's abs()); the other functions are Value methods.
-_APPLY.update({name: getattr(Value, name, None) or getattr(Value, f"__{name}__")
-               for name in FUNCTIONS})
+# The Value method behind each op name of the program, generated from the
+# table like the methods themselves: no arithmetic is defined here.
+_APPLY = {name: getattr(Value, op.methods[0]) for name, op in ops.TABLE.items() if op.methods}
 
 # Node types outside the whitelist, with what to call them in the message.
 _FORBIDDEN = {
