@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from . import __version__, expr
+from .checks import count
 from .files import write_atomic
 
 __all__ = ["main", "EXIT_OK", "EXIT_INTERNAL", "EXIT_USAGE", "EXIT_INTERRUPTED",
@@ -74,11 +75,11 @@ def _int_in(low: int, high: int):
         try:
             number = int(text)
         except ValueError:
-            number = None
-        if number is None or not low <= number <= high:
-            raise argparse.ArgumentTypeError(
-                f"must be an integer from {low} to {high}, got {text!r}")
-        return number
+            number = text  # not an integer: count() refuses it, quoting the text
+        try:
+            return count(number, "value", low, high)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
     return parse
 
 

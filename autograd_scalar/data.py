@@ -15,24 +15,12 @@ classes are interleaved as in scikit-learn.
 from __future__ import annotations
 
 import math
-import numbers
 import random
 from typing import Optional, Sequence, Union
 
+from . import checks
+
 __all__ = ["make_moons", "make_blobs", "make_spirals"]
-
-
-def _check_n(n, who: str, at_least: int = 1) -> int:
-    if isinstance(n, bool) or not isinstance(n, int) or n < at_least:
-        raise ValueError(f"{who}: n must be an int >= {at_least}, got {n!r}")
-    return n
-
-
-def _check_scale(x, who: str, name: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not x >= 0 \
-            or not math.isfinite(x):
-        raise ValueError(f"{who}: {name} must be a finite number >= 0, got {x!r}")
-    return float(x)
 
 
 def _split(n: int, k: int) -> list:
@@ -65,8 +53,8 @@ def make_moons(n: int = 100, noise: float = 0.0, seed: Optional[int] = None) -> 
         >>> len(X), sorted(set(y)), y.count(0), y.count(1)
         (100, [0, 1], 50, 50)
     """
-    _check_n(n, "make_moons", 2)
-    noise = _check_scale(noise, "make_moons", "noise")
+    checks.count(n, "make_moons: n", 2)
+    noise = checks.real_in(noise, "make_moons: noise")
     rng = random.Random(seed)
     n_outer, n_inner = _split(n, 2)
     points, labels = [], []
@@ -102,7 +90,7 @@ def make_blobs(n: int = 100, centers: Union[int, Sequence[Sequence[float]]] = 3,
         >>> all(abs(x1 - 5) < 1 and abs(x2 - 5) < 1 for (x1, x2), c in zip(X, y) if c == 1)
         True
     """
-    std = _check_scale(std, "make_blobs", "std")
+    std = checks.real_in(std, "make_blobs: std")
     rng = random.Random(seed)
     if isinstance(centers, int) and not isinstance(centers, bool):
         if centers < 1:
@@ -117,7 +105,7 @@ def make_blobs(n: int = 100, centers: Union[int, Sequence[Sequence[float]]] = 3,
                              f"points, got {centers!r}") from None
         if not centers:
             raise ValueError("make_blobs: centers is empty")
-    _check_n(n, "make_blobs", len(centers))
+    checks.count(n, "make_blobs: n", len(centers))
     points, labels = [], []
     for label, ((c1, c2), count) in enumerate(zip(centers, _split(n, len(centers)))):
         for _ in range(count):
@@ -142,11 +130,10 @@ def make_spirals(n: int = 100, classes: int = 2, noise: float = 0.1, turns: floa
         >>> max(math.hypot(*p) for p in X) <= 1.0
         True
     """
-    if isinstance(classes, bool) or not isinstance(classes, int) or classes < 1:
-        raise ValueError(f"make_spirals: classes must be an int >= 1, got {classes!r}")
-    _check_n(n, "make_spirals", classes)
-    noise = _check_scale(noise, "make_spirals", "noise")
-    turns = _check_scale(turns, "make_spirals", "turns")
+    checks.count(classes, "make_spirals: classes")
+    checks.count(n, "make_spirals: n", classes)
+    noise = checks.real_in(noise, "make_spirals: noise")
+    turns = checks.real_in(turns, "make_spirals: turns")
     rng = random.Random(seed)
     points, labels = [], []
     for label, count in enumerate(_split(n, classes)):

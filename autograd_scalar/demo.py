@@ -10,8 +10,8 @@ rate decaying linearly from 1.0 to 0.1 (micrograd's ``1.0 - 0.9*k/100``, here
 * ``decision_boundary.png`` -- the trained model's score over the plane
   (evaluated under ``no_grad``) with the data on top;
 * ``neuron_graph.svg`` -- one neuron's graph, clustered by its scope;
-* ``backward_trace.html`` -- seed 003's example (c = a + b, d = a·b,
-  o = c·d/2) backpropagated step by step.
+* ``backward_trace.html`` -- the sum-over-paths example (c = a + b,
+  d = a·b, o = c·d/2) backpropagated step by step.
 
 Every file is written atomically. Ctrl-C during training stops it cleanly:
 the pictures of what was trained are still written and the result says
@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
+from .checks import count
 from .engine import Value
 from .modes import no_grad, scope
 from .data import make_moons
@@ -35,7 +36,7 @@ from .optim import SGD
 
 __all__ = ["DemoResult", "run", "moons_problem", "train", "accuracy", "model_accuracy",
            "plot_loss_curve", "plot_decision_boundary", "save_neuron_graph",
-           "seed_003_graph", "save_seed_003_trace", "FILES"]
+           "sum_over_paths_graph", "save_sum_over_paths_trace", "FILES"]
 
 #: The files :func:`run` writes, in order.
 FILES = ("loss_curve.png", "decision_boundary.png", "neuron_graph.svg",
@@ -78,12 +79,6 @@ def accuracy(scores, labels) -> float:
     return sum((s > 0) == (y > 0) for s, y in zip(scores, labels)) / len(scores)
 
 
-def _check_int(x, name: str, low: int) -> int:
-    if isinstance(x, bool) or not isinstance(x, int) or x < low:
-        raise ValueError(f"{name} must be an int >= {low}, got {x!r}")
-    return x
-
-
 def moons_problem(seed: int = 1337) -> tuple:
     """micrograd's demo set-up: ``(model, X, labels)`` with ±1 labels.
 
@@ -94,7 +89,7 @@ def moons_problem(seed: int = 1337) -> tuple:
         >>> len(X), sorted(set(labels)), len(model.parameters())
         (100, [-1, 1], 337)
     """
-    _check_int(seed, "seed", 0)
+    count(seed, "seed", 0)
     X, y = make_moons(100, noise=0.1, seed=seed)
     labels = [2 * label - 1 for label in y]  # classes 0/1 -> ±1 for the hinge loss
     return MLP(2, [16, 16, 1], rng=random.Random(seed)), X, labels
@@ -117,7 +112,7 @@ def train(model: MLP, X: list, labels: list, steps: int = 100, progress: bool = 
     """
     from tqdm import tqdm  # only the demo draws a progress bar
 
-    _check_int(steps, "steps", 1)
+    count(steps, "steps")
     result = DemoResult(accuracy=0.0) if result is None else result
     params = model.parameters()
     optimizer = SGD(params, lr=1.0)
@@ -163,8 +158,8 @@ def run(steps: int = 100, out="out", seed: int = 1337, progress: bool = True) ->
     Raises:
         ValueError: for a bad ``steps``, ``seed`` or ``out``, before any work.
     """
-    _check_int(steps, "steps", 1)
-    _check_int(seed, "seed", 0)
+    count(steps, "steps")
+    count(seed, "seed", 0)
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ValueError(f"out: {str(out)!r} exists and is not a directory")
@@ -181,7 +176,7 @@ def run(steps: int = 100, out="out", seed: int = 1337, progress: bool = True) ->
         "loss_curve.png": lambda path: plot_loss_curve(result.losses, result.accuracies, path),
         "decision_boundary.png": lambda path: plot_decision_boundary(model, X, labels, path),
         "neuron_graph.svg": lambda path: save_neuron_graph(model, X, path),
-        "backward_trace.html": save_seed_003_trace,
+        "backward_trace.html": save_sum_over_paths_trace,
     }
     try:
         for name in FILES:
@@ -279,14 +274,16 @@ def save_neuron_graph(model: MLP, X: list, path) -> Path:
         neuron.zero_grad()
 
 
-def seed_003_graph() -> tuple:
-    """Seed 003's graph, labelled: a = 2, b = 3, c = a + b, d = a·b, o = c·d/2.
+def sum_over_paths_graph() -> tuple:
+    """The sum-over-paths example, labelled: a = 2, b = 3, c = a + b, d = a·b, o = c·d/2.
 
-    Returns the nodes ``(a, b, c, d, o)``, not yet backpropagated; the seed's
-    derivatives are ∂o/∂a = 10.5, ∂o/∂b = 8, ∂o/∂c = 3, ∂o/∂d = 2.5.
+    a and b each reach o along two paths (through c and through d), and the
+    backward pass sums the paths: v̄[a] = v̄[c]·1 + v̄[d]·b. Returns the nodes
+    ``(a, b, c, d, o)``, not yet backpropagated; the derivatives are
+    ∂o/∂a = 10.5, ∂o/∂b = 8, ∂o/∂c = 3, ∂o/∂d = 2.5.
 
     Example:
-        >>> a, b, c, d, o = seed_003_graph(); o.backward()
+        >>> a, b, c, d, o = sum_over_paths_graph(); o.backward()
         >>> o.data, a.grad, b.grad, c.grad, d.grad
         (15.0, 10.5, 8.0, 3.0, 2.5)
     """
@@ -300,9 +297,9 @@ def seed_003_graph() -> tuple:
     return a, b, c, d, o
 
 
-def save_seed_003_trace(path) -> Path:
-    """Write the step-by-step backward trace of seed 003's example as HTML."""
+def save_sum_over_paths_trace(path) -> Path:
+    """Write the step-by-step backward trace of the sum-over-paths example as HTML."""
     from .trace import trace_backward
 
-    trace_backward(seed_003_graph()[-1]).save_html(path)
+    trace_backward(sum_over_paths_graph()[-1]).save_html(path)
     return Path(path)

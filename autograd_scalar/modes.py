@@ -7,7 +7,8 @@
   like ``torch.autograd.detect_anomaly``.
 * :func:`scope` -- Values created inside are tagged with a scope name (nested
   scopes join with ``/``); graph drawings cluster them (``nn`` tags neurons
-  and layers).
+  and layers); :func:`scoped_each` does the same for each item of a loop
+  (``nn`` tags a layer's neurons with it).
 
 The state lives in one module-level object, :data:`state`, read by the engine
 on every op (one attribute lookup each). It is process-global, not per-thread,
@@ -18,9 +19,10 @@ also when an exception passes through.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Iterator, Optional
+from typing import Iterable, Iterator, Optional
 
-__all__ = ["no_grad", "enable_grad", "detect_anomaly", "scope", "is_grad_enabled", "state"]
+__all__ = ["no_grad", "enable_grad", "detect_anomaly", "scope", "scoped_each",
+           "is_grad_enabled", "state"]
 
 
 class _State:
@@ -107,5 +109,39 @@ def scope(name: str):
     """
     if not isinstance(name, str) or not name:
         raise TypeError(f"scope: name must be a non-empty str, got {name!r}")
+    return _switch("scope", _joined(state.scope, (name,))[0])
+
+
+def _joined(outer: Optional[str], names: Iterable[str]) -> list:
+    """The scope names ``names`` take inside the scope ``outer``: ``outer/name``."""
+    if outer is None:
+        return list(names)
+    return [f"{outer}/{name}" for name in names]
+
+
+def scoped_each(items: Iterable, names: Iterable[str]) -> Iterator:
+    """Yield each item with the scope set to its name, inside the active scope.
+
+    Like ``with scope(name): ...`` around each loop iteration, but without
+    entering a context manager per item (the cost adds up over a layer's
+    neurons); names are joined to the active scope as :func:`scope` joins
+    them. The outer scope is restored when the generator finishes or is
+    closed, so wrap it in ``contextlib.closing`` when the loop may stop early
+    or raise.
+
+    Example:
+        >>> from contextlib import closing
+        >>> from autograd_scalar import Value
+        >>> with scope("layer0"), closing(scoped_each([1.0, 2.0], ["n0", "n1"])) as xs:
+        ...     [(Value(x) * 2).scope for x in xs]
+        ['layer0/n0', 'layer0/n1']
+        >>> print(state.scope)
+        None
+    """
     outer = state.scope
-    return _switch("scope", name if outer is None else f"{outer}/{name}")
+    try:
+        for item, name in zip(items, _joined(outer, names)):
+            state.scope = name
+            yield item
+    finally:
+        state.scope = outer

@@ -13,21 +13,12 @@ The learning rate is a plain mutable attribute, so schedules are one line:
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Iterable
 
+from .checks import real_in
 from .engine import Value
 
 __all__ = ["Optimizer", "SGD", "Adam"]
-
-
-def _check_hyper(x, name: str, low: float = 0.0, high: float = math.inf,
-                 high_open: bool = False) -> float:
-    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not math.isfinite(x) \
-            or not low <= x <= high or (high_open and x == high):
-        bound = f"< {high}" if high_open else ("finite" if high == math.inf else f"<= {high}")
-        raise ValueError(f"{name} must be a number >= {low} and {bound}, got {x!r}")
-    return float(x)
 
 
 class Optimizer:
@@ -50,7 +41,7 @@ class Optimizer:
 
     @lr.setter
     def lr(self, value: float) -> None:
-        self._lr = _check_hyper(value, "lr")
+        self._lr = real_in(value, "lr")
 
     def zero_grad(self) -> None:
         """Set every parameter's ``grad`` to 0."""
@@ -80,8 +71,8 @@ class SGD(Optimizer):
     def __init__(self, params: Iterable[Value], lr: float, momentum: float = 0.0,
                  weight_decay: float = 0.0):
         super().__init__(params, lr)
-        self.momentum = _check_hyper(momentum, "momentum")
-        self.weight_decay = _check_hyper(weight_decay, "weight_decay")
+        self.momentum = real_in(momentum, "momentum")
+        self.weight_decay = real_in(weight_decay, "weight_decay")
         self.buffers = [None] * len(self.params)
 
     def step(self) -> None:
@@ -122,9 +113,9 @@ class Adam(Optimizer):
             beta1, beta2 = betas
         except (TypeError, ValueError):
             raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}") from None
-        self.betas = (_check_hyper(beta1, "betas[0]", high=1.0, high_open=True),
-                      _check_hyper(beta2, "betas[1]", high=1.0, high_open=True))
-        self.eps = _check_hyper(eps, "eps")
+        self.betas = (real_in(beta1, "betas[0]", high=1, high_open=True),
+                      real_in(beta2, "betas[1]", high=1, high_open=True))
+        self.eps = real_in(eps, "eps")
         self.t = 0
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)

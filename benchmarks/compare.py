@@ -477,7 +477,7 @@ def bench_demo(size: dict, full: bool) -> dict:
 # -- report -------------------------------------------------------------------------------
 
 def targets(results: dict) -> list[tuple[str, Optional[bool], str]]:
-    """(target, met?, the figure) for each of issue 5's targets; met is None
+    """(target, met?, the figure) for each target in benchmarks/README.md; met is None
     for figures shown beside them that are not targets."""
     rows = []
     engines = results["moons_step"]["engines"]
@@ -570,8 +570,9 @@ def print_report(results: dict) -> None:
               f"({demo['demo_train_s']:.2f} s wall training, the rest writes its four files); "
               f"accuracy {demo['demo_accuracy']:.0%}")
     print()
-    print("Targets (issue 5)" + ("" if results["mode"] == "full" else
-                                 " -- judged on full runs only; quick sizes mean nothing"))
+    print("Targets (benchmarks/README.md)" + ("" if results["mode"] == "full" else
+                                             " -- judged on full runs only; quick sizes "
+                                             "mean nothing"))
     for target, met, figure in results["targets"]:
         status = "info   " if met is None else "met    " if met else "NOT MET"
         print(f"   {status}  {target}: {figure}")
@@ -600,7 +601,7 @@ def parse_args(argv):
     parser.add_argument("--no-demo", action="store_true",
                         help="skip part 3 (the demo loops take minutes with micrograd)")
     parser.add_argument("--check-targets", action="store_true",
-                        help="exit 1 when a target of issue 5 is not met")
+                        help="exit 1 when one of the targets in benchmarks/README.md is not met")
     parser.add_argument("--profile", action="store_true",
                         help="only profile autograd_scalar's moons step with cProfile "
                              "(10 steps) and print the 25 costliest functions")
@@ -647,7 +648,7 @@ def main(argv=None) -> int:
               f"(tolerance {TOLERANCE:g}); see the table above", file=sys.stderr)
         return 1
     if args.check_targets and False in [met for _, met, _ in results["targets"]]:
-        print("FAILED: a target of issue 5 is not met", file=sys.stderr)
+        print("FAILED: a target in benchmarks/README.md is not met", file=sys.stderr)
         return 1
     return 0
 

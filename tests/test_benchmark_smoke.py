@@ -39,7 +39,7 @@ def test_quick_run_prints_the_table_and_all_engines_agree(tmp_path):
     assert result.returncode == 0, result.stderr
     out = result.stdout
     for heading in ("1. micrograd's demo step", "2. Backward CPU time on chains",
-                    "bytes per node", "deepest chain", "3. The demo", "Targets (issue 5)"):
+                    "bytes per node", "deepest chain", "3. The demo", "Targets (benchmarks/README.md)"):
         assert heading in out
     data = json.loads(figures.read_text())
     engines = data["moons_step"]["engines"]

@@ -1,7 +1,7 @@
-"""Value, topological order and backward(): the engine's contract (issue 2).
+"""Value, topological order and backward(): the engine's contract.
 
 Truth used here: closed-form derivatives of small expressions, PyTorch's
-accumulation semantics, and the issue's own examples.
+accumulation semantics, and small worked examples.
 """
 
 import math
@@ -240,7 +240,7 @@ def test_n_ary_ops_name_the_bad_element(call):
 # -- backward semantics -------------------------------------------------------------------------
 
 def test_second_backward_accumulates_leaves_but_not_interior_nodes():
-    # The issue's example: x = 3, sq = x*x, y = sq*x, two backward calls.
+    # x = 3, sq = x*x, y = sq*x, two backward calls.
     x = Value(3.0)
     sq = x * x
     y = sq * x

@@ -145,3 +145,171 @@ def test_importing_the_engine_imports_no_renderer():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True, timeout=120)
     assert result.stdout.strip() == "[]"
+
+
+# -- one internal API: modules use each other's public names only ---------------------
+
+TESTS = sorted(Path(__file__).resolve().parent.glob("*.py"))
+PACKAGE_NAME = PACKAGE.name
+SUBMODULES = {f"{PACKAGE_NAME}.{'.'.join(p.relative_to(PACKAGE).with_suffix('').parts)}"
+              for p in PACKAGE.rglob("*.py") if p.name != "__init__.py"}
+ALL_MODULES = sorted(PACKAGE.rglob("*.py"))
+
+# Private names that files of the package still import from other modules, in files
+# being rewritten on other branches; they switch to public names there. Empty it
+# entry by entry: "file: what it uses". Every other file must use public names only.
+PRIVATE_IMPORTS_ALLOWED = {
+    # "functional.py: autograd_scalar.engine._node"  (example of an entry)
+}
+
+
+def _is_private(name: str) -> bool:
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+
+
+def _package_of(path: Path) -> str:
+    """The dotted package a file's relative imports start from (level 1)."""
+    try:
+        parts = path.resolve().parent.relative_to(PACKAGE).parts
+    except ValueError:  # a test: relative imports do not reach the package
+        return ""
+    return ".".join((PACKAGE_NAME,) + parts)
+
+
+def private_uses(tree: ast.Module, package: str = "") -> list:
+    """``"module._name"`` for each private name of a package module that ``tree`` uses.
+
+    Catches ``from .x import _name`` and ``from autograd_scalar.x import _name``
+    (an alias does not hide it; a public name under a private alias is fine),
+    and attribute access ``x._name`` where ``x`` is bound to a package module
+    (``from . import x``, ``import autograd_scalar as ag`` then ``ag.x._name``).
+    Dunder names (``__file__``, ``__version__``) are public.
+    """
+    bound, found = {}, []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name == PACKAGE_NAME or alias.name.startswith(PACKAGE_NAME + "."):
+                    if alias.asname:
+                        bound[alias.asname] = alias.name
+                    else:
+                        bound[alias.name.split(".")[0]] = PACKAGE_NAME
+        elif isinstance(node, ast.ImportFrom):
+            source = _absolute(node, package)
+            if source is None:
+                continue
+            for alias in node.names:
+                if _is_private(alias.name):
+                    found.append(f"{source}.{alias.name}")
+                elif f"{source}.{alias.name}" in SUBMODULES:
+                    bound[alias.asname or alias.name] = f"{source}.{alias.name}"
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and _is_private(node.attr):
+            owner = _module_path(node.value, bound)
+            if owner is not None:
+                found.append(f"{owner}.{node.attr}")
+    return found
+
+
+def _absolute(node: ast.ImportFrom, package: str):
+    """The package module an import reads from, or None if it is outside the package."""
+    if node.level:
+        if not package:
+            return None
+        base = package.split(".")[: len(package.split(".")) - node.level + 1]
+        return ".".join(base + ([node.module] if node.module else []))
+    if node.module and (node.module == PACKAGE_NAME or node.module.startswith(PACKAGE_NAME + ".")):
+        return node.module
+    return None
+
+
+def _module_path(node: ast.AST, bound: dict):
+    """The dotted package module an expression names (``ag.nn`` -> autograd_scalar.nn)."""
+    if isinstance(node, ast.Name):
+        return bound.get(node.id)
+    if isinstance(node, ast.Attribute):
+        owner = _module_path(node.value, bound)
+        if owner is not None and f"{owner}.{node.attr}" in SUBMODULES:
+            return f"{owner}.{node.attr}"
+    return None
+
+
+def test_the_private_name_scan_finds_imports_and_attribute_access():
+    source = """
+from .engine import _check_real, Value
+from .modes import state as _state
+from autograd_scalar.nn import _inputs_with_one as inputs
+from . import engine, modes
+import autograd_scalar as ag
+import autograd_scalar.ops as table
+engine._node(1)
+modes.state.scope
+ag.nn._paired([], [], "x")
+table._T
+ag.__version__
+x._private   # not a package module
+"""
+    found = private_uses(ast.parse(source), PACKAGE_NAME)
+    assert sorted(found) == ["autograd_scalar.engine._check_real", "autograd_scalar.engine._node",
+                             "autograd_scalar.nn._inputs_with_one", "autograd_scalar.nn._paired",
+                             "autograd_scalar.ops._T"]
+
+
+@pytest.mark.parametrize("module", ALL_MODULES, ids=[m.name for m in ALL_MODULES])
+def test_no_module_uses_another_modules_private_names(module):
+    tree = ast.parse(module.read_text(encoding="utf-8"), filename=str(module))
+    own = f"{_package_of(module)}.{module.stem}"
+    used = [name for name in private_uses(tree, _package_of(module))
+            if not name.startswith(own + ".")
+            and f"{module.name}: {name}" not in PRIVATE_IMPORTS_ALLOWED]
+    assert used == [], f"{module.name} uses private names of other modules"
+
+
+@pytest.mark.parametrize("test_file", TESTS, ids=[t.name for t in TESTS])
+def test_tests_use_the_public_api_only(test_file):
+    tree = ast.parse(test_file.read_text(encoding="utf-8"), filename=str(test_file))
+    assert private_uses(tree) == [], f"{test_file.name} uses private names of the package"
+
+
+# -- functions fit on a screen ------------------------------------------------------
+
+MAX_FUNCTION_LINES = 60
+
+# Over-long functions in files being rewritten on other branches; empty it as they
+# are split. "file: qualified name".
+LONG_FUNCTIONS_ALLOWED = {
+    "viz.py: draw",       # 124 lines: a closure mutating shared state
+    "viz.py: _collapse",  # 79 lines: three stages in one function
+}
+
+
+def long_functions(tree: ast.Module, limit: int = MAX_FUNCTION_LINES) -> list:
+    """``(qualified name, lines)`` of every function, method or nested function over ``limit``."""
+    found, stack = [], [(tree, "")]
+    while stack:
+        node, prefix = stack.pop()
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                name = f"{prefix}{child.name}"
+                length = child.end_lineno - child.lineno + 1
+                if not isinstance(child, ast.ClassDef) and length > limit:
+                    found.append((name, length))
+                stack.append((child, name + "."))
+            else:
+                stack.append((child, prefix))
+    return sorted(found)
+
+
+def test_the_length_scan_sees_methods_and_nested_functions():
+    body = "\n".join(["    x = 1"] * 60)
+    source = f"class A:\n    def m(self):\n    {body.replace(chr(10), chr(10) + '    ')}\n" \
+             f"def f():\n    def g():\n    {body.replace(chr(10), chr(10) + '    ')}\n    return g\n"
+    assert long_functions(ast.parse(source)) == [("A.m", 61), ("f", 63), ("f.g", 61)]
+
+
+@pytest.mark.parametrize("module", ALL_MODULES, ids=[m.name for m in ALL_MODULES])
+def test_no_function_is_longer_than_60_lines(module):
+    tree = ast.parse(module.read_text(encoding="utf-8"), filename=str(module))
+    long = [(name, length) for name, length in long_functions(tree)
+            if f"{module.name}: {name}" not in LONG_FUNCTIONS_ALLOWED]
+    assert long == [], f"functions over {MAX_FUNCTION_LINES} lines in {module.name}"

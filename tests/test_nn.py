@@ -137,10 +137,10 @@ def test_non_numeric_input_names_the_element():
 
 @pytest.mark.parametrize("build, message", [
     (lambda: nn.Neuron(2, activation="softmax"), "activation must be one of"),
-    (lambda: nn.Neuron(0), "nin must be a positive int"),
-    (lambda: nn.Layer(2, 0), "nout must be a positive int"),
+    (lambda: nn.Neuron(0), "nin must be an int >= 1"),
+    (lambda: nn.Layer(2, 0), "nout must be an int >= 1"),
     (lambda: nn.MLP(2, []), "at least one layer"),
-    (lambda: nn.MLP(2, [3, 1.5]), "nout must be a positive int"),
+    (lambda: nn.MLP(2, [3, 1.5]), "nout must be an int >= 1"),
 ])
 def test_bad_shapes_and_activations_raise_value_error(build, message):
     with pytest.raises(ValueError, match=message):

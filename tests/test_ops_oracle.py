@@ -218,7 +218,7 @@ def test_non_differentiable_points_follow_torch_float64(name, point):
 
 
 def test_documented_non_differentiable_derivatives():
-    # The issue's contract, spelled out: relu'(0) = 0, abs'(0) = 0, sqrt'(0) = inf.
+    # The contract at the kinks, spelled out: relu'(0) = 0, abs'(0) = 0, sqrt'(0) = inf.
     assert ag.grad(Value.relu)(0.0) == 0.0
     assert ag.grad(abs)(0.0) == 0.0
     assert ag.grad(Value.sqrt)(0.0) == float("inf")

@@ -118,7 +118,7 @@ def test_zero_grad_clears_the_parameters_gradients():
 
 
 @pytest.mark.parametrize("build, message", [
-    (lambda: optim.SGD([Value(1.0)], lr=-0.1), "lr must be a number >= 0"),
+    (lambda: optim.SGD([Value(1.0)], lr=-0.1), "lr must be a finite number >= 0"),
     (lambda: optim.SGD([Value(1.0)], lr=float("nan")), "lr must be"),
     (lambda: optim.SGD([], lr=0.1), "empty parameter list"),
     (lambda: optim.SGD([1.0], lr=0.1), "parameter 0 must be a Value"),

@@ -1,0 +1,120 @@
+"""Losses built only from Value operations, so the derivative table differentiates them.
+
+:func:`mse`, :func:`hinge` (micrograd's demo), :func:`binary_cross_entropy_with_logits`,
+:func:`cross_entropy` and the penalty :func:`l2`. Each takes numbers or
+Values and returns one Value to call ``backward()`` on. The exponentials are
+rearranged so that large logits give finite losses and gradients.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+from .checks import count
+from .engine import Value, as_values, sum_values
+
+__all__ = ["mse", "hinge", "binary_cross_entropy_with_logits", "cross_entropy", "l2"]
+
+
+def _paired(preds, targets, who: str) -> tuple:
+    preds = as_values(preds, f"{who} predictions")
+    targets = list(targets)
+    if len(preds) != len(targets):
+        raise ValueError(f"{who}: {len(preds)} predictions but {len(targets)} targets")
+    if not preds:
+        raise ValueError(f"{who}: no predictions (the mean of nothing is undefined)")
+    return preds, targets
+
+
+def _mean(terms: list) -> Value:
+    return sum_values(terms) * (1.0 / len(terms))
+
+
+def _check_labels(labels: list, allowed, who: str, meaning: str) -> None:
+    for k, y in enumerate(labels):
+        y = y.data if isinstance(y, Value) else y
+        if isinstance(y, bool) or not isinstance(y, numbers.Real) or not allowed(y):
+            raise ValueError(f"{who}: label {k} is {y!r}; labels must be {meaning}")
+
+
+def mse(preds, targets) -> Value:
+    """Mean squared error (1/n) Σ_i (p_i - t_i)².
+
+    Example:
+        >>> from autograd_scalar import Value
+        >>> p = Value(3.0); loss = mse([p, 1.0], [1.0, 2.0]); loss.backward()
+        >>> loss.data, p.grad
+        (2.5, 2.0)
+    """
+    preds, targets = _paired(preds, targets, "mse")
+    return _mean([(p - t) * (p - t) for p, t in zip(preds, targets)])
+
+
+def hinge(scores, labels) -> Value:
+    """Max-margin loss (1/n) Σ_i max(0, 1 - y_i·s_i), labels y_i = ±1 (micrograd's demo).
+
+    Example:
+        >>> hinge([2.0, 0.5, -1.0], [1, 1, 1]).data  # (0 + 0.5 + 2) / 3
+        0.8333333333333333
+    """
+    scores, labels = _paired(scores, labels, "hinge")
+    _check_labels(labels, lambda y: y in (1, -1), "hinge", "+1 or -1")
+    return _mean([(1.0 - s * y).relu() for s, y in zip(scores, labels)])
+
+
+def _softplus(z: Value) -> Value:
+    """log(1 + e^z), never overflowing: for z >= 0 it is z + log(1 + e^-z)."""
+    if z.data >= 0.0:
+        return z + (1.0 + (-z).exp()).log()
+    return (1.0 + z.exp()).log()
+
+
+def binary_cross_entropy_with_logits(logits, labels) -> Value:
+    """Mean of -[y log σ(z) + (1 - y) log(1 - σ(z))] for logits z, labels y in [0, 1].
+
+    Computed as softplus(z) - y·z (the same function, rearranged), with
+    softplus evaluated on the branch where exp cannot overflow, so logits in
+    the thousands give finite losses and the gradient σ(z) - y.
+
+    Example:
+        >>> from autograd_scalar import Value
+        >>> z = Value(0.0); loss = binary_cross_entropy_with_logits([z], [1]); loss.backward()
+        >>> round(loss.data, 6), z.grad   # log 2, σ(0) - 1
+        (0.693147, -0.5)
+    """
+    logits, labels = _paired(logits, labels, "binary_cross_entropy_with_logits")
+    _check_labels(labels, lambda y: 0.0 <= y <= 1.0, "binary_cross_entropy_with_logits",
+                  "in [0, 1]")
+    return _mean([_softplus(z) - z * y for z, y in zip(logits, labels)])
+
+
+def cross_entropy(logits, target_index: int) -> Value:
+    """-log softmax(logits)[target] for ONE example: log Σ_k e^{z_k} - z_target.
+
+    The log-sum-exp subtracts m = max_k z_k as a constant (m + log Σ e^{z_k - m}),
+    so every exponent is <= 0 and logits in the hundreds stay finite; the
+    gradient is softmax(z) - e_target. Average over a batch yourself:
+    ``sum(cross_entropy(z, t) for ...) / n``.
+
+    Example:
+        >>> round(cross_entropy([1000.0, 0.0], 1).data, 6)
+        1000.0
+    """
+    logits = as_values(logits, "cross_entropy logits")
+    if not logits:
+        raise ValueError("cross_entropy: no logits")
+    count(target_index, "cross_entropy: target_index", 0, len(logits) - 1)
+    m = max(z.data for z in logits)
+    log_sum_exp = sum_values([(z - m).exp() for z in logits]).log() + m
+    return log_sum_exp - logits[target_index]
+
+
+def l2(params) -> Value:
+    """Σ_p p², the L2 penalty (micrograd's demo adds 1e-4 · l2(model.parameters())).
+
+    Example:
+        >>> l2([3.0, 4.0]).data
+        25.0
+    """
+    params = as_values(params, "l2")
+    return sum_values([p * p for p in params])
