@@ -38,6 +38,8 @@ import graphviz
 from . import ops
 from .engine import CONST, Value, topological_order
 from .files import write_atomic
+from .names import (dot_record, dot_string, edge_id, element_ids, format_number, node_names,
+                    op_id, op_symbol)
 
 __all__ = ["draw", "to_svg", "save", "render", "node_names", "format_number", "op_symbol",
            "ValueGraph", "RenderError", "DEFAULT_MAX_NODES"]
@@ -74,60 +76,6 @@ class ValueGraph(graphviz.Digraph):
         return render(self.source, "jpeg")
 
 
-def format_number(x: float) -> str:
-    """A float as drawings and traces show it: 6 significant digits, no ``.0``.
-
-    Example:
-        >>> format_number(10.5), format_number(3.0), format_number(-0.2099871)
-        ('10.5', '3', '-0.209987')
-    """
-    return f"{x:.6g}"
-
-
-def node_names(order: Iterable[Value]) -> dict:
-    """Display names of the nodes of a topological order, shared by drawings and traces.
-
-    A node's name is its label; else a constant's number; else ``v<i>`` with i
-    its 1-based position in ``order`` (the lecture's v_1..v_N), so names are
-    stable whichever nodes carry labels.
-
-    Example:
-        >>> from autograd_scalar import Value, topological_order
-        >>> a = Value(2.0, label="a"); o = a * a + 1
-        >>> list(node_names(topological_order(o)).values())
-        ['a', 'v2', '1', 'v4']
-    """
-    names = {}
-    for i, node in enumerate(order, 1):
-        if node.label:
-            names[node] = node.label
-        elif node.op == CONST:
-            names[node] = format_number(node.data)
-        else:
-            names[node] = f"v{i}"
-    return names
-
-
-def op_symbol(op: str) -> str:
-    """How a node's operation is written: the table's symbol, else its name (``f`` if unnamed).
-
-    Example:
-        >>> op_symbol("mul"), op_symbol("tanh"), op_symbol("cube"), op_symbol("")
-        ('*', 'tanh', 'cube', 'f')
-    """
-    entry = ops.TABLE.get(op)
-    if entry is not None:
-        return entry.symbol
-    return op or "f"
-
-
-def _record_text(text: str) -> str:
-    # Characters that structure a record label, plus the DOT string escapes.
-    for ch in "\\{}|<>\"":
-        text = text.replace(ch, "\\" + ch)
-    return text.replace("\n", " ")
-
-
 # -- collapsing large graphs ---------------------------------------------------
 
 class _Group:
@@ -143,38 +91,32 @@ class _Group:
     def label(self) -> str:
         return self.title.format(k=f"{self.size:,}")
 
+    def join(self, node, group_of: dict) -> None:
+        group_of[node] = self
+        self.size += 1
+
 
 def _count_units(n_values: int, group_of: dict) -> int:
     return n_values - len(group_of) + len(set(group_of.values()))
 
 
-def _collapse(order: list, max_nodes: int) -> dict:
-    """Map values to the boxes they are drawn in, until at most ``max_nodes`` units remain.
-
-    Three stages, each only if still needed: top-level scopes become boxes;
-    runs of >= 3 values that each have one consumer and one non-constant input
-    become "… k nodes …"; finally the ``max_nodes`` units nearest the output
-    (breadth-first from it) stay and the rest is one box. The output is never
-    collapsed. Linear in nodes + edges.
-    """
+def _group_scopes(order: list, group_of: dict) -> None:
+    """Stage 1: every top-level scope becomes one box (the output stays out)."""
     root = order[-1]
-    group_of: dict = {}
-
-    def join(node, group):
-        group_of[node] = group
-        group.size += 1
-
     scopes: dict = {}
     for node in order:
         if node.scope and node is not root:
             top = node.scope.split("/", 1)[0]
             if top not in scopes:
                 scopes[top] = _Group(f"g{len(scopes)}",
-                                     "scope " + _record_text(top) + "\\n{k} values")
-            join(node, scopes[top])
-    if _count_units(len(order), group_of) <= max_nodes:
-        return group_of
+                                     "scope " + dot_string(top).replace("{", "{{")
+                                     .replace("}", "}}") + "\\n{k} values")
+            scopes[top].join(node, group_of)
 
+
+def _group_chains(order: list, group_of: dict) -> None:
+    """Stage 2: runs of >= 3 values with one consumer and one non-constant input."""
+    root = order[-1]
     consumers = dict.fromkeys(order, 0)
     for node in order:
         for parent in set(node.parents):
@@ -199,13 +141,15 @@ def _collapse(order: list, max_nodes: int) -> dict:
             continue
         group = _Group(f"c{k}", "… {k} nodes …")
         for node in chain:
-            join(node, group)
+            group.join(node, group_of)
             for parent in node.parents:
                 if parent.op == CONST and consumers[parent] == 1 and parent not in group_of:
-                    join(parent, group)
-    if _count_units(len(order), group_of) <= max_nodes:
-        return group_of
+                    group.join(parent, group_of)
 
+
+def _keep_nearest(order: list, group_of: dict, max_nodes: int) -> None:
+    """Stage 3: keep the units nearest the output (breadth-first), box the rest."""
+    root = order[-1]
     unit_parents: dict = {}
     for node in order:
         unit = group_of.get(node, node)
@@ -226,6 +170,20 @@ def _collapse(order: list, max_nodes: int) -> dict:
         if group_of.get(node, node) not in kept:
             group_of[node] = rest
     rest.size = sum(1 for g in group_of.values() if g is rest)
+
+
+def _collapse(order: list, max_nodes: int) -> dict:
+    """Map values to the boxes they are drawn in, until at most ``max_nodes`` units remain.
+
+    Three stages, each only if still needed: scopes, chains, then the units
+    nearest the output. The output is never collapsed. Linear in nodes + edges.
+    """
+    group_of: dict = {}
+    for stage in (_group_scopes, _group_chains):
+        stage(order, group_of)
+        if _count_units(len(order), group_of) <= max_nodes:
+            return group_of
+    _keep_nearest(order, group_of, max_nodes)
     return group_of
 
 
@@ -241,9 +199,139 @@ def _check_draw_args(root, rankdir, max_nodes) -> None:
         raise ValueError(f"draw: max_nodes must be an int >= 2 or None, got {max_nodes!r}")
 
 
+def _plan(order: list, max_nodes: Optional[int], collapse: bool) -> dict:
+    """The boxes of a large graph (``{}`` when everything fits), or the refusal."""
+    if max_nodes is None or len(order) <= max_nodes:
+        return {}
+    if not collapse:
+        raise ValueError(
+            f"draw: the graph has {len(order):,} values, more than max_nodes="
+            f"{max_nodes}; pass collapse=True to summarise it, or max_nodes=None "
+            "to draw every node (Graphviz may then take a very long time)")
+    return _collapse(order, max_nodes)
+
+
+class _Clusters:
+    """One nested ``cluster_`` subgraph per scope path, nested into ``graph`` at the end."""
+
+    def __init__(self, graph: graphviz.Digraph):
+        self.graph = graph
+        self.by_scope: dict = {}
+
+    def container(self, scope: str) -> graphviz.Digraph:
+        if not scope:
+            return self.graph
+        if scope not in self.by_scope:
+            self.by_scope[scope] = ValueGraph(
+                name=f"cluster_{len(self.by_scope)}",
+                graph_attr={"label": graphviz.nohtml(dot_string(scope.rsplit("/", 1)[-1])),
+                            "style": "rounded,dashed", "color": "#90a4ae",
+                            "fontname": "Helvetica", "fontsize": "11", "class": "ags-scope"})
+        return self.by_scope[scope]
+
+    def nest(self) -> None:
+        # Every enclosing scope gets a cluster too, even if no value sits directly in it.
+        for scope in list(self.by_scope):
+            parts = scope.split("/")
+            for depth in range(1, len(parts)):
+                self.container("/".join(parts[:depth]))
+        # Deepest first: subgraph() copies the body, so a child must be complete.
+        for scope in sorted(self.by_scope, key=lambda s: s.count("/"), reverse=True):
+            outer = scope.rsplit("/", 1)[0] if "/" in scope else None
+            self.container(outer).subgraph(self.by_scope[scope])
+
+
+class _Drawing:
+    """The stages of :func:`draw` for one graph: boxes, values, operations, edges."""
+
+    def __init__(self, order: list, group_of: dict, show_grad, rankdir: str, prefix: str):
+        self.order, self.group_of, self.show_grad = order, group_of, show_grad
+        self.horizontal = rankdir in ("LR", "RL")
+        self.names = node_names(order)
+        self.ident = element_ids(order)
+        self.prefix = prefix
+        # nslimit bounds dot's network simplex (x coordinates), unbounded by
+        # default: a variable feeding a long chain hung the WebAssembly Graphviz.
+        self.graph = ValueGraph(graph_attr={"rankdir": rankdir, "nslimit": "2"},
+                                node_attr={"fontname": "Helvetica", "fontsize": "12"},
+                                edge_attr={"arrowsize": "0.7"})
+        self.clusters = _Clusters(self.graph)
+        self.drawn_groups: set = set()
+        self.group_edges: set = set()  # a box sends one edge to each consumer
+
+    def edge(self, source: str, target: str, **attrs) -> None:
+        self.graph.edge(source, target, id=self.prefix + edge_id(source, target),
+                        **{"class": "ags-edge", **attrs})
+
+    def group_edge(self, source: str, target: str) -> None:
+        if (source, target) not in self.group_edges:
+            self.group_edges.add((source, target))
+            self.edge(source, target)
+
+    def source_of(self, parent) -> str:
+        group = self.group_of.get(parent)
+        return group.ident if group is not None else self.ident[parent]
+
+    def boxed(self, node, group) -> None:
+        if group not in self.drawn_groups:
+            self.drawn_groups.add(group)
+            self.graph.node(group.ident, graphviz.nohtml(group.label()), shape="box",
+                            style="rounded,dashed,filled", fillcolor="#eceff1",
+                            color="#607d8b", id=self.prefix + group.ident,
+                            **{"class": "ags-group"})
+        for parent in node.parents:
+            if self.group_of.get(parent) is not group:
+                self.group_edge(self.source_of(parent), group.ident)
+
+    def value(self, node) -> None:
+        place, ident = self.clusters.container(node.scope), self.ident[node]
+        if node.op == CONST:
+            place.node(ident, graphviz.nohtml(dot_string(self.names[node])), shape="plaintext",
+                       id=self.prefix + ident, **{"class": "ags-const"})
+            return
+        place.node(ident, graphviz.nohtml(self.record(node)), shape="record",
+                   style="rounded,filled", fillcolor="white", id=self.prefix + ident,
+                   **{"class": "ags-value"})
+        if node.parents:
+            self.operation(node, place)
+
+    def record(self, node) -> str:
+        fields = [dot_record(self.names[node]), "data " + format_number(node.data)]
+        if self.show_grad is True:
+            fields.append("grad " + format_number(node.grad))
+        elif self.show_grad:
+            grad = self.show_grad.get(node)
+            fields.append("grad ?" if grad is None else "grad " + format_number(grad))
+        label = "|".join(fields)
+        return "{" + label + "}" if self.horizontal else label
+
+    def operation(self, node, place) -> None:
+        result = self.ident[node]
+        operation = op_id(result)
+        place.node(operation, graphviz.nohtml(dot_string(op_symbol(node.op))), shape="ellipse", width="0.3",
+                   height="0.3", margin="0.04,0.02", fontsize="11",
+                   id=self.prefix + operation, **{"class": "ags-op"})
+        self.edge(operation, result)
+        for parent in node.parents:
+            if self.group_of.get(parent) is None:
+                self.edge(self.ident[parent], operation)
+            else:
+                self.group_edge(self.source_of(parent), operation)
+
+    def run(self) -> ValueGraph:
+        for node in self.order:
+            group = self.group_of.get(node)
+            if group is not None:
+                self.boxed(node, group)
+            else:
+                self.value(node)
+        self.clusters.nest()
+        return self.graph
+
+
 def draw(root: Value, rankdir: str = "LR", show_grad: Union[bool, Mapping] = True,
          max_nodes: Optional[int] = DEFAULT_MAX_NODES, collapse: bool = True,
-         highlight: Optional[Mapping] = None) -> ValueGraph:
+         id_prefix: str = "") -> ValueGraph:
     """The computation graph of ``root`` as a ``graphviz.Digraph``.
 
     Args:
@@ -255,13 +343,16 @@ def draw(root: Value, rankdir: str = "LR", show_grad: Union[bool, Mapping] = Tru
         max_nodes: above this many values the graph is collapsed (see module
             doc) or refused; ``None`` draws everything, however large.
         collapse: False raises ``ValueError`` instead of collapsing.
-        highlight: colours: ``{Value: fill colour}`` for value nodes and
-            ``{(parent, child): colour}`` for the edge from ``parent`` into
-            ``child``'s operation.
+        id_prefix: put before every SVG element id, so that several drawings
+            can share one HTML page.
 
-    Node identifiers in the DOT source are ``v<i>`` (i = position in the
-    topological order) and ``v<i>_op`` for the operation that computes v_i;
-    nodes tagged by :func:`~autograd_scalar.scope` sit in nested clusters.
+    Node identifiers in the DOT source are the element ids of
+    :mod:`autograd_scalar.names`: ``v<i>`` (i = position in the topological
+    order) and ``v<i>_op`` for the operation that computes v_i. In the SVG,
+    value, constant, operation, box and edge groups carry the classes
+    ``ags-value``, ``ags-const``, ``ags-op``, ``ags-group`` and ``ags-edge``,
+    so pages style them with CSS. Nodes tagged by
+    :func:`~autograd_scalar.scope` sit in nested clusters.
 
     Example (seed 003: c = a + b, d = a·b, o = c·d/2):
         >>> from autograd_scalar import Value
@@ -270,101 +361,14 @@ def draw(root: Value, rankdir: str = "LR", show_grad: Union[bool, Mapping] = Tru
         >>> o = c * d / 2; o.label = "o"; o.backward()
         >>> g = draw(o)
         >>> print([line.strip() for line in g.body if "label=" in line][0])
-        v1 [label="{a|data 2|grad 10.5}" fillcolor=white shape=record style="rounded,filled"]
+        v1 [label="{a|data 2|grad 10.5}" class="ags-value" fillcolor=white id=v1 shape=record style="rounded,filled"]
         >>> sum("->" in line for line in g.body)  # 4 ops, each 2 inputs + 1 result
         12
     """
     _check_draw_args(root, rankdir, max_nodes)
     order = topological_order(root)
-    group_of: dict = {}
-    if max_nodes is not None and len(order) > max_nodes:
-        if not collapse:
-            raise ValueError(
-                f"draw: the graph has {len(order):,} values, more than max_nodes="
-                f"{max_nodes}; pass collapse=True to summarise it, or max_nodes=None "
-                "to draw every node (Graphviz may then take a very long time)")
-        group_of = _collapse(order, max_nodes)
-    names = node_names(order)
-    highlight = highlight or {}
-    horizontal = rankdir in ("LR", "RL")
-
-    # nslimit bounds dot's network simplex (x coordinates), unbounded by
-    # default: one variable feeding a long chain (a*a*...*a, 100 factors) took
-    # 219 s in the WebAssembly Graphviz; two iterations per node bring it to
-    # ~1.4 s and leave small drawings byte-for-byte unchanged.
-    graph = ValueGraph(graph_attr={"rankdir": rankdir, "nslimit": "2"},
-                       node_attr={"fontname": "Helvetica", "fontsize": "12"},
-                       edge_attr={"arrowsize": "0.7"})
-    clusters: dict = {}  # scope path -> its subgraph
-
-    def container(scope):
-        if not scope:
-            return graph
-        if scope not in clusters:
-            clusters[scope] = ValueGraph(
-                name=f"cluster_{len(clusters)}",
-                graph_attr={"label": scope.rsplit("/", 1)[-1], "style": "rounded,dashed",
-                            "color": "#90a4ae", "fontname": "Helvetica", "fontsize": "11"})
-        return clusters[scope]
-
-    ident = {node: f"v{i}" for i, node in enumerate(order, 1)}
-    drawn_groups = set()
-    group_edges = set()  # a box sends one edge to each consumer, not one per member
-    for node in order:
-        group = group_of.get(node)
-        if group is not None:
-            if group not in drawn_groups:
-                drawn_groups.add(group)
-                graph.node(group.ident, graphviz.nohtml(group.label()), shape="box",
-                           style="rounded,dashed,filled", fillcolor="#eceff1",
-                           color="#607d8b")
-            for parent in node.parents:
-                source = group_of.get(parent)
-                source_id = source.ident if source is not None else ident[parent]
-                if source is not group and (source_id, group.ident) not in group_edges:
-                    group_edges.add((source_id, group.ident))
-                    graph.edge(source_id, group.ident)
-            continue
-        place = container(node.scope)
-        if node.op == CONST:
-            place.node(ident[node], names[node], shape="plaintext")
-            continue
-        fields = [_record_text(names[node]), "data " + format_number(node.data)]
-        if show_grad is True:
-            fields.append("grad " + format_number(node.grad))
-        elif show_grad:
-            grad = show_grad.get(node)
-            fields.append("grad ?" if grad is None else "grad " + format_number(grad))
-        label = "|".join(fields)
-        place.node(ident[node], graphviz.nohtml("{" + label + "}" if horizontal else label),
-                   shape="record", style="rounded,filled",
-                   fillcolor=highlight.get(node, "white"))
-        if not node.parents:
-            continue
-        op_id = ident[node] + "_op"
-        place.node(op_id, op_symbol(node.op), shape="ellipse", width="0.3", height="0.3",
-                   margin="0.04,0.02", fontsize="11")
-        graph.edge(op_id, ident[node])
-        for parent in node.parents:
-            source = group_of.get(parent)
-            if source is None:
-                colour = highlight.get((parent, node))
-                style = {"color": colour, "penwidth": "2.5"} if colour else {}
-                graph.edge(ident[parent], op_id, **style)
-            elif (source.ident, op_id) not in group_edges:
-                group_edges.add((source.ident, op_id))
-                graph.edge(source.ident, op_id)
-
-    # Every enclosing scope gets a cluster too, even if no value sits directly in it.
-    for scope in list(clusters):
-        parts = scope.split("/")
-        for depth in range(1, len(parts)):
-            container("/".join(parts[:depth]))
-    # Nest deepest first: subgraph() copies the body, so a child must be complete.
-    for scope in sorted(clusters, key=lambda s: s.count("/"), reverse=True):
-        outer = scope.rsplit("/", 1)[0] if "/" in scope else None
-        container(outer).subgraph(clusters[scope])
-    return graph
+    group_of = _plan(order, max_nodes, collapse)
+    return _Drawing(order, group_of, show_grad, rankdir, id_prefix).run()
 
 
 # -- rendering -----------------------------------------------------------------

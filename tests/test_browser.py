@@ -12,7 +12,7 @@ import os
 import pytest
 from playwright.sync_api import sync_playwright
 
-from autograd_scalar import trace_backward
+from autograd_scalar import names, trace_backward
 from seed003 import seed003_graph
 
 CHROMIUM = "/usr/bin/chromium"
@@ -51,7 +51,7 @@ def lit_node(page) -> str:
 
 def test_stepping_moves_the_highlight_along_the_backward_pass(browser, tmp_path):
     trace = seed003_trace()
-    ident = {node: f"v{i}" for i, node in enumerate(trace.order, 1)}
+    ident = names.element_ids(trace.order)
     expected = [ident[s.node] for s in trace.steps]  # v7 (o), v6 (2), v5, d, c, b, a
     path = trace.save_html(tmp_path / "trace.html")
     page = browser.new_page(viewport={"width": 1100, "height": 700})

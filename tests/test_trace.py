@@ -7,6 +7,8 @@ from v_i), and plain backward() for how leaf gradients accumulate.
 """
 
 import random
+import subprocess
+import sys
 import re
 import xml.etree.ElementTree as ET
 
@@ -15,6 +17,7 @@ import torch
 
 from autograd_scalar import (BackwardTrace, Value, dot, sum as value_sum, topological_order,
                              trace_backward)
+from autograd_scalar import names
 from autograd_scalar import trace as trace_module
 from conftest import assert_close
 from seed003 import seed003_graph as seed003
@@ -222,7 +225,7 @@ def test_html_has_one_frame_per_step_each_a_valid_svg_with_the_current_node_lit(
     page = trace.to_html()
     found = frames(page)
     assert len(found) == len(trace.steps) == 7
-    ident = {n: f"v{i}" for i, n in enumerate(trace.order, 1)}
+    ident = names.element_ids(trace.order)
     for k, (frame, step) in enumerate(zip(found, trace.steps)):
         svg = ET.fromstring(re.search(r"<svg.*?</svg>", frame, re.S).group(0))
         lit = [g.find(f"{SVG}title").text for g in svg.iter(f"{SVG}g")
@@ -296,3 +299,12 @@ def test_repr_and_len():
     trace = trace_backward(o)
     assert isinstance(trace, BackwardTrace) and len(trace) == 7
     assert repr(trace) == "<BackwardTrace of 'o': 7 steps>"
+
+
+def test_plain_text_and_latex_need_no_graphviz():
+    """The renderers are separate modules: text output must not pay for graphviz."""
+    code = ("import sys\nfrom autograd_scalar import Value, trace_backward\n"
+            "x = Value(2.0, label='x'); t = trace_backward((x * x).tanh())\n"
+            "t.to_text(); t.to_latex()\n"
+            "assert 'graphviz' not in sys.modules and 'autograd_scalar.viz' not in sys.modules\n")
+    subprocess.run([sys.executable, "-c", code], check=True)

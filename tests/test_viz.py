@@ -14,7 +14,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from autograd_scalar import Value, dot, ops, scope, sum as value_sum, topological_order, viz
+from autograd_scalar import (Value, dot, names, ops, scope, sum as value_sum, topological_order,
+                             viz)
 from autograd_scalar.files import write_atomic
 from autograd_scalar.viz import RenderError
 from seed003 import seed003_graph
@@ -174,12 +175,16 @@ def test_draw_rejects_non_values_and_bad_max_nodes():
         viz.draw(Value(1.0), max_nodes=0)
 
 
-def test_highlight_colours_nodes_and_the_edge_into_a_childs_operation():
+def test_svg_groups_carry_classes_and_the_element_ids_of_names(no_dot):
+    """Pages style nodes by class and find them by id: both come from names.py."""
     a, b, c, d, o = seed003()
-    graph = viz.draw(o, highlight={a: "#ffb74d", (a, d): "#e65100"})
-    assert 'v1 [label="{a|data 2|grad 10.5}" fillcolor="#ffb74d"' in graph.source
-    assert 'v1 -> v4_op [color="#e65100" penwidth=2.5]' in graph.source
-    assert "v1 -> v3_op\n" in graph.source  # the edge into c's operation is untouched
+    ident = names.element_ids(topological_order(o))
+    svg = ET.fromstring(viz.to_svg(o, id_prefix="p1-"))
+    groups = {g.get("id"): g.get("class").split() for g in svg.iter(f"{SVG}g") if g.get("id")}
+    assert groups["p1-" + ident[a]] == ["node", "ags-value"]
+    assert groups["p1-" + ident[o.parents[1]]] == ["node", "ags-const"]
+    assert groups["p1-" + names.op_id(ident[d])] == ["node", "ags-op"]
+    assert groups["p1-" + names.edge_id(ident[a], names.op_id(ident[d]))] == ["edge", "ags-edge"]
 
 
 # -- scopes: clusters ------------------------------------------------------------------

@@ -1,0 +1,159 @@
+"""Names and element ids of the nodes of a drawing or trace, and the one place that escapes text.
+
+Every node of a graph gets two things here, shared by :mod:`~autograd_scalar.viz`,
+the trace and the tests: a display name (:func:`node_names`) and an element id
+(:func:`element_ids`), the identifier of its node in the DOT source and the
+``id`` of its SVG group. Ids are ``v<i>`` with i the node's 1-based position
+in the topological order (the v_1..v_N of the backward rule), the operation
+that computes v_i is ``v<i>_op`` (:func:`op_id`), and the edge from a node
+into an operation is :func:`edge_id`.
+
+User-supplied text (labels, op names, scope names) reaches three languages:
+DOT, HTML and XML (SVG). Each has one escaping function here, so no other
+module escapes by hand. This module imports no renderer.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Iterable
+
+from . import ops
+
+__all__ = ["node_names", "element_ids", "op_id", "edge_id", "format_number", "op_symbol",
+           "dot_string", "dot_record", "html_text", "script_json"]
+
+_CONST = "const"  # engine.CONST, repeated so that naming needs no engine import
+# Control characters (but tab and newline) are not allowed in XML 1.0 at all.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def format_number(x: float) -> str:
+    """A float as drawings and traces show it: 6 significant digits, no ``.0``.
+
+    Example:
+        >>> format_number(10.5), format_number(3.0), format_number(-0.2099871)
+        ('10.5', '3', '-0.209987')
+    """
+    return f"{x:.6g}"
+
+
+def op_symbol(op: str) -> str:
+    """How a node's operation is written: the table's symbol, else its name (``f`` if unnamed).
+
+    Example:
+        >>> op_symbol("mul"), op_symbol("tanh"), op_symbol("cube"), op_symbol("")
+        ('*', 'tanh', 'cube', 'f')
+    """
+    entry = ops.TABLE.get(op)
+    if entry is not None:
+        return entry.symbol
+    return op or "f"
+
+
+def node_names(order: Iterable) -> dict:
+    """Display names of the nodes of a topological order, shared by drawings and traces.
+
+    A node's name is its label; else a constant's number; else ``v<i>`` with i
+    its 1-based position in ``order`` (the v_1..v_N of the backward rule), so
+    names are stable whichever nodes carry labels.
+
+    Example:
+        >>> from autograd_scalar import Value, topological_order
+        >>> a = Value(2.0, label="a"); o = a * a + 1
+        >>> list(node_names(topological_order(o)).values())
+        ['a', 'v2', '1', 'v4']
+    """
+    names = {}
+    for i, node in enumerate(order, 1):
+        if node.label:
+            names[node] = node.label
+        elif node.op == _CONST:
+            names[node] = format_number(node.data)
+        else:
+            names[node] = f"v{i}"
+    return names
+
+
+def element_ids(order: Iterable, prefix: str = "") -> dict:
+    """``{node: element id}``: ``prefix + "v<i>"``, i the 1-based position in ``order``.
+
+    The prefix keeps ids unique when several drawings share one HTML page.
+
+    Example:
+        >>> from autograd_scalar import Value, topological_order
+        >>> x = Value(1.0); y = x.tanh()
+        >>> list(element_ids(topological_order(y)).values()), op_id("v2")
+        (['v1', 'v2'], 'v2_op')
+    """
+    return {node: f"{prefix}v{i}" for i, node in enumerate(order, 1)}
+
+
+def op_id(value_id: str) -> str:
+    """The element id of the operation node that computes the value ``value_id``."""
+    return value_id + "_op"
+
+
+def edge_id(source_id: str, target_id: str) -> str:
+    """The element id of the edge from ``source_id`` into ``target_id``.
+
+    Example:
+        >>> edge_id("v1", op_id("v3"))
+        'v1__v3_op'
+    """
+    return f"{source_id}__{target_id}"
+
+
+def _printable(text: str) -> str:
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
+
+
+def dot_string(text: str) -> str:
+    """``text`` as the inside of a quoted DOT string: quotes and backslashes escaped.
+
+    Control characters become ``\\xNN`` (XML, hence SVG, cannot hold them);
+    newlines become spaces, so one label is one line.
+
+    Example:
+        >>> print(dot_string('say "hi"\\\\ \\x00'))
+        say \\"hi\\"\\\\ \\\\x00
+    """
+    text = _printable(str(text)).replace("\n", " ").replace("\r", " ")
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def dot_record(text: str) -> str:
+    """``text`` as one field of a DOT record label: record syntax escaped too.
+
+    Example:
+        >>> print(dot_record("{a|b}"))
+        \\{a\\|b\\}
+    """
+    text = _printable(str(text)).replace("\n", " ").replace("\r", " ")
+    for ch in "\\{}|<>\"":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+def html_text(text: str) -> str:
+    """``text`` for HTML or XML content and attribute values (also drops control characters).
+
+    Example:
+        >>> html_text('<b>"x" & y</b>\\x00')
+        '&lt;b&gt;&quot;x&quot; &amp; y&lt;/b&gt;\\\\x00'
+    """
+    text = _printable(str(text))
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;").replace("'", "&#x27;"))
+
+
+def script_json(data) -> str:
+    """``data`` as JSON that is safe inside an HTML ``<script>`` element.
+
+    Example:
+        >>> script_json({"label": "</script>"})
+        '{"label": "<\\\\/script>"}'
+    """
+    return json.dumps(data, ensure_ascii=False).replace("</", "<\\/").replace(
+        "\u2028", "\\u2028").replace("\u2029", "\\u2029")

@@ -1,0 +1,31 @@
+"""Read the front-end files of this package and fill the page templates: one mechanism.
+
+Templates are ``string.Template`` files (``$name`` placeholders); scripts and
+styles are plain ``.js`` and ``.css`` files, inlined into the page, so a page
+needs no network and no build step.
+
+Example:
+    >>> "agsTraceStart" in read("trace.js")
+    True
+    >>> fill("page.html", title="t &amp; u", body="<p>hi</p>").count("<title>t &amp; u</title>")
+    1
+"""
+
+from __future__ import annotations
+
+import functools
+import string
+from importlib import resources
+
+__all__ = ["read", "fill"]
+
+
+@functools.lru_cache(maxsize=None)
+def read(name: str) -> str:
+    """The text of the package-data file ``name`` in ``autograd_scalar/web``."""
+    return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
+
+
+def fill(name: str, **values: str) -> str:
+    """The template ``name`` with its ``$placeholders`` replaced; a missing one raises KeyError."""
+    return string.Template(read(name)).substitute(values)
