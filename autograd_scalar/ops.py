@@ -30,11 +30,13 @@ relu'(0) = 0, abs'(0) = 0, sqrt'(0) = inf.
 
 from __future__ import annotations
 
+import json
 import math
 import operator
 from typing import Callable, Optional, Sequence
 
-__all__ = ["Op", "NaryOp", "TABLE", "UNARY_FUNCTIONS", "describe", "markdown_table"]
+__all__ = ["Op", "NaryOp", "TABLE", "UNARY_FUNCTIONS", "describe", "markdown_table",
+           "javascript_table"]
 
 
 # --- generic functions used inside rules: floats in -> float out; ----------
@@ -253,6 +255,11 @@ class Op(str):
         doc: the generated method's docstring.
         function: whether the expression language (and the CLI) may call it
             as ``name(x)``.
+        js, js_rules: the forward and the rules again, as JavaScript
+            expressions over ``x``, ``y`` and ``out`` (a constant rule needs
+            none): what live pages recompute in the browser. Domain errors
+            call ``fail(message)``; ``num(v)`` writes a number as Python does.
+            A browser test holds them equal to the Python ones on every op.
 
     Example:
         >>> TABLE["mul"] == "mul", TABLE["mul"].arity, TABLE["mul"].format(["a", "b"])
@@ -266,7 +273,7 @@ class Op(str):
 
     def __init__(self, name: str, *, forward: Callable, rules: tuple, rule_text: tuple,
                  symbol: str = "", text: str = "", latex: str = "", methods=(),
-                 doc: str = "", function: bool = False):
+                 doc: str = "", function: bool = False, js: str = "", js_rules: tuple = ()):
         self.name = name
         self.forward = forward
         self.rule_text = tuple(rule_text)
@@ -285,6 +292,17 @@ class Op(str):
         #: ``rules`` with constants turned into functions returning them.
         self.rules = tuple(rule if callable(rule) else _constant_rule(float(rule))
                            for rule in rules)
+        self.js = js
+        given = iter(js_rules)
+        self.js_rules = tuple(next(given, "") if callable(rule) else repr(float(rule))
+                              for rule in rules)
+
+    def javascript(self) -> str:
+        """The entry as a JavaScript object literal: ``{forward: ..., rules: [...]}``."""
+        args = ", ".join(("x", "y")[:self.arity])
+        rules = ", ".join(f"function (out, {args}) {{ return {rule}; }}"
+                          for rule in self.js_rules)
+        return f"{{forward: function ({args}) {{ return {self.js}; }}, rules: [{rules}]}}"
 
     def apply(self, args: Sequence[float]) -> float:
         """The forward function on a sequence of floats, whatever the arity.
@@ -326,8 +344,11 @@ class NaryOp(Op):
     MAX_TERMS = 6
 
     def __init__(self, name: str, *, forward: Callable, partials: Callable,
-                 rule_text: tuple, term: str, latex_term: str, symbol: str = ""):
-        super().__init__(name, forward=forward, rules=(), rule_text=rule_text, symbol=symbol)
+                 rule_text: tuple, term: str, latex_term: str, symbol: str = "",
+                 js: str = "", js_partials: str = ""):
+        super().__init__(name, forward=forward, rules=(), rule_text=rule_text, symbol=symbol,
+                         js=js)
+        self.js_partials = js_partials
         self.arity = None
         self.constant_local_grads = None
         self.partials = partials
@@ -336,6 +357,11 @@ class NaryOp(Op):
 
     def apply(self, args: Sequence[float]) -> float:
         return self.forward(tuple(args))
+
+    def javascript(self) -> str:
+        """``{nary: true, forward: function (xs), partials: function (out, xs)}``."""
+        return (f"{{nary: true, forward: function (xs) {{ return {self.js}; }}, "
+                f"partials: function (out, xs) {{ return {self.js_partials}; }}}}")
 
     def local_grads(self, out, args: Sequence) -> tuple:
         return tuple(self.partials(out, tuple(args)))
@@ -358,18 +384,19 @@ def _constant_rule(value: float) -> Callable:
 
 
 def _unary_function(name: str, forward: Callable, rule, rule_text: str, doc: str,
-                    latex: str = "") -> Op:
+                    js: str, js_rule: str, latex: str = "") -> Op:
     """An entry for a function ``name(x)``: a Value method and a function of the language."""
     return Op(name, forward=forward, rules=(rule,), rule_text=(rule_text,), methods=name,
-              doc=doc, function=True, latex=latex)
+              doc=doc, function=True, latex=latex, js=js, js_rules=(js_rule,))
 
 
 def _infix(name: str, symbol: str, forward: Callable, rules: tuple, rule_text: tuple,
-           latex: str = "") -> Op:
+           latex: str = "", js_rules: tuple = ()) -> Op:
     """An entry for a binary operator ``x symbol y`` and its reflected form."""
     return Op(name, forward=forward, rules=rules, rule_text=rule_text, symbol=symbol,
               text=f"{{0}} {symbol} {{1}}", latex=latex or f"{{0}} {symbol} {{1}}",
-              methods=(f"__{name}__", f"__r{name}__"), doc=f"x {symbol} y")
+              methods=(f"__{name}__", f"__r{name}__"), doc=f"x {symbol} y",
+              js=f"x {symbol} y", js_rules=js_rules)
 
 
 #: Every primitive, by name. Value's operators and methods, the expression
@@ -378,48 +405,73 @@ TABLE: dict = {op.name: op for op in [
     _infix("add", "+", _add_forward, (1.0, 1.0), ("d(x+y)/dx = 1", "d(x+y)/dy = 1")),
     _infix("sub", "-", _sub_forward, (1.0, -1.0), ("d(x-y)/dx = 1", "d(x-y)/dy = -1")),
     _infix("mul", "*", _mul_forward, (lambda out, x, y: y, lambda out, x, y: x),
-           ("d(x*y)/dx = y", "d(x*y)/dy = x"), latex=r"{0} \cdot {1}"),
+           ("d(x*y)/dx = y", "d(x*y)/dy = x"), latex=r"{0} \cdot {1}", js_rules=("y", "x")),
     Op("div", forward=_div_forward,
        rules=(lambda out, x, y: 1.0 / y, _div_dy),
        rule_text=("d(x/y)/dx = 1/y", "d(x/y)/dy = -x/y^2"),
        symbol="/", text="{0} / {1}", latex=r"\frac{{{0}}}{{{1}}}",
-       methods=("__truediv__", "__rtruediv__"), doc="x / y; ``ZeroDivisionError`` for y = 0"),
+       methods=("__truediv__", "__rtruediv__"), doc="x / y; ``ZeroDivisionError`` for y = 0",
+       js="y === 0 ? fail('div: division by zero (' + num(x) + ' / ' + num(y) + ')') : x / y",
+       js_rules=("1 / y", "-out / y")),
     Op("pow", forward=_pow_forward, rules=(_pow_dx, _pow_dy),
        rule_text=("d(x^y)/dx = y*x^(y-1)", "d(x^y)/dy = x^y*ln(x)"),
        symbol="**", text="{0} ** {1}", latex="{{{0}}}^{{{1}}}",
-       methods=("__pow__", "__rpow__"), doc="x ** y, for real results only"),
+       methods=("__pow__", "__rpow__"), doc="x ** y, for real results only",
+       js="x === 0 && y < 0 ? fail('pow: 0.0 cannot be raised to the negative power ' + num(y))"
+          " : x < 0 && isFinite(y) && y !== Math.trunc(y) ? fail('pow: negative base ' + num(x)"
+          " + ' with non-integer exponent ' + num(y) + ' has no real value') : Math.pow(x, y)",
+       js_rules=("x === 0 && y === 0 ? 0 : y * Math.pow(x, y - 1)",
+                 "x === 0 && y >= 0 ? 0 : (x < 0 ? NaN : out * Math.log(x))")),
     Op("neg", forward=_neg_forward, rules=(-1.0,), rule_text=("d(-x)/dx = -1",),
-       symbol="-", text="-{0}", latex="-{0}", methods="__neg__", doc="-x"),
+       symbol="-", text="-{0}", latex="-{0}", methods="__neg__", doc="-x", js="-x"),
     Op("abs", forward=_abs_forward, rules=(lambda out, x: sign(x),),
        rule_text=("d|x|/dx = sign(x)  (0 at x = 0)",), methods="__abs__",
-       doc="|x|; abs'(0) = 0 as in PyTorch", function=True),
+       doc="|x|; abs'(0) = 0 as in PyTorch", function=True,
+       js="Math.abs(x)", js_rules=("x > 0 ? 1 : (x < 0 ? -1 : 0)",)),
     _unary_function("exp", _exp_forward, lambda out, x: out,
-                    "d exp(x)/dx = exp(x)", "e^x.", latex=r"\exp\left({0}\right)"),
+                    "d exp(x)/dx = exp(x)", "e^x.", latex=r"\exp\left({0}\right)",
+                    js="Math.exp(x)", js_rule="out"),
     _unary_function("log", _log_forward, lambda out, x: 1.0 / x,
                     "d log(x)/dx = 1/x", "Natural logarithm; ``ValueError`` for x <= 0.",
-                    latex=r"\log\left({0}\right)"),
+                    latex=r"\log\left({0}\right)",
+                    js="x > 0 || isNaN(x) ? Math.log(x)"
+                       " : fail('log: argument must be positive, got ' + num(x))",
+                    js_rule="1 / x"),
     _unary_function("tanh", _tanh_forward, lambda out, x: 1.0 - out * out,
                     "d tanh(x)/dx = 1 - tanh(x)^2", "Hyperbolic tangent.",
-                    latex=r"\tanh\left({0}\right)"),
+                    latex=r"\tanh\left({0}\right)", js="Math.tanh(x)", js_rule="1 - out * out"),
     _unary_function("sigmoid", _sigmoid_forward, lambda out, x: out * (1.0 - out),
                     "d sigmoid(x)/dx = sigmoid(x)*(1 - sigmoid(x))",
-                    "1 / (1 + e^-x), computed without overflow."),
+                    "1 / (1 + e^-x), computed without overflow.",
+                    js="x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))",
+                    js_rule="out * (1 - out)"),
     _unary_function("relu", _relu_forward, lambda out, x: step(x),
                     "d relu(x)/dx = step(x)  (1 if x > 0, else 0)",
-                    "max(0, x); relu'(0) = 0 as in PyTorch."),
+                    "max(0, x); relu'(0) = 0 as in PyTorch.",
+                    js="x > 0 ? x : 0", js_rule="x > 0 ? 1 : 0"),
     _unary_function("sin", _sin_forward, lambda out, x: cos(x),
-                    "d sin(x)/dx = cos(x)", "Sine.", latex=r"\sin\left({0}\right)"),
+                    "d sin(x)/dx = cos(x)", "Sine.", latex=r"\sin\left({0}\right)",
+                    js="Math.sin(x)", js_rule="Math.cos(x)"),
     _unary_function("cos", _cos_forward, lambda out, x: -sin(x),
-                    "d cos(x)/dx = -sin(x)", "Cosine.", latex=r"\cos\left({0}\right)"),
+                    "d cos(x)/dx = -sin(x)", "Cosine.", latex=r"\cos\left({0}\right)",
+                    js="Math.cos(x)", js_rule="-Math.sin(x)"),
     _unary_function("sqrt", _sqrt_forward, _sqrt_dx,
                     "d sqrt(x)/dx = 1/(2*sqrt(x))  (inf at x = 0)",
                     "Square root; ``ValueError`` for x < 0; sqrt'(0) = inf as in PyTorch.",
-                    latex=r"\sqrt{{{0}}}"),
+                    latex=r"\sqrt{{{0}}}",
+                    js="x < 0 ? fail('sqrt: argument must be non-negative, got ' + num(x))"
+                       " : Math.sqrt(x)",
+                    js_rule="0.5 / out"),
     NaryOp("sum", forward=_sum_forward, partials=_sum_partials,
-           rule_text=("d(x_1+...+x_n)/dx_i = 1",), term="{0}", latex_term="{0}"),
+           rule_text=("d(x_1+...+x_n)/dx_i = 1",), term="{0}", latex_term="{0}",
+           js="xs.reduce(function (s, v) { return s + v; }, 0)",
+           js_partials="xs.map(function () { return 1; })"),
     NaryOp("dot", forward=_dot_forward, partials=_dot_partials,
            rule_text=("d(w.x)/dw_i = x_i", "d(w.x)/dx_i = w_i"),
-           term="{0}*{1}", latex_term=r"{0} \cdot {1}"),
+           term="{0}*{1}", latex_term=r"{0} \cdot {1}",
+           js="xs.slice(0, xs.length / 2).reduce(function (s, w, i) {"
+              " return s + w * xs[xs.length / 2 + i]; }, 0)",
+           js_partials="xs.slice(xs.length / 2).concat(xs.slice(0, xs.length / 2))"),
     # (new entries go above this line)
 ]}
 
@@ -431,6 +483,20 @@ def describe() -> list[tuple[str, str, str]]:
     """Rows ``(name, arity, rule text)`` of the table, for docs and the README."""
     return [(op.name, "n" if op.arity is None else str(op.arity),
              "; ".join(op.rule_text)) for op in TABLE.values()]
+
+
+def javascript_table() -> str:
+    """The whole table as one JavaScript object literal ``{name: entry, ...}``.
+
+    Live pages evaluate it with two helpers in scope, ``fail(message)``
+    (throws) and ``num(v)`` (a number as Python writes it); see ``web/ops.js``.
+
+    Example:
+        >>> javascript_table().startswith('{"add": {forward: function (x, y) { return x + y; }')
+        True
+    """
+    return "{" + ", ".join(f"{json.dumps(name)}: {op.javascript()}"
+                           for name, op in TABLE.items()) + "}"
 
 
 def markdown_table() -> str:

@@ -4,7 +4,8 @@ The test copies the package and the oracle test to a temporary folder, adds a
 throwaway op ``cube`` (x³, with its rule 3x²) as ONE entry of the derivative
 table, and shows that it then appears everywhere the table drives: a ``Value``
 method (first and second derivatives), a function of the expression language,
-a row of the README's op table, a formula and a rule in the backward trace.
+a row of the README's op table, a formula and a rule in the backward trace,
+and the JavaScript table of live pages.
 The oracle test then fails until the op has an oracle entry, and passes with
 one: a new op cannot land untested.
 """
@@ -20,7 +21,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 MARKER = "    # (new entries go above this line)\n"
 CUBE_ENTRY = ('    _unary_function("cube", lambda x: x * x * x, lambda out, x: 3.0 * x * x,\n'
-              '                    "d cube(x)/dx = 3*x^2", "x cubed."),\n')
+              '                    "d cube(x)/dx = 3*x^2", "x cubed.",\n'
+              '                    js="x * x * x", js_rule="3 * x * x"),\n')
 CUBE_ORACLE = ('    "cube": Oracle(lambda x: x.cube(), lambda x: x ** 3, lambda x: x ** 3,\n'
                '                   ((-1.5,), (0.5,), (2.0,))),\n')
 
@@ -39,6 +41,7 @@ CHECKS = textwrap.dedent('''
     print("trace", [line.strip() for line in trace.to_text().splitlines() if "cube" in line][0])
     step = trace.steps[-1]
     print("rule", trace.rules(step, step.terms[0]))
+    print("javascript", '"cube": {forward: function (x) { return x * x * x; }' in ops.javascript_table())
 ''')
 
 
@@ -64,7 +67,7 @@ def _run(args: list, cwd: Path) -> subprocess.CompletedProcess:
                                "HOME": str(cwd)})
 
 
-def test_a_new_table_entry_appears_in_value_expr_readme_table_and_trace(project_with_cube):
+def test_a_new_table_entry_appears_in_value_expr_readme_table_trace_and_javascript(project_with_cube):
     result = _run([sys.executable, "-c", CHECKS], project_with_cube)
     assert result.returncode == 0, result.stderr
     lines = dict(line.split(" ", 1) for line in result.stdout.splitlines())
@@ -74,6 +77,7 @@ def test_a_new_table_entry_appears_in_value_expr_readme_table_and_trace(project_
     assert lines["readme"] == "| `cube` | 1 | `d cube(x)/dx = 3*x^2` |"
     assert lines["trace"] == "out = cube(a) = 8"
     assert lines["rule"] == "['d cube(x)/dx = 3*x^2']"
+    assert lines["javascript"] == "True"         # what live pages recompute with
 
 
 def test_the_oracle_test_fails_without_an_oracle_and_passes_with_one(project_with_cube):

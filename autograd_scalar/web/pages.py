@@ -17,7 +17,9 @@ import functools
 import string
 from importlib import resources
 
-__all__ = ["read", "fill"]
+from .. import ops
+
+__all__ = ["read", "fill", "ops_script"]
 
 
 @functools.lru_cache(maxsize=None)
@@ -29,3 +31,13 @@ def read(name: str) -> str:
 def fill(name: str, **values: str) -> str:
     """The template ``name`` with its ``$placeholders`` replaced; a missing one raises KeyError."""
     return string.Template(read(name)).substitute(values)
+
+
+def ops_script() -> str:
+    """``ops.js`` with the derivative table's JavaScript: defines ``agsOps`` in a page.
+
+    Example:
+        >>> "agsOps" in ops_script() and '"tanh": {forward: function (x)' in ops_script()
+        True
+    """
+    return fill("ops.js", table=ops.javascript_table())

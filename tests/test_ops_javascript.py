@@ -1,0 +1,102 @@
+"""The derivative table's JavaScript equals its Python, op by op, in a real browser.
+
+Live pages recompute every value and gradient in the browser from the
+JavaScript expressions that each entry of ``ops.TABLE`` carries beside its
+Python forward and rules. Headless Chromium evaluates them at sample points
+(ordinary values, kinks such as relu and abs at 0, domain edges such as
+sqrt(0), 0 ** 2 and overflow to inf) and they must equal the Python table to
+1e-12 (inf and nan exactly). Where Python raises a domain error, JavaScript
+must throw the same message. An op without JavaScript fails here.
+"""
+
+import os
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from autograd_scalar import ops
+from autograd_scalar.web import pages
+
+from conftest import assert_close
+
+CHROMIUM = "/usr/bin/chromium"
+UNARY = [(-1.3,), (0.0,), (0.4,), (2.5,), (-800.0,), (800.0,)]
+POINTS = {
+    "add": [(0.7, -1.3), (1e308, 1e308)], "sub": [(0.7, -1.3), (2.5, 2.5)],
+    "mul": [(1.5, -2.0), (0.0, 4.0)],
+    "div": [(1.5, 0.4), (0.0, 2.0), (1.0, 0.0), (-3.0, 1e-300)],
+    "pow": [(1.7, 2.5), (0.6, -1.5), (0.0, 2.0), (0.0, 0.0), (2.0, 0.0), (-2.0, 3.0),
+            (-2.0, 0.5), (0.0, -1.0), (10.0, 400.0), (-10.0, 401.0), (3.0, 0.5)],
+    "log": [(0.3,), (1.0,), (2.5,), (0.0,), (-1.0,), (1e-300,)],
+    "sqrt": [(0.25,), (0.0,), (9.0,), (-1.0,)],
+    "sum": [(0.5, -1.25, 2.0), (1.0, 2.0, 3.0, 4.0)],
+    "dot": [(0.5, -1.5, 2.0, 3.0, 0.25, -4.0), (1.0, 2.0, -3.0, 4.0)],
+}
+
+
+def python_result(op, point) -> dict:
+    """What the Python table gives at ``point``: value and partials, or the error message."""
+    try:
+        out = op.apply(point)
+    except (ValueError, ZeroDivisionError) as error:
+        return {"error": str(error)}
+    return {"value": out, "partials": [float(g) for g in op.local_grads(out, point)]}
+
+
+EVALUATE = """([name, point]) => {
+  const op = agsOps[name], code = (x) => (isFinite(x) ? x : String(x).replace("Infinity", "inf")
+                                          .replace("NaN", "nan"));
+  try {
+    const out = op.nary ? op.forward(point) : op.forward(...point);
+    const partials = op.nary ? op.partials(out, point) : op.rules.map((r) => r(out, ...point));
+    return {value: code(out), partials: partials.map(code)};
+  } catch (e) { return {error: e.message}; }
+}"""
+
+
+@pytest.fixture(scope="module")
+def page():
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium package, as .ci/run does")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM,
+                                             args=["--headless", "--no-sandbox"])
+        page = browser.new_page()
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.set_content(f"<script>{pages.ops_script()}</script>")
+        assert errors == []
+        yield page
+        browser.close()
+
+
+def test_every_op_carries_javascript_for_its_forward_and_each_rule():
+    for name, op in ops.TABLE.items():
+        assert op.js, f"{name} has no JavaScript forward"
+        if op.arity is None:
+            assert op.js_partials, f"{name} has no JavaScript partials"
+        else:
+            assert len(op.js_rules) == op.arity and all(op.js_rules), (
+                f"{name} needs one JavaScript rule per argument")
+
+
+CASES = [pytest.param(name, point, id=f"{name}{point}") for name, op in ops.TABLE.items()
+         for point in POINTS.get(name, UNARY if op.arity == 1 else [])]
+
+
+def test_every_op_is_sampled():
+    assert {c.values[0] for c in CASES} == set(ops.TABLE)
+
+
+@pytest.mark.parametrize("name, point", CASES)
+def test_javascript_forward_and_rules_equal_the_python_table(page, name, point):
+    expected = python_result(ops.TABLE[name], point)
+    got = page.evaluate(EVALUATE, [name, list(point)])
+    if "error" in expected:
+        assert got == {"error": expected["error"]}, f"{name}{point}"
+        return
+    assert "error" not in got, f"{name}{point}: JavaScript threw {got}"
+    assert_close(float(got["value"]), expected["value"], what=f"{name}{point} forward")
+    assert len(got["partials"]) == len(expected["partials"])
+    for k, (js, py) in enumerate(zip(got["partials"], expected["partials"])):
+        assert_close(float(js), py, what=f"{name}{point} partial {k}")
