@@ -505,7 +505,7 @@ def cross_entropy(logits, target_index: int) -> Value:
     logits = as_values(logits, "cross_entropy logits")
     if not logits:
         raise ValueError("cross_entropy: no logits")
-    if (isinstance(target_index, bool) or not isinstance(target_index, int)
+    if (isinstance(target_index, bool) or not isinstance(target_index, numbers.Integral)
             or not 0 <= target_index < len(logits)):
         raise ValueError(f"cross_entropy: target_index must be an int in "
                          f"[0, {len(logits) - 1}], got {target_index!r}")
