@@ -12,7 +12,8 @@ Example:
     (10.5, 8.0)
 """
 
-from .engine import Value, dot, gradients, sum_values as sum, topological_order
+from .engine import Value, dot, functions as _table_functions, gradients, sum_values as sum
+from .engine import topological_order
 from .functional import GradcheckError, grad, gradcheck, hvp, jvp, value_and_grad
 from .modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad, scope
 
@@ -35,6 +36,10 @@ def __getattr__(name):
     return value
 
 
+# The table's one-argument functions, like jax.numpy's: autograd_scalar.sin(x),
+# exp, log, tanh, sigmoid, relu, cos, sqrt, abs (generated from ops.TABLE).
+globals().update(_table_functions)
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -42,4 +47,5 @@ __all__ = [
     "grad", "value_and_grad", "hvp", "jvp", "gradcheck", "GradcheckError",
     "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly", "scope",
     "viz", "trace_backward", "BackwardTrace",
+    *_table_functions,
 ]

@@ -44,7 +44,8 @@ def real(x, what: str) -> float:
 def count(n, what: str, at_least: int = 1, at_most: Optional[int] = None) -> int:
     """``n`` if it is an int with ``at_least <= n <= at_most`` (no upper bound by default).
 
-    Raises ``ValueError`` naming ``what`` otherwise (also for bools and floats).
+    Raises ``ValueError`` naming ``what`` otherwise (also for bools and floats);
+    numpy's integers are ints here.
 
     Example:
         >>> count(3, "steps")
@@ -58,18 +59,19 @@ def count(n, what: str, at_least: int = 1, at_most: Optional[int] = None) -> int
         ...
         ValueError: --seed must be an int in [1, 9], got 0
     """
-    if (isinstance(n, bool) or not isinstance(n, int) or n < at_least
+    if (isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < at_least
             or (at_most is not None and n > at_most)):
         wanted = f">= {at_least}" if at_most is None else f"in [{at_least}, {at_most}]"
         raise ValueError(f"{what} must be an int {wanted}, got {n!r}")
-    return n
+    return int(n)
 
 
 def real_in(x, what: str, low: float = 0, high: float = math.inf,
-            high_open: bool = False) -> float:
+            high_open: bool = False, low_open: bool = False) -> float:
     """``float(x)`` if ``x`` is a finite real number with ``low <= x <= high``.
 
-    ``high_open=True`` excludes ``high`` itself (``low <= x < high``). Raises
+    ``high_open=True`` excludes ``high`` itself (``low <= x < high``), and
+    ``low_open=True`` excludes ``low`` (``Adam``'s ``eps > 0``). Raises
     ``ValueError`` naming ``what`` otherwise (also for bools, NaN and inf).
 
     Example:
@@ -85,7 +87,8 @@ def real_in(x, what: str, low: float = 0, high: float = math.inf,
         ValueError: betas[1] must be a finite number >= 0 and < 1, got 1.0
     """
     if (isinstance(x, bool) or not isinstance(x, numbers.Real) or not math.isfinite(x)
-            or not low <= x <= high or (high_open and x == high)):
+            or not low <= x <= high or (high_open and x == high) or (low_open and x == low)):
         bound = "" if high == math.inf else f" and {'<' if high_open else '<='} {high}"
-        raise ValueError(f"{what} must be a finite number >= {low}{bound}, got {x!r}")
+        raise ValueError(f"{what} must be a finite number {'>' if low_open else '>='} {low}"
+                         f"{bound}, got {x!r}")
     return float(x)

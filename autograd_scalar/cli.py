@@ -44,7 +44,7 @@ from typing import Optional, Sequence
 
 from . import __version__, expr
 from .checks import count
-from .files import write_atomic
+from .files import write_files
 
 __all__ = ["main", "EXIT_OK", "EXIT_INTERNAL", "EXIT_USAGE", "EXIT_INTERRUPTED",
            "MAX_STEPS"]
@@ -203,17 +203,16 @@ def _graph(args: argparse.Namespace) -> int:
         picture = viz.render(drawing.source, format)
     except viz.RenderError as error:
         raise UsageError(str(error)) from None
-    write_atomic(output, picture)
-    if page is not None:
-        write_atomic(trace_path, page)
+    # Both files or neither: a failure writing the trace takes the graph back.
+    write_files([(output, picture)] + ([(trace_path, page)] if page is not None else []))
 
-    print(f"{' '.join(expression.text.split())} = {root.data!r}")
+    print(f"{_printable(expression.text)} = {root.data!r}")
     print()
     print(_gradient_table(leaves, expression.variables))
     print()
-    print(f"graph written to {output}")
+    print(f"graph written to {_printable(str(output))}")
     if trace_path is not None:
-        print(f"trace written to {trace_path}")
+        print(f"trace written to {_printable(str(trace_path))}")
     return EXIT_OK
 
 
@@ -277,9 +276,21 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _printable(text: str) -> str:
+    r"""``text`` on one line with control characters escaped (``\x1b``).
+
+    User text is echoed to a terminal, where an escape sequence would act.
+
+    Example:
+        >>> _printable("a*b\x1b[2J\n+ c")
+        'a*b\\x1b[2J + c'
+    """
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in " ".join(text.split()))
+
+
 def _fail(message: str, status: int = EXIT_USAGE) -> int:
     # One line, whatever the message holds (a renderer's stderr may span several).
-    print(f"{PROG}: error: {' '.join(message.split())}", file=sys.stderr)
+    print(f"{PROG}: error: {_printable(message)}", file=sys.stderr)
     return status
 
 

@@ -75,7 +75,7 @@ def accuracy(scores, labels) -> float:
         >>> accuracy([0.3, -2.0, 1.0], [1, -1, -1])
         0.6666666666666666
     """
-    scores = [float(s) for s in scores]
+    scores = [s.data if isinstance(s, Value) else float(s) for s in scores]
     return sum((s > 0) == (y > 0) for s, y in zip(scores, labels)) / len(scores)
 
 

@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import math
 import numbers
+import threading
 from typing import Iterable, Optional, Sequence
 
 from . import ops
-from .modes import state as _state
+from .modes import enable_grad, state as _state
 
 __all__ = ["Value", "sum_values", "dot", "topological_order", "gradients", "CONST",
-           "new_node", "constant", "as_values"]
+           "new_node", "constant", "as_values", "masked_parents", "functions"]
 
 #: ``Value.op`` of the leaves that wrap number operands.
 CONST = "const"
@@ -62,7 +63,9 @@ class Value:
         scope: the :func:`~autograd_scalar.scope` active when it was created.
 
     Values hash by identity and ``==`` is not overloaded, so nodes can be
-    dict keys.
+    dict keys. ``float(value)`` raises ``TypeError``: ``math.sin(x)`` would
+    silently give a float with no derivative; use ``x.sin()`` or
+    ``autograd_scalar.sin(x)``, and ``x.data`` for the number.
 
     Example:
         >>> from autograd_scalar import Value
@@ -81,8 +84,10 @@ class Value:
 
     __slots__ = ("data", "grad", "parents", "local_grads", "op", "label", "scope", "_mark")
 
-    def __init__(self, data, parents: Sequence["Value"] = (),
-                 local_grads: Sequence[float] = (), op: str = "", label: str = ""):
+    # __new__ rather than __init__: it checks the arguments and hands over to
+    # new_node, the one place that fills the slots (one call per node, not two).
+    def __new__(cls, data, parents: Sequence["Value"] = (),
+                local_grads: Sequence[float] = (), op: str = "", label: str = ""):
         data = _check_real(data, "Value data")
         parents = tuple(parents)
         local_grads = tuple(_check_real(g, f"local_grads[{k}]")
@@ -98,14 +103,18 @@ class Value:
             raise TypeError(f"op must be a str, got {type(op).__name__}")
         if not isinstance(label, str):
             raise TypeError(f"label must be a str, got {type(label).__name__}")
-        _fill(self, data, parents, local_grads, op, label)
+        return new_node(data, parents, local_grads, str(op), label)
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
 
-    def __float__(self) -> float:
-        return self.data
+    def __float__(self):
+        raise TypeError(
+            "a Value cannot be converted to float: math.sin(x), float(x) and the like "
+            "would drop its graph, and the derivative would silently be 0; use x.sin(), "
+            "autograd_scalar.sin(x) (exp, log, tanh, ...) to stay differentiable, or "
+            f"x.data for the number (here {self.data!r})")
 
     def __pos__(self):
         return self
@@ -145,17 +154,60 @@ class Value:
             # the edges hang below inactive ReLUs: the loop 3.6 -> 2.2 ms.
             if g == 0.0 and math.isfinite(sum(local_grads)):
                 continue
-            for parent, local in zip(node.parents, local_grads):
-                parent.grad += local * g
+            if g - g:  # inf or nan (finite g gives 0.0): masking ops pass nothing
+                _pass_nonfinite(node, g)
+            else:
+                for parent, local in zip(node.parents, local_grads):
+                    parent.grad += local * g
             if check:
                 _check_backward(node)
 
 
+def masked_parents(node: Value) -> tuple:
+    """For each parent, whether ``node``'s op masks the gradient it passes there.
+
+    Where True the local derivative is 0 and passes nothing on, even an inf or
+    NaN gradient (the table's ``masks``: relu at x <= 0, ``x ** y`` in x at
+    y = 0, as in PyTorch). Only nodes built from the table can mask.
+
+    Example:
+        >>> x = Value(-1.0)
+        >>> masked_parents(x.relu()), masked_parents(x * 2)
+        ((True,), (False, False))
+    """
+    op = node.op
+    if not isinstance(op, ops.Op):
+        return (False,) * len(node.parents)
+    return op.masked(node.data, [parent.data for parent in node.parents])
+
+
+def _pass_nonfinite(node: Value, g: float) -> None:
+    """backward's step for an inf or NaN v̄: multiply, except where the op masks."""
+    for parent, local, masked in zip(node.parents, node.local_grads, masked_parents(node)):
+        if not masked:
+            parent.grad += local * g
+
+
 # -- building nodes -------------------------------------------------------------
 
-def _fill(node: Value, data: float, parents: tuple, local_grads: tuple, op: str,
-          label: str) -> None:
-    """Set every slot of ``node``: the one place that lists them."""
+_new = object.__new__
+
+
+def new_node(data: float, parents: tuple = (), local_grads: tuple = (), op: str = "",
+         label: str = "") -> Value:
+    """A new node from already-checked parts: the engine's fast constructor.
+
+    ``Value(...)`` validates its arguments and then comes here; the engine,
+    ``functional`` and ``nn`` build nodes whose parts are known to be right
+    (floats, a tuple of Values, one local derivative per parent). This is the
+    one place that lists the slots.
+
+    Example:
+        >>> x = Value(2.0)
+        >>> y = new_node(6.0, (x,), (3.0,), "triple"); y.backward(); x.grad
+        3.0
+    """
+    node = _new(Value)
     node.data = data
     node.grad = 0.0
     node.parents = parents
@@ -164,24 +216,7 @@ def _fill(node: Value, data: float, parents: tuple, local_grads: tuple, op: str,
     node.label = label
     node.scope = _state.scope
     node._mark = None
-
-
-def new_node(data: float, parents: tuple = (), local_grads: tuple = (), op: str = "",
-         label: str = "") -> Value:
-    """A new node from already-checked parts: the engine's fast constructor.
-
-    ``Value(...)`` validates its arguments and then fills the same slots; the
-    engine, ``functional`` and ``nn`` build nodes whose parts are known to be
-    right (floats, a tuple of Values, one local derivative per parent).
-
-    Example:
-        >>> x = Value(2.0)
-        >>> y = new_node(6.0, (x,), (3.0,), "triple"); y.backward(); x.grad
-        3.0
-    """
-    new = object.__new__(Value)
-    _fill(new, data, parents, local_grads, op, label)
-    return new
+    return node
 
 
 def constant(x) -> Value:
@@ -215,8 +250,17 @@ def _unusual(op: ops.Op, out: float, args: tuple, data) -> Value:
 # recording, no anomaly checks) before doing the common thing inline: ~3% of a
 # moons step over one generic recorder that tested the arity and both flags.
 
+def _float_data(x: Value) -> float:
+    """``x.data`` as a float, stored back: a user may assign an int or a numpy
+    scalar (micrograd's ``p.data -= lr * p.grad`` with numpy numbers)."""
+    x.data = _check_real(x.data, f"data of {_describe(x)}")
+    return x.data
+
+
 def _unary(op: ops.Op, x: Value) -> Value:
     xd = x.data
+    if type(xd) is not float:
+        xd = _float_data(x)
     out = op.forward(xd)
     if not _state.plain:
         return _unusual(op, out, (x,), (xd,))
@@ -231,6 +275,8 @@ def _binary(op: ops.Op, x, y):
     if x is None or y is None:
         return NotImplemented  # Python then raises its usual TypeError
     xd, yd = x.data, y.data
+    if type(xd) is not float or type(yd) is not float:
+        xd, yd = _float_data(x), _float_data(y)
     out = op.forward(xd, yd)
     if not _state.plain:
         return _unusual(op, out, (x, y), (xd, yd))
@@ -276,9 +322,32 @@ def _install_methods(table: dict) -> None:
 _install_methods(ops.TABLE)
 
 
+def _function(op: ops.Op):
+    def function(x):
+        value = _as_value(x)
+        if value is None:
+            raise TypeError(f"{op.name}: x must be a Value or a real number, "
+                            f"got {type(x).__name__}: {x!r}")
+        return _unary(op, value)
+    function.__name__ = function.__qualname__ = op.name
+    function.__doc__ = (f"{op.doc}\n\n``autograd_scalar.{op.name}(x)`` is ``x.{op.methods[0]}()``"
+                        " for a Value x; a number becomes a constant leaf, so the result"
+                        " is always a Value.")
+    return function
+
+
+#: The table's one-argument functions as module-level functions, like
+#: ``jax.numpy``'s: ``autograd_scalar.sin(x)``, ``exp``, ``log``, ``tanh``, ...
+#: (entries with ``function=True``; ``__init__`` exports them).
+functions = {op.name: _function(op) for op in ops.TABLE.values() if op.function}
+
+
 def _nary(op: ops.Op, args: tuple, data: list) -> Value:
     data = tuple(data)
     out = op.forward(data)
+    if type(out) is not float:  # some data is not a float (see _float_data)
+        data = tuple(map(_float_data, args))
+        out = op.forward(data)
     if not _state.plain:
         return _unusual(op, out, args, data)
     return new_node(out, args, op.partials(out, data), op)
@@ -363,10 +432,19 @@ def _describe(node: Value) -> str:
     return repr(node.label) if node.label else f"<{node.op or 'leaf'} node>"
 
 
+def _argument_names(op: ops.Op, n: int) -> list:
+    """How the rule text names the arguments: x, y; x_1..x_n (sum); w_i, x_i (dot)."""
+    if op.arity is not None:
+        return ["x", "y"][:n] if n <= 2 else [f"arg{k}" for k in range(n)]
+    half = n // op.halves
+    letters = "wx" if op.halves == 2 else "x"
+    return [f"{letters[k // half]}_{k % half + 1}" for k in range(n)]
+
+
 def _check_forward(op: ops.Op, out: float, args: tuple) -> None:
     if math.isfinite(out):
         return
-    names = ("x", "y") if len(args) <= 2 else [f"arg{k}" for k in range(len(args))]
+    names = _argument_names(op, len(args))
     inputs = ", ".join(f"{a.label or name}={a.data!r}" for a, name in zip(args, names))
     raise FloatingPointError(f"{op.name} produced {out!r} from {inputs}")
 
@@ -385,10 +463,11 @@ def _check_backward(node: Value) -> None:
 def topological_order(root: Value) -> list:
     """Every node ``root`` depends on, parents before children, ``root`` last.
 
-    The v_1, ..., v_N of seed 002. Iterative depth-first search with an
-    explicit stack (no recursion, so any depth works). Not for two threads
-    walking shared nodes at once (like the engine's modes, state is per
-    process): the walk marks the nodes it has seen.
+    The v_1, ..., v_N of the backpropagation algorithm. Iterative depth-first
+    search with an explicit stack (no recursion, so any depth works). The walk
+    marks the nodes it has seen in their ``_mark`` slot, so walks take turns
+    (a lock): two threads ordering shared nodes at once would overwrite each
+    other's marks and list nodes twice.
 
     Example:
         >>> from autograd_scalar import Value
@@ -401,6 +480,14 @@ def topological_order(root: Value) -> list:
     # and the moons step's ordering by a third. A None entry on the stack
     # says "the node below me has all its parents ordered" (no (node, flag)
     # tuples: those kept triggering the GC, 2.2 s on a 10^6 chain).
+    with _walking:  # pure Python under the GIL anyway: taking turns costs nothing
+        return _depth_first(root)
+
+
+_walking = threading.Lock()
+
+
+def _depth_first(root: Value) -> list:
     order = []
     visited = object()  # this traversal's token: node._mark is visited <=> seen
     stack = [root]
@@ -426,12 +513,18 @@ def topological_order(root: Value) -> list:
 def _local_grad_graph(node: Value) -> tuple:
     """The node's local derivatives as differentiable Values (for higher order).
 
-    Applies the table's rule to the parent Values themselves; nodes built by
-    hand with an op outside the table keep their float local_grads (constants).
+    Applies the table's rule to the parent Values themselves. Only a node the
+    engine built from the table holds its ``ops.Op``; a node built by hand
+    (``Value(..., local_grads=...)``, whatever its op is called) has numbers
+    for local derivatives, whose own derivatives are unknown: an error, never
+    a wrong number.
     """
-    op = ops.TABLE.get(node.op)
-    if op is None or (op.arity is not None and op.arity != len(node.parents)):
-        return node.local_grads
+    op = node.op
+    if not isinstance(op, ops.Op):
+        raise RuntimeError(
+            f"gradients(create_graph=True): {_describe(node)} (op {op!r}) was built by "
+            "hand with number local_grads, so it cannot be differentiated twice; "
+            "build it from the Value operators and methods for higher-order derivatives")
     return op.local_grads(node, node.parents)
 
 
@@ -449,6 +542,14 @@ def gradients(root: Value, wrt: Sequence[Value], create_graph: bool = False) -> 
         >>> dx.data, gradients(dx, [x])[0]
         (27.0, 18.0)
     """
+    if not create_graph:
+        return _sweep(root, wrt, False)
+    with enable_grad():  # asking for a graph records it, also inside no_grad (as PyTorch)
+        return _sweep(root, wrt, True)
+
+
+def _sweep(root: Value, wrt: Sequence[Value], create_graph: bool) -> list:
+    """The reverse sweep of :func:`gradients`, into a dict rather than ``.grad``."""
     order = topological_order(root)
     # Only nodes that depend on some w carry a gradient to it. Skipping the
     # others keeps create_graph from building derivatives toward constants,
@@ -460,14 +561,19 @@ def gradients(root: Value, wrt: Sequence[Value], create_graph: bool = False) -> 
     grads = {root: new_node(1.0, (), (), CONST) if create_graph else 1.0}
     for node in reversed(order):
         g = grads.get(node)
-        if g is None or not node.parents:
+        if g is None or node not in needed or not node.parents:
             continue
         local_grads = _local_grad_graph(node) if create_graph else node.local_grads
-        for parent, local in zip(node.parents, local_grads):
-            if parent not in needed:
+        upstream = g.data if create_graph else g
+        # An inf or nan upstream gradient passes nothing through a masked parent.
+        masked = masked_parents(node) if upstream - upstream else (False,) * len(node.parents)
+        for parent, local, skip in zip(node.parents, local_grads, masked):
+            if skip or parent not in needed:
                 continue
             contribution = local * g
             previous = grads.get(parent)
             grads[parent] = contribution if previous is None else previous + contribution
-    zero = 0.0
+    # With create_graph every result can be differentiated again, 0 included.
+    zero = new_node(0.0, (), (), CONST) if create_graph else 0.0
     return [grads.get(w, zero) for w in wrt]
+

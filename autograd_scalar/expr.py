@@ -11,7 +11,8 @@ where ``function`` is one of the derivative table's one-argument functions
 (:data:`FUNCTIONS`: ``exp``, ``log``, ``tanh``, ``sigmoid``, ``relu``, ``sin``,
 ``cos``, ``sqrt``, ``abs``). Everything else -- attribute access, subscripts,
 lambdas, comprehensions, other calls, keyword arguments, strings,
-comparisons, ... -- is an :class:`ExpressionError` that names the problem
+comparisons, comments (``#``, whose rest of line Python would ignore), ... --
+is an :class:`ExpressionError` that names the problem
 and its position. Nothing is ever executed: :func:`parse` flattens the
 checked tree into a postorder program (the Wengert list v_1..v_N of seed 002,
 each step computing one node from earlier ones), and
@@ -246,6 +247,9 @@ def _check_text(text: str, source: _Source) -> None:
             line, column = line + 1, 0
         elif char == "\x00":
             raise ExpressionError("NUL character in expression", source.at(line, column))
+        elif char == "#":  # Python would silently ignore the rest of the line
+            raise ExpressionError("comments (#) are not allowed", source.at(line, column),
+                                  hint="everything after # would be ignored")
 
 
 class _Step(NamedTuple):

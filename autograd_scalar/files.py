@@ -5,21 +5,135 @@ pictures) goes through here: the content goes to a temporary file in the same
 directory, which ``os.replace`` renames over the target (atomic on POSIX and
 Windows). If anything fails, the temporary file is removed and the target
 keeps its previous content, or stays absent.
+
+Writing to a symbolic link writes to the file it points to (the link stays a
+link), a file that already exists keeps its permission bits, and errors name
+the file the caller asked for, never the temporary one. The temporary file's
+name has a bounded length, so any name the file system accepts can be written.
+Several files can be written as one: all of them, or none (:func:`write_files`).
 """
 
 from __future__ import annotations
 
 import os
+import stat
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Union
+from typing import Iterator, Sequence, Tuple, Union
 
-__all__ = ["atomic_path", "write_atomic"]
+__all__ = ["atomic_path", "atomic_paths", "write_atomic", "write_files"]
+
+PathLike = Union[str, os.PathLike]
+
+#: Bytes of the target's name kept in the temporary file's name: enough to
+#: recognise it, short enough that a 255-byte name still fits (NAME_MAX).
+_NAME_PREFIX_BYTES = 40
+
+
+def _target(path: PathLike) -> Path:
+    """The file that writing to ``path`` replaces: a symbolic link's target."""
+    text = os.fspath(path)
+    if isinstance(text, bytes):
+        text = os.fsdecode(text)
+    if not text:
+        raise ValueError("cannot write a file with an empty name")
+    target = Path(text)
+    return Path(os.path.realpath(target)) if target.is_symlink() else target
+
+
+def _temporary(target: Path) -> Path:
+    # A fresh name rather than mkstemp's file: whoever writes the temp file
+    # creates it, so it gets the usual permissions (mkstemp's are 0600).
+    prefix = os.fsdecode(os.fsencode(target.name)[:_NAME_PREFIX_BYTES])
+    return target.with_name(f".{prefix}.{uuid.uuid4().hex}.tmp")
+
+
+def _naming_target(error: OSError, temporaries: dict) -> OSError:
+    """``error`` with the caller's file in place of a temporary file's name."""
+    names = {os.fspath(tmp): os.fspath(path) for tmp, path in temporaries.items()}
+    filename = names.get(os.fspath(error.filename)) if error.filename is not None else None
+    if error.errno is None or filename is None:
+        return error
+    return type(error)(error.errno, error.strerror, filename)
 
 
 @contextmanager
-def atomic_path(path: Union[str, os.PathLike]) -> Iterator[Path]:
+def atomic_paths(*paths: PathLike) -> Iterator[Tuple[Path, ...]]:
+    """Yield one temporary path per path; on success move each onto its path.
+
+    All of them are moved, or none: if writing any temporary file fails, or
+    moving one, no target changes (targets already replaced get their previous
+    content back, new ones are removed).
+
+    Example:
+        >>> import tempfile, os
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> with atomic_paths(folder / "a.txt", folder / "b.txt") as (a, b):
+        ...     _ = a.write_text("A"); _ = b.write_text("B")
+        >>> sorted(os.listdir(folder))
+        ['a.txt', 'b.txt']
+    """
+    targets = [_target(path) for path in paths]
+    temporaries = {_temporary(target): Path(os.fsdecode(os.fspath(path)))
+                   for target, path in zip(targets, paths)}
+    try:
+        yield tuple(temporaries)
+        _commit(list(zip(temporaries, targets)))
+    except OSError as error:
+        raise _naming_target(error, temporaries) from None
+    finally:
+        for tmp in temporaries:
+            tmp.unlink(missing_ok=True)
+
+
+def _commit(moves: list) -> None:
+    """Move every temporary file onto its target, keeping modes; all or none."""
+    backups, existed = {}, set()
+    try:
+        for tmp, target in moves:
+            try:
+                mode = stat.S_IMODE(os.stat(target).st_mode)
+            except FileNotFoundError:
+                continue
+            existed.add(target)
+            os.chmod(tmp, mode)
+            if len(moves) > 1:
+                backups[target] = _backup(target)
+        _replace_all(moves, backups, existed)
+    finally:
+        for backup in backups.values():
+            if backup is not None:
+                backup.unlink(missing_ok=True)
+
+
+def _backup(target: Path):
+    """A hard link to ``target``'s current content (for a rollback), or None."""
+    backup = _temporary(target)
+    try:
+        os.link(target, backup)
+    except OSError:  # no hard links here (some file systems): no rollback for it
+        return None
+    return backup
+
+
+def _replace_all(moves: list, backups: dict, existed: set) -> None:
+    done = []
+    try:
+        for tmp, target in moves:
+            os.replace(tmp, target)
+            done.append(target)
+    except BaseException:
+        for target in done:  # undo: old content back, new files removed
+            if backups.get(target) is not None:
+                os.replace(backups.pop(target), target)
+            elif target not in existed:
+                target.unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def atomic_path(path: PathLike) -> Iterator[Path]:
     """Yield a temporary path next to ``path``; on success move it onto ``path``.
 
     Example:
@@ -30,19 +144,30 @@ def atomic_path(path: Union[str, os.PathLike]) -> Iterator[Path]:
         >>> target.read_text(), os.listdir(target.parent)
         ('hello', ['note.txt'])
     """
-    path = Path(path)
-    # A fresh name rather than mkstemp's file: whoever writes the temp file
-    # creates it, so it gets the usual permissions (mkstemp's are 0600).
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
+    with atomic_paths(path) as (tmp,):
         yield tmp
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
-def write_atomic(path: Union[str, os.PathLike], data: bytes) -> Path:
+def write_files(items: Sequence[Tuple[PathLike, bytes]]) -> list:
+    """Write each ``(path, bytes)`` pair atomically, all of them or none; the paths.
+
+    Example:
+        >>> import tempfile
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> [p.name for p in write_files([(folder / "g.svg", b"<svg/>"), (folder / "t.html", b"")])]
+        ['g.svg', 't.html']
+    """
+    for path, data in items:
+        if not isinstance(data, (bytes, bytearray)):
+            raise TypeError(f"write_files: the data for {os.fspath(path)!r} must be bytes, "
+                            f"got {type(data).__name__}")
+    with atomic_paths(*(path for path, _ in items)) as temporaries:
+        for tmp, (_, data) in zip(temporaries, items):
+            tmp.write_bytes(data)
+    return [Path(path) for path, _ in items]
+
+
+def write_atomic(path: PathLike, data: bytes) -> Path:
     """Write the bytes ``data`` to ``path`` atomically; return the path.
 
     Example:
@@ -53,6 +178,5 @@ def write_atomic(path: Union[str, os.PathLike], data: bytes) -> Path:
     """
     if not isinstance(data, (bytes, bytearray)):
         raise TypeError(f"write_atomic: data must be bytes, got {type(data).__name__}")
-    with atomic_path(path) as tmp:
-        tmp.write_bytes(data)
-    return Path(path)
+    (written,) = write_files([(path, data)])
+    return written

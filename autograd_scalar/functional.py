@@ -22,10 +22,12 @@ over the outer function's arguments:
 from __future__ import annotations
 
 import numbers
+import threading
 from contextlib import contextmanager
 from typing import Callable, Iterator, Sequence, Union
 
-from .engine import CONST, Value, new_node, gradients, sum_values, topological_order
+from .engine import (CONST, Value, gradients, masked_parents, new_node, sum_values,
+                     topological_order)
 from .modes import enable_grad, no_grad
 
 __all__ = ["grad", "value_and_grad", "hvp", "jvp", "gradcheck", "GradcheckError"]
@@ -68,8 +70,14 @@ def _leaves(args: Sequence, who: str) -> list:
     return wrapped
 
 
-#: How many transformations are tracing ``f`` right now (see :func:`_tracing`).
-_depth = 0
+class _Tracing(threading.local):
+    """How many transformations are tracing ``f`` right now, in this thread
+    (see :func:`_tracing`): a ``grad`` in another thread is not nested."""
+
+    depth = 0
+
+
+_tracing_state = _Tracing()
 
 
 @contextmanager
@@ -80,13 +88,12 @@ def _tracing() -> Iterator[None]:
     ``f`` may close over the outer transformation's Values, and a float there
     would silently cut the outer derivative to 0.
     """
-    global _depth
-    _depth += 1
+    _tracing_state.depth += 1
     try:
         with enable_grad():
             yield
     finally:
-        _depth -= 1
+        _tracing_state.depth -= 1
 
 
 def _call(f: Callable, inputs: list, who: str) -> Value:
@@ -116,7 +123,7 @@ def value_and_grad(f: Callable, argnums: ArgNums = 0) -> Callable:
     def transformed(*args):
         who = getattr(f, "__name__", "f")
         nums = _argnum_tuple(argnums, len(args), f"value_and_grad({who})")
-        nested = _depth > 0 or any(isinstance(a, Value) for a in args)
+        nested = _tracing_state.depth > 0 or any(isinstance(a, Value) for a in args)
         inputs = _leaves(args, f"grad({who})")
         with _tracing():
             out = _call(f, inputs, f"grad({who})")
@@ -208,9 +215,11 @@ def jvp(f: Callable, primals: Sequence[float], tangents: Sequence[float]) -> tup
     for node in topological_order(out):
         # Only parents that depend on the inputs carry a tangent: a constant's
         # local derivative may be nan (∂(x^3)/∂3 at x < 0), and nan·0 is nan.
+        # A masked parent (relu at x <= 0) passes nothing, even an inf tangent.
         moving = [local * tangent[parent]
-                  for parent, local in zip(node.parents, node.local_grads)
-                  if parent in tangent]
+                  for parent, local, masked in zip(node.parents, node.local_grads,
+                                                   masked_parents(node))
+                  if parent in tangent and not masked]
         if moving:
             tangent[node] = sum(moving)
     return out.data, tangent.get(out, 0.0)

@@ -11,13 +11,15 @@
   (``nn`` tags a layer's neurons with it).
 
 The state lives in one module-level object, :data:`state`, read by the engine
-on every op (one attribute lookup each). It is process-global, not per-thread,
-as in micrograd; the context managers restore the previous state on exit,
-also when an exception passes through.
+on every op. It is per thread, as PyTorch's grad mode is: ``no_grad()`` in one
+thread leaves recording on in the others, and each new thread starts with the
+defaults (recording on, no anomaly checks, no scope). The context managers
+restore the previous state on exit, also when an exception passes through.
 """
 
 from __future__ import annotations
 
+import threading
 from contextlib import contextmanager
 from typing import Iterable, Iterator, Optional
 
@@ -25,8 +27,8 @@ __all__ = ["no_grad", "enable_grad", "detect_anomaly", "scope", "scoped_each",
            "is_grad_enabled", "state"]
 
 
-class _State:
-    __slots__ = ("grad_enabled", "anomaly", "scope", "plain")
+class _State(threading.local):
+    """The switches of the current thread (``__init__`` runs once in each thread)."""
 
     def __init__(self) -> None:
         self.grad_enabled: bool = True
@@ -37,12 +39,14 @@ class _State:
         self.plain: bool = True
 
 
-#: The engine's switches. Read them; change them with the context managers.
+#: The engine's switches, per thread. Read them; change them with the context
+#: managers. (A thread-local costs ~30 ns a read over a plain object: see the
+#: moons-step figures in benchmarks/README.md.)
 state = _State()
 
 
 def is_grad_enabled() -> bool:
-    """True unless inside :func:`no_grad`."""
+    """True unless inside :func:`no_grad` (in this thread)."""
     return state.grad_enabled
 
 

@@ -25,7 +25,11 @@ trace's formulas and the oracle tests are all generated from this table, so
 adding an op is one entry here plus its oracle in the tests.
 
 At non-differentiable points the rules follow PyTorch float64:
-relu'(0) = 0, abs'(0) = 0, sqrt'(0) = inf.
+relu'(0) = 0, abs'(0) = 0, sqrt'(0) = inf. Where PyTorch's backward *masks*
+the gradient instead of multiplying it (relu where x <= 0, ``x ** y`` in x
+where y = 0), the entry says so in ``masks``: there the local derivative is 0
+and passes nothing on, even an infinite or NaN upstream gradient (0·inf would
+be NaN). ``backward``, ``gradients`` and ``jvp`` honour it.
 """
 
 from __future__ import annotations
@@ -158,7 +162,7 @@ def _sigmoid_forward(x: float) -> float:
 
 
 def _relu_forward(x: float) -> float:
-    return x if x > 0.0 else 0.0
+    return 0.0 if x <= 0.0 else x  # relu(nan) is nan, as in PyTorch: NaNs never vanish
 
 
 def _sin_forward(x: float) -> float:
@@ -191,31 +195,64 @@ def _div_dy(out, x, y):
 
 
 def _pow_dx(out, x, y):
-    # d x^y/dx = y·x^(y-1); at x = 0 with y = 0 PyTorch gives 0 (0·0^-1).
-    # Only there: elsewhere the formula is 0 at y = 0 anyway, and as a graph its
-    # derivative in y (x^(y-1) = 1/x at y = 0) must survive for grad of grad.
-    if data_of(y) == 0.0 and data_of(x) == 0.0:
+    # d x^y/dx = y·x^(y-1); at y = 0 PyTorch gives 0 (also for x = 0, nan, inf).
+    # As a graph only at x = 0: elsewhere its derivative in y (x^(y-1) = 1/x at
+    # y = 0) must survive for grad of grad.
+    if data_of(y) == 0.0 and (data_of(x) == 0.0 or _is_float(x)):
         return 0.0
+    if data_of(x) == 0.0 and not _is_float(x) and data_of(y) < 1.0:
+        # The pole of y·x^(y-1) at x = 0 for 0 < y < 1 (y < 0 fails forward):
+        # inf, as for floats; ∂/∂x = y(y-1)·0^(y-2) = -inf, ∂/∂y is NaN in PyTorch.
+        return _pole(x, math.inf, (x, y), (-math.inf, math.nan), "pow")
     return y * power(x, y - 1.0)
 
 
 def _pow_dy(out, x, y):
     # d x^y/dy = x^y·ln x; PyTorch masks x = 0, y >= 0 to 0 and gives nan for x < 0.
     base = data_of(x)
-    if base == 0.0 and data_of(y) >= 0.0:
-        return 0.0
+    if base == 0.0:  # y < 0 fails forward; 0^nan·ln 0 is nan (log(0) would raise)
+        return 0.0 if data_of(y) >= 0.0 else math.nan
     if base < 0.0:
         return math.nan
     return out * log(x)
 
 
 def _sqrt_dx(out, x):
-    # sqrt'(0) = inf, as in PyTorch float64 (Python's 0.5/0.0 would raise).
-    # Only on floats: as a graph (higher order) a constant inf would claim
-    # sqrt''(0) = 0, so there the division runs and names the pole instead.
-    if _is_float(out) and out == 0.0:
-        return math.inf
+    # sqrt'(±0) = ±inf, as PyTorch float64's 1/(2·sqrt(x)) (Python's 0.5/0.0
+    # would raise). As a graph, ∂(0.5/sqrt(x))/∂sqrt(x) = -0.5/0² = -inf, so
+    # that sqrt''(0) = -inf·inf = -inf, as PyTorch's double backward gives.
+    if data_of(out) == 0.0:
+        pole = math.copysign(math.inf, data_of(out))
+        return pole if _is_float(out) else _pole(out, pole, (out,), (-math.inf,), "sqrt")
     return 0.5 / out
+
+
+def _pole(like, value: float, parents: tuple, partials: tuple, name: str):
+    """A local derivative that is infinite here, as a node for higher order.
+
+    The table's ops refuse to divide by 0, so the node is built from its
+    float partials (``like``'s class is Value: this module imports no engine).
+    Its op is a plain str, so differentiating it once more raises an error
+    naming it instead of giving a number.
+    """
+    return type(like)(value, parents=parents, local_grads=partials,
+                      op=f"{name}' at its pole")
+
+
+def _relu_dx(out, x):
+    # 1[x > 0], and 1 at x = nan: PyTorch masks only where x <= 0 and passes
+    # the gradient through a NaN. A constant, like step (its derivative is 0).
+    # Runs once per ReLU node: the float test inline, one call fewer than step.
+    v = x if type(x) is float else data_of(x)
+    return 0.0 if v <= 0.0 else 1.0
+
+
+def _relu_masked(out, x) -> bool:
+    return x <= 0.0  # PyTorch: threshold_backward(grad, result, 0)
+
+
+def _pow_dx_masked(out, x, y) -> bool:
+    return y == 0.0  # PyTorch: where(exponent == 0, 0, grad * ...)
 
 
 def _sum_partials(out, xs):
@@ -254,12 +291,18 @@ class Op(str):
             (``("__add__", "__radd__")``: the second is the reflected one).
         doc: the generated method's docstring.
         function: whether the expression language (and the CLI) may call it
-            as ``name(x)``.
-        js, js_rules: the forward and the rules again, as JavaScript
-            expressions over ``x``, ``y`` and ``out`` (a constant rule needs
-            none): what live pages recompute in the browser. Domain errors
-            call ``fail(message)``; ``num(v)`` writes a number as Python does.
-            A browser test holds them equal to the Python ones on every op.
+            as ``name(x)``, and whether the package exports a function
+            ``autograd_scalar.name(x)``.
+        masks: where the backward masks the gradient instead of multiplying
+            it (PyTorch's ``where(cond, 0, grad * ...)``): one predicate
+            ``(out, *args) -> bool`` on floats per argument, or ``None`` for an
+            argument that is always multiplied. Where it holds, the rule gives
+            0 and nothing passes, even an inf or NaN gradient.
+        js, js_rules, js_masks: the forward, the rules and the masks again, as
+            JavaScript expressions over ``x``, ``y`` and ``out`` (a constant
+            rule needs none): what live pages recompute in the browser. Domain
+            errors call ``fail(message)``; ``num(v)`` writes a number as Python
+            does. A browser test holds them equal to the Python ones on every op.
 
     Example:
         >>> TABLE["mul"] == "mul", TABLE["mul"].arity, TABLE["mul"].format(["a", "b"])
@@ -273,7 +316,8 @@ class Op(str):
 
     def __init__(self, name: str, *, forward: Callable, rules: tuple, rule_text: tuple,
                  symbol: str = "", text: str = "", latex: str = "", methods=(),
-                 doc: str = "", function: bool = False, js: str = "", js_rules: tuple = ()):
+                 doc: str = "", function: bool = False, masks: Optional[tuple] = None,
+                 js: str = "", js_rules: tuple = (), js_masks: tuple = ()):
         self.name = name
         self.forward = forward
         self.rule_text = tuple(rule_text)
@@ -285,6 +329,9 @@ class Op(str):
         self.doc = doc
         self.function = function
         self.arity = len(rules)
+        if masks is not None and len(masks) != self.arity:
+            raise ValueError(f"{name}: masks needs one entry per argument")
+        self.masks = None if masks is None else tuple(masks)
         #: The partials as one shared tuple when all are constants (``add``,
         #: ``neg``): every node of the op stores this tuple, none builds one.
         self.constant_local_grads = (tuple(float(r) for r in rules)
@@ -296,13 +343,17 @@ class Op(str):
         given = iter(js_rules)
         self.js_rules = tuple(next(given, "") if callable(rule) else repr(float(rule))
                               for rule in rules)
+        self.js_masks = tuple(js_masks) or ("",) * self.arity
 
     def javascript(self) -> str:
         """The entry as a JavaScript object literal: ``{forward: ..., rules: [...]}``."""
         args = ", ".join(("x", "y")[:self.arity])
         rules = ", ".join(f"function (out, {args}) {{ return {rule}; }}"
                           for rule in self.js_rules)
-        return f"{{forward: function ({args}) {{ return {self.js}; }}, rules: [{rules}]}}"
+        masks = ", ".join(f"function (out, {args}) {{ return {mask or 'false'}; }}"
+                          for mask in self.js_masks)
+        return (f"{{forward: function ({args}) {{ return {self.js}; }}, rules: [{rules}], "
+                f"masks: [{masks}]}}")
 
     def apply(self, args: Sequence[float]) -> float:
         """The forward function on a sequence of floats, whatever the arity.
@@ -316,6 +367,17 @@ class Op(str):
     def local_grads(self, out, args: Sequence) -> tuple:
         """All partials ∂out/∂args[k], as floats or as Values (see module doc)."""
         return tuple(rule(out, *args) for rule in self.rules)
+
+    def masked(self, out: float, args: Sequence[float]) -> tuple:
+        """For each argument, whether the backward masks it at these floats.
+
+        Example:
+            >>> TABLE["relu"].masked(0.0, [-1.0]), TABLE["pow"].masked(1.0, [2.0, 0.0])
+            ((True,), (True, False))
+        """
+        if self.masks is None:
+            return (False,) * len(args)
+        return tuple(mask is not None and bool(mask(out, *args)) for mask in self.masks)
 
     def rule_text_of(self, position: int, n_args: int) -> str:
         """The text of the rule for argument ``position`` of a node with ``n_args``."""
@@ -384,10 +446,12 @@ def _constant_rule(value: float) -> Callable:
 
 
 def _unary_function(name: str, forward: Callable, rule, rule_text: str, doc: str,
-                    js: str, js_rule: str, latex: str = "") -> Op:
+                    js: str, js_rule: str, latex: str = "", masks: Optional[tuple] = None,
+                    js_mask: str = "") -> Op:
     """An entry for a function ``name(x)``: a Value method and a function of the language."""
     return Op(name, forward=forward, rules=(rule,), rule_text=(rule_text,), methods=name,
-              doc=doc, function=True, latex=latex, js=js, js_rules=(js_rule,))
+              doc=doc, function=True, latex=latex, masks=masks, js=js, js_rules=(js_rule,),
+              js_masks=(js_mask,))
 
 
 def _infix(name: str, symbol: str, forward: Callable, rules: tuple, rule_text: tuple,
@@ -421,7 +485,8 @@ TABLE: dict = {op.name: op for op in [
           " : x < 0 && isFinite(y) && y !== Math.trunc(y) ? fail('pow: negative base ' + num(x)"
           " + ' with non-integer exponent ' + num(y) + ' has no real value') : Math.pow(x, y)",
        js_rules=("x === 0 && y === 0 ? 0 : y * Math.pow(x, y - 1)",
-                 "x === 0 && y >= 0 ? 0 : (x < 0 ? NaN : out * Math.log(x))")),
+                 "x === 0 && y >= 0 ? 0 : (x < 0 ? NaN : out * Math.log(x))"),
+       masks=(_pow_dx_masked, None), js_masks=("y === 0", "")),
     Op("neg", forward=_neg_forward, rules=(-1.0,), rule_text=("d(-x)/dx = -1",),
        symbol="-", text="-{0}", latex="-{0}", methods="__neg__", doc="-x", js="-x"),
     Op("abs", forward=_abs_forward, rules=(lambda out, x: sign(x),),
@@ -445,10 +510,11 @@ TABLE: dict = {op.name: op for op in [
                     "1 / (1 + e^-x), computed without overflow.",
                     js="x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))",
                     js_rule="out * (1 - out)"),
-    _unary_function("relu", _relu_forward, lambda out, x: step(x),
+    _unary_function("relu", _relu_forward, _relu_dx,
                     "d relu(x)/dx = step(x)  (1 if x > 0, else 0)",
-                    "max(0, x); relu'(0) = 0 as in PyTorch.",
-                    js="x > 0 ? x : 0", js_rule="x > 0 ? 1 : 0"),
+                    "max(0, x); relu'(0) = 0 and relu(nan) = nan as in PyTorch.",
+                    masks=(_relu_masked,), js="x <= 0 ? 0 : x", js_rule="x <= 0 ? 0 : 1",
+                    js_mask="x <= 0"),
     _unary_function("sin", _sin_forward, lambda out, x: cos(x),
                     "d sin(x)/dx = cos(x)", "Sine.", latex=r"\sin\left({0}\right)",
                     js="Math.sin(x)", js_rule="Math.cos(x)"),

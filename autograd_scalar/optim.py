@@ -4,7 +4,9 @@ Both follow PyTorch's update rules exactly (``torch.optim.SGD`` with
 dampening 0 and no Nesterov; ``torch.optim.Adam`` with bias correction, no
 AMSGrad), so a model trained here and one trained with ``torch.optim`` on the
 same gradients take the same steps. Each reads ``p.grad`` and changes
-``p.data``; gradients are left alone until :meth:`Optimizer.zero_grad`.
+``p.data``; gradients are left alone until :meth:`Optimizer.zero_grad`. A step
+computes every new value before it changes any: if it fails, no parameter and
+no optimizer state has moved.
 
 The learning rate is a plain mutable attribute, so schedules are one line:
 ``opt.lr = 1.0 - 0.9 * k / steps`` (micrograd's demo).
@@ -13,12 +15,25 @@ The learning rate is a plain mutable attribute, so schedules are one line:
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Iterable
 
 from .checks import real_in
 from .engine import Value
 
 __all__ = ["Optimizer", "SGD", "Adam"]
+
+
+def _gradients(params: list, who: str) -> list:
+    """Every parameter's ``grad`` as a float, checked before a step changes anything."""
+    grads = []
+    for k, p in enumerate(params):
+        g = p.grad
+        if isinstance(g, bool) or not isinstance(g, numbers.Real):
+            raise TypeError(f"{who}.step: parameter {k} has a grad that is not a number "
+                            f"({type(g).__name__}: {g!r}); nothing was updated")
+        grads.append(float(g))
+    return grads
 
 
 class Optimizer:
@@ -76,17 +91,21 @@ class SGD(Optimizer):
         self.buffers = [None] * len(self.params)
 
     def step(self) -> None:
-        """Update every parameter once from its current ``grad``."""
+        """Update every parameter once from its current ``grad`` (all or none)."""
         lr, momentum, decay = self.lr, self.momentum, self.weight_decay
-        buffers = self.buffers
-        for k, p in enumerate(self.params):
-            g = p.grad
+        grads = _gradients(self.params, "SGD")
+        data = [float(p.data) for p in self.params]
+        buffers = list(self.buffers)
+        for k, g in enumerate(grads):
             if decay:
-                g += decay * p.data
+                g += decay * data[k]
             if momentum:
                 b = buffers[k]
                 g = buffers[k] = g if b is None else momentum * b + g
-            p.data -= lr * g
+            data[k] -= lr * g
+        self.buffers = buffers
+        for p, value in zip(self.params, data):
+            p.data = value
 
 
 class Adam(Optimizer):
@@ -115,20 +134,23 @@ class Adam(Optimizer):
             raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}") from None
         self.betas = (real_in(beta1, "betas[0]", high=1, high_open=True),
                       real_in(beta2, "betas[1]", high=1, high_open=True))
-        self.eps = real_in(eps, "eps")
+        # eps > 0: with eps = 0 a parameter whose gradients were all 0 divides 0 by 0.
+        self.eps = real_in(eps, "eps", low_open=True)
         self.t = 0
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)
 
     def step(self) -> None:
-        """Update every parameter once from its current ``grad``."""
-        self.t += 1
+        """Update every parameter once from its current ``grad`` (all or none)."""
+        t = self.t + 1
         beta1, beta2 = self.betas
-        step_size = self.lr / (1.0 - beta1 ** self.t)
-        root_correction2 = math.sqrt(1.0 - beta2 ** self.t)
-        m, v, eps = self.m, self.v, self.eps
-        for k, p in enumerate(self.params):
-            g = p.grad
-            m[k] = beta1 * m[k] + (1.0 - beta1) * g
-            v[k] = beta2 * v[k] + (1.0 - beta2) * g * g
-            p.data -= step_size * m[k] / (math.sqrt(v[k]) / root_correction2 + eps)
+        step_size = self.lr / (1.0 - beta1 ** t)
+        root_correction2 = math.sqrt(1.0 - beta2 ** t)
+        grads = _gradients(self.params, "Adam")
+        m = [beta1 * m_k + (1.0 - beta1) * g for m_k, g in zip(self.m, grads)]
+        v = [beta2 * v_k + (1.0 - beta2) * g * g for v_k, g in zip(self.v, grads)]
+        data = [float(p.data) - step_size * m_k / (math.sqrt(v_k) / root_correction2 + self.eps)
+                for p, m_k, v_k in zip(self.params, m, v)]
+        self.t, self.m, self.v = t, m, v
+        for p, value in zip(self.params, data):
+            p.data = value

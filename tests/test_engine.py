@@ -116,8 +116,10 @@ def test_repr_shows_data_grad_and_label():
     assert "data=1.0" in repr(Value(1.0)) and "grad=0.0" in repr(Value(1.0))
 
 
-def test_float_of_a_value_is_its_data():
-    assert float(Value(3.25)) == 3.25
+def test_float_of_a_value_raises_naming_the_differentiable_spelling():
+    # float(x) (and math.sin(x), which calls it) would drop the graph silently.
+    with pytest.raises(TypeError, match=r"x\.sin\(\).*autograd_scalar\.sin\(x\).*x\.data"):
+        float(Value(3.25))
 
 
 # -- operators --------------------------------------------------------------------------------

@@ -13,7 +13,11 @@ derivative of ``x ** 2`` at x < 0 toward its constant exponent. The same program
 * reverse-mode gradients equal torch.autograd's;
 * forward mode (``jvp``) equals reverse mode dotted with the tangent;
 * on a smaller family, the Hessian (``gradients(create_graph=True)``) equals
-  torch's double backward.
+  torch's double backward;
+* on graphs that also reach the edges -- relu followed by sqrt, pow or log,
+  exponents of 0, operands 0, 800 and inf, so that intermediates and
+  gradients become infinite or NaN -- the gradients still equal torch's, NaN
+  for NaN and inf for inf (the masking ops of the table, relu(nan) = nan).
 """
 
 import math
@@ -137,7 +141,8 @@ def gradient_scale(program):
     size = {root: 1.0}
     for node in reversed(order):
         for parent, local in zip(node.parents, node.local_grads):
-            size[parent] = size.get(parent, 0.0) + abs(local) * size.get(node, 0.0)
+            local = abs(local) if math.isfinite(local) else 0.0  # inf/nan compare exactly
+            size[parent] = size.get(parent, 0.0) + local * size.get(node, 0.0)
     return max([1.0] + [size.get(leaf, 0.0) for leaf in leaves])
 
 
@@ -185,3 +190,82 @@ def test_random_graph_second_derivatives_match_torch_double_backward(program):
     for i, row in enumerate(hessian):
         for j, h in enumerate(row):
             assert_close(h, expected[i][j], scale=scale)
+
+
+# -- the edges: infinite and NaN intermediates ------------------------------------------
+
+#: Operands that push graphs to the edges: 0 (relu's kink, sqrt's pole,
+#: x ** 0), 800 (exp overflows to inf) and inf itself.
+EDGE_CONSTANTS = (2.0, 0.5, -1.0, 0.0, 800.0, math.inf)
+EDGE_INPUTS = st.one_of(st.sampled_from([-1.0, 0.0, 0.5, 2.0]),
+                        st.floats(-2.0, 2.0, allow_nan=False))
+#: The ops whose derivative has a pole where relu outputs 0.
+AFTER_RELU = ("sqrt", "pow", "log")
+
+
+def _edge_step(draw, values: list) -> list:
+    """One or two steps (op name, operands): a random op, or relu then a pole op."""
+    last = len(values) - 1
+    if draw(st.booleans()):
+        k = draw(st.integers(0, last))
+        then = draw(st.sampled_from(AFTER_RELU))
+        exponent = (("const", draw(st.sampled_from(EDGE_CONSTANTS[:4]))),) if then == "pow" else ()
+        return [("relu", (k,)), (then, (last + 1, *exponent))]
+    name = draw(st.sampled_from(sorted(ops.TABLE)))
+    arity = ops.TABLE[name].arity
+    if arity is None:
+        arity = 2 * draw(st.integers(1, 2)) if name == "dot" else draw(st.integers(1, 3))
+    index = st.integers(0, last)
+    operand = index if arity == 1 else st.one_of(
+        index, index, st.sampled_from(EDGE_CONSTANTS).map(lambda c: ("const", c)))
+    operands = draw(st.lists(operand, min_size=arity, max_size=arity))
+    if arity == 2 and all(map(is_constant, operands)):
+        return []
+    return [(name, tuple(operands))]
+
+
+@st.composite
+def edge_programs(draw, max_inputs=3, max_steps=10):
+    """Like :func:`programs`, but any value is kept that the engine computes:
+    inf and NaN included (steps outside an op's domain, an error here and NaN
+    in torch, are left out; finite values stay below LIMIT)."""
+    inputs = draw(st.lists(EDGE_INPUTS, min_size=1, max_size=max_inputs))
+    values = list(inputs)
+    steps = []
+    for _ in range(draw(st.integers(1, max_steps))):
+        for name, operands in _edge_step(draw, values):
+            args = [k[1] if is_constant(k) else values[k] for k in operands]
+            try:
+                value = ops.TABLE[name].apply(args)
+            except (ValueError, ZeroDivisionError):
+                break
+            if math.isfinite(value) and not abs(value) <= LIMIT:
+                break
+            values.append(value)
+            steps.append((name, operands))
+    return inputs, steps
+
+
+def assert_same(actual, expected, scale, rel=1e-9):
+    """NaN for NaN and the same infinity; finite values as :func:`assert_close`."""
+    if not (math.isfinite(actual) and math.isfinite(expected)):
+        assert (math.isnan(actual) and math.isnan(expected)) or actual == expected, (
+            f"got {actual!r}, expected {expected!r}")
+        return
+    assert_close(actual, expected, scale, rel)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(edge_programs())
+def test_random_graphs_with_infinite_and_nan_intermediates_match_torch_float64(program):
+    leaves = [Value(v) for v in program[0]]
+    root = engine_root(program, leaves)
+    root.backward()
+    t_leaves = torch_leaves(program[0])
+    t_root = torch_root(program, t_leaves)
+    t_grads = torch_gradient(t_root, t_leaves)
+    scale = gradient_scale(program)
+    assert_same(root.data, torch_float(t_root), scale=sum(
+        abs(p.data) for p in root.parents if math.isfinite(p.data)))
+    for leaf, t_grad in zip(leaves, t_grads):
+        assert_same(leaf.grad, torch_float(t_grad), scale=scale)
