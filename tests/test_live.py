@@ -96,3 +96,13 @@ def test_a_hand_built_op_blocks_live_editing():
     graph = live_graph(topological_order(cube + 1))
     assert graph["blocked"] == [1]
     assert live_graph(topological_order(x * x))["blocked"] == []
+
+
+def test_relu_masks_an_infinite_gradient_as_the_engine_does(page):
+    x = Value(1.0, label="x")
+    y = x.relu().sqrt()          # at x <= 0: sqrt'(0) = inf meets relu's mask
+    result = recompute(page, y, {x: -2.0})
+    fresh = Value(-2.0)
+    fresh.relu().sqrt().backward()
+    assert fresh.grad == 0.0      # PyTorch gives 0 here too
+    assert result["grad"][0] == fresh.grad

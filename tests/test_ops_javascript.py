@@ -6,7 +6,8 @@ Python forward and rules. Headless Chromium evaluates them at sample points
 (ordinary values, kinks such as relu and abs at 0, domain edges such as
 sqrt(0), 0 ** 2 and overflow to inf) and they must equal the Python table to
 1e-12 (inf and nan exactly). Where Python raises a domain error, JavaScript
-must throw the same message. An op without JavaScript fails here.
+must throw the same message; where an op masks the gradient (relu at x <= 0),
+the JavaScript mask must hold at the same points. An op without JavaScript fails here.
 """
 
 import os
@@ -26,8 +27,9 @@ POINTS = {
     "mul": [(1.5, -2.0), (0.0, 4.0)],
     "div": [(1.5, 0.4), (0.0, 2.0), (1.0, 0.0), (-3.0, 1e-300)],
     "pow": [(1.7, 2.5), (0.6, -1.5), (0.0, 2.0), (0.0, 0.0), (2.0, 0.0), (-2.0, 3.0),
-            (-2.0, 0.5), (0.0, -1.0), (10.0, 400.0), (-10.0, 401.0), (3.0, 0.5)],
+            (-2.0, 0.5), (0.0, -1.0), (10.0, 400.0), (-10.0, 401.0), (3.0, 0.5), (0.0, 3.0)],
     "log": [(0.3,), (1.0,), (2.5,), (0.0,), (-1.0,), (1e-300,)],
+    "relu": UNARY + [(-0.0,)],
     "sqrt": [(0.25,), (0.0,), (9.0,), (-1.0,)],
     "sum": [(0.5, -1.25, 2.0), (1.0, 2.0, 3.0, 4.0)],
     "dot": [(0.5, -1.5, 2.0, 3.0, 0.25, -4.0), (1.0, 2.0, -3.0, 4.0)],
@@ -40,7 +42,9 @@ def python_result(op, point) -> dict:
         out = op.apply(point)
     except (ValueError, ZeroDivisionError) as error:
         return {"error": str(error)}
-    return {"value": out, "partials": [float(g) for g in op.local_grads(out, point)]}
+    masks = [] if op.arity is None else list(op.masked(out, point))
+    return {"value": out, "partials": [float(g) for g in op.local_grads(out, point)],
+            "masks": masks}
 
 
 EVALUATE = """([name, point]) => {
@@ -49,7 +53,8 @@ EVALUATE = """([name, point]) => {
   try {
     const out = op.nary ? op.forward(point) : op.forward(...point);
     const partials = op.nary ? op.partials(out, point) : op.rules.map((r) => r(out, ...point));
-    return {value: code(out), partials: partials.map(code)};
+    const masks = op.nary ? [] : op.masks.map((m) => Boolean(m(out, ...point)));
+    return {value: code(out), partials: partials.map(code), masks: masks};
   } catch (e) { return {error: e.message}; }
 }"""
 
@@ -100,3 +105,4 @@ def test_javascript_forward_and_rules_equal_the_python_table(page, name, point):
     assert len(got["partials"]) == len(expected["partials"])
     for k, (js, py) in enumerate(zip(got["partials"], expected["partials"])):
         assert_close(float(js), py, what=f"{name}{point} partial {k}")
+    assert got["masks"] == expected["masks"], f"{name}{point} masks"
