@@ -30,7 +30,7 @@ import math
 import os
 import pathlib
 from dataclasses import dataclass
-from typing import NamedTuple, Union
+from typing import NamedTuple, Optional, Union
 
 from . import trace_text
 from .engine import CONST, Value, topological_order
@@ -38,11 +38,11 @@ from .files import write_atomic
 from .names import format_number, node_names
 
 __all__ = ["trace_backward", "BackwardTrace", "Step", "Term", "ForwardStep",
-           "DEFAULT_MAX_FRAMES"]
+           "DEFAULT_MAX_STEPS"]
 
-#: ``to_html`` shows one graph per step; above this many steps it refuses:
-#: each frame holds the whole graph, so the page grows as steps².
-DEFAULT_MAX_FRAMES = 50
+#: ``to_html`` refuses traces longer than this: the page grows linearly, but
+#: Graphviz's layout of the graph does not.
+DEFAULT_MAX_STEPS = 5_000
 
 
 class Term(NamedTuple):
@@ -186,25 +186,34 @@ class BackwardTrace:
         """
         return trace_text.to_latex(self)
 
-    def to_html(self, max_frames=DEFAULT_MAX_FRAMES, full_page: bool = True) -> str:
-        """The step-through page: one graph frame per step, a slider, prev/next.
+    def to_html(self, max_steps: Optional[int] = DEFAULT_MAX_STEPS, full_page: bool = True,
+                title: Optional[str] = None) -> str:
+        """The step-through page: one drawing of the graph, one JSON record per step.
 
-        Self-contained: inline SVG, CSS and script, nothing fetched. Without
-        the script (some notebook frontends strip it) all frames show as a
-        list. ``full_page=False`` gives the fragment used by ``_repr_html_``.
+        Self-contained (inline SVG, CSS and script, nothing fetched) and linear
+        in the graph's size. Arrow keys, prev/next and the slider step; the
+        wheel, dragging and the +/−/fit buttons zoom and pan; clicking a node
+        shows its forward formula and its equation with numbers. Without
+        JavaScript it shows the drawing with every v̄ and each step's equation.
+        ``full_page=False`` gives the fragment used by ``_repr_html_``.
+
+        Args:
+            max_steps: refuse traces with more steps (``None``: no limit).
+            full_page: a whole document, else a fragment for a notebook.
+            title: the page's title; default the root's label (else its formula).
 
         Raises:
-            ValueError: more steps than ``max_frames`` (``None``: no limit).
+            ValueError: more steps than ``max_steps``.
 
         Example:
             >>> from autograd_scalar import Value, trace_backward
             >>> x = Value(0.5, label="x"); y = x.tanh(); y.label = "y"
             >>> page = trace_backward(y).to_html()
-            >>> page.count('class="ags-frame"'), "d tanh(x)/dx = 1 - tanh(x)^2" in page
-            (2, True)
+            >>> "<title>y</title>" in page, "d tanh(x)/dx = 1 - tanh(x)^2" in page
+            (True, True)
         """
         from . import trace_html  # graphviz: only pages pay for its import
-        return trace_html.to_html(self, max_frames, full_page)
+        return trace_html.to_html(self, max_steps, full_page, title)
 
     def save_html(self, path: Union[str, os.PathLike], **options) -> pathlib.Path:
         """Write :meth:`to_html` to ``path`` atomically (temp file + rename)."""

@@ -214,19 +214,22 @@ def _plan(order: list, max_nodes: Optional[int], collapse: bool) -> dict:
 class _Clusters:
     """One nested ``cluster_`` subgraph per scope path, nested into ``graph`` at the end."""
 
-    def __init__(self, graph: graphviz.Digraph):
+    def __init__(self, graph: graphviz.Digraph, prefix: str):
         self.graph = graph
+        self.prefix = prefix
         self.by_scope: dict = {}
 
     def container(self, scope: str) -> graphviz.Digraph:
         if not scope:
             return self.graph
         if scope not in self.by_scope:
+            name = f"cluster_{len(self.by_scope)}"
             self.by_scope[scope] = ValueGraph(
-                name=f"cluster_{len(self.by_scope)}",
+                name=name,
                 graph_attr={"label": graphviz.nohtml(dot_string(scope.rsplit("/", 1)[-1])),
                             "style": "rounded,dashed", "color": "#90a4ae",
-                            "fontname": "Helvetica", "fontsize": "11", "class": "ags-scope"})
+                            "fontname": "Helvetica", "fontsize": "11", "class": "ags-scope",
+                            "id": self.prefix + name})
         return self.by_scope[scope]
 
     def nest(self) -> None:
@@ -252,10 +255,11 @@ class _Drawing:
         self.prefix = prefix
         # nslimit bounds dot's network simplex (x coordinates), unbounded by
         # default: a variable feeding a long chain hung the WebAssembly Graphviz.
-        self.graph = ValueGraph(graph_attr={"rankdir": rankdir, "nslimit": "2"},
+        self.graph = ValueGraph(graph_attr={"rankdir": rankdir, "nslimit": "2",
+                                            "id": prefix + "graph"},
                                 node_attr={"fontname": "Helvetica", "fontsize": "12"},
                                 edge_attr={"arrowsize": "0.7"})
-        self.clusters = _Clusters(self.graph)
+        self.clusters = _Clusters(self.graph, prefix)
         self.drawn_groups: set = set()
         self.group_edges: set = set()  # a box sends one edge to each consumer
 
