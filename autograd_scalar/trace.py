@@ -159,7 +159,6 @@ class BackwardTrace:
               o = v5 / 2 = 15
             Backward pass (v̄_N = 1, v̄_i = Σ_{j ∈ Ch(v_i)} ∂v_j/∂v_i · v̄_j), output first:
               v̄[o] = 1
-              v̄[2] = v̄[o]·∂o/∂2 = 1·(-7.5) = -7.5
               v̄[v5] = v̄[o]·∂o/∂v5 = 1·0.5 = 0.5
               v̄[d] = v̄[v5]·∂v5/∂d = 0.5·5 = 2.5
               v̄[c] = v̄[v5]·∂v5/∂c = 0.5·6 = 3
@@ -224,31 +223,9 @@ class BackwardTrace:
         return trace_html.repr_html(self)
 
 
-def trace_backward(root: Value) -> BackwardTrace:
-    """Run ``root.backward()`` and record every node's step, output first.
-
-    Gradients end up exactly as after ``root.backward()`` (leaves accumulate).
-
-    Example (seed 003: a = 2, b = 3, c = a + b, d = a·b, o = c·d/2):
-        >>> from autograd_scalar import Value
-        >>> a, b = Value(2.0, label="a"), Value(3.0, label="b")
-        >>> c = a + b; c.label = "c"; d = a * b; d.label = "d"
-        >>> o = c * d / 2; o.label = "o"
-        >>> trace = trace_backward(o)
-        >>> step = trace.steps[-1]
-        >>> step.name, step.grad, [(t.local, t.consumer_grad) for t in step.terms]
-        ('a', 10.5, [(1.0, 3.0), (3.0, 2.5)])
-        >>> trace.equation(step)
-        'v̄[a] = v̄[c]·∂c/∂a + v̄[d]·∂d/∂a = 3·1 + 2.5·3 = 10.5'
-    """
-    if not isinstance(root, Value):
-        raise TypeError(f"trace_backward: root must be a Value, got {type(root).__name__}")
-    order = topological_order(root)
-    earlier = {node: node.grad for node in order if not node.parents}
-    root.backward()
-    names = node_names(order)
-
-    children: dict = {node: {} for node in order}  # node -> {consumer: ∂consumer/∂node}
+def _children(order: list) -> tuple:
+    """``{node: {consumer: ∂consumer/∂node}}`` and ``{(node, consumer): positions}``."""
+    children: dict = {node: {} for node in order}
     positions: dict = {}
     for consumer in order:
         for position, (parent, local) in enumerate(zip(consumer.parents,
@@ -256,7 +233,12 @@ def trace_backward(root: Value) -> BackwardTrace:
             locals_ = children[parent]
             locals_[consumer] = locals_.get(consumer, 0.0) + local
             positions.setdefault((parent, consumer), []).append(position)
+    return children, positions
 
+
+def _steps(root: Value, order: list, earlier: dict, names: dict, children: dict,
+           constants: bool) -> list:
+    """One :class:`Step` per node, output first (constants only if asked for)."""
     grads: dict = {}
     steps = []
     for node in reversed(order):
@@ -269,7 +251,40 @@ def trace_backward(root: Value) -> BackwardTrace:
         else:
             grad = math.fsum(term.product for term in terms)
         grads[node] = grad
-        steps.append(Step(node, names[node], grad, terms))
+        if constants or node.op != CONST or node is root:
+            steps.append(Step(node, names[node], grad, terms))
+    return steps
+
+
+def trace_backward(root: Value, constants: bool = False) -> BackwardTrace:
+    """Run ``root.backward()`` and record every node's step, output first.
+
+    Gradients end up exactly as after ``root.backward()`` (leaves accumulate).
+    Number operands (constants) are in the forward list but take no step of
+    the backward pass unless ``constants=True``: nobody asked for ∂o/∂2.
+
+    Example (seed 003: a = 2, b = 3, c = a + b, d = a·b, o = c·d/2):
+        >>> from autograd_scalar import Value
+        >>> a, b = Value(2.0, label="a"), Value(3.0, label="b")
+        >>> c = a + b; c.label = "c"; d = a * b; d.label = "d"
+        >>> o = c * d / 2; o.label = "o"
+        >>> trace = trace_backward(o)
+        >>> step = trace.steps[-1]
+        >>> step.name, step.grad, [(t.local, t.consumer_grad) for t in step.terms]
+        ('a', 10.5, [(1.0, 3.0), (3.0, 2.5)])
+        >>> trace.equation(step)
+        'v̄[a] = v̄[c]·∂c/∂a + v̄[d]·∂d/∂a = 3·1 + 2.5·3 = 10.5'
+        >>> len(trace), len(trace_backward(o, constants=True))  # the constant 2
+        (6, 7)
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"trace_backward: root must be a Value, got {type(root).__name__}")
+    order = topological_order(root)
+    earlier = {node: node.grad for node in order if not node.parents}
+    root.backward()
+    names = node_names(order)
+    children, positions = _children(order)
+    steps = _steps(root, order, earlier, names, children, constants)
     forward = [ForwardStep(node, names[node], trace_text.formula(node, names))
                for node in order]
     return BackwardTrace(root, order, names, forward, steps, positions)

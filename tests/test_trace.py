@@ -45,11 +45,24 @@ def test_seed003_every_derivative_of_the_worked_example():
 
 def test_steps_run_output_first_in_reverse_topological_order():
     *_, o = seed003()
-    trace = trace_backward(o)
+    trace = trace_backward(o, constants=True)
     order = topological_order(o)
     assert [s.node for s in trace.steps] == order[::-1]
     assert trace.steps[0].node is o and trace.steps[0].grad == 1.0 and trace.steps[0].terms == ()
     assert trace.equation(trace.steps[0]) == "v̄[o] = 1"
+
+
+def test_constants_take_no_step_by_default_and_a_step_when_asked():
+    """Nobody asked for ∂o/∂2: by default the steps are the non-constant nodes, in order."""
+    *_, o = seed003()
+    order = topological_order(o)
+    default = trace_backward(o)
+    assert [s.node for s in default.steps] == [n for n in order[::-1] if n.op != "const"]
+    assert len(default.steps) == 6
+    with_constants = trace_backward(o, constants=True)
+    (step,) = [s for s in with_constants.steps if s.node.op == "const"]
+    assert with_constants.equation(step) == "v̄[2] = v̄[o]·∂o/∂2 = 1·(-7.5) = -7.5"
+    assert "2 = 2  (constant)" in default.to_text()  # still in the forward list
 
 
 def test_trace_leaves_every_grad_as_backward_does():
@@ -234,7 +247,7 @@ def test_html_holds_one_drawing_and_one_record_per_step_naming_its_svg_elements(
     svg = ET.fromstring(drawings[0])
     groups = {g.get("id"): g for g in svg.iter(f"{SVG}g")}
     ident = names.element_ids(trace.order)
-    assert len(data["steps"]) == len(trace.steps) == 7
+    assert len(data["steps"]) == len(trace.steps) == 6
     for record, step in zip(data["steps"], trace.steps):
         node_id = data["nodes"][record[0]][0]
         assert groups[node_id].find(f"{SVG}title").text == ident[step.node]
@@ -322,8 +335,8 @@ def test_save_html_writes_the_page_atomically(tmp_path):
 def test_repr_and_len():
     *_, o = seed003()
     trace = trace_backward(o)
-    assert isinstance(trace, BackwardTrace) and len(trace) == 7
-    assert repr(trace) == "<BackwardTrace of 'o': 7 steps>"
+    assert isinstance(trace, BackwardTrace) and len(trace) == 6
+    assert repr(trace) == "<BackwardTrace of 'o': 6 steps>"
 
 
 def test_plain_text_and_latex_need_no_graphviz():
