@@ -147,7 +147,8 @@ def dot_string(text: str) -> str:
         say \\"hi\\"\\\\ \\\\x00
     """
     text = _printable(str(text)).replace("\n", " ").replace("\r", " ")
-    return text.replace("\\", "\\\\").replace('"', '\\"')
+    # Graphviz reads "&name;" in labels as an entity: "&" itself must be one.
+    return text.replace("&", "&amp;").replace("\\", "\\\\").replace('"', '\\"')
 
 
 def dot_record(text: str) -> str:
@@ -157,7 +158,7 @@ def dot_record(text: str) -> str:
         >>> print(dot_record("{a|b}"))
         \\{a\\|b\\}
     """
-    text = _printable(str(text)).replace("\n", " ").replace("\r", " ")
+    text = _printable(str(text)).replace("\n", " ").replace("\r", " ").replace("&", "&amp;")
     for ch in "\\{}|<>\"":
         text = text.replace(ch, "\\" + ch)
     return text
@@ -180,7 +181,7 @@ def script_json(data) -> str:
 
     Example:
         >>> script_json({"label": "</script>"})
-        '{"label": "<\\\\/script>"}'
+        '{"label": "\\\\u003c/script>"}'
     """
-    return json.dumps(data, ensure_ascii=False).replace("</", "<\\/").replace(
+    return json.dumps(data, ensure_ascii=False).replace("<", "\\u003c").replace(
         "\u2028", "\\u2028").replace("\u2029", "\\u2029")

@@ -163,9 +163,9 @@ var agsTraceStart = window.agsTraceStart || (function () {
       var path = edge && edge.querySelector("path");
       if (path && path.getTotalLength) {
         var p = path.getPointAtLength(path.getTotalLength() / 2);
-        var child = self.data.nodes[step[3][t][0]][2], name = self.data.nodes[step[0]][2];
-        self.labels.appendChild(svgText(document, p.x, p.y - 3,
-            "\u2202" + child + "/\u2202" + name + " = " + step[3][t][1]));
+        // The value only: the side panel spells out ∂v_j/∂v_i, and long names would
+        // cover the nodes at either end of a short edge.
+        self.labels.appendChild(svgText(document, p.x, p.y - 4, "\u2202 = " + step[3][t][1]));
       }
     });
     this.slider.value = String(this.k);
