@@ -82,9 +82,11 @@ def _inputs_with_one(x, nin: int, who: str) -> tuple:
     items = tuple(x)
     xs = as_values(items, f"{who} input")
     if xs is not items:  # as_values hands back an all-Value tuple itself
-        # Numbers are the model's inputs x0, x1, ...: leaves that receive gradients.
-        xs = tuple(v if v is item else Value(v.data, label=f"x{i}")
-                   for i, (v, item) in enumerate(zip(xs, items)))
+        # Numbers are the model's inputs x0, x1, ...: leaves that receive gradients,
+        # so the fresh constant leaves as_values made for them are retagged.
+        for i, (v, item) in enumerate(zip(xs, items)):
+            if v is not item:
+                v.op, v.label = "", f"x{i}"
     if len(xs) != nin:
         raise ValueError(f"{who} expects {nin} inputs, got {len(xs)}")
     return xs + (constant(1.0),)
