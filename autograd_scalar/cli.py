@@ -189,12 +189,12 @@ def _graph(args: argparse.Namespace) -> int:
     if trace_path is not None:
         from . import trace as tracing
         trace = tracing.trace_backward(root)  # runs the backward pass itself
-        if len(trace) > tracing.DEFAULT_MAX_FRAMES:
-            raise UsageError(
-                f"--trace: the backward pass has {len(trace)} steps, and the page draws one "
-                f"frame per step, at most {tracing.DEFAULT_MAX_FRAMES}; trace a smaller "
-                "expression or leave out --trace")
-        page = trace.to_html().encode("utf-8")
+        if len(trace) > args.max_steps:
+            raise UsageError(f"--trace: the backward pass has {len(trace):,} steps, more than "
+                             f"--max-steps {args.max_steps:,}; raise --max-steps to write "
+                             "the page anyway, or leave out --trace")
+        page = trace.to_html(max_steps=None,
+                             title=" ".join(expression.text.split())).encode("utf-8")
     else:
         root.backward()
     # Render everything in memory first: a failure here leaves no file behind.
@@ -257,6 +257,9 @@ def _parser() -> argparse.ArgumentParser:
                        "png and pdf need the Graphviz program dot")
     graph.add_argument("--trace", metavar="PATH",
                        help="also write the step-through page of the backward pass (HTML)")
+    graph.add_argument("--max-steps", type=_int_in(1, 10**7), default=5_000, metavar="N",
+                       help="refuse --trace pages of more than N backward steps (default: "
+                       "5000; Graphviz's layout of a larger graph takes minutes)")
     graph.add_argument("--rankdir", choices=("LR", "TB"), default="LR",
                        help="layout direction: left to right (default) or top to bottom")
     graph.set_defaults(run=_graph)

@@ -52,28 +52,55 @@ def op_symbol(op: str) -> str:
     return op or "f"
 
 
+def _fresh(base: str, taken: set) -> str:
+    """``base``, else ``base#2``, ``base#3``, ...: the first name not in ``taken``."""
+    name, k = base, 1
+    while name in taken:
+        k += 1
+        name = f"{base}#{k}"
+    return name
+
+
 def node_names(order: Iterable) -> dict:
     """Display names of the nodes of a topological order, shared by drawings and traces.
 
-    A node's name is its label; else a constant's number; else ``v<i>`` with i
-    its 1-based position in ``order`` (the v_1..v_N of the backward rule), so
-    names are stable whichever nodes carry labels.
+    The scheme, so that no two nodes of one graph show the same name:
+
+    * a labelled node shows its label; the first node (in topological order)
+      with a label keeps it, later nodes with the same label become
+      ``label#2``, ``label#3``, ... (skipping any suffix a user took);
+    * an unlabelled node is ``v<i>``, i its 1-based position in ``order`` (the
+      v_1..v_N of the backward rule), so names are stable whichever nodes
+      carry labels; if a user labelled another node ``v<i>``, it is ``v<i>#2``;
+    * a constant shows its number: numbers are values, not names, and two
+      constants 1 are interchangeable in every formula.
 
     Example:
         >>> from autograd_scalar import Value, topological_order
         >>> a = Value(2.0, label="a"); o = a * a + 1
         >>> list(node_names(topological_order(o)).values())
         ['a', 'v2', '1', 'v4']
+        >>> b1, b2 = Value(1.0, label="b"), Value(2.0, label="v3")
+        >>> list(node_names(topological_order(b1 * b2 + Value(0.5, label="b"))).values())
+        ['b', 'v3', 'v3#2', 'b#2', 'v5']
     """
-    names = {}
-    for i, node in enumerate(order, 1):
-        if node.label:
+    order = list(order)
+    taken = {node.label for node in order if node.label and node.op != _CONST}
+    names, claimed = {}, set()
+    for node in order:
+        if node.label and node.op != _CONST and node.label not in claimed:
             names[node] = node.label
-        elif node.op == _CONST:
+            claimed.add(node.label)
+    for i, node in enumerate(order, 1):
+        if node in names:
+            continue
+        if node.op == _CONST and not node.label:
             names[node] = format_number(node.data)
-        else:
-            names[node] = f"v{i}"
-    return names
+            continue
+        name = _fresh(node.label or f"v{i}", taken)
+        names[node] = name
+        taken.add(name)
+    return {node: names[node] for node in order}
 
 
 def element_ids(order: Iterable, prefix: str = "") -> dict:
@@ -120,7 +147,8 @@ def dot_string(text: str) -> str:
         say \\"hi\\"\\\\ \\\\x00
     """
     text = _printable(str(text)).replace("\n", " ").replace("\r", " ")
-    return text.replace("\\", "\\\\").replace('"', '\\"')
+    # Graphviz reads "&name;" in labels as an entity: "&" itself must be one.
+    return text.replace("&", "&amp;").replace("\\", "\\\\").replace('"', '\\"')
 
 
 def dot_record(text: str) -> str:
@@ -130,7 +158,7 @@ def dot_record(text: str) -> str:
         >>> print(dot_record("{a|b}"))
         \\{a\\|b\\}
     """
-    text = _printable(str(text)).replace("\n", " ").replace("\r", " ")
+    text = _printable(str(text)).replace("\n", " ").replace("\r", " ").replace("&", "&amp;")
     for ch in "\\{}|<>\"":
         text = text.replace(ch, "\\" + ch)
     return text
@@ -153,7 +181,7 @@ def script_json(data) -> str:
 
     Example:
         >>> script_json({"label": "</script>"})
-        '{"label": "<\\\\/script>"}'
+        '{"label": "\\\\u003c/script>"}'
     """
-    return json.dumps(data, ensure_ascii=False).replace("</", "<\\/").replace(
+    return json.dumps(data, ensure_ascii=False).replace("<", "\\u003c").replace(
         "\u2028", "\\u2028").replace("\u2029", "\\u2029")

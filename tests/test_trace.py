@@ -6,6 +6,8 @@ random graphs, the graph's own structure (Ch(v_i) = the nodes computed directly
 from v_i), and plain backward() for how leaf gradients accumulate.
 """
 
+import html
+import json
 import random
 import subprocess
 import sys
@@ -43,11 +45,24 @@ def test_seed003_every_derivative_of_the_worked_example():
 
 def test_steps_run_output_first_in_reverse_topological_order():
     *_, o = seed003()
-    trace = trace_backward(o)
+    trace = trace_backward(o, constants=True)
     order = topological_order(o)
     assert [s.node for s in trace.steps] == order[::-1]
     assert trace.steps[0].node is o and trace.steps[0].grad == 1.0 and trace.steps[0].terms == ()
     assert trace.equation(trace.steps[0]) == "v̄[o] = 1"
+
+
+def test_constants_take_no_step_by_default_and_a_step_when_asked():
+    """Nobody asked for ∂o/∂2: by default the steps are the non-constant nodes, in order."""
+    *_, o = seed003()
+    order = topological_order(o)
+    default = trace_backward(o)
+    assert [s.node for s in default.steps] == [n for n in order[::-1] if n.op != "const"]
+    assert len(default.steps) == 6
+    with_constants = trace_backward(o, constants=True)
+    (step,) = [s for s in with_constants.steps if s.node.op == "const"]
+    assert with_constants.equation(step) == "v̄[2] = v̄[o]·∂o/∂2 = 1·(-7.5) = -7.5"
+    assert "2 = 2  (constant)" in default.to_text()  # still in the forward list
 
 
 def test_trace_leaves_every_grad_as_backward_does():
@@ -215,39 +230,61 @@ def test_latex_escapes_label_characters():
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-def frames(page: str) -> list:
-    return re.findall(r'<li class="ags-frame".*?</li>(?=<li class="ags-frame"|</ol>)', page, re.S)
+def page_parts(page: str) -> tuple:
+    """The page's one drawing (parsed as XML) and its per-step records (parsed as JSON)."""
+    drawings = re.findall(r"<svg.*?</svg>", page, re.S)
+    data = re.search(r'<script type="application/json" class="ags-data">(.*?)</script>',
+                     page, re.S).group(1)
+    return drawings, json.loads(data)
 
 
-def test_html_has_one_frame_per_step_each_a_valid_svg_with_the_current_node_lit():
+def test_html_holds_one_drawing_and_one_record_per_step_naming_its_svg_elements():
+    """The page scales: one SVG, and per step the ids of the nodes and edges to light."""
     *_, o = seed003()
     trace = trace_backward(o)
-    page = trace.to_html()
-    found = frames(page)
-    assert len(found) == len(trace.steps) == 7
+    drawings, data = page_parts(trace.to_html())
+    assert len(drawings) == 1
+    svg = ET.fromstring(drawings[0])
+    groups = {g.get("id"): g for g in svg.iter(f"{SVG}g")}
     ident = names.element_ids(trace.order)
-    for k, (frame, step) in enumerate(zip(found, trace.steps)):
-        svg = ET.fromstring(re.search(r"<svg.*?</svg>", frame, re.S).group(0))
-        lit = [g.find(f"{SVG}title").text for g in svg.iter(f"{SVG}g")
-               if "ags-current" in g.get("class", "")]
-        assert lit == [ident[step.node]]
-        consumers = {g.find(f"{SVG}title").text for g in svg.iter(f"{SVG}g")
-                     if "ags-consumer" in g.get("class", "")}
-        assert consumers == {ident[t.consumer] for t in step.terms}
-        grads = [t.text for t in svg.iter(f"{SVG}text") if t.text and t.text.startswith("grad")]
-        # Processed nodes (steps 0..k, minus the constant 2, drawn as a number) show v̄.
-        shown = sum(1 for s in trace.steps[:k + 1] if s.node.op != "const")
-        assert len(grads) - grads.count("grad ?") == shown
-    assert "v̄[a] = v̄[c]·∂c/∂a + v̄[d]·∂d/∂a = 3·1 + 2.5·3 = 10.5" in found[-1]
+    assert len(data["steps"]) == len(trace.steps) == 6
+    for record, step in zip(data["steps"], trace.steps):
+        node_id = data["nodes"][record[0]][0]
+        assert groups[node_id].find(f"{SVG}title").text == ident[step.node]
+        assert record[2] == trace.equation(step)
+        assert [data["nodes"][t[0]][0] for t in record[3]] == [
+            data["nodes"][trace.order.index(t.consumer)][0] for t in step.terms]
+        for edge, term in zip(record[4], step.terms):
+            title = groups[edge].find(f"{SVG}title").text
+            assert title == f"{ident[step.node]}->{names.op_id(ident[term.consumer])}"
+    assert data["steps"][-1][2] == "v̄[a] = v̄[c]·∂c/∂a + v̄[d]·∂d/∂a = 3·1 + 2.5·3 = 10.5"
 
 
 def test_html_cites_the_derivative_tables_rules():
     *_, o = seed003()
-    page = trace_backward(o).to_html()
-    a_frame = frames(page)[-1]
-    assert "d(x+y)/dx = 1" in a_frame and "d(x*y)/dx = y" in a_frame
-    b_frame = frames(page)[-2]
-    assert "d(x*y)/dy = x" in b_frame  # b is the second argument of d = a * b
+    _, data = page_parts(trace_backward(o).to_html())
+    a_terms, b_terms = data["steps"][-1][3], data["steps"][-2][3]
+    assert [t[2] for t in a_terms] == ["d(x+y)/dx = 1", "d(x*y)/dx = y"]
+    assert b_terms[1][2] == "d(x*y)/dy = x"  # b is the second argument of d = a * b
+
+
+def test_html_without_javascript_lists_every_steps_equation_and_the_final_grads():
+    *_, o = seed003()
+    trace = trace_backward(o)
+    page = trace.to_html()
+    static = re.search(r'<div class="ags-steps">.*?<ol>(.*?)</ol>', page, re.S).group(1)
+    assert re.findall(r"<li>(.*?)</li>", static) == [
+        html.escape(trace.equation(s)) for s in trace.steps]
+    drawn = [t.text for t in ET.fromstring(page_parts(page)[0][0]).iter(f"{SVG}text")]
+    assert {"grad 10.5", "grad 8", "grad 3", "grad 2.5", "grad 1"} <= set(drawn)
+
+
+def test_the_title_is_the_roots_label_else_its_formula_or_the_callers():
+    *_, o = seed003()
+    assert "<title>o</title>" in trace_backward(o).to_html()
+    x = Value(2.0, label="x")
+    assert "<title>v2 = tanh(x) = 0.964028</title>" in trace_backward(x.tanh()).to_html()
+    assert "<title>tanh(x)</title>" in trace_backward(x.tanh()).to_html(title="tanh(x)")
 
 
 def test_html_is_self_contained_with_unique_ids():
@@ -268,37 +305,38 @@ def test_repr_html_is_a_fragment_and_two_traces_do_not_share_ids():
         re.findall(r' id="([^"]+)"', second))
 
 
-def test_big_traces_refuse_frames_but_still_show_text():
+def test_long_traces_are_pages_up_to_a_generous_bound_with_a_clear_refusal_above():
     y = Value(0.1, label="x")
     for _ in range(60):
         y = y.sin()
     trace = trace_backward(y)
-    with pytest.raises(ValueError, match=r"61 steps \(one frame each\), more than max_frames=40"):
-        trace.to_html(max_frames=40)
-    y = y * 1.0
-    for _ in range(trace_module.DEFAULT_MAX_FRAMES):
+    assert 'class="ags-trace"' in trace.to_html()  # no 50-step refusal any more
+    with pytest.raises(ValueError, match=r"61 steps, more than max_steps=40"):
+        trace.to_html(max_steps=40)
+    assert trace_module.DEFAULT_MAX_STEPS >= 5_000
+    for _ in range(trace_module.DEFAULT_MAX_STEPS):
         y = y.sin()
     big = trace_backward(y)
-    assert "too many for frames" in big._repr_html_() and "v̄[x]" in big._repr_html_()
+    assert "too many to lay out" in big._repr_html_() and "v̄[x]" in big._repr_html_()
 
 
 def test_save_html_writes_the_page_atomically(tmp_path):
     *_, o = seed003()
     trace = trace_backward(o)
     out = trace.save_html(tmp_path / "trace.html")
-    same_page = re.compile(r"ags\d+-[0-9a-f]+")  # each rendering gets its own id prefix
+    same_page = re.compile(r"ags\d+(?:-|&#45;)[0-9a-f]+")  # each rendering: own id prefix
     assert (same_page.sub("ID", out.read_text(encoding="utf-8"))
             == same_page.sub("ID", trace.to_html()))
     with pytest.raises(ValueError):
-        trace.save_html(tmp_path / "small.html", max_frames=2)
+        trace.save_html(tmp_path / "small.html", max_steps=2)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["trace.html"]
 
 
 def test_repr_and_len():
     *_, o = seed003()
     trace = trace_backward(o)
-    assert isinstance(trace, BackwardTrace) and len(trace) == 7
-    assert repr(trace) == "<BackwardTrace of 'o': 7 steps>"
+    assert isinstance(trace, BackwardTrace) and len(trace) == 6
+    assert repr(trace) == "<BackwardTrace of 'o': 6 steps>"
 
 
 def test_plain_text_and_latex_need_no_graphviz():

@@ -7,6 +7,7 @@ stand-in `dot` program on PATH, and PATH without `dot`).
 """
 
 import os
+import random
 import re
 import stat
 import sys
@@ -14,8 +15,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from autograd_scalar import (Value, dot, names, ops, scope, sum as value_sum, topological_order,
-                             viz)
+from autograd_scalar import (Value, dot, names, nn, ops, scope, sum as value_sum,
+                             topological_order, trace_backward, viz)
 from autograd_scalar.files import write_atomic
 from autograd_scalar.viz import RenderError
 from seed003 import seed003_graph
@@ -118,13 +119,16 @@ def test_node_names_are_labels_else_topological_positions():
     assert [viz.node_names(order)[n] for n in order] == ["x", "3", "v3", "v4"]
 
 
-def test_constant_operands_are_plain_numbers():
+def test_constant_operands_are_small_nodes_showing_their_number():
+    """A constant is a node a page can light up (the trace's constants=True steps)."""
     x = Value(1.5, label="x")
     y = x * 2.5
     graph = viz.draw(y)
     const_line = next(line for line in graph.body if line.strip().startswith("v2 "))
-    assert "shape=plaintext" in const_line and "label=2.5" in const_line
-    assert "2.5" in texts(viz.to_svg(y))
+    assert "shape=box" in const_line and "label=2.5" in const_line
+    assert 'class="ags-const"' in const_line and "fontsize=10" in const_line
+    (group,) = svg_groups(viz.to_svg(y), "ags-const")
+    assert group.find(f"{SVG}text").text == "2.5" and group.find(f"{SVG}path") is not None
 
 
 def test_operation_nodes_use_the_derivative_tables_symbols():
@@ -370,3 +374,90 @@ def test_save_dot_format_writes_the_source(tmp_path):
     *_, o = seed003()
     out = viz.save(o, tmp_path / "graph.dot", format="dot")
     assert out.read_text() == viz.draw(o).source
+
+
+# -- whole models ---------------------------------------------------------------------
+
+def mlp_graph(nouts=(3, 1)):
+    model = nn.MLP(2, list(nouts), rng=random.Random(0))
+    out = model([0.5, -1.0])
+    out.backward()
+    return model, out
+
+
+def test_parameters_sit_inside_their_neurons_cluster(no_dot):
+    model, out = mlp_graph()
+    svg = ET.fromstring(viz.to_svg(out))
+    clusters = {}
+    for g in svg.iter(f"{SVG}g"):
+        if "cluster" in g.get("class", "").split():
+            clusters.setdefault(g.find(f"{SVG}text").text, []).append(bbox(g))
+    ident = names.element_ids(topological_order(out))
+    boxes = {g.get("id"): g for g in svg.iter(f"{SVG}g")}
+    for l, layer in enumerate(model.layers):
+        for j, neuron in enumerate(layer.neurons):
+            (outer,) = [box for box in clusters[f"neuron{j}"]
+                        if box[0] >= clusters[f"layer{l}"][0][0]
+                        and box[2] <= clusters[f"layer{l}"][0][2]]
+            for p in neuron.parameters():
+                node = boxes[ident[p]].find(f"{SVG}path")
+                x, y = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", node.get("d"))][:2]
+                assert outer[0] <= x <= outer[2] and outer[1] <= y <= outer[3], p.label
+
+
+def test_collapsed_model_shows_each_neurons_parameters_as_one_summary_node():
+    model, out = mlp_graph((16, 16, 1))
+    order = topological_order(out)
+    graph = viz.draw(out, max_nodes=200)
+    summaries = re.findall(r'label="([^"]*) parameters\\n(\d+) values, max \|grad\| ([^"]+)"',
+                           graph.source)
+    assert len(summaries) == 33  # one per neuron
+    by_neuron = {(l, j): n for l, layer in enumerate(model.layers)
+                 for j, n in enumerate(layer.neurons)}
+    counts = sorted(int(k) for _, k, _ in summaries)
+    assert counts == sorted(len(n.parameters()) for n in by_neuron.values())
+    largest = {float(g) for _, _, g in summaries}
+    expected = {float(names.format_number(max(abs(p.grad) for p in n.parameters())))
+                for n in by_neuron.values()}
+    assert largest == expected
+    assert not re.search(r"L\d+\.n\d+\.w", graph.source)  # no parameter listed by itself
+    assert represented_values(graph) == len(order)
+
+
+def test_dot_edges_number_which_weight_pairs_with_which_input():
+    w = [Value(0.5, label="w0"), Value(-1.0, label="w1")]
+    x = [Value(2.0, label="x0"), Value(3.0, label="x1")]
+    graph = viz.draw(dot(w, x))
+    pairs = dict(re.findall(r"^\s*(v\d) -> v5_op \[label=(\d)", graph.source, flags=re.M))
+    ident = names.element_ids(topological_order(dot(w, x)))
+    assert {pairs[ident[w[0]]], pairs[ident[x[0]]]} == {"0"}
+    assert {pairs[ident[w[1]]], pairs[ident[x[1]]]} == {"1"}
+
+
+def test_jupyter_html_scales_the_drawing_to_the_cell(no_dot):
+    *_, o = seed003()
+    page = viz.draw(o)._repr_html_()
+    assert page.startswith('<div class="ags-drawing">')
+    assert ".ags-drawing svg{max-width:100%;height:auto" in page and "overflow:auto" in page
+    ET.fromstring(page[page.index("<svg"):page.index("</svg>") + 6])
+
+
+NASTY = ["{x}", "a\\b", "<b>bold</b>", 'q"uote', "nul\x00", "bell\x07", "}{|<>", "a\nb", "&amp;"]
+
+
+@pytest.mark.parametrize("text", NASTY)
+def test_user_strings_are_escaped_for_dot_and_the_svg_parses_as_xml(text, no_dot):
+    """Labels, op names and scope names reach DOT, SVG and HTML through names.py only."""
+    with scope(text):
+        x = Value(1.0, label=text)
+        y = Value(2.0, parents=(x,), local_grads=(1.0,), op=text)
+        z = (y * 2.0).tanh()
+    svg = viz.to_svg(z)
+    shown = texts(svg)  # parsing is the XML check
+    visible = text.replace("\x00", "\\x00").replace("\x07", "\\x07").replace("\n", " ")
+    assert sum(visible in (t or "") for t in shown) >= 2  # the label and the op's name
+    collapsed = viz.to_svg(z, max_nodes=2)  # the scope's box title
+    ET.fromstring(collapsed)
+    page = trace_backward(z).to_html()
+    ET.fromstring(page[page.index("<svg"):page.index("</svg>") + 6])
+    assert "<b>bold" not in page

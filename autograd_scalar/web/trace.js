@@ -1,25 +1,227 @@
-// Enhances the static list of frames into a stepper; scoped to one fragment,
-// so several traces can share a notebook.
-function agsTraceStart(root) {
-  if (!root) return;
-  var frames = root.querySelectorAll(".ags-frame"), slider = root.querySelector(".ags-slider"),
-      pos = root.querySelector(".ags-pos"), k = 0;
-  function show(i) {
-    k = Math.max(0, Math.min(frames.length - 1, i));
-    for (var j = 0; j < frames.length; j++) frames[j].classList.toggle("ags-active", j === k);
-    slider.value = String(k);
-    pos.textContent = "step " + (k + 1) + " of " + frames.length + ": node " +
-        frames[k].getAttribute("data-node");
-  }
-  root.querySelector(".ags-prev").addEventListener("click", function () { show(k - 1); });
-  root.querySelector(".ags-next").addEventListener("click", function () { show(k + 1); });
-  slider.addEventListener("input", function () { show(parseInt(slider.value, 10)); });
-  // The slider moves itself by one on arrow keys (reported as "input").
-  root.addEventListener("keydown", function (e) {
-    if (e.target === slider) return;
-    if (e.key === "ArrowLeft") show(k - 1);
-    else if (e.key === "ArrowRight") show(k + 1);
+// The step-through backward trace: one drawing, one JSON record per step.
+// Stepping only changes CSS classes and a few text nodes, so a step costs the
+// same on a 10-node and a 1,000-node graph. Everything is scoped to one
+// fragment (several traces can share a notebook); the arrow keys go to the
+// trace the pointer or focus was last in, else the first one on the page.
+var agsTraceStart = window.agsTraceStart || (function () {
+  var traces = [], active = null;
+
+  document.addEventListener("keydown", function (e) {
+    var t = active || traces[0], tag = (e.target && e.target.tagName) || "";
+    if (!t || e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey) return;
+    if (/^(INPUT|TEXTAREA|SELECT)$/.test(tag) && e.target !== t.slider) return;
+    if (e.target === t.slider && /^Arrow/.test(e.key)) return; // the slider moves itself
+    var keys = {ArrowLeft: -1, ArrowRight: 1};
+    if (e.key in keys) { t.show(t.k + keys[e.key]); e.preventDefault(); }
+    else if (e.key === "+" || e.key === "=") t.zoom(1 / 1.25);
+    else if (e.key === "-" || e.key === "\u2212") t.zoom(1.25);
   });
-  root.classList.add("ags-js");
-  show(0);
-}
+
+  function svgText(doc, x, y, text) {
+    var el = doc.createElementNS("http://www.w3.org/2000/svg", "text");
+    el.setAttribute("x", x); el.setAttribute("y", y);
+    el.setAttribute("text-anchor", "middle"); el.setAttribute("class", "ags-local");
+    el.textContent = text;
+    return el;
+  }
+
+  function Trace(root) {
+    var self = this, data = JSON.parse(root.querySelector(".ags-data").textContent);
+    this.root = root; this.data = data; this.k = 0;
+    this.slider = root.querySelector(".ags-slider");
+    this.viewport = root.querySelector(".ags-viewport");
+    this.svg = this.viewport.querySelector("svg");
+    this.layer = this.svg.querySelector("g.graph") || this.svg;
+    this.labels = document.createElementNS("http://www.w3.org/2000/svg", "g");
+    this.layer.appendChild(this.labels);
+    this.byId = {};
+    this.nodes = data.nodes.map(function (n, i) {
+      var g = document.getElementById(n[0]), grad = null;
+      if (g) {
+        self.byId[n[0]] = i;
+        g.querySelectorAll("text").forEach(function (t) {
+          if (t.textContent.indexOf("grad ") === 0) grad = t;
+        });
+      }
+      if (n[1]) self.byId[n[1]] = i;
+      return {g: g, grad: grad, shown: grad && grad.textContent, final: grad && grad.textContent};
+    });
+    var box = this.svg.viewBox.baseVal;
+    this.bounds = {x: box.x, y: box.y, w: box.width, h: box.height};
+    this.svg.removeAttribute("width"); this.svg.removeAttribute("height");
+    // A small graph gets a small viewport; a large one most of the window.
+    this.viewport.style.height = Math.round(Math.min(0.7 * window.innerHeight,
+        Math.max(220, box.height * 1.34 + 24))) + "px";
+    this.lit = [];
+    root.classList.add("ags-js");
+    this.bind();
+    this.show(0);
+    this.initialView();
+  }
+
+  Trace.prototype.bind = function () {
+    var self = this, root = this.root;
+    root.querySelector(".ags-prev").addEventListener("click", function () { self.show(self.k - 1); });
+    root.querySelector(".ags-next").addEventListener("click", function () { self.show(self.k + 1); });
+    root.querySelector(".ags-zoom-in").addEventListener("click", function () { self.zoom(1 / 1.25); });
+    root.querySelector(".ags-zoom-out").addEventListener("click", function () { self.zoom(1.25); });
+    root.querySelector(".ags-fit").addEventListener("click", function () { self.fit(); });
+    this.slider.addEventListener("input", function () { self.show(parseInt(self.slider.value, 10)); });
+    ["pointerenter", "focusin", "pointerdown"].forEach(function (type) {
+      root.addEventListener(type, function () { active = self; });
+    });
+    this.viewport.addEventListener("wheel", function (e) {
+      e.preventDefault();
+      self.zoom(Math.pow(1.0015, e.deltaY), self.toGraph(e.clientX, e.clientY));
+    }, {passive: false});
+    this.bindDrag();
+  };
+
+  Trace.prototype.bindDrag = function () {
+    var self = this, vp = this.viewport, start = null, moved = false;
+    vp.addEventListener("pointerdown", function (e) {
+      if (e.button !== 0) return;
+      start = {x: e.clientX, y: e.clientY, view: Object.assign({}, self.view)}; moved = false;
+    });
+    vp.addEventListener("pointermove", function (e) {
+      if (!start) return;
+      var dx = e.clientX - start.x, dy = e.clientY - start.y;
+      if (!moved && Math.abs(dx) + Math.abs(dy) < 4) return;
+      if (!moved) { moved = true; vp.classList.add("ags-dragging"); vp.setPointerCapture(e.pointerId); }
+      var s = start.view.w / vp.clientWidth;
+      self.setView({x: start.view.x - dx * s, y: start.view.y - dy * s, w: start.view.w, h: start.view.h});
+    });
+    function end(e) {
+      if (start && !moved) self.pick(e.target);
+      start = null; vp.classList.remove("ags-dragging");
+    }
+    vp.addEventListener("pointerup", end);
+    vp.addEventListener("pointercancel", function () { start = null; vp.classList.remove("ags-dragging"); });
+  };
+
+  // -- the view: a viewBox kept at the viewport's aspect ratio ---------------------
+  Trace.prototype.setView = function (v) {
+    this.view = v;
+    this.svg.setAttribute("viewBox", [v.x, v.y, v.w, v.h].join(" "));
+  };
+  Trace.prototype.aspect = function () {
+    return (this.viewport.clientHeight || 1) / (this.viewport.clientWidth || 1);
+  };
+  Trace.prototype.fit = function () {
+    var b = this.bounds, a = this.aspect(), w = Math.max(b.w, b.h / a);
+    this.setView({x: b.x + (b.w - w) / 2, y: b.y + (b.h - w * a) / 2, w: w, h: w * a});
+  };
+  Trace.prototype.toGraph = function (cx, cy) {
+    var r = this.viewport.getBoundingClientRect(), v = this.view;
+    return {x: v.x + (cx - r.left) / r.width * v.w, y: v.y + (cy - r.top) / r.height * v.h};
+  };
+  Trace.prototype.zoom = function (factor, at) {
+    var v = this.view, p = at || {x: v.x + v.w / 2, y: v.y + v.h / 2};
+    var w = Math.min(Math.max(v.w * factor, 20), Math.max(this.bounds.w, this.bounds.h) * 4);
+    var f = w / v.w;
+    this.setView({x: p.x - (p.x - v.x) * f, y: p.y - (p.y - v.y) * f, w: w, h: v.h * f});
+  };
+  Trace.prototype.initialView = function () {
+    this.fit();
+    // Text smaller than ~0.6 of its size is unreadable: start at full size on the output.
+    if (this.view.w / (this.viewport.clientWidth || 1) > 1.6) {
+      var a = this.aspect(), w = this.viewport.clientWidth * 1.1;
+      this.setView({x: 0, y: 0, w: w, h: w * a});
+      this.keepInView(this.nodes[this.data.steps[this.k][0]].g, true);
+    }
+  };
+  Trace.prototype.keepInView = function (g, center) {
+    if (!g || !this.view) return;
+    var r = g.getBoundingClientRect(), vp = this.viewport.getBoundingClientRect();
+    var inside = r.left >= vp.left && r.right <= vp.right && r.top >= vp.top && r.bottom <= vp.bottom;
+    if (inside && !center) return;
+    var c = this.toGraph((r.left + r.right) / 2, (r.top + r.bottom) / 2), v = this.view;
+    this.setView({x: c.x - v.w / 2, y: c.y - v.h / 2, w: v.w, h: v.h});
+  };
+
+  // -- stepping -----------------------------------------------------------------
+  Trace.prototype.mark = function (el, cls) {
+    if (el) { el.classList.add(cls); this.lit.push([el, cls]); }
+  };
+  Trace.prototype.show = function (i) {
+    var self = this, steps = this.data.steps, nodes = this.nodes;
+    this.k = Math.max(0, Math.min(steps.length - 1, i));
+    var step = steps[this.k];
+    this.lit.forEach(function (pair) { pair[0].classList.remove(pair[1]); });
+    this.lit = [];
+    while (this.labels.firstChild) this.labels.removeChild(this.labels.firstChild);
+    for (var s = 0; s < steps.length; s++) {
+      var node = nodes[steps[s][0]], text = s <= this.k ? node.final : "grad ?";
+      if (s < this.k) this.mark(node.g, "ags-done");
+      if (node.grad && node.shown !== text) { node.grad.textContent = text; node.shown = text; }
+    }
+    step[3].forEach(function (term) { self.mark(nodes[term[0]].g, "ags-consumer"); });
+    this.mark(nodes[step[0]].g, "ags-current");
+    step[4].forEach(function (id, t) {
+      var edge = document.getElementById(id);
+      self.mark(edge, "ags-term");
+      var path = edge && edge.querySelector("path");
+      if (path && path.getTotalLength) {
+        var p = path.getPointAtLength(path.getTotalLength() / 2);
+        // The value only: the side panel spells out ∂v_j/∂v_i, and long names would
+        // cover the nodes at either end of a short edge.
+        self.labels.appendChild(svgText(document, p.x, p.y - 4, "\u2202 = " + step[3][t][1]));
+      }
+    });
+    this.slider.value = String(this.k);
+    this.root.querySelector(".ags-pos").textContent =
+        "step " + (this.k + 1) + " of " + steps.length + ": node " + this.data.nodes[step[0]][2];
+    this.describe(step);
+    this.keepInView(nodes[step[0]].g, false);
+  };
+
+  // -- the side panel -----------------------------------------------------------
+  function termItems(data, step, list) {
+    list.textContent = "";
+    var name = data.nodes[step[0]][2];
+    step[3].forEach(function (term) {
+      var child = data.nodes[term[0]], li = document.createElement("li");
+      li.textContent = child[3] + ": \u2202" + child[2] + "/\u2202" + name + " = " + term[1] +
+          " (" + term[2] + "), " + data.bar + "[" + child[2] + "] = " + term[3] +
+          ", term = " + term[4];
+      list.appendChild(li);
+    });
+  }
+  Trace.prototype.describe = function (step) {
+    var root = this.root, n = step[3].length;
+    root.querySelector(".ags-stepno").textContent = "Step " + (this.k + 1) + " of " +
+        this.data.steps.length + ": node " + this.data.nodes[step[0]][2] +
+        (n ? " (" + n + (n > 1 ? " children" : " child") + " in Ch)" : " (output: v\u0304_N = 1)");
+    root.querySelector(".ags-equation").textContent = step[2];
+    termItems(this.data, step, root.querySelector(".ags-terms"));
+  };
+  Trace.prototype.pick = function (target) {
+    var g = target && target.closest ? target.closest("g.node") : null;
+    var box = this.root.querySelector(".ags-inspect");
+    if (!g || !(g.id in this.byId)) return;
+    var i = this.byId[g.id], node = this.data.nodes[i];
+    this.root.querySelectorAll(".ags-picked").forEach(function (el) { el.classList.remove("ags-picked"); });
+    (this.nodes[i].g || g).classList.add("ags-picked");
+    box.textContent = "";
+    var head = document.createElement("div"), formula = document.createElement("div");
+    head.innerHTML = "<b></b> <span></span>"; head.firstChild.textContent = node[2];
+    head.lastChild.textContent = node[4] >= 0 ? "(clicked; its v\u0304 is step " + (node[4] + 1) +
+        " of " + this.data.steps.length + ")" : "(clicked; not in the backward pass)";
+    formula.className = "ags-formula"; formula.textContent = "forward: " + node[3];
+    box.appendChild(head); box.appendChild(formula);
+    if (node[4] >= 0) {
+      var step = this.data.steps[node[4]], eq = document.createElement("div");
+      var list = document.createElement("ul");
+      eq.className = "ags-equation"; eq.textContent = step[2];
+      list.className = "ags-terms"; termItems(this.data, step, list);
+      box.appendChild(eq); box.appendChild(list);
+    }
+  };
+
+  return function (root) {
+    if (!root || root.getAttribute("data-ags-started")) return;
+    root.setAttribute("data-ags-started", "1");
+    var t = new Trace(root);
+    traces.push(t);
+  };
+})();
