@@ -88,18 +88,19 @@ class Layout:
         True
     """
 
-    def __init__(self, sizes: Sequence[int]):
+    def __init__(self, sizes: Sequence[int], width: float = _WIDTH_TARGET,
+                 row_gap: float = _ROW_GAP):
         tallest = max(sizes)
-        self.height = _TOP + tallest * _ROW_GAP + 8
+        self.height = round(_TOP + tallest * row_gap + 8)
         columns = len(sizes)
-        gap = min(_COLUMN_GAP_MAX,
-                  (_WIDTH_TARGET - _LEFT - _LABEL_SPACE) / max(columns - 1, 1))
+        space = _LABEL_SPACE if width >= _WIDTH_TARGET else _BOX + 30
+        gap = min(_COLUMN_GAP_MAX, (width - _LEFT - space) / max(columns - 1, 1))
         gap = max(gap, 170)  # below this the labels of one column reach the next
-        self.width = round(_LEFT + gap * (columns - 1) + _LABEL_SPACE)
+        self.width = round(_LEFT + gap * (columns - 1) + space)
         self.centres = []
         for c, size in enumerate(sizes):
-            top = _TOP + (tallest - size) * _ROW_GAP / 2 + _ROW_GAP / 2
-            self.centres.append([(round(_LEFT + c * gap, 1), round(top + k * _ROW_GAP, 1))
+            top = _TOP + (tallest - size) * row_gap / 2 + row_gap / 2
+            self.centres.append([(round(_LEFT + c * gap, 1), round(top + k * row_gap, 1))
                                  for k in range(size)])
 
 
@@ -338,11 +339,13 @@ def _script_json(data) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def _unit_details(view: "NetworkView", c: int, k: int) -> dict:
+def _unit_details(view: "NetworkView", c: int, k: int, graphs: bool = True) -> dict:
     """What the page shows when unit k of column c is clicked: a heading, text, a graph."""
     name = unit_name(c, k)
     lines = _unit_title(view, c, k).split("\n")[1:]
     details = {"name": name, "lines": lines, "svg": ""}
+    if not graphs:
+        return details
     if view.activations is None:
         details["lines"].append("Pass x= to network() to see this neuron's graph "
                                 "with data and gradients.")
@@ -355,13 +358,13 @@ def _unit_details(view: "NetworkView", c: int, k: int) -> dict:
     return details
 
 
-def _fragment(view: "NetworkView") -> str:
+def _fragment(view: "NetworkView", graphs: bool = True) -> str:
     """The view as an HTML fragment (Jupyter output, or the body of the page)."""
-    units = {f"{c}:{k}": _unit_details(view, c, k)
+    units = {f"{c}:{k}": _unit_details(view, c, k, graphs)
              for c in range(len(view.layout.centres))
              for k in range(len(view.layout.centres[c]))}
-    hint = ("Click a neuron to see its scalar graph." if view.activations is not None
-            else "Click a neuron for its details.")
+    hint = ("Click a neuron to see its scalar graph." if graphs and view.activations is not None
+            else "Click a neuron for its values.")
     return (f'<div {_attrs(class_="ags-network", id=view.uid)}>'
             f"<style>{web_asset('network.css')}</style>"
             f'<p class="ags-net-hint">{html.escape(hint)}</p>'
@@ -384,16 +387,20 @@ class NetworkView:
         dead: the set of ``(column, k)`` of dead ReLU units (columns count the
             inputs as 0, so layer l is column l + 1).
         uid: the id of the view's root element in HTML, unique per view.
+
+    ``layout`` (a :class:`Layout` of the model's sizes) replaces the default
+    geometry, e.g. a narrower one beside other views.
     """
 
-    def __init__(self, model, x=None, inputs=None, title: Optional[str] = None):
+    def __init__(self, model, x=None, inputs=None, title: Optional[str] = None,
+                 layout: Optional[Layout] = None):
         self.model = _check_model(model)
         nin = len(model.layers[0].neurons[0].w)
         if title is not None and not isinstance(title, str):
             raise TypeError(f"network: title must be a str, got {type(title).__name__}")
         self.title = title if title is not None else f"MLP({nin}, {[len(l.neurons) for l in model.layers]})"
         sizes = [nin] + [len(layer.neurons) for layer in model.layers]
-        self.layout = Layout(sizes)
+        self.layout = layout if layout is not None else Layout(sizes)
         self.weights = [[[w.data for w in n.w] for n in layer.neurons] for layer in model.layers]
         self.activations = self.adjoints = None
         if x is not None:
@@ -404,9 +411,9 @@ class NetworkView:
             self.dead = {(l + 1, j) for l, j in dead_neurons(model, _check_inputs(inputs, nin))}
         self.uid = f"ags-net-{uuid.uuid4().hex[:12]}"
 
-    def to_svg(self) -> str:
-        """The picture as a standalone SVG document."""
-        return _svg(self, standalone=True)
+    def to_svg(self, standalone: bool = True) -> str:
+        """The picture as an SVG document (``standalone=False``: the bare ``<svg>`` element)."""
+        return _svg(self, standalone=standalone)
 
     def to_html(self) -> str:
         """A complete HTML page: the picture, and each neuron's graph on click."""
@@ -425,6 +432,14 @@ class NetworkView:
             raise ValueError(f"NetworkView.save: cannot tell the format from {str(path)!r}; "
                              "the file name must end in .svg or .html")
         return write_atomic(path, text.encode("utf-8"))
+
+    def to_fragment(self, graphs: bool = True) -> str:
+        """The view as an HTML fragment with its style and script (what Jupyter shows).
+
+        ``graphs=False`` leaves out the per-neuron scalar graphs (a page that
+        updates the view itself, like the training explorer, has no use for them).
+        """
+        return _fragment(self, graphs)
 
     def _repr_html_(self) -> str:
         return _fragment(self)
