@@ -118,12 +118,12 @@
 
   function heatColour(data, out) {
     if (out.length === 1) {
-      var t = Math.tanh(out[0]), rgb = CLASS_RGB[t > 0 ? 1 : 0], w = 0.18 + 0.55 * Math.abs(t);
+      var t = Math.tanh(out[0]), rgb = CLASS_RGB[t > 0 ? 1 : 0], w = 0.1 + 0.42 * Math.abs(t);
       return rgb.map(function (c) { return Math.round(255 + (c - 255) * w); });
     }
     var m = Math.max.apply(null, out), total = 0;
     out.forEach(function (z) { total += Math.exp(z - m); });
-    var k = out.indexOf(m), rgbk = CLASS_RGB[k % CLASS_RGB.length], wk = 0.65 / total;
+    var k = out.indexOf(m), rgbk = CLASS_RGB[k % CLASS_RGB.length], wk = 0.5 / total;
     return rgbk.map(function (c) { return Math.round(255 + (c - 255) * wk); });
   }
 
