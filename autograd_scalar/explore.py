@@ -35,7 +35,6 @@ IPython it does nothing.
 from __future__ import annotations
 
 import html
-import json
 import math
 import numbers
 import os
@@ -48,7 +47,7 @@ from typing import Optional, Sequence, Union
 from .engine import Value
 from .files import write_atomic
 from .modes import no_grad
-from .network import Layout, NetworkView, web_asset
+from .network import Layout, NetworkView, script_json, web_asset
 from .nn import MLP, dead_neurons
 
 __all__ = ["Recorder", "Snapshot", "LOSSES"]
@@ -56,7 +55,6 @@ __all__ = ["Recorder", "Snapshot", "LOSSES"]
 #: The losses whose per-point terms the page shows: hinge (labels ±1),
 #: logistic (binary cross-entropy on logits, labels 0/1), cross_entropy (k outputs).
 LOSSES = ("hinge", "logistic", "cross_entropy")
-_PAGE_BYTES_WARNING = 5_000_000
 
 
 class Snapshot:
@@ -185,7 +183,7 @@ class Recorder:
         >>> rec, opt = Recorder(model, X, y), SGD(model.parameters(), lr=0.1)
         >>> for step in range(3):
         ...     loss = hinge([model(x) for x in X], y)
-        ...     opt.zero_grad(); loss.backward(); rec.record(loss); opt.step()
+        ...     opt.zero_grad(); loss.backward(); _ = rec.record(loss); opt.step()
         >>> len(rec.snapshots), rec.snapshots[0].step, len(rec.snapshots[0].params)
         (3, 0, 17)
     """
@@ -290,12 +288,6 @@ class Recorder:
 
 # -- the explorer page ------------------------------------------------------------------
 
-def _script_json(data) -> str:
-    """JSON that is safe inside ``<script>``: no ``<``, ``>`` or ``&`` at all."""
-    text = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
 def _network_fragment(recorder: Recorder) -> str:
     """The network view of the first snapshot, narrow enough to sit beside the data."""
     first = recorder.snapshots[0]
@@ -308,7 +300,7 @@ def _network_fragment(recorder: Recorder) -> str:
 
 def _fragment(recorder: Recorder, title: str) -> str:
     uid = f"ags-explore-{os.urandom(6).hex()}"
-    data = _script_json(recorder.page_data())
+    data = script_json(recorder.page_data())
     return (f'<div class="ags-explorer" id="{uid}">'
             f"<style>{web_asset('explore.css')}</style>"
             '<div class="ags-ex-bar">'

@@ -44,7 +44,8 @@ from .files import write_atomic
 from .modes import enable_grad
 from .nn import ACTIVATIONS, MLP, dead_neurons
 
-__all__ = ["network", "NetworkView", "Layout", "web_asset"]
+__all__ = ["network", "NetworkView", "Layout", "web_asset", "script_json", "forward_backward",
+           "neuron_graph", "unit_name"]
 
 # Geometry in SVG user units (px at 100 %): 16 units a column fit 800 px high.
 _ROW_GAP = 44
@@ -333,9 +334,14 @@ def _embedded_svg(svg: str, prefix: str) -> str:
     return svg[start:].replace(' id="', f' id="{prefix}-')
 
 
-def _script_json(data) -> str:
-    """JSON that is safe inside ``<script>``: no ``<``, ``>`` or ``&`` characters at all."""
-    text = json.dumps(data, ensure_ascii=False, allow_nan=False)
+def script_json(data) -> str:
+    """``data`` as JSON that is safe inside ``<script>``: no ``<``, ``>`` or ``&`` at all.
+
+    Example:
+        >>> print(script_json({"svg": "<svg>&</svg>"}))
+        {"svg":"\\u003csvg\\u003e\\u0026\\u003c/svg\\u003e"}
+    """
+    text = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
@@ -373,7 +379,7 @@ def _fragment(view: "NetworkView", graphs: bool = True) -> str:
             'class="ags-net-close" aria-label="close">×</button>'
             '<h3 class="ags-net-title"></h3><ul class="ags-net-lines"></ul>'
             '<div class="ags-net-graph"></div></aside>'
-            f'<script type="application/json" class="ags-net-data">{_script_json(units)}'
+            f'<script type="application/json" class="ags-net-data">{script_json(units)}'
             f"</script><script>{web_asset('network.js')}</script></div>")
 
 

@@ -8,7 +8,6 @@ browser's own recomputation compared with Python's numbers.
 
 import math
 import random
-import time
 
 import pytest
 

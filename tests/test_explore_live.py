@@ -5,7 +5,6 @@ handle (update_display_data), at most once per ``live_interval``; without
 IPython, recording works and shows nothing (tests/test_explore.py).
 """
 
-import nbformat
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_notebook
 

@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from autograd_scalar import Value, viz
-from autograd_scalar.network import NetworkView, neuron_graph, web_asset
+from autograd_scalar.network import neuron_graph, web_asset
 from autograd_scalar.nn import MLP, dead_neurons
 from test_browser import PageErrors, browser  # noqa: F401 -- the shared Chromium fixture
 
