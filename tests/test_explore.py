@@ -149,15 +149,21 @@ def edge_widths(page):
                          ".map(l => l.getAttribute('stroke-width'))")
 
 
+def slide_and_compare(page, last: int) -> None:
+    """Move the slider from the first to the last snapshot: everything it drives changes."""
+    def seen():
+        return (heat_pixels(page), edge_widths(page), page.get_attribute(".ags-ex-cursor", "x1"))
+    before = seen()
+    page.locator(".ags-ex-slider").fill(str(last))
+    after = seen()
+    assert [b != a for b, a in zip(before, after)] == [True, True, True]
+
+
 def test_the_slider_moves_the_boundary_the_curves_cursor_and_the_network(
         browser, demo_recording, tmp_path):
     page, errors = open_page(browser, demo_recording, tmp_path)
-    before = (heat_pixels(page), edge_widths(page),
-              page.get_attribute(".ags-ex-cursor", "x1"))
     page.screenshot(path=str(tmp_path / "explorer-step0.png"))
-    page.locator(".ags-ex-slider").fill("99")
-    after = (heat_pixels(page), edge_widths(page), page.get_attribute(".ags-ex-cursor", "x1"))
-    assert all(b != a for b, a in zip(before, after))
+    slide_and_compare(page, 99)
     assert page.locator(".ags-ex-pos").text_content().startswith("step 99 ")
     accuracy = demo_recording.snapshots[99].accuracy
     assert page.locator(".ags-ex-accuracy").text_content() == f"accuracy {round(100 * accuracy)}%"
@@ -238,3 +244,25 @@ def test_a_slider_step_takes_at_most_50_ms_in_chromium(browser, demo_recording, 
     print(f"slider step: median {median:.1f} ms, max {times[-1]:.1f} ms")
     assert median <= 50 * 3
     assert errors.messages == []
+
+
+def test_the_demos_training_page_works_in_chromium(browser, tmp_path):
+    """`autograd-scalar demo` writes training.html beside its other files; in
+    Chromium the slider moves the boundary and the network, with no errors."""
+    from autograd_scalar import demo
+
+    result = demo.run(steps=5, out=tmp_path, progress=False)
+    assert result.files[-1] == tmp_path / "training.html"
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    errors = PageErrors(page)
+    page.goto((tmp_path / "training.html").as_uri())
+    slide_and_compare(page, 4)
+    assert errors.messages == []
+
+
+def test_the_page_title_is_escaped():
+    X, y = moons(10)
+    rec = Recorder(MLP(2, [3, 1], rng=random.Random(0)), X, y)
+    rec.record(1.0)
+    page = rec.to_html(title="<b>mine</b> & yours")
+    assert "<b>mine" not in page and "&lt;b&gt;mine&lt;/b&gt; &amp; yours" in page
