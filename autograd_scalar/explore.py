@@ -47,7 +47,7 @@ from typing import Optional, Sequence, Union
 from .engine import Value
 from .files import write_atomic
 from .modes import no_grad
-from .network import Layout, NetworkView, script_json, web_asset
+from .network import Layout, NetworkView, layer_sizes, script_json, web_asset
 from .nn import MLP, dead_neurons
 
 __all__ = ["Recorder", "Snapshot", "LOSSES"]
@@ -292,9 +292,8 @@ def _network_fragment(recorder: Recorder) -> str:
     """The network view of the first snapshot, narrow enough to sit beside the data."""
     first = recorder.snapshots[0]
     twin = first._twin()
-    sizes = [len(twin.layers[0].neurons[0].w)] + [len(layer.neurons) for layer in twin.layers]
     view = NetworkView(twin, x=recorder.X[0], inputs=recorder.X, title="network",
-                       layout=Layout(sizes, width=820, row_gap=40))
+                       layout=Layout(layer_sizes(twin), width=820, row_gap=40))
     return view.to_fragment(graphs=False)
 
 
@@ -325,7 +324,9 @@ def _live_html(recorder: Recorder) -> str:
     """What the live output area shows: the step, loss, accuracy, and the network."""
     last = recorder.snapshots[-1]
     losses = [s.loss for s in recorder.snapshots]
-    view = NetworkView(last._twin(), inputs=recorder.X, title="network")
+    twin = last._twin()
+    view = NetworkView(twin, inputs=recorder.X, title="network",
+                       layout=Layout(layer_sizes(twin), width=900, row_gap=36))
     return (f'<div class="ags-live"><p><b>step {last.step}</b> &#183; loss '
             f"{last.loss:.4g} &#183; accuracy {last.accuracy:.0%} &#183; "
             f"{len(last.dead)} dead ReLU(s)</p>{_sparkline(losses)}"

@@ -45,7 +45,7 @@ from .modes import enable_grad
 from .nn import ACTIVATIONS, MLP, dead_neurons
 
 __all__ = ["network", "NetworkView", "Layout", "web_asset", "script_json", "forward_backward",
-           "neuron_graph", "unit_name"]
+           "neuron_graph", "unit_name", "layer_sizes"]
 
 # Geometry in SVG user units (px at 100 %): 16 units a column fit 800 px high.
 _ROW_GAP = 44
@@ -103,6 +103,16 @@ class Layout:
             top = _TOP + (tallest - size) * row_gap / 2 + row_gap / 2
             self.centres.append([(round(_LEFT + c * gap, 1), round(top + k * row_gap, 1))
                                  for k in range(size)])
+
+
+def layer_sizes(model: MLP) -> list:
+    """The unit count of each column: the inputs, then each layer.
+
+    Example:
+        >>> layer_sizes(MLP(2, [16, 16, 1]))
+        [2, 16, 16, 1]
+    """
+    return [len(model.layers[0].neurons[0].w)] + [len(layer.neurons) for layer in model.layers]
 
 
 def _check_model(model) -> MLP:
@@ -228,7 +238,7 @@ def _weight_lines(view: "NetworkView") -> list:
             (x2, y2) = view.layout.centres[c][k]
             for i, w in enumerate(row):
                 (x1, y1) = view.layout.centres[c - 1][i]
-                x1 += _BOX + 2 if view.activations is not None else 0
+                x1 += _BOX + 2 if view.activations is not None or c > 1 else 0
                 title = f"{unit_name(c, k)}.w{i} = {_short(w)}"
                 faded = (c, k) in view.dead or (c - 1, i) in view.dead
                 line = _attrs(class_="ags-weight", x1=x1 + _RADIUS, y1=y1, x2=x2 - _RADIUS,
@@ -272,7 +282,6 @@ def _unit(view: "NetworkView", c: int, k: int) -> str:
     parts.append(_text(x, y + 4, str(k) if c else f"x{k}", text_anchor="middle", font_size=11,
                        fill="#37474f", stroke="#ffffff" if dead else "none", stroke_width=2.5,
                        paint_order="stroke", class_="ags-index"))
-    halo = dict(stroke="#ffffff", stroke_width=3, paint_order="stroke", font_size=12)
     if view.activations is not None:
         box = _attrs(x=x + _RADIUS, y=y - 13, width=_BOX, height=26, rx=3, fill="#ffffff",
                      stroke="#b0bec5", stroke_width=0.8, class_="ags-values")
@@ -283,8 +292,11 @@ def _unit(view: "NetworkView", c: int, k: int) -> str:
                            fill="#6a1b9a", font_size=11.5, class_="ags-g"))
     elif c > 0:
         neuron = view.model.layers[c - 1].neurons[k]
-        parts.append(_text(x + _RADIUS + 4, y + 4, f"b {_short(neuron.b.data)}",
-                           fill="#546e7a", class_="ags-b", **halo))
+        box = _attrs(x=x + _RADIUS, y=y - 9, width=_BOX, height=18, rx=3, fill="#ffffff",
+                     stroke="#b0bec5", stroke_width=0.8, class_="ags-values")
+        parts.append(f"<rect {box}/>")
+        parts.append(_text(x + _RADIUS + 5, y + 4, f"b {_short(neuron.b.data)}",
+                           fill="#546e7a", font_size=11.5, class_="ags-b"))
     parts.append("</g>")
     return "".join(parts)
 
@@ -405,8 +417,7 @@ class NetworkView:
         if title is not None and not isinstance(title, str):
             raise TypeError(f"network: title must be a str, got {type(title).__name__}")
         self.title = title if title is not None else f"MLP({nin}, {[len(l.neurons) for l in model.layers]})"
-        sizes = [nin] + [len(layer.neurons) for layer in model.layers]
-        self.layout = layout if layout is not None else Layout(sizes)
+        self.layout = layout if layout is not None else Layout(layer_sizes(model))
         self.weights = [[[w.data for w in n.w] for n in layer.neurons] for layer in model.layers]
         self.activations = self.adjoints = None
         if x is not None:
