@@ -173,3 +173,22 @@ def test_bad_option_values_fail_with_one_line_and_no_files(args, message, tmp_pa
     assert status == 2 and out == "" and len(err) == 1
     assert message in err[0]
     assert not directory.exists()
+
+
+def test_ctrl_c_during_training_still_writes_the_explorer(tmp_path, capsys, monkeypatch):
+    from autograd_scalar import optim
+
+    real_step, calls = optim.Adam.step, []
+
+    def step_then_interrupt(self):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        real_step(self)
+
+    monkeypatch.setattr(optim.Adam, "step", step_then_interrupt)
+    status, out, err, directory = demo(["--optimizer", "adam", "--steps", "50"],
+                                       tmp_path, capsys)
+    assert status == 130 and err == ["interrupted"]
+    page = page_data(directory / "training.html")
+    assert len(page["steps"]) == 3  # recorded before each of the three updates tried
