@@ -217,6 +217,8 @@ def _graph(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    if any(getattr(args, name) is not None for name in _PLAYGROUND_OPTIONS):
+        return _playground(args)
     # Imported here: training and plotting pull in matplotlib.
     from . import demo
     result = demo.run(steps=args.steps, out=args.out, seed=args.seed)
@@ -267,14 +269,15 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser(
         "demo", help="train an MLP on the moons and write pictures of it",
         description="micrograd's demo: MLP(2, [16, 16, 1]) on 100 moons points, hinge "
-        "loss, SGD; writes the loss curve, decision boundary, a neuron's graph and a "
-        "backward trace.")
+        "loss, SGD; writes the loss curve, decision boundary, a neuron's graph, a "
+        "backward trace and the training explorer (training.html).")
     demo.add_argument("--steps", type=_int_in(1, MAX_STEPS), default=100,
                       help="training steps (default: 100)")
     demo.add_argument("--out", type=_output_directory, default="out", metavar="DIR",
                       help="directory for the files (default: out)")
     demo.add_argument("--seed", type=_int_in(0, _MAX_SEED), default=1337,
                       help="seed of the data and the initial weights (default: 1337)")
+    _add_playground_options(demo)
     demo.set_defaults(run=_demo)
     return parser
 
@@ -289,6 +292,57 @@ def _printable(text: str) -> str:
         'a*b\\x1b[2J + c'
     """
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in " ".join(text.split()))
+
+
+_PLAYGROUND_OPTIONS = ("dataset", "points", "noise", "hidden", "activation", "optimizer",
+                       "lr", "l2", "batch", "data")
+
+
+def _add_playground_options(demo: argparse.ArgumentParser) -> None:
+    """``demo``'s playground options; any of them trains with :mod:`autograd_scalar.playground`."""
+    from . import playground as play  # light: no matplotlib, no graphviz
+
+    group = demo.add_argument_group(
+        "playground", "Any of these trains your own set-up instead of micrograd's recipe "
+        "and writes only training.html (the explorer: curves, boundary, network).")
+    group.add_argument("--dataset", choices=play.DATASETS,
+                       help="the toy data (default: moons)")
+    group.add_argument("--points", type=_int_in(4, 10_000), help="how many points (default: 100)")
+    group.add_argument("--noise", type=play.parse_non_negative,
+                       help="the data's noise (default: 0.1; blobs: their spread, 1.0)")
+    group.add_argument("--hidden", type=play.parse_hidden, metavar="SIZES",
+                       help="hidden layer sizes (default: 16,16)")
+    group.add_argument("--activation", choices=("relu", "tanh", "sigmoid"),
+                       help="hidden activation (default: relu)")
+    group.add_argument("--optimizer", choices=play.OPTIMIZERS, help="default: sgd")
+    group.add_argument("--lr", type=play.parse_positive,
+                       help="learning rate (default: sgd 1.0, decaying to 0.1; adam 0.01)")
+    group.add_argument("--l2", type=play.parse_non_negative,
+                       help="L2 penalty strength (default: 1e-4)")
+    group.add_argument("--batch", type=_int_in(1, 10_000),
+                       help="minibatch size (default: all points)")
+    group.add_argument("--data", metavar="FILE.csv",
+                       help="your own points: rows x1,x2,label (a header line is optional)")
+
+
+def _playground(args: argparse.Namespace) -> int:
+    from . import playground as play
+
+    if args.data is not None and any(getattr(args, name) is not None
+                                     for name in ("dataset", "points", "noise")):
+        raise UsageError("--data reads your points; it cannot be combined with "
+                         "--dataset, --points or --noise")
+    given = {name: getattr(args, name) for name in _PLAYGROUND_OPTIONS
+             if getattr(args, name) is not None}
+    settings = play.Settings(steps=args.steps, seed=args.seed, **given)
+    result = play.run(settings, out=args.out)
+    print(f"accuracy: {result.accuracy:.1%}")
+    for path in result.files:
+        print(f"wrote {path}")
+    if result.interrupted:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return EXIT_OK
 
 
 def _fail(message: str, status: int = EXIT_USAGE) -> int:

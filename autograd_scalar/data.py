@@ -142,3 +142,146 @@ def make_spirals(n: int = 100, classes: int = 2, noise: float = 0.1, turns: floa
             points.append([r * math.cos(theta), r * math.sin(theta)])
             labels.append(label)
     return _shuffled(points, labels, rng)
+
+
+# -- more toy sets, and the user's own points -------------------------------------
+
+def make_circles(n: int = 100, noise: float = 0.0, factor: float = 0.5,
+                 seed: Optional[int] = None) -> tuple:
+    """Two concentric circles (scikit-learn's ``make_circles``, reimplemented).
+
+    Class 0 lies on the unit circle, class 1 on the circle of radius
+    ``factor``, at angles evenly spaced in [0, 2π); ``noise`` is the standard
+    deviation of Gaussian noise added to each coordinate. No line separates
+    them; a net needs hidden units.
+
+    Example:
+        >>> X, y = make_circles(40, seed=0)
+        >>> len(X), y.count(0), y.count(1)
+        (40, 20, 20)
+        >>> sorted({round(math.hypot(*p), 9) for p in X})
+        [0.5, 1.0]
+    """
+    checks.count(n, "make_circles: n", 2)
+    noise = checks.real_in(noise, "make_circles: noise")
+    factor = checks.real_in(factor, "make_circles: factor")
+    if not factor < 1.0:
+        raise ValueError(f"make_circles: factor must be < 1 (the inner radius), got {factor!r}")
+    rng = random.Random(seed)
+    points, labels = [], []
+    for label, (radius, count) in enumerate(zip((1.0, factor), _split(n, 2))):
+        for k in range(count):
+            t = 2.0 * math.pi * k / count
+            points.append([radius * math.cos(t) + rng.gauss(0.0, noise),
+                           radius * math.sin(t) + rng.gauss(0.0, noise)])
+            labels.append(label)
+    return _shuffled(points, labels, rng)
+
+
+def make_xor(n: int = 100, noise: float = 0.0, seed: Optional[int] = None) -> tuple:
+    """The XOR pattern: points uniform in the square [-1, 1]², class 1 where x1·x2 > 0.
+
+    Points are kept at least 0.05 from the axes so every label is clear;
+    ``noise`` (standard deviation) is added after labelling, so with noise
+    some points cross into the other class's quadrant, as in TensorFlow
+    Playground's XOR data.
+
+    Example:
+        >>> X, y = make_xor(8, seed=1)
+        >>> all((x1 * x2 > 0) == (label == 1) for (x1, x2), label in zip(X, y))
+        True
+    """
+    checks.count(n, "make_xor: n")
+    noise = checks.real_in(noise, "make_xor: noise")
+    rng = random.Random(seed)
+    points, labels = [], []
+    for _ in range(n):
+        x1, x2 = (rng.choice((-1.0, 1.0)) * rng.uniform(0.05, 1.0) for _ in range(2))
+        labels.append(1 if x1 * x2 > 0 else 0)
+        points.append([x1 + rng.gauss(0.0, noise), x2 + rng.gauss(0.0, noise)])
+    return points, labels
+
+
+class DataError(ValueError):
+    """A data file that cannot be used; the message names the file, the row and the problem."""
+
+
+def _csv_number(text: str, where: str, column: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise DataError(f"{where}: {column} is {text!r}, not a number") from None
+    if not math.isfinite(value):
+        raise DataError(f"{where}: {column} is {text!r}; values must be finite numbers")
+    return value
+
+
+def _csv_rows(path, text: str) -> list:
+    """``[(row number, x1, x2, label text), ...]``: the checked data rows of a CSV text."""
+    import csv
+
+    rows = []
+    for number, fields in enumerate(csv.reader(text.splitlines()), 1):
+        fields = [field.strip() for field in fields]
+        if not any(fields):
+            continue  # blank lines
+        where = f"{path} row {number}"
+        if len(fields) != 3:
+            raise DataError(f"{where}: expected 3 columns (x1,x2,label), got {len(fields)}")
+        if not rows and number == 1 and not _is_number(fields[0]) and not _is_number(fields[1]):
+            continue  # a header
+        x1, x2 = (_csv_number(fields[k], where, name) for k, name in ((0, "x1"), (1, "x2")))
+        if not fields[2]:
+            raise DataError(f"{where}: the label is empty")
+        rows.append((number, x1, x2, fields[2]))
+    return rows
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def load_csv(path) -> tuple:
+    """Read the user's 2-D points: ``(X, y, classes)`` from ``x1,x2,label`` rows.
+
+    A first row whose x1 and x2 are not numbers is a header. Labels may be any
+    text (``0``/``1``, ``red``/``blue``, ...); ``classes`` lists them sorted
+    (numerically if they are all numbers) and ``y`` holds each row's index
+    into it. Any problem -- a missing column, a non-number, NaN or infinity,
+    an empty label, no rows, a single class -- raises :class:`DataError`
+    naming the row and the problem.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "mine.csv"
+        >>> _ = path.write_text("x1,x2,label\\n0.5,1,blue\\n-1,2,red\\n3,0,blue\\n")
+        >>> load_csv(path)
+        ([[0.5, 1.0], [-1.0, 2.0], [3.0, 0.0]], [0, 1, 0], ['blue', 'red'])
+        >>> _ = path.write_text("0.5,1,0\\n-1,oops,1\\n")
+        >>> load_csv(path)
+        Traceback (most recent call last):
+        ...
+        autograd_scalar.data.DataError: ... row 2: x2 is 'oops', not a number
+    """
+    try:
+        text = open(path, encoding="utf-8-sig").read()
+    except UnicodeDecodeError as error:
+        raise DataError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") \
+            from None
+    rows = _csv_rows(path, text)
+    if not rows:
+        raise DataError(f"{path}: no data rows (expected lines of x1,x2,label)")
+    names = sorted({label for *_, label in rows},
+                   key=lambda s: (0, float(s), s) if _is_number(s) else (1, 0.0, s))
+    if len(names) < 2:
+        raise DataError(f"{path}: every row has the label {names[0]!r}; "
+                        "a classifier needs at least two classes")
+    index = {name: k for k, name in enumerate(names)}
+    return ([[x1, x2] for _, x1, x2, _ in rows], [index[label] for *_, label in rows], names)
+
+
+__all__ += ["make_circles", "make_xor", "load_csv", "DataError"]

@@ -11,7 +11,9 @@ rate decaying linearly from 1.0 to 0.1 (micrograd's ``1.0 - 0.9*k/100``, here
   (evaluated under ``no_grad``) with the data on top;
 * ``neuron_graph.svg`` -- one neuron's graph, clustered by its scope;
 * ``backward_trace.html`` -- the sum-over-paths example (c = a + b,
-  d = a·b, o = c·d/2) backpropagated step by step.
+  d = a·b, o = c·d/2) backpropagated step by step;
+* ``training.html`` -- the training explorer (:mod:`autograd_scalar.explore`):
+  every step's decision boundary, curves and network, behind a slider.
 
 Every file is written atomically. Ctrl-C during training stops it cleanly:
 the pictures of what was trained are still written and the result says
@@ -40,7 +42,7 @@ __all__ = ["DemoResult", "run", "moons_problem", "train", "accuracy", "model_acc
 
 #: The files :func:`run` writes, in order.
 FILES = ("loss_curve.png", "decision_boundary.png", "neuron_graph.svg",
-         "backward_trace.html")
+         "backward_trace.html", "training.html")
 
 L2_ALPHA = 1e-4
 
@@ -96,13 +98,14 @@ def moons_problem(seed: int = 1337) -> tuple:
 
 
 def train(model: MLP, X: list, labels: list, steps: int = 100, progress: bool = False,
-          result: Optional[DemoResult] = None) -> DemoResult:
+          result: Optional[DemoResult] = None, recorder=None) -> DemoResult:
     """Full-batch SGD on hinge + 1e-4·L2 with lr = 1.0 - 0.9·k/steps (micrograd's demo).
 
     ``result`` (a fresh :class:`DemoResult` by default) is filled in step by
     step, so when Ctrl-C interrupts, the caller's object already holds the
     losses and accuracies of the steps taken. ``result.accuracy`` is the
-    accuracy of the model after the last update.
+    accuracy of the model after the last update. A ``recorder``
+    (:class:`~autograd_scalar.explore.Recorder`) records each step.
 
     Example:
         >>> model, X, labels = moons_problem()
@@ -125,6 +128,8 @@ def train(model: MLP, X: list, labels: list, steps: int = 100, progress: bool = 
                 loss = hinge(scores, labels) + L2_ALPHA * l2(params)
                 optimizer.zero_grad()
                 loss.backward()
+                if recorder is not None:
+                    recorder.record(loss)
                 optimizer.lr = 1.0 - 0.9 * k / steps
                 optimizer.step()
                 result.losses.append(loss.data)
@@ -166,8 +171,9 @@ def run(steps: int = 100, out="out", seed: int = 1337, progress: bool = True) ->
     out.mkdir(parents=True, exist_ok=True)
     model, X, labels = moons_problem(seed)
     result = DemoResult(accuracy=0.0)
+    recorder = _recorder(model, X, labels)
     try:
-        train(model, X, labels, steps, progress, result)
+        train(model, X, labels, steps, progress, result, recorder)
     except KeyboardInterrupt:
         # Keep what was trained: the pictures below show the model as it stands.
         result.interrupted = True
@@ -177,6 +183,7 @@ def run(steps: int = 100, out="out", seed: int = 1337, progress: bool = True) ->
         "decision_boundary.png": lambda path: plot_decision_boundary(model, X, labels, path),
         "neuron_graph.svg": lambda path: save_neuron_graph(model, X, path),
         "backward_trace.html": save_sum_over_paths_trace,
+        "training.html": lambda path: save_training_page(recorder, path),
     }
     try:
         for name in FILES:
@@ -303,3 +310,19 @@ def save_sum_over_paths_trace(path) -> Path:
 
     trace_backward(sum_over_paths_graph()[-1]).save_html(path)
     return Path(path)
+
+
+def _recorder(model, X, labels):
+    from .explore import Recorder
+
+    return Recorder(model, X, labels)
+
+
+def save_training_page(recorder, path) -> Path:
+    """Write the training explorer of the recorded steps (the untrained model if none were)."""
+    if not recorder.snapshots:  # Ctrl-C before the first step: show the start
+        model = recorder.model
+        with no_grad():
+            recorder.record(hinge([model(x) for x in recorder.X], recorder.y)
+                            + L2_ALPHA * l2(model.parameters()))
+    return recorder.save(path, title="Training explorer: micrograd's moons demo")

@@ -522,3 +522,9 @@ def save(root: Value, path: Union[str, os.PathLike], format: str = "svg",
         1
     """
     return write_atomic(path, render(draw(root, **options).source, format))
+
+
+def network(model, x=None, inputs=None, **options):
+    """The textbook picture of an MLP: see :func:`autograd_scalar.network.network`."""
+    from .network import network as draw_network  # loaded on first use
+    return draw_network(model, x=x, inputs=inputs, **options)

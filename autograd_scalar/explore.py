@@ -1,0 +1,361 @@
+"""Watching a network learn: record snapshots of training, replay them in one HTML page.
+
+:class:`Recorder` sits in any training loop you write. Call ``rec.record(loss)``
+once per step, after ``loss.backward()`` and before the optimizer's update, so
+the snapshot pairs the parameters θ_k with the loss L(θ_k) and the gradient
+∂L/∂θ at θ_k. A snapshot keeps
+
+* ``params``: the parameters, in ``model.parameters()`` order;
+* ``loss``: the loss at those parameters;
+* ``grad_norms``: per layer l, the gradient's norm ‖∂L/∂θ^l‖ over that layer's
+  weights and biases;
+
+and, computed on first use from ``params`` (a twin model carries them, so the
+user's model is never touched): ``accuracy`` on the recorded data, ``grid``
+(the decision function over a grid covering the data, evaluated under
+``no_grad``) and ``dead`` (:func:`~autograd_scalar.nn.dead_neurons` on the
+data). Recording only reads floats and draws no random numbers, so training
+gives the same weights with and without a recorder.
+
+The explorer page (:meth:`Recorder.to_html`, :meth:`Recorder.save`, Jupyter's
+``_repr_html_``) is one self-contained file: the snapshots as JSON, and the
+scripts ``web/explore.js`` and ``web/network.js`` that replay them -- a slider
+and play/pause over the steps, the decision function as a heat map under the
+data, the loss and accuracy curves with a cursor, and the network view
+(:mod:`autograd_scalar.network`) at that step for the selected data point.
+The page recomputes forward passes in the browser from the recorded
+parameters, so it stores no activations; the tests check that the browser's
+numbers agree with this module's.
+
+With ``live=True`` in Jupyter the recorder redraws one output area in place
+(IPython display handles) at most every ``live_interval`` seconds; without
+IPython it does nothing.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import numbers
+import os
+import random
+import time
+from functools import cached_property
+from pathlib import Path
+from typing import Optional, Sequence, Union
+
+from .engine import Value
+from .files import write_atomic
+from .modes import no_grad
+from .network import Layout, NetworkView, layer_sizes, script_json, web_asset
+from .nn import MLP, dead_neurons
+
+__all__ = ["Recorder", "Snapshot", "LOSSES"]
+
+#: The losses whose per-point terms the page shows: hinge (labels ±1),
+#: logistic (binary cross-entropy on logits, labels 0/1), cross_entropy (k outputs).
+LOSSES = ("hinge", "logistic", "cross_entropy")
+
+
+class Snapshot:
+    """The state of training at one recorded step (see the module doc)."""
+
+    def __init__(self, recorder: "Recorder", step: int, params: tuple, loss: float,
+                 grad_norms: list):
+        self.step = step
+        self.params = params
+        self.loss = loss
+        self.grad_norms = grad_norms
+        self._recorder = recorder
+
+    def _twin(self) -> MLP:
+        twin = self._recorder.twin
+        twin.load_state_dict(dict(zip(self._recorder.names, self.params)))
+        return twin
+
+    @cached_property
+    def accuracy(self) -> float:
+        """The fraction of the recorded points classified correctly at this step."""
+        twin = self._twin()
+        with no_grad():
+            outputs = [twin(x) for x in self._recorder.X]
+        return sum(_correct(out, label) for out, label in zip(outputs, self._recorder.y)
+                   ) / len(outputs)
+
+    @cached_property
+    def grid(self) -> list:
+        """The model's output on the grid points (rows bottom to top), under ``no_grad``.
+
+        ``grid[r][c]`` is the output at ``(xs[c], ys[r])`` of the recorder's
+        :attr:`Recorder.grid_axes`: a float for one output, a list for several.
+        """
+        twin = self._twin()
+        xs, ys = self._recorder.grid_axes
+        with no_grad():
+            return [[_floats(twin([u, v])) for u in xs] for v in ys]
+
+    @cached_property
+    def dead(self) -> list:
+        """``nn.dead_neurons`` of the model at this step on the recorded points."""
+        return dead_neurons(self._twin(), self._recorder.X)
+
+    def __repr__(self) -> str:
+        return f"Snapshot(step={self.step}, loss={self.loss:.6g})"
+
+
+def _floats(out):
+    if isinstance(out, Value):
+        return out.data
+    return [v.data for v in out]
+
+
+def _correct(out, label) -> bool:
+    """Whether one output is right: the sign for one output (labels ±1 or 0/1), else argmax."""
+    if isinstance(out, Value):
+        return (out.data > 0) == (label > 0)
+    scores = [v.data for v in out]
+    return scores.index(max(scores)) == label
+
+
+def _check_data(model: MLP, X, y) -> tuple:
+    nin = len(model.layers[0].neurons[0].w)
+    if nin != 2:
+        raise ValueError(f"Recorder: the explorer draws 2-D data; the model has {nin} inputs")
+    X = [list(map(float, p)) for p in X]
+    y = list(y)
+    if not X or len(X) != len(y):
+        raise ValueError(f"Recorder: X and y must be non-empty and of one length, "
+                         f"got {len(X)} points and {len(y)} labels")
+    for k, p in enumerate(X):
+        if len(p) != 2 or not all(math.isfinite(v) for v in p):
+            raise ValueError(f"Recorder: X[{k}] must be 2 finite numbers, got {p!r}")
+    for k, label in enumerate(y):
+        if isinstance(label, bool) or not isinstance(label, numbers.Integral):
+            raise ValueError(f"Recorder: y[{k}] must be an int class label, got {label!r}")
+    return X, [int(label) for label in y]
+
+
+def _infer_loss(model: MLP, y: list, loss: Optional[str]) -> str:
+    outputs = len(model.layers[-1].neurons)
+    labels = set(y)
+    if loss is None:
+        loss = ("cross_entropy" if outputs > 1 else
+                "hinge" if labels <= {-1, 1} else "logistic")
+    if loss not in LOSSES:
+        raise ValueError(f"Recorder: loss must be one of {', '.join(LOSSES)}, got {loss!r}")
+    allowed = {"hinge": {-1, 1}, "logistic": {0, 1}}.get(loss, set(range(outputs)))
+    if not labels <= allowed or (loss == "cross_entropy") != (outputs > 1):
+        raise ValueError(f"Recorder: loss {loss!r} with {outputs} output(s) needs labels in "
+                         f"{sorted(allowed)}, got {sorted(labels)}")
+    return loss
+
+
+def _grid_axes(X: list, resolution: int) -> tuple:
+    """Evenly spaced coordinates covering the data with a margin of 0.5 (as the demo's plot)."""
+    axes = []
+    for d in range(2):
+        low = min(p[d] for p in X) - 0.5
+        high = max(p[d] for p in X) + 0.5
+        axes.append([low + (high - low) * i / (resolution - 1) for i in range(resolution)])
+    return tuple(axes)
+
+
+class Recorder:
+    """Snapshots of a model while your loop trains it; an explorer page to replay them.
+
+    Args:
+        model: the :class:`~autograd_scalar.nn.MLP` being trained (2 inputs).
+        X, y: the training points and their int labels (±1 or 0/1 for one
+            output, class indices for several).
+        every: keep a snapshot every ``every``-th call of :meth:`record`.
+        live: in Jupyter, redraw one output area while training.
+        loss: ``"hinge"``, ``"logistic"`` or ``"cross_entropy"`` (default:
+            from the labels and the outputs); the page shows each point's term.
+        grid: the decision grid's points per axis.
+        live_interval: least seconds between two live redraws.
+
+    Example:
+        >>> import random
+        >>> from autograd_scalar.nn import MLP, hinge
+        >>> from autograd_scalar.optim import SGD
+        >>> model = MLP(2, [4, 1], rng=random.Random(0))
+        >>> X, y = [[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], [1, -1, 1]
+        >>> rec, opt = Recorder(model, X, y), SGD(model.parameters(), lr=0.1)
+        >>> for step in range(3):
+        ...     loss = hinge([model(x) for x in X], y)
+        ...     opt.zero_grad(); loss.backward(); _ = rec.record(loss); opt.step()
+        >>> len(rec.snapshots), rec.snapshots[0].step, len(rec.snapshots[0].params)
+        (3, 0, 17)
+    """
+
+    def __init__(self, model, X, y, every: int = 1, live: bool = False,
+                 loss: Optional[str] = None, grid: int = 25, live_interval: float = 0.5):
+        if not isinstance(model, MLP):
+            raise TypeError(f"Recorder: model must be an autograd_scalar.nn.MLP, "
+                            f"got {type(model).__name__}")
+        for name, value, low in (("every", every, 1), ("grid", grid, 2)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise ValueError(f"Recorder: {name} must be an int >= {low}, got {value!r}")
+        self.model = model
+        self.X, self.y = _check_data(model, X, y)
+        self.loss_name = _infer_loss(model, self.y, loss)
+        self.every = every
+        self.live = bool(live)
+        self.live_interval = float(live_interval)
+        self.grid_axes = _grid_axes(self.X, grid)
+        self.params = model.parameters()
+        self.names = [name for name, _ in model.named_parameters()]
+        arch = model.architecture()
+        # The twin evaluates snapshots; its own rng keeps the global one untouched.
+        self.twin = MLP(arch["nin"], arch["nouts"], arch["activation"], rng=random.Random(0))
+        self._layer_sizes = [len(layer.parameters()) for layer in model.layers]
+        self.snapshots: list = []
+        self.calls = 0
+        self._live = None
+
+    def record(self, loss) -> Optional[Snapshot]:
+        """Note one training step's ``loss`` (a Value or a number); returns the snapshot, if kept.
+
+        Call it after ``loss.backward()`` and before the optimizer's step.
+        """
+        if isinstance(loss, Value):
+            loss = loss.data
+        if isinstance(loss, bool) or not isinstance(loss, numbers.Real):
+            raise TypeError(f"Recorder.record: loss must be a Value or a number, "
+                            f"got {type(loss).__name__}")
+        step, self.calls = self.calls, self.calls + 1
+        if step % self.every:
+            return None
+        grads = [p.grad for p in self.params]
+        norms, start = [], 0
+        for size in self._layer_sizes:
+            norms.append(math.sqrt(sum(g * g for g in grads[start:start + size])))
+            start += size
+        snapshot = Snapshot(self, step, tuple(p.data for p in self.params), float(loss), norms)
+        self.snapshots.append(snapshot)
+        if self.live:
+            self._show_live(force=False)
+        return snapshot
+
+    def finish(self) -> None:
+        """Redraw the live output once more with the last snapshot (no-op when not live)."""
+        if self.live and self.snapshots:
+            self._show_live(force=True)
+
+    def _show_live(self, force: bool) -> None:
+        now = time.monotonic()
+        if self._live is not None and not force and now - self._live[1] < self.live_interval:
+            return
+        handle = _live_display(self, None if self._live is None else self._live[0])
+        self._live = None if handle is None else (handle, now)
+        self.live = handle is not None  # no IPython: stop trying
+
+    # -- the page -------------------------------------------------------------------
+
+    def page_data(self) -> dict:
+        """The JSON the explorer page replays (parameters, losses, data, geometry)."""
+        if not self.snapshots:
+            raise ValueError("Recorder: nothing recorded yet; call record(loss) in your "
+                             "training loop first")
+        arch = self.model.architecture()
+        xs, ys = self.grid_axes
+        return {"sizes": [arch["nin"]] + arch["nouts"], "activation": arch["activation"],
+                "loss": self.loss_name, "X": self.X, "y": self.y,
+                "extent": [xs[0], xs[-1], ys[0], ys[-1]],
+                "steps": [s.step for s in self.snapshots],
+                "losses": [s.loss for s in self.snapshots],
+                "params": [list(s.params) for s in self.snapshots],
+                "gradNorms": [s.grad_norms for s in self.snapshots]}
+
+    def to_fragment(self, title: str = "Training explorer") -> str:
+        """The explorer as an HTML fragment (what Jupyter shows)."""
+        return _fragment(self, title)
+
+    def to_html(self, title: str = "Training explorer") -> str:
+        """The explorer as one self-contained HTML page (no network access needed)."""
+        return ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+                '<meta name="viewport" content="width=device-width">'
+                f"<title>{html.escape(title)}</title></head><body>"
+                f"{self.to_fragment(title)}</body></html>\n")
+
+    def save(self, path: Union[str, os.PathLike], title: str = "Training explorer") -> Path:
+        """Write :meth:`to_html` to ``path`` atomically; returns the path."""
+        return write_atomic(path, self.to_html(title).encode("utf-8"))
+
+    def _repr_html_(self) -> str:
+        return self.to_fragment()
+
+
+# -- the explorer page ------------------------------------------------------------------
+
+def _network_fragment(recorder: Recorder) -> str:
+    """The network view of the first snapshot, narrow enough to sit beside the data."""
+    first = recorder.snapshots[0]
+    twin = first._twin()
+    view = NetworkView(twin, x=recorder.X[0], inputs=recorder.X, title="network",
+                       layout=Layout(layer_sizes(twin), width=820, row_gap=40))
+    return view.to_fragment(graphs=False)
+
+
+def _fragment(recorder: Recorder, title: str) -> str:
+    uid = f"ags-explore-{os.urandom(6).hex()}"
+    data = script_json(recorder.page_data())
+    return (f'<div class="ags-explorer" id="{uid}">'
+            f"<style>{web_asset('explore.css')}</style>"
+            '<div class="ags-ex-bar">'
+            f'<strong class="ags-ex-title">{html.escape(title)}</strong>'
+            '<button type="button" class="ags-ex-play">play</button>'
+            '<input type="range" class="ags-ex-slider" min="0" value="0" aria-label="step">'
+            '<span class="ags-ex-pos"></span></div>'
+            '<div class="ags-ex-main"><div class="ags-ex-left">'
+            '<div class="ags-ex-map"><canvas class="ags-ex-heat" width="60" height="60">'
+            '</canvas><svg class="ags-ex-points" xmlns="http://www.w3.org/2000/svg"></svg>'
+            '</div><svg class="ags-ex-curves" xmlns="http://www.w3.org/2000/svg"></svg>'
+            '<div class="ags-ex-point"></div></div>'
+            f'<div class="ags-ex-right">{_network_fragment(recorder)}</div></div>'
+            '<noscript>The training explorer needs JavaScript.</noscript>'
+            f'<script type="application/json" class="ags-ex-data">{data}</script>'
+            f"<script>{web_asset('explore.js')}</script></div>")
+
+
+# -- live in Jupyter -------------------------------------------------------------------
+
+def _live_html(recorder: Recorder) -> str:
+    """What the live output area shows: the step, loss, accuracy, and the network."""
+    last = recorder.snapshots[-1]
+    losses = [s.loss for s in recorder.snapshots]
+    twin = last._twin()
+    view = NetworkView(twin, inputs=recorder.X, title="network",
+                       layout=Layout(layer_sizes(twin), width=900, row_gap=36))
+    return (f'<div class="ags-live"><p><b>step {last.step}</b> &#183; loss '
+            f"{last.loss:.4g} &#183; accuracy {last.accuracy:.0%} &#183; "
+            f"{len(last.dead)} dead ReLU(s)</p>{_sparkline(losses)}"
+            f"<div style=\"max-width:900px\">{view.to_svg(standalone=False)}</div></div>")
+
+
+def _sparkline(values: Sequence[float], width: int = 400, height: int = 60) -> str:
+    """The loss so far as a small SVG line."""
+    low, high = min(values), max(values)
+    span = (high - low) or 1.0
+    step = width / max(len(values) - 1, 1)
+    points = " ".join(f"{k * step:.1f},{height - 4 - (v - low) / span * (height - 8):.1f}"
+                      for k, v in enumerate(values))
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}">'
+            f'<polyline points="{points}" fill="none" stroke="#1f6fb4" stroke-width="1.5"/>'
+            "</svg>")
+
+
+def _live_display(recorder: Recorder, handle):
+    """Show or update the live output; ``None`` when there is no IPython to show it in."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import HTML, display
+    except ImportError:
+        return None
+    if get_ipython() is None:
+        return None
+    content = HTML(_live_html(recorder))
+    if handle is None:
+        return display(content, display_id=True)
+    handle.update(content)
+    return handle

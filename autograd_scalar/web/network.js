@@ -1,0 +1,113 @@
+/* The network view's behaviour: click (or Enter on) a neuron to show its scalar
+   graph in the panel. Every view on a page has its own root element and data,
+   so several views can share a notebook. window.agsNetwork.init(root) wires one
+   view; the training explorer also calls agsNetwork.apply to restyle a view. */
+(function () {
+  "use strict";
+
+  function show(root, unit) {
+    var panel = root.querySelector(".ags-net-panel");
+    var info = root.agsUnits[unit.getAttribute("data-unit")];
+    root.querySelectorAll(".ags-unit.ags-selected").forEach(function (u) {
+      u.classList.remove("ags-selected");
+    });
+    unit.classList.add("ags-selected");
+    panel.querySelector(".ags-net-title").textContent = info.name;
+    var list = panel.querySelector(".ags-net-lines");
+    list.textContent = "";
+    info.lines.forEach(function (line) {
+      var item = document.createElement("li");
+      item.textContent = line;
+      list.appendChild(item);
+    });
+    // The graph is SVG rendered by the package (Graphviz, labels escaped).
+    panel.querySelector(".ags-net-graph").innerHTML = info.svg;
+    // The panel opens on the side away from the neuron, which stays visible.
+    var box = unit.getBoundingClientRect(), area = root.getBoundingClientRect();
+    panel.classList.toggle("ags-left",
+      box.left + box.width / 2 > area.left + area.width / 2);
+    panel.hidden = false;
+  }
+
+  function init(root) {
+    if (root.getAttribute("data-ags-ready")) { return; }
+    root.setAttribute("data-ags-ready", "1");
+    // Kept on the root: a page that restyles the view (the explorer) updates it.
+    root.agsUnits = JSON.parse(root.querySelector("script.ags-net-data").textContent);
+    root.querySelectorAll(".ags-unit").forEach(function (unit) {
+      unit.addEventListener("click", function () { show(root, unit); });
+      unit.addEventListener("keydown", function (event) {
+        if (event.key === "Enter" || event.key === " ") {
+          event.preventDefault();
+          show(root, unit);
+        }
+      });
+    });
+    root.querySelector(".ags-net-close").addEventListener("click", function () {
+      root.querySelector(".ags-net-panel").hidden = true;
+    });
+  }
+
+  var SVGNS = "http://www.w3.org/2000/svg";
+
+  function short(x) {
+    return Number(x.toPrecision(3)).toString().replace("-", "\u2212");
+  }
+
+  function restyleUnit(unit, dead, a, g) {
+    var circle = unit.querySelector("circle");
+    var input = unit.classList.contains("ags-input");
+    unit.classList.toggle("ags-dead", dead);
+    circle.setAttribute("fill", dead ? "#d9d9d9" : (input ? "#f2f2f2" : "#ffffff"));
+    circle.setAttribute("stroke", dead ? "#9e9e9e" : "#37474f");
+    circle.setAttribute("stroke-dasharray", dead ? "3 2" : "none");
+    var mark = unit.querySelector(".ags-dead-mark");
+    if (dead && !mark) {
+      var x = +circle.getAttribute("cx"), y = +circle.getAttribute("cy");
+      var d = +circle.getAttribute("r") * 0.7;
+      mark = document.createElementNS(SVGNS, "path");
+      mark.setAttribute("class", "ags-dead-mark");
+      mark.setAttribute("d", "M" + (x - d) + "," + (y - d) + "L" + (x + d) + "," + (y + d) +
+        "M" + (x - d) + "," + (y + d) + "L" + (x + d) + "," + (y - d));
+      mark.setAttribute("stroke", "#9e9e9e");
+      mark.setAttribute("stroke-width", "1.5");
+      circle.after(mark);
+    }
+    if (mark) { mark.style.display = dead ? "" : "none"; }
+    var aText = unit.querySelector(".ags-a"), gText = unit.querySelector(".ags-g");
+    if (aText && a !== undefined) { aText.textContent = "a " + short(a); }
+    if (gText && g !== undefined) { gText.textContent = "\u0101 " + short(g); }
+  }
+
+  // state: {weights[l][j][i], a[c][k], g[c][k], dead: {"c:k": true}} -- columns
+  // count the inputs as 0; the lines are in parameter order, as Python wrote them.
+  function apply(root, state) {
+    var lines = root.querySelectorAll("line.ags-weight");
+    var biggest = 0, n = 0;
+    state.weights.forEach(function (layer) { layer.forEach(function (row) {
+      row.forEach(function (w) { biggest = Math.max(biggest, Math.abs(w)); });
+    }); });
+    biggest = biggest || 1;
+    state.weights.forEach(function (layer, l) { layer.forEach(function (row, j) {
+      row.forEach(function (w, i) {
+        var line = lines[n++];
+        var faded = state.dead[(l + 1) + ":" + j] || state.dead[l + ":" + i];
+        line.setAttribute("stroke", w >= 0 ? "#1f6fb4" : "#d6452b");
+        line.setAttribute("stroke-width", (0.4 + 3.6 * Math.abs(w) / biggest).toFixed(2));
+        line.setAttribute("stroke-opacity", faded ? "0.12" : "0.55");
+        line.firstChild.textContent = "L" + l + ".n" + j + ".w" + i + " = " + short(w);
+      });
+    }); });
+    root.querySelectorAll(".ags-unit").forEach(function (unit) {
+      var key = unit.getAttribute("data-unit"), ck = key.split(":");
+      var c = +ck[0], k = +ck[1];
+      restyleUnit(unit, !!state.dead[key], state.a && state.a[c][k], state.g && state.g[c][k]);
+    });
+  }
+
+  window.agsNetwork = window.agsNetwork || {};
+  window.agsNetwork.init = init;
+  window.agsNetwork.apply = apply;
+  window.agsNetwork.show = show;
+  document.querySelectorAll(".ags-network").forEach(init);
+})();
