@@ -176,7 +176,7 @@ def _graph(args: argparse.Namespace) -> int:
     expression = expr.parse(args.expression)
     format, output = _graph_output(args.output, args.format)
     trace_path = _output_file(args.trace, "--trace") if args.trace is not None else None
-    if trace_path is not None and os.path.abspath(trace_path) == os.path.abspath(output):
+    if trace_path is not None and os.path.realpath(trace_path) == os.path.realpath(output):
         raise UsageError(f"--trace {args.trace}: the graph is written there too; "
                          "give the trace page its own file")
     root, leaves = expression.evaluate(values)

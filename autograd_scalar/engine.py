@@ -105,6 +105,10 @@ class Value:
             raise TypeError(f"label must be a str, got {type(label).__name__}")
         return new_node(data, parents, local_grads, str(op), label)
 
+    def __getnewargs__(self) -> tuple:
+        # copy, deepcopy and pickle call __new__ with these, then restore the slots.
+        return (self.data,)
+
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"

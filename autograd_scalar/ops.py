@@ -332,6 +332,11 @@ class Op(str):
         self.rules = tuple(rule if callable(rule) else _constant_rule(float(rule))
                            for rule in rules)
 
+    def __reduce__(self):
+        # Copied or pickled, an entry stays THE entry of the table (its rules
+        # are lambdas, which pickle cannot store anyway).
+        return (_entry, (self.name,))
+
     def apply(self, args: Sequence[float]) -> float:
         """The forward function on a sequence of floats, whatever the arity.
 
@@ -408,6 +413,10 @@ class NaryOp(Op):
         if len(terms) > self.MAX_TERMS:  # n-ary nodes can have thousands of arguments
             terms = terms[:3] + ["…", terms[-1]]
         return " + ".join(terms)
+
+
+def _entry(name: str) -> Op:
+    return TABLE[name]
 
 
 def _constant_rule(value: float) -> Callable:

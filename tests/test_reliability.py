@@ -5,8 +5,10 @@ Each test names its source of truth: PyTorch float64 (torch.autograd and its
 forward mode), a closed form, or the documented contract.
 """
 
+import copy
 import math
 import os
+import pickle
 import random
 import stat
 import sys
@@ -257,6 +259,16 @@ def test_module_level_sin_is_differentiable_where_math_sin_is_not():
         ag.sin("1")
 
 
+def test_values_and_models_can_still_be_copied_and_pickled():
+    """Value checks its arguments in __new__: copy and pickle must still work."""
+    model = nn.MLP(2, [2, 1], rng=random.Random(1))
+    twin = copy.deepcopy(model)
+    assert twin.state_dict() == model.state_dict()
+    x = Value(2.0, label="x")
+    y = pickle.loads(pickle.dumps(x * x))
+    assert (y.data, y.op, [p.label for p in y.parents]) == (4.0, "mul", ["x", "x"])
+
+
 # -- 7. numpy scalars assigned to .data ---------------------------------------------------
 
 def test_micrograd_update_with_numpy_scalars_keeps_working():
@@ -442,6 +454,16 @@ def test_cli_refuses_comments(tmp_path, capsys):
     err = capsys.readouterr().err
     assert status == cli.EXIT_USAGE and "comments (#) are not allowed" in err
     assert os.listdir(tmp_path) == []
+
+
+def test_cli_refuses_a_trace_that_is_the_graph_file_through_a_symlink(tmp_path, capsys):
+    graph = tmp_path / "g.dot"
+    graph.write_text("old")
+    (tmp_path / "t.html").symlink_to(graph)
+    assert cli.main(["graph", "x*y", "--set", "x=3", "y=4", "-o", str(graph),
+                     "--trace", str(tmp_path / "t.html")]) == cli.EXIT_USAGE
+    assert "give the trace page its own file" in capsys.readouterr().err
+    assert graph.read_text() == "old"
 
 
 def test_cli_never_echoes_control_characters(tmp_path, capsys):
