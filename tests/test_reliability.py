@@ -340,16 +340,21 @@ def test_a_save_error_names_the_target_not_the_temporary_file(tmp_path):
     assert ".tmp" not in str(caught.value)
 
 
-def test_writing_several_files_is_all_or_none(tmp_path, monkeypatch):
-    first, second = tmp_path / "a.svg", tmp_path / "b.html"
-    first.write_bytes(b"previous")
+def _disk_full_at(path, monkeypatch):
+    """Make moving a finished temporary file onto ``path`` fail (ENOSPC)."""
     replace = os.replace
 
     def failing(src, dst):
-        if str(dst) == str(second):
+        if str(dst) == str(path):
             raise OSError(28, "No space left on device", str(src))
         return replace(src, dst)
     monkeypatch.setattr(files.os, "replace", failing)
+
+
+def test_writing_several_files_is_all_or_none(tmp_path, monkeypatch):
+    first, second = tmp_path / "a.svg", tmp_path / "b.html"
+    first.write_bytes(b"previous")
+    _disk_full_at(second, monkeypatch)
     with pytest.raises(OSError) as caught:
         files.write_files([(first, b"new"), (second, b"page")])
     assert caught.value.filename == str(second)
@@ -358,13 +363,7 @@ def test_writing_several_files_is_all_or_none(tmp_path, monkeypatch):
 
 def test_cli_failure_writing_the_trace_leaves_no_graph_file(tmp_path, monkeypatch, capsys):
     graph, page = tmp_path / "g.dot", tmp_path / "t.html"
-    replace = os.replace
-
-    def failing(src, dst):
-        if str(dst) == str(page):
-            raise OSError(28, "No space left on device", str(src))
-        return replace(src, dst)
-    monkeypatch.setattr(files.os, "replace", failing)
+    _disk_full_at(page, monkeypatch)
     status = cli.main(["graph", "x*y", "--set", "x=3", "y=4", "-o", str(graph),
                        "--trace", str(page)])
     assert status == cli.EXIT_USAGE
