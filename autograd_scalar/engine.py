@@ -3,8 +3,8 @@
 Every scalar is a :class:`Value` that records its ``parents`` and its
 ``local_grads`` (∂self/∂parent at the forward values, computed by the rules of
 the derivative table :mod:`autograd_scalar.ops`). ``backward()`` walks the
-nodes in reverse topological order and applies the lecture's rule
-(seed 002, "Full backpropagation algorithm"):
+nodes in reverse topological order and applies the backpropagation rule
+(the adjoint v̄_i of each node is the sum over its children):
 
     v̄_N = 1,    v̄_i = Σ_{j ∈ Ch(v_i)} (∂v_j/∂v_i) · v̄_j
 

@@ -3,11 +3,11 @@
 * :func:`grad`, :func:`value_and_grad` -- reverse mode; composable, so
   ``grad(grad(f))`` is the second derivative (the inner call records its
   derivative as a graph when it is given Values: create_graph).
-* :func:`hvp` -- Hessian-vector product H·v by reverse-over-reverse (seed 004's
-  second derivatives), never forming H.
+* :func:`hvp` -- Hessian-vector product H·v by reverse-over-reverse (second
+  derivatives as derivatives of a recorded derivative), never forming H.
 * :func:`jvp` -- forward-mode accumulation over the recorded graph in
-  topological order, ṽ_j = Σ_i (∂v_j/∂v_i)·ṽ_i (seed 003's forward-mode
-  differentiation), using the same local derivatives as ``backward``.
+  topological order, ṽ_j = Σ_i (∂v_j/∂v_i)·ṽ_i (tangents flow with the
+  evaluation), using the same local derivatives as ``backward``.
 * :func:`gradcheck` -- analytic gradients against central finite differences.
 
 ``f`` receives :class:`~autograd_scalar.Value` arguments (numbers are wrapped
@@ -198,7 +198,7 @@ def jvp(f: Callable, primals: Sequence[float], tangents: Sequence[float]) -> tup
 
     Sweeps the recorded graph in topological order with
     ṽ_j = Σ_i (∂v_j/∂v_i)·ṽ_i, starting from the input tangents: one sweep
-    per direction, where reverse mode needs one sweep per output (seed 003).
+    per direction, where reverse mode needs one sweep per output.
 
     Example:
         >>> from autograd_scalar import jvp
