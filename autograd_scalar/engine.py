@@ -25,7 +25,7 @@ import threading
 from typing import Iterable, Optional, Sequence
 
 from . import ops
-from .modes import enable_grad, state as _state
+from .modes import enable_grad, state as _state, switched as _switched
 
 __all__ = ["Value", "sum_values", "dot", "topological_order", "gradients", "CONST",
            "new_node", "constant", "as_values", "masked_parents", "functions"]
@@ -253,6 +253,8 @@ def _unusual(op: ops.Op, out: float, args: tuple, data) -> Value:
 # The recorders below are unrolled by arity and test one flag (state.plain:
 # recording, no anomaly checks) before doing the common thing inline: ~3% of a
 # moons step over one generic recorder that tested the arity and both flags.
+# The flag is per thread; while no thread has a mode block open (switched),
+# a plain slot says so without the thread-local read.
 
 def _float_data(x: Value) -> float:
     """``x.data`` as a float, stored back: a user may assign an int or a numpy
@@ -266,7 +268,7 @@ def _unary(op: ops.Op, x: Value) -> Value:
     if type(xd) is not float:
         xd = _float_data(x)
     out = op.forward(xd)
-    if not _state.plain:
+    if _switched.blocks and not _state.plain:
         return _unusual(op, out, (x,), (xd,))
     local = op.constant_local_grads  # one shared tuple for neg
     if local is None:
@@ -282,7 +284,7 @@ def _binary(op: ops.Op, x, y):
     if type(xd) is not float or type(yd) is not float:
         xd, yd = _float_data(x), _float_data(y)
     out = op.forward(xd, yd)
-    if not _state.plain:
+    if _switched.blocks and not _state.plain:
         return _unusual(op, out, (x, y), (xd, yd))
     local = op.constant_local_grads  # one shared tuple for add and sub
     if local is None:
@@ -352,7 +354,7 @@ def _nary(op: ops.Op, args: tuple, data: list) -> Value:
     if type(out) is not float:  # some data is not a float (see _float_data)
         data = tuple(map(_float_data, args))
         out = op.forward(data)
-    if not _state.plain:
+    if _switched.blocks and not _state.plain:
         return _unusual(op, out, args, data)
     return new_node(out, args, op.partials(out, data), op)
 

@@ -204,6 +204,15 @@ def test_a_new_thread_starts_with_the_default_modes():
     assert not errors and seen == [(True, False, None)]
 
 
+def test_open_mode_blocks_are_counted_back_to_zero_also_after_an_error():
+    """The engine trusts ``switched.blocks == 0`` to mean: every thread records."""
+    with pytest.raises(ZeroDivisionError):
+        with no_grad(), detect_anomaly(), ag.enable_grad(), ag.scope("s"):
+            assert ag.modes.switched.blocks == 3
+            1 / 0
+    assert ag.modes.switched.blocks == 0
+
+
 def test_threads_ordering_shared_nodes_at_once_get_correct_gradients():
     """Closed form: y = x + Σ_k h·w_k with h = 2x, so ∂y/∂x = 1 + 2·Σ w_k.
 
