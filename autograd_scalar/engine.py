@@ -528,9 +528,10 @@ def _local_grad_graph(node: Value) -> tuple:
     op = node.op
     if not isinstance(op, ops.Op):
         raise RuntimeError(
-            f"gradients(create_graph=True): {_describe(node)} (op {op!r}) was built by "
-            "hand with number local_grads, so it cannot be differentiated twice; "
-            "build it from the Value operators and methods for higher-order derivatives")
+            f"gradients(create_graph=True): the op {op!r} ({_describe(node)}) has number "
+            "local_grads from Value(..., local_grads=...), not a rule of the derivative "
+            "table, so it cannot be differentiated twice; write it with the Value "
+            "operators and methods for higher-order derivatives")
     return op.local_grads(node, node.parents)
 
 
