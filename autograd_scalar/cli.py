@@ -162,7 +162,7 @@ def _gradient_table(leaves: dict, used: tuple) -> str:
     if not leaves:
         return "(no variables)"
     rows = [("variable", "value", "gradient")]
-    rows += [(name, repr(leaf.data),
+    rows += [(_printable(name), repr(leaf.data),
               repr(leaf.grad) + ("" if name in used else "  (not in the expression)"))
              for name, leaf in leaves.items()]
     name_width = max(len(row[0]) for row in rows)
@@ -221,7 +221,7 @@ def _demo(args: argparse.Namespace) -> int:
     result = demo.run(steps=args.steps, out=args.out, seed=args.seed)
     print(f"accuracy: {result.accuracy:.1%}")
     for path in result.files:
-        print(f"wrote {path}")
+        print(f"wrote {_printable(str(path))}")
     if result.interrupted:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
