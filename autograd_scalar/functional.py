@@ -26,8 +26,7 @@ import threading
 from contextlib import contextmanager
 from typing import Callable, Iterator, Sequence, Union
 
-from .engine import (CONST, Value, gradients, masked_parents, new_node, sum_values,
-                     topological_order)
+from .engine import Value, gradients, masked_parents, sum_values, topological_order
 from .modes import enable_grad, no_grad
 
 __all__ = ["grad", "value_and_grad", "hvp", "jvp", "gradcheck", "GradcheckError"]
@@ -128,13 +127,10 @@ def value_and_grad(f: Callable, argnums: ArgNums = 0) -> Callable:
         with _tracing():
             out = _call(f, inputs, f"grad({who})")
             results = gradients(out, [inputs[n] for n in nums], create_graph=nested)
-        if nested:
-            results = [r if isinstance(r, Value) else new_node(float(r), (), (), CONST)
-                       for r in results]
-            value = out
-        else:
+        # With create_graph every result is already a Value (0 toward an unrelated input too).
+        if not nested:
             results = [float(r) for r in results]
-            value = out.data
+        value = out if nested else out.data
         return value, (results[0] if single else tuple(results))
 
     transformed.__name__ = f"value_and_grad_{getattr(f, '__name__', 'f')}"
