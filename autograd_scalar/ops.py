@@ -206,7 +206,8 @@ def _pow_dx(out, x, y):
 
 
 def _pow_dy(out, x, y):
-    # d x^y/dy = x^y·ln x; PyTorch masks x = 0, y >= 0 to 0 and gives nan for x < 0.
+    # d x^y/dy = x^y·ln x; PyTorch's is 0 at x = 0, y >= 0 (a 0 that multiplies,
+    # not a mask: 0·inf is nan there too) and nan for x < 0.
     base = data_of(x)
     if base == 0.0:  # y < 0 fails forward; 0^nan·ln 0 is nan (log(0) would raise)
         return 0.0 if data_of(y) >= 0.0 else math.nan
