@@ -163,7 +163,7 @@ def _gradient_table(leaves: dict, used: tuple) -> str:
     if not leaves:
         return "(no variables)"
     rows = [("variable", "value", "gradient")]
-    rows += [(name, repr(leaf.data),
+    rows += [(_printable(name), repr(leaf.data),
               repr(leaf.grad) + ("" if name in used else "  (not in the expression)"))
              for name, leaf in leaves.items()]
     name_width = max(len(row[0]) for row in rows)
@@ -177,7 +177,7 @@ def _graph(args: argparse.Namespace) -> int:
     expression = expr.parse(args.expression)
     format, output = _graph_output(args.output, args.format)
     trace_path = _output_file(args.trace, "--trace") if args.trace is not None else None
-    if trace_path is not None and os.path.abspath(trace_path) == os.path.abspath(output):
+    if trace_path is not None and os.path.realpath(trace_path) == os.path.realpath(output):
         raise UsageError(f"--trace {args.trace}: the graph is written there too; "
                          "give the trace page its own file")
     root, leaves = expression.evaluate(values)
@@ -224,7 +224,7 @@ def _demo(args: argparse.Namespace) -> int:
     result = demo.run(steps=args.steps, out=args.out, seed=args.seed)
     print(f"accuracy: {result.accuracy:.1%}")
     for path in result.files:
-        print(f"wrote {path}")
+        print(f"wrote {_printable(str(path))}")
     if result.interrupted:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

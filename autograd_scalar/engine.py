@@ -3,8 +3,8 @@
 Every scalar is a :class:`Value` that records its ``parents`` and its
 ``local_grads`` (∂self/∂parent at the forward values, computed by the rules of
 the derivative table :mod:`autograd_scalar.ops`). ``backward()`` walks the
-nodes in reverse topological order and applies the lecture's rule
-(seed 002, "Full backpropagation algorithm"):
+nodes in reverse topological order and applies the backpropagation rule
+(the adjoint v̄_i of each node is the sum over its children):
 
     v̄_N = 1,    v̄_i = Σ_{j ∈ Ch(v_i)} (∂v_j/∂v_i) · v̄_j
 
@@ -25,7 +25,7 @@ import threading
 from typing import Iterable, Optional, Sequence
 
 from . import ops
-from .modes import enable_grad, state as _state
+from .modes import enable_grad, state as _state, switched as _switched
 
 __all__ = ["Value", "sum_values", "dot", "topological_order", "gradients", "CONST",
            "new_node", "constant", "as_values", "masked_parents", "functions"]
@@ -104,6 +104,10 @@ class Value:
         if not isinstance(label, str):
             raise TypeError(f"label must be a str, got {type(label).__name__}")
         return new_node(data, parents, local_grads, str(op), label)
+
+    def __getnewargs__(self) -> tuple:
+        # copy, deepcopy and pickle call __new__ with these, then restore the slots.
+        return (self.data,)
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
@@ -249,6 +253,8 @@ def _unusual(op: ops.Op, out: float, args: tuple, data) -> Value:
 # The recorders below are unrolled by arity and test one flag (state.plain:
 # recording, no anomaly checks) before doing the common thing inline: ~3% of a
 # moons step over one generic recorder that tested the arity and both flags.
+# The flag is per thread; while no thread has a mode block open (switched),
+# a plain slot says so without the thread-local read.
 
 def _float_data(x: Value) -> float:
     """``x.data`` as a float, stored back: a user may assign an int or a numpy
@@ -262,7 +268,7 @@ def _unary(op: ops.Op, x: Value) -> Value:
     if type(xd) is not float:
         xd = _float_data(x)
     out = op.forward(xd)
-    if not _state.plain:
+    if _switched.blocks and not _state.plain:
         return _unusual(op, out, (x,), (xd,))
     local = op.constant_local_grads  # one shared tuple for neg
     if local is None:
@@ -278,7 +284,7 @@ def _binary(op: ops.Op, x, y):
     if type(xd) is not float or type(yd) is not float:
         xd, yd = _float_data(x), _float_data(y)
     out = op.forward(xd, yd)
-    if not _state.plain:
+    if _switched.blocks and not _state.plain:
         return _unusual(op, out, (x, y), (xd, yd))
     local = op.constant_local_grads  # one shared tuple for add and sub
     if local is None:
@@ -348,7 +354,7 @@ def _nary(op: ops.Op, args: tuple, data: list) -> Value:
     if type(out) is not float:  # some data is not a float (see _float_data)
         data = tuple(map(_float_data, args))
         out = op.forward(data)
-    if not _state.plain:
+    if _switched.blocks and not _state.plain:
         return _unusual(op, out, args, data)
     return new_node(out, args, op.partials(out, data), op)
 
@@ -522,9 +528,10 @@ def _local_grad_graph(node: Value) -> tuple:
     op = node.op
     if not isinstance(op, ops.Op):
         raise RuntimeError(
-            f"gradients(create_graph=True): {_describe(node)} (op {op!r}) was built by "
-            "hand with number local_grads, so it cannot be differentiated twice; "
-            "build it from the Value operators and methods for higher-order derivatives")
+            f"gradients(create_graph=True): the op {op!r} ({_describe(node)}) has number "
+            "local_grads from Value(..., local_grads=...), not a rule of the derivative "
+            "table, so it cannot be differentiated twice; write it with the Value "
+            "operators and methods for higher-order derivatives")
     return op.local_grads(node, node.parents)
 
 

@@ -12,10 +12,10 @@ where ``function`` is one of the derivative table's one-argument functions
 ``cos``, ``sqrt``, ``abs``). Everything else -- attribute access, subscripts,
 lambdas, comprehensions, other calls, keyword arguments, strings,
 comparisons, comments (``#``, whose rest of line Python would ignore), ... --
-is an :class:`ExpressionError` that names the problem
-and its position. Nothing is ever executed: :func:`parse` flattens the
-checked tree into a postorder program (the Wengert list v_1..v_N of seed 002,
-each step computing one node from earlier ones), and
+is an :class:`ExpressionError` that names the problem and its position.
+Nothing is ever executed: :func:`parse` flattens the checked tree into a
+postorder program (a Wengert list v_1..v_N, each step computing one node from
+earlier ones), and
 :meth:`Expression.evaluate` runs that program on a stack with ``Value``
 operations, which dispatch through :data:`autograd_scalar.ops.TABLE`.
 Neither walks the tree recursively.

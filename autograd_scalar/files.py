@@ -64,7 +64,8 @@ def atomic_paths(*paths: PathLike) -> Iterator[Tuple[Path, ...]]:
 
     All of them are moved, or none: if writing any temporary file fails, or
     moving one, no target changes (targets already replaced get their previous
-    content back, new ones are removed).
+    content back from a hard link, on file systems that have them; new ones
+    are removed).
 
     Example:
         >>> import tempfile, os

@@ -3,11 +3,11 @@
 * :func:`grad`, :func:`value_and_grad` -- reverse mode; composable, so
   ``grad(grad(f))`` is the second derivative (the inner call records its
   derivative as a graph when it is given Values: create_graph).
-* :func:`hvp` -- Hessian-vector product H·v by reverse-over-reverse (seed 004's
-  second derivatives), never forming H.
+* :func:`hvp` -- Hessian-vector product H·v by reverse-over-reverse (second
+  derivatives as derivatives of a recorded derivative), never forming H.
 * :func:`jvp` -- forward-mode accumulation over the recorded graph in
-  topological order, ṽ_j = Σ_i (∂v_j/∂v_i)·ṽ_i (seed 003's forward-mode
-  differentiation), using the same local derivatives as ``backward``.
+  topological order, ṽ_j = Σ_i (∂v_j/∂v_i)·ṽ_i (tangents flow with the
+  evaluation), using the same local derivatives as ``backward``.
 * :func:`gradcheck` -- analytic gradients against central finite differences.
 
 ``f`` receives :class:`~autograd_scalar.Value` arguments (numbers are wrapped
@@ -26,8 +26,7 @@ import threading
 from contextlib import contextmanager
 from typing import Callable, Iterator, Sequence, Union
 
-from .engine import (CONST, Value, gradients, masked_parents, new_node, sum_values,
-                     topological_order)
+from .engine import Value, gradients, masked_parents, sum_values, topological_order
 from .modes import enable_grad, no_grad
 
 __all__ = ["grad", "value_and_grad", "hvp", "jvp", "gradcheck", "GradcheckError"]
@@ -128,13 +127,10 @@ def value_and_grad(f: Callable, argnums: ArgNums = 0) -> Callable:
         with _tracing():
             out = _call(f, inputs, f"grad({who})")
             results = gradients(out, [inputs[n] for n in nums], create_graph=nested)
-        if nested:
-            results = [r if isinstance(r, Value) else new_node(float(r), (), (), CONST)
-                       for r in results]
-            value = out
-        else:
+        # With create_graph every result is already a Value (0 toward an unrelated input too).
+        if not nested:
             results = [float(r) for r in results]
-            value = out.data
+        value = out if nested else out.data
         return value, (results[0] if single else tuple(results))
 
     transformed.__name__ = f"value_and_grad_{getattr(f, '__name__', 'f')}"
@@ -198,7 +194,7 @@ def jvp(f: Callable, primals: Sequence[float], tangents: Sequence[float]) -> tup
 
     Sweeps the recorded graph in topological order with
     ṽ_j = Σ_i (∂v_j/∂v_i)·ṽ_i, starting from the input tangents: one sweep
-    per direction, where reverse mode needs one sweep per output (seed 003).
+    per direction, where reverse mode needs one sweep per output.
 
     Example:
         >>> from autograd_scalar import jvp

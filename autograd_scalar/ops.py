@@ -208,7 +208,8 @@ def _pow_dx(out, x, y):
 
 
 def _pow_dy(out, x, y):
-    # d x^y/dy = x^y·ln x; PyTorch masks x = 0, y >= 0 to 0 and gives nan for x < 0.
+    # d x^y/dy = x^y·ln x; PyTorch's is 0 at x = 0, y >= 0 (a 0 that multiplies,
+    # not a mask: 0·inf is nan there too) and nan for x < 0.
     base = data_of(x)
     if base == 0.0:  # y < 0 fails forward; 0^nan·ln 0 is nan (log(0) would raise)
         return 0.0 if data_of(y) >= 0.0 else math.nan
@@ -355,6 +356,11 @@ class Op(str):
         return (f"{{forward: function ({args}) {{ return {self.js}; }}, rules: [{rules}], "
                 f"masks: [{masks}]}}")
 
+    def __reduce__(self):
+        # Copied or pickled, an entry stays THE entry of the table (its rules
+        # are lambdas, which pickle cannot store anyway).
+        return (_entry, (self.name,))
+
     def apply(self, args: Sequence[float]) -> float:
         """The forward function on a sequence of floats, whatever the arity.
 
@@ -439,6 +445,10 @@ class NaryOp(Op):
         if len(terms) > self.MAX_TERMS:  # n-ary nodes can have thousands of arguments
             terms = terms[:3] + ["…", terms[-1]]
         return " + ".join(terms)
+
+
+def _entry(name: str) -> Op:
+    return TABLE[name]
 
 
 def _constant_rule(value: float) -> Callable:

@@ -5,8 +5,10 @@ Each test names its source of truth: PyTorch float64 (torch.autograd and its
 forward mode), a closed form, or the documented contract.
 """
 
+import copy
 import math
 import os
+import pickle
 import random
 import stat
 import sys
@@ -202,6 +204,15 @@ def test_a_new_thread_starts_with_the_default_modes():
     assert not errors and seen == [(True, False, None)]
 
 
+def test_open_mode_blocks_are_counted_back_to_zero_also_after_an_error():
+    """The engine trusts ``switched.blocks == 0`` to mean: every thread records."""
+    with pytest.raises(ZeroDivisionError):
+        with no_grad(), detect_anomaly(), ag.enable_grad(), ag.scope("s"):
+            assert ag.modes.switched.blocks == 3
+            1 / 0
+    assert ag.modes.switched.blocks == 0
+
+
 def test_threads_ordering_shared_nodes_at_once_get_correct_gradients():
     """Closed form: y = x + Σ_k h·w_k with h = 2x, so ∂y/∂x = 1 + 2·Σ w_k.
 
@@ -255,6 +266,16 @@ def test_module_level_sin_is_differentiable_where_math_sin_is_not():
     assert ag.exp(0.0).data == 1.0  # a number becomes a constant leaf
     with pytest.raises(TypeError, match="sin: x must be a Value or a real number"):
         ag.sin("1")
+
+
+def test_values_and_models_can_still_be_copied_and_pickled():
+    """Value checks its arguments in __new__: copy and pickle must still work."""
+    model = nn.MLP(2, [2, 1], rng=random.Random(1))
+    twin = copy.deepcopy(model)
+    assert twin.state_dict() == model.state_dict()
+    x = Value(2.0, label="x")
+    y = pickle.loads(pickle.dumps(x * x))
+    assert (y.data, y.op, [p.label for p in y.parents]) == (4.0, "mul", ["x", "x"])
 
 
 # -- 7. numpy scalars assigned to .data ---------------------------------------------------
@@ -328,16 +349,21 @@ def test_a_save_error_names_the_target_not_the_temporary_file(tmp_path):
     assert ".tmp" not in str(caught.value)
 
 
-def test_writing_several_files_is_all_or_none(tmp_path, monkeypatch):
-    first, second = tmp_path / "a.svg", tmp_path / "b.html"
-    first.write_bytes(b"previous")
+def _disk_full_at(path, monkeypatch):
+    """Make moving a finished temporary file onto ``path`` fail (ENOSPC)."""
     replace = os.replace
 
     def failing(src, dst):
-        if str(dst) == str(second):
+        if str(dst) == str(path):
             raise OSError(28, "No space left on device", str(src))
         return replace(src, dst)
     monkeypatch.setattr(files.os, "replace", failing)
+
+
+def test_writing_several_files_is_all_or_none(tmp_path, monkeypatch):
+    first, second = tmp_path / "a.svg", tmp_path / "b.html"
+    first.write_bytes(b"previous")
+    _disk_full_at(second, monkeypatch)
     with pytest.raises(OSError) as caught:
         files.write_files([(first, b"new"), (second, b"page")])
     assert caught.value.filename == str(second)
@@ -346,13 +372,7 @@ def test_writing_several_files_is_all_or_none(tmp_path, monkeypatch):
 
 def test_cli_failure_writing_the_trace_leaves_no_graph_file(tmp_path, monkeypatch, capsys):
     graph, page = tmp_path / "g.dot", tmp_path / "t.html"
-    replace = os.replace
-
-    def failing(src, dst):
-        if str(dst) == str(page):
-            raise OSError(28, "No space left on device", str(src))
-        return replace(src, dst)
-    monkeypatch.setattr(files.os, "replace", failing)
+    _disk_full_at(page, monkeypatch)
     status = cli.main(["graph", "x*y", "--set", "x=3", "y=4", "-o", str(graph),
                        "--trace", str(page)])
     assert status == cli.EXIT_USAGE
@@ -442,6 +462,16 @@ def test_cli_refuses_comments(tmp_path, capsys):
     err = capsys.readouterr().err
     assert status == cli.EXIT_USAGE and "comments (#) are not allowed" in err
     assert os.listdir(tmp_path) == []
+
+
+def test_cli_refuses_a_trace_that_is_the_graph_file_through_a_symlink(tmp_path, capsys):
+    graph = tmp_path / "g.dot"
+    graph.write_text("old")
+    (tmp_path / "t.html").symlink_to(graph)
+    assert cli.main(["graph", "x*y", "--set", "x=3", "y=4", "-o", str(graph),
+                     "--trace", str(tmp_path / "t.html")]) == cli.EXIT_USAGE
+    assert "give the trace page its own file" in capsys.readouterr().err
+    assert graph.read_text() == "old"
 
 
 def test_cli_never_echoes_control_characters(tmp_path, capsys):
