@@ -517,12 +517,15 @@ def cross_entropy(logits, target_index: int) -> Value:
 def l2(params) -> Value:
     """Σ_p p², the L2 penalty (micrograd's demo adds 1e-4 · l2(model.parameters())).
 
+    One ``dot`` node p·p (each p in both halves, so its gradient 2p arrives as
+    p + p), not n products and a sum: the same floats, 2n fewer nodes.
+
     Example:
         >>> l2([3.0, 4.0]).data
         25.0
     """
     params = as_values(params, "l2")
-    return sum_values([p * p for p in params])
+    return dot(params, params)
 
 
 # -- diagnostics ----------------------------------------------------------------
