@@ -52,10 +52,10 @@ Example (one tanh neuron, a batch of three inputs):
     >>> w, b = Value(0.5, label="w"), Value(0.1, label="b")
     >>> t = tape.record(lambda x: (w * x + b).tanh(), 1.0, params=[w, b])
     >>> t.forward([0.0, 1.0, 2.0]).round(6).tolist()
-    [0.099668, 0.537050, 0.800499]
+    [0.099668, 0.53705, 0.800499]
     >>> loss, grads = t.value_and_grad([0.0, 1.0, 2.0])
     >>> round(loss, 6), [round(g, 6) for g in grads]
-    (0.479072, [0.356054, 0.579698])
+    (0.479072, [0.47666, 0.686948])
     >>> print(t.to_text())
     v0 = w  (parameter 0)
     v1 = x  (input 0)
@@ -614,6 +614,35 @@ class Tape:
         """
         return Tape(self._trace, self.params, len(self._shapes), group, lift)
 
+    def to_text(self) -> str:
+        """The Wengert list in v-notation, groups shown as the matrix products they became.
+
+        Leaves first (parameters, inputs, constants; summarised when there are
+        many), then one line per instruction in the order they run.
+        """
+        trace, lines = self._trace, []
+        leaves = [i for i, leaf in enumerate(trace.leaves) if leaf]
+        if len(leaves) <= 12:
+            lines += [f"v{i} = {self._leaf_text(i)}" for i in leaves]
+        else:
+            for kind in ("param", "input", "const"):
+                nodes = [i for i in leaves if trace.leaves[i][0] == kind]
+                if nodes:
+                    lines.append(f"{_KINDS[kind]}: {_names(nodes)} ({len(nodes)})")
+        lines += [_instruction_text(instruction, trace) for instruction in self._instructions]
+        lines.append(f"output: v{len(trace.ops) - 1} ({len(trace.ops) - len(leaves)} nodes on "
+                     f"the tape, {self.instructions} instructions)")
+        return "\n".join(lines)
+
+    def _leaf_text(self, i: int) -> str:
+        kind, *where = self._trace.leaves[i]
+        label = self._trace.labels[i]
+        if kind == "const":
+            return f"{where[0]!r}  (constant)"
+        if kind == "param":
+            return f"{label or 'p'}  (parameter {where[0]})"
+        return f"{label}  (input {where[0]}{'' if where[1] is None else f', element {where[1]}'})"
+
     # -- running ------------------------------------------------------------------------
 
     def forward(self, *batch):
@@ -713,3 +742,27 @@ class Tape:
         located = type(error)(f"{error} (tape node v{node} = {formula}, {where})")
         located.batch_index = index
         return located
+
+
+_KINDS = {"param": "parameters", "input": "inputs", "const": "constants"}
+
+
+def _names(nodes: Sequence[int]) -> str:
+    """``v3, v4, v5`` or, for many nodes, ``v3, v4, …, v40``."""
+    names = [f"v{i}" for i in nodes]
+    return ", ".join(names if len(names) <= 4 else names[:2] + ["…", names[-1]])
+
+
+def _instruction_text(instruction: _Instruction, trace: _Trace) -> str:
+    """One instruction in v-notation: a node, a lifted op over rows, or W·x + b."""
+    nodes, op = instruction.nodes, instruction.op
+    if instruction.kind == "matmul" and instruction.args:
+        k, m = len(nodes), len(instruction.args)
+        bias = " + b" if instruction.pairs[0] else ""
+        return (f"[{_names(nodes)}] = W·[{_names(instruction.args)}]{bias}   ({k} dot "
+                f"node{'s' * (k > 1)} as one matrix product; W is {k}×{m}, its first row "
+                f"[{_names(instruction.weights[0])}]{'; b from the constant pairs' * bool(bias)})")
+    if instruction.kind != "elementwise" or len(nodes) == 1:
+        return f"v{nodes[0]} = {op.format([f'v{p}' for p in trace.parents[nodes[0]]])}"
+    rows = op.format([f"[{_names(arg)}]" for arg in instruction.args])
+    return f"[{_names(nodes)}] = {rows}   ({len(nodes)} {op.name} nodes as one array op)"
