@@ -425,30 +425,48 @@ def _reader(plan: "_Plan", store: int, rows) -> Callable:
 def _writer(plan: "_Plan", store: int, rows, reduce: bool) -> Callable:
     """A function adding a contribution to the rows' adjoints.
 
-    ``reduce`` sums a (rows × batch) contribution over the batch, for rows of
-    the invariant store. Repeated rows need ``numpy.add.at``: ``a[i] += c``
-    applies only one of the contributions to a repeated index.
+    Instructions are bound in backward order, so the first writer of
+    batch-varying rows is known: it assigns instead of adding, and those rows
+    need no zeroing (a pass over memory saved; ``into`` is then the view to
+    compute into). ``reduce`` sums a (rows × batch) contribution over the
+    batch, for the invariant store. Repeated rows need ``numpy.add.at``:
+    ``a[i] += c`` applies only one of the contributions to a repeated index.
     """
     np, adjoint = plan.np, plan.adjoints[store]
-    if isinstance(rows, slice):
-        view = adjoint[rows]
-
+    listed = (list(range(rows.start, rows.stop)) if isinstance(rows, slice)
+              else rows.tolist())
+    unique = len(set(listed)) == len(listed)
+    assign = store == VARYING and unique and plan.written.isdisjoint(listed)
+    if store == VARYING:
+        if not assign:
+            plan.zero_rows.extend(set(listed) - plan.written)
+        plan.written.update(listed)
+    view = adjoint[rows] if isinstance(rows, slice) else None
+    if assign:
+        def add(c):
+            adjoint[rows] = c
+    elif view is not None:
         def add(c):
             np.add(view, c, out=view)
-    elif len(set(rows.tolist())) < len(rows):
+    elif not unique:
         def add(c):
             np.add.at(adjoint, rows, c)
     else:
         def add(c):
             adjoint[rows] += c
-    if reduce:
-        return lambda c: add(c.sum(axis=1, keepdims=True))
-    return add
+    if not reduce:
+        add.into = view if assign else None
+        return add
+
+    def add_over_batch(c):
+        add(c.sum(axis=1, keepdims=True))
+    add_over_batch.into = None
+    return add_over_batch
 
 
 def _bind_elementwise(instruction: _Instruction, plan: "_Plan", layout: _Layout,
                       needed: list) -> tuple:
-    op = instruction.op
+    np, op = plan.np, instruction.op
     store, out_rows = layout.rows(instruction.nodes)
     out, g = plan.values[store][out_rows], plan.adjoints[store][out_rows]
     readers, writers = [], []
@@ -465,8 +483,13 @@ def _bind_elementwise(instruction: _Instruction, plan: "_Plan", layout: _Layout,
     def backward():
         args = [read() for read in readers]
         for j, write in enumerate(writers):
-            if write is not None:
-                write(g * constants[j] if constants else rules[j](out, *args) * g)
+            if write is None:
+                continue
+            local = constants[j] if constants else rules[j](out, *args)
+            if write.into is not None:
+                np.multiply(local, g, out=write.into)
+            else:
+                write(local * g)
     return forward, backward
 
 
@@ -545,7 +568,9 @@ def _bind_matmul(instruction: _Instruction, plan: "_Plan", layout: _Layout,
                 np.add.at(adjoint, weights, d_w)
             else:
                 adjoint[weights] += d_w
-            if write_x is not None:
+            if write_x is not None and write_x.into is not None:
+                np.matmul(by_x.T, g, out=write_x.into)
+            elif write_x is not None:
                 write_x(by_x.T @ g)
         if has_pairs:
             d = g.sum(axis=1)[:, None]
@@ -572,8 +597,12 @@ class _Plan:
                          np.zeros_like(self.values[INVARIANT])]
         for row, value in layout.constants:
             self.values[INVARIANT][row, 0] = value
-        self.steps = [_BIND[instruction.kind](instruction, self, layout, tape._needed)
-                      for instruction in tape._instructions]
+        self.written, self.zero_rows = set(), []
+        self.steps = [None] * len(tape._instructions)
+        for k in reversed(range(len(self.steps))):  # backward order: see _writer
+            instruction = tape._instructions[k]
+            self.steps[k] = _BIND[instruction.kind](instruction, self, layout, tape._needed)
+        self.zero_rows = np.array(sorted(self.zero_rows), dtype=int)
 
 
 # -- the tape ---------------------------------------------------------------------------
@@ -661,8 +690,8 @@ class Tape:
         plan = self._run_forward(batch)
         store, row = self._layout.store[-1], self._layout.row[-1]
         loss = float(plan.values[store][row].mean())
-        for adjoint in plan.adjoints:
-            adjoint.fill(0.0)
+        plan.adjoints[VARYING][plan.zero_rows] = 0.0  # the other rows are assigned first
+        plan.adjoints[INVARIANT].fill(0.0)
         plan.adjoints[store][row] = 1.0 / plan.batch if store == VARYING else 1.0
         with plan.np.errstate(all="ignore"):
             for (_, backward), instruction in zip(reversed(plan.steps),
