@@ -544,40 +544,83 @@ def _bind_matmul(instruction: _Instruction, plan: "_Plan", layout: _Layout,
     read_x = _reader(plan, VARYING, layout.rows(xs)[1]) if xs else None
     write_x = (_writer(plan, VARYING, layout.rows(xs)[1], False)
                if any(needed[x] for x in xs) else None)
-    invariant, adjoint = plan.values[INVARIANT][:, 0], plan.adjoints[INVARIANT][:, 0]
-    weights = np.array([[layout.row[w] for w in row] for row in instruction.weights])
-    repeated = len(set(weights.ravel().tolist())) < weights.size
-    pairs = [np.array([[layout.row[pair[side]] for pair in row] for row in instruction.pairs],
-                      dtype=int) for side in (0, 1)]
-    has_pairs = pairs[0].size > 0
+    tables = [instruction.weights] + [[[pair[side] for pair in row] for row in
+                                       instruction.pairs] for side in (0, 1)]
+    tables = [(np.array([[layout.row[n] for n in row] for row in table], dtype=int),
+               any(needed[n] for row in table for n in row)) for table in tables]
+    read_w, read_a, read_b = [_table_reader(plan, rows) for rows, _ in tables]
+    write_w, write_a, write_b = [_scatter(plan, rows) if use else None for rows, use in tables]
+    has_pairs = tables[1][0].size > 0
+    gathered = {}  # this call's W and X, read by the forward, reused by the backward
 
     def forward():
         if read_x is None:
             out.fill(0.0)
         else:
-            np.matmul(invariant[weights], read_x(), out=out)
+            gathered["w"], gathered["x"] = read_w(), read_x()
+            np.matmul(gathered["w"], gathered["x"], out=out)
         if has_pairs:
-            np.add(out, (invariant[pairs[0]] * invariant[pairs[1]]).sum(axis=1)[:, None], out=out)
+            np.add(out, (read_a() * read_b()).sum(axis=1, keepdims=True), out=out)
 
     def backward():
         if read_x is not None:
             # The table's dot partials, ∂/∂w = x and ∂/∂x = w, contracted with D.
-            by_w, by_x = _DOT.partials(out, (invariant[weights], read_x()))
-            d_w = g @ by_w.T
-            if repeated:
-                np.add.at(adjoint, weights, d_w)
-            else:
-                adjoint[weights] += d_w
+            by_w, by_x = _DOT.partials(out, (gathered["w"], gathered["x"]))
+            if write_w is not None:
+                write_w(g @ by_w.T)
             if write_x is not None and write_x.into is not None:
                 np.matmul(by_x.T, g, out=write_x.into)
             elif write_x is not None:
                 write_x(by_x.T @ g)
-        if has_pairs:
-            d = g.sum(axis=1)[:, None]
-            by_a, by_b = _DOT.partials(None, (invariant[pairs[0]], invariant[pairs[1]]))
-            np.add.at(adjoint, pairs[0], by_a * d)
-            np.add.at(adjoint, pairs[1], by_b * d)
+        if has_pairs and (write_a or write_b):
+            d = g.sum(axis=1, keepdims=True)
+            by_a, by_b = _DOT.partials(None, (read_a(), read_b()))
+            for write, by in ((write_a, by_a), (write_b, by_b)):
+                if write is not None:
+                    write(by * d)
     return forward, backward
+
+
+def _regular_view(array, rows):
+    """``array[rows]`` as a strided view when the index table is regular
+    (row r, column c at start + r·step_r + c·step_c, as a layer's weights are
+    laid out), else ``None``: a view costs no gather and no scatter."""
+    np = _np()
+    k, m = rows.shape
+    if rows.size == 0:
+        return None
+    start = int(rows[0, 0])
+    step_r = int(rows[1, 0] - start) if k > 1 else 0
+    step_c = int(rows[0, 1] - start) if m > 1 else 0
+    expected = start + step_r * np.arange(k)[:, None] + step_c * np.arange(m)[None, :]
+    if step_r < 0 or step_c < 0 or not np.array_equal(rows, expected):
+        return None
+    size = array.strides[0]
+    return np.lib.stride_tricks.as_strided(array[start:], shape=(k, m),
+                                           strides=(step_r * size, step_c * size))
+
+
+def _table_reader(plan: "_Plan", rows) -> Callable:
+    """A function returning the invariant values at a table of rows."""
+    column = plan.values[INVARIANT][:, 0]
+    view = _regular_view(column, rows)
+    if view is not None:
+        return lambda: view
+    return lambda: column[rows]
+
+
+def _scatter(plan: "_Plan", rows) -> Callable:
+    """Adds a table of contributions onto invariant rows (a row may repeat: add.at)."""
+    np, adjoint = plan.np, plan.adjoints[INVARIANT][:, 0]
+    if len(set(rows.ravel().tolist())) < rows.size:
+        return lambda c: np.add.at(adjoint, rows, c)
+    view = _regular_view(adjoint, rows)
+    if view is not None:
+        return lambda c: np.add(view, c, out=view)
+
+    def add(c):
+        adjoint[rows] += c
+    return add
 
 
 _BIND = {"elementwise": _bind_elementwise, "nary": _bind_nary, "matmul": _bind_matmul}
