@@ -541,14 +541,15 @@ def control_allocator() -> str:
 def alternating_medians(steps: dict, repeats: int) -> dict:
     """{name: (median CPU ms per step, median minor page faults per step)}, timed in turns.
 
-    Each sample runs a step back to back for about 5 ms of CPU (one step of
+    Each sample runs a step back to back for about 10 ms of CPU (one step of
     the scalar path; dozens of a tape's), as a training loop does: a
     ``gc.collect()`` right before a 0.1 ms step would time a cold cache.
     """
     inner = {}
     for name, step in steps.items():
-        cpu_s = timed(step)[0]
-        inner[name] = max(1, min(100, round(0.005 / max(cpu_s, 1e-6))))
+        step()  # warm-up: plans and buffers are made on the first call
+        cpu_s = timed(lambda: [step() for _ in range(3)])[0] / 3
+        inner[name] = max(1, min(200, round(0.01 / max(cpu_s, 1e-6))))
     times = {name: [] for name in steps}
     faults = {name: [] for name in steps}
     for _ in range(repeats):
