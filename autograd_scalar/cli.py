@@ -10,7 +10,8 @@ the step-through page of the backward pass.
 
 ``autograd-scalar demo [--steps 100] [--out DIR] [--seed 1337]`` trains
 micrograd's moons demo (:func:`autograd_scalar.demo.run`) and prints the
-final accuracy and the files it wrote.
+final accuracy and the files it wrote; ``--engine tape`` trains with a tape,
+``--points N`` on N moons points, ``--dataset digits`` on 8×8 digit images.
 
 Every failure is ONE line on stderr, ``autograd-scalar: error: ...``, with
 exit status 2 and no traceback; argparse's own errors are shortened to one
@@ -46,13 +47,15 @@ from . import __version__, expr
 from .files import write_atomic
 
 __all__ = ["main", "EXIT_OK", "EXIT_INTERNAL", "EXIT_USAGE", "EXIT_INTERRUPTED",
-           "MAX_STEPS"]
+           "MAX_STEPS", "MAX_POINTS"]
 
 PROG = "autograd-scalar"
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 #: Most training steps ``demo`` accepts (100 take a few seconds).
 MAX_STEPS = 100_000
 _MAX_SEED = 2**32 - 1
+#: Most moons points ``demo`` accepts (a tape's buffers grow with them).
+MAX_POINTS = 100_000
 _FORMATS = ("svg", "dot", "png", "pdf")
 _SUFFIX_FORMATS = {".svg": "svg", ".dot": "dot", ".gv": "dot", ".png": "png", ".pdf": "pdf"}
 
@@ -217,9 +220,14 @@ def _graph(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    # The tape's matrices are small: one BLAS thread, not threads spinning on a
+    # shared machine (set before anything imports numpy).
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     # Imported here: training and plotting pull in matplotlib.
     from . import demo
-    result = demo.run(steps=args.steps, out=args.out, seed=args.seed)
+    chosen = {name: getattr(args, name) for name in ("engine", "points", "dataset")
+              if getattr(args, name) is not None}  # the rest: demo.run's defaults
+    result = demo.run(steps=args.steps, out=args.out, seed=args.seed, **chosen)
     print(f"accuracy: {result.accuracy:.1%}")
     for path in result.files:
         print(f"wrote {path}")
@@ -272,6 +280,14 @@ def _parser() -> argparse.ArgumentParser:
                       help="directory for the files (default: out)")
     demo.add_argument("--seed", type=_int_in(0, _MAX_SEED), default=1337,
                       help="seed of the data and the initial weights (default: 1337)")
+    demo.add_argument("--engine", choices=("scalar", "tape"),
+                      help="scalar: Value graphs (the default for moons); tape: one "
+                      "example's graph recorded once, replayed over all the points with numpy")
+    demo.add_argument("--points", type=_int_in(2, MAX_POINTS), metavar="N",
+                      help="number of moons points (default: 100)")
+    demo.add_argument("--dataset", choices=("moons", "digits"),
+                      help="moons (default), or digits: MLP(64, [32, 10]) on generated "
+                      "8x8 digit images, trained with the tape")
     demo.set_defaults(run=_demo)
     return parser
 
