@@ -148,3 +148,25 @@ def test_bad_engine_dataset_or_points_raise_before_any_work(tmp_path, kwargs, me
     with pytest.raises(ValueError, match=message):
         demo.run(out=tmp_path / "out", progress=False, **kwargs)
     assert not (tmp_path / "out").exists()
+
+
+def test_the_tape_demo_on_10000_points_finishes_within_20_seconds(tmp_path):
+    """The acceptance figure, as a process: CPU time of the child, which other programs
+    on a shared machine do not stretch (its wall time is printed for the record)."""
+    import resource
+    import subprocess
+    import sys
+    import time
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    result = subprocess.run([sys.executable, "-m", "autograd_scalar", "demo", "--engine", "tape",
+                             "--points", "10000", "--out", str(tmp_path)],
+                            capture_output=True, text=True, timeout=300)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    print(f"demo --engine tape --points 10000: {cpu:.1f} s CPU, {wall:.1f} s wall")
+    assert result.returncode == 0, result.stderr
+    assert cpu < 20.0
+    assert_complete_files(tmp_path, demo.FILES)
