@@ -8,7 +8,7 @@ rate decaying linearly from 1.0 to 0.1 (micrograd's ``1.0 - 0.9*k/100``, here
 
 * ``loss_curve.png`` -- the loss and the training accuracy per step;
 * ``decision_boundary.png`` -- the trained model's score over the plane
-  (evaluated under ``no_grad``) with the data on top;
+  (one tape of the model replayed over the grid) with the data on top;
 * ``neuron_graph.svg`` -- one neuron's graph, clustered by its scope;
 * ``backward_trace.html`` -- seed 003's example (c = a + b, d = a·b,
   o = c·d/2) backpropagated step by step.

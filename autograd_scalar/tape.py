@@ -44,8 +44,10 @@ The tape is one path through the program, as with ``jax.jit``:
   Otherwise arithmetic is IEEE float64, as with Python floats (overflow to
   inf, inf - inf = nan), without numpy warnings.
 
-numpy is imported by this module only: ``import autograd_scalar`` does not
-need it.
+numpy is imported on first use (here and in the table's array branch):
+``import autograd_scalar`` does not need it. Its matrices are small, so run
+with ``OPENBLAS_NUM_THREADS=1`` on a shared machine (the demo sets it):
+BLAS threads spinning against other programs cost ten times the work.
 
 Example (one tanh neuron, a batch of three inputs):
     >>> from autograd_scalar import Value, tape
@@ -68,13 +70,12 @@ Example (one tanh neuron, a batch of three inputs):
 
 from __future__ import annotations
 
-import math
 import numbers
 import random
-from typing import Callable, Iterable, Optional, Sequence
+from typing import Callable, Iterable, Sequence
 
 from . import ops
-from .engine import CONST, Value, topological_order
+from .engine import Value, topological_order
 from .modes import enable_grad
 
 __all__ = ["record", "Tape", "TapeError"]
