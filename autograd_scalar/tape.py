@@ -61,9 +61,9 @@ Example (one tanh neuron, a batch of three inputs):
     >>> print(t.to_text())
     v0 = w  (parameter 0)
     v1 = x  (input 0)
-    v2 = b  (parameter 1)
-    v3 = v0 * v1
-    v4 = v3 + v2
+    v3 = b  (parameter 1)
+    v2 = v0 * v1
+    v4 = v2 + v3
     v5 = tanh(v4)
     output: v5 (3 nodes on the tape, 3 instructions)
 """
