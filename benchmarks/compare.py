@@ -721,7 +721,7 @@ def print_report(results: dict) -> None:
     if tape and "ms" in tape:
         print_tape(tape, results["allocator"])
     print()
-    print("Targets (issues 5 and 11)" + ("" if results["mode"] == "full" else
+    print("Targets (issue 5) and the tape's (issue 11)" + ("" if results["mode"] == "full" else
                                  " -- judged on full runs only; quick sizes mean nothing"))
     for target, met, figure in results["targets"]:
         status = "info   " if met is None else "met    " if met else "NOT MET"
