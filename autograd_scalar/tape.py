@@ -119,8 +119,12 @@ class _Trace:
                                    else inputs.get(id(node), ("const", node.data)))
 
     def signature(self, i: int) -> tuple:
-        """What must agree between two traces at node ``i``."""
-        return (self.ops[i], self.parents[i], self.leaves[i])
+        """What must agree between two traces at node ``i`` (a constant by its
+        repr, so that a nan constant equals itself)."""
+        leaf = self.leaves[i]
+        if leaf is not None and leaf[0] == "const":
+            leaf = ("const", repr(leaf[1]))
+        return (self.ops[i], self.parents[i], leaf)
 
 
 def _table_op(node: Value, i: int) -> ops.Op:
@@ -193,9 +197,10 @@ def _compare(first: _Trace, other: _Trace, which: str) -> None:
             continue
         if a[2] and b[2] and a[2][0] == b[2][0] == "const":
             raise TapeError(
-                f"fn computes a constant from data: node v{i} is the constant {a[2][1]!r} "
-                f"for the example but {b[2][1]!r} for {which} (a .data read, or an "
-                "operation under no_grad); make it an input or compute it with Value ops")
+                f"fn computes a constant from data: node v{i} is the constant "
+                f"{first.leaves[i][1]!r} for the example but {other.leaves[i][1]!r} for "
+                f"{which} (a .data read, or an operation under no_grad); make it an input "
+                "or compute it with Value ops")
         raise TapeError(f"fn branches on data: node v{i} is {_what(first, i)} for the "
                         f"example but {_what(other, i)} for {which}; a tape records one "
                         "path through the program (compute every branch with Value ops, "

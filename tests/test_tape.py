@@ -93,6 +93,12 @@ def test_record_names_a_constant_computed_from_data():
         tape.record(lambda x: x * x.data, 1.5)
 
 
+def test_a_nan_constant_is_the_same_constant_in_every_trace():
+    """nan != nan, but a constant nan in fn is no sign of branching on data."""
+    taped = tape.record(lambda x: x + float("nan"), 1.0)
+    assert np.isnan(taped.forward([1.0])).all()
+
+
 def test_record_retraces_the_check_examples():
     """A branch the perturbations do not reach is found from an example given in check."""
     def far_branch(x):
