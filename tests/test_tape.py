@@ -270,3 +270,21 @@ def test_importing_the_package_does_not_import_numpy():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True, timeout=120)
     assert result.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("fn, good, bad", [
+    (lambda x: x.log(), 2.0, 0.0),
+    (lambda x: x.sqrt(), 2.0, -1.0),
+    (lambda x: 1.0 / x, 2.0, 0.0),
+    (lambda x: x ** -1.5, 2.0, 0.0),
+    (lambda x: x ** 0.5 + x, 2.0, -4.0),
+])
+def test_domain_errors_are_the_scalar_engines_with_node_and_row(fn, good, bad):
+    """The same exception type and message as the Value path, plus where on the tape."""
+    with pytest.raises((ValueError, ZeroDivisionError)) as scalar:
+        fn(Value(bad))
+    taped = tape.record(fn, good)
+    with pytest.raises(type(scalar.value)) as batched:
+        taped.forward([good, good, bad])
+    assert str(batched.value).startswith(str(scalar.value) + " (tape node v")
+    assert str(batched.value).endswith("batch row 2)")
