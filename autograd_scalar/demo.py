@@ -65,7 +65,8 @@ class DemoResult:
     """What :func:`run` did.
 
     Attributes:
-        accuracy: training accuracy of the final model, in [0, 1].
+        accuracy: training accuracy of the final model (moons) or its accuracy on
+            the held-out test images (digits), in [0, 1].
         files: the files written, in the order of :data:`FILES`.
         interrupted: True if Ctrl-C stopped training or writing early.
         losses: the loss at each step taken (before that step's update).
