@@ -10,7 +10,8 @@ the step-through page of the backward pass.
 
 ``autograd-scalar demo [--steps 100] [--out DIR] [--seed 1337]`` trains
 micrograd's moons demo (:func:`autograd_scalar.demo.run`) and prints the
-final accuracy and the files it wrote.
+final accuracy and the files it wrote; ``--engine tape`` trains with a tape,
+``--points N`` on N moons points, ``--dataset digits`` on 8×8 digit images.
 
 Every failure is ONE line on stderr, ``autograd-scalar: error: ...``, with
 exit status 2 and no traceback; argparse's own errors are shortened to one
@@ -47,13 +48,15 @@ from .checks import count
 from .files import write_files
 
 __all__ = ["main", "EXIT_OK", "EXIT_INTERNAL", "EXIT_USAGE", "EXIT_INTERRUPTED",
-           "MAX_STEPS"]
+           "MAX_STEPS", "MAX_POINTS"]
 
 PROG = "autograd-scalar"
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 #: Most training steps ``demo`` accepts (100 take a few seconds).
 MAX_STEPS = 100_000
 _MAX_SEED = 2**32 - 1
+#: Most moons points ``demo`` accepts (a tape's buffers grow with them).
+MAX_POINTS = 100_000
 _FORMATS = ("svg", "dot", "png", "pdf")
 _SUFFIX_FORMATS = {".svg": "svg", ".dot": "dot", ".gv": "dot", ".png": "png", ".pdf": "pdf"}
 
@@ -217,11 +220,19 @@ def _graph(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    if any(getattr(args, name) is not None for name in _PLAYGROUND_OPTIONS):
+    # The tape's matrices are small: one BLAS thread, not threads spinning on a
+    # shared machine (set before anything imports numpy).
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    if _is_playground(args):
+        if args.engine == "tape":
+            raise UsageError("--engine tape trains micrograd's moons recipe and the digits; "
+                             "the playground options train Value graphs (--engine scalar)")
         return _playground(args)
     # Imported here: training and plotting pull in matplotlib.
     from . import demo
-    result = demo.run(steps=args.steps, out=args.out, seed=args.seed)
+    chosen = {name: getattr(args, name) for name in ("engine", "points", "dataset")
+              if getattr(args, name) is not None}  # the rest: demo.run's defaults
+    result = demo.run(steps=args.steps, out=args.out, seed=args.seed, **chosen)
     print(f"accuracy: {result.accuracy:.1%}")
     for path in result.files:
         print(f"wrote {_printable(str(path))}")
@@ -277,6 +288,11 @@ def _parser() -> argparse.ArgumentParser:
                       help="directory for the files (default: out)")
     demo.add_argument("--seed", type=_int_in(0, _MAX_SEED), default=1337,
                       help="seed of the data and the initial weights (default: 1337)")
+    demo.add_argument("--engine", choices=("scalar", "tape"),
+                      help="scalar: Value graphs (the default for moons); tape: one "
+                      "example's graph recorded once, replayed over all the points with numpy")
+    demo.add_argument("--points", type=_int_in(2, MAX_POINTS), metavar="N",
+                      help="number of points (default: 100)")
     _add_playground_options(demo)
     demo.set_defaults(run=_demo)
     return parser
@@ -303,11 +319,11 @@ def _add_playground_options(demo: argparse.ArgumentParser) -> None:
     from . import playground as play  # light: no matplotlib, no graphviz
 
     group = demo.add_argument_group(
-        "playground", "Any of these trains your own set-up instead of micrograd's recipe "
+        "playground", "Any of these (or a --dataset other than moons and digits) trains your own set-up instead of micrograd's recipe "
         "and writes only training.html (the explorer: curves, boundary, network).")
-    group.add_argument("--dataset", choices=play.DATASETS,
-                       help="the toy data (default: moons)")
-    group.add_argument("--points", type=_int_in(4, 10_000), help="how many points (default: 100)")
+    group.add_argument("--dataset", choices=play.DATASETS + ("digits",),
+                       help="the toy data (default: moons); digits: MLP(64, [32, 10]) on "
+                       "generated 8x8 digit images, trained with the tape")
     group.add_argument("--noise", type=play.parse_non_negative,
                        help="the data's noise (default: 0.1; blobs: their spread, 1.0)")
     group.add_argument("--hidden", type=play.parse_hidden, metavar="SIZES",
@@ -323,6 +339,16 @@ def _add_playground_options(demo: argparse.ArgumentParser) -> None:
                        help="minibatch size (default: all points)")
     group.add_argument("--data", metavar="FILE.csv",
                        help="your own points: rows x1,x2,label (a header line is optional)")
+
+
+#: Options that only the playground has: any of them (or a --dataset other than
+#: moons and digits) trains your own set-up instead of micrograd's recipe.
+_PLAYGROUND_ONLY = ("noise", "hidden", "activation", "optimizer", "lr", "l2", "batch", "data")
+
+
+def _is_playground(args: argparse.Namespace) -> bool:
+    return (args.dataset not in (None, "moons", "digits")
+            or any(getattr(args, name) is not None for name in _PLAYGROUND_ONLY))
 
 
 def _playground(args: argparse.Namespace) -> int:

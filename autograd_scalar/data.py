@@ -1,4 +1,8 @@
-"""Toy two-dimensional data sets for classification, in pure Python (no scikit-learn).
+"""Toy data sets for classification, in pure Python (no scikit-learn, no download).
+
+The two-dimensional sets (moons, blobs, spirals) draw points in the plane;
+:func:`make_digits` draws 8×8 images of handwritten-looking digits from a
+bundled glyph per digit, with random shifts, stroke strengths and noise.
 
 Each maker returns ``(X, y)``: ``X`` a list of points ``[x1, x2]`` (floats),
 ``y`` a list of int class labels ``0, 1, ..., k-1`` -- the class indices that
@@ -20,7 +24,7 @@ from typing import Optional, Sequence, Union
 
 from . import checks
 
-__all__ = ["make_moons", "make_blobs", "make_spirals"]
+__all__ = ["make_moons", "make_blobs", "make_spirals", "make_digits", "DIGIT_GLYPHS"]
 
 
 def _split(n: int, k: int) -> list:
@@ -142,6 +146,61 @@ def make_spirals(n: int = 100, classes: int = 2, noise: float = 0.1, turns: floa
             points.append([r * math.cos(theta), r * math.sin(theta)])
             labels.append(label)
     return _shuffled(points, labels, rng)
+
+
+#: One 8×8 glyph per digit 0-9 ("#" ink, "." paper): the shapes make_digits varies.
+DIGIT_GLYPHS = (
+    ("..####..", ".##..##.", ".##..##.", ".##..##.", ".##..##.", ".##..##.", "..####..", "........"),
+    ("...##...", "..###...", ".####...", "...##...", "...##...", "...##...", ".######.", "........"),
+    ("..####..", ".##..##.", ".....##.", "....##..", "...##...", "..##....", ".######.", "........"),
+    ("..####..", ".##..##.", ".....##.", "...###..", ".....##.", ".##..##.", "..####..", "........"),
+    ("....##..", "...###..", "..####..", ".##.##..", ".######.", "....##..", "....##..", "........"),
+    (".######.", ".##.....", ".#####..", ".....##.", ".....##.", ".##..##.", "..####..", "........"),
+    ("...###..", "..##....", ".##.....", ".#####..", ".##..##.", ".##..##.", "..####..", "........"),
+    (".######.", ".....##.", "....##..", "...##...", "..##....", "..##....", "..##....", "........"),
+    ("..####..", ".##..##.", ".##..##.", "..####..", ".##..##.", ".##..##.", "..####..", "........"),
+    ("..####..", ".##..##.", ".##..##.", "..#####.", ".....##.", "....##..", "..###...", "........"),
+)
+
+
+def make_digits(n: int = 1000, noise: float = 0.15, seed: Optional[int] = None) -> tuple:
+    """8×8 grey images of the digits 0-9, drawn from :data:`DIGIT_GLYPHS` (no download).
+
+    Each image is its digit's glyph shifted by up to one pixel in each
+    direction, with each stroke's ink scaled by a random strength in
+    [0.6, 1], a few ink pixels dropped, and Gaussian noise of standard
+    deviation ``noise`` added to every pixel, then clipped to [0, 1]. ``X``
+    holds the 64 pixels of each image row by row, ``y`` the digits.
+
+    Example:
+        >>> X, y = make_digits(20, seed=0)
+        >>> len(X), len(X[0]), sorted(set(y)) == list(range(10)), [y.count(d) for d in (0, 9)]
+        (20, 64, True, [2, 2])
+        >>> all(0.0 <= v <= 1.0 for image in X for v in image)
+        True
+    """
+    checks.count(n, "make_digits: n", 10)
+    noise = checks.real_in(noise, "make_digits: noise")
+    rng = random.Random(seed)
+    images, labels = [], []
+    for digit, count in enumerate(_split(n, 10)):
+        ink = [(r, c) for r, row in enumerate(DIGIT_GLYPHS[digit])
+               for c, mark in enumerate(row) if mark == "#"]
+        for _ in range(count):
+            images.append(_digit_image(ink, rng, noise))
+            labels.append(digit)
+    return _shuffled(images, labels, rng)
+
+
+def _digit_image(ink: list, rng: random.Random, noise: float) -> list:
+    """One variation of a glyph (its ink pixels): shifted, faded, dropped out, noisy."""
+    dr, dc, strength = rng.randint(-1, 1), rng.randint(-1, 1), rng.uniform(0.6, 1.0)
+    pixels = [0.0] * 64
+    for r, c in ink:
+        r, c = r + dr, c + dc
+        if 0 <= r < 8 and 0 <= c < 8 and rng.random() > 0.1:
+            pixels[8 * r + c] = strength
+    return [min(1.0, max(0.0, v + rng.gauss(0.0, noise))) for v in pixels]
 
 
 # -- more toy sets, and the user's own points -------------------------------------

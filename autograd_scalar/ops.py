@@ -44,53 +44,116 @@ __all__ = ["Op", "NaryOp", "TABLE", "UNARY_FUNCTIONS", "describe", "markdown_tab
 
 
 # --- generic functions used inside rules: floats in -> float out; ----------
-# --- Values in -> Value out (the Value methods dispatch back to TABLE) ------
+# --- Values in -> Value out (the Value methods dispatch back to TABLE); ------
+# --- numpy arrays in -> array out, elementwise (a tape's batch of rows) -----
 
 def _is_float(x) -> bool:
     return type(x) is float or type(x) is int
 
 
+def _is_batch(x) -> bool:
+    """Whether ``x`` is a numpy array (or scalar), tested without importing numpy."""
+    return hasattr(x, "__array_ufunc__")
+
+
+def _numpy():
+    # numpy is imported on first use only: the float and Value paths never need it.
+    import numpy
+    return numpy
+
+
 def exp(x):
-    return _exp_forward(x) if _is_float(x) else x.exp()
+    if _is_float(x):
+        return _exp_forward(x)
+    return _numpy().exp(x) if _is_batch(x) else x.exp()
 
 
 def log(x):
-    return _log_forward(x) if _is_float(x) else x.log()
+    """Natural log; on arrays IEEE-style (log 0 = -inf, log of a negative = nan):
+    rules call it only where the forward already checked the domain."""
+    if _is_float(x):
+        return _log_forward(x)
+    return _numpy().log(x) if _is_batch(x) else x.log()
 
 
 def sin(x):
-    return _sin_forward(x) if _is_float(x) else x.sin()
+    if _is_float(x):
+        return _sin_forward(x)
+    return _numpy().sin(x) if _is_batch(x) else x.sin()
 
 
 def cos(x):
-    return _cos_forward(x) if _is_float(x) else x.cos()
+    if _is_float(x):
+        return _cos_forward(x)
+    return _numpy().cos(x) if _is_batch(x) else x.cos()
 
 
 def power(x, y):
     """x ** y; for floats 0 ** negative gives inf (a derivative's pole), not an error."""
     if _is_float(x) and _is_float(y):
         return math.inf if (x == 0.0 and y < 0.0) else _pow_forward(x, y)
+    if _is_batch(x) or _is_batch(y):
+        return _numpy().power(x, y)
     return x ** y
 
 
 def data_of(x) -> float:
-    """The float behind ``x`` (a float, or a Value's ``data``)."""
+    """The float behind ``x`` (a float, or a Value's ``data``); an array stays itself."""
     # Inlined type test: relu's rule runs once per ReLU node.
-    return x if type(x) is float else (x if type(x) is int else x.data)
+    return x if type(x) is float else (x if type(x) is int or _is_batch(x) else x.data)
 
 
 def step(x) -> float:
     """Heaviside step 1[x > 0] as a constant: its derivative is 0 everywhere."""
-    return 1.0 if data_of(x) > 0 else 0.0
+    v = data_of(x)
+    if type(v) is not float and _is_batch(v):
+        return (v > 0.0).astype(float)
+    return 1.0 if v > 0 else 0.0
 
 
 def sign(x) -> float:
     """sign(x) with sign(0) = 0 (PyTorch's abs'(0) = 0), as a constant."""
     v = data_of(x)
+    if type(v) is not float and _is_batch(v):
+        return _numpy().sign(v)
     return 1.0 if v > 0 else (-1.0 if v < 0 else 0.0)
 
 
-# --- forward functions on floats, with errors in the user's terms -----------
+def where(condition, value: float, otherwise: Callable):
+    """``value`` where ``condition`` holds, else ``otherwise()``.
+
+    With a bool the branch not taken is never computed (a Value graph must not
+    evaluate a pole); with a boolean array every element is computed and the
+    mask picks, as ``numpy.where``.
+    """
+    if condition is True or condition is False:
+        return value if condition else otherwise()
+    return _numpy().where(condition, value, otherwise())
+
+
+def _batch_error(kind, condition, message: Callable) -> None:
+    """Raise ``kind(message(index))`` at the first element where ``condition`` holds.
+
+    The exception carries ``batch_index`` (the element's index tuple), so a
+    tape can name the node and the batch row it came from.
+    """
+    np = _numpy()
+    if not np.any(condition):
+        return
+    index = np.unravel_index(int(np.flatnonzero(condition)[0]), np.shape(condition))
+    error = kind(message(index))
+    error.batch_index = index
+    raise error
+
+
+def _item(x, index) -> float:
+    """The float at ``index`` of ``x`` broadcast to the index's shape (x may be a row)."""
+    x = _numpy().asarray(x)
+    return float(x[tuple(min(i, n - 1) for i, n in zip(index[-x.ndim:], x.shape))]
+                 if x.ndim else x)
+
+
+# --- forward functions on floats (and arrays), with errors in the user's terms ---
 
 def _add_forward(x: float, y: float) -> float:
     return x + y
@@ -105,12 +168,18 @@ def _mul_forward(x: float, y: float) -> float:
 
 
 def _div_forward(x: float, y: float) -> float:
+    if type(y) is not float and _is_batch(y):
+        _batch_error(ZeroDivisionError, y == 0.0, lambda i: (
+            f"div: division by zero ({_item(x, i)!r} / {_item(y, i)!r})"))
+        return x / y
     if y == 0.0:
         raise ZeroDivisionError(f"div: division by zero ({x!r} / {y!r})")
     return x / y
 
 
 def _pow_forward(x: float, y: float) -> float:
+    if (type(x) is not float or type(y) is not float) and (_is_batch(x) or _is_batch(y)):
+        return _pow_batch(x, y)
     if x == 0.0 and y < 0.0:
         raise ZeroDivisionError(
             f"pow: 0.0 cannot be raised to the negative power {y!r}")
@@ -126,6 +195,17 @@ def _pow_forward(x: float, y: float) -> float:
         return -math.inf if (x < 0.0 and odd) else math.inf
 
 
+def _pow_batch(x, y):
+    """``_pow_forward`` on arrays: the same domain errors, numpy's inf on overflow."""
+    np = _numpy()
+    _batch_error(ZeroDivisionError, (x == 0.0) & (y < 0.0), lambda i: (
+        f"pow: 0.0 cannot be raised to the negative power {_item(y, i)!r}"))
+    _batch_error(ValueError, (x < 0.0) & np.isfinite(y) & (y != np.trunc(y)), lambda i: (
+        f"pow: negative base {_item(x, i)!r} with non-integer exponent {_item(y, i)!r} "
+        "has no real value"))
+    return np.power(x, y)
+
+
 def _neg_forward(x: float) -> float:
     return -x
 
@@ -135,6 +215,8 @@ def _abs_forward(x: float) -> float:
 
 
 def _exp_forward(x: float) -> float:
+    if type(x) is not float and _is_batch(x):
+        return _numpy().exp(x)
     try:
         return math.exp(x)
     except OverflowError:
@@ -142,6 +224,10 @@ def _exp_forward(x: float) -> float:
 
 
 def _log_forward(x: float) -> float:
+    if type(x) is not float and _is_batch(x):
+        _batch_error(ValueError, x <= 0.0, lambda i: (
+            f"log: argument must be positive, got {_item(x, i)!r}"))
+        return _numpy().log(x)
     if not x > 0.0:
         if math.isnan(x):
             return math.nan
@@ -150,11 +236,17 @@ def _log_forward(x: float) -> float:
 
 
 def _tanh_forward(x: float) -> float:
+    if type(x) is not float and _is_batch(x):
+        return _numpy().tanh(x)
     return math.tanh(x)
 
 
 def _sigmoid_forward(x: float) -> float:
     # Two branches so that exp never overflows for large |x|.
+    if type(x) is not float and _is_batch(x):
+        np = _numpy()
+        z = np.exp(-np.abs(x))
+        return np.where(x >= 0.0, 1.0 / (1.0 + z), z / (1.0 + z))
     if x >= 0.0:
         return 1.0 / (1.0 + math.exp(-x))
     z = math.exp(x)
@@ -162,24 +254,36 @@ def _sigmoid_forward(x: float) -> float:
 
 
 def _relu_forward(x: float) -> float:
+    if type(x) is not float and _is_batch(x):
+        return _numpy().where(x <= 0.0, 0.0, x)  # nan stays nan, as below
     return 0.0 if x <= 0.0 else x  # relu(nan) is nan, as in PyTorch: NaNs never vanish
 
 
 def _sin_forward(x: float) -> float:
+    if type(x) is not float and _is_batch(x):
+        return _numpy().sin(x)  # nan at +-inf, as below
     return math.sin(x) if math.isfinite(x) else math.nan
 
 
 def _cos_forward(x: float) -> float:
+    if type(x) is not float and _is_batch(x):
+        return _numpy().cos(x)
     return math.cos(x) if math.isfinite(x) else math.nan
 
 
 def _sqrt_forward(x: float) -> float:
+    if type(x) is not float and _is_batch(x):
+        _batch_error(ValueError, x < 0.0, lambda i: (
+            f"sqrt: argument must be non-negative, got {_item(x, i)!r}"))
+        return _numpy().sqrt(x)
     if x < 0.0:
         raise ValueError(f"sqrt: argument must be non-negative, got {x!r}")
     return math.sqrt(x)
 
 
 def _sum_forward(xs) -> float:
+    if type(xs) is not tuple and _is_batch(xs):
+        return xs.sum(axis=0)  # the arguments stacked along the first axis
     return sum(xs, 0.0)
 
 
@@ -198,6 +302,8 @@ def _pow_dx(out, x, y):
     # d x^y/dx = y·x^(y-1); at y = 0 PyTorch gives 0 (also for x = 0, nan, inf).
     # As a graph only at x = 0: elsewhere its derivative in y (x^(y-1) = 1/x at
     # y = 0) must survive for grad of grad.
+    if _is_batch(data_of(x)) or _is_batch(data_of(y)):  # a tape's rows: as floats, row by row
+        return where(data_of(y) == 0.0, 0.0, lambda: y * power(x, y - 1.0))
     if data_of(y) == 0.0 and (data_of(x) == 0.0 or _is_float(x)):
         return 0.0
     if data_of(x) == 0.0 and not _is_float(x) and data_of(y) < 1.0:
@@ -211,6 +317,9 @@ def _pow_dy(out, x, y):
     # d x^y/dy = x^y·ln x; PyTorch's is 0 at x = 0, y >= 0 (a 0 that multiplies,
     # not a mask: 0·inf is nan there too) and nan for x < 0.
     base = data_of(x)
+    if _is_batch(base) or _is_batch(data_of(y)):  # a tape's rows: as floats, row by row
+        return where((base == 0.0) & (data_of(y) >= 0.0), 0.0,
+                     lambda: where(base < 0.0, math.nan, lambda: out * log(x)))
     if base == 0.0:  # y < 0 fails forward; 0^nan·ln 0 is nan (log(0) would raise)
         return 0.0 if data_of(y) >= 0.0 else math.nan
     if base < 0.0:
@@ -222,6 +331,8 @@ def _sqrt_dx(out, x):
     # sqrt'(±0) = ±inf, as PyTorch float64's 1/(2·sqrt(x)) (Python's 0.5/0.0
     # would raise). As a graph, ∂(0.5/sqrt(x))/∂sqrt(x) = -0.5/0² = -inf, so
     # that sqrt''(0) = -inf·inf = -inf, as PyTorch's double backward gives.
+    if _is_batch(data_of(out)):  # a tape's rows: 0.5/±0 is ±inf there already
+        return 0.5 / out
     if data_of(out) == 0.0:
         pole = math.copysign(math.inf, data_of(out))
         return pole if _is_float(out) else _pole(out, pole, (out,), (-math.inf,), "sqrt")
@@ -245,6 +356,8 @@ def _relu_dx(out, x):
     # the gradient through a NaN. A constant, like step (its derivative is 0).
     # Runs once per ReLU node: the float test inline, one call fewer than step.
     v = x if type(x) is float else data_of(x)
+    if type(v) is not float and _is_batch(v):
+        return _numpy().where(v <= 0.0, 0.0, 1.0)
     return 0.0 if v <= 0.0 else 1.0
 
 
@@ -263,7 +376,7 @@ def _sum_partials(out, xs):
 def _dot_partials(out, wx):
     # ∂(Σ w_i x_i)/∂w_i = x_i and ∂/∂x_i = w_i: the halves swap.
     n = len(wx) // 2
-    return wx[n:] + wx[:n]
+    return (*wx[n:], *wx[:n])  # a tuple also when wx is a stacked array
 
 
 # --- the table ---------------------------------------------------------------

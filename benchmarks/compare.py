@@ -17,6 +17,17 @@ Everything runs in ONE process, so the engines share the machine's state:
 2. Backward time on 10^5- and 10^6-node chains, bytes per node (tracemalloc),
    the deepest chain handled (and where micrograd's recursion gives up).
 3. Wall time of ``autograd-scalar demo`` against micrograd's demo loop.
+4. The tape (``autograd_scalar.tape``): the same moons step recorded once and
+   replayed over the batch with numpy, against the scalar path at 100 points
+   (with both passes, and with grouping alone) and against numpy's matrix form
+   at 1,000 and 10,000 points. Timings alternate between the engines, step by
+   step, so a burst of load from other programs hits both.
+
+numpy runs single-threaded (``OPENBLAS_NUM_THREADS=1``, set before numpy is
+imported) and the allocator is pinned: ``mallopt`` keeps freed memory in the
+heap instead of returning large blocks to the kernel, so temporaries do not
+page-fault anew at every step (``--default-allocator`` leaves glibc's
+defaults, to see the difference).
 
 A missed target is printed as NOT MET (``--check-targets`` makes it exit 1);
 disagreeing gradients always exit 1. A missing micrograd or torch is a row
@@ -25,11 +36,16 @@ saying "not installed" in ``--quick`` runs and an error (exit 2) in full runs.
 
 from __future__ import annotations
 
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before anything imports numpy
+
 import argparse
 import gc
+import ctypes
 import json
-import os
 import platform
+import resource
 import random
 import statistics
 import sys
@@ -50,14 +66,20 @@ SEED = 1337            # micrograd demo's seed
 TARGET_SPEEDUP = 25.0
 TARGET_BYTES_PER_NODE = 200.0
 TARGET_SCALING = 12.0  # 10x the nodes may cost at most 12x the time
+# Issue 11's targets (the tape).
+TARGET_TAPE_SPEEDUP = 100.0      # tape vs the scalar path, 100 points
+TARGET_GROUPING_SPEEDUP = 30.0   # grouping alone (lifting off) vs the scalar path
+TARGET_TAPE_VS_NUMPY = {1000: 3.0, 10000: 2.0}   # points -> most tape/numpy allowed
 
 SIZES = {
     "full": dict(points=100, repeats=5, ours_repeats=21, numpy_repeats=500, chains=(10**5, 10**6),
                  chain_repeats=3, memory_chain=10**5, deep=(10**6, 2 * 10**6),
-                 micrograd_depths=(500, 1000, 2000, 4000), demo_steps=100),
+                 micrograd_depths=(500, 1000, 2000, 4000), demo_steps=100,
+                 tape_repeats=41, tape_points=(1000, 10000), tape_big_repeats=41),
     "quick": dict(points=6, repeats=1, ours_repeats=1, numpy_repeats=3, chains=(10**3, 10**4),
                   chain_repeats=1, memory_chain=10**3, deep=(10**4,),
-                  micrograd_depths=(500, 4000), demo_steps=2),
+                  micrograd_depths=(500, 4000), demo_steps=2,
+                  tape_repeats=3, tape_points=(50, 200), tape_big_repeats=3),
 }
 
 
@@ -257,6 +279,29 @@ def engine_numpy(weights, X, y) -> Engine:
         return loss, flat.tolist()
 
     return Engine(step, read)
+
+
+def engine_tape(weights, X, y, group: bool = True, lift: bool = True) -> Engine:
+    """The scalar model's per-example loss relu(1 - y·score) + α·Σp², recorded once
+    by ``tape.record`` and replayed over all the points (its mean is the demo's loss)."""
+    try:
+        import numpy as np
+    except ImportError as exc:
+        raise Missing("numpy not installed") from exc
+    from autograd_scalar import tape
+
+    model = nn.MLP(len(X[0]), HIDDEN)
+    params = model.parameters()
+    load_weights(params, weights, "tape")
+    taped = tape.record(lambda x, label: (1.0 - model(x) * label).relu()
+                        + ALPHA * nn.l2(params), X[0], y[0], params=params)
+    taped = taped.passes(group=group, lift=lift)
+    inputs, labels = np.array(X), np.array(y)
+
+    def step():
+        return taped.value_and_grad(inputs, labels)
+
+    return Engine(step, lambda result: result, params)
 
 
 ENGINES = [
@@ -474,6 +519,87 @@ def bench_demo(size: dict, full: bool) -> dict:
     return rows
 
 
+# -- the tape -------------------------------------------------------------------------------
+
+def control_allocator() -> str:
+    """Keep freed memory in glibc's heap: no mmap per large temporary, no trimming.
+
+    Otherwise every (16 × 10,000) temporary is a fresh mmap whose pages fault
+    in again at each step (about 2 µs each), and numpy's step time moves with
+    the kernel rather than the code.
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return "glibc defaults (mallopt unavailable)"
+    m_trim_threshold, m_mmap_threshold = -1, -3
+    ok = libc.mallopt(m_mmap_threshold, 1 << 30) and libc.mallopt(m_trim_threshold, 1 << 30)
+    return ("mallopt: M_MMAP_THRESHOLD = M_TRIM_THRESHOLD = 1 GiB (freed blocks stay in "
+            "the heap)" if ok else "glibc defaults (mallopt refused)")
+
+
+def alternating_medians(steps: dict, repeats: int) -> dict:
+    """{name: (median CPU ms per step, median minor page faults per step)}, timed in turns.
+
+    Each sample runs a step back to back for about 10 ms of CPU (one step of
+    the scalar path; dozens of a tape's), as a training loop does: a
+    ``gc.collect()`` right before a 0.1 ms step would time a cold cache.
+    """
+    inner = {}
+    for name, step in steps.items():
+        step()  # warm-up: plans and buffers are made on the first call
+        cpu_s = timed(lambda: [step() for _ in range(3)])[0] / 3
+        inner[name] = max(1, min(200, round(0.01 / max(cpu_s, 1e-6))))
+    times = {name: [] for name in steps}
+    faults = {name: [] for name in steps}
+    for _ in range(repeats):
+        gc.collect()
+        for name, step in steps.items():
+            count = inner[name]
+            before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+            cpu_s, _, _ = timed(lambda: [step() for _ in range(count)])
+            faults[name].append((resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+                                / count)
+            times[name].append(cpu_s / count)
+    return {name: (statistics.median(times[name]) * 1e3, statistics.median(faults[name]))
+            for name in steps}
+
+
+def max_difference(result: tuple, reference: tuple) -> float:
+    (loss, grads), (ref_loss, ref_grads) = result, reference
+    return max([abs(loss - ref_loss)] + [abs(a - b) for a, b in zip(grads, ref_grads)])
+
+
+def bench_tape(size: dict, full: bool) -> dict:
+    """The tape against the scalar path (100 points) and numpy (larger batches)."""
+    X, y = moons_data(size["points"])
+    weights = reference_weights(n_parameters(len(X[0])))
+    try:
+        engines = {"scalar": engine_ours(weights, X, y), "tape": engine_tape(weights, X, y),
+                   "grouping only": engine_tape(weights, X, y, lift=False)}
+    except Missing as missing:
+        require(missing, full)
+        return {"missing": str(missing)}
+    reference = engines["scalar"].read(engines["scalar"].step())
+    rows = {"points": len(X), "sizes": []}
+    rows["agreement"] = {name: max_difference(engine.read(engine.step()), reference)
+                         for name, engine in engines.items() if name != "scalar"}
+    measured = alternating_medians({name: engine.step for name, engine in engines.items()},
+                                   size["tape_repeats"])
+    rows["ms"] = {name: ms for name, (ms, _) in measured.items()}
+    for n in size["tape_points"]:
+        X, y = moons_data(n)
+        pair = {"numpy": engine_numpy(weights, X, y), "tape": engine_tape(weights, X, y)}
+        difference = max_difference(pair["tape"].read(pair["tape"].step()),
+                                    pair["numpy"].read(pair["numpy"].step()))
+        measured = alternating_medians({k: e.step for k, e in pair.items()},
+                                       size["tape_big_repeats"])
+        rows["sizes"].append({"points": n, "difference": difference,
+                              **{f"{k}_ms": v[0] for k, v in measured.items()},
+                              **{f"{k}_faults": v[1] for k, v in measured.items()}})
+    return rows
+
+
 # -- report -------------------------------------------------------------------------------
 
 def targets(results: dict) -> list[tuple[str, Optional[bool], str]]:
@@ -497,6 +623,28 @@ def targets(results: dict) -> list[tuple[str, Optional[bool], str]]:
     for name, chain in results["chain_backward"].items():
         rows.append((f"10x nodes <= {TARGET_SCALING:g}x backward time ({name} chain)",
                      chain["scaling"] <= TARGET_SCALING, f"{chain['scaling']:.1f}x"))
+    return rows + tape_targets(results.get("tape", {}))
+
+
+def tape_targets(tape: dict) -> list[tuple[str, Optional[bool], str]]:
+    """Issue 11's targets: the tape's speed-ups and its agreement with the scalar path."""
+    if "ms" not in tape:
+        return []
+    ms, rows = tape["ms"], []
+    for name, target in (("tape", TARGET_TAPE_SPEEDUP), ("grouping only", TARGET_GROUPING_SPEEDUP)):
+        ratio = ms["scalar"] / ms[name]
+        rows.append((f"{name}: moons step on {tape['points']} points >= {target:g}x the scalar "
+                     "path", ratio >= target, f"{ratio:.0f}x"))
+    worst = max(tape["agreement"].values())
+    rows.append((f"tape loss and gradients = the scalar path's (within {TOLERANCE:g})",
+                 worst <= TOLERANCE, f"max |d| {worst:.1e}"))
+    for size in tape["sizes"]:
+        ratio, limit = size["tape_ms"] / size["numpy_ms"], TARGET_TAPE_VS_NUMPY.get(size["points"])
+        rows.append((f"tape on {size['points']:,} points "
+                     + (f"within {limit:g}x numpy's matrix form" if limit else "vs numpy"),
+                     None if limit is None else ratio <= limit, f"{ratio:.2f}x"))
+        rows.append((f"tape = numpy on {size['points']:,} points (within {TOLERANCE:g})",
+                     size["difference"] <= TOLERANCE, f"max |d| {size['difference']:.1e}"))
     return rows
 
 
@@ -569,13 +717,32 @@ def print_report(results: dict) -> None:
               f"{demo['demo_run_s']:.2f} s wall, {demo['demo_run_cpu_s']:.2f} s CPU "
               f"({demo['demo_train_s']:.2f} s wall training, the rest writes its four files); "
               f"accuracy {demo['demo_accuracy']:.0%}")
+    tape = results.get("tape")
+    if tape and "ms" in tape:
+        print_tape(tape, results["allocator"])
     print()
-    print("Targets (benchmarks/README.md)" + ("" if results["mode"] == "full" else
-                                             " -- judged on full runs only; quick sizes "
-                                             "mean nothing"))
+    print("Targets (benchmarks/README.md), the tape's included" + ("" if results["mode"] == "full" else
+                                 " -- judged on full runs only; quick sizes mean nothing"))
     for target, met, figure in results["targets"]:
         status = "info   " if met is None else "met    " if met else "NOT MET"
         print(f"   {status}  {target}: {figure}")
+
+
+def print_tape(tape: dict, allocator: str) -> None:
+    ms = tape["ms"]
+    print()
+    print(f"4. The tape: the same step recorded once, replayed over the batch with numpy "
+          f"(median CPU ms, engines timed in turns)")
+    print(f"   {tape['points']} points: scalar path {ms['scalar']:.2f} ms | tape "
+          f"{ms['tape']:.3f} ms ({ms['scalar'] / ms['tape']:.0f}x) | grouping only "
+          f"{ms['grouping only']:.3f} ms ({ms['scalar'] / ms['grouping only']:.0f}x)")
+    for size in tape["sizes"]:
+        print(f"   {size['points']:>6,} points: numpy matrix form {size['numpy_ms']:7.3f} ms "
+              f"({size['numpy_faults']:.0f} page faults) | tape {size['tape_ms']:7.3f} ms "
+              f"({size['tape_faults']:.0f} page faults) | tape/numpy "
+              f"{size['tape_ms'] / size['numpy_ms']:.2f}x")
+    print(f"   OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}; allocator: "
+          f"{allocator}")
 
 
 def machine() -> str:
@@ -600,6 +767,10 @@ def parse_args(argv):
     parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
     parser.add_argument("--no-demo", action="store_true",
                         help="skip part 3 (the demo loops take minutes with micrograd)")
+    parser.add_argument("--default-allocator", action="store_true",
+                        help="leave glibc's malloc settings alone (see control_allocator)")
+    parser.add_argument("--only-tape", action="store_true",
+                        help="run part 4 (the tape) only")
     parser.add_argument("--check-targets", action="store_true",
                         help="exit 1 when one of the targets in benchmarks/README.md is not met")
     parser.add_argument("--profile", action="store_true",
@@ -629,13 +800,24 @@ def main(argv=None) -> int:
     if args.profile:
         profile_ours(size)
         return 0
-    results = {"mode": mode, "machine": machine()}
+    results = {"mode": mode, "machine": machine(), "allocator": "glibc defaults"}
+    if not args.default_allocator:
+        results["allocator"] = control_allocator()
+    if args.only_tape:
+        results["tape"] = bench_tape(size, full)
+        if "ms" in results["tape"]:
+            print_tape(results["tape"], results["allocator"])
+        for target, met, figure in tape_targets(results["tape"]):
+            print(f"   {'info   ' if met is None else 'met    ' if met else 'NOT MET'}  "
+                  f"{target}: {figure}")
+        return 0
     results["moons_step"] = bench_moons(size, full)
     results["chain_backward"] = bench_chain_backward(size)
     results["bytes_per_node"] = bench_memory(size)
     results["deepest_chain"] = bench_deepest(size)
     if not args.no_demo:
         results["demo"] = bench_demo(size, full)
+    results["tape"] = bench_tape(size, full)
     results["targets"] = targets(results)
     print_report(results)
     if args.json:

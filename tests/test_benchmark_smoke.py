@@ -56,6 +56,10 @@ def test_quick_run_prints_the_table_and_all_engines_agree(tmp_path):
     # the deep chain's gradient is checked against its closed form d v_n / d w = n
     assert all(row["ok"] for row in data["deepest_chain"]["ours"])
     assert data["demo"]["demo_accuracy"] >= 0.0
+    # the tape: same loss and gradients as the scalar path, and as numpy on bigger batches
+    assert "4. The tape" in out
+    assert max(data["tape"]["agreement"].values()) <= 1e-9
+    assert all(size["difference"] <= 1e-9 for size in data["tape"]["sizes"])
 
 
 def test_missing_micrograd_is_a_row_in_quick_runs(tmp_path):

@@ -433,3 +433,23 @@ def test_trace_of_a_100_node_expression_writes_the_graph_and_the_page(tmp_path, 
     assert f"<title>{expression}</title>" in page
     assert page.count('class="ags-trace"') == 1 and page.count("<svg") == 1
     assert "trace written to t.html" in capsys.readouterr().out
+
+
+def test_demo_passes_engine_points_and_dataset_only_when_given(monkeypatch):
+    from autograd_scalar import demo
+    calls = []
+    monkeypatch.setattr(demo, "run", lambda **kwargs: calls.append(kwargs)
+                        or FakeResult(1.0, [], False))
+    assert cli.main(["demo", "--engine", "tape", "--points", "500", "--dataset", "moons"]) == 0
+    assert cli.main(["demo"]) == 0
+    assert calls[0]["engine"] == "tape" and calls[0]["points"] == 500
+    assert calls[0]["dataset"] == "moons" and "engine" not in calls[1]
+
+
+@pytest.mark.parametrize("args", [["--engine", "jax"], ["--points", "1"],
+                                  ["--dataset", "mnist"], ["--dataset", "digits", "--engine",
+                                                           "scalar"]])
+def test_bad_engine_points_or_dataset_exit_2_with_one_line(args, tmp_path, capsys):
+    assert cli.main(["demo", "--out", str(tmp_path / "o"), *args]) == 2
+    assert_one_error_line(capsys.readouterr().err)
+    assert not (tmp_path / "o").exists()

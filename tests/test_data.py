@@ -75,3 +75,27 @@ def test_spirals_without_noise_follow_the_arm_formula():
 def test_bad_arguments_raise_value_error(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+def test_digits_are_8x8_images_of_every_digit_in_equal_numbers():
+    X, y = data.make_digits(200, seed=1)
+    assert len(X) == 200 and {len(image) for image in X} == {64}
+    assert [y.count(d) for d in range(10)] == [20] * 10
+    assert all(0.0 <= v <= 1.0 for image in X for v in image)
+
+
+def test_noiseless_unshifted_digits_show_their_glyph():
+    """With noise 0 every image is its glyph, possibly shifted by one pixel and faded:
+    its ink pixels are a subset of the glyph's ink moved by at most one pixel."""
+    X, y = data.make_digits(50, noise=0.0, seed=2)
+    for image, digit in zip(X, y):
+        glyph = {(r, c) for r, row in enumerate(data.DIGIT_GLYPHS[digit])
+                 for c, mark in enumerate(row) if mark == "#"}
+        ink = {(k // 8, k % 8) for k, v in enumerate(image) if v > 0}
+        assert any(ink <= {(r + dr, c + dc) for r, c in glyph}
+                   for dr in (-1, 0, 1) for dc in (-1, 0, 1))
+
+
+def test_digits_are_reproducible_from_the_seed():
+    assert data.make_digits(30, seed=4) == data.make_digits(30, seed=4)
+    assert data.make_digits(30, seed=4) != data.make_digits(30, seed=5)

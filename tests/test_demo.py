@@ -101,3 +101,72 @@ def test_an_output_path_that_is_a_file_is_refused(tmp_path):
     (tmp_path / "taken").write_text("x")
     with pytest.raises(ValueError, match="exists and is not a directory"):
         demo.run(steps=1, out=tmp_path / "taken", progress=False)
+
+
+# -- the tape engine, more points, digits ------------------------------------------------------
+
+def test_tape_training_takes_the_scalar_paths_steps():
+    """Same problem, same seed: the tape's losses and accuracies are the scalar path's."""
+    scalar = demo.train(*demo.moons_problem(seed=3), steps=5)
+    taped = demo.train(*demo.moons_problem(seed=3), steps=5, engine="tape")
+    assert max(abs(a - b) for a, b in zip(scalar.losses, taped.losses)) <= 1e-9
+    assert scalar.accuracies == taped.accuracies and scalar.accuracy == taped.accuracy
+
+
+def test_run_with_the_tape_on_many_points_writes_the_four_files(tmp_path):
+    result = demo.run(steps=3, out=tmp_path, progress=False, engine="tape", points=2000)
+    assert result.steps == 3 and 0.0 <= result.accuracy <= 1.0
+    assert_complete_files(tmp_path, demo.FILES)
+
+
+def test_the_decision_boundary_grid_is_the_models_score_at_each_point():
+    """model_scores (one tape over the points) against the model called point by point."""
+    model, X, _ = demo.moons_problem(seed=5)
+    points = [[-1.0, 0.5], [0.25, 0.25], [2.0, -0.5]]
+    assert max(abs(s - model(p).data) for s, p in zip(demo.model_scores(model, points),
+                                                       points)) <= 1e-12
+
+
+def test_digits_reach_90_percent_test_accuracy_within_a_minute(tmp_path):
+    import time
+
+    start = time.perf_counter()
+    result = demo.run(out=tmp_path, progress=False, dataset="digits")  # on a tape
+    assert time.perf_counter() - start < 60
+    assert result.accuracy >= 0.90 and result.steps == 100
+    assert result.losses[-1] < result.losses[0]
+    assert_complete_files(tmp_path, demo.DIGITS_FILES)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(engine="jax"), "engine must be one of scalar, tape"),
+    (dict(dataset="mnist"), "dataset must be one of moons, digits"),
+    (dict(dataset="digits", engine="scalar"), "dataset digits trains with engine tape"),
+    (dict(points=1), "points must be an int >= 2"),
+])
+def test_bad_engine_dataset_or_points_raise_before_any_work(tmp_path, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        demo.run(out=tmp_path / "out", progress=False, **kwargs)
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_tape_demo_on_10000_points_finishes_within_20_seconds(tmp_path):
+    """The acceptance figure, as a process: CPU time of the child, which other programs
+    on a shared machine do not stretch (its wall time is printed for the record)."""
+    import resource
+    import subprocess
+    import sys
+    import time
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    result = subprocess.run([sys.executable, "-m", "autograd_scalar", "demo", "--engine", "tape",
+                             "--points", "10000", "--out", str(tmp_path)],
+                            capture_output=True, text=True, timeout=300)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    print(f"demo --engine tape --points 10000: {cpu:.1f} s CPU, {wall:.1f} s wall")
+    assert result.returncode == 0, result.stderr
+    assert cpu < 20.0
+    assert_complete_files(tmp_path, demo.FILES)

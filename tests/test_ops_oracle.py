@@ -245,3 +245,75 @@ def test_pow_mixed_second_derivative_at_zero_exponent_matches_sympy(x):
     assert exact == 1 / x
     mixed = ag.grad(ag.grad(lambda b, e: b ** e, argnums=0), argnums=1)(x, 0.0)
     assert_close(mixed, exact, what=f"d2(x^y)/dydx at ({x}, 0)")
+
+
+# -- the batched path: the same table replayed by a tape over a batch of points -------------
+
+def _tape_of(name, arity):
+    """A tape of op(x_0 + p_0, ..., x_n + p_n) with p = 0: ∂/∂p_k is ∂op/∂arg_k at x."""
+    from autograd_scalar import tape
+
+    params = [Value(0.0) for _ in range(arity)]
+    fn = lambda xs: ORACLE[name].engine(*[x + p for x, p in zip(xs, params)])  # noqa: E731
+    return tape.record(fn, [1.0] * arity, params=params)
+
+
+def _points_by_arity(name):
+    by_arity = {}
+    for point in ORACLE[name].points:
+        by_arity.setdefault(len(point), []).append(point)
+    return by_arity.items()
+
+
+@pytest.mark.parametrize("name", sorted(ORACLE))
+def test_batched_forward_and_first_derivatives_match_the_scalar_engine_and_torch(name):
+    """Every op on a tape: each row's value, each row's gradient (batch of one) and the
+    batch mean's gradient agree with the Value engine and PyTorch float64."""
+    for arity, points in _points_by_arity(name):
+        taped = _tape_of(name, arity)
+        values = taped.forward(points)
+        means = [0.0] * arity
+        for row, point in enumerate(points):
+            leaves, out = _engine(name, point)
+            out.backward()
+            float64, gradient, _ = _torch_oracle(name, point)
+            assert_close(values[row], out.data, what=f"tape {name}{point} vs engine")
+            assert_close(values[row], float64, what=f"tape {name}{point} vs torch")
+            _, grads = taped.value_and_grad([point])
+            for k, g in enumerate(grads):
+                assert_close(g, leaves[k].grad, what=f"tape d{name}/darg{k} at {point} vs engine")
+                assert_close(g, gradient[k], what=f"tape d{name}/darg{k} at {point} vs torch")
+                means[k] += gradient[k] / len(points)
+        _, grads = taped.value_and_grad(points)
+        for k, g in enumerate(grads):
+            assert_close(g, means[k], what=f"tape mean d{name}/darg{k} over {points}")
+
+
+@pytest.mark.parametrize("name, point", EDGE_CASES, ids=[f"{n}{p}" for n, p in EDGE_CASES])
+def test_batched_non_differentiable_points_follow_torch_float64(name, point):
+    """relu'(0), abs'(0), sqrt'(0) and pow's masked points on a tape, as in PyTorch float64."""
+    values, grads = _tape_of(name, len(point)).value_and_grad([point])
+    float64, gradient, _ = _torch_oracle(name, point)
+    assert_close(values, float64, what=f"tape {name}{point}")
+    for k, g in enumerate(grads):
+        assert_close(g, gradient[k], what=f"tape d{name}/darg{k} at {point} vs torch")
+
+
+def test_grouped_dot_matches_torch_for_weights_in_either_half():
+    """A dot with the weights in its first half and one with them in its second read the
+    same inputs: one 2×3 matrix product; ∂/∂w is x summed over the batch (torch float64)."""
+    from autograd_scalar import tape
+
+    w = [Value(0.5), Value(-1.5), Value(2.0)]
+    fn = lambda x: ag.dot(w, x) * ag.dot(x, w[::-1])  # noqa: E731
+    taped = tape.record(fn, [1.0, 2.0, 3.0], params=w)
+    assert "(2 dot nodes as one matrix product; W is 2×3" in taped.to_text()
+    batch = [[0.25, -4.0, 1.0], [3.0, 0.5, -0.5]]
+    loss, grads = taped.value_and_grad(batch)
+    tw = torch_leaves([0.5, -1.5, 2.0])
+    rows = [torch.stack(torch_leaves(x)).detach() for x in batch]
+    total = sum(torch.dot(torch.stack(tw), r) * torch.dot(r, torch.stack(tw[::-1])) for r in rows)
+    expected = torch_gradient(total / len(rows), tw)
+    assert_close(loss, torch_float(total / len(rows)), what="grouped dot loss")
+    for k, g in enumerate(grads):
+        assert_close(g, torch_float(expected[k]), what=f"grouped dot d/dw{k}")

@@ -46,7 +46,7 @@ def last_model(page: dict) -> MLP:
       "--optimizer", "adam", "--lr", "0.02"], [2, 6, 5, 1], "sigmoid"),
     (["--dataset", "blobs", "--points", "30", "--l2", "0", "--batch", "10"],
      [2, 16, 16, 3], "relu"),
-    (["--dataset", "moons"], [2, 16, 16, 1], "relu"),
+    (["--dataset", "moons", "--hidden", "16,16"], [2, 16, 16, 1], "relu"),
 ])
 def test_each_option_shapes_the_run_and_the_page(args, sizes, activation, tmp_path, capsys):
     status, out, err, directory = demo([*args, "--steps", "3"], tmp_path, capsys)
@@ -153,8 +153,8 @@ def test_a_missing_csv_file_fails_with_one_line(tmp_path, capsys):
 
 @pytest.mark.parametrize("args, message", [
     (["--dataset", "swirls"], "argument --dataset: invalid choice: 'swirls'"),
-    (["--points", "2"], "argument --points: value must be an int in [4, 10000], got 2"),
-    (["--points", "many"], "argument --points: value must be an int in [4, 10000], got 'many'"),
+    (["--points", "1"], "argument --points: value must be an int in [2, 100000], got 1"),
+    (["--points", "many"], "argument --points: value must be an int in [2, 100000], got 'many'"),
     (["--noise", "-0.1"], "argument --noise: must be a finite number >= 0, got '-0.1'"),
     (["--noise", "nan"], "argument --noise: must be a finite number >= 0"),
     (["--hidden", "16,0"], "argument --hidden: must be layer sizes from 1 to 256"),
