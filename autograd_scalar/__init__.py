@@ -19,7 +19,7 @@ from .modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad, scope
 
 # The renderers load on first use (PEP 562): `import autograd_scalar` and the
 # engine stay free of graphviz (house rule: engine imports no renderer), and
-# importing the package is ~36 ms faster.
+# importing the package stays quick.
 _LAZY = {"viz": ("viz", None), "trace_backward": ("trace", "trace_backward"),
          "BackwardTrace": ("trace", "BackwardTrace")}
 
