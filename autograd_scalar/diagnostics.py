@@ -20,7 +20,7 @@ def dead_neurons(model, inputs) -> list:
     z = w·a^{l-1} + b is <= 0 for all of them (relu'(0) = 0, as in PyTorch).
     Then it outputs 0 everywhere and backpropagation stops at it: its weights
     and bias get zero gradient and nothing flows through it to the layers
-    below (seed 004's "Dead neurons", case (2)). The derivative is the one the engine records from the derivative
+    below. The derivative is the one the engine records from the derivative
     table, read off each relu node.
 
     Args:

@@ -3,7 +3,7 @@
 micrograd's names and shapes, so its users feel at home: a :class:`Neuron`
 computes a = f(z) with z = w·x + b, a :class:`Layer` is a list of neurons fed
 the same input, an :class:`MLP` a chain of layers whose last one is linear.
-In seed 004's notation a layer computes a^l = f(W^l a^{l-1} + b^l) one row
+In matrix notation a layer computes a^l = f(W^l a^{l-1} + b^l), one row
 w_k^l at a time.
 
 Graph shape. A neuron's weighted sum is ONE ``dot`` node whose parents are

@@ -2,19 +2,20 @@
 
 :func:`trace_backward` runs ``root.backward()`` and then reads the graph to
 record, for each node in the order backpropagation processes it (output
-first), the rule of seed 002 with numbers in it:
+first), the backward rule with numbers in it:
 
     v̄_N = 1,    v̄_i = Σ_{j ∈ Ch(v_i)} (∂v_j/∂v_i) · v̄_j
 
 where Ch(v_i), the children of v_i, are the nodes computed directly from it
-(its *consumers*; the nodes it is computed from are its ``parents``). For
-seed 003's example (c = a + b, d = a·b, o = c·d/2) the step of ``a`` reads
+(its *consumers*; the nodes it is computed from are its ``parents``). In
+the sum-over-paths example (c = a + b, d = a·b, o = c·d/2), where a reaches
+o along two paths, the step of ``a`` reads
 ``v̄[a] = v̄[c]·∂c/∂a + v̄[d]·∂d/∂a = 3·1 + 2.5·3 = 10.5``.
 
 A consumer that uses a node more than once (``x * x``) is ONE child in
 Ch(v_i) and gives ONE term, whose ∂v_j/∂v_i is the total partial derivative:
 the sum of the local gradients over the argument positions (``x + x`` = 2·x
-gives ∂/∂x = 1 + 1 = 2). That keeps the terms equal to the lecture's sum.
+gives ∂/∂x = 1 + 1 = 2). That keeps the terms equal to the rule's sum over children.
 
 This module is the model: the records (:class:`Term`, :class:`Step`,
 :class:`ForwardStep`, :class:`BackwardTrace`) and :func:`trace_backward`. The
@@ -143,7 +144,7 @@ class BackwardTrace:
     def to_text(self) -> str:
         """The forward Wengert list and the backward equations, as plain text.
 
-        Example (seed 003):
+        Example (the sum-over-paths example):
             >>> from autograd_scalar import Value, trace_backward
             >>> a, b = Value(2.0, label="a"), Value(3.0, label="b")
             >>> c = a + b; c.label = "c"; d = a * b; d.label = "d"
@@ -263,7 +264,7 @@ def trace_backward(root: Value, constants: bool = False) -> BackwardTrace:
     Number operands (constants) are in the forward list but take no step of
     the backward pass unless ``constants=True``: nobody asked for ∂o/∂2.
 
-    Example (seed 003: a = 2, b = 3, c = a + b, d = a·b, o = c·d/2):
+    Example (the sum-over-paths example: a = 2, b = 3, c = a + b, d = a·b, o = c·d/2):
         >>> from autograd_scalar import Value
         >>> a, b = Value(2.0, label="a"), Value(3.0, label="b")
         >>> c = a + b; c.label = "c"; d = a * b; d.label = "d"

@@ -1,6 +1,6 @@
 """Drawing computation graphs: ``Value`` graph -> ``graphviz.Digraph`` -> SVG.
 
-The picture is the lecture's computation graph (seed 002): the nodes v_1..v_N
+The picture is the computation graph of the backward rule: the nodes v_1..v_N
 in topological order, each drawn as a record ``name | data | grad``, and one
 small node per operation between the inputs and the result, so an edge reads
 "is computed directly from". A node's name is its ``label``, else ``v<i>``
@@ -429,7 +429,7 @@ def draw(root: Value, rankdir: str = "LR", show_grad: Union[bool, Mapping] = Tru
     so pages style them with CSS. Nodes tagged by
     :func:`~autograd_scalar.scope` sit in nested clusters.
 
-    Example (seed 003: c = a + b, d = a·b, o = c·d/2):
+    Example (the sum-over-paths example: c = a + b, d = a·b, o = c·d/2):
         >>> from autograd_scalar import Value
         >>> a, b = Value(2.0, label="a"), Value(3.0, label="b")
         >>> c = a + b; c.label = "c"; d = a * b; d.label = "d"
