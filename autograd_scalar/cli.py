@@ -232,7 +232,11 @@ def _demo(args: argparse.Namespace) -> int:
     from . import demo
     chosen = {name: getattr(args, name) for name in ("engine", "points", "dataset")
               if getattr(args, name) is not None}  # the rest: demo.run's defaults
-    result = demo.run(steps=args.steps, out=args.out, seed=args.seed, **chosen)
+    return _report(demo.run(steps=args.steps, out=args.out, seed=args.seed, **chosen))
+
+
+def _report(result) -> int:
+    """Print a training run's accuracy and files; the exit status it earned."""
     print(f"accuracy: {result.accuracy:.1%}")
     for path in result.files:
         print(f"wrote {_printable(str(path))}")
@@ -361,14 +365,7 @@ def _playground(args: argparse.Namespace) -> int:
     given = {name: getattr(args, name) for name in _PLAYGROUND_OPTIONS
              if getattr(args, name) is not None}
     settings = play.Settings(steps=args.steps, seed=args.seed, **given)
-    result = play.run(settings, out=args.out)
-    print(f"accuracy: {result.accuracy:.1%}")
-    for path in result.files:
-        print(f"wrote {path}")
-    if result.interrupted:
-        print("interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    return EXIT_OK
+    return _report(play.run(settings, out=args.out))
 
 
 def _fail(message: str, status: int = EXIT_USAGE) -> int:

@@ -5,8 +5,11 @@ helpers keep that comparison spelled the same way everywhere.
 """
 
 import math
+import os
 
+import pytest
 import torch
+from playwright.sync_api import sync_playwright
 
 # Scalar float64 work: one thread avoids thread-pool start-up and keeps sums deterministic.
 torch.set_num_threads(1)
@@ -53,3 +56,40 @@ def torch_hessian(f, values):
 def torch_float(tensor) -> float:
     """A scalar tensor's value as a Python float."""
     return float(tensor.detach())
+
+
+# -- the browser: headless Chromium (Debian's package), driven by playwright ---------
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One Chromium per test module. CI installs it (.ci/run): missing is a failure."""
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium package "
+                    "(apt-get install chromium), as .ci/run does")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+class PageErrors:
+    """Console errors and uncaught exceptions of one page."""
+
+    def __init__(self, page):
+        self.messages = []
+        page.on("console", lambda m: self.messages.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.messages.append(str(e)))
+
+
+def page_with_script(browser, script: str):
+    """A blank page that ran ``script`` with no error (the page's module fixture)."""
+    page = browser.new_page()
+    errors = PageErrors(page)
+    page.set_content(f"<script>{script}</script>")
+    assert errors.messages == []
+    return page

@@ -14,14 +14,11 @@ import random
 import statistics
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from autograd_scalar import names, nn, trace_backward
+from conftest import PageErrors
 from seed003 import seed003_graph
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SCREEN = {"width": 1280, "height": 800}
 
 
@@ -36,26 +33,6 @@ def mlp_trace():
     loss = nn.hinge([model([0.5, -1.0])], [1])
     loss.label = "loss"
     return trace_backward(loss)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium package "
-                    "(apt-get install chromium), as .ci/run does")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
-
-
-class PageErrors:
-    """Console errors and uncaught exceptions of one page."""
-
-    def __init__(self, page):
-        self.messages = []
-        page.on("console", lambda m: self.messages.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: self.messages.append(str(e)))
 
 
 def open_page(browser, tmp_path, trace, name="trace.html"):

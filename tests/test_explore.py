@@ -16,7 +16,7 @@ from autograd_scalar.data import make_moons
 from autograd_scalar.explore import Recorder
 from autograd_scalar.nn import MLP, dead_neurons, hinge, l2
 from autograd_scalar.optim import SGD
-from test_browser import PageErrors, browser  # noqa: F401 -- the shared Chromium fixture
+from conftest import PageErrors
 
 
 def moons(n=100):

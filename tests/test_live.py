@@ -8,35 +8,20 @@ afresh with the edited inputs; and the sum-over-paths example's closed form
 (o = (a + b)·(a·b)/2: at a = 3, b = 3, o = 27 and ∂o/∂a = (ab + (a + b)b)/2 = 13.5).
 """
 
-import os
 import random
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from autograd_scalar import Value, nn, topological_order
 from autograd_scalar.live import live_graph
 from autograd_scalar.web import pages
 
-from conftest import assert_close
-
-CHROMIUM = "/usr/bin/chromium"
+from conftest import assert_close, page_with_script
 
 
 @pytest.fixture(scope="module")
-def page():
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium package, as .ci/run does")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM,
-                                             args=["--headless", "--no-sandbox"])
-        page = browser.new_page()
-        errors = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.set_content(f"<script>{pages.ops_script()}\n{pages.read('live.js')}</script>")
-        assert errors == []
-        yield page
-        browser.close()
+def page(browser):
+    return page_with_script(browser, pages.ops_script() + "\n" + pages.read("live.js"))
 
 
 def recompute(page, root, inputs: dict) -> dict:

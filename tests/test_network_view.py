@@ -16,7 +16,7 @@ import pytest
 from autograd_scalar import Value, viz
 from autograd_scalar.network import neuron_graph, web_asset
 from autograd_scalar.nn import MLP, dead_neurons
-from test_browser import PageErrors, browser  # noqa: F401 -- the shared Chromium fixture
+from conftest import PageErrors
 
 SVG = "{http://www.w3.org/2000/svg}"
 

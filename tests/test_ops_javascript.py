@@ -10,17 +10,14 @@ must throw the same message; where an op masks the gradient (relu at x <= 0),
 the JavaScript mask must hold at the same points. An op without JavaScript fails here.
 """
 
-import os
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from autograd_scalar import ops
 from autograd_scalar.web import pages
 
-from conftest import assert_close
+from conftest import assert_close, page_with_script
 
-CHROMIUM = "/usr/bin/chromium"
 UNARY = [(-1.3,), (0.0,), (0.4,), (2.5,), (-800.0,), (800.0,)]
 POINTS = {
     "add": [(0.7, -1.3), (1e308, 1e308)], "sub": [(0.7, -1.3), (2.5, 2.5)],
@@ -60,19 +57,8 @@ EVALUATE = """([name, point]) => {
 
 
 @pytest.fixture(scope="module")
-def page():
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium package, as .ci/run does")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM,
-                                             args=["--headless", "--no-sandbox"])
-        page = browser.new_page()
-        errors = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.set_content(f"<script>{pages.ops_script()}</script>")
-        assert errors == []
-        yield page
-        browser.close()
+def page(browser):
+    return page_with_script(browser, pages.ops_script())
 
 
 def test_every_op_carries_javascript_for_its_forward_and_each_rule():
