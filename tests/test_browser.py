@@ -9,7 +9,6 @@ readable. Screenshots (1280x800) go to the test's tmp_path. CI installs
 chromium (.ci/run), so a missing browser is a failure, not a skip.
 """
 
-import os
 import random
 import statistics
 
