@@ -23,8 +23,69 @@ ROOT = pathlib.Path(__file__).parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
+# What each lesson teaches, checked in the lesson's own kernel after its last
+# cell: closed forms worked out here, and agreement between the hand-written
+# computation and the engine.
+CHECKS = {
+    "01_by_hand.ipynb": """
+assert by_hand == {"a": 10.5, "b": 8.0, "c": 3.0, "d": 2.5}   # 3·1 + 2.5·3, 3·1 + 2.5·2
+assert engine == by_hand and forward_mode == {"a": 10.5, "b": 8.0}
+assert all(math.isclose(engine_lr[k], bar[k], rel_tol=1e-12) for k in bar)
+assert bar["w"] < 0 and math.isclose(lam.grad, r.data, rel_tol=1e-12)
+assert all(math.isclose(e, h, rel_tol=1e-12, abs_tol=1e-15)
+           for el, hl in zip(engine_delta, delta) for e, h in zip(el, hl))
+for i, layer in enumerate(layers):
+    for j, neuron in enumerate(layer.neurons):
+        assert math.isclose(neuron.b.grad, delta[i][j], rel_tol=1e-12, abs_tol=1e-15)
+        assert all(math.isclose(w.grad, delta[i][j] * a_vals[i][k], rel_tol=1e-12, abs_tol=1e-15)
+                   for k, w in enumerate(neuron.w))
+""",
+    "02_tracing.ipynb": """
+assert (a.grad, b.grad, c.grad, d.grad) == (10.5, 8.0, 3.0, 2.5)
+assert "3·1 + 2.5·3 = 10.5" in trace.to_text()
+dn = 1 - y.data ** 2                                 # closed form: ∂y/∂n = 1 - tanh²n
+assert math.isclose(dn, 0.5, rel_tol=1e-12)
+for got, want in [(w1.grad, x1.data * dn), (w2.grad, x2.data * dn), (x1.grad, w1.data * dn),
+                  (x2.grad, w2.data * dn), (bias.grad, dn)]:
+    assert math.isclose(got, want, rel_tol=1e-12), (got, want)
+assert svg_path.read_text().rstrip().endswith("</svg>") and svg_path.parent == out_dir
+""",
+    "03_topological_order.ipynb": """
+assert a.grad == 4.0 == ordered[a]                   # c = 4a
+assert naive[a] == 6.0 and once[a] == 2.0            # the two wrong answers the lesson explains
+assert [v.label for v in order] == ["a", "b", "c"]
+""",
+    "04_training.ipynb": """
+assert result.accuracy >= 0.95 and result.losses[-1] < result.losses[0]
+assert blob_losses[-1] < blob_losses[0] and blob_accuracy() >= 0.9
+assert len(dead_reckless) > len(dead) and dead_grads and all(g == 0.0 for g in dead_grads)
+assert copy.state_dict() == model.state_dict()
+""",
+    "05_matrix_form.ipynb": """
+assert np.isclose(numpy_cost, C.data, rtol=1e-12) and worst < 1e-12
+assert max(agreement) < 1e-12 and [r[5] for r in rows] == [r[0] * r[1] for r in rows]
+assert all(math.isclose(fm, cf, rel_tol=1e-12) and math.isclose(rm, cf, rel_tol=1e-12)
+           for fm, rm, cf in zip(forward_mode, reverse_mode, closed_form))
+assert all(math.isclose(hessian_columns[j][i], exact[i][j], rel_tol=1e-12)
+           for i in range(2) for j in range(2))
+assert hvp_error < 1e-7
+""",
+}
+
+SOLUTION = re.compile(r"<details><summary>Solution</summary>\s*```python\n(.*?)```", re.S)
+
+
+def solutions(notebook):
+    """The code of every hidden solution, in order."""
+    return [code for cell in notebook.cells if cell.cell_type == "markdown"
+            for code in SOLUTION.findall(cell.source)]
+
+
 def _run(path, workdir):
+    """Execute the lesson, then its hidden solutions and its checks, in one kernel."""
     notebook = nbformat.read(path, as_version=4)
+    extra = solutions(notebook) + ["import math\n" + CHECKS[path.name]]
+    notebook.cells += [nbformat.v4.new_code_cell(code) for code in extra]
     client = NotebookClient(notebook, timeout=180, kernel_name="python3",
                             resources={"metadata": {"path": str(workdir)}})
     client.execute()  # raises CellExecutionError naming the cell on any error
@@ -44,25 +105,27 @@ def executed(tmp_path_factory):
     return run
 
 
-def outputs_text(notebook, tag):
-    """Everything the cells tagged ``tag`` printed or returned, as one string."""
-    texts = []
-    for cell in notebook.cells:
-        if tag in cell.get("metadata", {}).get("tags", []):
-            for output in cell.get("outputs", []):
-                texts.append(output.get("text", ""))
-                texts.append(output.get("data", {}).get("text/plain", ""))
-    return "\n".join(texts)
-
-
-def test_the_tracing_notebook_is_among_those_run():
-    assert "02_tracing.ipynb" in [path.name for path in NOTEBOOKS]
+def test_every_lesson_has_checks_and_the_tracing_lesson_is_among_them():
+    assert sorted(CHECKS) == [path.name for path in NOTEBOOKS]
+    assert "02_tracing.ipynb" in CHECKS
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.name for path in NOTEBOOKS])
-def test_notebook_runs_without_errors_and_writes_nothing_beside_itself(path, executed):
+def test_every_lesson_is_a_lesson(path):
+    """A question, a predict-then-check cell, a picture, exercises with hidden solutions, no asserts."""
+    notebook = nbformat.read(path, as_version=4)
+    markdown = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
+    code = "\n".join(c.source for c in notebook.cells if c.cell_type == "code")
+    assert "**The question.**" in markdown and "**Predict, then check.**" in markdown
+    assert "viz.draw(" in code or "plt.show()" in code or "trace\n" in code + "\n"
+    assert 1 <= len(solutions(notebook)) == markdown.count("**Exercise ")
+    assert not re.search(r"^\s*assert\b", code, re.M)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.name for path in NOTEBOOKS])
+def test_lesson_runs_and_its_solutions_and_checks_hold(path, executed):
     """Files a lesson writes go to a temporary folder, never its working directory."""
-    notebook, workdir = executed(path.name)
+    notebook, workdir = executed(path.name)  # the checks ran as its last cell
     code_cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
     assert code_cells and all(cell.get("execution_count") for cell in code_cells)
     assert sorted(p.name for p in workdir.iterdir()) == []
