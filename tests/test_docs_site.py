@@ -5,8 +5,12 @@ comes with code that checks it), and `mkdocs build --strict`, which fails on
 any warning (a broken link, a missing page, a docstring it cannot read).
 """
 
+import os
 import pathlib
 import re
+import subprocess
+import sys
+from html import unescape
 
 import pytest
 
@@ -49,3 +53,79 @@ def test_every_code_block_of_the_math_page_runs():
     namespace = {}
     for block in blocks:
         exec(compile(block, "docs/math.md", "exec"), namespace)
+
+
+# -- the site ------------------------------------------------------------------
+
+LESSONS = sorted(path.stem for path in (ROOT / "notebooks").glob("*.ipynb"))
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """`mkdocs build --strict` into a temporary folder, once (it executes the lessons)."""
+    site_dir = tmp_path_factory.mktemp("site")
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site_dir)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("WARNING")]
+    assert result.returncode == 0 and warnings == [], result.stderr[-3000:]
+    return site_dir
+
+
+def page(site, path):
+    return (site / path / "index.html").read_text(encoding="utf-8")
+
+
+def page_text(site, path):
+    """The page as a reader sees it: no tags, entities decoded."""
+    return unescape(re.sub(r"<[^>]+>", "", page(site, path)))
+
+
+def test_the_site_builds_strictly_with_home_math_and_trace_pages(site):
+    assert "the sum-over-paths example" in page(site, "")
+    assert "Hessian-vector products" in page(site, "math")
+    assert 'src="../trace/sum_over_paths.html"' in page(site, "trace")
+
+
+def test_the_live_trace_page_is_the_sum_over_paths_trace(site):
+    """Generated at build time by trace_backward(...).to_html(): a's step sums two paths."""
+    html = (site / "trace" / "sum_over_paths.html").read_text(encoding="utf-8")
+    assert "<svg" in html and "<script" in html
+    assert "3·1 + 2.5·3 = 10.5" in html
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_every_lesson_is_a_page_executed_at_build_time(site, lesson):
+    html = page(site, f"notebooks/{lesson}")
+    assert "The question." in html and "Solution" in html
+    assert "Out[" in html or "output_png" in html or "<svg" in html  # outputs, not bare code
+
+
+def test_the_executed_tracing_lesson_shows_its_graph_and_its_stepper(site):
+    html = page(site, "notebooks/02_tracing")
+    assert "<svg" in html and 'type="range"' in html
+    assert "v̄[a] = v̄[c]·∂c/∂a + v̄[d]·∂d/∂a = 3·1 + 2.5·3 = 10.5" in html
+
+
+def test_the_lessons_math_renders_offline(site):
+    """MathJax is part of the site, and the lessons load it from there, not from a CDN."""
+    assert (site / "assets" / "mathjax" / "MathJax.js").is_file()
+    html = page(site, "notebooks/01_by_hand")
+    assert '<script src="../../assets/mathjax/MathJax.js' in html
+    assert not re.search(r"<script[^>]*src=\"https?://", html)
+
+
+def test_the_api_reference_has_a_page_per_module_from_the_docstrings(site):
+    """Source of truth: the package's modules and their docstrings."""
+    import autograd_scalar.engine
+    import autograd_scalar.functional
+
+    modules = sorted(p.stem for p in (ROOT / "autograd_scalar").glob("*.py") if not p.stem.startswith("_"))
+    assert sorted(p.name for p in (site / "api").iterdir() if p.is_dir()) == modules
+    for module, function in [("engine", autograd_scalar.engine.topological_order),
+                             ("functional", autograd_scalar.functional.hvp)]:
+        summary = function.__doc__.splitlines()[0].replace("`", "")
+        assert f'id="autograd_scalar.{module}.{function.__name__}"' in page(site, f"api/{module}")
+        assert summary in page_text(site, f"api/{module}")
+    assert all(f"{name}/" in page(site, "api") for name in modules)
