@@ -26,8 +26,11 @@ def api_modules():
     """The package's public modules, in alphabetical order."""
     import autograd_scalar
 
-    return sorted(info.name for info in pkgutil.iter_modules(autograd_scalar.__path__)
-                  if not info.name.startswith("_"))
+    return sorted(
+        info.name
+        for info in pkgutil.iter_modules(autograd_scalar.__path__)
+        if not info.name.startswith("_")
+    )
 
 
 def lesson_title(path):
@@ -38,8 +41,12 @@ def lesson_title(path):
 
 def on_config(config):
     config.nav.append({"Lessons": [{lesson_title(p): f"notebooks/{p.name}"} for p in LESSONS]})
-    config.nav.append({"API reference": [{"Overview": "api/index.md"}]
-                       + [{name: f"api/{name}.md"} for name in api_modules()]})
+    config.nav.append(
+        {
+            "API reference": [{"Overview": "api/index.md"}]
+            + [{name: f"api/{name}.md"} for name in api_modules()]
+        }
+    )
     return config
 
 
@@ -57,8 +64,12 @@ def sum_over_paths_trace_html():
 
 
 def api_index(modules):
-    lines = ["# API reference", "",
-             "Generated from the docstrings of each module (their examples run as doctests).", ""]
+    lines = [
+        "# API reference",
+        "",
+        "Generated from the docstrings of each module (their examples run as doctests).",
+        "",
+    ]
     lines += [f"- [`autograd_scalar.{name}`]({name}.md)" for name in modules]
     return "\n".join(lines) + "\n"
 
@@ -69,13 +80,24 @@ def on_files(files, config):
     for path in LESSONS:
         # A real file under the repository root (not a generated one): mkdocs-jupyter
         # reads the notebook from its source path.
-        files.append(File(f"notebooks/{path.name}", src_dir=str(ROOT), dest_dir=config.site_dir,
-                          use_directory_urls=config.use_directory_urls))
+        files.append(
+            File(
+                f"notebooks/{path.name}",
+                src_dir=str(ROOT),
+                dest_dir=config.site_dir,
+                use_directory_urls=config.use_directory_urls,
+            )
+        )
     modules = api_modules()
     files.append(File.generated(config, "api/index.md", content=api_index(modules)))
     for name in modules:
-        files.append(File.generated(config, f"api/{name}.md",
-                                    content=f"# `autograd_scalar.{name}`\n\n::: autograd_scalar.{name}\n"))
+        files.append(
+            File.generated(
+                config,
+                f"api/{name}.md",
+                content=f"# `autograd_scalar.{name}`\n\n::: autograd_scalar.{name}\n",
+            )
+        )
     files.append(File.generated(config, TRACE_PAGE, content=sum_over_paths_trace_html()))
     return files
 
@@ -84,4 +106,6 @@ def on_post_build(config):
     import jupyter_server_mathjax
 
     static = pathlib.Path(jupyter_server_mathjax.__file__).parent / "static"
-    shutil.copytree(static, pathlib.Path(config.site_dir) / "assets" / "mathjax", dirs_exist_ok=True)
+    shutil.copytree(
+        static, pathlib.Path(config.site_dir) / "assets" / "mathjax", dirs_exist_ok=True
+    )

@@ -67,7 +67,12 @@ def site(tmp_path_factory):
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site_dir)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     warnings = [line for line in result.stderr.splitlines() if line.startswith("WARNING")]
     assert result.returncode == 0 and warnings == [], result.stderr[-3000:]
     return site_dir
@@ -121,10 +126,14 @@ def test_the_api_reference_has_a_page_per_module_from_the_docstrings(site):
     import autograd_scalar.engine
     import autograd_scalar.functional
 
-    modules = sorted(p.stem for p in (ROOT / "autograd_scalar").glob("*.py") if not p.stem.startswith("_"))
+    modules = sorted(
+        p.stem for p in (ROOT / "autograd_scalar").glob("*.py") if not p.stem.startswith("_")
+    )
     assert sorted(p.name for p in (site / "api").iterdir() if p.is_dir()) == modules
-    for module, function in [("engine", autograd_scalar.engine.topological_order),
-                             ("functional", autograd_scalar.functional.hvp)]:
+    for module, function in [
+        ("engine", autograd_scalar.engine.topological_order),
+        ("functional", autograd_scalar.functional.hvp),
+    ]:
         summary = function.__doc__.splitlines()[0].replace("`", "")
         assert f'id="autograd_scalar.{module}.{function.__name__}"' in page(site, f"api/{module}")
         assert summary in page_text(site, f"api/{module}")

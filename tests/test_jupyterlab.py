@@ -36,8 +36,16 @@ from autograd_scalar import Value, trace_backward
 ROOT = pathlib.Path(__file__).parent.parent
 NOTEBOOK = "02_tracing.ipynb"
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 START_SECONDS, RUN_MS, STOP_SECONDS = 90, 240_000, 20
 
 
@@ -64,25 +72,43 @@ def free_port():
 def jupyterlab(home):
     """A JupyterLab server on 127.0.0.1 serving ``home/work``; yields its URL with the token."""
     port, token = free_port(), secrets.token_hex(16)
-    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(home / "config"),
-               JUPYTER_DATA_DIR=str(home / "data"), JUPYTER_RUNTIME_DIR=str(home / "runtime"))
-    command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
-               "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-               f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={home / 'work'}",
-               # An empty trust database per server: a restarted server has never seen the notebook.
-               "--NotebookNotary.db_file=:memory:"]
+    env = dict(
+        os.environ,
+        JUPYTER_CONFIG_DIR=str(home / "config"),
+        JUPYTER_DATA_DIR=str(home / "data"),
+        JUPYTER_RUNTIME_DIR=str(home / "runtime"),
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        "--allow-root",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={home / 'work'}",
+        # An empty trust database per server: a restarted server has never seen the notebook.
+        "--NotebookNotary.db_file=:memory:",
+    ]
     with open(home / "server.log", "a") as log:
-        server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                  start_new_session=True)
+        server = subprocess.Popen(
+            command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
     try:
         deadline = time.monotonic() + START_SECONDS
         while True:
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status?token={token}", timeout=2)
+                urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/api/status?token={token}", timeout=2
+                )
                 break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("JupyterLab did not start:\n" + (home / "server.log").read_text()[-3000:])
+                    pytest.fail(
+                        "JupyterLab did not start:\n" + (home / "server.log").read_text()[-3000:]
+                    )
                 time.sleep(0.5)
         yield f"http://127.0.0.1:{port}/lab/tree/{NOTEBOOK}?token={token}"
     finally:
@@ -110,8 +136,10 @@ def home(tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser():
     if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium package "
-                    "(apt-get install chromium), as .ci/run does")
+        pytest.fail(
+            f"{CHROMIUM} not found: install Debian's chromium package "
+            "(apt-get install chromium), as .ci/run does"
+        )
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield chromium
@@ -164,8 +192,11 @@ def ran(browser, home):
         page.wait_for_function(
             """() => { const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
                        return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent)); }""",
-            timeout=RUN_MS)
-        seen["graph_texts"] = [svg.text_content() for svg in page.locator(".jp-OutputArea-output svg").all()]
+            timeout=RUN_MS,
+        )
+        seen["graph_texts"] = [
+            svg.text_content() for svg in page.locator(".jp-OutputArea-output svg").all()
+        ]
         stepper = trace_output(page)
         seen["before"] = visible_text(page, stepper, "Step 1 of")
         page.screenshot(path=home / "1_ran_all.png")
@@ -183,8 +214,12 @@ def ran(browser, home):
             assert time.monotonic() < deadline, "the notebook was not saved with its outputs"
             time.sleep(0.5)
         page.close()
-    seen["errors"] = [output for cell in json.loads(saved.read_text())["cells"]
-                      for output in cell.get("outputs", []) if output["output_type"] == "error"]
+    seen["errors"] = [
+        output
+        for cell in json.loads(saved.read_text())["cells"]
+        for output in cell.get("outputs", [])
+        if output["output_type"] == "error"
+    ]
     return seen
 
 

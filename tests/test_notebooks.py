@@ -13,11 +13,15 @@ import json
 import pathlib
 import re
 import sys
-import tomllib
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: the [test] extra brings tomli
+    import tomli as tomllib
 
 ROOT = pathlib.Path(__file__).parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -77,8 +81,12 @@ SOLUTION = re.compile(r"<details><summary>Solution</summary>\s*```python\n(.*?)`
 
 def solutions(notebook):
     """The code of every hidden solution, in order."""
-    return [code for cell in notebook.cells if cell.cell_type == "markdown"
-            for code in SOLUTION.findall(cell.source)]
+    return [
+        code
+        for cell in notebook.cells
+        if cell.cell_type == "markdown"
+        for code in SOLUTION.findall(cell.source)
+    ]
 
 
 def _run(path, workdir):
@@ -86,8 +94,9 @@ def _run(path, workdir):
     notebook = nbformat.read(path, as_version=4)
     extra = solutions(notebook) + ["import math\n" + CHECKS[path.name]]
     notebook.cells += [nbformat.v4.new_code_cell(code) for code in extra]
-    client = NotebookClient(notebook, timeout=180, kernel_name="python3",
-                            resources={"metadata": {"path": str(workdir)}})
+    client = NotebookClient(
+        notebook, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(workdir)}}
+    )
     client.execute()  # raises CellExecutionError naming the cell on any error
     return notebook
 
@@ -102,6 +111,7 @@ def executed(tmp_path_factory):
             workdir = tmp_path_factory.mktemp(name.split(".")[0])
             cache[name] = (_run(ROOT / "notebooks" / name, workdir), workdir)
         return cache[name]
+
     return run
 
 
@@ -167,8 +177,9 @@ def _installed_closure(names):
 def test_every_notebook_import_comes_with_the_notebooks_extra():
     """Source of truth: pyproject's runtime dependencies plus the [notebooks] extra."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    allowed = _installed_closure(_requirement_names(
-        project["dependencies"] + project["optional-dependencies"]["notebooks"]))
+    allowed = _installed_closure(
+        _requirement_names(project["dependencies"] + project["optional-dependencies"]["notebooks"])
+    )
     distributions = importlib.metadata.packages_distributions()
     missing = {}
     for path in NOTEBOOKS:

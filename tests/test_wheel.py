@@ -63,8 +63,11 @@ def dist(tmp_path_factory):
     # Build from a clean copy, so the checkout gets no build/ or egg-info folders.
     for name in ["pyproject.toml", "README.md", "LICENSE", "autograd_scalar"]:
         copy = shutil.copytree if (ROOT / name).is_dir() else shutil.copy
-        copy(ROOT / name, source / name, **({"ignore": shutil.ignore_patterns("__pycache__")}
-                                             if (ROOT / name).is_dir() else {}))
+        copy(
+            ROOT / name,
+            source / name,
+            **({"ignore": shutil.ignore_patterns("__pycache__")} if (ROOT / name).is_dir() else {}),
+        )
     out = tmp_path_factory.mktemp("dist")
     run([sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(source)])
     return out
@@ -78,10 +81,25 @@ def fresh_venv(dist, tmp_path_factory):
     run([sys.executable, "-m", "venv", "--without-pip", str(venv)])
     python = venv / "bin" / "python"
     (wheel,) = dist.glob("*.whl")
-    run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index",
-         "--quiet", str(wheel)])
-    site_packages = run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"])
-    borrowed = sysconfig.get_path("purelib")  # plain path entry: its .pth files (editable installs) stay off
+    run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(python),
+            "install",
+            "--no-deps",
+            "--no-index",
+            "--quiet",
+            str(wheel),
+        ]
+    )
+    site_packages = run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"]
+    )
+    # A plain path entry: the .pth files there (an editable install of the checkout) stay off.
+    borrowed = sysconfig.get_path("purelib")
     (pathlib.Path(site_packages.stdout.strip()) / "runtime_deps.pth").write_text(borrowed + "\n")
     env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
     env["MPLBACKEND"] = "Agg"
@@ -90,16 +108,23 @@ def fresh_venv(dist, tmp_path_factory):
 
 def test_build_makes_a_wheel_and_an_sdist_named_with_the_version(dist):
     names = sorted(path.name for path in dist.iterdir())
-    assert names == [f"autograd_scalar-{ag.__version__}-py3-none-any.whl",
-                     f"autograd_scalar-{ag.__version__}.tar.gz"]
+    assert names == [
+        f"autograd_scalar-{ag.__version__}-py3-none-any.whl",
+        f"autograd_scalar-{ag.__version__}.tar.gz",
+    ]
 
 
 def test_the_wheel_ships_every_file_of_the_package_and_the_typed_marker(dist):
     """Source of truth: the package folder of the checkout (code, py.typed, front-end files)."""
     (wheel,) = dist.glob("*.whl")
-    shipped = {name for name in zipfile.ZipFile(wheel).namelist() if name.startswith("autograd_scalar/")}
-    expected = {f"autograd_scalar/{path.relative_to(PACKAGE).as_posix()}"
-                for path in PACKAGE.rglob("*") if path.is_file() and "__pycache__" not in path.parts}
+    shipped = {
+        name for name in zipfile.ZipFile(wheel).namelist() if name.startswith("autograd_scalar/")
+    }
+    expected = {
+        f"autograd_scalar/{path.relative_to(PACKAGE).as_posix()}"
+        for path in PACKAGE.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    }
     assert "autograd_scalar/py.typed" in expected and expected <= shipped
 
 
@@ -107,15 +132,26 @@ def test_the_sdist_holds_the_project_files(dist):
     (sdist,) = dist.glob("*.tar.gz")
     with tarfile.open(sdist) as archive:
         names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
-    assert {"pyproject.toml", "README.md", "LICENSE", "autograd_scalar/py.typed",
-            "autograd_scalar/engine.py"} <= names
+    assert {
+        "pyproject.toml",
+        "README.md",
+        "LICENSE",
+        "autograd_scalar/py.typed",
+        "autograd_scalar/engine.py",
+    } <= names
 
 
 def test_the_fresh_venv_imports_the_wheel_not_the_checkout(fresh_venv):
     venv, env = fresh_venv
-    result = run([str(venv / "bin" / "python"), "-c",
-                  "import autograd_scalar as ag; print(ag.__file__); print(ag.__version__)"],
-                 env=env, cwd=venv)
+    result = run(
+        [
+            str(venv / "bin" / "python"),
+            "-c",
+            "import autograd_scalar as ag; print(ag.__file__); print(ag.__version__)",
+        ],
+        env=env,
+        cwd=venv,
+    )
     location, version = result.stdout.split()
     assert pathlib.Path(location).is_relative_to(venv) and version == ag.__version__
 
@@ -126,10 +162,26 @@ def test_the_installed_command_runs_the_demo_and_writes_a_trace_page(fresh_venv,
     command = str(venv / "bin" / "autograd-scalar")
     run([command, "demo", "--steps", "5", "--out", str(tmp_path / "out")], env=env, cwd=tmp_path)
     written = sorted(path.name for path in (tmp_path / "out").iterdir())
-    assert {"backward_trace.html", "loss_curve.png", "decision_boundary.png",
-            "neuron_graph.svg"} <= set(written)
-    result = run([command, "graph", "(a+b)*(a*b)/2", "--set", "a=2", "b=3",
-                  "--trace", str(tmp_path / "trace.html")], env=env, cwd=tmp_path)
+    assert {
+        "backward_trace.html",
+        "loss_curve.png",
+        "decision_boundary.png",
+        "neuron_graph.svg",
+    } <= set(written)
+    result = run(
+        [
+            command,
+            "graph",
+            "(a+b)*(a*b)/2",
+            "--set",
+            "a=2",
+            "b=3",
+            "--trace",
+            str(tmp_path / "trace.html"),
+        ],
+        env=env,
+        cwd=tmp_path,
+    )
     assert "15" in result.stdout
     page = (tmp_path / "trace.html").read_text(encoding="utf-8")
     # The page is self-contained: its script and styles came from inside the installed package.
