@@ -45,14 +45,27 @@ def test_no_lesson_is_named_after_course_notes():
     assert [p.name for p in (ROOT / "notebooks").iterdir() if "seed" in p.name] == []
 
 
+def code_blocks(page):
+    return re.findall(r"```python\n(.*?)```", (DOCS / page).read_text(encoding="utf-8"), re.S)
+
+
 def test_every_code_block_of_the_math_page_runs():
     """Each formula's check, in page order, in one namespace."""
-    text = (DOCS / "math.md").read_text(encoding="utf-8")
-    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    blocks = code_blocks("math.md")
     assert len(blocks) >= 8
     namespace = {}
     for block in blocks:
         exec(compile(block, "docs/math.md", "exec"), namespace)
+
+
+def test_the_home_page_example_prints_what_its_comments_say(capsys):
+    (block,) = code_blocks("index.md")
+    exec(compile(block, "docs/index.md", "exec"), {})
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "10.5 8.0"  # ∂o/∂a = 3·1 + 2.5·3, ∂o/∂b = 3·1 + 2.5·2
+    assert any(
+        line.strip().startswith("v̄[a] =") and line.endswith("= 3·1 + 2.5·3 = 10.5") for line in lines
+    )
 
 
 # -- the site ------------------------------------------------------------------
