@@ -64,7 +64,8 @@ def test_the_home_page_example_prints_what_its_comments_say(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "10.5 8.0"  # ∂o/∂a = 3·1 + 2.5·3, ∂o/∂b = 3·1 + 2.5·2
     assert any(
-        line.strip().startswith("v̄[a] =") and line.endswith("= 3·1 + 2.5·3 = 10.5") for line in lines
+        line.strip().startswith("v̄[a] =") and line.endswith("= 3·1 + 2.5·3 = 10.5")
+        for line in lines
     )
 
 
