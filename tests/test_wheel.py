@@ -78,31 +78,20 @@ def fresh_venv(dist, tmp_path_factory):
     """A new virtual environment with only the wheel installed (--no-deps); the runtime
     dependencies come from this environment's site-packages, listed after the venv's own."""
     venv = tmp_path_factory.mktemp("venv")
-    run([sys.executable, "-m", "venv", "--without-pip", str(venv)])
+    # Without PYTHONPATH: the checkout (and any metadata beside it) must not count as installed.
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    env["MPLBACKEND"] = "Agg"
+    run([sys.executable, "-m", "venv", "--without-pip", str(venv)], env=env)
     python = venv / "bin" / "python"
     (wheel,) = dist.glob("*.whl")
-    run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "--python",
-            str(python),
-            "install",
-            "--no-deps",
-            "--no-index",
-            "--quiet",
-            str(wheel),
-        ]
-    )
+    pip = [sys.executable, "-m", "pip", "--python", str(python)]
+    run(pip + ["install", "--no-deps", "--no-index", "--quiet", str(wheel)], env=env)
     site_packages = run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"]
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"], env=env
     )
     # A plain path entry: the .pth files there (an editable install of the checkout) stay off.
     borrowed = sysconfig.get_path("purelib")
     (pathlib.Path(site_packages.stdout.strip()) / "runtime_deps.pth").write_text(borrowed + "\n")
-    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
-    env["MPLBACKEND"] = "Agg"
     return venv, env
 
 
