@@ -17,10 +17,13 @@ from .engine import topological_order
 from .functional import GradcheckError, grad, gradcheck, hvp, jvp, value_and_grad
 from .modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad, scope
 
-# The renderers load on first use (PEP 562): `import autograd_scalar` and the
-# engine stay free of graphviz (house rule: engine imports no renderer), and
-# importing the package stays quick.
-_LAZY = {"viz": ("viz", None), "trace_backward": ("trace", "trace_backward"),
+# Submodules and renderers load on first use (PEP 562): `import autograd_scalar`
+# and the engine stay free of graphviz (house rule: engine imports no renderer),
+# and importing the package stays quick. One entry per name:
+# name -> (module, attribute or None for the module itself).
+_LAZY = {"nn": ("nn", None), "optim": ("optim", None), "data": ("data", None),
+         "viz": ("viz", None), "tape": ("tape", None), "explore": ("explore", None),
+         "trace_backward": ("trace", "trace_backward"),
          "BackwardTrace": ("trace", "BackwardTrace")}
 
 
@@ -30,7 +33,13 @@ def __getattr__(name):
     from importlib import import_module
 
     module_name, attribute = _LAZY[name]
-    module = import_module(f".{module_name}", __name__)
+    try:
+        module = import_module(f".{module_name}", __name__)
+    except ModuleNotFoundError as error:
+        if error.name != f"{__name__}.{module_name}":
+            raise
+        raise AttributeError(f"{__name__}.{name} is not part of this version "
+                             f"({__version__})") from None
     value = module if attribute is None else getattr(module, attribute)
     globals()[name] = value
     return value

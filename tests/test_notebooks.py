@@ -1,28 +1,203 @@
-"""Every notebook in notebooks/ runs top to bottom in a fresh python3 kernel.
+"""The lessons in notebooks/ run top to bottom, and their numbers are right.
 
 A notebook is documentation that executes: if the API changes under it, this
-fails. Each runs in a temporary working directory so files it writes do not
-land in the checkout.
+fails. Each notebook runs once (a module-scoped fixture) in a fresh python3
+kernel whose working directory is an empty temporary folder, so a file it
+wrote there would show. The lessons keep asserts out of their flow; the checks
+of what they teach live here, against closed forms computed in the test.
 """
 
+import ast
+import importlib.metadata
+import json
 import pathlib
+import re
+import sys
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
-NOTEBOOKS = sorted((pathlib.Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: the [test] extra brings tomli
+    import tomli as tomllib
+
+ROOT = pathlib.Path(__file__).parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
-def test_the_tracing_notebook_is_among_those_run():
-    assert "02_tracing.ipynb" in [path.name for path in NOTEBOOKS]
+# What each lesson teaches, checked in the lesson's own kernel after its last
+# cell: closed forms worked out here, and agreement between the hand-written
+# computation and the engine.
+CHECKS = {
+    "01_by_hand.ipynb": """
+assert by_hand == {"a": 10.5, "b": 8.0, "c": 3.0, "d": 2.5}   # 3·1 + 2.5·3, 3·1 + 2.5·2
+assert engine == by_hand and forward_mode == {"a": 10.5, "b": 8.0}
+assert all(math.isclose(engine_lr[k], bar[k], rel_tol=1e-12) for k in bar)
+assert bar["w"] < 0 and math.isclose(lam.grad, r.data, rel_tol=1e-12)
+assert all(math.isclose(e, h, rel_tol=1e-12, abs_tol=1e-15)
+           for el, hl in zip(engine_delta, delta) for e, h in zip(el, hl))
+for i, layer in enumerate(layers):
+    for j, neuron in enumerate(layer.neurons):
+        assert math.isclose(neuron.b.grad, delta[i][j], rel_tol=1e-12, abs_tol=1e-15)
+        assert all(math.isclose(w.grad, delta[i][j] * a_vals[i][k], rel_tol=1e-12, abs_tol=1e-15)
+                   for k, w in enumerate(neuron.w))
+""",
+    "02_tracing.ipynb": """
+assert (a.grad, b.grad, c.grad, d.grad) == (10.5, 8.0, 3.0, 2.5)
+assert "3·1 + 2.5·3 = 10.5" in trace.to_text()
+dn = 1 - y.data ** 2                                 # closed form: ∂y/∂n = 1 - tanh²n
+assert math.isclose(dn, 0.5, rel_tol=1e-12)
+for got, want in [(w1.grad, x1.data * dn), (w2.grad, x2.data * dn), (x1.grad, w1.data * dn),
+                  (x2.grad, w2.data * dn), (bias.grad, dn)]:
+    assert math.isclose(got, want, rel_tol=1e-12), (got, want)
+assert svg_path.read_text().rstrip().endswith("</svg>") and svg_path.parent == out_dir
+""",
+    "03_topological_order.ipynb": """
+assert a.grad == 4.0 == ordered[a]                   # c = 4a
+assert naive[a] == 6.0 and once[a] == 2.0            # the two wrong answers the lesson explains
+assert [v.label for v in order] == ["a", "b", "c"]
+""",
+    "04_training.ipynb": """
+assert result.accuracy >= 0.95 and result.losses[-1] < result.losses[0]
+assert blob_losses[-1] < blob_losses[0] and blob_accuracy() >= 0.9
+assert len(dead_reckless) > len(dead) and dead_grads and all(g == 0.0 for g in dead_grads)
+assert copy.state_dict() == model.state_dict()
+""",
+    "05_matrix_form.ipynb": """
+assert np.isclose(numpy_cost, C.data, rtol=1e-12) and worst < 1e-12
+assert max(agreement) < 1e-12 and [r[5] for r in rows] == [r[0] * r[1] for r in rows]
+assert all(math.isclose(fm, cf, rel_tol=1e-12) and math.isclose(rm, cf, rel_tol=1e-12)
+           for fm, rm, cf in zip(forward_mode, reverse_mode, closed_form))
+assert all(math.isclose(hessian_columns[j][i], exact[i][j], rel_tol=1e-12)
+           for i in range(2) for j in range(2))
+assert hvp_error < 1e-7
+""",
+}
+
+SOLUTION = re.compile(r"<details><summary>Solution</summary>\s*```python\n(.*?)```", re.S)
+
+
+def solutions(notebook):
+    """The code of every hidden solution, in order."""
+    return [
+        code
+        for cell in notebook.cells
+        if cell.cell_type == "markdown"
+        for code in SOLUTION.findall(cell.source)
+    ]
+
+
+def _run(path, workdir):
+    """Execute the lesson, then its hidden solutions and its checks, in one kernel."""
+    notebook = nbformat.read(path, as_version=4)
+    extra = solutions(notebook) + ["import math\n" + CHECKS[path.name]]
+    notebook.cells += [nbformat.v4.new_code_cell(code) for code in extra]
+    client = NotebookClient(
+        notebook, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(workdir)}}
+    )
+    client.execute()  # raises CellExecutionError naming the cell on any error
+    return notebook
+
+
+@pytest.fixture(scope="module")
+def executed(tmp_path_factory):
+    """name -> (executed notebook, its working directory), each run once."""
+    cache = {}
+
+    def run(name):
+        if name not in cache:
+            workdir = tmp_path_factory.mktemp(name.split(".")[0])
+            cache[name] = (_run(ROOT / "notebooks" / name, workdir), workdir)
+        return cache[name]
+
+    return run
+
+
+def test_every_lesson_has_checks_and_the_tracing_lesson_is_among_them():
+    assert sorted(CHECKS) == [path.name for path in NOTEBOOKS]
+    assert "02_tracing.ipynb" in CHECKS
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.name for path in NOTEBOOKS])
-def test_notebook_runs_without_errors(path, tmp_path):
+def test_every_lesson_is_a_lesson(path):
+    """A question, a predict-then-check cell, a picture, exercises with hidden solutions, no asserts."""
     notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(notebook, timeout=120, kernel_name="python3",
-                            resources={"metadata": {"path": str(tmp_path)}})
-    client.execute()  # raises CellExecutionError naming the cell on any error
+    markdown = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
+    code = "\n".join(c.source for c in notebook.cells if c.cell_type == "code")
+    assert "**The question.**" in markdown and "**Predict, then check.**" in markdown
+    assert "viz.draw(" in code or "plt.show()" in code or "trace\n" in code + "\n"
+    assert 1 <= len(solutions(notebook)) == markdown.count("**Exercise ")
+    assert not re.search(r"^\s*assert\b", code, re.M)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.name for path in NOTEBOOKS])
+def test_lesson_runs_and_its_solutions_and_checks_hold(path, executed):
+    """Files a lesson writes go to a temporary folder, never its working directory."""
+    notebook, workdir = executed(path.name)  # the checks ran as its last cell
     code_cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
     assert code_cells and all(cell.get("execution_count") for cell in code_cells)
+    assert sorted(p.name for p in workdir.iterdir()) == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.name for path in NOTEBOOKS])
+def test_notebooks_are_stored_without_outputs(path):
+    """The checkout holds lessons, not results: outputs come from running them."""
+    notebook = nbformat.read(path, as_version=4)
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, cell.source[:60]
+
+
+def _requirement_names(requirements):
+    names = []
+    for requirement in requirements:
+        name = re.match(r"[A-Za-z0-9._-]+", requirement).group(0)
+        names.append(re.sub(r"[-_.]+", "-", name).lower())
+    return names
+
+
+def _installed_closure(names):
+    """The distributions ``names`` pull in, following installed metadata."""
+    seen, todo = set(), list(names)
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            requires = importlib.metadata.requires(name) or []
+        except importlib.metadata.PackageNotFoundError:
+            continue
+        todo.extend(_requirement_names(r for r in requires if "extra ==" not in r))
+    return seen
+
+
+def test_every_notebook_import_comes_with_the_notebooks_extra():
+    """Source of truth: pyproject's runtime dependencies plus the [notebooks] extra."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    allowed = _installed_closure(
+        _requirement_names(project["dependencies"] + project["optional-dependencies"]["notebooks"])
+    )
+    distributions = importlib.metadata.packages_distributions()
+    missing = {}
+    for path in NOTEBOOKS:
+        for cell in json.loads(path.read_text())["cells"]:
+            if cell["cell_type"] != "code":
+                continue
+            for node in ast.walk(ast.parse("".join(cell["source"]))):
+                if isinstance(node, ast.Import):
+                    modules = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                    modules = [node.module]
+                else:
+                    continue
+                for module in modules:
+                    top = module.split(".")[0]
+                    if top in sys.stdlib_module_names or top == "autograd_scalar":
+                        continue
+                    dists = _requirement_names(distributions.get(top, [top]))
+                    if not set(dists) & allowed:
+                        missing.setdefault(path.name, []).append(top)
+    assert missing == {}
