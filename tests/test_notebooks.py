@@ -73,6 +73,7 @@ assert all(math.isclose(fm, cf, rel_tol=1e-12) and math.isclose(rm, cf, rel_tol=
 assert all(math.isclose(hessian_columns[j][i], exact[i][j], rel_tol=1e-12)
            for i in range(2) for j in range(2))
 assert hvp_error < 1e-7
+assert tape_error < 1e-12   # the tape replays the same table as the Values
 """,
 }
 
