@@ -14,8 +14,12 @@ final accuracy and the files it wrote.
 
 Every failure is ONE line on stderr, ``autograd-scalar: error: ...``, with
 exit status 2 and no traceback; argparse's own errors are shortened to one
-line too. ``graph`` renders everything in memory and writes its files
-atomically only once all of it succeeded, so a failure leaves no output file.
+line too; when EXPR is missing because ``--set`` took it (it reads every word
+up to the next option) or because it starts with ``-``, the line says so and
+gives the corrected command. A value or gradient that is ±inf or nan is a
+warning on stderr, with exit status 0. ``graph`` renders everything in memory
+and writes its files atomically only once all of it succeeded, so a failure
+leaves no output file.
 Ctrl-C prints ``interrupted`` and exits with 130, keeping files already written.
 
 Example:
