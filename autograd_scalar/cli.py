@@ -15,8 +15,12 @@ final accuracy and the files it wrote; ``--engine tape`` trains with a tape,
 
 Every failure is ONE line on stderr, ``autograd-scalar: error: ...``, with
 exit status 2 and no traceback; argparse's own errors are shortened to one
-line too. ``graph`` renders everything in memory and writes its files
-atomically only once all of it succeeded, so a failure leaves no output file.
+line too; when EXPR is missing because ``--set`` took it (it reads every word
+up to the next option) or because it starts with ``-``, the line says so and
+gives the corrected command. A value or gradient that is ±inf or nan is a
+warning on stderr, with exit status 0. ``graph`` renders everything in memory
+and writes its files atomically only once all of it succeeded, so a failure
+leaves no output file.
 Ctrl-C prints ``interrupted`` and exits with 130, keeping files already written.
 
 Example:
@@ -39,6 +43,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import shlex
 import sys
 from pathlib import Path
 from typing import Optional, Sequence
@@ -65,11 +70,19 @@ class UsageError(Exception):
     """Bad input on the command line: reported as one line, exit status 2."""
 
 
+class _ArgumentError(UsageError):
+    """argparse's complaint (``message``), pointing at ``PROG --help``."""
+
+    def __init__(self, message: str, prog: str):
+        super().__init__(f"{message} (see '{prog} --help')")
+        self.message = message
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse whose errors are one line (no usage block) raised as :class:`UsageError`."""
 
     def error(self, message: str):
-        raise UsageError(f"{message} (see '{self.prog} --help')")
+        raise _ArgumentError(message, self.prog)
 
 
 def _int_in(low: int, high: int):
@@ -138,6 +151,20 @@ def _graph_output(output: Optional[str], format: Optional[str]) -> tuple:
     return format, path
 
 
+def _trace_output(text: Optional[str], graph: Path) -> Optional[Path]:
+    """The ``--trace`` page's path (an .html file of its own), checked before any work."""
+    if text is None:
+        return None
+    if not text.lower().endswith(".html"):
+        raise UsageError(f"--trace {text}: the trace page is HTML; give a file name "
+                         "ending in .html")
+    path = _output_file(text, "--trace")
+    if os.path.realpath(path) == os.path.realpath(graph):
+        raise UsageError(f"--trace {text}: the graph is written there too; "
+                         "give the trace page its own file")
+    return path
+
+
 def _assignments(items: Sequence[str]) -> dict:
     """The ``--set NAME=VALUE`` items as ``{name: float}``."""
     values = {}
@@ -161,13 +188,18 @@ def _assignments(items: Sequence[str]) -> dict:
     return values
 
 
-def _gradient_table(leaves: dict, used: tuple) -> str:
+def _number(x: float, digits: Optional[int]) -> str:
+    """``x`` as printed: every digit (``repr``), or ``digits`` significant ones."""
+    return repr(x) if digits is None else f"{x:.{digits}g}"
+
+
+def _gradient_table(leaves: dict, used: tuple, digits: Optional[int] = None) -> str:
     """The variables' values and gradients, one aligned row each."""
     if not leaves:
         return "(no variables)"
     rows = [("variable", "value", "gradient")]
-    rows += [(_printable(name), repr(leaf.data),
-              repr(leaf.grad) + ("" if name in used else "  (not in the expression)"))
+    rows += [(_printable(name), _number(leaf.data, digits), _number(leaf.grad, digits)
+              + ("" if name in used else "  (not in the expression)"))
              for name, leaf in leaves.items()]
     name_width = max(len(row[0]) for row in rows)
     value_width = max(len(row[1]) for row in rows)
@@ -179,10 +211,7 @@ def _graph(args: argparse.Namespace) -> int:
     values = _assignments(args.assignments)
     expression = expr.parse(args.expression)
     format, output = _graph_output(args.output, args.format)
-    trace_path = _output_file(args.trace, "--trace") if args.trace is not None else None
-    if trace_path is not None and os.path.realpath(trace_path) == os.path.realpath(output):
-        raise UsageError(f"--trace {args.trace}: the graph is written there too; "
-                         "give the trace page its own file")
+    trace_path = _trace_output(args.trace, output)
     root, leaves = expression.evaluate(values)
 
     # Imported here, not at the top: graphviz and the WebAssembly renderer cost
@@ -209,14 +238,26 @@ def _graph(args: argparse.Namespace) -> int:
     # Both files or neither: a failure writing the trace takes the graph back.
     write_files([(output, picture)] + ([(trace_path, page)] if page is not None else []))
 
-    print(f"{_printable(expression.text)} = {root.data!r}")
+    print(f"{_printable(expression.text)} = {_number(root.data, args.digits)}")
     print()
-    print(_gradient_table(leaves, expression.variables))
+    print(_gradient_table(leaves, expression.variables, args.digits))
     print()
     print(f"graph written to {_printable(str(output))}")
     if trace_path is not None:
         print(f"trace written to {_printable(str(trace_path))}")
+    _warn_non_finite(root, leaves)
     return EXIT_OK
+
+
+def _warn_non_finite(root, leaves: dict) -> None:
+    """One warning line on stderr if the value or a gradient is ±inf or nan."""
+    found = [f"the value ({root.data!r})"] if not math.isfinite(root.data) else []
+    found += [f"the gradient of {name} ({leaf.grad!r})" for name, leaf in leaves.items()
+              if not math.isfinite(leaf.grad)]
+    if found:
+        print(f"{PROG}: warning: not finite: {_printable(', '.join(found))}; float64 "
+              "overflowed, or a derivative is infinite or undefined at these values",
+              file=sys.stderr)
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -258,8 +299,8 @@ def _parser() -> argparse.ArgumentParser:
         description="Build EXPR's computation graph, run backward, print the value and\n"
         "each variable's gradient, and write the drawing.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="EXPR may use numbers, variables, + - * / **, parentheses and the\n"
-        f"functions {', '.join(expr.FUNCTIONS)}.\n\n"
+        epilog="EXPR may use numbers, the constants pi and e, variables, + - * / **,\n"
+        f"parentheses and the functions {', '.join(expr.FUNCTIONS)}.\n\n"
         "examples:\n"
         f'  {PROG} graph "tanh(a*b + c)" --set a=2 b=-3 c=10 -o g.svg\n'
         f'  {PROG} graph "(a + b) * (a * b) / 2" --set a=2 b=3 --trace trace.html\n'
@@ -272,8 +313,11 @@ def _parser() -> argparse.ArgumentParser:
     graph.add_argument("--format", choices=_FORMATS,
                        help="svg, dot, png or pdf (default: from -o's suffix, else svg); "
                        "png and pdf need the Graphviz program dot")
-    graph.add_argument("--trace", metavar="PATH",
+    graph.add_argument("--trace", metavar="PATH.html",
                        help="also write the step-through page of the backward pass (HTML)")
+    graph.add_argument("--digits", type=_int_in(1, 17), metavar="N",
+                       help="print the value and gradients with N significant digits "
+                       "(default: all, as Python prints a float)")
     graph.add_argument("--max-steps", type=_int_in(1, 10**7), default=5_000, metavar="N",
                        help="refuse --trace pages of more than N backward steps (default: "
                        "5000; Graphviz's layout of a larger graph takes minutes)")
@@ -300,6 +344,50 @@ def _parser() -> argparse.ArgumentParser:
     _add_playground_options(demo)
     demo.set_defaults(run=_demo)
     return parser
+
+
+def _misplaced_expression(words: list) -> tuple:
+    """``(word, why)``: the word of ``graph``'s arguments that argparse did not take as
+    EXPR although it looks like one, and what to do; ``(None, "")`` if none does."""
+    if "--" in words:  # who wrote -- knows the trick
+        return None, ""
+    for word in words:  # -h and -o are graph's only short options
+        if (word.startswith("-") and not word.startswith("--") and word not in ("-h", "-o")
+                and not _is_number(word)):
+            return word, (f"{word!r} starts with '-', so it was read as an option; an "
+                          "EXPR like that goes after --")
+    in_set = False
+    for word in words:
+        if word.startswith("-") and not _is_number(word):
+            in_set = word == "--set"
+        elif in_set and "=" not in word:
+            return word, (f"--set took {word!r} as a NAME=VALUE item (it reads every word "
+                          "up to the next option); put EXPR before --set, or after --")
+    return None, ""
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _parse(argv: list) -> argparse.Namespace:
+    """The parsed command line; a missing EXPR gets a hint about argument order and ``--``."""
+    try:
+        return _parser().parse_args(argv)
+    except _ArgumentError as error:
+        if argv[:1] != ["graph"] or "required: EXPR" not in error.message:
+            raise
+        word, why = _misplaced_expression(argv[1:])
+        if word is None:
+            raise
+        rest = list(argv)
+        rest.remove(word)
+        raise UsageError(f"EXPR is missing: {why}: "
+                         f"{PROG} {shlex.join([*rest, '--', word])}") from None
 
 
 def _printable(text: str) -> str:
@@ -381,7 +469,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     internal error (a bug: one line on stderr all the same).
     """
     try:
-        args = _parser().parse_args(argv)
+        args = _parse(list(sys.argv[1:] if argv is None else argv))
         return args.run(args)
     except SystemExit as exit:  # --help and --version
         return exit.code if isinstance(exit.code, int) else EXIT_OK

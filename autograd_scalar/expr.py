@@ -4,10 +4,11 @@
 expression with Python's own parser (``ast.parse(mode="eval")``) and admits
 only a whitelist of node types::
 
-    expression := number | name | expression (+ | - | * | / | **) expression
+    expression := number | constant | name | expression (+ | - | * | / | **) expression
                 | (- | +) expression | ( expression ) | function(expression)
 
-where ``function`` is one of the derivative table's one-argument functions
+where ``constant`` is ``pi`` or ``e`` (:data:`CONSTANTS`: a constant leaf drawn
+and traced under its name, never a variable), and ``function`` is one of the derivative table's one-argument functions
 (:data:`FUNCTIONS`: ``exp``, ``log``, ``tanh``, ``sigmoid``, ``relu``, ``sin``,
 ``cos``, ``sqrt``, ``abs``). Everything else -- attribute access, subscripts,
 lambdas, comprehensions, other calls, keyword arguments, strings,
@@ -60,11 +61,15 @@ from . import ops
 from .engine import CONST, Value
 
 __all__ = ["parse", "evaluate", "variable_name", "Expression", "ExpressionError",
-           "FUNCTIONS", "MAX_LENGTH", "MAX_NESTING", "MAX_NODES",
+           "FUNCTIONS", "CONSTANTS", "MAX_LENGTH", "MAX_NESTING", "MAX_NODES",
            "MAX_LITERAL_LENGTH", "MAX_EXPONENT"]
 
 #: The functions an expression may call: the table's one-argument ops.
 FUNCTIONS = ops.UNARY_FUNCTIONS
+#: The named constants an expression may use. They keep their names in the
+#: drawing and the trace ("pi = 3.14159  (constant)"): a learner recognises
+#: ``pi`` faster than 3.14159. No variable may take these names.
+CONSTANTS = {"pi": math.pi, "e": math.e}
 
 #: Longest expression text, in characters.
 MAX_LENGTH = 2000
@@ -254,8 +259,8 @@ def _check_text(text: str, source: _Source) -> None:
 
 class _Step(NamedTuple):
     """One step of the postorder program: an op of ops.TABLE, a number or a variable."""
-    op: str            # "number", "variable", or an op name such as "add" or "tanh"
-    argument: object   # the float of a number, the name of a variable, else None
+    op: str            # "number", "constant", "variable", or an op name such as "add"
+    argument: object   # the float of a number, the name of a constant or variable, else None
     where: _Where
 
 
@@ -287,6 +292,9 @@ def _call(node: ast.Call, source: _Source) -> tuple:
     if not isinstance(node.func, ast.Name):
         raise ExpressionError(f"only the functions {allowed} can be called", where)
     name = node.func.id
+    if name in CONSTANTS:
+        raise ExpressionError(f"'{name}' is a constant, not a function", where,
+                              hint=f"write {name}*(x) to multiply")
     if name not in FUNCTIONS:
         raise ExpressionError(f"unknown function '{name}'", where,
                               hint=f"the functions are {allowed}")
@@ -328,6 +336,8 @@ def _admit(node: ast.AST, source: _Source) -> tuple:
         if node.id in FUNCTIONS:
             raise ExpressionError(f"'{node.id}' is a function", source.of_node(node),
                                   hint=f"call it: {node.id}(x)")
+        if node.id in CONSTANTS:
+            return _Step("constant", node.id, source.of_node(node)), ()
         return _Step("variable", node.id, source.of_node(node)), ()
     if isinstance(node, ast.Call):
         return _call(node, source)
@@ -343,8 +353,9 @@ def _admit(node: ast.AST, source: _Source) -> tuple:
 def variable_name(text: str) -> str:
     """``text`` as a variable name (NFKC-normalised, as Python's parser does), or ``ValueError``.
 
-    A name is a Python identifier that is neither a keyword nor one of the
-    :data:`FUNCTIONS`.
+    A name is a Python identifier that is neither a keyword, nor one of the
+    :data:`FUNCTIONS`, nor one of the :data:`CONSTANTS` (``pi = 3`` would
+    silently change every ``pi`` of the expression).
 
     Example:
         >>> variable_name("x_1")
@@ -362,6 +373,9 @@ def variable_name(text: str) -> str:
         raise ValueError(f"{text!r} is a Python keyword, not a variable name")
     if name in FUNCTIONS:
         raise ValueError(f"{text!r} is a function name; choose another variable name")
+    if name in CONSTANTS:
+        raise ValueError(f"{text!r} is the constant {CONSTANTS[name]!r}, not a variable; "
+                         "choose another variable name")
     return name
 
 
@@ -395,26 +409,22 @@ class Expression:
         """Build the graph: ``(root, leaves)``, with one labelled leaf ``Value`` per variable.
 
         ``leaves`` has an entry for every name in ``values`` (in their order),
-        used or not. Raises :class:`ExpressionError` for an unknown variable,
-        a constant exponent beyond ±:data:`MAX_EXPONENT`, or an engine error
-        (``log`` of a negative number, division by zero, ...), each with the
-        position of the node where it happened.
+        used or not; ``pi`` and ``e`` cannot be given values (``ValueError``).
+        Raises :class:`ExpressionError` for unknown variables (all of them, in
+        one message), a constant exponent beyond ±:data:`MAX_EXPONENT`, or an
+        engine error (``log`` of a negative number, division by zero, ...),
+        each with the position of the node where it happened.
         """
-        leaves = {}
-        for name, value in values.items():
-            name = unicodedata.normalize("NFKC", name)
-            if name in leaves:
-                raise ValueError(f"variable {name!r} is given twice")
-            leaves[name] = Value(value, label=name)
-        for name, where in self._first_use.items():
-            if name not in leaves:
-                known = ("values were given for " + ", ".join(leaves)) if leaves else \
-                    "no variable was given a value"
-                raise ExpressionError(f"unknown variable '{name}'", where, hint=known)
+        leaves = _leaves(values)
+        self._check_known(leaves)
+        constants = {name: Value(number, op=CONST, label=name)  # one node per name, as a variable
+                     for name, number in CONSTANTS.items()}
         stack = []  # (Value, whether it is a constant, where it is)
         for step in self._steps:
             if step.op == "number":
                 stack.append((Value(step.argument, op=CONST), True, step.where))
+            elif step.op == "constant":
+                stack.append((constants[step.argument], True, step.where))
             elif step.op == "variable":
                 stack.append((leaves[step.argument], False, step.where))
             elif ops.TABLE[step.op].arity == 1:
@@ -430,6 +440,31 @@ class Expression:
                 stack.append((_apply(step, x, y), x_constant and y_constant, step.where))
         (root, _, _), = stack
         return root, leaves
+
+    def _check_known(self, leaves: Mapping) -> None:
+        """Every variable has a value, else one error naming all that lack one."""
+        missing = [name for name in self._first_use if name not in leaves]
+        if not missing:
+            return
+        known = ("values were given for " + ", ".join(leaves)) if leaves else \
+            "no variable was given a value"
+        names = ", ".join(f"'{name}'" for name in missing)
+        message = f"unknown variable{'s' if len(missing) > 1 else ''} {names}"
+        raise ExpressionError(message, self._first_use[missing[0]], hint=known)
+
+
+def _leaves(values: Mapping[str, float]) -> dict:
+    """``{name: labelled leaf Value}`` for the given values (names NFKC-normalised)."""
+    leaves = {}
+    for name, value in values.items():
+        name = unicodedata.normalize("NFKC", name)
+        if name in leaves:
+            raise ValueError(f"variable {name!r} is given twice")
+        if name in CONSTANTS:
+            raise ValueError(f"{name!r} is the constant {CONSTANTS[name]!r}; "
+                             "it cannot be given a value")
+        leaves[name] = Value(value, label=name)
+    return leaves
 
 
 def _apply(step: _Step, *args: Value) -> Value:

