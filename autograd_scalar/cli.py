@@ -193,8 +193,8 @@ def _graph(args: argparse.Namespace) -> int:
             raise UsageError(f"--trace: the backward pass has {len(trace):,} steps, more than "
                              f"--max-steps {args.max_steps:,}; raise --max-steps to write "
                              "the page anyway, or leave out --trace")
-        page = trace.to_html(max_steps=None,
-                             title=" ".join(expression.text.split())).encode("utf-8")
+        page = trace.to_html(max_steps=None, title=" ".join(expression.text.split()),
+                             live=not args.static).encode("utf-8")
     else:
         root.backward()
     # Render everything in memory first: a failure here leaves no file behind.
@@ -259,6 +259,9 @@ def _parser() -> argparse.ArgumentParser:
                        "png and pdf need the Graphviz program dot")
     graph.add_argument("--trace", metavar="PATH",
                        help="also write the step-through page of the backward pass (HTML)")
+    graph.add_argument("--static", action="store_true",
+                       help="a --trace page without the live inputs (by default the page "
+                       "lets the reader edit the variables and recomputes every value and gradient)")
     graph.add_argument("--max-steps", type=_int_in(1, 10**7), default=5_000, metavar="N",
                        help="refuse --trace pages of more than N backward steps (default: "
                        "5000; Graphviz's layout of a larger graph takes minutes)")

@@ -78,16 +78,30 @@ def _field_value(x: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
-def _input_row(trace, page: str, k: int, grads: dict) -> str:
-    """One input's labelled number field, slider (x ± twice its size) and ∂root/∂x."""
-    node, root = trace.order[k], trace.names[trace.root]
-    x = node.data if math.isfinite(node.data) else 0.0
+def _slider_range(x: float) -> tuple:
+    """A slider's (low, high, step) around ``x``: x ± twice its size, on a round grid.
+
+    Example:
+        >>> _slider_range(3.0), _slider_range(-0.25)
+        ((-3.0, 9.0, 0.01), (-2.25, 1.75, 0.01))
+    """
+    x = x if math.isfinite(x) else 0.0
     span = max(1.0, abs(x))
+    digits = 2 - math.floor(math.log10(span))  # a hundredth of span's decade
+    step = 10.0 ** -digits
+    low = round(math.floor((x - 2 * span) / step) * step, max(digits, 0))
+    high = round(math.ceil((x + 2 * span) / step) * step, max(digits, 0))
+    return low, high, step
+
+
+def _input_row(trace, page: str, k: int, grads: dict) -> str:
+    """One input's labelled number field, slider and ∂root/∂x."""
+    node, root = trace.order[k], trace.names[trace.root]
+    low, high, step = _slider_range(node.data)
     grad = grads.get(node, 0.0)
     return pages.fill("live_input.html", node=str(k), id=f"{page}-in{k}",
-                      label=html_text(trace.names[node]), value=_field_value(x),
-                      low=_field_value(x - 2 * span), high=_field_value(x + 2 * span),
-                      step=repr(span / 100),
+                      label=html_text(trace.names[node]), value=_field_value(node.data),
+                      low=_field_value(low), high=_field_value(high), step=repr(step),
                       partial=html_text(f"∂{root}/∂{trace.names[node]}"),
                       grad=format_number(grad))
 
