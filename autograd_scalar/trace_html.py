@@ -111,10 +111,11 @@ def _blocked_note(trace, blocked: list) -> str:
     shown = [f"{trace.names[trace.order[k]]} = {formula(trace.order[k], trace.names)}"
              for k in blocked[:8]]
     more = f" and {len(blocked) - 8} more" if len(blocked) > 8 else ""
+    verb = "was" if len(blocked) == 1 else "were"
     return ('<p class="ags-live-blocked">Live editing is off: '
             + html_text(", ".join(shown) + more)
-            + " built by hand (local gradients given as numbers, no rule in the derivative "
-            "table to re-run), so this page shows the recorded values only.</p>")
+            + f" {verb} built by hand (local gradients given as numbers, no rule in the "
+            "derivative table to re-run), so this page shows the recorded values only.</p>")
 
 
 def _live_panel(trace, page: str, data: dict) -> str:
@@ -156,7 +157,9 @@ def to_html(trace, max_steps, full_page: bool = True, title=None, live: bool = F
     _check_size(trace, max_steps)
     page = f"ags{next(_page_ids)}-{id(trace):x}"
     grads = {step.node: step.grad for step in trace.steps}
-    drawing = viz.draw(trace.root, show_grad=grads, max_nodes=None, id_prefix=page + "-")
+    # A live page's numbers change: room for "data -0.12" in every field (longer ones squeeze in).
+    drawing = viz.draw(trace.root, show_grad=grads, max_nodes=None, id_prefix=page + "-",
+                       number_width=10 if live else 0)
     svg = viz.render(drawing.source).decode("utf-8")
     title = html_text(page_title(trace) if title is None else title)
     data = _data(trace, page + "-")

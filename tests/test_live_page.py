@@ -38,7 +38,7 @@ def drawn(page, trace, node, field: str) -> str:
     ident = page.locator(".ags-trace").get_attribute("id") + "-" + names.element_ids(
         trace.order)[node]
     texts = page.locator(f'[id="{ident}"] text').all_text_contents()
-    (text,) = [t for t in texts if t.startswith(field + " ")]
+    (text,) = [t.strip() for t in texts if t.strip().startswith(field + " ")]
     return text[len(field) + 1:]
 
 
@@ -167,7 +167,7 @@ def test_a_hand_built_op_keeps_the_page_static_and_names_the_node(browser, tmp_p
     page, errors = open_live(browser, tmp_path, trace)
     note = page.locator(".ags-live-blocked")
     assert note.is_visible()
-    assert "Live editing is off: v2 = cube(x) built by hand" in note.text_content()
+    assert "Live editing is off: v2 = cube(x) was built by hand" in note.text_content()
     assert page.locator("input[type=number]").count() == 0
     page.click(".ags-next")  # still a working step-through page
     assert page.locator(".ags-pos").text_content().startswith("step 2 of")

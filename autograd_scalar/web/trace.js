@@ -40,13 +40,14 @@ var agsTraceStart = window.agsTraceStart || (function () {
       if (g) {
         self.byId[n[0]] = i;
         g.querySelectorAll("text").forEach(function (t) {
-          if (t.textContent.indexOf("grad ") === 0) grad = t;
-          if (t.textContent.indexOf("data ") === 0) value = t;
+          var text = t.textContent.trim();  // a live page pads them with no-break spaces
+          if (text.indexOf("grad ") === 0) grad = t;
+          if (text.indexOf("data ") === 0) value = t;
         });
       }
       if (n[1]) self.byId[n[1]] = i;
       return {g: g, grad: grad, value: value, shown: grad && grad.textContent,
-              final: grad && grad.textContent};
+              final: grad && grad.textContent.trim()};
     });
     var box = this.svg.viewBox.baseVal;
     this.bounds = {x: box.x, y: box.y, w: box.width, h: box.height};
@@ -146,13 +147,21 @@ var agsTraceStart = window.agsTraceStart || (function () {
   // -- the numbers in the drawing --------------------------------------------------
   // A live page writes new numbers into fields laid out for the recorded ones:
   // a longer number is squeezed into its field rather than over the box's edge.
+  // The room is the padded field's (the padding reserved it); the text itself
+  // is unpadded, as all numbers written later. All writes, then all reads: one layout.
   Trace.prototype.measure = function () {
+    var texts = [];
     this.nodes.forEach(function (node) {
       [node.value, node.grad].forEach(function (el) {
         if (!el) return;
-        var width = el.getComputedTextLength();
-        el.agsFit = {perChar: width / el.textContent.length, room: width + 10};
+        var padded = el.textContent.length;
+        el.textContent = el.textContent.trim();
+        texts.push([el, padded - el.textContent.length]);
       });
+    });
+    texts.forEach(function (pair) {
+      var el = pair[0], width = el.getComputedTextLength(), perChar = width / el.textContent.length;
+      el.agsFit = {perChar: perChar, room: width + pair[1] * perChar + 10};
     });
   };
   Trace.prototype.setText = function (el, text) {
