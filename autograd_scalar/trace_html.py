@@ -73,9 +73,13 @@ def _live_data(trace, graph: dict) -> dict:
 
 
 def _field_value(x: float) -> str:
-    """A float for an ``<input type=number>``: round-trips, and ``2`` rather than ``2.0``."""
-    text = repr(x)
-    return text[:-2] if text.endswith(".0") else text
+    """A float for an ``<input type=number>``, with the 6 digits of the rest of the page.
+
+    The page keeps the full value until the field is edited. Example:
+        >>> _field_value(0.1 + 0.2), _field_value(-2e-7), _field_value(float("nan"))
+        ('0.3', '-2e-07', '')
+    """
+    return format_number(x) if math.isfinite(x) else ""
 
 
 def _slider_range(x: float) -> tuple:

@@ -70,7 +70,7 @@ var agsLiveStart = window.agsLiveStart || (function () {
     Object.keys(change).forEach(function (i) {
       self.values[i] = change[i];
       var row = self.rows[i];
-      if (row.field !== source) row.field.value = String(change[i]);
+      if (row.field !== source) row.field.value = agsNumber(change[i]);  // the full value stays in values
       if (row.slider !== source) {
         if (change[i] < Number(row.slider.min)) row.slider.min = String(change[i]);
         if (change[i] > Number(row.slider.max)) row.slider.max = String(change[i]);
