@@ -222,8 +222,9 @@ class BackwardTrace:
             max_steps: refuse traces with more steps (``None``: no limit).
             full_page: a whole document, else a fragment for a notebook.
             title: the page's title; default the root's label (else its formula).
-            live: edit the inputs in the page (see above); the Jupyter display
-                stays static, as untrusted notebooks run no script anyway.
+            live: edit the inputs in the page (see above). The Jupyter display
+                (``_repr_html_``) stays static; for a live one in a notebook, show
+                ``IPython.display.HTML(trace.to_html(live=True, full_page=False))``.
 
         Raises:
             ValueError: more steps than ``max_steps``.

@@ -301,3 +301,22 @@ def test_the_cli_trace_page_is_live_and_static_on_request(browser, tmp_path, mon
     page.screenshot(path=str(tmp_path / "cli.png"))
     assert errors.messages == []
     page.close()
+
+
+def test_two_live_fragments_on_one_page_recompute_independently(browser, tmp_path):  # noqa: F811
+    """As two notebook outputs: ids are unique, and each fragment recomputes its own graph."""
+    first = trace_backward(seed003_graph()[-1]).to_html(live=True, full_page=False)
+    second = trace_backward(square_loss(1.0)).to_html(live=True, full_page=False)
+    path = tmp_path / "two.html"
+    path.write_text("<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>"
+                    f"{first}{second}</body></html>", encoding="utf-8")
+    page = browser.new_page(viewport=SCREEN)
+    errors = PageErrors(page)
+    page.goto(path.as_uri())
+    page.get_by_label("a", exact=True).fill("3")
+    outputs = page.locator(".ags-live-out .ags-num").all_text_contents()
+    assert outputs == ["27", "9"]
+    page.get_by_label("w", exact=True).fill("2.5")   # (2·2.5 − 5)² = 0
+    assert page.locator(".ags-live-out .ags-num").all_text_contents() == ["27", "0"]
+    assert errors.messages == []
+    page.close()
