@@ -6,7 +6,7 @@ parses the expression with the safe language of :mod:`autograd_scalar.expr`
 value and each variable's gradient, and writes the drawing (``-o``, default
 ``graph.svg`` -- ``graph.<format>`` -- in the current directory; the format
 comes from ``--format`` or else from the file's suffix) and, with ``--trace``,
-the step-through page of the backward pass.
+the step-through page of the backward pass (live unless ``--static``).
 
 ``autograd-scalar demo [--steps 100] [--out DIR] [--seed 1337]`` trains
 micrograd's moons demo (:func:`autograd_scalar.demo.run`) and prints the
