@@ -6,7 +6,7 @@ parses the expression with the safe language of :mod:`autograd_scalar.expr`
 value and each variable's gradient, and writes the drawing (``-o``, default
 ``graph.svg`` -- ``graph.<format>`` -- in the current directory; the format
 comes from ``--format`` or else from the file's suffix) and, with ``--trace``,
-the step-through page of the backward pass.
+the step-through page of the backward pass (live unless ``--static``).
 
 ``autograd-scalar demo [--steps 100] [--out DIR] [--seed 1337]`` trains
 micrograd's moons demo (:func:`autograd_scalar.demo.run`) and prints the
@@ -225,8 +225,8 @@ def _graph(args: argparse.Namespace) -> int:
             raise UsageError(f"--trace: the backward pass has {len(trace):,} steps, more than "
                              f"--max-steps {args.max_steps:,}; raise --max-steps to write "
                              "the page anyway, or leave out --trace")
-        page = trace.to_html(max_steps=None,
-                             title=" ".join(expression.text.split())).encode("utf-8")
+        page = trace.to_html(max_steps=None, title=" ".join(expression.text.split()),
+                             live=not args.static).encode("utf-8")
     else:
         root.backward()
     # Render everything in memory first: a failure here leaves no file behind.
@@ -318,6 +318,9 @@ def _parser() -> argparse.ArgumentParser:
     graph.add_argument("--digits", type=_int_in(1, 17), metavar="N",
                        help="print the value and gradients with N significant digits "
                        "(default: all, as Python prints a float)")
+    graph.add_argument("--static", action="store_true",
+                       help="a --trace page without the live inputs (by default the page "
+                       "lets the reader edit the variables and recomputes every value and gradient)")
     graph.add_argument("--max-steps", type=_int_in(1, 10**7), default=5_000, metavar="N",
                        help="refuse --trace pages of more than N backward steps (default: "
                        "5000; Graphviz's layout of a larger graph takes minutes)")

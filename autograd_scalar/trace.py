@@ -97,12 +97,25 @@ class ForwardStep:
     name: str
     formula: str
 
-    def __str__(self) -> str:
-        value = format_number(self.node.data)
+    def parts(self) -> tuple:
+        """The text around the value: ``str(self)`` is ``before + format_number(data) + after``.
+
+        Live pages keep the parts and write in each new value.
+
+        Example:
+            >>> from autograd_scalar import Value, trace_backward
+            >>> x = Value(2.0, label="x"); y = x * x; y.label = "y"
+            >>> [step.parts() for step in trace_backward(y).forward]
+            [('x = ', '  (input)'), ('y = x * x = ', '')]
+        """
         if not self.formula:
             kind = "constant" if self.node.op == CONST else "input"
-            return f"{self.name} = {value}  ({kind})"
-        return f"{self.name} = {self.formula} = {value}"
+            return f"{self.name} = ", f"  ({kind})"
+        return f"{self.name} = {self.formula} = ", ""
+
+    def __str__(self) -> str:
+        before, after = self.parts()
+        return before + format_number(self.node.data) + after
 
 
 class BackwardTrace:
@@ -187,7 +200,7 @@ class BackwardTrace:
         return trace_text.to_latex(self)
 
     def to_html(self, max_steps: Optional[int] = DEFAULT_MAX_STEPS, full_page: bool = True,
-                title: Optional[str] = None) -> str:
+                title: Optional[str] = None, live: bool = False) -> str:
         """The step-through page: one drawing of the graph, one JSON record per step.
 
         Self-contained (inline SVG, CSS and script, nothing fetched) and linear
@@ -197,10 +210,22 @@ class BackwardTrace:
         JavaScript it shows the drawing with every v̄ and each step's equation.
         ``full_page=False`` gives the fragment used by ``_repr_html_``.
 
+        ``live=True`` adds a labelled number field and slider per input leaf:
+        editing one re-runs the forward and backward pass in the page (from
+        the derivative table's JavaScript) and updates every value, gradient,
+        equation and the forward list; a readout compares Δoutput with
+        ∂output/∂x·Δx, "gradient step" applies x ← x − lr·∂output/∂x to every
+        input and "reset" restores the recorded values. A domain error (log
+        of a negative number) is shown on its node. A graph with hand-built
+        ops cannot be re-run: its page says which nodes, and stays static.
+
         Args:
             max_steps: refuse traces with more steps (``None``: no limit).
             full_page: a whole document, else a fragment for a notebook.
             title: the page's title; default the root's label (else its formula).
+            live: edit the inputs in the page (see above). The Jupyter display
+                (``_repr_html_``) stays static; for a live one in a notebook, show
+                ``IPython.display.HTML(trace.to_html(live=True, full_page=False))``.
 
         Raises:
             ValueError: more steps than ``max_steps``.
@@ -211,9 +236,11 @@ class BackwardTrace:
             >>> page = trace_backward(y).to_html()
             >>> "<title>y</title>" in page, "d tanh(x)/dx = 1 - tanh(x)^2" in page
             (True, True)
+            >>> '<label for=' in trace_backward(y).to_html(live=True)  # x's field
+            True
         """
         from . import trace_html  # graphviz: only pages pay for its import
-        return trace_html.to_html(self, max_steps, full_page, title)
+        return trace_html.to_html(self, max_steps, full_page, title, live)
 
     def save_html(self, path: Union[str, os.PathLike], **options) -> pathlib.Path:
         """Write :meth:`to_html` to ``path`` atomically (temp file + rename)."""

@@ -7,15 +7,26 @@ gradients as you step, so the page grows linearly with the graph. Nodes and
 edges are found by their element ids from :mod:`autograd_scalar.names`.
 Without JavaScript the page is static and still readable: the drawing with
 every v̄, and every step's equation in order.
+
+A live page (``live=True``) adds a field and a slider per input leaf; the
+script ``web/trace_live.js`` re-runs the forward and backward pass in the
+page (``web/live.js``, from the derivative table's JavaScript) and writes the
+new numbers into the drawing, the step records and the forward list. The
+records carry the names-only parts of the equations and forward lines
+(:func:`~autograd_scalar.trace_text.equation_head`, ``ForwardStep.parts``),
+so the words are Python's and only numbers are written in the page. A graph
+with hand-built ops (no rule to re-run) gets a static page that says so.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 
 from . import viz
+from .live import live_graph
 from .names import edge_id, element_ids, format_number, html_text, op_id, script_json
-from .trace_text import BAR, equation, formula
+from .trace_text import BAR, equation, equation_head, formula
 from .web import pages
 
 __all__ = ["to_html", "repr_html", "page_title"]
@@ -53,6 +64,85 @@ def _data(trace, prefix: str) -> dict:
     return {"nodes": nodes, "steps": steps, "bar": f"v{BAR}"}
 
 
+def _live_data(trace, graph: dict) -> dict:
+    """What a live page's script needs beyond the step records: the graph and the words."""
+    return {"graph": graph, "root": trace.names[trace.root],
+            "heads": [equation_head(step, trace.names) for step in trace.steps],
+            "forward": [list(line.parts()) for line in trace.forward],
+            "inputs": [k for k, node in enumerate(graph["nodes"]) if node["kind"] == "input"]}
+
+
+def _field_value(x: float) -> str:
+    """A float for an ``<input type=number>``, with the 6 digits of the rest of the page.
+
+    The page keeps the full value until the field is edited. Example:
+        >>> _field_value(0.1 + 0.2), _field_value(-2e-7), _field_value(float("nan"))
+        ('0.3', '-2e-07', '')
+    """
+    return format_number(x) if math.isfinite(x) else ""
+
+
+def _slider_range(x: float) -> tuple:
+    """A slider's (low, high, step) around ``x``: x ± twice its size, on a round grid.
+
+    Example:
+        >>> _slider_range(3.0), _slider_range(-0.25)
+        ((-3.0, 9.0, 0.01), (-2.25, 1.75, 0.01))
+    """
+    x = x if math.isfinite(x) else 0.0
+    span = max(1.0, abs(x))
+    digits = 2 - math.floor(math.log10(span))  # a hundredth of span's decade
+    step = 10.0 ** -digits
+    low = round(math.floor((x - 2 * span) / step) * step, max(digits, 0))
+    high = round(math.ceil((x + 2 * span) / step) * step, max(digits, 0))
+    return low, high, step
+
+
+def _input_row(trace, page: str, k: int, grads: dict) -> str:
+    """One input's labelled number field, slider and ∂root/∂x."""
+    node, root = trace.order[k], trace.names[trace.root]
+    low, high, step = _slider_range(node.data)
+    grad = grads.get(node, 0.0)
+    return pages.fill("live_input.html", node=str(k), id=f"{page}-in{k}",
+                      label=html_text(trace.names[node]), value=_field_value(node.data),
+                      low=_field_value(low), high=_field_value(high), step=repr(step),
+                      partial=html_text(f"∂{root}/∂{trace.names[node]}"),
+                      grad=format_number(grad))
+
+
+def _blocked_note(trace, blocked: list) -> str:
+    """The static page's word on why it is not live: the hand-built nodes, by name."""
+    shown = [f"{trace.names[trace.order[k]]} = {formula(trace.order[k], trace.names)}"
+             for k in blocked[:8]]
+    more = f" and {len(blocked) - 8} more" if len(blocked) > 8 else ""
+    verb = "was" if len(blocked) == 1 else "were"
+    return ('<p class="ags-live-blocked">Live editing is off: '
+            + html_text(", ".join(shown) + more)
+            + f" {verb} built by hand (local gradients given as numbers, no rule in the "
+            "derivative table to re-run), so this page shows the recorded values only.</p>")
+
+
+def _live_panel(trace, page: str, data: dict) -> str:
+    """The inputs panel of a live page, or the note on a graph that cannot be live."""
+    graph = live_graph(trace.order)
+    if graph["blocked"]:
+        return _blocked_note(trace, graph["blocked"])
+    data["live"] = _live_data(trace, graph)
+    root = html_text(trace.names[trace.root])
+    grads = {step.node: step.grad for step in trace.steps}
+    rows = "".join(_input_row(trace, page, k, grads) for k in data["live"]["inputs"])
+    return pages.fill("live.html", root=root, inputs=rows,
+                      value=format_number(trace.root.data))
+
+
+def _scripts(live: bool) -> str:
+    """trace.js, and for a live page the table's JavaScript and the recomputation."""
+    if not live:
+        return pages.read("trace.js")
+    return "\n".join([pages.ops_script(), pages.read("live.js"), pages.read("numbers.js"),
+                      pages.read("trace_live.js"), pages.read("trace.js")])
+
+
 def _static_steps(trace) -> str:
     """Every step's equation, in order: the page without JavaScript."""
     return "".join(f"<li>{html_text(equation(step, trace.names))}</li>" for step in trace.steps)
@@ -66,20 +156,24 @@ def _check_size(trace, max_steps) -> None:
             "Trace a smaller graph, or pass a larger max_steps (None: no limit)")
 
 
-def to_html(trace, max_steps, full_page: bool = True, title=None) -> str:
+def to_html(trace, max_steps, full_page: bool = True, title=None, live: bool = False) -> str:
     """The page of ``BackwardTrace.to_html`` (see there)."""
     _check_size(trace, max_steps)
     page = f"ags{next(_page_ids)}-{id(trace):x}"
     grads = {step.node: step.grad for step in trace.steps}
-    drawing = viz.draw(trace.root, show_grad=grads, max_nodes=None, id_prefix=page + "-")
+    # A live page's numbers change: room for "data -0.12" in every field (longer ones squeeze in).
+    drawing = viz.draw(trace.root, show_grad=grads, max_nodes=None, id_prefix=page + "-",
+                       number_width=10 if live else 0)
     svg = viz.render(drawing.source).decode("utf-8")
     title = html_text(page_title(trace) if title is None else title)
+    data = _data(trace, page + "-")
+    panel = _live_panel(trace, page, data) if live else ""
     fragment = pages.fill(
-        "trace.html", page=page, title=title, css=pages.read("trace.css"),
+        "trace.html", page=page, title=title, css=pages.read("trace.css"), live=panel,
         svg=svg[svg.index("<svg"):], n=str(len(trace.steps)),
         last=str(len(trace.steps) - 1), steps=_static_steps(trace),
         forward=html_text("\n".join(str(line) for line in trace.forward)),
-        data=script_json(_data(trace, page + "-")), script=pages.read("trace.js"))
+        data=script_json(data), script=_scripts("live" in data))
     if not full_page:
         return fragment
     return pages.fill("page.html", title=title, body=fragment)

@@ -14,7 +14,7 @@ from . import ops
 from .engine import CONST
 from .names import format_number, op_symbol
 
-__all__ = ["formula", "equation", "rules", "to_text", "to_latex", "BAR"]
+__all__ = ["formula", "equation", "equation_head", "rules", "to_text", "to_latex", "BAR"]
 
 BAR = "\u0304"  # combining macron: "v̄"
 
@@ -69,16 +69,30 @@ def formula(node, names: dict, latex: bool = False) -> str:
     return f"{op_symbol(node.op)}({', '.join(args)})"
 
 
-def equation(step, names: dict) -> str:
-    """The step's rule with names and numbers, e.g. ``v̄[a] = v̄[c]·∂c/∂a + … = 10.5``."""
+def equation_head(step, names: dict) -> str:
+    """The names-only part of :func:`equation`: ``v̄[a] = v̄[c]·∂c/∂a + v̄[d]·∂d/∂a``.
+
+    Live pages keep it and fill in new numbers (``web/numbers.js``, ``agsEquation``).
+    """
     bar = lambda name: f"v{BAR}[{name}]"  # noqa: E731
     lhs = bar(step.name)
     if not step.terms:
-        return f"{lhs} = {format_number(step.grad)}"
-    symbolic = " + ".join(f"{bar(names[t.consumer])}·∂{names[t.consumer]}"
-                          f"/∂{step.name}" for t in step.terms)
+        return lhs
+    return lhs + " = " + " + ".join(f"{bar(names[t.consumer])}·∂{names[t.consumer]}"
+                                    f"/∂{step.name}" for t in step.terms)
+
+
+def equation(step, names: dict) -> str:
+    """The step's rule with names and numbers, e.g. ``v̄[a] = v̄[c]·∂c/∂a + … = 10.5``.
+
+    :func:`equation_head`, then ``v̄_j·∂v_j/∂v_i`` per term and the sum; a live
+    page's ``agsEquation`` writes the same numbers (a browser test holds them equal).
+    """
+    head = equation_head(step, names)
+    if not step.terms:
+        return f"{head} = {format_number(step.grad)}"
     numeric = " + ".join(f"{factor(t.consumer_grad)}·{factor(t.local)}" for t in step.terms)
-    return f"{lhs} = {symbolic} = {numeric} = {format_number(step.grad)}"
+    return f"{head} = {numeric} = {format_number(step.grad)}"
 
 
 def latex_equation(step, names: dict) -> str:

@@ -55,6 +55,8 @@ __all__ = ["draw", "to_svg", "save", "render", "node_names", "format_number", "o
 DEFAULT_MAX_NODES = 500
 
 _RANKDIRS = ("LR", "TB", "RL", "BT")
+# No-break spaces: Graphviz reserves a digit's width for each, and keeps them.
+NUMBER_PAD = "\u00a0"
 _DOT = ops.TABLE["dot"]
 _INSTALL_HINT = ("install Graphviz (Debian/Ubuntu: apt-get install graphviz; "
                  "macOS: brew install graphviz; conda: conda install graphviz)")
@@ -311,8 +313,9 @@ class _Drawing:
     """The stages of :func:`draw` for one graph: boxes, values, operations, edges."""
 
     def __init__(self, order: list, group_of: dict, show_grad, rankdir: str, prefix: str,
-                 scope_of: dict):
+                 scope_of: dict, number_width: int = 0):
         self.order, self.group_of, self.show_grad = order, group_of, show_grad
+        self.number_width = number_width
         self.scope_of = scope_of
         self.horizontal = rankdir in ("LR", "RL")
         self.names = node_names(order)
@@ -367,13 +370,18 @@ class _Drawing:
         if node.parents:
             self.operation(node, place)
 
+    def field(self, text: str) -> str:
+        """``data 2``, centred in no-break spaces to ``number_width`` characters."""
+        pad = max(0, self.number_width - len(text))
+        return NUMBER_PAD * (pad // 2) + text + NUMBER_PAD * (pad - pad // 2)
+
     def record(self, node) -> str:
-        fields = [dot_record(self.names[node]), "data " + format_number(node.data)]
+        fields = [dot_record(self.names[node]), self.field("data " + format_number(node.data))]
         if self.show_grad is True:
-            fields.append("grad " + format_number(node.grad))
+            fields.append(self.field("grad " + format_number(node.grad)))
         elif self.show_grad:
             grad = self.show_grad.get(node)
-            fields.append("grad ?" if grad is None else "grad " + format_number(grad))
+            fields.append(self.field("grad ?" if grad is None else "grad " + format_number(grad)))
         label = "|".join(fields)
         return "{" + label + "}" if self.horizontal else label
 
@@ -407,7 +415,7 @@ class _Drawing:
 
 def draw(root: Value, rankdir: str = "LR", show_grad: Union[bool, Mapping] = True,
          max_nodes: Optional[int] = DEFAULT_MAX_NODES, collapse: bool = True,
-         id_prefix: str = "") -> ValueGraph:
+         id_prefix: str = "", number_width: int = 0) -> ValueGraph:
     """The computation graph of ``root`` as a ``graphviz.Digraph``.
 
     Args:
@@ -421,6 +429,8 @@ def draw(root: Value, rankdir: str = "LR", show_grad: Union[bool, Mapping] = Tru
         collapse: False raises ``ValueError`` instead of collapsing.
         id_prefix: put before every SVG element id, so that several drawings
             can share one HTML page.
+        number_width: pad the data and grad fields to this many characters
+            with no-break spaces, so that a live page's new numbers fit.
 
     Node identifiers in the DOT source are the element ids of
     :mod:`autograd_scalar.names`: ``v<i>`` (i = position in the topological
@@ -445,7 +455,8 @@ def draw(root: Value, rankdir: str = "LR", show_grad: Union[bool, Mapping] = Tru
     order = topological_order(root)
     scope_of = leaf_scopes(order)
     group_of = _plan(order, max_nodes, collapse, scope_of)
-    return _Drawing(order, group_of, show_grad, rankdir, id_prefix, scope_of).run()
+    return _Drawing(order, group_of, show_grad, rankdir, id_prefix, scope_of,
+                    number_width).run()
 
 
 # -- rendering -----------------------------------------------------------------

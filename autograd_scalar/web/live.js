@@ -3,7 +3,8 @@
 // table), then the backward rule  v̄_N = 1,  v̄_i = Σ_j (∂v_j/∂v_i)·v̄_j.
 // graph.nodes[i] = {op, parents: [positions], data, kind: "input"|"const"|""};
 // inputs maps an input's position to its new value. Returns
-// {data, grad, local} or, on a domain error, {error: {node, message}}.
+// {data, grad, local} or, on a domain error, {error: {node, message}, data}
+// with the values of the nodes before the failing one.
 function agsRecompute(graph, inputs) {
   var nodes = graph.nodes, n = nodes.length, data = new Array(n), local = new Array(n),
       masked = new Array(n);
@@ -20,7 +21,7 @@ function agsRecompute(graph, inputs) {
       local[i] = op.nary ? op.partials(data[i], args) : op.rules.map(call);
       masked[i] = op.nary ? [] : op.masks.map(call);
     } catch (e) {
-      return {error: {node: i, message: e.message}};
+      return {error: {node: i, message: e.message}, data: data.slice(0, i)};
     }
   }
   var grad = new Array(n).fill(0);

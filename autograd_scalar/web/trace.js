@@ -36,15 +36,18 @@ var agsTraceStart = window.agsTraceStart || (function () {
     this.layer.appendChild(this.labels);
     this.byId = {};
     this.nodes = data.nodes.map(function (n, i) {
-      var g = document.getElementById(n[0]), grad = null;
+      var g = document.getElementById(n[0]), grad = null, value = null;
       if (g) {
         self.byId[n[0]] = i;
         g.querySelectorAll("text").forEach(function (t) {
-          if (t.textContent.indexOf("grad ") === 0) grad = t;
+          var text = t.textContent.trim();  // a live page pads them with no-break spaces
+          if (text.indexOf("grad ") === 0) grad = t;
+          if (text.indexOf("data ") === 0) value = t;
         });
       }
       if (n[1]) self.byId[n[1]] = i;
-      return {g: g, grad: grad, shown: grad && grad.textContent, final: grad && grad.textContent};
+      return {g: g, grad: grad, value: value, shown: grad && grad.textContent,
+              final: grad && grad.textContent.trim()};
     });
     var box = this.svg.viewBox.baseVal;
     this.bounds = {x: box.x, y: box.y, w: box.width, h: box.height};
@@ -54,9 +57,11 @@ var agsTraceStart = window.agsTraceStart || (function () {
         Math.max(220, box.height * 1.34 + 24))) + "px";
     this.lit = [];
     root.classList.add("ags-js");
+    if (data.live) this.measure();
     this.bind();
     this.show(0);
     this.initialView();
+    if (data.live && window.agsLiveStart) agsLiveStart(this);
   }
 
   Trace.prototype.bind = function () {
@@ -139,6 +144,36 @@ var agsTraceStart = window.agsTraceStart || (function () {
     this.setView({x: c.x - v.w / 2, y: c.y - v.h / 2, w: v.w, h: v.h});
   };
 
+  // -- the numbers in the drawing --------------------------------------------------
+  // A live page writes new numbers into fields laid out for the recorded ones:
+  // a longer number is squeezed into its field rather than over the box's edge.
+  // The room is the padded field's (the padding reserved it); the text itself
+  // is unpadded, as all numbers written later. All writes, then all reads: one layout.
+  Trace.prototype.measure = function () {
+    var texts = [];
+    this.nodes.forEach(function (node) {
+      [node.value, node.grad].forEach(function (el) {
+        if (!el) return;
+        var padded = el.textContent.length;
+        el.textContent = el.textContent.trim();
+        texts.push([el, padded - el.textContent.length]);
+      });
+    });
+    texts.forEach(function (pair) {
+      var el = pair[0], width = el.getComputedTextLength(), perChar = width / el.textContent.length;
+      el.agsFit = {perChar: perChar, room: width + pair[1] * perChar + 10};
+    });
+  };
+  Trace.prototype.setText = function (el, text) {
+    el.textContent = text;
+    var fit = el.agsFit;
+    if (fit && text.length * fit.perChar > fit.room) {
+      el.setAttribute("textLength", fit.room); el.setAttribute("lengthAdjust", "spacingAndGlyphs");
+    } else if (fit) {
+      el.removeAttribute("textLength");
+    }
+  };
+
   // -- stepping -----------------------------------------------------------------
   Trace.prototype.mark = function (el, cls) {
     if (el) { el.classList.add(cls); this.lit.push([el, cls]); }
@@ -153,7 +188,7 @@ var agsTraceStart = window.agsTraceStart || (function () {
     for (var s = 0; s < steps.length; s++) {
       var node = nodes[steps[s][0]], text = s <= this.k ? node.final : "grad ?";
       if (s < this.k) this.mark(node.g, "ags-done");
-      if (node.grad && node.shown !== text) { node.grad.textContent = text; node.shown = text; }
+      if (node.grad && node.shown !== text) { this.setText(node.grad, text); node.shown = text; }
     }
     step[3].forEach(function (term) { self.mark(nodes[term[0]].g, "ags-consumer"); });
     this.mark(nodes[step[0]].g, "ags-current");
@@ -195,10 +230,16 @@ var agsTraceStart = window.agsTraceStart || (function () {
     root.querySelector(".ags-equation").textContent = step[2];
     termItems(this.data, step, root.querySelector(".ags-terms"));
   };
+  // After the numbers in data changed (a live page's edit): the same step, the same pick.
+  Trace.prototype.refresh = function () {
+    this.show(this.k);
+    if (this.picked) this.pick(this.picked);
+  };
   Trace.prototype.pick = function (target) {
     var g = target && target.closest ? target.closest("g.node") : null;
     var box = this.root.querySelector(".ags-inspect");
     if (!g || !(g.id in this.byId)) return;
+    this.picked = g;
     var i = this.byId[g.id], node = this.data.nodes[i];
     this.root.querySelectorAll(".ags-picked").forEach(function (el) { el.classList.remove("ags-picked"); });
     (this.nodes[i].g || g).classList.add("ags-picked");

@@ -1,0 +1,45 @@
+// Numbers and equations of a live page, written as the Python trace writes
+// them (names.format_number, trace_text.equation); a browser test holds the
+// two equal on recorded traces and on edge values.
+
+// A float as Python's f"{x:.6g}": 6 significant digits, no trailing zeros,
+// exponent form below 1e-4 and from 1e6 ("1.5e-07"), exact ties to even.
+function agsNumber(x) {
+  if (isNaN(x)) return "nan";
+  if (!isFinite(x)) return x > 0 ? "inf" : "-inf";
+  var sign = (x < 0 || (x === 0 && 1 / x < 0)) ? "-" : "";
+  if (x === 0) return sign + "0";
+  var exact = Math.abs(x).toExponential(20), cut = exact.indexOf("e");
+  var digits = exact[0] + exact.slice(2, cut), exp = parseInt(exact.slice(cut + 1), 10);
+  if (digits[6] === "5" && /^0*$/.test(digits.slice(7)) && "02468".indexOf(digits[5]) >= 0) {
+    digits = digits.slice(0, 6);  // a tie, and Python rounds half to even
+  } else {
+    var rounded = Math.abs(x).toExponential(5);
+    cut = rounded.indexOf("e");
+    digits = rounded[0] + rounded.slice(2, cut); exp = parseInt(rounded.slice(cut + 1), 10);
+  }
+  digits = digits.replace(/0+$/, "");
+  if (exp < -4 || exp >= 6) {
+    var mantissa = digits[0] + (digits.length > 1 ? "." + digits.slice(1) : "");
+    return sign + mantissa + "e" + (exp < 0 ? "-" : "+") + (Math.abs(exp) < 10 ? "0" : "") + Math.abs(exp);
+  }
+  if (exp < 0) return sign + "0." + new Array(-exp).join("0") + digits;
+  while (digits.length <= exp) digits += "0";
+  var whole = digits.slice(0, exp + 1), fraction = digits.slice(exp + 1);
+  return sign + whole + (fraction ? "." + fraction : "");
+}
+
+// A number as a factor of a product: negative numbers in parentheses.
+function agsFactor(x) {
+  var text = agsNumber(x);
+  return text[0] === "-" ? "(" + text + ")" : text;
+}
+
+// One step's equation: its names-only head (trace_text.equation_head), then
+// v̄_j·∂v_j/∂v_i for each term [v̄_j, ∂v_j/∂v_i] and the sum v̄_i.
+function agsEquation(head, terms, grad) {
+  if (!terms.length) return head + " = " + agsNumber(grad);
+  return head + " = " + terms.map(function (t) {
+    return agsFactor(t[0]) + "\u00b7" + agsFactor(t[1]);
+  }).join(" + ") + " = " + agsNumber(grad);
+}
