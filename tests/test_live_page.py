@@ -18,9 +18,9 @@ import pytest
 from autograd_scalar import Value, cli, names, topological_order, trace_backward
 from autograd_scalar import sum as sum_values
 from autograd_scalar.web import pages
-from conftest import assert_close
+from conftest import PageErrors, assert_close
 from seed003 import seed003_graph
-from test_browser import SCREEN, PageErrors, browser  # noqa: F401 -- the fixture
+from test_browser import SCREEN
 
 __all__ = ["browser"]
 
