@@ -75,6 +75,18 @@ assert all(math.isclose(hessian_columns[j][i], exact[i][j], rel_tol=1e-12)
 assert hvp_error < 1e-7
 assert tape_error < 1e-12   # the tape replays the same table as the Values
 """,
+    "06_watching_training.ipynb": """
+assert [p.data for p in plain.parameters()] == [p.data for p in model.parameters()]   # recording changes nothing
+assert list(rec.snapshots[0].params) == [p.data for p in start().parameters()]
+assert [s.step for s in rec.snapshots] == list(range(60))
+assert sum((model(x).data > 0) == (t > 0) for x, t in zip(X, labels)) / len(X) >= 0.9
+dead_normal, dead_hot = dead_neurons(model, X), dead_neurons(hot_model, X)
+assert len(dead_hot) > len(dead_normal)
+hot_model.zero_grad(); hinge([hot_model(x) for x in X], labels).backward()
+dead_params = [p for l, j in dead_hot for p in hot_model.layers[l].neurons[j].parameters()]
+assert dead_params and all(p.grad == 0.0 for p in dead_params)   # relu'(z) = 0 on every point
+assert (out_dir / "training.html").is_file() and hot_path.parent == out_dir
+""",
 }
 
 SOLUTION = re.compile(r"<details><summary>Solution</summary>\s*```python\n(.*?)```", re.S)
