@@ -38,10 +38,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
 from .checks import count
-from .engine import Value
-from .modes import no_grad, scope
 from .data import make_digits, make_moons
+from .engine import Value
 from .files import atomic_path
+from .modes import no_grad, scope
 from .nn import MLP, cross_entropy, hinge, l2
 from .optim import SGD, Adam
 

@@ -416,7 +416,8 @@ class NetworkView:
         nin = len(model.layers[0].neurons[0].w)
         if title is not None and not isinstance(title, str):
             raise TypeError(f"network: title must be a str, got {type(title).__name__}")
-        self.title = title if title is not None else f"MLP({nin}, {[len(l.neurons) for l in model.layers]})"
+        nouts = [len(layer.neurons) for layer in model.layers]
+        self.title = title if title is not None else f"MLP({nin}, {nouts})"
         self.layout = layout if layout is not None else Layout(layer_sizes(model))
         self.weights = [[[w.data for w in n.w] for n in layer.neurons] for layer in model.layers]
         self.activations: Optional[list] = None
@@ -426,7 +427,8 @@ class NetworkView:
         self.dead_checked = inputs is not None
         self.dead = set()
         if inputs is not None:
-            self.dead = {(l + 1, j) for l, j in dead_neurons(model, _check_inputs(inputs, nin))}
+            dead = dead_neurons(model, _check_inputs(inputs, nin))
+            self.dead = {(layer_index + 1, j) for layer_index, j in dead}
         self.uid = f"ags-net-{uuid.uuid4().hex[:12]}"
 
     def to_svg(self, standalone: bool = True) -> str:

@@ -24,12 +24,10 @@ import math
 import sys
 
 import torch
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 import autograd_scalar as ag
 from autograd_scalar import Value, detect_anomaly, ops
-
 from conftest import torch_float, torch_gradient, torch_hessian, torch_leaves
 from test_ops_oracle import ORACLE
 
