@@ -12,8 +12,14 @@ Example:
     (10.5, 8.0)
 """
 
-from .engine import Value, dot, functions as _table_functions, gradients, sum_values as sum
-from .engine import topological_order
+from .engine import (
+    Value,
+    dot,
+    functions as _table_functions,
+    gradients,
+    sum_values as sum,
+    topological_order,
+)
 from .functional import GradcheckError, grad, gradcheck, hvp, jvp, value_and_grad
 from .modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad, scope
 

@@ -103,7 +103,8 @@ def make_blobs(n: int = 100, centers: Union[int, Sequence[Sequence[float]]] = 3,
         centers = [[rng.uniform(low, high), rng.uniform(low, high)] for _ in range(centers)]
     else:
         try:
-            centers = [[float(c[0]), float(c[1])] for c in centers]
+            # a bool (an int, but no count) fails here and gets the error below
+            centers = [[float(c[0]), float(c[1])] for c in centers]  # type: ignore[union-attr]
         except (TypeError, ValueError, IndexError):
             raise ValueError("make_blobs: centers must be an int or a list of [x1, x2] "
                              f"points, got {centers!r}") from None
@@ -279,7 +280,7 @@ def _csv_rows(path, text: str) -> list:
     """``[(row number, x1, x2, label text), ...]``: the checked data rows of a CSV text."""
     import csv
 
-    rows = []
+    rows: list[tuple] = []
     for number, fields in enumerate(csv.reader(text.splitlines()), 1):
         fields = [field.strip() for field in fields]
         if not any(fields):

@@ -35,15 +35,18 @@ import random
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from .checks import count
-from .engine import Value
-from .modes import no_grad, scope
 from .data import make_digits, make_moons
+from .engine import Value
 from .files import atomic_path
+from .modes import no_grad, scope
 from .nn import MLP, cross_entropy, hinge, l2
 from .optim import SGD, Adam
+
+if TYPE_CHECKING:
+    import numpy
 
 __all__ = ["DemoResult", "run", "moons_problem", "train", "accuracy", "model_accuracy",
            "plot_loss_curve", "plot_decision_boundary", "save_neuron_graph",
@@ -197,7 +200,7 @@ def _tape_step(model: MLP, X: list, labels: list):
     return step
 
 
-def model_scores(model: MLP, points) -> list:
+def model_scores(model: MLP, points) -> numpy.ndarray:
     """The model's score at each point, from one tape replayed over all of them."""
     from . import tape
 

@@ -42,16 +42,16 @@ def dead_neurons(model, inputs) -> list:
         [(0, 1)]
     """
     layers = _layers(model)
-    relu_units = {(l, j) for l, layer in enumerate(layers)
+    relu_units = {(layer_index, j) for layer_index, layer in enumerate(layers)
                   for j, neuron in enumerate(layer.neurons) if neuron.activation == "relu"}
     alive = set()
     with enable_grad():  # the relu nodes must record their local derivative
         for x in inputs:
-            for l, layer in enumerate(layers):
+            for layer_index, layer in enumerate(layers):
                 x = layer.forward(x)
                 for j, a in enumerate(x):
-                    if (l, j) in relu_units and a.local_grads[0] != 0.0:
-                        alive.add((l, j))
+                    if (layer_index, j) in relu_units and a.local_grads[0] != 0.0:
+                        alive.add((layer_index, j))
     return sorted(relu_units - alive)
 
 

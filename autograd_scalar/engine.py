@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import numbers
 import threading
-from typing import Iterable, Optional, Sequence
+from typing import TYPE_CHECKING, Iterable, Optional, Sequence, Union, cast
 
 from . import ops
 from .modes import enable_grad, state as _state, switched as _switched
@@ -33,10 +33,13 @@ __all__ = ["Value", "sum_values", "dot", "topological_order", "gradients", "CONS
 #: ``Value.op`` of the leaves that wrap number operands.
 CONST = "const"
 
-_SUM, _DOT = ops.TABLE["sum"], ops.TABLE["dot"]
+_SUM, _DOT = cast(ops.NaryOp, ops.TABLE["sum"]), cast(ops.NaryOp, ops.TABLE["dot"])
+
+#: What an operator accepts beside a Value: a number becomes a constant leaf.
+Operand = Union["Value", float, int]
 
 
-def _check_real(x, what: str) -> float:
+def _check_real(x: object, what: str) -> float:
     """``float(x)`` for a real number, else a ``TypeError`` naming ``what``."""
     if isinstance(x, numbers.Real):
         return float(x)
@@ -83,6 +86,14 @@ class Value:
     """
 
     __slots__ = ("data", "grad", "parents", "local_grads", "op", "label", "scope", "_mark")
+    data: float
+    grad: float
+    parents: tuple[Value, ...]
+    local_grads: tuple[float, ...]
+    op: str
+    label: str
+    scope: Optional[str]
+    _mark: object
 
     # __new__ rather than __init__: it checks the arguments and hands over to
     # new_node, the one place that fills the slots (one call per node, not two).
@@ -125,6 +136,27 @@ class Value:
 
     # The operators (+ - * / ** unary - abs) and the functions (exp, log, tanh,
     # ...) are generated from the derivative table below the class.
+    if TYPE_CHECKING:  # their signatures, for type checkers (_install_methods makes them)
+        def __add__(self, other: Operand) -> Value: ...
+        def __radd__(self, other: Operand) -> Value: ...
+        def __sub__(self, other: Operand) -> Value: ...
+        def __rsub__(self, other: Operand) -> Value: ...
+        def __mul__(self, other: Operand) -> Value: ...
+        def __rmul__(self, other: Operand) -> Value: ...
+        def __truediv__(self, other: Operand) -> Value: ...
+        def __rtruediv__(self, other: Operand) -> Value: ...
+        def __pow__(self, other: Operand) -> Value: ...
+        def __rpow__(self, other: Operand) -> Value: ...
+        def __neg__(self) -> Value: ...
+        def __abs__(self) -> Value: ...
+        def exp(self) -> Value: ...
+        def log(self) -> Value: ...
+        def tanh(self) -> Value: ...
+        def sigmoid(self) -> Value: ...
+        def relu(self) -> Value: ...
+        def sin(self) -> Value: ...
+        def cos(self) -> Value: ...
+        def sqrt(self) -> Value: ...
 
     # -- backpropagation -------------------------------------------------------
 
@@ -348,15 +380,15 @@ def _function(op: ops.Op):
 functions = {op.name: _function(op) for op in ops.TABLE.values() if op.function}
 
 
-def _nary(op: ops.Op, args: tuple, data: list) -> Value:
-    data = tuple(data)
-    out = op.forward(data)
+def _nary(op: ops.NaryOp, args: tuple, data: list) -> Value:
+    floats = tuple(data)
+    out = op.forward(floats)
     if type(out) is not float:  # some data is not a float (see _float_data)
-        data = tuple(map(_float_data, args))
-        out = op.forward(data)
+        floats = tuple(map(_float_data, args))
+        out = op.forward(floats)
     if _switched.blocks and not _state.plain:
-        return _unusual(op, out, args, data)
-    return new_node(out, args, op.partials(out, data), op)
+        return _unusual(op, out, args, floats)
+    return new_node(out, args, op.partials(out, floats), op)
 
 
 def as_values(items: Iterable, what: str) -> tuple:
@@ -440,7 +472,7 @@ def _describe(node: Value) -> str:
 
 def _argument_names(op: ops.Op, n: int) -> list:
     """How the rule text names the arguments: x, y; x_1..x_n (sum); w_i, x_i (dot)."""
-    if op.arity is not None:
+    if not isinstance(op, ops.NaryOp):
         return ["x", "y"][:n] if n <= 2 else [f"arg{k}" for k in range(n)]
     half = n // op.halves
     letters = "wx" if op.halves == 2 else "x"
@@ -493,13 +525,13 @@ _walking = threading.Lock()
 
 
 def _depth_first(root: Value) -> list:
-    order = []
+    order: list[Value] = []
     visited = object()  # this traversal's token: node._mark is visited <=> seen
-    stack = [root]
+    stack: list[Optional[Value]] = [root]
     while stack:
         node = stack.pop()
         if node is None:  # marker: the node under it has all its parents ordered
-            order.append(stack.pop())
+            order.append(stack.pop())  # type: ignore[arg-type]  # a marker sits on a node
             continue
         if node._mark is visited:
             continue
@@ -570,7 +602,7 @@ def _sweep(root: Value, wrt: Sequence[Value], create_graph: bool) -> list:
         if g is None or node not in needed or not node.parents:
             continue
         local_grads = _local_grad_graph(node) if create_graph else node.local_grads
-        upstream = g.data if create_graph else g
+        upstream = g.data if isinstance(g, Value) else g  # a Value iff create_graph
         # An inf or nan upstream gradient passes nothing through a masked parent.
         masked = masked_parents(node) if upstream - upstream else (False,) * len(node.parents)
         for parent, local, skip in zip(node.parents, local_grads, masked):

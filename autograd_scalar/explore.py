@@ -211,7 +211,7 @@ class Recorder:
         self._layer_sizes = [len(layer.parameters()) for layer in model.layers]
         self.snapshots: list = []
         self.calls = 0
-        self._live = None
+        self._live: Optional[tuple[object, float]] = None  # (display handle, time shown)
 
     def record(self, loss) -> Optional[Snapshot]:
         """Note one training step's ``loss`` (a Value or a number); returns the snapshot, if kept.

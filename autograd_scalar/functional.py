@@ -205,7 +205,7 @@ def jvp(f: Callable, primals: Sequence[float], tangents: Sequence[float]) -> tup
     inputs = _leaves(primals, "jvp")
     with _tracing():
         out = _call(f, inputs, "jvp")
-    tangent = {}
+    tangent: dict[Value, float] = {}
     for x, t in zip(inputs, tangents):
         tangent[x] = tangent.get(x, 0.0) + float(t)
     for node in topological_order(out):

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import threading
 from contextlib import contextmanager
-from typing import Iterable, Iterator, Optional
+from typing import Generator, Iterable, Iterator, Optional
 
 __all__ = ["no_grad", "enable_grad", "detect_anomaly", "scope", "scoped_each",
            "is_grad_enabled", "state", "switched"]
@@ -149,7 +149,7 @@ def _joined(outer: Optional[str], names: Iterable[str]) -> list:
     return [f"{outer}/{name}" for name in names]
 
 
-def scoped_each(items: Iterable, names: Iterable[str]) -> Iterator:
+def scoped_each(items: Iterable, names: Iterable[str]) -> Generator:
     """Yield each item with the scope set to its name, inside the active scope.
 
     Like ``with scope(name): ...`` around each loop iteration, but without

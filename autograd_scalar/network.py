@@ -254,7 +254,7 @@ def _unit_title(view: "NetworkView", c: int, k: int) -> str:
     if c > 0:
         neuron = view.model.layers[c - 1].neurons[k]
         parts.append(f"{neuron.activation}, b = {_short(neuron.b.data)}")
-    if view.activations is not None:
+    if view.activations is not None and view.adjoints is not None:
         parts.append(f"a = {_short(view.activations[c][k])}, "
                      f"ā = ∂out/∂a = {_short(view.adjoints[c][k])}")
     if (c, k) in view.dead:
@@ -282,7 +282,7 @@ def _unit(view: "NetworkView", c: int, k: int) -> str:
     parts.append(_text(x, y + 4, str(k) if c else f"x{k}", text_anchor="middle", font_size=11,
                        fill="#37474f", stroke="#ffffff" if dead else "none", stroke_width=2.5,
                        paint_order="stroke", class_="ags-index"))
-    if view.activations is not None:
+    if view.activations is not None and view.adjoints is not None:
         box = _attrs(x=x + _RADIUS, y=y - 13, width=_BOX, height=26, rx=3, fill="#ffffff",
                      stroke="#b0bec5", stroke_width=0.8, class_="ags-values")
         parts.append(f"<rect {box}/>")
@@ -361,10 +361,10 @@ def _unit_details(view: "NetworkView", c: int, k: int, graphs: bool = True) -> d
     """What the page shows when unit k of column c is clicked: a heading, text, a graph."""
     name = unit_name(c, k)
     lines = _unit_title(view, c, k).split("\n")[1:]
-    details = {"name": name, "lines": lines, "svg": ""}
+    details: dict = {"name": name, "lines": lines, "svg": ""}
     if not graphs:
         return details
-    if view.activations is None:
+    if view.activations is None or view.adjoints is None:
         details["lines"].append("Pass x= to network() to see this neuron's graph "
                                 "with data and gradients.")
     elif c > 0:
@@ -416,16 +416,19 @@ class NetworkView:
         nin = len(model.layers[0].neurons[0].w)
         if title is not None and not isinstance(title, str):
             raise TypeError(f"network: title must be a str, got {type(title).__name__}")
-        self.title = title if title is not None else f"MLP({nin}, {[len(l.neurons) for l in model.layers]})"
+        nouts = [len(layer.neurons) for layer in model.layers]
+        self.title = title if title is not None else f"MLP({nin}, {nouts})"
         self.layout = layout if layout is not None else Layout(layer_sizes(model))
         self.weights = [[[w.data for w in n.w] for n in layer.neurons] for layer in model.layers]
-        self.activations = self.adjoints = None
+        self.activations: Optional[list] = None
+        self.adjoints: Optional[list] = None
         if x is not None:
             self.activations, self.adjoints = forward_backward(model, _check_point(x, nin, "x"))
         self.dead_checked = inputs is not None
         self.dead = set()
         if inputs is not None:
-            self.dead = {(l + 1, j) for l, j in dead_neurons(model, _check_inputs(inputs, nin))}
+            dead = dead_neurons(model, _check_inputs(inputs, nin))
+            self.dead = {(layer_index + 1, j) for layer_index, j in dead}
         self.uid = f"ags-net-{uuid.uuid4().hex[:12]}"
 
     def to_svg(self, standalone: bool = True) -> str:

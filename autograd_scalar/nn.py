@@ -307,10 +307,10 @@ class MLP(Module):
         self.layers = [Layer(sizes[i], sizes[i + 1], rng=rng,
                              activation="linear" if i == last else activation)
                        for i in range(len(nouts))]
-        self._scopes = [f"layer{l}" for l in range(len(nouts))]
-        for l, layer in enumerate(self.layers):  # labels L<l>.n<j>.w<i>, L<l>.n<j>.b
+        self._scopes = [f"layer{layer_index}" for layer_index in range(len(nouts))]
+        for layer_index, layer in enumerate(self.layers):  # labels L<l>.n<j>.w<i>, L<l>.n<j>.b
             for p in layer.parameters():
-                p.label = f"L{l}.{p.label}"
+                p.label = f"L{layer_index}.{p.label}"
 
     def __call__(self, x):
         # Layer.__call__ checks each layer's input size, so only scopes are added here.
@@ -320,7 +320,8 @@ class MLP(Module):
         return x
 
     def named_parameters(self) -> list:
-        return [(f"layers.{l}.{name}", p) for l, layer in enumerate(self.layers)
+        return [(f"layers.{layer_index}.{name}", p)
+                for layer_index, layer in enumerate(self.layers)
                 for name, p in layer.named_parameters()]
 
     def architecture(self) -> dict:

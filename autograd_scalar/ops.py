@@ -37,7 +37,7 @@ from __future__ import annotations
 import json
 import math
 import operator
-from typing import Callable, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 __all__ = ["Op", "NaryOp", "TABLE", "UNARY_FUNCTIONS", "describe", "markdown_table",
            "javascript_table"]
@@ -97,7 +97,7 @@ def power(x, y):
     return x ** y
 
 
-def data_of(x) -> float:
+def data_of(x) -> Any:
     """The float behind ``x`` (a float, or a Value's ``data``); an array stays itself."""
     # Inlined type test: relu's rule runs once per ReLU node.
     return x if type(x) is float else (x if type(x) is int or _is_batch(x) else x.data)
@@ -502,7 +502,8 @@ class Op(str):
         """The text of the rule for argument ``position`` of a node with ``n_args``."""
         return self.rule_text[position]
 
-    def format(self, args: Sequence[str], latex: bool = False) -> str:
+    # An Op formats its formula from argument names, not itself as a str template.
+    def format(self, args: Sequence[str], latex: bool = False) -> str:  # type: ignore[override]
         """The formula computing this op from the argument names ``args``."""
         return (self.latex if latex else self.text).format(*args)
 
@@ -550,7 +551,7 @@ class NaryOp(Op):
     def rule_text_of(self, position: int, n_args: int) -> str:
         return self.rule_text[position * self.halves // n_args]
 
-    def format(self, args: Sequence[str], latex: bool = False) -> str:
+    def format(self, args: Sequence[str], latex: bool = False) -> str:  # type: ignore[override]
         n = len(args) // self.halves
         columns = [args[k * n:(k + 1) * n] for k in range(self.halves)]
         terms = [(self.latex_term if latex else self.term).format(*parts)
@@ -588,7 +589,7 @@ def _infix(name: str, symbol: str, forward: Callable, rules: tuple, rule_text: t
 
 #: Every primitive, by name. Value's operators and methods, the expression
 #: language, the README's op table and the traces are generated from it.
-TABLE: dict = {op.name: op for op in [
+TABLE: dict[str, Op] = {op.name: op for op in [
     _infix("add", "+", _add_forward, (1.0, 1.0), ("d(x+y)/dx = 1", "d(x+y)/dy = 1")),
     _infix("sub", "-", _sub_forward, (1.0, -1.0), ("d(x-y)/dx = 1", "d(x-y)/dy = -1")),
     _infix("mul", "*", _mul_forward, (lambda out, x, y: y, lambda out, x, y: x),

@@ -25,7 +25,7 @@ import random
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 from . import data as datasets
 from .engine import sum_values
@@ -144,8 +144,10 @@ def _generate(settings: Settings) -> tuple:
     n, seed, noise = settings.points, settings.seed, settings.noise
     if settings.dataset == "blobs":
         return datasets.make_blobs(n, std=1.0 if noise is None else noise, seed=seed)
-    maker = {"moons": datasets.make_moons, "spirals": datasets.make_spirals,
-             "circles": datasets.make_circles, "xor": datasets.make_xor}.get(settings.dataset)
+    makers: dict[str, Callable[..., tuple]] = {
+        "moons": datasets.make_moons, "spirals": datasets.make_spirals,
+        "circles": datasets.make_circles, "xor": datasets.make_xor}
+    maker = makers.get(settings.dataset)
     if maker is None:
         raise ValueError(f"dataset must be one of {', '.join(DATASETS)}, "
                          f"got {settings.dataset!r}")

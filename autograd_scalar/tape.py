@@ -72,7 +72,7 @@ from __future__ import annotations
 
 import numbers
 import random
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Optional, Sequence
 
 from . import ops
 from .engine import Value, topological_order
@@ -107,7 +107,10 @@ class _Trace:
         index = {id(node): i for i, node in enumerate(nodes)}
         param_index = {id(p): k for k, p in enumerate(params)}
         self.labels = [node.label for node in nodes]
-        self.ops, self.parents, self.leaves = [], [], []
+        # Exactly one of ops[i], leaves[i] is None, which no element type says.
+        self.ops: list = []
+        self.parents: list[tuple[int, ...]] = []
+        self.leaves: list = []
         for i, node in enumerate(nodes):
             self.parents.append(tuple(index[id(p)] for p in node.parents))
             if node.parents:
@@ -144,7 +147,8 @@ def _describe(node: Value) -> str:
 
 def _example_values(example: Sequence) -> tuple:
     """The arguments as Values (numbers) or lists of Values, and {id: ("input", a, e)}."""
-    values, inputs = [], {}
+    values: list = []
+    inputs: dict[int, tuple] = {}
     for a, arg in enumerate(example):
         if _is_number(arg):
             leaf = Value(float(arg), label=f"x{a}" if len(example) > 1 else "x")
@@ -282,7 +286,7 @@ class _Instruction:
 
 def _levels(trace: _Trace) -> list:
     """Depth of each node: 0 for leaves, 1 + the deepest parent otherwise."""
-    level = []
+    level: list[int] = []
     for parents in trace.parents:
         level.append(1 + max(level[p] for p in parents) if parents else 0)
     return level
@@ -310,7 +314,7 @@ def _split_dot(parents: tuple, varying: list):
 
 def _group(trace: _Trace, varying: list, level: list, todo: list) -> list:
     """Pass 1: dot nodes reading the same varying inputs, at one depth -> matmul."""
-    groups = {}
+    groups: dict[tuple, list] = {}
     for i in todo:
         if trace.ops[i] is _DOT:
             split = _split_dot(trace.parents[i], varying)
@@ -324,7 +328,8 @@ def _group(trace: _Trace, varying: list, level: list, todo: list) -> list:
 
 def _lift(trace: _Trace, varying: list, level: list, todo: list, lift: bool) -> list:
     """Pass 2: nodes of one fixed-arity op at one depth -> one array op (if ``lift``)."""
-    units, singles = {}, []
+    units: dict[object, list[int]] = {}
+    singles = []
     for i in todo:
         op, parents = trace.ops[i], trace.parents[i]
         if op.arity is None:
@@ -445,7 +450,7 @@ def _writer(plan: "_Plan", store: int, rows, reduce: bool) -> Callable:
     assign = store == VARYING and unique and plan.written.isdisjoint(listed)
     if store == VARYING:
         if not assign:
-            plan.zero_rows.extend(set(listed) - plan.written)
+            plan.unwritten.extend(set(listed) - plan.written)
         plan.written.update(listed)
     view = adjoint[rows] if isinstance(rows, slice) else None
     if assign:
@@ -461,12 +466,12 @@ def _writer(plan: "_Plan", store: int, rows, reduce: bool) -> Callable:
         def add(c):
             adjoint[rows] += c
     if not reduce:
-        add.into = view if assign else None
+        add.into = view if assign else None  # type: ignore[attr-defined]  # read by the binders
         return add
 
     def add_over_batch(c):
         add(c.sum(axis=1, keepdims=True))
-    add_over_batch.into = None
+    add_over_batch.into = None  # type: ignore[attr-defined]  # read by the binders
     return add_over_batch
 
 
@@ -646,12 +651,12 @@ class _Plan:
                          np.zeros_like(self.values[INVARIANT])]
         for row, value in layout.constants:
             self.values[INVARIANT][row, 0] = value
-        self.written, self.zero_rows = set(), []
-        self.steps = [None] * len(tape._instructions)
-        for k in reversed(range(len(self.steps))):  # backward order: see _writer
-            instruction = tape._instructions[k]
-            self.steps[k] = _BIND[instruction.kind](instruction, self, layout, tape._needed)
-        self.zero_rows = np.array(sorted(self.zero_rows), dtype=int)
+        self.written: set[int] = set()
+        self.unwritten: list[int] = []  # rows that backward must zero, found while binding
+        backward_order = [_BIND[instruction.kind](instruction, self, layout, tape._needed)
+                          for instruction in reversed(tape._instructions)]  # see _writer
+        self.steps: list[tuple[Callable, Callable]] = backward_order[::-1]
+        self.zero_rows = np.array(sorted(self.unwritten), dtype=int)
 
 
 # -- the tape ---------------------------------------------------------------------------
@@ -668,12 +673,13 @@ class Tape:
                  lift: bool = True):
         self.params = params
         self._trace = trace
-        varying, needed = [], []
+        varying: list[bool] = []
+        needed: list[bool] = []
         for leaf, parents in zip(trace.leaves, trace.parents):
             varying.append(leaf[0] == "input" if leaf else any(varying[p] for p in parents))
             needed.append(leaf[0] == "param" if leaf else any(needed[p] for p in parents))
         self._varying, self._needed = varying, needed
-        self._shapes = [None] * n_args
+        self._shapes: list[Optional[int]] = [None] * n_args
         for leaf in trace.leaves:
             if leaf and leaf[0] == "input" and leaf[2] is not None:
                 self._shapes[leaf[1]] = max(self._shapes[leaf[1]] or 0, leaf[2] + 1)
@@ -681,7 +687,7 @@ class Tape:
         self._instructions = _instructions(trace, varying, group, lift)
         for instruction in self._instructions:
             self._layout.place(instruction)
-        self._plans = {}
+        self._plans: dict[int, _Plan] = {}
         self.instructions = len(self._instructions)
 
     def passes(self, group: bool = True, lift: bool = True) -> "Tape":
@@ -818,7 +824,7 @@ class Tape:
                  else "from the parameters and constants alone")
         formula = instruction.op.format([f"v{p}" for p in self._trace.parents[node]])
         located = type(error)(f"{error} (tape node v{node} = {formula}, {where})")
-        located.batch_index = index
+        located.batch_index = index  # type: ignore[attr-defined]  # as ops._batch_error sets it
         return located
 
 

@@ -41,18 +41,19 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before anything imports numpy
 
 import argparse
-import gc
 import ctypes
+import gc
 import json
 import platform
-import resource
 import random
+import resource
 import statistics
 import sys
 import tempfile
 import time
 import tracemalloc
 from dataclasses import dataclass
+from functools import partial
 from typing import Callable, Optional
 
 from autograd_scalar import Value, data, nn
@@ -98,6 +99,11 @@ def timed(run: Callable[[], object]) -> tuple[float, float, object]:
     cpu, wall = time.process_time(), time.perf_counter()
     result = run()
     return time.process_time() - cpu, time.perf_counter() - wall, result
+
+
+def repeated(step: Callable[[], object], count: int) -> Callable[[], list]:
+    """``step`` run ``count`` times back to back, as one call for :func:`timed`."""
+    return lambda: [step() for _ in range(count)]
 
 
 def median_seconds(run: Callable[[], object], repeats: int) -> tuple[float, float]:
@@ -258,19 +264,20 @@ def engine_numpy(weights, X, y) -> Engine:
 
     def step():
         hs, zs = [inputs], []
-        for l, (W, b) in enumerate(zip(Ws, bs)):
+        for layer_index, (W, b) in enumerate(zip(Ws, bs)):
             z = hs[-1] @ W.T + b
             zs.append(z)
-            hs.append(np.maximum(z, 0.0) if l < n_layers - 1 else z)
+            hs.append(np.maximum(z, 0.0) if layer_index < n_layers - 1 else z)
         margins = 1.0 - labels * hs[-1][:, 0]
         loss = (np.maximum(margins, 0.0).sum() / n_points
                 + ALPHA * sum((W * W).sum() + (b * b).sum() for W, b in zip(Ws, bs)))
         D = (-labels * (margins > 0.0) / n_points)[:, None]   # the output layer is linear
         grads = [None] * n_layers
-        for l in reversed(range(n_layers)):
-            grads[l] = (D.T @ hs[l] + 2 * ALPHA * Ws[l], D.sum(axis=0) + 2 * ALPHA * bs[l])
-            if l:
-                D = (D @ Ws[l]) * (zs[l - 1] > 0.0)
+        for layer_index in reversed(range(n_layers)):
+            grads[layer_index] = (D.T @ hs[layer_index] + 2 * ALPHA * Ws[layer_index],
+                                  D.sum(axis=0) + 2 * ALPHA * bs[layer_index])
+            if layer_index:
+                D = (D @ Ws[layer_index]) * (zs[layer_index - 1] > 0.0)
         return float(loss), grads
 
     def read(result):
@@ -438,7 +445,7 @@ def bench_memory(size: dict) -> dict:
 def bench_deepest(size: dict) -> dict:
     ours = []
     for n in size["deep"]:
-        build_s, _, (root, w) = timed(lambda: add_chain(n))
+        build_s, _, (root, w) = timed(partial(add_chain, n))
         backward_s, _, _ = timed(root.backward)
         ours.append({"nodes": n, "ok": w.grad == float(n),
                      "build_s": build_s, "backward_s": backward_s})
@@ -548,7 +555,7 @@ def alternating_medians(steps: dict, repeats: int) -> dict:
     inner = {}
     for name, step in steps.items():
         step()  # warm-up: plans and buffers are made on the first call
-        cpu_s = timed(lambda: [step() for _ in range(3)])[0] / 3
+        cpu_s = timed(repeated(step, 3))[0] / 3
         inner[name] = max(1, min(200, round(0.01 / max(cpu_s, 1e-6))))
     times = {name: [] for name in steps}
     faults = {name: [] for name in steps}
@@ -557,7 +564,7 @@ def alternating_medians(steps: dict, repeats: int) -> dict:
         for name, step in steps.items():
             count = inner[name]
             before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-            cpu_s, _, _ = timed(lambda: [step() for _ in range(count)])
+            cpu_s, _, _ = timed(repeated(step, count))
             faults[name].append((resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
                                 / count)
             times[name].append(cpu_s / count)
@@ -731,8 +738,8 @@ def print_report(results: dict) -> None:
 def print_tape(tape: dict, allocator: str) -> None:
     ms = tape["ms"]
     print()
-    print(f"4. The tape: the same step recorded once, replayed over the batch with numpy "
-          f"(median CPU ms, engines timed in turns)")
+    print("4. The tape: the same step recorded once, replayed over the batch with numpy "
+          "(median CPU ms, engines timed in turns)")
     print(f"   {tape['points']} points: scalar path {ms['scalar']:.2f} ms | tape "
           f"{ms['tape']:.3f} ms ({ms['scalar'] / ms['tape']:.0f}x) | grouping only "
           f"{ms['grouping only']:.3f} ms ({ms['scalar'] / ms['grouping only']:.0f}x)")

@@ -26,11 +26,15 @@ for p in model.parameters():
 def step():
     scores = [model(x) for x in X]
     loss = nn.hinge(scores, y) + 1e-4 * nn.l2(model.parameters())
-    model.zero_grad(); loss.backward()
+    model.zero_grad()
+    loss.backward()
     return loss
 
 
 times = []
-for k in range(41):
-    gc.collect(); t = time.process_time(); step(); times.append(time.process_time() - t)
+for _ in range(41):
+    gc.collect()
+    start = time.process_time()
+    step()
+    times.append(time.process_time() - start)
 print(f"moons step: median {1000*statistics.median(times[1:]):.2f} ms, min {1000*min(times):.2f} ms over 40 steps")

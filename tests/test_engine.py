@@ -12,9 +12,7 @@ import pytest
 import autograd_scalar as ag
 from autograd_scalar import Value, detect_anomaly, no_grad, scope
 from autograd_scalar.engine import CONST, topological_order
-
 from conftest import assert_close
-
 
 # -- construction --------------------------------------------------------------------------
 

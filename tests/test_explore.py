@@ -50,7 +50,7 @@ def test_recording_does_not_change_the_training_result():
     plain, _ = train(8, n=30)
     watched, rec = train(8, {"every": 1, "live": True}, n=30)
     for snapshot in rec.snapshots[:2]:
-        snapshot.grid, snapshot.dead, snapshot.accuracy
+        _ = (snapshot.grid, snapshot.dead, snapshot.accuracy)  # reading computes them
     assert watched.state_dict() == plain.state_dict()
     assert rec.live is False  # no IPython here: live mode switched itself off
 
@@ -219,8 +219,8 @@ def test_the_browsers_numbers_agree_with_pythons(browser, tmp_path):
         for js_row, row in zip(js_grid, snapshot.grid):
             assert js_row == pytest.approx(row, rel=1e-12, abs=1e-12)
         assert page.evaluate(f"{api}.accuracy({k})") == snapshot.accuracy
-        assert page.evaluate(f"{api}.dead({k})") == sorted(f"{l + 1}:{j}"
-                                                            for l, j in snapshot.dead)
+        assert page.evaluate(f"{api}.dead({k})") == sorted(f"{layer_index + 1}:{j}"
+                                                            for layer_index, j in snapshot.dead)
     assert errors.messages == []
 
 

@@ -17,7 +17,6 @@ from hypothesis import assume, given, settings, strategies as st
 from autograd_scalar import expr, ops
 from autograd_scalar.engine import CONST
 from autograd_scalar.expr import ExpressionError, evaluate, parse, variable_name
-
 from conftest import assert_close, torch_gradient, torch_leaves
 
 

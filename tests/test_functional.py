@@ -12,9 +12,7 @@ import torch
 
 import autograd_scalar as ag
 from autograd_scalar import GradcheckError, Value, grad, gradcheck, hvp, jvp, value_and_grad
-
 from conftest import assert_close, torch_float
-
 
 # -- grad and value_and_grad -----------------------------------------------------------------
 

@@ -310,3 +310,42 @@ def test_no_function_is_longer_than_60_lines(module):
     long = [(name, length) for name, length in long_functions(tree)
             if f"{module.name}: {name}" not in LONG_FUNCTIONS_ALLOWED]
     assert long == [], f"functions over {MAX_FUNCTION_LINES} lines in {module.name}"
+
+
+# -- Value's generated methods: the type checkers' stubs follow the table ------------
+
+def type_checking_stubs(tree: ast.Module, class_name: str) -> dict:
+    """``{name: parameter count}`` of the functions declared under ``if TYPE_CHECKING:``
+    directly in the body of class ``class_name``."""
+    (cls,) = [node for node in tree.body
+              if isinstance(node, ast.ClassDef) and node.name == class_name]
+    return {stub.name: len(stub.args.args)
+            for block in cls.body
+            if isinstance(block, ast.If) and isinstance(block.test, ast.Name)
+            and block.test.id == "TYPE_CHECKING"
+            for stub in block.body if isinstance(stub, ast.FunctionDef)}
+
+
+def generated_methods() -> dict:
+    """``{name: parameter count}`` of the methods the engine generates on ``Value``:
+    each fixed-arity entry's ``methods`` (a unary op takes self; a binary op and
+    its reflected form take self and the other operand)."""
+    return {name: op.arity for op in autograd_scalar.ops.TABLE.values()
+            if op.arity in (1, 2) for name in op.methods}
+
+
+def test_the_stub_scan_reads_only_the_type_checking_block_of_the_class():
+    source = ("class V:\n    def real(self): pass\n    if TYPE_CHECKING:\n"
+              "        def __add__(self, other): ...\n        def exp(self): ...\n"
+              "class W:\n    if TYPE_CHECKING:\n        def other(self): ...\n")
+    assert type_checking_stubs(ast.parse(source), "V") == {"__add__": 2, "exp": 1}
+
+
+def test_values_type_stubs_declare_exactly_the_methods_the_table_generates():
+    """Source of truth: ops.TABLE, from which the engine installs Value's operators
+    and functions at import; the stubs exist only for type checkers, so they must
+    name the same methods with the same parameters, no more and no fewer."""
+    engine_py = PACKAGE / "engine.py"
+    stubs = type_checking_stubs(ast.parse(engine_py.read_text(encoding="utf-8")), "Value")
+    assert stubs == generated_methods()
+    assert all(callable(getattr(autograd_scalar.Value, name)) for name in stubs)

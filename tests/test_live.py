@@ -15,7 +15,6 @@ import pytest
 from autograd_scalar import Value, nn, topological_order
 from autograd_scalar.live import live_graph
 from autograd_scalar.web import pages
-
 from conftest import assert_close, page_with_script
 
 

@@ -123,7 +123,7 @@ def test_dead_relus_are_greyed_out_and_marked_when_inputs_are_given():
     model.layers[0].neurons[3].b.data = -50.0
     model.layers[1].neurons[5].b.data = -50.0
     inputs = [[0.5, -1.0], [1.0, 0.2], [-0.3, 0.8]]
-    expected = {f"{l + 1}:{j}" for l, j in dead_neurons(model, inputs)}
+    expected = {f"{layer_index + 1}:{j}" for layer_index, j in dead_neurons(model, inputs)}
     assert {"1:3", "2:5"} <= expected
     root = parse(viz.network(model, inputs=inputs).to_svg())
     dead = units(root, "ags-dead")

@@ -12,17 +12,16 @@ import torch
 import torch.nn.functional as F
 
 from autograd_scalar import Value, nn, scope
-
 from conftest import assert_close, torch_float
 
 
 def micrograd_layout(nin, nouts):
     """Parameter names in micrograd's order: per layer, per neuron, weights then bias."""
     names, sizes = [], [nin] + list(nouts)
-    for l, nout in enumerate(nouts):
+    for layer_index, nout in enumerate(nouts):
         for j in range(nout):
-            names += [f"layers.{l}.neurons.{j}.w.{i}" for i in range(sizes[l])]
-            names.append(f"layers.{l}.neurons.{j}.b")
+            names += [f"layers.{layer_index}.neurons.{j}.w.{i}" for i in range(sizes[layer_index])]
+            names.append(f"layers.{layer_index}.neurons.{j}.b")
     return names
 
 
@@ -279,10 +278,10 @@ def test_dead_neurons_are_the_relu_units_with_no_positive_preactivation():
     dead = nn.dead_neurons(model, inputs)
     # Independent truth: torch's pre-activations z^l, dead iff z <= 0 on every input.
     expected = set()
-    for l in range(2):
-        for j in range(len(model.layers[l].neurons)):
-            if all(pre_activations(model, x)[l][j] <= 0 for x in inputs):
-                expected.add((l, j))
+    for layer_index in range(2):
+        for j in range(len(model.layers[layer_index].neurons)):
+            if all(pre_activations(model, x)[layer_index][j] <= 0 for x in inputs):
+                expected.add((layer_index, j))
     assert (0, 2) in expected and (1, 4) in expected
     assert dead == sorted(expected)
 
@@ -304,8 +303,8 @@ def test_dead_neurons_get_no_gradient_from_any_input():
     inputs = [[0.1 * k, -0.2 * k] for k in range(10)]
     assert (0, 1) in nn.dead_neurons(model, inputs)
     nn.mse([model(x) for x in inputs], [1.0] * len(inputs)).backward()
-    for l, j in nn.dead_neurons(model, inputs):
-        neuron = model.layers[l].neurons[j]
+    for layer_index, j in nn.dead_neurons(model, inputs):
+        neuron = model.layers[layer_index].neurons[j]
         assert all(p.grad == 0.0 for p in neuron.parameters())
 
 

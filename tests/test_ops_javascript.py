@@ -15,7 +15,6 @@ import pytest
 
 from autograd_scalar import ops
 from autograd_scalar.web import pages
-
 from conftest import assert_close, page_with_script
 
 UNARY = [(-1.3,), (0.0,), (0.4,), (2.5,), (-800.0,), (800.0,)]

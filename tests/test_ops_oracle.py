@@ -20,7 +20,6 @@ import torch
 
 import autograd_scalar as ag
 from autograd_scalar import Value, ops
-
 from conftest import assert_close, torch_float, torch_gradient, torch_hessian, torch_leaves
 
 

@@ -6,7 +6,6 @@ import pytest
 import torch
 
 from autograd_scalar import Value, optim
-
 from conftest import assert_close
 
 START = [0.5, -1.5, 2.0, 0.0]

@@ -25,12 +25,10 @@ import sys
 
 import sympy
 import torch
-from hypothesis import HealthCheck, assume, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 import autograd_scalar as ag
 from autograd_scalar import Value, detect_anomaly, ops
-
 from conftest import assert_close as assert_exact
 from conftest import torch_float, torch_gradient, torch_hessian, torch_leaves
 from test_ops_oracle import ORACLE

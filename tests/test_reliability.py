@@ -19,9 +19,19 @@ import pytest
 import torch
 
 import autograd_scalar as ag
-from autograd_scalar import Value, detect_anomaly, gradients, grad, jvp, no_grad, nn, ops
-from autograd_scalar import cli, files, optim
-
+from autograd_scalar import (
+    Value,
+    cli,
+    detect_anomaly,
+    files,
+    grad,
+    gradients,
+    jvp,
+    nn,
+    no_grad,
+    ops,
+    optim,
+)
 from conftest import torch_float
 
 
@@ -209,7 +219,7 @@ def test_open_mode_blocks_are_counted_back_to_zero_also_after_an_error():
     with pytest.raises(ZeroDivisionError):
         with no_grad(), detect_anomaly(), ag.enable_grad(), ag.scope("s"):
             assert ag.modes.switched.blocks == 3
-            1 / 0
+            raise ZeroDivisionError("inside the blocks")
     assert ag.modes.switched.blocks == 0
 
 

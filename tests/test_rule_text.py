@@ -13,7 +13,6 @@ import pytest
 import sympy
 
 from autograd_scalar import ops
-
 from conftest import assert_close
 
 X, Y, XI, WI = sympy.symbols("x y x_i w_i", real=True)

@@ -18,7 +18,6 @@ import torch
 
 import autograd_scalar as ag
 from autograd_scalar import Value
-
 from conftest import assert_close, torch_float, torch_leaves
 
 
@@ -176,10 +175,10 @@ def matrix_form_backprop(Ws, bs, x, y, activations):
         hs.append(ACTIVATIONS[act][0](zs[-1]))
     D = [None] * len(Ws)
     D[-1] = (hs[-1] - y) * ACTIVATIONS[activations[-1]][1](zs[-1])  # D^L = ∇C ∘ σ'(z^L)
-    for l in range(len(Ws) - 2, -1, -1):                            # D^l = (W^{l+1}ᵀ D^{l+1}) ∘ σ'(z^l)
-        D[l] = (Ws[l + 1].T @ D[l + 1]) * ACTIVATIONS[activations[l]][1](zs[l])
-    dW = [np.outer(D[l], hs[l]) for l in range(len(Ws))]            # ∂C/∂W^l = D^l h^{l-1}ᵀ
-    return dW, D, 0.5 * np.sum((hs[-1] - y) ** 2)                   # ∂C/∂b^l = D^l
+    for layer in range(len(Ws) - 2, -1, -1):                         # D^l = (W^{l+1}ᵀ D^{l+1}) ∘ σ'(z^l)
+        D[layer] = (Ws[layer + 1].T @ D[layer + 1]) * ACTIVATIONS[activations[layer]][1](zs[layer])
+    dW = [np.outer(D[layer], hs[layer]) for layer in range(len(Ws))]  # ∂C/∂W^l = D^l h^{l-1}ᵀ
+    return dW, D, 0.5 * np.sum((hs[-1] - y) ** 2)                    # ∂C/∂b^l = D^l
 
 
 def engine_backprop(Ws, bs, x, y, activations, weighted_sum):
@@ -214,11 +213,11 @@ def test_seed_000_mlp_gradients_equal_the_matrix_form(sizes, activations, weight
     eW, eb, engine_cost = engine_backprop(Ws, bs, x.tolist(), y.tolist(), activations,
                                           WEIGHTED_SUMS[weighted_sum])
     assert_close(engine_cost, cost, what="C")
-    for l in range(len(Ws)):
-        np.testing.assert_allclose(eW[l], dW[l], rtol=1e-10, atol=1e-15,
-                                   err_msg=f"dC/dW^{l + 1}")
-        np.testing.assert_allclose(eb[l], D[l], rtol=1e-10, atol=1e-15,
-                                   err_msg=f"dC/db^{l + 1}")
+    for layer_index in range(len(Ws)):
+        np.testing.assert_allclose(eW[layer_index], dW[layer_index], rtol=1e-10, atol=1e-15,
+                                   err_msg=f"dC/dW^{layer_index + 1}")
+        np.testing.assert_allclose(eb[layer_index], D[layer_index], rtol=1e-10, atol=1e-15,
+                                   err_msg=f"dC/db^{layer_index + 1}")
 
 
 # -- micrograd's README example ---------------------------------------------------------

@@ -16,7 +16,6 @@ import pytest
 
 from autograd_scalar import Value, engine, nn, optim, tape
 from autograd_scalar.data import make_moons
-
 from conftest import assert_close
 
 

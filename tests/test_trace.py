@@ -9,21 +9,26 @@ from v_i), and plain backward() for how leaf gradients accumulate.
 import html
 import json
 import random
+import re
 import subprocess
 import sys
-import re
 import xml.etree.ElementTree as ET
 
 import pytest
 import torch
 
-from autograd_scalar import (BackwardTrace, Value, dot, sum as value_sum, topological_order,
-                             trace_backward)
-from autograd_scalar import names
-from autograd_scalar import trace as trace_module
+from autograd_scalar import (
+    BackwardTrace,
+    Value,
+    dot,
+    names,
+    sum as value_sum,
+    topological_order,
+    trace as trace_module,
+    trace_backward,
+)
 from conftest import assert_close
 from seed003 import seed003_graph as seed003
-
 
 # -- seed 003 ------------------------------------------------------------------------
 

@@ -15,8 +15,18 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from autograd_scalar import (Value, dot, names, nn, ops, scope, sum as value_sum,
-                             topological_order, trace_backward, viz)
+from autograd_scalar import (
+    Value,
+    dot,
+    names,
+    nn,
+    ops,
+    scope,
+    sum as value_sum,
+    topological_order,
+    trace_backward,
+    viz,
+)
 from autograd_scalar.files import write_atomic
 from autograd_scalar.viz import RenderError
 from seed003 import seed003_graph
@@ -394,11 +404,11 @@ def test_parameters_sit_inside_their_neurons_cluster(no_dot):
             clusters.setdefault(g.find(f"{SVG}text").text, []).append(bbox(g))
     ident = names.element_ids(topological_order(out))
     boxes = {g.get("id"): g for g in svg.iter(f"{SVG}g")}
-    for l, layer in enumerate(model.layers):
+    for layer_index, layer in enumerate(model.layers):
         for j, neuron in enumerate(layer.neurons):
             (outer,) = [box for box in clusters[f"neuron{j}"]
-                        if box[0] >= clusters[f"layer{l}"][0][0]
-                        and box[2] <= clusters[f"layer{l}"][0][2]]
+                        if box[0] >= clusters[f"layer{layer_index}"][0][0]
+                        and box[2] <= clusters[f"layer{layer_index}"][0][2]]
             for p in neuron.parameters():
                 node = boxes[ident[p]].find(f"{SVG}path")
                 x, y = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", node.get("d"))][:2]
@@ -412,7 +422,7 @@ def test_collapsed_model_shows_each_neurons_parameters_as_one_summary_node():
     summaries = re.findall(r'label="([^"]*) parameters\\n(\d+) values, max \|grad\| ([^"]+)"',
                            graph.source)
     assert len(summaries) == 33  # one per neuron
-    by_neuron = {(l, j): n for l, layer in enumerate(model.layers)
+    by_neuron = {(layer_index, j): n for layer_index, layer in enumerate(model.layers)
                  for j, n in enumerate(layer.neurons)}
     counts = sorted(int(k) for _, k, _ in summaries)
     assert counts == sorted(len(n.parameters()) for n in by_neuron.values())
