@@ -27,10 +27,16 @@ from .modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad, scope
 # and the engine stay free of graphviz (house rule: engine imports no renderer),
 # and importing the package stays quick. One entry per name:
 # name -> (module, attribute or None for the module itself).
-_LAZY = {"nn": ("nn", None), "optim": ("optim", None), "data": ("data", None),
-         "viz": ("viz", None), "tape": ("tape", None), "explore": ("explore", None),
-         "trace_backward": ("trace", "trace_backward"),
-         "BackwardTrace": ("trace", "BackwardTrace")}
+_LAZY = {
+    "nn": ("nn", None),
+    "optim": ("optim", None),
+    "data": ("data", None),
+    "viz": ("viz", None),
+    "tape": ("tape", None),
+    "explore": ("explore", None),
+    "trace_backward": ("trace", "trace_backward"),
+    "BackwardTrace": ("trace", "BackwardTrace"),
+}
 
 
 def __getattr__(name):
@@ -44,8 +50,9 @@ def __getattr__(name):
     except ModuleNotFoundError as error:
         if error.name != f"{__name__}.{module_name}":
             raise
-        raise AttributeError(f"{__name__}.{name} is not part of this version "
-                             f"({__version__})") from None
+        raise AttributeError(
+            f"{__name__}.{name} is not part of this version ({__version__})"
+        ) from None
     value = module if attribute is None else getattr(module, attribute)
     globals()[name] = value
     return value
@@ -58,9 +65,24 @@ globals().update(_table_functions)
 __version__ = "0.1.0"
 
 __all__ = [
-    "Value", "sum", "dot", "topological_order", "gradients",
-    "grad", "value_and_grad", "hvp", "jvp", "gradcheck", "GradcheckError",
-    "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly", "scope",
-    "viz", "trace_backward", "BackwardTrace",
+    "Value",
+    "sum",
+    "dot",
+    "topological_order",
+    "gradients",
+    "grad",
+    "value_and_grad",
+    "hvp",
+    "jvp",
+    "gradcheck",
+    "GradcheckError",
+    "no_grad",
+    "enable_grad",
+    "is_grad_enabled",
+    "detect_anomaly",
+    "scope",
+    "viz",
+    "trace_backward",
+    "BackwardTrace",
     *_table_functions,
 ]

@@ -37,8 +37,7 @@ def real(x, what: str) -> float:
     """
     if isinstance(x, numbers.Real):
         return float(x)
-    raise TypeError(f"{what} must be a real number (int or float), "
-                    f"got {type(x).__name__}: {x!r}")
+    raise TypeError(f"{what} must be a real number (int or float), got {type(x).__name__}: {x!r}")
 
 
 def count(n, what: str, at_least: int = 1, at_most: Optional[int] = None) -> int:
@@ -59,15 +58,25 @@ def count(n, what: str, at_least: int = 1, at_most: Optional[int] = None) -> int
         ...
         ValueError: --seed must be an int in [1, 9], got 0
     """
-    if (isinstance(n, bool) or not isinstance(n, numbers.Integral) or int(n) < at_least
-            or (at_most is not None and int(n) > at_most)):
+    if (
+        isinstance(n, bool)
+        or not isinstance(n, numbers.Integral)
+        or int(n) < at_least
+        or (at_most is not None and int(n) > at_most)
+    ):
         wanted = f">= {at_least}" if at_most is None else f"in [{at_least}, {at_most}]"
         raise ValueError(f"{what} must be an int {wanted}, got {n!r}")
     return int(n)
 
 
-def real_in(x, what: str, low: float = 0, high: float = math.inf,
-            high_open: bool = False, low_open: bool = False) -> float:
+def real_in(
+    x,
+    what: str,
+    low: float = 0,
+    high: float = math.inf,
+    high_open: bool = False,
+    low_open: bool = False,
+) -> float:
     """``float(x)`` if ``x`` is a finite real number with ``low <= x <= high``.
 
     ``high_open=True`` excludes ``high`` itself (``low <= x < high``), and
@@ -86,9 +95,16 @@ def real_in(x, what: str, low: float = 0, high: float = math.inf,
         ...
         ValueError: betas[1] must be a finite number >= 0 and < 1, got 1.0
     """
-    if (isinstance(x, bool) or not isinstance(x, numbers.Real) or not math.isfinite(x)
-            or not low <= float(x) <= high or (high_open and x == high) or (low_open and x == low)):
+    if (
+        isinstance(x, bool)
+        or not isinstance(x, numbers.Real)
+        or not math.isfinite(x)
+        or not low <= float(x) <= high
+        or (high_open and x == high)
+        or (low_open and x == low)
+    ):
         bound = "" if high == math.inf else f" and {'<' if high_open else '<='} {high}"
-        raise ValueError(f"{what} must be a finite number {'>' if low_open else '>='} {low}"
-                         f"{bound}, got {x!r}")
+        raise ValueError(
+            f"{what} must be a finite number {'>' if low_open else '>='} {low}{bound}, got {x!r}"
+        )
     return float(x)

@@ -52,8 +52,15 @@ from . import __version__, expr
 from .checks import count
 from .files import write_files
 
-__all__ = ["main", "EXIT_OK", "EXIT_INTERNAL", "EXIT_USAGE", "EXIT_INTERRUPTED",
-           "MAX_STEPS", "MAX_POINTS"]
+__all__ = [
+    "main",
+    "EXIT_OK",
+    "EXIT_INTERNAL",
+    "EXIT_USAGE",
+    "EXIT_INTERRUPTED",
+    "MAX_STEPS",
+    "MAX_POINTS",
+]
 
 PROG = "autograd-scalar"
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -87,15 +94,18 @@ class _Parser(argparse.ArgumentParser):
 
 def _int_in(low: int, high: int):
     """An argparse type: an int from ``low`` to ``high``, else a message saying so."""
+
     def parse(text: str) -> int:
+        number: object = text  # not an integer: count() refuses it, quoting the text
         try:
             number = int(text)
         except ValueError:
-            number = text  # not an integer: count() refuses it, quoting the text
+            pass
         try:
             return count(number, "value", low, high)
         except ValueError as error:
             raise argparse.ArgumentTypeError(str(error)) from None
+
     return parse
 
 
@@ -110,11 +120,11 @@ def _output_directory(text: str) -> Path:
     while not existing.exists():  # the nearest existing ancestor is where mkdir starts
         existing = existing.parent
     if not existing.is_dir():
-        raise argparse.ArgumentTypeError(f"cannot create {text!r}: {str(existing)!r} "
-                                         "is not a directory")
+        raise argparse.ArgumentTypeError(
+            f"cannot create {text!r}: {str(existing)!r} is not a directory"
+        )
     if not os.access(existing, os.W_OK | os.X_OK):
-        raise argparse.ArgumentTypeError(f"cannot write into {str(existing)!r} "
-                                         "(permission denied)")
+        raise argparse.ArgumentTypeError(f"cannot write into {str(existing)!r} (permission denied)")
     return path
 
 
@@ -143,8 +153,10 @@ def _graph_output(output: Optional[str], format: Optional[str]) -> tuple:
     from_suffix = _SUFFIX_FORMATS.get(path.suffix.lower())
     if format is None:
         if from_suffix is None:
-            raise UsageError(f"-o {output}: cannot tell the format from the file name; "
-                             "end it in .svg, .dot, .png or .pdf, or give --format")
+            raise UsageError(
+                f"-o {output}: cannot tell the format from the file name; "
+                "end it in .svg, .dot, .png or .pdf, or give --format"
+            )
         return from_suffix, path
     if from_suffix is not None and from_suffix != format:
         raise UsageError(f"-o {output} does not match --format {format}")
@@ -156,12 +168,14 @@ def _trace_output(text: Optional[str], graph: Path) -> Optional[Path]:
     if text is None:
         return None
     if not text.lower().endswith(".html"):
-        raise UsageError(f"--trace {text}: the trace page is HTML; give a file name "
-                         "ending in .html")
+        raise UsageError(
+            f"--trace {text}: the trace page is HTML; give a file name ending in .html"
+        )
     path = _output_file(text, "--trace")
     if os.path.realpath(path) == os.path.realpath(graph):
-        raise UsageError(f"--trace {text}: the graph is written there too; "
-                         "give the trace page its own file")
+        raise UsageError(
+            f"--trace {text}: the graph is written there too; give the trace page its own file"
+        )
     return path
 
 
@@ -198,13 +212,19 @@ def _gradient_table(leaves: dict, used: tuple, digits: Optional[int] = None) -> 
     if not leaves:
         return "(no variables)"
     rows = [("variable", "value", "gradient")]
-    rows += [(_printable(name), _number(leaf.data, digits), _number(leaf.grad, digits)
-              + ("" if name in used else "  (not in the expression)"))
-             for name, leaf in leaves.items()]
+    rows += [
+        (
+            _printable(name),
+            _number(leaf.data, digits),
+            _number(leaf.grad, digits) + ("" if name in used else "  (not in the expression)"),
+        )
+        for name, leaf in leaves.items()
+    ]
     name_width = max(len(row[0]) for row in rows)
     value_width = max(len(row[1]) for row in rows)
-    return "\n".join(f"{name:<{name_width}}  {value:>{value_width}}  {grad}"
-                     for name, value, grad in rows)
+    return "\n".join(
+        f"{name:<{name_width}}  {value:>{value_width}}  {grad}" for name, value, grad in rows
+    )
 
 
 def _graph(args: argparse.Namespace) -> int:
@@ -217,16 +237,21 @@ def _graph(args: argparse.Namespace) -> int:
     # Imported here, not at the top: graphviz and the WebAssembly renderer cost
     # start-up time that `--help`, argument errors and `demo` should not pay.
     from . import viz
+
     page = None
     if trace_path is not None:
         from . import trace as tracing
+
         trace = tracing.trace_backward(root)  # runs the backward pass itself
         if len(trace) > args.max_steps:
-            raise UsageError(f"--trace: the backward pass has {len(trace):,} steps, more than "
-                             f"--max-steps {args.max_steps:,}; raise --max-steps to write "
-                             "the page anyway, or leave out --trace")
-        page = trace.to_html(max_steps=None, title=" ".join(expression.text.split()),
-                             live=not args.static).encode("utf-8")
+            raise UsageError(
+                f"--trace: the backward pass has {len(trace):,} steps, more than "
+                f"--max-steps {args.max_steps:,}; raise --max-steps to write "
+                "the page anyway, or leave out --trace"
+            )
+        page = trace.to_html(
+            max_steps=None, title=" ".join(expression.text.split()), live=not args.static
+        ).encode("utf-8")
     else:
         root.backward()
     # Render everything in memory first: a failure here leaves no file behind.
@@ -252,12 +277,17 @@ def _graph(args: argparse.Namespace) -> int:
 def _warn_non_finite(root, leaves: dict) -> None:
     """One warning line on stderr if the value or a gradient is ±inf or nan."""
     found = [f"the value ({root.data!r})"] if not math.isfinite(root.data) else []
-    found += [f"the gradient of {name} ({leaf.grad!r})" for name, leaf in leaves.items()
-              if not math.isfinite(leaf.grad)]
+    found += [
+        f"the gradient of {name} ({leaf.grad!r})"
+        for name, leaf in leaves.items()
+        if not math.isfinite(leaf.grad)
+    ]
     if found:
-        print(f"{PROG}: warning: not finite: {_printable(', '.join(found))}; float64 "
-              "overflowed, or a derivative is infinite or undefined at these values",
-              file=sys.stderr)
+        print(
+            f"{PROG}: warning: not finite: {_printable(', '.join(found))}; float64 "
+            "overflowed, or a derivative is infinite or undefined at these values",
+            file=sys.stderr,
+        )
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -266,13 +296,19 @@ def _demo(args: argparse.Namespace) -> int:
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     if _is_playground(args):
         if args.engine == "tape":
-            raise UsageError("--engine tape trains micrograd's moons recipe and the digits; "
-                             "the playground options train Value graphs (--engine scalar)")
+            raise UsageError(
+                "--engine tape trains micrograd's moons recipe and the digits; "
+                "the playground options train Value graphs (--engine scalar)"
+            )
         return _playground(args)
     # Imported here: training and plotting pull in matplotlib.
     from . import demo
-    chosen = {name: getattr(args, name) for name in ("engine", "points", "dataset")
-              if getattr(args, name) is not None}  # the rest: demo.run's defaults
+
+    chosen = {
+        name: getattr(args, name)
+        for name in ("engine", "points", "dataset")
+        if getattr(args, name) is not None
+    }  # the rest: demo.run's defaults
     return _report(demo.run(steps=args.steps, out=args.out, seed=args.seed, **chosen))
 
 
@@ -289,13 +325,16 @@ def _report(result) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
-        prog=PROG, description="See backpropagation work: draw an expression's "
-        "computation graph with its gradients, or train a small network.")
+        prog=PROG,
+        description="See backpropagation work: draw an expression's "
+        "computation graph with its gradients, or train a small network.",
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     graph = commands.add_parser(
-        "graph", help="draw an expression's graph and print its gradients",
+        "graph",
+        help="draw an expression's graph and print its gradients",
         description="Build EXPR's computation graph, run backward, print the value and\n"
         "each variable's gradient, and write the drawing.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -304,46 +343,96 @@ def _parser() -> argparse.ArgumentParser:
         "examples:\n"
         f'  {PROG} graph "tanh(a*b + c)" --set a=2 b=-3 c=10 -o g.svg\n'
         f'  {PROG} graph "(a + b) * (a * b) / 2" --set a=2 b=3 --trace trace.html\n'
-        f"  {PROG} graph --set a=2 -- -a*a      (an EXPR starting with '-' goes after --)")
+        f"  {PROG} graph --set a=2 -- -a*a      (an EXPR starting with '-' goes after --)",
+    )
     graph.add_argument("expression", metavar="EXPR", help='e.g. "tanh(a*b + c)"')
-    graph.add_argument("--set", dest="assignments", nargs="+", action="extend", default=[],
-                       metavar="NAME=VALUE", help="values of the variables, e.g. a=2 b=-3")
-    graph.add_argument("-o", "--output", metavar="PATH",
-                       help="where to write the drawing (default: graph.FORMAT here)")
-    graph.add_argument("--format", choices=_FORMATS,
-                       help="svg, dot, png or pdf (default: from -o's suffix, else svg); "
-                       "png and pdf need the Graphviz program dot")
-    graph.add_argument("--trace", metavar="PATH.html",
-                       help="also write the step-through page of the backward pass (HTML)")
-    graph.add_argument("--digits", type=_int_in(1, 17), metavar="N",
-                       help="print the value and gradients with N significant digits "
-                       "(default: all, as Python prints a float)")
-    graph.add_argument("--static", action="store_true",
-                       help="a --trace page without the live inputs (by default the page "
-                       "lets the reader edit the variables and recomputes every value and gradient)")
-    graph.add_argument("--max-steps", type=_int_in(1, 10**7), default=5_000, metavar="N",
-                       help="refuse --trace pages of more than N backward steps (default: "
-                       "5000; Graphviz's layout of a larger graph takes minutes)")
-    graph.add_argument("--rankdir", choices=("LR", "TB"), default="LR",
-                       help="layout direction: left to right (default) or top to bottom")
+    graph.add_argument(
+        "--set",
+        dest="assignments",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="NAME=VALUE",
+        help="values of the variables, e.g. a=2 b=-3",
+    )
+    graph.add_argument(
+        "-o",
+        "--output",
+        metavar="PATH",
+        help="where to write the drawing (default: graph.FORMAT here)",
+    )
+    graph.add_argument(
+        "--format",
+        choices=_FORMATS,
+        help="svg, dot, png or pdf (default: from -o's suffix, else svg); "
+        "png and pdf need the Graphviz program dot",
+    )
+    graph.add_argument(
+        "--trace",
+        metavar="PATH.html",
+        help="also write the step-through page of the backward pass (HTML)",
+    )
+    graph.add_argument(
+        "--digits",
+        type=_int_in(1, 17),
+        metavar="N",
+        help="print the value and gradients with N significant digits "
+        "(default: all, as Python prints a float)",
+    )
+    graph.add_argument(
+        "--static",
+        action="store_true",
+        help="a --trace page without the live inputs (by default the page "
+        "lets the reader edit the variables and recomputes every value and gradient)",
+    )
+    graph.add_argument(
+        "--max-steps",
+        type=_int_in(1, 10**7),
+        default=5_000,
+        metavar="N",
+        help="refuse --trace pages of more than N backward steps (default: "
+        "5000; Graphviz's layout of a larger graph takes minutes)",
+    )
+    graph.add_argument(
+        "--rankdir",
+        choices=("LR", "TB"),
+        default="LR",
+        help="layout direction: left to right (default) or top to bottom",
+    )
     graph.set_defaults(run=_graph)
 
     demo = commands.add_parser(
-        "demo", help="train an MLP on the moons and write pictures of it",
+        "demo",
+        help="train an MLP on the moons and write pictures of it",
         description="micrograd's demo: MLP(2, [16, 16, 1]) on 100 moons points, hinge "
         "loss, SGD; writes the loss curve, decision boundary, a neuron's graph, a "
-        "backward trace and the training explorer (training.html).")
-    demo.add_argument("--steps", type=_int_in(1, MAX_STEPS), default=100,
-                      help="training steps (default: 100)")
-    demo.add_argument("--out", type=_output_directory, default="out", metavar="DIR",
-                      help="directory for the files (default: out)")
-    demo.add_argument("--seed", type=_int_in(0, _MAX_SEED), default=1337,
-                      help="seed of the data and the initial weights (default: 1337)")
-    demo.add_argument("--engine", choices=("scalar", "tape"),
-                      help="scalar: Value graphs (the default for moons); tape: one "
-                      "example's graph recorded once, replayed over all the points with numpy")
-    demo.add_argument("--points", type=_int_in(2, MAX_POINTS), metavar="N",
-                      help="number of points (default: 100)")
+        "backward trace and the training explorer (training.html).",
+    )
+    demo.add_argument(
+        "--steps", type=_int_in(1, MAX_STEPS), default=100, help="training steps (default: 100)"
+    )
+    demo.add_argument(
+        "--out",
+        type=_output_directory,
+        default="out",
+        metavar="DIR",
+        help="directory for the files (default: out)",
+    )
+    demo.add_argument(
+        "--seed",
+        type=_int_in(0, _MAX_SEED),
+        default=1337,
+        help="seed of the data and the initial weights (default: 1337)",
+    )
+    demo.add_argument(
+        "--engine",
+        choices=("scalar", "tape"),
+        help="scalar: Value graphs (the default for moons); tape: one "
+        "example's graph recorded once, replayed over all the points with numpy",
+    )
+    demo.add_argument(
+        "--points", type=_int_in(2, MAX_POINTS), metavar="N", help="number of points (default: 100)"
+    )
     _add_playground_options(demo)
     demo.set_defaults(run=_demo)
     return parser
@@ -355,17 +444,25 @@ def _misplaced_expression(words: list) -> tuple:
     if "--" in words:  # who wrote -- knows the trick
         return None, ""
     for word in words:  # -h and -o are graph's only short options
-        if (word.startswith("-") and not word.startswith("--") and word not in ("-h", "-o")
-                and not _is_number(word)):
-            return word, (f"{word!r} starts with '-', so it was read as an option; an "
-                          "EXPR like that goes after --")
+        if (
+            word.startswith("-")
+            and not word.startswith("--")
+            and word not in ("-h", "-o")
+            and not _is_number(word)
+        ):
+            return word, (
+                f"{word!r} starts with '-', so it was read as an option; an "
+                "EXPR like that goes after --"
+            )
     in_set = False
     for word in words:
         if word.startswith("-") and not _is_number(word):
             in_set = word == "--set"
         elif in_set and "=" not in word:
-            return word, (f"--set took {word!r} as a NAME=VALUE item (it reads every word "
-                          "up to the next option); put EXPR before --set, or after --")
+            return word, (
+                f"--set took {word!r} as a NAME=VALUE item (it reads every word "
+                "up to the next option); put EXPR before --set, or after --"
+            )
     return None, ""
 
 
@@ -389,8 +486,9 @@ def _parse(argv: list) -> argparse.Namespace:
             raise
         rest = list(argv)
         rest.remove(word)
-        raise UsageError(f"EXPR is missing: {why}: "
-                         f"{PROG} {shlex.join([*rest, '--', word])}") from None
+        raise UsageError(
+            f"EXPR is missing: {why}: {PROG} {shlex.join([*rest, '--', word])}"
+        ) from None
 
 
 def _printable(text: str) -> str:
@@ -405,8 +503,18 @@ def _printable(text: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in " ".join(text.split()))
 
 
-_PLAYGROUND_OPTIONS = ("dataset", "points", "noise", "hidden", "activation", "optimizer",
-                       "lr", "l2", "batch", "data")
+_PLAYGROUND_OPTIONS = (
+    "dataset",
+    "points",
+    "noise",
+    "hidden",
+    "activation",
+    "optimizer",
+    "lr",
+    "l2",
+    "batch",
+    "data",
+)
 
 
 def _add_playground_options(demo: argparse.ArgumentParser) -> None:
@@ -414,26 +522,49 @@ def _add_playground_options(demo: argparse.ArgumentParser) -> None:
     from . import playground as play  # light: no matplotlib, no graphviz
 
     group = demo.add_argument_group(
-        "playground", "Any of these (or a --dataset other than moons and digits) trains your own set-up instead of micrograd's recipe "
-        "and writes only training.html (the explorer: curves, boundary, network).")
-    group.add_argument("--dataset", choices=play.DATASETS + ("digits",),
-                       help="the toy data (default: moons); digits: MLP(64, [32, 10]) on "
-                       "generated 8x8 digit images, trained with the tape")
-    group.add_argument("--noise", type=play.parse_non_negative,
-                       help="the data's noise (default: 0.1; blobs: their spread, 1.0)")
-    group.add_argument("--hidden", type=play.parse_hidden, metavar="SIZES",
-                       help="hidden layer sizes (default: 16,16)")
-    group.add_argument("--activation", choices=("relu", "tanh", "sigmoid"),
-                       help="hidden activation (default: relu)")
+        "playground",
+        "Any of these (or a --dataset other than moons and digits) trains your own set-up instead of micrograd's recipe "
+        "and writes only training.html (the explorer: curves, boundary, network).",
+    )
+    group.add_argument(
+        "--dataset",
+        choices=play.DATASETS + ("digits",),
+        help="the toy data (default: moons); digits: MLP(64, [32, 10]) on "
+        "generated 8x8 digit images, trained with the tape",
+    )
+    group.add_argument(
+        "--noise",
+        type=play.parse_non_negative,
+        help="the data's noise (default: 0.1; blobs: their spread, 1.0)",
+    )
+    group.add_argument(
+        "--hidden",
+        type=play.parse_hidden,
+        metavar="SIZES",
+        help="hidden layer sizes (default: 16,16)",
+    )
+    group.add_argument(
+        "--activation",
+        choices=("relu", "tanh", "sigmoid"),
+        help="hidden activation (default: relu)",
+    )
     group.add_argument("--optimizer", choices=play.OPTIMIZERS, help="default: sgd")
-    group.add_argument("--lr", type=play.parse_positive,
-                       help="learning rate (default: sgd 1.0, decaying to 0.1; adam 0.01)")
-    group.add_argument("--l2", type=play.parse_non_negative,
-                       help="L2 penalty strength (default: 1e-4)")
-    group.add_argument("--batch", type=_int_in(1, 10_000),
-                       help="minibatch size (default: all points)")
-    group.add_argument("--data", metavar="FILE.csv",
-                       help="your own points: rows x1,x2,label (a header line is optional)")
+    group.add_argument(
+        "--lr",
+        type=play.parse_positive,
+        help="learning rate (default: sgd 1.0, decaying to 0.1; adam 0.01)",
+    )
+    group.add_argument(
+        "--l2", type=play.parse_non_negative, help="L2 penalty strength (default: 1e-4)"
+    )
+    group.add_argument(
+        "--batch", type=_int_in(1, 10_000), help="minibatch size (default: all points)"
+    )
+    group.add_argument(
+        "--data",
+        metavar="FILE.csv",
+        help="your own points: rows x1,x2,label (a header line is optional)",
+    )
 
 
 #: Options that only the playground has: any of them (or a --dataset other than
@@ -442,19 +573,23 @@ _PLAYGROUND_ONLY = ("noise", "hidden", "activation", "optimizer", "lr", "l2", "b
 
 
 def _is_playground(args: argparse.Namespace) -> bool:
-    return (args.dataset not in (None, "moons", "digits")
-            or any(getattr(args, name) is not None for name in _PLAYGROUND_ONLY))
+    return args.dataset not in (None, "moons", "digits") or any(
+        getattr(args, name) is not None for name in _PLAYGROUND_ONLY
+    )
 
 
 def _playground(args: argparse.Namespace) -> int:
     from . import playground as play
 
-    if args.data is not None and any(getattr(args, name) is not None
-                                     for name in ("dataset", "points", "noise")):
-        raise UsageError("--data reads your points; it cannot be combined with "
-                         "--dataset, --points or --noise")
-    given = {name: getattr(args, name) for name in _PLAYGROUND_OPTIONS
-             if getattr(args, name) is not None}
+    if args.data is not None and any(
+        getattr(args, name) is not None for name in ("dataset", "points", "noise")
+    ):
+        raise UsageError(
+            "--data reads your points; it cannot be combined with --dataset, --points or --noise"
+        )
+    given = {
+        name: getattr(args, name) for name in _PLAYGROUND_OPTIONS if getattr(args, name) is not None
+    }
     settings = play.Settings(steps=args.steps, seed=args.seed, **given)
     return _report(play.run(settings, out=args.out))
 
@@ -491,5 +626,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         where = f"{error.filename}: " if error.filename else ""
         return _fail(f"{where}{error.strerror or error}")
     except Exception as error:  # noqa: BLE001 -- the promise is: never a traceback
-        return _fail(f"internal error ({type(error).__name__}: {error}); please report it",
-                     EXIT_INTERNAL)
+        return _fail(
+            f"internal error ({type(error).__name__}: {error}); please report it", EXIT_INTERNAL
+        )

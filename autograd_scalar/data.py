@@ -74,9 +74,13 @@ def make_moons(n: int = 100, noise: float = 0.0, seed: Optional[int] = None) -> 
     return _shuffled(points, labels, rng)
 
 
-def make_blobs(n: int = 100, centers: Union[int, Sequence[Sequence[float]]] = 3,
-               std: float = 1.0, box: tuple = (-5.0, 5.0),
-               seed: Optional[int] = None) -> tuple:
+def make_blobs(
+    n: int = 100,
+    centers: Union[int, Sequence[Sequence[float]]] = 3,
+    std: float = 1.0,
+    box: tuple = (-5.0, 5.0),
+    seed: Optional[int] = None,
+) -> tuple:
     """Isotropic Gaussian clusters, one class per center.
 
     Args:
@@ -106,8 +110,9 @@ def make_blobs(n: int = 100, centers: Union[int, Sequence[Sequence[float]]] = 3,
             # a bool (an int, but no count) fails here and gets the error below
             centers = [[float(c[0]), float(c[1])] for c in centers]  # type: ignore[union-attr]
         except (TypeError, ValueError, IndexError):
-            raise ValueError("make_blobs: centers must be an int or a list of [x1, x2] "
-                             f"points, got {centers!r}") from None
+            raise ValueError(
+                f"make_blobs: centers must be an int or a list of [x1, x2] points, got {centers!r}"
+            ) from None
         if not centers:
             raise ValueError("make_blobs: centers is empty")
     checks.count(n, "make_blobs: n", len(centers))
@@ -119,8 +124,13 @@ def make_blobs(n: int = 100, centers: Union[int, Sequence[Sequence[float]]] = 3,
     return _shuffled(points, labels, rng)
 
 
-def make_spirals(n: int = 100, classes: int = 2, noise: float = 0.1, turns: float = 1.0,
-                 seed: Optional[int] = None) -> tuple:
+def make_spirals(
+    n: int = 100,
+    classes: int = 2,
+    noise: float = 0.1,
+    turns: float = 1.0,
+    seed: Optional[int] = None,
+) -> tuple:
     """``classes`` interleaved spiral arms (the CS231n spiral data set).
 
     Arm k has points at radius r evenly spaced in [0, 1] and angle
@@ -151,16 +161,106 @@ def make_spirals(n: int = 100, classes: int = 2, noise: float = 0.1, turns: floa
 
 #: One 8×8 glyph per digit 0-9 ("#" ink, "." paper): the shapes make_digits varies.
 DIGIT_GLYPHS = (
-    ("..####..", ".##..##.", ".##..##.", ".##..##.", ".##..##.", ".##..##.", "..####..", "........"),
-    ("...##...", "..###...", ".####...", "...##...", "...##...", "...##...", ".######.", "........"),
-    ("..####..", ".##..##.", ".....##.", "....##..", "...##...", "..##....", ".######.", "........"),
-    ("..####..", ".##..##.", ".....##.", "...###..", ".....##.", ".##..##.", "..####..", "........"),
-    ("....##..", "...###..", "..####..", ".##.##..", ".######.", "....##..", "....##..", "........"),
-    (".######.", ".##.....", ".#####..", ".....##.", ".....##.", ".##..##.", "..####..", "........"),
-    ("...###..", "..##....", ".##.....", ".#####..", ".##..##.", ".##..##.", "..####..", "........"),
-    (".######.", ".....##.", "....##..", "...##...", "..##....", "..##....", "..##....", "........"),
-    ("..####..", ".##..##.", ".##..##.", "..####..", ".##..##.", ".##..##.", "..####..", "........"),
-    ("..####..", ".##..##.", ".##..##.", "..#####.", ".....##.", "....##..", "..###...", "........"),
+    (
+        "..####..",
+        ".##..##.",
+        ".##..##.",
+        ".##..##.",
+        ".##..##.",
+        ".##..##.",
+        "..####..",
+        "........",
+    ),
+    (
+        "...##...",
+        "..###...",
+        ".####...",
+        "...##...",
+        "...##...",
+        "...##...",
+        ".######.",
+        "........",
+    ),
+    (
+        "..####..",
+        ".##..##.",
+        ".....##.",
+        "....##..",
+        "...##...",
+        "..##....",
+        ".######.",
+        "........",
+    ),
+    (
+        "..####..",
+        ".##..##.",
+        ".....##.",
+        "...###..",
+        ".....##.",
+        ".##..##.",
+        "..####..",
+        "........",
+    ),
+    (
+        "....##..",
+        "...###..",
+        "..####..",
+        ".##.##..",
+        ".######.",
+        "....##..",
+        "....##..",
+        "........",
+    ),
+    (
+        ".######.",
+        ".##.....",
+        ".#####..",
+        ".....##.",
+        ".....##.",
+        ".##..##.",
+        "..####..",
+        "........",
+    ),
+    (
+        "...###..",
+        "..##....",
+        ".##.....",
+        ".#####..",
+        ".##..##.",
+        ".##..##.",
+        "..####..",
+        "........",
+    ),
+    (
+        ".######.",
+        ".....##.",
+        "....##..",
+        "...##...",
+        "..##....",
+        "..##....",
+        "..##....",
+        "........",
+    ),
+    (
+        "..####..",
+        ".##..##.",
+        ".##..##.",
+        "..####..",
+        ".##..##.",
+        ".##..##.",
+        "..####..",
+        "........",
+    ),
+    (
+        "..####..",
+        ".##..##.",
+        ".##..##.",
+        "..#####.",
+        ".....##.",
+        "....##..",
+        "..###...",
+        "........",
+    ),
 )
 
 
@@ -185,8 +285,12 @@ def make_digits(n: int = 1000, noise: float = 0.15, seed: Optional[int] = None) 
     rng = random.Random(seed)
     images, labels = [], []
     for digit, count in enumerate(_split(n, 10)):
-        ink = [(r, c) for r, row in enumerate(DIGIT_GLYPHS[digit])
-               for c, mark in enumerate(row) if mark == "#"]
+        ink = [
+            (r, c)
+            for r, row in enumerate(DIGIT_GLYPHS[digit])
+            for c, mark in enumerate(row)
+            if mark == "#"
+        ]
         for _ in range(count):
             images.append(_digit_image(ink, rng, noise))
             labels.append(digit)
@@ -206,8 +310,10 @@ def _digit_image(ink: list, rng: random.Random, noise: float) -> list:
 
 # -- more toy sets, and the user's own points -------------------------------------
 
-def make_circles(n: int = 100, noise: float = 0.0, factor: float = 0.5,
-                 seed: Optional[int] = None) -> tuple:
+
+def make_circles(
+    n: int = 100, noise: float = 0.0, factor: float = 0.5, seed: Optional[int] = None
+) -> tuple:
     """Two concentric circles (scikit-learn's ``make_circles``, reimplemented).
 
     Class 0 lies on the unit circle, class 1 on the circle of radius
@@ -232,8 +338,12 @@ def make_circles(n: int = 100, noise: float = 0.0, factor: float = 0.5,
     for label, (radius, count) in enumerate(zip((1.0, factor), _split(n, 2))):
         for k in range(count):
             t = 2.0 * math.pi * k / count
-            points.append([radius * math.cos(t) + rng.gauss(0.0, noise),
-                           radius * math.sin(t) + rng.gauss(0.0, noise)])
+            points.append(
+                [
+                    radius * math.cos(t) + rng.gauss(0.0, noise),
+                    radius * math.sin(t) + rng.gauss(0.0, noise),
+                ]
+            )
             labels.append(label)
     return _shuffled(points, labels, rng)
 
@@ -330,16 +440,18 @@ def load_csv(path) -> tuple:
     try:
         text = open(path, encoding="utf-8-sig").read()
     except UnicodeDecodeError as error:
-        raise DataError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") \
-            from None
+        raise DataError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
     rows = _csv_rows(path, text)
     if not rows:
         raise DataError(f"{path}: no data rows (expected lines of x1,x2,label)")
-    names = sorted({label for *_, label in rows},
-                   key=lambda s: (0, float(s), s) if _is_number(s) else (1, 0.0, s))
+    names = sorted(
+        {label for *_, label in rows},
+        key=lambda s: (0, float(s), s) if _is_number(s) else (1, 0.0, s),
+    )
     if len(names) < 2:
-        raise DataError(f"{path}: every row has the label {names[0]!r}; "
-                        "a classifier needs at least two classes")
+        raise DataError(
+            f"{path}: every row has the label {names[0]!r}; a classifier needs at least two classes"
+        )
     index = {name: k for k, name in enumerate(names)}
     return ([[x1, x2] for _, x1, x2, _ in rows], [index[label] for *_, label in rows], names)
 

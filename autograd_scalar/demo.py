@@ -48,14 +48,34 @@ from .optim import SGD, Adam
 if TYPE_CHECKING:
     import numpy
 
-__all__ = ["DemoResult", "run", "moons_problem", "train", "accuracy", "model_accuracy",
-           "plot_loss_curve", "plot_decision_boundary", "save_neuron_graph",
-           "sum_over_paths_graph", "save_sum_over_paths_trace", "FILES", "DIGITS_FILES",
-           "ENGINES", "DATASETS", "digits_problem", "train_digits"]
+__all__ = [
+    "DemoResult",
+    "run",
+    "moons_problem",
+    "train",
+    "accuracy",
+    "model_accuracy",
+    "plot_loss_curve",
+    "plot_decision_boundary",
+    "save_neuron_graph",
+    "sum_over_paths_graph",
+    "save_sum_over_paths_trace",
+    "FILES",
+    "DIGITS_FILES",
+    "ENGINES",
+    "DATASETS",
+    "digits_problem",
+    "train_digits",
+]
 
 #: The files :func:`run` writes, in order.
-FILES = ("loss_curve.png", "decision_boundary.png", "neuron_graph.svg",
-         "backward_trace.html", "training.html")
+FILES = (
+    "loss_curve.png",
+    "decision_boundary.png",
+    "neuron_graph.svg",
+    "backward_trace.html",
+    "training.html",
+)
 
 #: The files :func:`run` writes for ``dataset="digits"``.
 DIGITS_FILES = ("loss_curve.png", "digit_predictions.png")
@@ -118,9 +138,16 @@ def moons_problem(seed: int = 1337, points: int = 100) -> tuple:
     return MLP(2, [16, 16, 1], rng=random.Random(seed)), X, labels
 
 
-def train(model: MLP, X: list, labels: list, steps: int = 100, progress: bool = False,
-          result: Optional[DemoResult] = None, recorder=None,
-          engine: str = "scalar") -> DemoResult:
+def train(
+    model: MLP,
+    X: list,
+    labels: list,
+    steps: int = 100,
+    progress: bool = False,
+    result: Optional[DemoResult] = None,
+    recorder=None,
+    engine: str = "scalar",
+) -> DemoResult:
     """Full-batch SGD on hinge + 1e-4·L2 with lr = 1.0 - 0.9·k/steps (micrograd's demo).
 
     ``result`` (a fresh :class:`DemoResult` by default) is filled in step by
@@ -145,8 +172,9 @@ def train(model: MLP, X: list, labels: list, steps: int = 100, progress: bool = 
     optimizer = SGD(model.parameters(), lr=1.0)
     start = time.perf_counter()
     try:
-        with tqdm(range(steps), desc="training", unit="step", disable=not progress,
-                  leave=False) as bar:
+        with tqdm(
+            range(steps), desc="training", unit="step", disable=not progress, leave=False
+        ) as bar:
             for k in bar:
                 optimizer.zero_grad()
                 loss, scores = step()  # fills every parameter's grad
@@ -179,6 +207,7 @@ def _scalar_step(model: MLP, X: list, labels: list):
         loss = hinge(scores, labels) + L2_ALPHA * l2(params)
         loss.backward()
         return loss.data, scores
+
     return step
 
 
@@ -190,13 +219,18 @@ def _tape_step(model: MLP, X: list, labels: list):
     from . import tape
 
     params = model.parameters()
-    loss = tape.record(lambda x, y: (1.0 - model(x) * y).relu() + L2_ALPHA * l2(params),
-                       X[0], labels[0], params=params)
+    loss = tape.record(
+        lambda x, y: (1.0 - model(x) * y).relu() + L2_ALPHA * l2(params),
+        X[0],
+        labels[0],
+        params=params,
+    )
     score = tape.record(model, X[0], params=params)
     inputs, targets = np.asarray(X, dtype=float), np.asarray(labels, dtype=float)
 
     def step():
         return loss.backward(inputs, targets), score.forward(inputs)
+
     return step
 
 
@@ -212,9 +246,15 @@ def model_accuracy(model: MLP, X: list, labels: list) -> float:
     return accuracy(model_scores(model, X), labels)
 
 
-def run(steps: int = 100, out="out", seed: int = 1337, progress: bool = True,
-        engine: Optional[str] = None, points: int = 100,
-        dataset: str = "moons") -> DemoResult:
+def run(
+    steps: int = 100,
+    out="out",
+    seed: int = 1337,
+    progress: bool = True,
+    engine: Optional[str] = None,
+    points: int = 100,
+    dataset: str = "moons",
+) -> DemoResult:
     """Train on the moons and write the files of :data:`FILES` into ``out``.
 
     Args:
@@ -276,8 +316,10 @@ def _checked_run_arguments(steps, seed, points, dataset, engine) -> str:
         raise ValueError(f"dataset must be one of {', '.join(DATASETS)}, got {dataset!r}")
     engine = _check_engine(engine or ("tape" if dataset == "digits" else "scalar"))
     if dataset == "digits" and engine != "tape":
-        raise ValueError("dataset digits trains with engine tape (the scalar path would "
-                         "build a 2,400-parameter graph per image and take minutes)")
+        raise ValueError(
+            "dataset digits trains with engine tape (the scalar path would "
+            "build a 2,400-parameter graph per image and take minutes)"
+        )
     return engine
 
 
@@ -295,8 +337,13 @@ def digits_problem(seed: int = 1337) -> tuple:
     return model, (X[:cut], y[:cut]), (X[cut:], y[cut:])
 
 
-def train_digits(model: MLP, train_set: tuple, steps: int, progress: bool = False,
-                 result: Optional[DemoResult] = None):
+def train_digits(
+    model: MLP,
+    train_set: tuple,
+    steps: int,
+    progress: bool = False,
+    result: Optional[DemoResult] = None,
+):
     """Full-batch Adam on the mean cross-entropy, on a tape; returns a function
     predicting the digits of images (the class of least cross-entropy).
     Ctrl-C stops the training early: ``result.interrupted`` says so.
@@ -311,20 +358,26 @@ def train_digits(model: MLP, train_set: tuple, steps: int, progress: bool = Fals
 
     images, digits = np.asarray(train_set[0], dtype=float), np.asarray(train_set[1])
     onehot = np.eye(10)
-    loss = tape.record(lambda x, p: cross_entropy(model(x), p), list(images[0]),
-                       list(onehot[digits[0]]), params=model.parameters())
+    loss = tape.record(
+        lambda x, p: cross_entropy(model(x), p),
+        list(images[0]),
+        list(onehot[digits[0]]),
+        params=model.parameters(),
+    )
     optimizer = Adam(model.parameters(), lr=DIGITS_LR)
     result = DemoResult(accuracy=0.0) if result is None else result
 
     def predict(batch):
         batch = np.asarray(batch, dtype=float)
-        return np.stack([loss.forward(batch, np.tile(onehot[c], (len(batch), 1)))
-                         for c in range(10)]).argmin(axis=0)
+        return np.stack(
+            [loss.forward(batch, np.tile(onehot[c], (len(batch), 1))) for c in range(10)]
+        ).argmin(axis=0)
 
     start = time.perf_counter()
     try:
-        for k in tqdm(range(steps), desc="training", unit="step", disable=not progress,
-                      leave=False):
+        for k in tqdm(
+            range(steps), desc="training", unit="step", disable=not progress, leave=False
+        ):
             optimizer.zero_grad()
             result.losses.append(loss.backward(images, onehot[digits]))
             optimizer.step()
@@ -345,10 +398,15 @@ def _run_digits(steps: int, out: Path, seed: int, progress: bool) -> DemoResult:
     result.accuracies = [result.accuracy]
     writers = {
         "loss_curve.png": lambda path: plot_loss_curve(
-            result.losses, [], path, title="training MLP(64, [32, 10]) on 8×8 digits",
-            ylabel="cross-entropy"),
+            result.losses,
+            [],
+            path,
+            title="training MLP(64, [32, 10]) on 8×8 digits",
+            ylabel="cross-entropy",
+        ),
         "digit_predictions.png": lambda path: plot_digit_predictions(
-            test_images[:40], test_digits[:40], predicted[:40], path),
+            test_images[:40], test_digits[:40], predicted[:40], path
+        ),
     }
     try:
         for name in DIGITS_FILES:
@@ -365,9 +423,8 @@ def plot_digit_predictions(images: list, digits: list, predicted, path, dpi: int
     columns = 10
     for k, (image, digit, guess) in enumerate(zip(images, digits, predicted)):
         ax = figure.add_subplot((len(images) + columns - 1) // columns, columns, k + 1)
-        ax.imshow([image[8 * r:8 * r + 8] for r in range(8)], cmap="gray_r", vmin=0, vmax=1)
-        ax.set_title(str(int(guess)), color="black" if guess == digit else "tab:red",
-                     fontsize=9)
+        ax.imshow([image[8 * r : 8 * r + 8] for r in range(8)], cmap="gray_r", vmin=0, vmax=1)
+        ax.set_title(str(int(guess)), color="black" if guess == digit else "tab:red", fontsize=9)
         ax.axis("off")
     figure.suptitle("predicted digits of test images (red: wrong)")
     return _save_png(figure, path, dpi)
@@ -375,9 +432,11 @@ def plot_digit_predictions(images: list, digits: list, predicted, path, dpi: int
 
 # -- the pictures -----------------------------------------------------------------
 
+
 def _figure(width: float, height: float):
     # The object API renders with Agg without touching pyplot's global backend.
     from matplotlib.figure import Figure
+
     return Figure(figsize=(width, height))
 
 
@@ -387,9 +446,14 @@ def _save_png(figure, path, dpi: int) -> Path:
     return Path(path)
 
 
-def plot_loss_curve(losses: list, accuracies: list, path, dpi: int = 100,
-                    title: str = "training MLP(2, [16, 16, 1]) on the moons",
-                    ylabel: str = "loss (hinge + 1e-4·L2)") -> Path:
+def plot_loss_curve(
+    losses: list,
+    accuracies: list,
+    path,
+    dpi: int = 100,
+    title: str = "training MLP(2, [16, 16, 1]) on the moons",
+    ylabel: str = "loss (hinge + 1e-4·L2)",
+) -> Path:
     """Write the loss (left axis) and the accuracy per step, if given (right axis), as a PNG."""
     figure = _figure(6.0, 3.5)
     ax = figure.add_subplot()
@@ -407,8 +471,9 @@ def plot_loss_curve(losses: list, accuracies: list, path, dpi: int = 100,
     return _save_png(figure, path, dpi)
 
 
-def plot_decision_boundary(model, X: list, labels: list, path, dpi: int = 100,
-                           resolution: int = 200) -> Path:
+def plot_decision_boundary(
+    model, X: list, labels: list, path, dpi: int = 100, resolution: int = 200
+) -> Path:
     """Write the model's decision regions (score > 0 vs < 0) with the data as a PNG.
 
     The grid of ``resolution``² points is evaluated by one tape of the model
@@ -424,12 +489,19 @@ def plot_decision_boundary(model, X: list, labels: list, path, dpi: int = 100,
     scores = flat.reshape(resolution, resolution)
     figure = _figure(5.0, 4.0)
     ax = figure.add_subplot()
-    ax.contourf(grid1, grid2, scores, levels=[-1e300, 0.0, 1e300],
-                colors=["#f4c7a8", "#a8c8f4"], alpha=0.8)
+    ax.contourf(
+        grid1, grid2, scores, levels=[-1e300, 0.0, 1e300], colors=["#f4c7a8", "#a8c8f4"], alpha=0.8
+    )
     ax.contour(grid1, grid2, scores, levels=[0.0], colors="k", linewidths=1.0)
     size = 18 if len(X) <= 1000 else 3  # thousands of points: small dots
-    ax.scatter(xs1, xs2, c=["tab:blue" if y > 0 else "tab:red" for y in labels],
-               s=size, edgecolors="k", linewidths=0.4 if len(X) <= 1000 else 0.0)
+    ax.scatter(
+        xs1,
+        xs2,
+        c=["tab:blue" if y > 0 else "tab:red" for y in labels],
+        s=size,
+        edgecolors="k",
+        linewidths=0.4 if len(X) <= 1000 else 0.0,
+    )
     ax.set_title(f"decision boundary (accuracy {model_accuracy(model, X, labels):.0%})")
     ax.set_xlabel("x1")
     ax.set_ylabel("x2")
@@ -449,8 +521,9 @@ def save_neuron_graph(model: MLP, X: list, path) -> Path:
 
     layer = model.layers[0]
     with no_grad():
-        j, x = next(((j, x) for x in X for j, n in enumerate(layer.neurons)
-                     if n(x).data > 0), (0, X[0]))
+        j, x = next(
+            ((j, x) for x in X for j, n in enumerate(layer.neurons) if n(x).data > 0), (0, X[0])
+        )
     neuron = layer.neurons[j]
     neuron.zero_grad()
     with scope("layer0"), scope(f"neuron{j}"):
@@ -507,6 +580,8 @@ def save_training_page(recorder, path) -> Path:
     if not recorder.snapshots:  # Ctrl-C before the first step: show the start
         model = recorder.model
         with no_grad():
-            recorder.record(hinge([model(x) for x in recorder.X], recorder.y)
-                            + L2_ALPHA * l2(model.parameters()))
+            recorder.record(
+                hinge([model(x) for x in recorder.X], recorder.y)
+                + L2_ALPHA * l2(model.parameters())
+            )
     return recorder.save(path, title="Training explorer: micrograd's moons demo")

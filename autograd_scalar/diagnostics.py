@@ -42,8 +42,12 @@ def dead_neurons(model, inputs) -> list:
         [(0, 1)]
     """
     layers = _layers(model)
-    relu_units = {(layer_index, j) for layer_index, layer in enumerate(layers)
-                  for j, neuron in enumerate(layer.neurons) if neuron.activation == "relu"}
+    relu_units = {
+        (layer_index, j)
+        for layer_index, layer in enumerate(layers)
+        for j, neuron in enumerate(layer.neurons)
+        if neuron.activation == "relu"
+    }
     alive = set()
     with enable_grad():  # the relu nodes must record their local derivative
         for x in inputs:
@@ -59,6 +63,7 @@ def _layers(model) -> list:
     """An MLP's layers, or a Layer as a list of one; ``TypeError`` for anything else."""
     layers = list(getattr(model, "layers", None) or [model])
     if not all(hasattr(layer, "neurons") and hasattr(layer, "forward") for layer in layers):
-        raise TypeError(f"dead_neurons: model must be an MLP or a Layer, "
-                        f"got {type(model).__name__}")
+        raise TypeError(
+            f"dead_neurons: model must be an MLP or a Layer, got {type(model).__name__}"
+        )
     return layers

@@ -27,8 +27,19 @@ from typing import TYPE_CHECKING, Iterable, Optional, Sequence, Union, cast
 from . import ops
 from .modes import enable_grad, state as _state, switched as _switched
 
-__all__ = ["Value", "sum_values", "dot", "topological_order", "gradients", "CONST",
-           "new_node", "constant", "as_values", "masked_parents", "functions"]
+__all__ = [
+    "Value",
+    "sum_values",
+    "dot",
+    "topological_order",
+    "gradients",
+    "CONST",
+    "new_node",
+    "constant",
+    "as_values",
+    "masked_parents",
+    "functions",
+]
 
 #: ``Value.op`` of the leaves that wrap number operands.
 CONST = "const"
@@ -43,8 +54,7 @@ def _check_real(x: object, what: str) -> float:
     """``float(x)`` for a real number, else a ``TypeError`` naming ``what``."""
     if isinstance(x, numbers.Real):
         return float(x)
-    raise TypeError(f"{what} must be a real number (int or float), "
-                    f"got {type(x).__name__}: {x!r}")
+    raise TypeError(f"{what} must be a real number (int or float), got {type(x).__name__}: {x!r}")
 
 
 class Value:
@@ -97,19 +107,27 @@ class Value:
 
     # __new__ rather than __init__: it checks the arguments and hands over to
     # new_node, the one place that fills the slots (one call per node, not two).
-    def __new__(cls, data, parents: Sequence["Value"] = (),
-                local_grads: Sequence[float] = (), op: str = "", label: str = ""):
+    def __new__(
+        cls,
+        data,
+        parents: Sequence["Value"] = (),
+        local_grads: Sequence[float] = (),
+        op: str = "",
+        label: str = "",
+    ):
         data = _check_real(data, "Value data")
         parents = tuple(parents)
-        local_grads = tuple(_check_real(g, f"local_grads[{k}]")
-                            for k, g in enumerate(local_grads))
+        local_grads = tuple(_check_real(g, f"local_grads[{k}]") for k, g in enumerate(local_grads))
         for k, parent in enumerate(parents):
             if not isinstance(parent, Value):
-                raise TypeError(f"parents[{k}] must be a Value, got "
-                                f"{type(parent).__name__}: {parent!r}")
+                raise TypeError(
+                    f"parents[{k}] must be a Value, got {type(parent).__name__}: {parent!r}"
+                )
         if len(parents) != len(local_grads):
-            raise ValueError(f"Value: {len(parents)} parents but {len(local_grads)} "
-                             "local_grads; give one local derivative per parent")
+            raise ValueError(
+                f"Value: {len(parents)} parents but {len(local_grads)} "
+                "local_grads; give one local derivative per parent"
+            )
         if not isinstance(op, str):
             raise TypeError(f"op must be a str, got {type(op).__name__}")
         if not isinstance(label, str):
@@ -129,7 +147,8 @@ class Value:
             "a Value cannot be converted to float: math.sin(x), float(x) and the like "
             "would drop its graph, and the derivative would silently be 0; use x.sin(), "
             "autograd_scalar.sin(x) (exp, log, tanh, ...) to stay differentiable, or "
-            f"x.data for the number (here {self.data!r})")
+            f"x.data for the number (here {self.data!r})"
+        )
 
     def __pos__(self):
         return self
@@ -137,6 +156,7 @@ class Value:
     # The operators (+ - * / ** unary - abs) and the functions (exp, log, tanh,
     # ...) are generated from the derivative table below the class.
     if TYPE_CHECKING:  # their signatures, for type checkers (_install_methods makes them)
+
         def __add__(self, other: Operand) -> Value: ...
         def __radd__(self, other: Operand) -> Value: ...
         def __sub__(self, other: Operand) -> Value: ...
@@ -229,8 +249,9 @@ def _pass_nonfinite(node: Value, g: float) -> None:
 _new = object.__new__
 
 
-def new_node(data: float, parents: tuple = (), local_grads: tuple = (), op: str = "",
-         label: str = "") -> Value:
+def new_node(
+    data: float, parents: tuple = (), local_grads: tuple = (), op: str = "", label: str = ""
+) -> Value:
     """A new node from already-checked parts: the engine's fast constructor.
 
     ``Value(...)`` validates its arguments and then comes here; the engine,
@@ -288,6 +309,7 @@ def _unusual(op: ops.Op, out: float, args: tuple, data) -> Value:
 # The flag is per thread; while no thread has a mode block open (switched),
 # a plain slot says so without the thread-local read.
 
+
 def _float_data(x: Value) -> float:
     """``x.data`` as a float, stored back: a user may assign an int or a numpy
     scalar (micrograd's ``p.data -= lr * p.grad`` with numpy numbers)."""
@@ -327,9 +349,11 @@ def _binary(op: ops.Op, x, y):
 
 # -- Value's operators and methods, generated from the derivative table -------------
 
+
 def _unary_method(op: ops.Op):
     def method(self):
         return _unary(op, self)
+
     return method
 
 
@@ -339,6 +363,7 @@ def _binary_methods(op: ops.Op) -> tuple:
 
     def reflected(self, other):
         return _binary(op, other, self)
+
     return method, reflected
 
 
@@ -364,13 +389,17 @@ def _function(op: ops.Op):
     def function(x):
         value = _as_value(x)
         if value is None:
-            raise TypeError(f"{op.name}: x must be a Value or a real number, "
-                            f"got {type(x).__name__}: {x!r}")
+            raise TypeError(
+                f"{op.name}: x must be a Value or a real number, got {type(x).__name__}: {x!r}"
+            )
         return _unary(op, value)
+
     function.__name__ = function.__qualname__ = op.name
-    function.__doc__ = (f"{op.doc}\n\n``autograd_scalar.{op.name}(x)`` is ``x.{op.methods[0]}()``"
-                        " for a Value x; a number becomes a constant leaf, so the result"
-                        " is always a Value.")
+    function.__doc__ = (
+        f"{op.doc}\n\n``autograd_scalar.{op.name}(x)`` is ``x.{op.methods[0]}()``"
+        " for a Value x; a number becomes a constant leaf, so the result"
+        " is always a Value."
+    )
     return function
 
 
@@ -409,8 +438,10 @@ def as_values(items: Iterable, what: str) -> tuple:
     for k, item in enumerate(values):
         value = _as_value(item)
         if value is None:
-            raise TypeError(f"{what}: element {k} must be a Value or a real number, "
-                            f"got {type(item).__name__}: {item!r}")
+            raise TypeError(
+                f"{what}: element {k} must be a Value or a real number, "
+                f"got {type(item).__name__}: {item!r}"
+            )
         converted.append(value)
     return tuple(converted)
 
@@ -466,6 +497,7 @@ def dot(ws: Iterable, xs: Iterable, xs_data: Optional[list] = None) -> Value:
 
 # -- anomaly checks (only when detect_anomaly is on) -------------------------------
 
+
 def _describe(node: Value) -> str:
     return repr(node.label) if node.label else f"<{node.op or 'leaf'} node>"
 
@@ -493,10 +525,12 @@ def _check_backward(node: Value) -> None:
             raise FloatingPointError(
                 f"backward: the gradient of {_describe(parent)} became "
                 f"{parent.grad!r} through {node.op} node {_describe(node)} "
-                f"(local gradients {node.local_grads!r}, upstream gradient {node.grad!r})")
+                f"(local gradients {node.local_grads!r}, upstream gradient {node.grad!r})"
+            )
 
 
 # -- graph traversal ---------------------------------------------------------------
+
 
 def topological_order(root: Value) -> list:
     """Every node ``root`` depends on, parents before children, ``root`` last.
@@ -562,7 +596,8 @@ def _local_grad_graph(node: Value) -> tuple:
             f"gradients(create_graph=True): the op {op!r} ({_describe(node)}) has number "
             "local_grads from Value(..., local_grads=...), not a rule of the derivative "
             "table, so it cannot be differentiated twice; write it with the Value "
-            "operators and methods for higher-order derivatives")
+            "operators and methods for higher-order derivatives"
+        )
     return op.local_grads(node, node.parents)
 
 
@@ -614,4 +649,3 @@ def _sweep(root: Value, wrt: Sequence[Value], create_graph: bool) -> list:
     # With create_graph every result can be differentiated again, 0 included.
     zero = new_node(0.0, (), (), CONST) if create_graph else 0.0
     return [grads.get(w, zero) for w in wrt]
-

@@ -60,8 +60,9 @@ LOSSES = ("hinge", "logistic", "cross_entropy")
 class Snapshot:
     """The state of training at one recorded step (see the module doc)."""
 
-    def __init__(self, recorder: "Recorder", step: int, params: tuple, loss: float,
-                 grad_norms: list):
+    def __init__(
+        self, recorder: "Recorder", step: int, params: tuple, loss: float, grad_norms: list
+    ):
         self.step = step
         self.params = params
         self.loss = loss
@@ -79,8 +80,9 @@ class Snapshot:
         twin = self._twin()
         with no_grad():
             outputs = [twin(x) for x in self._recorder.X]
-        return sum(_correct(out, label) for out, label in zip(outputs, self._recorder.y)
-                   ) / len(outputs)
+        return sum(_correct(out, label) for out, label in zip(outputs, self._recorder.y)) / len(
+            outputs
+        )
 
     @cached_property
     def grid(self) -> list:
@@ -124,8 +126,10 @@ def _check_data(model: MLP, X, y) -> tuple:
     X = [list(map(float, p)) for p in X]
     y = list(y)
     if not X or len(X) != len(y):
-        raise ValueError(f"Recorder: X and y must be non-empty and of one length, "
-                         f"got {len(X)} points and {len(y)} labels")
+        raise ValueError(
+            f"Recorder: X and y must be non-empty and of one length, "
+            f"got {len(X)} points and {len(y)} labels"
+        )
     for k, p in enumerate(X):
         if len(p) != 2 or not all(math.isfinite(v) for v in p):
             raise ValueError(f"Recorder: X[{k}] must be 2 finite numbers, got {p!r}")
@@ -139,14 +143,15 @@ def _infer_loss(model: MLP, y: list, loss: Optional[str]) -> str:
     outputs = len(model.layers[-1].neurons)
     labels = set(y)
     if loss is None:
-        loss = ("cross_entropy" if outputs > 1 else
-                "hinge" if labels <= {-1, 1} else "logistic")
+        loss = "cross_entropy" if outputs > 1 else "hinge" if labels <= {-1, 1} else "logistic"
     if loss not in LOSSES:
         raise ValueError(f"Recorder: loss must be one of {', '.join(LOSSES)}, got {loss!r}")
     allowed = {"hinge": {-1, 1}, "logistic": {0, 1}}.get(loss, set(range(outputs)))
     if not labels <= allowed or (loss == "cross_entropy") != (outputs > 1):
-        raise ValueError(f"Recorder: loss {loss!r} with {outputs} output(s) needs labels in "
-                         f"{sorted(allowed)}, got {sorted(labels)}")
+        raise ValueError(
+            f"Recorder: loss {loss!r} with {outputs} output(s) needs labels in "
+            f"{sorted(allowed)}, got {sorted(labels)}"
+        )
     return loss
 
 
@@ -188,11 +193,21 @@ class Recorder:
         (3, 0, 17)
     """
 
-    def __init__(self, model, X, y, every: int = 1, live: bool = False,
-                 loss: Optional[str] = None, grid: int = 25, live_interval: float = 0.5):
+    def __init__(
+        self,
+        model,
+        X,
+        y,
+        every: int = 1,
+        live: bool = False,
+        loss: Optional[str] = None,
+        grid: int = 25,
+        live_interval: float = 0.5,
+    ):
         if not isinstance(model, MLP):
-            raise TypeError(f"Recorder: model must be an autograd_scalar.nn.MLP, "
-                            f"got {type(model).__name__}")
+            raise TypeError(
+                f"Recorder: model must be an autograd_scalar.nn.MLP, got {type(model).__name__}"
+            )
         for name, value, low in (("every", every, 1), ("grid", grid, 2)):
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
                 raise ValueError(f"Recorder: {name} must be an int >= {low}, got {value!r}")
@@ -221,15 +236,16 @@ class Recorder:
         if isinstance(loss, Value):
             loss = loss.data
         if isinstance(loss, bool) or not isinstance(loss, numbers.Real):
-            raise TypeError(f"Recorder.record: loss must be a Value or a number, "
-                            f"got {type(loss).__name__}")
+            raise TypeError(
+                f"Recorder.record: loss must be a Value or a number, got {type(loss).__name__}"
+            )
         step, self.calls = self.calls, self.calls + 1
         if step % self.every:
             return None
         grads = [p.grad for p in self.params]
         norms, start = [], 0
         for size in self._layer_sizes:
-            norms.append(math.sqrt(sum(g * g for g in grads[start:start + size])))
+            norms.append(math.sqrt(sum(g * g for g in grads[start : start + size])))
             start += size
         snapshot = Snapshot(self, step, tuple(p.data for p in self.params), float(loss), norms)
         self.snapshots.append(snapshot)
@@ -255,17 +271,23 @@ class Recorder:
     def page_data(self) -> dict:
         """The JSON the explorer page replays (parameters, losses, data, geometry)."""
         if not self.snapshots:
-            raise ValueError("Recorder: nothing recorded yet; call record(loss) in your "
-                             "training loop first")
+            raise ValueError(
+                "Recorder: nothing recorded yet; call record(loss) in your training loop first"
+            )
         arch = self.model.architecture()
         xs, ys = self.grid_axes
-        return {"sizes": [arch["nin"]] + arch["nouts"], "activation": arch["activation"],
-                "loss": self.loss_name, "X": self.X, "y": self.y,
-                "extent": [xs[0], xs[-1], ys[0], ys[-1]],
-                "steps": [s.step for s in self.snapshots],
-                "losses": [s.loss for s in self.snapshots],
-                "params": [list(s.params) for s in self.snapshots],
-                "gradNorms": [s.grad_norms for s in self.snapshots]}
+        return {
+            "sizes": [arch["nin"]] + arch["nouts"],
+            "activation": arch["activation"],
+            "loss": self.loss_name,
+            "X": self.X,
+            "y": self.y,
+            "extent": [xs[0], xs[-1], ys[0], ys[-1]],
+            "steps": [s.step for s in self.snapshots],
+            "losses": [s.loss for s in self.snapshots],
+            "params": [list(s.params) for s in self.snapshots],
+            "gradNorms": [s.grad_norms for s in self.snapshots],
+        }
 
     def to_fragment(self, title: str = "Training explorer") -> str:
         """The explorer as an HTML fragment (what Jupyter shows)."""
@@ -273,10 +295,12 @@ class Recorder:
 
     def to_html(self, title: str = "Training explorer") -> str:
         """The explorer as one self-contained HTML page (no network access needed)."""
-        return ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-                '<meta name="viewport" content="width=device-width">'
-                f"<title>{html.escape(title)}</title></head><body>"
-                f"{self.to_fragment(title)}</body></html>\n")
+        return (
+            '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width">'
+            f"<title>{html.escape(title)}</title></head><body>"
+            f"{self.to_fragment(title)}</body></html>\n"
+        )
 
     def save(self, path: Union[str, os.PathLike], title: str = "Training explorer") -> Path:
         """Write :meth:`to_html` to ``path`` atomically; returns the path."""
@@ -288,49 +312,64 @@ class Recorder:
 
 # -- the explorer page ------------------------------------------------------------------
 
+
 def _network_fragment(recorder: Recorder) -> str:
     """The network view of the first snapshot, narrow enough to sit beside the data."""
     first = recorder.snapshots[0]
     twin = first._twin()
-    view = NetworkView(twin, x=recorder.X[0], inputs=recorder.X, title="network",
-                       layout=Layout(layer_sizes(twin), width=820, row_gap=40))
+    view = NetworkView(
+        twin,
+        x=recorder.X[0],
+        inputs=recorder.X,
+        title="network",
+        layout=Layout(layer_sizes(twin), width=820, row_gap=40),
+    )
     return view.to_fragment(graphs=False)
 
 
 def _fragment(recorder: Recorder, title: str) -> str:
     uid = f"ags-explore-{os.urandom(6).hex()}"
     data = script_json(recorder.page_data())
-    return (f'<div class="ags-explorer" id="{uid}">'
-            f"<style>{web_asset('explore.css')}</style>"
-            '<div class="ags-ex-bar">'
-            f'<strong class="ags-ex-title">{html.escape(title)}</strong>'
-            '<button type="button" class="ags-ex-play">play</button>'
-            '<input type="range" class="ags-ex-slider" min="0" value="0" aria-label="step">'
-            '<span class="ags-ex-pos"></span></div>'
-            '<div class="ags-ex-main"><div class="ags-ex-left">'
-            '<div class="ags-ex-map"><canvas class="ags-ex-heat" width="60" height="60">'
-            '</canvas><svg class="ags-ex-points" xmlns="http://www.w3.org/2000/svg"></svg>'
-            '</div><svg class="ags-ex-curves" xmlns="http://www.w3.org/2000/svg"></svg>'
-            '<div class="ags-ex-point"></div></div>'
-            f'<div class="ags-ex-right">{_network_fragment(recorder)}</div></div>'
-            '<noscript>The training explorer needs JavaScript.</noscript>'
-            f'<script type="application/json" class="ags-ex-data">{data}</script>'
-            f"<script>{web_asset('explore.js')}</script></div>")
+    return (
+        f'<div class="ags-explorer" id="{uid}">'
+        f"<style>{web_asset('explore.css')}</style>"
+        '<div class="ags-ex-bar">'
+        f'<strong class="ags-ex-title">{html.escape(title)}</strong>'
+        '<button type="button" class="ags-ex-play">play</button>'
+        '<input type="range" class="ags-ex-slider" min="0" value="0" aria-label="step">'
+        '<span class="ags-ex-pos"></span></div>'
+        '<div class="ags-ex-main"><div class="ags-ex-left">'
+        '<div class="ags-ex-map"><canvas class="ags-ex-heat" width="60" height="60">'
+        '</canvas><svg class="ags-ex-points" xmlns="http://www.w3.org/2000/svg"></svg>'
+        '</div><svg class="ags-ex-curves" xmlns="http://www.w3.org/2000/svg"></svg>'
+        '<div class="ags-ex-point"></div></div>'
+        f'<div class="ags-ex-right">{_network_fragment(recorder)}</div></div>'
+        "<noscript>The training explorer needs JavaScript.</noscript>"
+        f'<script type="application/json" class="ags-ex-data">{data}</script>'
+        f"<script>{web_asset('explore.js')}</script></div>"
+    )
 
 
 # -- live in Jupyter -------------------------------------------------------------------
+
 
 def _live_html(recorder: Recorder) -> str:
     """What the live output area shows: the step, loss, accuracy, and the network."""
     last = recorder.snapshots[-1]
     losses = [s.loss for s in recorder.snapshots]
     twin = last._twin()
-    view = NetworkView(twin, inputs=recorder.X, title="network",
-                       layout=Layout(layer_sizes(twin), width=900, row_gap=36))
-    return (f'<div class="ags-live"><p><b>step {last.step}</b> &#183; loss '
-            f"{last.loss:.4g} &#183; accuracy {last.accuracy:.0%} &#183; "
-            f"{len(last.dead)} dead ReLU(s)</p>{_sparkline(losses)}"
-            f"<div style=\"max-width:900px\">{view.to_svg(standalone=False)}</div></div>")
+    view = NetworkView(
+        twin,
+        inputs=recorder.X,
+        title="network",
+        layout=Layout(layer_sizes(twin), width=900, row_gap=36),
+    )
+    return (
+        f'<div class="ags-live"><p><b>step {last.step}</b> &#183; loss '
+        f"{last.loss:.4g} &#183; accuracy {last.accuracy:.0%} &#183; "
+        f"{len(last.dead)} dead ReLU(s)</p>{_sparkline(losses)}"
+        f'<div style="max-width:900px">{view.to_svg(standalone=False)}</div></div>'
+    )
 
 
 def _sparkline(values: Sequence[float], width: int = 400, height: int = 60) -> str:
@@ -338,11 +377,15 @@ def _sparkline(values: Sequence[float], width: int = 400, height: int = 60) -> s
     low, high = min(values), max(values)
     span = (high - low) or 1.0
     step = width / max(len(values) - 1, 1)
-    points = " ".join(f"{k * step:.1f},{height - 4 - (v - low) / span * (height - 8):.1f}"
-                      for k, v in enumerate(values))
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}">'
-            f'<polyline points="{points}" fill="none" stroke="#1f6fb4" stroke-width="1.5"/>'
-            "</svg>")
+    points = " ".join(
+        f"{k * step:.1f},{height - 4 - (v - low) / span * (height - 8):.1f}"
+        for k, v in enumerate(values)
+    )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}">'
+        f'<polyline points="{points}" fill="none" stroke="#1f6fb4" stroke-width="1.5"/>'
+        "</svg>"
+    )
 
 
 def _live_display(recorder: Recorder, handle):

@@ -55,14 +55,25 @@ import math
 import re
 import unicodedata
 import warnings
-from typing import Mapping, NamedTuple, Optional
+from typing import Any, Mapping, NamedTuple, Optional
 
 from . import ops
 from .engine import CONST, Value
 
-__all__ = ["parse", "evaluate", "variable_name", "Expression", "ExpressionError",
-           "FUNCTIONS", "CONSTANTS", "MAX_LENGTH", "MAX_NESTING", "MAX_NODES",
-           "MAX_LITERAL_LENGTH", "MAX_EXPONENT"]
+__all__ = [
+    "parse",
+    "evaluate",
+    "variable_name",
+    "Expression",
+    "ExpressionError",
+    "FUNCTIONS",
+    "CONSTANTS",
+    "MAX_LENGTH",
+    "MAX_NESTING",
+    "MAX_NODES",
+    "MAX_LITERAL_LENGTH",
+    "MAX_EXPONENT",
+]
 
 #: The functions an expression may call: the table's one-argument ops.
 FUNCTIONS = ops.UNARY_FUNCTIONS
@@ -92,8 +103,16 @@ _NEWLINE = re.compile(r"\r\n|\r|\n")
 _LEADING_SPACE = " \t\f\r\n"
 
 _BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow"}
-_OTHER_BINARY = {ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@", ast.LShift: "<<",
-                 ast.RShift: ">>", ast.BitOr: "|", ast.BitAnd: "&", ast.BitXor: "^"}
+_OTHER_BINARY = {
+    ast.FloorDiv: "//",
+    ast.Mod: "%",
+    ast.MatMult: "@",
+    ast.LShift: "<<",
+    ast.RShift: ">>",
+    ast.BitOr: "|",
+    ast.BitAnd: "&",
+    ast.BitXor: "^",
+}
 
 # The Value method behind each op name of the program, generated from the
 # table like the methods themselves: no arithmetic is defined here.
@@ -145,14 +164,16 @@ class ExpressionError(ValueError):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        place = (f"line {self.line}, column {self.column}" if self.multiline
-                 else f"column {self.column}")
+        place = (
+            f"line {self.line}, column {self.column}" if self.multiline else f"column {self.column}"
+        )
         text = f"{self.message} (at {place}: {self.snippet})"
         return f"{text}; {self.hint}" if self.hint else text
 
 
 class _Where(NamedTuple):
     """A position in the user's text: 1-based line and column, and the text there."""
+
     line: int
     column: int
     snippet: str
@@ -164,7 +185,7 @@ def _shorten(text: str) -> str:
     # Control characters are shown escaped, so the error stays one readable line.
     text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
     if len(text) > _SNIPPET_LENGTH:
-        text = text[:_SNIPPET_LENGTH - 3] + "..."
+        text = text[: _SNIPPET_LENGTH - 3] + "..."
     return text or "end of expression"
 
 
@@ -180,7 +201,7 @@ class _Source:
         self.lines = _NEWLINE.split(text)
         self.multiline = len(self.lines) > 1
         self.body = text.lstrip(_LEADING_SPACE)
-        lead = _NEWLINE.split(text[:len(text) - len(self.body)])
+        lead = _NEWLINE.split(text[: len(text) - len(self.body)])
         self.line_shift = len(lead) - 1
         self.column_shift = len(lead[-1])
 
@@ -192,32 +213,39 @@ class _Source:
         line = min(max(line, 1), len(self.lines))
         column = min(max(column, 1), len(self.lines[line - 1]) + 1)
         end = end or (line, len(self.lines[line - 1]) + 1)
-        return _Where(line, column, _shorten(self.segment((line, column), end)),
-                      self.multiline)
+        return _Where(line, column, _shorten(self.segment((line, column), end)), self.multiline)
 
     def segment(self, start: tuple, end: tuple) -> str:
         """The original text from ``start`` up to ``end``, both (line, column) 1-based."""
         (line, column), (end_line, end_column) = start, end
         if end_line == line:
-            return self.lines[line - 1][column - 1:end_column - 1]
-        return "\n".join([self.lines[line - 1][column - 1:], *self.lines[line:end_line - 1],
-                          self.lines[end_line - 1][:end_column - 1]])
+            return self.lines[line - 1][column - 1 : end_column - 1]
+        return "\n".join(
+            [
+                self.lines[line - 1][column - 1 :],
+                *self.lines[line : end_line - 1],
+                self.lines[end_line - 1][: end_column - 1],
+            ]
+        )
 
-    def _original(self, body_line: int, byte_offset: int) -> tuple:
+    def _original(self, body_line: int, byte_offset: int) -> tuple[int, int]:
         """The parser's (line, UTF-8 byte offset) as a 1-based (line, column) of the text."""
         shift = self.column_shift if body_line == 1 else 0
         line = min(body_line + self.line_shift, len(self.lines))
         prefix = self.lines[line - 1][shift:].encode("utf-8")[:byte_offset]
         return line, shift + len(prefix.decode("utf-8", "ignore")) + 1
 
-    def span(self, node: ast.AST) -> tuple:
-        """Where ``node`` starts and ends, as (line, column) pairs of the text."""
-        return (self._original(node.lineno, node.col_offset),
-                self._original(node.end_lineno, node.end_col_offset))
+    def span(self, node: Any) -> tuple[tuple[int, int], tuple[int, int]]:
+        """Where ``node`` (an expression or a keyword: both carry positions) starts
+        and ends, as (line, column) pairs of the text."""
+        return (
+            self._original(node.lineno, node.col_offset),
+            self._original(node.end_lineno, node.end_col_offset),
+        )
 
-    def of_node(self, node: ast.AST) -> _Where:
-        start, end = self.span(node)
-        return self.at(*start, end)
+    def of_node(self, node: Any) -> _Where:
+        (line, column), end = self.span(node)
+        return self.at(line, column, end)
 
     def of_syntax_error(self, error: SyntaxError) -> _Where:
         # SyntaxError counts characters (1-based); some errors at the end give 0.
@@ -234,8 +262,10 @@ def _check_text(text: str, source: _Source) -> None:
     if len(text) > MAX_LENGTH:
         line = text.count("\n", 0, MAX_LENGTH) + 1
         column = MAX_LENGTH - (text.rfind("\n", 0, MAX_LENGTH) + 1) + 1
-        raise ExpressionError(f"expression is too long: {len(text)} characters "
-                              f"(the limit is {MAX_LENGTH})", source.at(line, column))
+        raise ExpressionError(
+            f"expression is too long: {len(text)} characters (the limit is {MAX_LENGTH})",
+            source.at(line, column),
+        )
     if not source.body.strip():
         raise ExpressionError("empty expression", source.at(1, 1))
     depth, line, column = 0, 1, 0
@@ -244,8 +274,10 @@ def _check_text(text: str, source: _Source) -> None:
         if char in "([{":
             depth += 1
             if depth > MAX_NESTING:
-                raise ExpressionError(f"brackets nested too deeply (more than {MAX_NESTING} "
-                                      "levels)", source.at(line, column))
+                raise ExpressionError(
+                    f"brackets nested too deeply (more than {MAX_NESTING} levels)",
+                    source.at(line, column),
+                )
         elif char in ")]}":
             depth -= 1
         elif char == "\n":
@@ -253,14 +285,18 @@ def _check_text(text: str, source: _Source) -> None:
         elif char == "\x00":
             raise ExpressionError("NUL character in expression", source.at(line, column))
         elif char == "#":  # Python would silently ignore the rest of the line
-            raise ExpressionError("comments (#) are not allowed", source.at(line, column),
-                                  hint="everything after # would be ignored")
+            raise ExpressionError(
+                "comments (#) are not allowed",
+                source.at(line, column),
+                hint="everything after # would be ignored",
+            )
 
 
 class _Step(NamedTuple):
     """One step of the postorder program: an op of ops.TABLE, a number or a variable."""
-    op: str            # "number", "constant", "variable", or an op name such as "add"
-    argument: object   # the float of a number, the name of a constant or variable, else None
+
+    op: str  # "number", "constant", "variable", or an op name such as "add"
+    argument: object  # the float of a number, the name of a constant or variable, else None
     where: _Where
 
 
@@ -274,15 +310,17 @@ def _number(node: ast.Constant, source: _Source, sign: float = 1.0) -> _Step:
         raise ExpressionError("complex numbers are not allowed", where)
     literal = source.segment(*source.span(node))
     if len(literal) > MAX_LITERAL_LENGTH:
-        raise ExpressionError(f"number literal is too long (more than {MAX_LITERAL_LENGTH} "
-                              "characters)", where)
+        raise ExpressionError(
+            f"number literal is too long (more than {MAX_LITERAL_LENGTH} characters)", where
+        )
     try:
         number = float(value)
     except OverflowError:
         number = math.inf
     if not math.isfinite(number):
-        raise ExpressionError(f"number {literal} is out of range: float64 holds magnitudes "
-                              "up to about 1.8e308", where)
+        raise ExpressionError(
+            f"number {literal} is out of range: float64 holds magnitudes up to about 1.8e308", where
+        )
     return _Step("number", sign * number, where)
 
 
@@ -293,18 +331,21 @@ def _call(node: ast.Call, source: _Source) -> tuple:
         raise ExpressionError(f"only the functions {allowed} can be called", where)
     name = node.func.id
     if name in CONSTANTS:
-        raise ExpressionError(f"'{name}' is a constant, not a function", where,
-                              hint=f"write {name}*(x) to multiply")
+        raise ExpressionError(
+            f"'{name}' is a constant, not a function", where, hint=f"write {name}*(x) to multiply"
+        )
     if name not in FUNCTIONS:
-        raise ExpressionError(f"unknown function '{name}'", where,
-                              hint=f"the functions are {allowed}")
+        raise ExpressionError(
+            f"unknown function '{name}'", where, hint=f"the functions are {allowed}"
+        )
     if node.keywords:
-        raise ExpressionError("keyword arguments are not allowed",
-                              source.of_node(node.keywords[0]),
-                              hint=f"write {name}(x)")
+        raise ExpressionError(
+            "keyword arguments are not allowed",
+            source.of_node(node.keywords[0]),
+            hint=f"write {name}(x)",
+        )
     if len(node.args) != 1:  # a lone *x is refused as an operand
-        raise ExpressionError(f"{name}() takes exactly one argument, got {len(node.args)}",
-                              where)
+        raise ExpressionError(f"{name}() takes exactly one argument, got {len(node.args)}", where)
     return _Step(name, None, where), node.args
 
 
@@ -315,16 +356,18 @@ def _admit(node: ast.AST, source: _Source) -> tuple:
         if op is None:
             symbol = _OTHER_BINARY.get(type(node.op), type(node.op).__name__)
             hint = "use ** for powers" if symbol == "^" else "use + - * / **"
-            raise ExpressionError(f"operator {symbol} is not allowed", source.of_node(node),
-                                  hint=hint)
+            raise ExpressionError(
+                f"operator {symbol} is not allowed", source.of_node(node), hint=hint
+            )
         return _Step(op, None, source.of_node(node)), (node.left, node.right)
     if isinstance(node, ast.UnaryOp):
         if isinstance(node.op, ast.UAdd):
             return None, (node.operand,)
         if not isinstance(node.op, ast.USub):
             symbol = "'not'" if isinstance(node.op, ast.Not) else "operator ~"
-            raise ExpressionError(f"{symbol} is not allowed", source.of_node(node),
-                                  hint="use + - * / **")
+            raise ExpressionError(
+                f"{symbol} is not allowed", source.of_node(node), hint="use + - * / **"
+            )
         if isinstance(node.operand, ast.Constant):
             # -2 is the number -2 (one constant leaf), as a reader sees it.
             step = _number(node.operand, source, sign=-1.0)
@@ -334,16 +377,18 @@ def _admit(node: ast.AST, source: _Source) -> tuple:
         return _number(node, source), ()
     if isinstance(node, ast.Name):
         if node.id in FUNCTIONS:
-            raise ExpressionError(f"'{node.id}' is a function", source.of_node(node),
-                                  hint=f"call it: {node.id}(x)")
+            raise ExpressionError(
+                f"'{node.id}' is a function", source.of_node(node), hint=f"call it: {node.id}(x)"
+            )
         if node.id in CONSTANTS:
             return _Step("constant", node.id, source.of_node(node)), ()
         return _Step("variable", node.id, source.of_node(node)), ()
     if isinstance(node, ast.Call):
         return _call(node, source)
     if isinstance(node, ast.Attribute):
-        raise ExpressionError(f"attribute access (.{node.attr}) is not allowed",
-                              source.of_node(node))
+        raise ExpressionError(
+            f"attribute access (.{node.attr}) is not allowed", source.of_node(node)
+        )
     message = _FORBIDDEN.get(type(node), f"{type(node).__name__} is not allowed")
     if hasattr(node, "lineno"):
         raise ExpressionError(message, source.of_node(node))
@@ -367,15 +412,19 @@ def variable_name(text: str) -> str:
     """
     name = unicodedata.normalize("NFKC", text)
     if not name.isidentifier():
-        raise ValueError(f"{text!r} is not a valid variable name "
-                         "(letters, digits and _, not starting with a digit)")
+        raise ValueError(
+            f"{text!r} is not a valid variable name "
+            "(letters, digits and _, not starting with a digit)"
+        )
     if keyword.iskeyword(name):
         raise ValueError(f"{text!r} is a Python keyword, not a variable name")
     if name in FUNCTIONS:
         raise ValueError(f"{text!r} is a function name; choose another variable name")
     if name in CONSTANTS:
-        raise ValueError(f"{text!r} is the constant {CONSTANTS[name]!r}, not a variable; "
-                         "choose another variable name")
+        raise ValueError(
+            f"{text!r} is the constant {CONSTANTS[name]!r}, not a variable; "
+            "choose another variable name"
+        )
     return name
 
 
@@ -417,8 +466,10 @@ class Expression:
         """
         leaves = _leaves(values)
         self._check_known(leaves)
-        constants = {name: Value(number, op=CONST, label=name)  # one node per name, as a variable
-                     for name, number in CONSTANTS.items()}
+        constants = {
+            name: Value(number, op=CONST, label=name)  # one node per name, as a variable
+            for name, number in CONSTANTS.items()
+        }
         stack = []  # (Value, whether it is a constant, where it is)
         for step in self._steps:
             if step.op == "number":
@@ -435,10 +486,12 @@ class Expression:
                 x, x_constant, _ = stack.pop()
                 if step.op == "pow" and y_constant and not abs(y.data) <= MAX_EXPONENT:
                     raise ExpressionError(
-                        f"constant exponent {y.data:.6g} is out of range", y_where,
-                        hint=f"constant exponents are limited to ±{MAX_EXPONENT}")
+                        f"constant exponent {y.data:.6g} is out of range",
+                        y_where,
+                        hint=f"constant exponents are limited to ±{MAX_EXPONENT}",
+                    )
                 stack.append((_apply(step, x, y), x_constant and y_constant, step.where))
-        (root, _, _), = stack
+        ((root, _, _),) = stack
         return root, leaves
 
     def _check_known(self, leaves: Mapping) -> None:
@@ -446,8 +499,11 @@ class Expression:
         missing = [name for name in self._first_use if name not in leaves]
         if not missing:
             return
-        known = ("values were given for " + ", ".join(leaves)) if leaves else \
-            "no variable was given a value"
+        known = (
+            ("values were given for " + ", ".join(leaves))
+            if leaves
+            else "no variable was given a value"
+        )
         names = ", ".join(f"'{name}'" for name in missing)
         message = f"unknown variable{'s' if len(missing) > 1 else ''} {names}"
         raise ExpressionError(message, self._first_use[missing[0]], hint=known)
@@ -461,8 +517,9 @@ def _leaves(values: Mapping[str, float]) -> dict:
         if name in leaves:
             raise ValueError(f"variable {name!r} is given twice")
         if name in CONSTANTS:
-            raise ValueError(f"{name!r} is the constant {CONSTANTS[name]!r}; "
-                             "it cannot be given a value")
+            raise ValueError(
+                f"{name!r} is the constant {CONSTANTS[name]!r}; it cannot be given a value"
+            )
         leaves[name] = Value(value, label=name)
     return leaves
 
@@ -499,12 +556,14 @@ def parse(text: str) -> Expression:
             warnings.simplefilter("ignore")
             tree = ast.parse(source.body, mode="eval")
     except SyntaxError as error:
-        raise ExpressionError(f"syntax error: {error.msg}", source.of_syntax_error(error)) \
-            from None
+        raise ExpressionError(f"syntax error: {error.msg}", source.of_syntax_error(error)) from None
     except (RecursionError, MemoryError, ValueError):
-        raise ExpressionError("expression is too complex for Python's parser",
-                              source.at(1, 1)) from None
-    steps, first_use, count = [], {}, 0
+        raise ExpressionError(
+            "expression is too complex for Python's parser", source.at(1, 1)
+        ) from None
+    steps: list = []
+    first_use: dict = {}
+    count = 0
     pending = [(tree.body, False)]  # postorder by explicit stack: operands, then the node
     while pending:
         item, operands_done = pending.pop()
@@ -513,8 +572,10 @@ def parse(text: str) -> Expression:
             continue
         count += 1
         if count > MAX_NODES:
-            raise ExpressionError(f"expression is too large: more than {MAX_NODES} "
-                                  "operations, numbers and names", source.of_node(item))
+            raise ExpressionError(
+                f"expression is too large: more than {MAX_NODES} operations, numbers and names",
+                source.of_node(item),
+            )
         step, operands = _admit(item, source)
         if step is not None:
             if step.op == "variable":

@@ -76,8 +76,10 @@ def atomic_paths(*paths: PathLike) -> Iterator[Tuple[Path, ...]]:
         ['a.txt', 'b.txt']
     """
     targets = [_target(path) for path in paths]
-    temporaries = {_temporary(target): Path(os.fsdecode(os.fspath(path)))
-                   for target, path in zip(targets, paths)}
+    temporaries = {
+        _temporary(target): Path(os.fsdecode(os.fspath(path)))
+        for target, path in zip(targets, paths)
+    }
     try:
         yield tuple(temporaries)
         _commit(list(zip(temporaries, targets)))
@@ -160,8 +162,10 @@ def write_files(items: Sequence[Tuple[PathLike, bytes]]) -> list:
     """
     for path, data in items:
         if not isinstance(data, (bytes, bytearray)):
-            raise TypeError(f"write_files: the data for {os.fspath(path)!r} must be bytes, "
-                            f"got {type(data).__name__}")
+            raise TypeError(
+                f"write_files: the data for {os.fspath(path)!r} must be bytes, "
+                f"got {type(data).__name__}"
+            )
     with atomic_paths(*(path for path, _ in items)) as temporaries:
         for tmp, (_, data) in zip(temporaries, items):
             tmp.write_bytes(data)

@@ -41,17 +41,20 @@ class GradcheckError(ValueError):
 def _argnum_tuple(argnums: ArgNums, nargs: int, who: str) -> tuple:
     nums = (argnums,) if isinstance(argnums, int) else argnums
     if not isinstance(nums, (tuple, list)):
-        raise TypeError(f"{who}: argnums must be an int or a tuple of ints, "
-                        f"got {type(argnums).__name__}: {argnums!r}")
+        raise TypeError(
+            f"{who}: argnums must be an int or a tuple of ints, "
+            f"got {type(argnums).__name__}: {argnums!r}"
+        )
     if not nums:
         raise ValueError(f"{who}: argnums must name at least one argument")
     for n in nums:
         if not isinstance(n, int) or isinstance(n, bool):
-            raise TypeError(f"{who}: argnums entries must be ints, "
-                            f"got {type(n).__name__}: {n!r}")
+            raise TypeError(f"{who}: argnums entries must be ints, got {type(n).__name__}: {n!r}")
         if not -nargs <= n < nargs:
-            raise ValueError(f"{who}: argnums entry {n!r} is out of range for "
-                             f"a call with {nargs} positional arguments")
+            raise ValueError(
+                f"{who}: argnums entry {n!r} is out of range for "
+                f"a call with {nargs} positional arguments"
+            )
     return tuple(n % nargs for n in nums)
 
 
@@ -64,8 +67,9 @@ def _leaves(args: Sequence, who: str) -> list:
         elif isinstance(a, numbers.Real):
             wrapped.append(Value(a))
         else:
-            raise TypeError(f"{who}: argument {k} must be a number or a Value, "
-                            f"got {type(a).__name__}: {a!r}")
+            raise TypeError(
+                f"{who}: argument {k} must be a number or a Value, got {type(a).__name__}: {a!r}"
+            )
     return wrapped
 
 
@@ -101,8 +105,7 @@ def _call(f: Callable, inputs: list, who: str) -> Value:
         return out
     if isinstance(out, numbers.Real):
         return Value(out)  # a constant function: every gradient is 0
-    raise TypeError(f"{who}: f must return a Value or a number, "
-                    f"got {type(out).__name__}: {out!r}")
+    raise TypeError(f"{who}: f must return a Value or a number, got {type(out).__name__}: {out!r}")
 
 
 def value_and_grad(f: Callable, argnums: ArgNums = 0) -> Callable:
@@ -165,8 +168,9 @@ def _check_pairs(primals: Sequence, others: Sequence, who: str, other_name: str)
         raise ValueError(f"{who}: {len(primals)} primals but {len(others)} {other_name}")
     for k, t in enumerate(others):
         if not isinstance(t, numbers.Real):
-            raise TypeError(f"{who}: {other_name}[{k}] must be a number, "
-                            f"got {type(t).__name__}: {t!r}")
+            raise TypeError(
+                f"{who}: {other_name}[{k}] must be a number, got {type(t).__name__}: {t!r}"
+            )
 
 
 def hvp(f: Callable, primals: Sequence[float], vector: Sequence[float]) -> list:
@@ -212,17 +216,19 @@ def jvp(f: Callable, primals: Sequence[float], tangents: Sequence[float]) -> tup
         # Only parents that depend on the inputs carry a tangent: a constant's
         # local derivative may be nan (∂(x^3)/∂3 at x < 0), and nan·0 is nan.
         # A masked parent (relu at x <= 0) passes nothing, even an inf tangent.
-        moving = [local * tangent[parent]
-                  for parent, local, masked in zip(node.parents, node.local_grads,
-                                                   masked_parents(node))
-                  if parent in tangent and not masked]
+        moving = [
+            local * tangent[parent]
+            for parent, local, masked in zip(node.parents, node.local_grads, masked_parents(node))
+            if parent in tangent and not masked
+        ]
         if moving:
             tangent[node] = sum(moving)
     return out.data, tangent.get(out, 0.0)
 
 
-def gradcheck(f: Callable, inputs: Sequence[float], eps: float = 1e-6,
-              atol: float = 1e-5, rtol: float = 1e-4) -> bool:
+def gradcheck(
+    f: Callable, inputs: Sequence[float], eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-4
+) -> bool:
     """Compare reverse-mode gradients with central differences; True if all agree.
 
     For each argument i: numeric = (f(x + eps·e_i) - f(x - eps·e_i)) / (2·eps);
@@ -253,5 +259,6 @@ def gradcheck(f: Callable, inputs: Sequence[float], eps: float = 1e-6,
             raise GradcheckError(
                 f"gradcheck({who}): argument {i} (value {point[i]!r}): analytic "
                 f"gradient {a!r} differs from numeric {numeric!r} "
-                f"(tolerance atol={atol} + rtol={rtol}·|numeric|)")
+                f"(tolerance atol={atol} + rtol={rtol}·|numeric|)"
+            )
     return True

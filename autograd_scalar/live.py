@@ -45,8 +45,16 @@ def live_graph(order: Sequence[Value]) -> dict:
         []
     """
     index = {node: k for k, node in enumerate(order)}
-    nodes = [{"op": str(node.op), "parents": [index[p] for p in node.parents],
-              "data": node.data, "kind": _kind(node)} for node in order]
-    blocked = [k for k, node in enumerate(order)
-               if node.parents and not isinstance(node.op, ops.Op)]
+    nodes = [
+        {
+            "op": str(node.op),
+            "parents": [index[p] for p in node.parents],
+            "data": node.data,
+            "kind": _kind(node),
+        }
+        for node in order
+    ]
+    blocked = [
+        k for k, node in enumerate(order) if node.parents and not isinstance(node.op, ops.Op)
+    ]
     return {"nodes": nodes, "blocked": blocked}

@@ -83,8 +83,9 @@ def binary_cross_entropy_with_logits(logits, labels) -> Value:
         (0.693147, -0.5)
     """
     logits, labels = _paired(logits, labels, "binary_cross_entropy_with_logits")
-    _check_labels(labels, lambda y: 0.0 <= y <= 1.0, "binary_cross_entropy_with_logits",
-                  "in [0, 1]")
+    _check_labels(
+        labels, lambda y: 0.0 <= y <= 1.0, "binary_cross_entropy_with_logits", "in [0, 1]"
+    )
     return _mean([_softplus(z) - z * y for z, y in zip(logits, labels)])
 
 
@@ -125,8 +126,9 @@ def _cross_entropy_target(target, logits: tuple) -> Value:
     """z_target for a class index, Σ_k p_k z_k for a list of probabilities."""
     if isinstance(target, (list, tuple)):
         if len(target) != len(logits):
-            raise ValueError(f"cross_entropy: {len(target)} target probabilities for "
-                             f"{len(logits)} logits")
+            raise ValueError(
+                f"cross_entropy: {len(target)} target probabilities for {len(logits)} logits"
+            )
         return dot(as_values(target, "cross_entropy target"), logits)
     return logits[count(target, "cross_entropy: target_index", 0, len(logits) - 1)]
 

@@ -23,8 +23,16 @@ import threading
 from contextlib import contextmanager
 from typing import Generator, Iterable, Iterator, Optional
 
-__all__ = ["no_grad", "enable_grad", "detect_anomaly", "scope", "scoped_each",
-           "is_grad_enabled", "state", "switched"]
+__all__ = [
+    "no_grad",
+    "enable_grad",
+    "detect_anomaly",
+    "scope",
+    "scoped_each",
+    "is_grad_enabled",
+    "state",
+    "switched",
+]
 
 
 class _State(threading.local):

@@ -21,8 +21,18 @@ from typing import Iterable
 
 from . import ops
 
-__all__ = ["node_names", "element_ids", "op_id", "edge_id", "format_number", "op_symbol",
-           "dot_string", "dot_record", "html_text", "script_json"]
+__all__ = [
+    "node_names",
+    "element_ids",
+    "op_id",
+    "edge_id",
+    "format_number",
+    "op_symbol",
+    "dot_string",
+    "dot_record",
+    "html_text",
+    "script_json",
+]
 
 _CONST = "const"  # engine.CONST, repeated so that naming needs no engine import
 # Control characters (but tab and newline) are not allowed in XML 1.0 at all.
@@ -159,7 +169,7 @@ def dot_record(text: str) -> str:
         \\{a\\|b\\}
     """
     text = _printable(str(text)).replace("\n", " ").replace("\r", " ").replace("&", "&amp;")
-    for ch in "\\{}|<>\"":
+    for ch in '\\{}|<>"':
         text = text.replace(ch, "\\" + ch)
     return text
 
@@ -172,8 +182,13 @@ def html_text(text: str) -> str:
         '&lt;b&gt;&quot;x&quot; &amp; y&lt;/b&gt;\\\\x00'
     """
     text = _printable(str(text))
-    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&quot;").replace("'", "&#x27;"))
+    return (
+        text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+        .replace("'", "&#x27;")
+    )
 
 
 def script_json(data) -> str:
@@ -183,5 +198,9 @@ def script_json(data) -> str:
         >>> script_json({"label": "</script>"})
         '{"label": "\\\\u003c/script>"}'
     """
-    return json.dumps(data, ensure_ascii=False).replace("<", "\\u003c").replace(
-        "\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return (
+        json.dumps(data, ensure_ascii=False)
+        .replace("<", "\\u003c")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )

@@ -44,8 +44,17 @@ from .files import write_atomic
 from .modes import enable_grad
 from .nn import ACTIVATIONS, MLP, dead_neurons
 
-__all__ = ["network", "NetworkView", "Layout", "web_asset", "script_json", "forward_backward",
-           "neuron_graph", "unit_name", "layer_sizes"]
+__all__ = [
+    "network",
+    "NetworkView",
+    "Layout",
+    "web_asset",
+    "script_json",
+    "forward_backward",
+    "neuron_graph",
+    "unit_name",
+    "layer_sizes",
+]
 
 # Geometry in SVG user units (px at 100 %): 16 units a column fit 800 px high.
 _ROW_GAP = 44
@@ -89,8 +98,9 @@ class Layout:
         True
     """
 
-    def __init__(self, sizes: Sequence[int], width: float = _WIDTH_TARGET,
-                 row_gap: float = _ROW_GAP):
+    def __init__(
+        self, sizes: Sequence[int], width: float = _WIDTH_TARGET, row_gap: float = _ROW_GAP
+    ):
         tallest = max(sizes)
         self.height = round(_TOP + tallest * row_gap + 8)
         columns = len(sizes)
@@ -101,8 +111,9 @@ class Layout:
         self.centres = []
         for c, size in enumerate(sizes):
             top = _TOP + (tallest - size) * row_gap / 2 + row_gap / 2
-            self.centres.append([(round(_LEFT + c * gap, 1), round(top + k * row_gap, 1))
-                                 for k in range(size)])
+            self.centres.append(
+                [(round(_LEFT + c * gap, 1), round(top + k * row_gap, 1)) for k in range(size)]
+            )
 
 
 def layer_sizes(model: MLP) -> list:
@@ -117,19 +128,22 @@ def layer_sizes(model: MLP) -> list:
 
 def _check_model(model) -> MLP:
     if not isinstance(model, MLP):
-        raise TypeError(f"network: model must be an autograd_scalar.nn.MLP, "
-                        f"got {type(model).__name__}")
+        raise TypeError(
+            f"network: model must be an autograd_scalar.nn.MLP, got {type(model).__name__}"
+        )
     return model
 
 
 def _check_point(x, nin: int, what: str) -> list:
     """``x`` as a list of ``nin`` finite floats, else a ValueError naming ``what``."""
     if isinstance(x, (str, bytes)) or not hasattr(x, "__len__"):
-        raise TypeError(f"network: {what} must be a sequence of {nin} numbers, "
-                        f"got {type(x).__name__}")
+        raise TypeError(
+            f"network: {what} must be a sequence of {nin} numbers, got {type(x).__name__}"
+        )
     if len(x) != nin:
-        raise ValueError(f"network: {what} must have {nin} numbers (the model's inputs), "
-                         f"got {len(x)}")
+        raise ValueError(
+            f"network: {what} must have {nin} numbers (the model's inputs), got {len(x)}"
+        )
     point = []
     for i, v in enumerate(x):
         v = v.data if isinstance(v, Value) else v
@@ -141,12 +155,14 @@ def _check_point(x, nin: int, what: str) -> list:
 
 def _check_inputs(inputs, nin: int) -> list:
     if isinstance(inputs, (str, bytes)) or not hasattr(inputs, "__iter__"):
-        raise TypeError(f"network: inputs must be a sequence of input vectors, "
-                        f"got {type(inputs).__name__}")
+        raise TypeError(
+            f"network: inputs must be a sequence of input vectors, got {type(inputs).__name__}"
+        )
     points = [_check_point(p, nin, f"inputs[{k}]") for k, p in enumerate(inputs)]
     if not points:
-        raise ValueError("network: inputs is empty; give at least one input vector "
-                         "to find the dead neurons on")
+        raise ValueError(
+            "network: inputs is empty; give at least one input vector to find the dead neurons on"
+        )
     return points
 
 
@@ -174,8 +190,10 @@ def forward_backward(model: MLP, x: Sequence[float]) -> tuple:
                 columns.append(layer.forward(columns[-1]))
             out = columns[-1]
             (out[0] if len(out) == 1 else sum_values(out)).backward()
-        return ([[a.data for a in column] for column in columns],
-                [[a.grad for a in column] for column in columns])
+        return (
+            [[a.data for a in column] for column in columns],
+            [[a.grad for a in column] for column in columns],
+        )
     finally:
         for p, grad in zip(params, saved):
             p.grad = grad
@@ -203,8 +221,9 @@ def neuron_graph(model: MLP, column: int, k: int, activations: list, adjoint: fl
     neuron = model.layers[column - 1].neurons[k]
     name = unit_name(column, k)
     with enable_grad():
-        xs = [Value(a, label=unit_name(column - 1, i))
-              for i, a in enumerate(activations[column - 1])]
+        xs = [
+            Value(a, label=unit_name(column - 1, i)) for i, a in enumerate(activations[column - 1])
+        ]
         ws = [Value(w.data, label=f"{name}.w{i}") for i, w in enumerate(neuron.w)]
         z = dot(ws + [Value(neuron.b.data, label=f"{name}.b")], xs + [constant(1.0)])
         f = ACTIVATIONS[neuron.activation]
@@ -218,10 +237,13 @@ def neuron_graph(model: MLP, column: int, k: int, activations: list, adjoint: fl
 
 # -- the SVG ------------------------------------------------------------------------
 
+
 def _attrs(**attributes) -> str:
     """XML attributes, values escaped; ``class_`` becomes ``class``, ``_`` becomes ``-``."""
-    return " ".join(f'{name.rstrip("_").replace("_", "-")}="{html.escape(str(value))}"'
-                    for name, value in attributes.items())
+    return " ".join(
+        f'{name.rstrip("_").replace("_", "-")}="{html.escape(str(value))}"'
+        for name, value in attributes.items()
+    )
 
 
 def _text(x, y, content: str, **attributes) -> str:
@@ -230,8 +252,9 @@ def _text(x, y, content: str, **attributes) -> str:
 
 def _weight_lines(view: "NetworkView") -> list:
     """One ``<line class="ags-weight">`` per weight, in parameter order."""
-    biggest = max((abs(w) for column in view.weights for row in column for w in row),
-                  default=0.0) or 1.0
+    biggest = (
+        max((abs(w) for column in view.weights for row in column for w in row), default=0.0) or 1.0
+    )
     lines = []
     for c, column in enumerate(view.weights, 1):
         for k, row in enumerate(column):
@@ -241,10 +264,16 @@ def _weight_lines(view: "NetworkView") -> list:
                 x1 += _BOX + 2 if view.activations is not None or c > 1 else 0
                 title = f"{unit_name(c, k)}.w{i} = {_short(w)}"
                 faded = (c, k) in view.dead or (c - 1, i) in view.dead
-                line = _attrs(class_="ags-weight", x1=x1 + _RADIUS, y1=y1, x2=x2 - _RADIUS,
-                              y2=y2, stroke=POSITIVE if w >= 0 else NEGATIVE,
-                              stroke_width=round(0.4 + 3.6 * abs(w) / biggest, 2),
-                              stroke_opacity=0.12 if faded else 0.55)
+                line = _attrs(
+                    class_="ags-weight",
+                    x1=x1 + _RADIUS,
+                    y1=y1,
+                    x2=x2 - _RADIUS,
+                    y2=y2,
+                    stroke=POSITIVE if w >= 0 else NEGATIVE,
+                    stroke_width=round(0.4 + 3.6 * abs(w) / biggest, 2),
+                    stroke_opacity=0.12 if faded else 0.55,
+                )
                 lines.append(f"<line {line}><title>{html.escape(title)}</title></line>")
     return lines
 
@@ -255,8 +284,9 @@ def _unit_title(view: "NetworkView", c: int, k: int) -> str:
         neuron = view.model.layers[c - 1].neurons[k]
         parts.append(f"{neuron.activation}, b = {_short(neuron.b.data)}")
     if view.activations is not None and view.adjoints is not None:
-        parts.append(f"a = {_short(view.activations[c][k])}, "
-                     f"ā = ∂out/∂a = {_short(view.adjoints[c][k])}")
+        parts.append(
+            f"a = {_short(view.activations[c][k])}, ā = ∂out/∂a = {_short(view.adjoints[c][k])}"
+        )
     if (c, k) in view.dead:
         parts.append("dead ReLU: z <= 0 on every input, no gradient passes")
     return "\n".join(parts)
@@ -268,35 +298,97 @@ def _unit(view: "NetworkView", c: int, k: int) -> str:
     dead = (c, k) in view.dead
     kind = "ags-input" if c == 0 else "ags-neuron"
     classes = f"ags-unit {kind}" + (" ags-dead" if dead else "")
-    circle = _attrs(cx=x, cy=y, r=_RADIUS, fill="#d9d9d9" if dead else
-                    ("#f2f2f2" if c == 0 else "#ffffff"),
-                    stroke="#9e9e9e" if dead else "#37474f", stroke_width=1.4,
-                    stroke_dasharray="3 2" if dead else "none")
-    parts = [f'<g {_attrs(class_=classes, data_unit=f"{c}:{k}", tabindex=0)}>',
-             f"<title>{html.escape(_unit_title(view, c, k))}</title>",
-             f"<circle {circle}/>"]
+    circle = _attrs(
+        cx=x,
+        cy=y,
+        r=_RADIUS,
+        fill="#d9d9d9" if dead else ("#f2f2f2" if c == 0 else "#ffffff"),
+        stroke="#9e9e9e" if dead else "#37474f",
+        stroke_width=1.4,
+        stroke_dasharray="3 2" if dead else "none",
+    )
+    parts = [
+        f"<g {_attrs(class_=classes, data_unit=f'{c}:{k}', tabindex=0)}>",
+        f"<title>{html.escape(_unit_title(view, c, k))}</title>",
+        f"<circle {circle}/>",
+    ]
     if dead:
         d = round(_RADIUS * 0.7, 1)
         cross = f"M{x - d},{y - d}L{x + d},{y + d}M{x - d},{y + d}L{x + d},{y - d}"
-        parts.append(f"<path {_attrs(d=cross, stroke='#9e9e9e', stroke_width=1.5, class_='ags-dead-mark')}/>")
-    parts.append(_text(x, y + 4, str(k) if c else f"x{k}", text_anchor="middle", font_size=11,
-                       fill="#37474f", stroke="#ffffff" if dead else "none", stroke_width=2.5,
-                       paint_order="stroke", class_="ags-index"))
+        parts.append(
+            f"<path {_attrs(d=cross, stroke='#9e9e9e', stroke_width=1.5, class_='ags-dead-mark')}/>"
+        )
+    parts.append(
+        _text(
+            x,
+            y + 4,
+            str(k) if c else f"x{k}",
+            text_anchor="middle",
+            font_size=11,
+            fill="#37474f",
+            stroke="#ffffff" if dead else "none",
+            stroke_width=2.5,
+            paint_order="stroke",
+            class_="ags-index",
+        )
+    )
     if view.activations is not None and view.adjoints is not None:
-        box = _attrs(x=x + _RADIUS, y=y - 13, width=_BOX, height=26, rx=3, fill="#ffffff",
-                     stroke="#b0bec5", stroke_width=0.8, class_="ags-values")
+        box = _attrs(
+            x=x + _RADIUS,
+            y=y - 13,
+            width=_BOX,
+            height=26,
+            rx=3,
+            fill="#ffffff",
+            stroke="#b0bec5",
+            stroke_width=0.8,
+            class_="ags-values",
+        )
         parts.append(f"<rect {box}/>")
-        parts.append(_text(x + _RADIUS + 5, y - 2, f"a {_short(view.activations[c][k])}",
-                           fill="#263238", font_size=11.5, class_="ags-a"))
-        parts.append(_text(x + _RADIUS + 5, y + 10, f"ā {_short(view.adjoints[c][k])}",
-                           fill="#6a1b9a", font_size=11.5, class_="ags-g"))
+        parts.append(
+            _text(
+                x + _RADIUS + 5,
+                y - 2,
+                f"a {_short(view.activations[c][k])}",
+                fill="#263238",
+                font_size=11.5,
+                class_="ags-a",
+            )
+        )
+        parts.append(
+            _text(
+                x + _RADIUS + 5,
+                y + 10,
+                f"ā {_short(view.adjoints[c][k])}",
+                fill="#6a1b9a",
+                font_size=11.5,
+                class_="ags-g",
+            )
+        )
     elif c > 0:
         neuron = view.model.layers[c - 1].neurons[k]
-        box = _attrs(x=x + _RADIUS, y=y - 9, width=_BOX, height=18, rx=3, fill="#ffffff",
-                     stroke="#b0bec5", stroke_width=0.8, class_="ags-values")
+        box = _attrs(
+            x=x + _RADIUS,
+            y=y - 9,
+            width=_BOX,
+            height=18,
+            rx=3,
+            fill="#ffffff",
+            stroke="#b0bec5",
+            stroke_width=0.8,
+            class_="ags-values",
+        )
         parts.append(f"<rect {box}/>")
-        parts.append(_text(x + _RADIUS + 5, y + 4, f"b {_short(neuron.b.data)}",
-                           fill="#546e7a", font_size=11.5, class_="ags-b"))
+        parts.append(
+            _text(
+                x + _RADIUS + 5,
+                y + 4,
+                f"b {_short(neuron.b.data)}",
+                fill="#546e7a",
+                font_size=11.5,
+                class_="ags-b",
+            )
+        )
     parts.append("</g>")
     return "".join(parts)
 
@@ -311,34 +403,73 @@ def _headers(view: "NetworkView") -> list:
             layer = view.model.layers[c - 1]
             role = "output" if c == len(view.layout.centres) - 1 else f"layer {c - 1}"
             title = f"{role}: {layer.neurons[0].activation} ({len(column)})"
-        texts.append(_text(x, 18, title, text_anchor="middle", font_size=13,
-                           font_weight="bold", fill="#263238", class_="ags-header"))
+        texts.append(
+            _text(
+                x,
+                18,
+                title,
+                text_anchor="middle",
+                font_size=13,
+                font_weight="bold",
+                fill="#263238",
+                class_="ags-header",
+            )
+        )
     legend = "edge = weight: blue > 0, red < 0, thickness ∝ |w|"
     if view.activations is not None:
-        legend += ";  a = activation, ā = ∂out/∂a on x = (" + ", ".join(
-            _short(v) for v in view.activations[0]) + ")"
+        legend += (
+            ";  a = activation, ā = ∂out/∂a on x = ("
+            + ", ".join(_short(v) for v in view.activations[0])
+            + ")"
+        )
     if view.dead_checked:
         legend += ";  grey ✕ = dead ReLU"
-    texts.append(_text(view.layout.width / 2, 40, legend, text_anchor="middle",
-                       font_size=11, fill="#546e7a", class_="ags-legend"))
+    texts.append(
+        _text(
+            view.layout.width / 2,
+            40,
+            legend,
+            text_anchor="middle",
+            font_size=11,
+            fill="#546e7a",
+            class_="ags-legend",
+        )
+    )
     return texts
 
 
 def _svg(view: "NetworkView", standalone: bool) -> str:
     width, height = view.layout.width, view.layout.height
-    head = (_attrs(xmlns="http://www.w3.org/2000/svg", width=width, height=height,
-                   viewBox=f"0 0 {width} {height}", class_="ags-network-svg",
-                   font_family="Helvetica, Arial, sans-serif", role="img"))
+    head = _attrs(
+        xmlns="http://www.w3.org/2000/svg",
+        width=width,
+        height=height,
+        viewBox=f"0 0 {width} {height}",
+        class_="ags-network-svg",
+        font_family="Helvetica, Arial, sans-serif",
+        role="img",
+    )
     title = f"<title>{html.escape(view.title)}</title>"
-    units = [_unit(view, c, k) for c in range(len(view.layout.centres))
-             for k in range(len(view.layout.centres[c]))]
-    body = (f"<svg {head}>{title}" + "".join(_headers(view))
-            + '<g class="ags-weights">' + "".join(_weight_lines(view)) + "</g>"
-            + '<g class="ags-units">' + "".join(units) + "</g></svg>")
+    units = [
+        _unit(view, c, k)
+        for c in range(len(view.layout.centres))
+        for k in range(len(view.layout.centres[c]))
+    ]
+    body = (
+        f"<svg {head}>{title}"
+        + "".join(_headers(view))
+        + '<g class="ags-weights">'
+        + "".join(_weight_lines(view))
+        + "</g>"
+        + '<g class="ags-units">'
+        + "".join(units)
+        + "</g></svg>"
+    )
     return ('<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n") if standalone else body
 
 
 # -- the page ------------------------------------------------------------------------
+
 
 def _embedded_svg(svg: str, prefix: str) -> str:
     """A Graphviz SVG ready to sit in a page: no prologue, ids made unique with ``prefix``."""
@@ -365,8 +496,9 @@ def _unit_details(view: "NetworkView", c: int, k: int, graphs: bool = True) -> d
     if not graphs:
         return details
     if view.activations is None or view.adjoints is None:
-        details["lines"].append("Pass x= to network() to see this neuron's graph "
-                                "with data and gradients.")
+        details["lines"].append(
+            "Pass x= to network() to see this neuron's graph with data and gradients."
+        )
     elif c > 0:
         from . import viz  # Graphviz only for the page's per-neuron graphs
 
@@ -378,21 +510,28 @@ def _unit_details(view: "NetworkView", c: int, k: int, graphs: bool = True) -> d
 
 def _fragment(view: "NetworkView", graphs: bool = True) -> str:
     """The view as an HTML fragment (Jupyter output, or the body of the page)."""
-    units = {f"{c}:{k}": _unit_details(view, c, k, graphs)
-             for c in range(len(view.layout.centres))
-             for k in range(len(view.layout.centres[c]))}
-    hint = ("Click a neuron to see its scalar graph." if graphs and view.activations is not None
-            else "Click a neuron for its values.")
-    return (f'<div {_attrs(class_="ags-network", id=view.uid)}>'
-            f"<style>{web_asset('network.css')}</style>"
-            f'<p class="ags-net-hint">{html.escape(hint)}</p>'
-            f'<div class="ags-net-figure">{_svg(view, standalone=False)}</div>'
-            '<aside class="ags-net-panel" hidden><button type="button" '
-            'class="ags-net-close" aria-label="close">×</button>'
-            '<h3 class="ags-net-title"></h3><ul class="ags-net-lines"></ul>'
-            '<div class="ags-net-graph"></div></aside>'
-            f'<script type="application/json" class="ags-net-data">{script_json(units)}'
-            f"</script><script>{web_asset('network.js')}</script></div>")
+    units = {
+        f"{c}:{k}": _unit_details(view, c, k, graphs)
+        for c in range(len(view.layout.centres))
+        for k in range(len(view.layout.centres[c]))
+    }
+    hint = (
+        "Click a neuron to see its scalar graph."
+        if graphs and view.activations is not None
+        else "Click a neuron for its values."
+    )
+    return (
+        f"<div {_attrs(class_='ags-network', id=view.uid)}>"
+        f"<style>{web_asset('network.css')}</style>"
+        f'<p class="ags-net-hint">{html.escape(hint)}</p>'
+        f'<div class="ags-net-figure">{_svg(view, standalone=False)}</div>'
+        '<aside class="ags-net-panel" hidden><button type="button" '
+        'class="ags-net-close" aria-label="close">×</button>'
+        '<h3 class="ags-net-title"></h3><ul class="ags-net-lines"></ul>'
+        '<div class="ags-net-graph"></div></aside>'
+        f'<script type="application/json" class="ags-net-data">{script_json(units)}'
+        f"</script><script>{web_asset('network.js')}</script></div>"
+    )
 
 
 class NetworkView:
@@ -410,8 +549,14 @@ class NetworkView:
     geometry, e.g. a narrower one beside other views.
     """
 
-    def __init__(self, model, x=None, inputs=None, title: Optional[str] = None,
-                 layout: Optional[Layout] = None):
+    def __init__(
+        self,
+        model,
+        x=None,
+        inputs=None,
+        title: Optional[str] = None,
+        layout: Optional[Layout] = None,
+    ):
         self.model = _check_model(model)
         nin = len(model.layers[0].neurons[0].w)
         if title is not None and not isinstance(title, str):
@@ -437,9 +582,11 @@ class NetworkView:
 
     def to_html(self) -> str:
         """A complete HTML page: the picture, and each neuron's graph on click."""
-        return ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-                f"<title>{html.escape(self.title)}</title></head><body>"
-                f"{_fragment(self)}</body></html>\n")
+        return (
+            '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            f"<title>{html.escape(self.title)}</title></head><body>"
+            f"{_fragment(self)}</body></html>\n"
+        )
 
     def save(self, path: Union[str, os.PathLike]) -> Path:
         """Write the SVG (``.svg``) or the HTML page (``.html``/``.htm``) atomically."""
@@ -449,8 +596,10 @@ class NetworkView:
         elif suffix in (".html", ".htm"):
             text = self.to_html()
         else:
-            raise ValueError(f"NetworkView.save: cannot tell the format from {str(path)!r}; "
-                             "the file name must end in .svg or .html")
+            raise ValueError(
+                f"NetworkView.save: cannot tell the format from {str(path)!r}; "
+                "the file name must end in .svg or .html"
+            )
         return write_atomic(path, text.encode("utf-8"))
 
     def to_fragment(self, graphs: bool = True) -> str:

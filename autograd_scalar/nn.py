@@ -47,19 +47,28 @@ from .modes import scoped_each
 from .persistence import FORMAT, FORMAT_VERSION
 
 __all__ = [
-    "Module", "Neuron", "Layer", "MLP", "ACTIVATIONS",
-    "mse", "hinge", "binary_cross_entropy_with_logits", "cross_entropy", "l2",
-    "dead_neurons", "FORMAT", "FORMAT_VERSION",
+    "Module",
+    "Neuron",
+    "Layer",
+    "MLP",
+    "ACTIVATIONS",
+    "mse",
+    "hinge",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "l2",
+    "dead_neurons",
+    "FORMAT",
+    "FORMAT_VERSION",
 ]
 
 #: The activations a Neuron may apply to z = w·x + b (``linear`` applies none).
-ACTIVATIONS = {"relu": Value.relu, "tanh": Value.tanh, "sigmoid": Value.sigmoid,
-               "linear": None}
+ACTIVATIONS = {"relu": Value.relu, "tanh": Value.tanh, "sigmoid": Value.sigmoid, "linear": None}
+
 
 def _check_activation(activation) -> str:
     if activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}; "
-                         f"got {activation!r}")
+        raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}; got {activation!r}")
     return activation
 
 
@@ -184,8 +193,7 @@ class Neuron(Module):
         (-0.964028, 0.141302, True)
     """
 
-    def __init__(self, nin: int, activation: str = "relu",
-                 rng: Optional[random.Random] = None):
+    def __init__(self, nin: int, activation: str = "relu", rng: Optional[random.Random] = None):
         count(nin, "Neuron nin")
         self.activation = _check_activation(activation)
         uniform = (rng or random).uniform
@@ -257,12 +265,19 @@ class Layer(Module):
             return [neuron.fire(xs, xs_data) for neuron in neurons]
 
     def named_parameters(self) -> list:
-        return [(f"neurons.{j}.{name}", p) for j, n in enumerate(self.neurons)
-                for name, p in n.named_parameters()]
+        return [
+            (f"neurons.{j}.{name}", p)
+            for j, n in enumerate(self.neurons)
+            for name, p in n.named_parameters()
+        ]
 
     def architecture(self) -> dict:
-        return {"type": "Layer", "nin": len(self.neurons[0].w), "nout": len(self.neurons),
-                "activation": self.neurons[0].activation}
+        return {
+            "type": "Layer",
+            "nin": len(self.neurons[0].w),
+            "nout": len(self.neurons),
+            "activation": self.neurons[0].activation,
+        }
 
     def __repr__(self) -> str:
         return f"Layer of [{', '.join(str(n) for n in self.neurons)}]"
@@ -295,8 +310,13 @@ class MLP(Module):
         (['L0.n0.w0', 'L0.n0.w1', 'L0.n0.b'], 'L2.n0.b')
     """
 
-    def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu",
-                 rng: Optional[random.Random] = None):
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        activation: str = "relu",
+        rng: Optional[random.Random] = None,
+    ):
         count(nin, "MLP nin")
         nouts = list(nouts)
         if not nouts:
@@ -304,9 +324,10 @@ class MLP(Module):
         self.activation = _check_activation(activation)
         sizes = [nin] + nouts
         last = len(nouts) - 1
-        self.layers = [Layer(sizes[i], sizes[i + 1], rng=rng,
-                             activation="linear" if i == last else activation)
-                       for i in range(len(nouts))]
+        self.layers = [
+            Layer(sizes[i], sizes[i + 1], rng=rng, activation="linear" if i == last else activation)
+            for i in range(len(nouts))
+        ]
         self._scopes = [f"layer{layer_index}" for layer_index in range(len(nouts))]
         for layer_index, layer in enumerate(self.layers):  # labels L<l>.n<j>.w<i>, L<l>.n<j>.b
             for p in layer.parameters():
@@ -320,14 +341,19 @@ class MLP(Module):
         return x
 
     def named_parameters(self) -> list:
-        return [(f"layers.{layer_index}.{name}", p)
-                for layer_index, layer in enumerate(self.layers)
-                for name, p in layer.named_parameters()]
+        return [
+            (f"layers.{layer_index}.{name}", p)
+            for layer_index, layer in enumerate(self.layers)
+            for name, p in layer.named_parameters()
+        ]
 
     def architecture(self) -> dict:
-        return {"type": "MLP", "nin": len(self.layers[0].neurons[0].w),
-                "nouts": [len(layer.neurons) for layer in self.layers],
-                "activation": self.activation}
+        return {
+            "type": "MLP",
+            "nin": len(self.layers[0].neurons[0].w),
+            "nouts": [len(layer.neurons) for layer in self.layers],
+            "activation": self.activation,
+        }
 
     def __repr__(self) -> str:
         return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"

@@ -39,13 +39,21 @@ import math
 import operator
 from typing import Any, Callable, Optional, Sequence
 
-__all__ = ["Op", "NaryOp", "TABLE", "UNARY_FUNCTIONS", "describe", "markdown_table",
-           "javascript_table"]
+__all__ = [
+    "Op",
+    "NaryOp",
+    "TABLE",
+    "UNARY_FUNCTIONS",
+    "describe",
+    "markdown_table",
+    "javascript_table",
+]
 
 
 # --- generic functions used inside rules: floats in -> float out; ----------
 # --- Values in -> Value out (the Value methods dispatch back to TABLE); ------
 # --- numpy arrays in -> array out, elementwise (a tape's batch of rows) -----
+
 
 def _is_float(x) -> bool:
     return type(x) is float or type(x) is int
@@ -59,6 +67,7 @@ def _is_batch(x) -> bool:
 def _numpy():
     # numpy is imported on first use only: the float and Value paths never need it.
     import numpy
+
     return numpy
 
 
@@ -94,7 +103,7 @@ def power(x, y):
         return math.inf if (x == 0.0 and y < 0.0) else _pow_forward(x, y)
     if _is_batch(x) or _is_batch(y):
         return _numpy().power(x, y)
-    return x ** y
+    return x**y
 
 
 def data_of(x) -> Any:
@@ -149,11 +158,13 @@ def _batch_error(kind, condition, message: Callable) -> None:
 def _item(x, index) -> float:
     """The float at ``index`` of ``x`` broadcast to the index's shape (x may be a row)."""
     x = _numpy().asarray(x)
-    return float(x[tuple(min(i, n - 1) for i, n in zip(index[-x.ndim:], x.shape))]
-                 if x.ndim else x)
+    return float(
+        x[tuple(min(i, n - 1) for i, n in zip(index[-x.ndim :], x.shape))] if x.ndim else x
+    )
 
 
 # --- forward functions on floats (and arrays), with errors in the user's terms ---
+
 
 def _add_forward(x: float, y: float) -> float:
     return x + y
@@ -169,8 +180,11 @@ def _mul_forward(x: float, y: float) -> float:
 
 def _div_forward(x: float, y: float) -> float:
     if type(y) is not float and _is_batch(y):
-        _batch_error(ZeroDivisionError, y == 0.0, lambda i: (
-            f"div: division by zero ({_item(x, i)!r} / {_item(y, i)!r})"))
+        _batch_error(
+            ZeroDivisionError,
+            y == 0.0,
+            lambda i: f"div: division by zero ({_item(x, i)!r} / {_item(y, i)!r})",
+        )
         return x / y
     if y == 0.0:
         raise ZeroDivisionError(f"div: division by zero ({x!r} / {y!r})")
@@ -181,14 +195,13 @@ def _pow_forward(x: float, y: float) -> float:
     if (type(x) is not float or type(y) is not float) and (_is_batch(x) or _is_batch(y)):
         return _pow_batch(x, y)
     if x == 0.0 and y < 0.0:
-        raise ZeroDivisionError(
-            f"pow: 0.0 cannot be raised to the negative power {y!r}")
+        raise ZeroDivisionError(f"pow: 0.0 cannot be raised to the negative power {y!r}")
     if x < 0.0 and math.isfinite(y) and y != int(y):
         raise ValueError(
-            f"pow: negative base {x!r} with non-integer exponent {y!r} "
-            "has no real value")
+            f"pow: negative base {x!r} with non-integer exponent {y!r} has no real value"
+        )
     try:
-        return x ** y
+        return x**y
     except OverflowError:
         # float64 semantics (PyTorch, numpy): overflow gives +-inf, not an error.
         odd = math.isfinite(y) and y == int(y) and int(y) % 2 == 1
@@ -198,11 +211,19 @@ def _pow_forward(x: float, y: float) -> float:
 def _pow_batch(x, y):
     """``_pow_forward`` on arrays: the same domain errors, numpy's inf on overflow."""
     np = _numpy()
-    _batch_error(ZeroDivisionError, (x == 0.0) & (y < 0.0), lambda i: (
-        f"pow: 0.0 cannot be raised to the negative power {_item(y, i)!r}"))
-    _batch_error(ValueError, (x < 0.0) & np.isfinite(y) & (y != np.trunc(y)), lambda i: (
-        f"pow: negative base {_item(x, i)!r} with non-integer exponent {_item(y, i)!r} "
-        "has no real value"))
+    _batch_error(
+        ZeroDivisionError,
+        (x == 0.0) & (y < 0.0),
+        lambda i: f"pow: 0.0 cannot be raised to the negative power {_item(y, i)!r}",
+    )
+    _batch_error(
+        ValueError,
+        (x < 0.0) & np.isfinite(y) & (y != np.trunc(y)),
+        lambda i: (
+            f"pow: negative base {_item(x, i)!r} with non-integer exponent {_item(y, i)!r} "
+            "has no real value"
+        ),
+    )
     return np.power(x, y)
 
 
@@ -225,8 +246,9 @@ def _exp_forward(x: float) -> float:
 
 def _log_forward(x: float) -> float:
     if type(x) is not float and _is_batch(x):
-        _batch_error(ValueError, x <= 0.0, lambda i: (
-            f"log: argument must be positive, got {_item(x, i)!r}"))
+        _batch_error(
+            ValueError, x <= 0.0, lambda i: f"log: argument must be positive, got {_item(x, i)!r}"
+        )
         return _numpy().log(x)
     if not x > 0.0:
         if math.isnan(x):
@@ -273,8 +295,11 @@ def _cos_forward(x: float) -> float:
 
 def _sqrt_forward(x: float) -> float:
     if type(x) is not float and _is_batch(x):
-        _batch_error(ValueError, x < 0.0, lambda i: (
-            f"sqrt: argument must be non-negative, got {_item(x, i)!r}"))
+        _batch_error(
+            ValueError,
+            x < 0.0,
+            lambda i: f"sqrt: argument must be non-negative, got {_item(x, i)!r}",
+        )
         return _numpy().sqrt(x)
     if x < 0.0:
         raise ValueError(f"sqrt: argument must be non-negative, got {x!r}")
@@ -293,6 +318,7 @@ def _dot_forward(wx) -> float:
 
 
 # --- local-derivative rules that need a little care --------------------------
+
 
 def _div_dy(out, x, y):
     return -out / y
@@ -318,8 +344,11 @@ def _pow_dy(out, x, y):
     # not a mask: 0·inf is nan there too) and nan for x < 0.
     base = data_of(x)
     if _is_batch(base) or _is_batch(data_of(y)):  # a tape's rows: as floats, row by row
-        return where((base == 0.0) & (data_of(y) >= 0.0), 0.0,
-                     lambda: where(base < 0.0, math.nan, lambda: out * log(x)))
+        return where(
+            (base == 0.0) & (data_of(y) >= 0.0),
+            0.0,
+            lambda: where(base < 0.0, math.nan, lambda: out * log(x)),
+        )
     if base == 0.0:  # y < 0 fails forward; 0^nan·ln 0 is nan (log(0) would raise)
         return 0.0 if data_of(y) >= 0.0 else math.nan
     if base < 0.0:
@@ -347,8 +376,7 @@ def _pole(like, value: float, parents: tuple, partials: tuple, name: str):
     Its op is a plain str, so differentiating it once more raises an error
     naming it instead of giving a number.
     """
-    return type(like)(value, parents=parents, local_grads=partials,
-                      op=f"{name}' at its pole")
+    return type(like)(value, parents=parents, local_grads=partials, op=f"{name}' at its pole")
 
 
 def _relu_dx(out, x):
@@ -380,6 +408,7 @@ def _dot_partials(out, wx):
 
 
 # --- the table ---------------------------------------------------------------
+
 
 class Op(str):
     """One primitive of fixed arity: how to compute it and how to differentiate it.
@@ -428,10 +457,24 @@ class Op(str):
     def __new__(cls, name: str, **fields):
         return super().__new__(cls, name)
 
-    def __init__(self, name: str, *, forward: Callable, rules: tuple, rule_text: tuple,
-                 symbol: str = "", text: str = "", latex: str = "", methods=(),
-                 doc: str = "", function: bool = False, masks: Optional[tuple] = None,
-                 js: str = "", js_rules: tuple = (), js_masks: tuple = ()):
+    def __init__(
+        self,
+        name: str,
+        *,
+        forward: Callable,
+        rules: tuple,
+        rule_text: tuple,
+        symbol: str = "",
+        text: str = "",
+        latex: str = "",
+        methods=(),
+        doc: str = "",
+        function: bool = False,
+        masks: Optional[tuple] = None,
+        js: str = "",
+        js_rules: tuple = (),
+        js_masks: tuple = (),
+    ):
         self.name = name
         self.forward = forward
         self.rule_text = tuple(rule_text)
@@ -448,26 +491,31 @@ class Op(str):
         self.masks = None if masks is None else tuple(masks)
         #: The partials as one shared tuple when all are constants (``add``,
         #: ``neg``): every node of the op stores this tuple, none builds one.
-        self.constant_local_grads = (tuple(float(r) for r in rules)
-                                     if not any(map(callable, rules)) else None)
+        self.constant_local_grads = (
+            tuple(float(r) for r in rules) if not any(map(callable, rules)) else None
+        )
         #: ``rules`` with constants turned into functions returning them.
-        self.rules = tuple(rule if callable(rule) else _constant_rule(float(rule))
-                           for rule in rules)
+        self.rules = tuple(
+            rule if callable(rule) else _constant_rule(float(rule)) for rule in rules
+        )
         self.js = js
         given = iter(js_rules)
-        self.js_rules = tuple(next(given, "") if callable(rule) else repr(float(rule))
-                              for rule in rules)
+        self.js_rules = tuple(
+            next(given, "") if callable(rule) else repr(float(rule)) for rule in rules
+        )
         self.js_masks = tuple(js_masks) or ("",) * self.arity
 
     def javascript(self) -> str:
         """The entry as a JavaScript object literal: ``{forward: ..., rules: [...]}``."""
-        args = ", ".join(("x", "y")[:self.arity])
-        rules = ", ".join(f"function (out, {args}) {{ return {rule}; }}"
-                          for rule in self.js_rules)
-        masks = ", ".join(f"function (out, {args}) {{ return {mask or 'false'}; }}"
-                          for mask in self.js_masks)
-        return (f"{{forward: function ({args}) {{ return {self.js}; }}, rules: [{rules}], "
-                f"masks: [{masks}]}}")
+        args = ", ".join(("x", "y")[: self.arity])
+        rules = ", ".join(f"function (out, {args}) {{ return {rule}; }}" for rule in self.js_rules)
+        masks = ", ".join(
+            f"function (out, {args}) {{ return {mask or 'false'}; }}" for mask in self.js_masks
+        )
+        return (
+            f"{{forward: function ({args}) {{ return {self.js}; }}, rules: [{rules}], "
+            f"masks: [{masks}]}}"
+        )
 
     def __reduce__(self):
         # Copied or pickled, an entry stays THE entry of the table (its rules
@@ -525,11 +573,20 @@ class NaryOp(Op):
     #: Terms beyond which a formula is shortened with an ellipsis.
     MAX_TERMS = 6
 
-    def __init__(self, name: str, *, forward: Callable, partials: Callable,
-                 rule_text: tuple, term: str, latex_term: str, symbol: str = "",
-                 js: str = "", js_partials: str = ""):
-        super().__init__(name, forward=forward, rules=(), rule_text=rule_text, symbol=symbol,
-                         js=js)
+    def __init__(
+        self,
+        name: str,
+        *,
+        forward: Callable,
+        partials: Callable,
+        rule_text: tuple,
+        term: str,
+        latex_term: str,
+        symbol: str = "",
+        js: str = "",
+        js_partials: str = "",
+    ):
+        super().__init__(name, forward=forward, rules=(), rule_text=rule_text, symbol=symbol, js=js)
         self.js_partials = js_partials
         self.arity = None
         self.constant_local_grads = None
@@ -542,8 +599,10 @@ class NaryOp(Op):
 
     def javascript(self) -> str:
         """``{nary: true, forward: function (xs), partials: function (out, xs)}``."""
-        return (f"{{nary: true, forward: function (xs) {{ return {self.js}; }}, "
-                f"partials: function (out, xs) {{ return {self.js_partials}; }}}}")
+        return (
+            f"{{nary: true, forward: function (xs) {{ return {self.js}; }}, "
+            f"partials: function (out, xs) {{ return {self.js_partials}; }}}}"
+        )
 
     def local_grads(self, out, args: Sequence) -> tuple:
         return tuple(self.partials(out, tuple(args)))
@@ -553,9 +612,10 @@ class NaryOp(Op):
 
     def format(self, args: Sequence[str], latex: bool = False) -> str:  # type: ignore[override]
         n = len(args) // self.halves
-        columns = [args[k * n:(k + 1) * n] for k in range(self.halves)]
-        terms = [(self.latex_term if latex else self.term).format(*parts)
-                 for parts in zip(*columns)]
+        columns = [args[k * n : (k + 1) * n] for k in range(self.halves)]
+        terms = [
+            (self.latex_term if latex else self.term).format(*parts) for parts in zip(*columns)
+        ]
         if len(terms) > self.MAX_TERMS:  # n-ary nodes can have thousands of arguments
             terms = terms[:3] + ["…", terms[-1]]
         return " + ".join(terms)
@@ -569,101 +629,237 @@ def _constant_rule(value: float) -> Callable:
     return lambda out, *args: value
 
 
-def _unary_function(name: str, forward: Callable, rule, rule_text: str, doc: str,
-                    js: str, js_rule: str, latex: str = "", masks: Optional[tuple] = None,
-                    js_mask: str = "") -> Op:
+def _unary_function(
+    name: str,
+    forward: Callable,
+    rule,
+    rule_text: str,
+    doc: str,
+    js: str,
+    js_rule: str,
+    latex: str = "",
+    masks: Optional[tuple] = None,
+    js_mask: str = "",
+) -> Op:
     """An entry for a function ``name(x)``: a Value method and a function of the language."""
-    return Op(name, forward=forward, rules=(rule,), rule_text=(rule_text,), methods=name,
-              doc=doc, function=True, latex=latex, masks=masks, js=js, js_rules=(js_rule,),
-              js_masks=(js_mask,))
+    return Op(
+        name,
+        forward=forward,
+        rules=(rule,),
+        rule_text=(rule_text,),
+        methods=name,
+        doc=doc,
+        function=True,
+        latex=latex,
+        masks=masks,
+        js=js,
+        js_rules=(js_rule,),
+        js_masks=(js_mask,),
+    )
 
 
-def _infix(name: str, symbol: str, forward: Callable, rules: tuple, rule_text: tuple,
-           latex: str = "", js_rules: tuple = ()) -> Op:
+def _infix(
+    name: str,
+    symbol: str,
+    forward: Callable,
+    rules: tuple,
+    rule_text: tuple,
+    latex: str = "",
+    js_rules: tuple = (),
+) -> Op:
     """An entry for a binary operator ``x symbol y`` and its reflected form."""
-    return Op(name, forward=forward, rules=rules, rule_text=rule_text, symbol=symbol,
-              text=f"{{0}} {symbol} {{1}}", latex=latex or f"{{0}} {symbol} {{1}}",
-              methods=(f"__{name}__", f"__r{name}__"), doc=f"x {symbol} y",
-              js=f"x {symbol} y", js_rules=js_rules)
+    return Op(
+        name,
+        forward=forward,
+        rules=rules,
+        rule_text=rule_text,
+        symbol=symbol,
+        text=f"{{0}} {symbol} {{1}}",
+        latex=latex or f"{{0}} {symbol} {{1}}",
+        methods=(f"__{name}__", f"__r{name}__"),
+        doc=f"x {symbol} y",
+        js=f"x {symbol} y",
+        js_rules=js_rules,
+    )
 
 
 #: Every primitive, by name. Value's operators and methods, the expression
 #: language, the README's op table and the traces are generated from it.
-TABLE: dict[str, Op] = {op.name: op for op in [
-    _infix("add", "+", _add_forward, (1.0, 1.0), ("d(x+y)/dx = 1", "d(x+y)/dy = 1")),
-    _infix("sub", "-", _sub_forward, (1.0, -1.0), ("d(x-y)/dx = 1", "d(x-y)/dy = -1")),
-    _infix("mul", "*", _mul_forward, (lambda out, x, y: y, lambda out, x, y: x),
-           ("d(x*y)/dx = y", "d(x*y)/dy = x"), latex=r"{0} \cdot {1}", js_rules=("y", "x")),
-    Op("div", forward=_div_forward,
-       rules=(lambda out, x, y: 1.0 / y, _div_dy),
-       rule_text=("d(x/y)/dx = 1/y", "d(x/y)/dy = -x/y^2"),
-       symbol="/", text="{0} / {1}", latex=r"\frac{{{0}}}{{{1}}}",
-       methods=("__truediv__", "__rtruediv__"), doc="x / y; ``ZeroDivisionError`` for y = 0",
-       js="y === 0 ? fail('div: division by zero (' + num(x) + ' / ' + num(y) + ')') : x / y",
-       js_rules=("1 / y", "-out / y")),
-    Op("pow", forward=_pow_forward, rules=(_pow_dx, _pow_dy),
-       rule_text=("d(x^y)/dx = y*x^(y-1)", "d(x^y)/dy = x^y*ln(x)"),
-       symbol="**", text="{0} ** {1}", latex="{{{0}}}^{{{1}}}",
-       methods=("__pow__", "__rpow__"), doc="x ** y, for real results only",
-       js="x === 0 && y < 0 ? fail('pow: 0.0 cannot be raised to the negative power ' + num(y))"
-          " : x < 0 && isFinite(y) && y !== Math.trunc(y) ? fail('pow: negative base ' + num(x)"
-          " + ' with non-integer exponent ' + num(y) + ' has no real value') : Math.pow(x, y)",
-       js_rules=("x === 0 && y === 0 ? 0 : y * Math.pow(x, y - 1)",
-                 "x === 0 && y >= 0 ? 0 : (x < 0 ? NaN : out * Math.log(x))"),
-       masks=(_pow_dx_masked, None), js_masks=("y === 0", "")),
-    Op("neg", forward=_neg_forward, rules=(-1.0,), rule_text=("d(-x)/dx = -1",),
-       symbol="-", text="-{0}", latex="-{0}", methods="__neg__", doc="-x", js="-x"),
-    Op("abs", forward=_abs_forward, rules=(lambda out, x: sign(x),),
-       rule_text=("d|x|/dx = sign(x)  (0 at x = 0)",), methods="__abs__",
-       doc="|x|; abs'(0) = 0 as in PyTorch", function=True,
-       js="Math.abs(x)", js_rules=("x > 0 ? 1 : (x < 0 ? -1 : 0)",)),
-    _unary_function("exp", _exp_forward, lambda out, x: out,
-                    "d exp(x)/dx = exp(x)", "e^x.", latex=r"\exp\left({0}\right)",
-                    js="Math.exp(x)", js_rule="out"),
-    _unary_function("log", _log_forward, lambda out, x: 1.0 / x,
-                    "d log(x)/dx = 1/x", "Natural logarithm; ``ValueError`` for x <= 0.",
-                    latex=r"\log\left({0}\right)",
-                    js="x > 0 || isNaN(x) ? Math.log(x)"
-                       " : fail('log: argument must be positive, got ' + num(x))",
-                    js_rule="1 / x"),
-    _unary_function("tanh", _tanh_forward, lambda out, x: 1.0 - out * out,
-                    "d tanh(x)/dx = 1 - tanh(x)^2", "Hyperbolic tangent.",
-                    latex=r"\tanh\left({0}\right)", js="Math.tanh(x)", js_rule="1 - out * out"),
-    _unary_function("sigmoid", _sigmoid_forward, lambda out, x: out * (1.0 - out),
-                    "d sigmoid(x)/dx = sigmoid(x)*(1 - sigmoid(x))",
-                    "1 / (1 + e^-x), computed without overflow.",
-                    js="x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))",
-                    js_rule="out * (1 - out)"),
-    _unary_function("relu", _relu_forward, _relu_dx,
-                    "d relu(x)/dx = step(x)  (1 if x > 0, else 0)",
-                    "max(0, x); relu'(0) = 0 and relu(nan) = nan as in PyTorch.",
-                    masks=(_relu_masked,), js="x <= 0 ? 0 : x", js_rule="x <= 0 ? 0 : 1",
-                    js_mask="x <= 0"),
-    _unary_function("sin", _sin_forward, lambda out, x: cos(x),
-                    "d sin(x)/dx = cos(x)", "Sine.", latex=r"\sin\left({0}\right)",
-                    js="Math.sin(x)", js_rule="Math.cos(x)"),
-    _unary_function("cos", _cos_forward, lambda out, x: -sin(x),
-                    "d cos(x)/dx = -sin(x)", "Cosine.", latex=r"\cos\left({0}\right)",
-                    js="Math.cos(x)", js_rule="-Math.sin(x)"),
-    _unary_function("sqrt", _sqrt_forward, _sqrt_dx,
-                    "d sqrt(x)/dx = 1/(2*sqrt(x))  (inf at x = 0)",
-                    "Square root; ``ValueError`` for x < 0; sqrt'(0) = inf as in PyTorch.",
-                    latex=r"\sqrt{{{0}}}",
-                    js="x < 0 ? fail('sqrt: argument must be non-negative, got ' + num(x))"
-                       " : Math.sqrt(x)",
-                    js_rule="0.5 / out"),
-    NaryOp("sum", forward=_sum_forward, partials=_sum_partials,
-           rule_text=("d(x_1+...+x_n)/dx_i = 1",), term="{0}", latex_term="{0}",
-           js="xs.reduce(function (s, v) { return s + v; }, 0)",
-           js_partials="xs.map(function () { return 1; })"),
-    NaryOp("dot", forward=_dot_forward, partials=_dot_partials,
-           rule_text=("d(w.x)/dw_i = x_i", "d(w.x)/dx_i = w_i"),
-           term="{0}*{1}", latex_term=r"{0} \cdot {1}",
-           js="xs.slice(0, xs.length / 2).reduce(function (s, w, i) {"
-              " return s + w * xs[xs.length / 2 + i]; }, 0)",
-           js_partials="xs.slice(xs.length / 2).concat(xs.slice(0, xs.length / 2))"),
-    # (new entries go above this line)
-]}
+TABLE: dict[str, Op] = {
+    op.name: op
+    for op in [
+        _infix("add", "+", _add_forward, (1.0, 1.0), ("d(x+y)/dx = 1", "d(x+y)/dy = 1")),
+        _infix("sub", "-", _sub_forward, (1.0, -1.0), ("d(x-y)/dx = 1", "d(x-y)/dy = -1")),
+        _infix(
+            "mul",
+            "*",
+            _mul_forward,
+            (lambda out, x, y: y, lambda out, x, y: x),
+            ("d(x*y)/dx = y", "d(x*y)/dy = x"),
+            latex=r"{0} \cdot {1}",
+            js_rules=("y", "x"),
+        ),
+        Op(
+            "div",
+            forward=_div_forward,
+            rules=(lambda out, x, y: 1.0 / y, _div_dy),
+            rule_text=("d(x/y)/dx = 1/y", "d(x/y)/dy = -x/y^2"),
+            symbol="/",
+            text="{0} / {1}",
+            latex=r"\frac{{{0}}}{{{1}}}",
+            methods=("__truediv__", "__rtruediv__"),
+            doc="x / y; ``ZeroDivisionError`` for y = 0",
+            js="y === 0 ? fail('div: division by zero (' + num(x) + ' / ' + num(y) + ')') : x / y",
+            js_rules=("1 / y", "-out / y"),
+        ),
+        Op(
+            "pow",
+            forward=_pow_forward,
+            rules=(_pow_dx, _pow_dy),
+            rule_text=("d(x^y)/dx = y*x^(y-1)", "d(x^y)/dy = x^y*ln(x)"),
+            symbol="**",
+            text="{0} ** {1}",
+            latex="{{{0}}}^{{{1}}}",
+            methods=("__pow__", "__rpow__"),
+            doc="x ** y, for real results only",
+            js="x === 0 && y < 0 ? fail('pow: 0.0 cannot be raised to the negative power ' + num(y))"
+            " : x < 0 && isFinite(y) && y !== Math.trunc(y) ? fail('pow: negative base ' + num(x)"
+            " + ' with non-integer exponent ' + num(y) + ' has no real value') : Math.pow(x, y)",
+            js_rules=(
+                "x === 0 && y === 0 ? 0 : y * Math.pow(x, y - 1)",
+                "x === 0 && y >= 0 ? 0 : (x < 0 ? NaN : out * Math.log(x))",
+            ),
+            masks=(_pow_dx_masked, None),
+            js_masks=("y === 0", ""),
+        ),
+        Op(
+            "neg",
+            forward=_neg_forward,
+            rules=(-1.0,),
+            rule_text=("d(-x)/dx = -1",),
+            symbol="-",
+            text="-{0}",
+            latex="-{0}",
+            methods="__neg__",
+            doc="-x",
+            js="-x",
+        ),
+        Op(
+            "abs",
+            forward=_abs_forward,
+            rules=(lambda out, x: sign(x),),
+            rule_text=("d|x|/dx = sign(x)  (0 at x = 0)",),
+            methods="__abs__",
+            doc="|x|; abs'(0) = 0 as in PyTorch",
+            function=True,
+            js="Math.abs(x)",
+            js_rules=("x > 0 ? 1 : (x < 0 ? -1 : 0)",),
+        ),
+        _unary_function(
+            "exp",
+            _exp_forward,
+            lambda out, x: out,
+            "d exp(x)/dx = exp(x)",
+            "e^x.",
+            latex=r"\exp\left({0}\right)",
+            js="Math.exp(x)",
+            js_rule="out",
+        ),
+        _unary_function(
+            "log",
+            _log_forward,
+            lambda out, x: 1.0 / x,
+            "d log(x)/dx = 1/x",
+            "Natural logarithm; ``ValueError`` for x <= 0.",
+            latex=r"\log\left({0}\right)",
+            js="x > 0 || isNaN(x) ? Math.log(x)"
+            " : fail('log: argument must be positive, got ' + num(x))",
+            js_rule="1 / x",
+        ),
+        _unary_function(
+            "tanh",
+            _tanh_forward,
+            lambda out, x: 1.0 - out * out,
+            "d tanh(x)/dx = 1 - tanh(x)^2",
+            "Hyperbolic tangent.",
+            latex=r"\tanh\left({0}\right)",
+            js="Math.tanh(x)",
+            js_rule="1 - out * out",
+        ),
+        _unary_function(
+            "sigmoid",
+            _sigmoid_forward,
+            lambda out, x: out * (1.0 - out),
+            "d sigmoid(x)/dx = sigmoid(x)*(1 - sigmoid(x))",
+            "1 / (1 + e^-x), computed without overflow.",
+            js="x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))",
+            js_rule="out * (1 - out)",
+        ),
+        _unary_function(
+            "relu",
+            _relu_forward,
+            _relu_dx,
+            "d relu(x)/dx = step(x)  (1 if x > 0, else 0)",
+            "max(0, x); relu'(0) = 0 and relu(nan) = nan as in PyTorch.",
+            masks=(_relu_masked,),
+            js="x <= 0 ? 0 : x",
+            js_rule="x <= 0 ? 0 : 1",
+            js_mask="x <= 0",
+        ),
+        _unary_function(
+            "sin",
+            _sin_forward,
+            lambda out, x: cos(x),
+            "d sin(x)/dx = cos(x)",
+            "Sine.",
+            latex=r"\sin\left({0}\right)",
+            js="Math.sin(x)",
+            js_rule="Math.cos(x)",
+        ),
+        _unary_function(
+            "cos",
+            _cos_forward,
+            lambda out, x: -sin(x),
+            "d cos(x)/dx = -sin(x)",
+            "Cosine.",
+            latex=r"\cos\left({0}\right)",
+            js="Math.cos(x)",
+            js_rule="-Math.sin(x)",
+        ),
+        _unary_function(
+            "sqrt",
+            _sqrt_forward,
+            _sqrt_dx,
+            "d sqrt(x)/dx = 1/(2*sqrt(x))  (inf at x = 0)",
+            "Square root; ``ValueError`` for x < 0; sqrt'(0) = inf as in PyTorch.",
+            latex=r"\sqrt{{{0}}}",
+            js="x < 0 ? fail('sqrt: argument must be non-negative, got ' + num(x)) : Math.sqrt(x)",
+            js_rule="0.5 / out",
+        ),
+        NaryOp(
+            "sum",
+            forward=_sum_forward,
+            partials=_sum_partials,
+            rule_text=("d(x_1+...+x_n)/dx_i = 1",),
+            term="{0}",
+            latex_term="{0}",
+            js="xs.reduce(function (s, v) { return s + v; }, 0)",
+            js_partials="xs.map(function () { return 1; })",
+        ),
+        NaryOp(
+            "dot",
+            forward=_dot_forward,
+            partials=_dot_partials,
+            rule_text=("d(w.x)/dw_i = x_i", "d(w.x)/dx_i = w_i"),
+            term="{0}*{1}",
+            latex_term=r"{0} \cdot {1}",
+            js="xs.slice(0, xs.length / 2).reduce(function (s, w, i) {"
+            " return s + w * xs[xs.length / 2 + i]; }, 0)",
+            js_partials="xs.slice(xs.length / 2).concat(xs.slice(0, xs.length / 2))",
+        ),
+        # (new entries go above this line)
+    ]
+}
 
 #: The one-argument functions, by name: what the expression language may call.
 UNARY_FUNCTIONS = tuple(name for name, op in TABLE.items() if op.function)
@@ -671,8 +867,10 @@ UNARY_FUNCTIONS = tuple(name for name, op in TABLE.items() if op.function)
 
 def describe() -> list[tuple[str, str, str]]:
     """Rows ``(name, arity, rule text)`` of the table, for docs and the README."""
-    return [(op.name, "n" if op.arity is None else str(op.arity),
-             "; ".join(op.rule_text)) for op in TABLE.values()]
+    return [
+        (op.name, "n" if op.arity is None else str(op.arity), "; ".join(op.rule_text))
+        for op in TABLE.values()
+    ]
 
 
 def javascript_table() -> str:
@@ -685,8 +883,11 @@ def javascript_table() -> str:
         >>> javascript_table().startswith('{"add": {forward: function (x, y) { return x + y; }')
         True
     """
-    return "{" + ", ".join(f"{json.dumps(name)}: {op.javascript()}"
-                           for name, op in TABLE.items()) + "}"
+    return (
+        "{"
+        + ", ".join(f"{json.dumps(name)}: {op.javascript()}" for name, op in TABLE.items())
+        + "}"
+    )
 
 
 def markdown_table() -> str:

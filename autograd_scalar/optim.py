@@ -30,8 +30,10 @@ def _gradients(params: list, who: str) -> list:
     for k, p in enumerate(params):
         g = p.grad
         if isinstance(g, bool) or not isinstance(g, numbers.Real):
-            raise TypeError(f"{who}.step: parameter {k} has a grad that is not a number "
-                            f"({type(g).__name__}: {g!r}); nothing was updated")
+            raise TypeError(
+                f"{who}.step: parameter {k} has a grad that is not a number "
+                f"({type(g).__name__}: {g!r}); nothing was updated"
+            )
         grads.append(float(g))
     return grads
 
@@ -45,8 +47,10 @@ class Optimizer:
             raise ValueError(f"{type(self).__name__}: got an empty parameter list")
         for k, p in enumerate(self.params):
             if not isinstance(p, Value):
-                raise TypeError(f"{type(self).__name__}: parameter {k} must be a Value, "
-                                f"got {type(p).__name__}: {p!r}")
+                raise TypeError(
+                    f"{type(self).__name__}: parameter {k} must be a Value, "
+                    f"got {type(p).__name__}: {p!r}"
+                )
         self.lr = lr
 
     @property
@@ -83,8 +87,9 @@ class SGD(Optimizer):
         0.8
     """
 
-    def __init__(self, params: Iterable[Value], lr: float, momentum: float = 0.0,
-                 weight_decay: float = 0.0):
+    def __init__(
+        self, params: Iterable[Value], lr: float, momentum: float = 0.0, weight_decay: float = 0.0
+    ):
         super().__init__(params, lr)
         self.momentum = real_in(momentum, "momentum")
         self.weight_decay = real_in(weight_decay, "weight_decay")
@@ -125,15 +130,22 @@ class Adam(Optimizer):
         0.99
     """
 
-    def __init__(self, params: Iterable[Value], lr: float = 1e-3,
-                 betas: tuple = (0.9, 0.999), eps: float = 1e-8):
+    def __init__(
+        self,
+        params: Iterable[Value],
+        lr: float = 1e-3,
+        betas: tuple = (0.9, 0.999),
+        eps: float = 1e-8,
+    ):
         super().__init__(params, lr)
         try:
             beta1, beta2 = betas
         except (TypeError, ValueError):
             raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}") from None
-        self.betas = (real_in(beta1, "betas[0]", high=1, high_open=True),
-                      real_in(beta2, "betas[1]", high=1, high_open=True))
+        self.betas = (
+            real_in(beta1, "betas[0]", high=1, high_open=True),
+            real_in(beta2, "betas[1]", high=1, high_open=True),
+        )
         # eps > 0: with eps = 0 a parameter whose gradients were all 0 divides 0 by 0.
         self.eps = real_in(eps, "eps", low_open=True)
         self.t = 0
@@ -144,13 +156,15 @@ class Adam(Optimizer):
         """Update every parameter once from its current ``grad`` (all or none)."""
         t = self.t + 1
         beta1, beta2 = self.betas
-        step_size = self.lr / (1.0 - beta1 ** t)
-        root_correction2 = math.sqrt(1.0 - beta2 ** t)
+        step_size = self.lr / (1.0 - beta1**t)
+        root_correction2 = math.sqrt(1.0 - beta2**t)
         grads = _gradients(self.params, "Adam")
         m = [beta1 * m_k + (1.0 - beta1) * g for m_k, g in zip(self.m, grads)]
         v = [beta2 * v_k + (1.0 - beta2) * g * g for v_k, g in zip(self.v, grads)]
-        data = [float(p.data) - step_size * m_k / (math.sqrt(v_k) / root_correction2 + self.eps)
-                for p, m_k, v_k in zip(self.params, m, v)]
+        data = [
+            float(p.data) - step_size * m_k / (math.sqrt(v_k) / root_correction2 + self.eps)
+            for p, m_k, v_k in zip(self.params, m, v)
+        ]
         self.t, self.m, self.v = t, m, v
         for p, value in zip(self.params, data):
             p.data = value

@@ -49,24 +49,27 @@ def load_state_dict(model, state: Mapping, where: str = "load_state_dict") -> No
 def _checked_values(model, state, where: str) -> list:
     """The values of ``state`` in parameter order, after checking all of them."""
     if not isinstance(state, Mapping):
-        raise ValueError(f"{where}: parameters must be a mapping of name -> number, "
-                         f"got {type(state).__name__}")
+        raise ValueError(
+            f"{where}: parameters must be a mapping of name -> number, got {type(state).__name__}"
+        )
     names = [name for name, _ in model.named_parameters()]
     if len(state) != len(names):
-        raise ValueError(f"{where}: {len(state)} parameters given but the model "
-                         f"has {len(names)}")
+        raise ValueError(f"{where}: {len(state)} parameters given but the model has {len(names)}")
     missing = [name for name in names if name not in state]
     if missing:
         unexpected = sorted(set(map(str, state)) - set(names))
-        raise ValueError(f"{where}: parameter {missing[0]!r} is missing"
-                         + (f" (unexpected {unexpected[0]!r})" if unexpected else ""))
+        raise ValueError(
+            f"{where}: parameter {missing[0]!r} is missing"
+            + (f" (unexpected {unexpected[0]!r})" if unexpected else "")
+        )
     return [_finite(state[name], name, where) for name in names]
 
 
 def _finite(value, name: str, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{where}: parameter {name!r} must be a number, "
-                         f"got {type(value).__name__}: {value!r}")
+        raise ValueError(
+            f"{where}: parameter {name!r} must be a number, got {type(value).__name__}: {value!r}"
+        )
     try:
         value = float(value)
     except OverflowError:  # an int beyond float range
@@ -84,10 +87,16 @@ def save(model, path) -> None:
     """
     for name, p in model.named_parameters():
         if not math.isfinite(p.data):
-            raise ValueError(f"save: parameter {name!r} is not finite ({p.data!r}); "
-                             "refusing to write a file that cannot be loaded")
-    document = {"format": FORMAT, "version": FORMAT_VERSION,
-                "architecture": model.architecture(), "parameters": state_dict(model)}
+            raise ValueError(
+                f"save: parameter {name!r} is not finite ({p.data!r}); "
+                "refusing to write a file that cannot be loaded"
+            )
+    document = {
+        "format": FORMAT,
+        "version": FORMAT_VERSION,
+        "architecture": model.architecture(),
+        "parameters": state_dict(model),
+    }
     text = json.dumps(document, indent=1, allow_nan=False)
     with atomic_path(path) as tmp:
         tmp.write_text(text + "\n", encoding="utf-8")
@@ -105,16 +114,19 @@ def load(model, path) -> None:
     where = f"load {os.fspath(path)}"
     document = _read_document(Path(path).read_bytes(), where)
     if document.get("format") != FORMAT:
-        raise ValueError(f"{where}: format is {document.get('format')!r}, "
-                         f"expected {FORMAT!r}")
+        raise ValueError(f"{where}: format is {document.get('format')!r}, expected {FORMAT!r}")
     version = document.get("version")
     if version != FORMAT_VERSION or isinstance(version, bool):
-        raise ValueError(f"{where}: format version {version!r} is not supported "
-                         f"(this code reads version {FORMAT_VERSION})")
+        raise ValueError(
+            f"{where}: format version {version!r} is not supported "
+            f"(this code reads version {FORMAT_VERSION})"
+        )
     if document.get("architecture") != model.architecture():
-        raise ValueError(f"{where}: architecture mismatch: the file has "
-                         f"{document.get('architecture')!r}, the model is "
-                         f"{model.architecture()!r}")
+        raise ValueError(
+            f"{where}: architecture mismatch: the file has "
+            f"{document.get('architecture')!r}, the model is "
+            f"{model.architecture()!r}"
+        )
     if "parameters" not in document:
         raise ValueError(f"{where}: the 'parameters' field is missing")
     load_state_dict(model, document["parameters"], where)
@@ -125,19 +137,20 @@ def _read_document(raw: bytes, where: str) -> dict:
     try:
         document = json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicate_keys)
     except UnicodeDecodeError as error:
-        raise ValueError(f"{where}: not UTF-8 text ({error.reason} at byte "
-                         f"{error.start})") from None
+        raise ValueError(
+            f"{where}: not UTF-8 text ({error.reason} at byte {error.start})"
+        ) from None
     except json.JSONDecodeError as error:
-        raise ValueError(f"{where}: not valid JSON, the file may be truncated "
-                         f"({error.msg} at line {error.lineno} column {error.colno})"
-                         ) from None
+        raise ValueError(
+            f"{where}: not valid JSON, the file may be truncated "
+            f"({error.msg} at line {error.lineno} column {error.colno})"
+        ) from None
     except RecursionError:
         raise ValueError(f"{where}: not a model file (JSON nested too deeply)") from None
     except ValueError as error:  # duplicate keys, integers too long to parse
         raise ValueError(f"{where}: {error}") from None
     if not isinstance(document, dict):
-        raise ValueError(f"{where}: expected a JSON object, got "
-                         f"{type(document).__name__}")
+        raise ValueError(f"{where}: expected a JSON object, got {type(document).__name__}")
     return document
 
 

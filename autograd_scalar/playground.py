@@ -34,8 +34,19 @@ from .modes import no_grad
 from .nn import MLP, cross_entropy, hinge, l2
 from .optim import SGD, Adam
 
-__all__ = ["Settings", "Result", "run", "load_problem", "build", "train", "DATASETS",
-           "OPTIMIZERS", "parse_hidden", "parse_positive", "parse_non_negative"]
+__all__ = [
+    "Settings",
+    "Result",
+    "run",
+    "load_problem",
+    "build",
+    "train",
+    "DATASETS",
+    "OPTIMIZERS",
+    "parse_hidden",
+    "parse_positive",
+    "parse_non_negative",
+]
 
 DATASETS = ("moons", "blobs", "spirals", "circles", "xor")
 OPTIMIZERS = ("sgd", "adam")
@@ -75,6 +86,7 @@ class Result:
 
 # -- argparse types (the CLI's checks, one message each) -------------------------------
 
+
 def parse_hidden(text: str) -> tuple:
     """``"16,16"`` -> ``(16, 16)``: the hidden layer sizes, each from 1 to 256.
 
@@ -87,8 +99,8 @@ def parse_hidden(text: str) -> tuple:
     for part in parts:
         if not part.isdigit() or not 1 <= int(part) <= 256:
             raise argparse.ArgumentTypeError(
-                f"must be layer sizes from 1 to 256 separated by commas, e.g. 16,16; "
-                f"got {text!r}")
+                f"must be layer sizes from 1 to 256 separated by commas, e.g. 16,16; got {text!r}"
+            )
         sizes.append(int(part))
     if len(sizes) > 8:
         raise argparse.ArgumentTypeError(f"at most 8 hidden layers, got {len(sizes)}")
@@ -121,6 +133,7 @@ def parse_non_negative(text: str) -> float:
 
 # -- the problem, the model, the loop ---------------------------------------------------
 
+
 def load_problem(settings: Settings) -> tuple:
     """``(X, labels, classes)``: labels ±1 for two classes, else class indices.
 
@@ -145,23 +158,30 @@ def _generate(settings: Settings) -> tuple:
     if settings.dataset == "blobs":
         return datasets.make_blobs(n, std=1.0 if noise is None else noise, seed=seed)
     makers: dict[str, Callable[..., tuple]] = {
-        "moons": datasets.make_moons, "spirals": datasets.make_spirals,
-        "circles": datasets.make_circles, "xor": datasets.make_xor}
+        "moons": datasets.make_moons,
+        "spirals": datasets.make_spirals,
+        "circles": datasets.make_circles,
+        "xor": datasets.make_xor,
+    }
     maker = makers.get(settings.dataset)
     if maker is None:
-        raise ValueError(f"dataset must be one of {', '.join(DATASETS)}, "
-                         f"got {settings.dataset!r}")
+        raise ValueError(f"dataset must be one of {', '.join(DATASETS)}, got {settings.dataset!r}")
     return maker(n, noise=0.1 if noise is None else noise, seed=seed)
 
 
 def build(settings: Settings, classes: int) -> tuple:
     """``(model, optimizer)`` for ``classes`` classes (one output for two)."""
     outputs = 1 if classes == 2 else classes
-    model = MLP(2, [*settings.hidden, outputs], activation=settings.activation,
-                rng=random.Random(settings.seed))
+    model = MLP(
+        2,
+        [*settings.hidden, outputs],
+        activation=settings.activation,
+        rng=random.Random(settings.seed),
+    )
     if settings.optimizer not in OPTIMIZERS:
-        raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, "
-                         f"got {settings.optimizer!r}")
+        raise ValueError(
+            f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {settings.optimizer!r}"
+        )
     lr = settings.lr if settings.lr is not None else _DEFAULT_LR[settings.optimizer]
     optimizer = (SGD if settings.optimizer == "sgd" else Adam)(model.parameters(), lr=lr)
     return model, optimizer
@@ -172,13 +192,22 @@ def _batch_loss(model, X, labels, indices, classes: int, strength: float, params
     if classes == 2:
         data_loss = hinge(outputs, [labels[i] for i in indices])
     else:
-        data_loss = sum_values([cross_entropy(out, labels[i])
-                                for out, i in zip(outputs, indices)]) * (1.0 / len(indices))
+        data_loss = sum_values(
+            [cross_entropy(out, labels[i]) for out, i in zip(outputs, indices)]
+        ) * (1.0 / len(indices))
     return data_loss + strength * l2(params) if strength else data_loss
 
 
-def train(settings: Settings, model, optimizer, X, labels, classes: int,
-          recorder: Optional[Recorder] = None, result: Optional[Result] = None) -> Result:
+def train(
+    settings: Settings,
+    model,
+    optimizer,
+    X,
+    labels,
+    classes: int,
+    recorder: Optional[Recorder] = None,
+    result: Optional[Result] = None,
+) -> Result:
     """``settings.steps`` steps of (mini)batch training; ``result`` fills in as it goes."""
     result = Result(accuracy=0.0) if result is None else result
     params = model.parameters()
@@ -190,8 +219,9 @@ def train(settings: Settings, model, optimizer, X, labels, classes: int,
     start = time.perf_counter()
     try:
         for k in range(settings.steps):
-            indices = (range(len(X)) if batch == len(X)
-                       else sorted(sampler.sample(range(len(X)), batch)))
+            indices = (
+                range(len(X)) if batch == len(X) else sorted(sampler.sample(range(len(X)), batch))
+            )
             loss = _batch_loss(model, X, labels, indices, classes, settings.l2, params)
             optimizer.zero_grad()
             loss.backward()

@@ -95,6 +95,7 @@ class TapeError(ValueError):
 
 # -- recording --------------------------------------------------------------------------
 
+
 class _Trace:
     """One run of ``fn``: the nodes in topological order and what each leaf is.
 
@@ -118,8 +119,11 @@ class _Trace:
                 self.leaves.append(None)
             else:
                 self.ops.append(None)
-                self.leaves.append(("param", param_index[id(node)]) if id(node) in param_index
-                                   else inputs.get(id(node), ("const", node.data)))
+                self.leaves.append(
+                    ("param", param_index[id(node)])
+                    if id(node) in param_index
+                    else inputs.get(id(node), ("const", node.data))
+                )
 
     def signature(self, i: int) -> tuple:
         """What must agree between two traces at node ``i`` (a constant by its
@@ -132,12 +136,12 @@ class _Trace:
 
 def _table_op(node: Value, i: int) -> ops.Op:
     op = ops.TABLE.get(node.op)
-    if op is None or op is not node.op or (op.arity is not None
-                                           and op.arity != len(node.parents)):
+    if op is None or op is not node.op or (op.arity is not None and op.arity != len(node.parents)):
         raise TapeError(
             f"node v{i} ({node.op or 'unnamed op'!s}, {_describe(node)}) was built by hand with "
             "float local_grads: a tape replays only the ops of the derivative table "
-            "(ops.TABLE); build it from table ops, or compute it outside fn")
+            "(ops.TABLE); build it from table ops, or compute it outside fn"
+        )
     return op
 
 
@@ -156,8 +160,10 @@ def _example_values(example: Sequence) -> tuple:
             values.append(leaf)
             continue
         if not isinstance(arg, (list, tuple)) or not all(map(_is_number, arg)):
-            raise TapeError(f"example argument {a} must be a number or a list of numbers, "
-                            f"got {type(arg).__name__}: {arg!r}")
+            raise TapeError(
+                f"example argument {a} must be a number or a list of numbers, "
+                f"got {type(arg).__name__}: {arg!r}"
+            )
         leaves = [Value(float(v), label=f"x{a}[{e}]") for e, v in enumerate(arg)]
         inputs.update((id(leaf), ("input", a, e)) for e, leaf in enumerate(leaves))
         values.append(leaves)
@@ -173,8 +179,10 @@ def _trace(fn: Callable, example: Sequence, params: Sequence[Value]) -> _Trace:
     with enable_grad():
         out = fn(*values)
     if not isinstance(out, Value):
-        raise TapeError(f"fn must return a Value (the loss or output of one example), "
-                        f"got {type(out).__name__}: {out!r}")
+        raise TapeError(
+            f"fn must return a Value (the loss or output of one example), "
+            f"got {type(out).__name__}: {out!r}"
+        )
     return _Trace(topological_order(out), params, inputs)
 
 
@@ -185,17 +193,24 @@ def _perturbed(example: Sequence, count: int) -> list:
     def vary(x, k):
         return -x if k == 0 else x + rng.uniform(-1.0, 1.0) * (1.0 + abs(x))
 
-    return [[[vary(v, k) for v in arg] if isinstance(arg, (list, tuple)) else vary(arg, k)
-             for arg in example] for k in range(count)]
+    return [
+        [
+            [vary(v, k) for v in arg] if isinstance(arg, (list, tuple)) else vary(arg, k)
+            for arg in example
+        ]
+        for k in range(count)
+    ]
 
 
 def _compare(first: _Trace, other: _Trace, which: str) -> None:
     """Raise ``TapeError`` at the first node where ``other`` differs from ``first``."""
     for i in range(max(len(first.ops), len(other.ops))):
         if i >= len(first.ops) or i >= len(other.ops):
-            raise TapeError(f"fn branches on data: the graph has {len(first.ops)} nodes for "
-                            f"the example but {len(other.ops)} for {which}; a tape records "
-                            "one path through the program")
+            raise TapeError(
+                f"fn branches on data: the graph has {len(first.ops)} nodes for "
+                f"the example but {len(other.ops)} for {which}; a tape records "
+                "one path through the program"
+            )
         a, b = first.signature(i), other.signature(i)
         if a == b:
             continue
@@ -204,11 +219,14 @@ def _compare(first: _Trace, other: _Trace, which: str) -> None:
                 f"fn computes a constant from data: node v{i} is the constant "
                 f"{first.leaves[i][1]!r} for the example but {other.leaves[i][1]!r} for "
                 f"{which} (a .data read, or an operation under no_grad); make it an input "
-                "or compute it with Value ops")
-        raise TapeError(f"fn branches on data: node v{i} is {_what(first, i)} for the "
-                        f"example but {_what(other, i)} for {which}; a tape records one "
-                        "path through the program (compute every branch with Value ops, "
-                        "or record one tape per branch)")
+                "or compute it with Value ops"
+            )
+        raise TapeError(
+            f"fn branches on data: node v{i} is {_what(first, i)} for the "
+            f"example but {_what(other, i)} for {which}; a tape records one "
+            "path through the program (compute every branch with Value ops, "
+            "or record one tape per branch)"
+        )
 
 
 def _what(trace: _Trace, i: int) -> str:
@@ -218,8 +236,9 @@ def _what(trace: _Trace, i: int) -> str:
     return f"{trace.ops[i].name}({', '.join(f'v{p}' for p in trace.parents[i])})"
 
 
-def record(fn: Callable, *example, params: Iterable[Value] = (),
-           check: Sequence[Sequence] = ()) -> "Tape":
+def record(
+    fn: Callable, *example, params: Iterable[Value] = (), check: Sequence[Sequence] = ()
+) -> "Tape":
     """Run ``fn`` once on ``example`` and keep its graph as a :class:`Tape`.
 
     Args:
@@ -268,6 +287,7 @@ def record(fn: Callable, *example, params: Iterable[Value] = (),
 
 # -- the two passes: which nodes run together ------------------------------------------
 
+
 class _Instruction:
     """Nodes evaluated by one array operation.
 
@@ -278,8 +298,9 @@ class _Instruction:
     invariant partners, ``pairs`` k lists of invariant (a, b) pairs).
     """
 
-    def __init__(self, kind: str, op: ops.Op, nodes: list, args, level: int,
-                 weights=None, pairs=None):
+    def __init__(
+        self, kind: str, op: ops.Op, nodes: list, args, level: int, weights=None, pairs=None
+    ):
         self.kind, self.op, self.nodes, self.args, self.level = kind, op, nodes, args, level
         self.weights, self.pairs = weights, pairs
 
@@ -321,9 +342,18 @@ def _group(trace: _Trace, varying: list, level: list, todo: list) -> list:
             if split is not None:
                 weights, inputs, pairs = split
                 groups.setdefault((inputs, len(pairs), level[i]), []).append((i, weights, pairs))
-    return [_Instruction("matmul", _DOT, [i for i, _, _ in members], list(inputs), lvl,
-                         weights=[w for _, w, _ in members], pairs=[p for _, _, p in members])
-            for (inputs, _, lvl), members in groups.items()]
+    return [
+        _Instruction(
+            "matmul",
+            _DOT,
+            [i for i, _, _ in members],
+            list(inputs),
+            lvl,
+            weights=[w for _, w, _ in members],
+            pairs=[p for _, _, p in members],
+        )
+        for (inputs, _, lvl), members in groups.items()
+    ]
 
 
 def _lift(trace: _Trace, varying: list, level: list, todo: list, lift: bool) -> list:
@@ -400,8 +430,10 @@ class _Layout:
         """Give the instruction's outputs contiguous rows (lifted members sorted
         by their parents' rows, so they read slices and write one)."""
         if instruction.kind == "elementwise" and len(instruction.nodes) > 1:
-            order = sorted(range(len(instruction.nodes)), key=lambda m: [
-                (self.store[arg[m]], self.row[arg[m]]) for arg in instruction.args])
+            order = sorted(
+                range(len(instruction.nodes)),
+                key=lambda m: [(self.store[arg[m]], self.row[arg[m]]) for arg in instruction.args],
+            )
             instruction.nodes = [instruction.nodes[m] for m in order]
             instruction.args = [[arg[m] for m in order] for arg in instruction.args]
         store = self.store[instruction.nodes[0]]
@@ -419,10 +451,12 @@ class _Layout:
 
 def _np():
     import numpy  # imported on first use: the scalar engine never needs it
+
     return numpy
 
 
 # -- binding instructions to a batch size's buffers -------------------------------------------
+
 
 def _reader(plan: "_Plan", store: int, rows) -> Callable:
     """A function returning the rows' current values (a view of a slice, a copy of a gather)."""
@@ -444,8 +478,7 @@ def _writer(plan: "_Plan", store: int, rows, reduce: bool) -> Callable:
     ``a[i] += c`` applies only one of the contributions to a repeated index.
     """
     np, adjoint = plan.np, plan.adjoints[store]
-    listed = (list(range(rows.start, rows.stop)) if isinstance(rows, slice)
-              else rows.tolist())
+    listed = list(range(rows.start, rows.stop)) if isinstance(rows, slice) else rows.tolist()
     unique = len(set(listed)) == len(listed)
     assign = store == VARYING and unique and plan.written.isdisjoint(listed)
     if store == VARYING:
@@ -454,29 +487,36 @@ def _writer(plan: "_Plan", store: int, rows, reduce: bool) -> Callable:
         plan.written.update(listed)
     view = adjoint[rows] if isinstance(rows, slice) else None
     if assign:
+
         def add(c):
             adjoint[rows] = c
     elif view is not None:
+
         def add(c):
             np.add(view, c, out=view)
     elif not unique:
+
         def add(c):
             np.add.at(adjoint, rows, c)
     else:
+
         def add(c):
             adjoint[rows] += c
+
     if not reduce:
         add.into = view if assign else None  # type: ignore[attr-defined]  # read by the binders
         return add
 
     def add_over_batch(c):
         add(c.sum(axis=1, keepdims=True))
+
     add_over_batch.into = None  # type: ignore[attr-defined]  # read by the binders
     return add_over_batch
 
 
-def _bind_elementwise(instruction: _Instruction, plan: "_Plan", layout: _Layout,
-                      needed: list) -> tuple:
+def _bind_elementwise(
+    instruction: _Instruction, plan: "_Plan", layout: _Layout, needed: list
+) -> tuple:
     np, op = plan.np, instruction.op
     store, out_rows = layout.rows(instruction.nodes)
     out, g = plan.values[store][out_rows], plan.adjoints[store][out_rows]
@@ -484,8 +524,11 @@ def _bind_elementwise(instruction: _Instruction, plan: "_Plan", layout: _Layout,
     for arg in instruction.args:
         arg_store, rows = layout.rows(arg)
         readers.append(_reader(plan, arg_store, rows))
-        writers.append(_writer(plan, arg_store, rows, arg_store != store)
-                       if any(needed[p] for p in arg) else None)
+        writers.append(
+            _writer(plan, arg_store, rows, arg_store != store)
+            if any(needed[p] for p in arg)
+            else None
+        )
     forward_op, rules, constants = op.forward, op.rules, op.constant_local_grads
 
     def forward():
@@ -501,11 +544,11 @@ def _bind_elementwise(instruction: _Instruction, plan: "_Plan", layout: _Layout,
                 np.multiply(local, g, out=write.into)
             else:
                 write(local * g)
+
     return forward, backward
 
 
-def _bind_nary(instruction: _Instruction, plan: "_Plan", layout: _Layout,
-               needed: list) -> tuple:
+def _bind_nary(instruction: _Instruction, plan: "_Plan", layout: _Layout, needed: list) -> tuple:
     np, op, parents = plan.np, instruction.op, instruction.args
     store, out_rows = layout.rows(instruction.nodes)
     out, g = plan.values[store][out_rows], plan.adjoints[store][out_rows]
@@ -514,17 +557,21 @@ def _bind_nary(instruction: _Instruction, plan: "_Plan", layout: _Layout,
         read = _reader(plan, layout.store[parents[0]], layout.rows(parents)[1])
     else:  # parents in both stores: stack them into one buffer, invariant rows broadcast
         stacked = np.empty((len(parents), out.shape[1]))
-        sources = [(parts[s], _reader(plan, s, layout.rows([parents[k] for k in parts[s]])[1]))
-                   for s in (0, 1)]
+        sources = [
+            (parts[s], _reader(plan, s, layout.rows([parents[k] for k in parts[s]])[1]))
+            for s in (0, 1)
+        ]
 
         def read():
             for positions, source in sources:
                 stacked[positions] = source()
             return stacked
-    writers = [(positions, _writer(plan, s, layout.rows([parents[k] for k in positions])[1],
-                                   s != store))
-               for s, positions in enumerate(parts)
-               if positions and any(needed[parents[k]] for k in positions)]
+
+    writers = [
+        (positions, _writer(plan, s, layout.rows([parents[k] for k in positions])[1], s != store))
+        for s, positions in enumerate(parts)
+        if positions and any(needed[parents[k]] for k in positions)
+    ]
 
     def forward():
         out[...] = op.forward(read())
@@ -538,14 +585,14 @@ def _bind_nary(instruction: _Instruction, plan: "_Plan", layout: _Layout,
         contribution = local * g
         for positions, write in writers:
             write(contribution[positions])
+
     return forward, backward
 
 
 _FLOAT = frozenset([float])
 
 
-def _bind_matmul(instruction: _Instruction, plan: "_Plan", layout: _Layout,
-                 needed: list) -> tuple:
+def _bind_matmul(instruction: _Instruction, plan: "_Plan", layout: _Layout, needed: list) -> tuple:
     """k dot nodes sharing their m varying inputs X: out = W·X + b, backward
     dW = D·Xᵀ, dX = Wᵀ·D, db from D summed over the batch (the D^l recursion).
     Without varying inputs (an invariant dot such as p·p) only b remains."""
@@ -553,12 +600,19 @@ def _bind_matmul(instruction: _Instruction, plan: "_Plan", layout: _Layout,
     store, out_rows = layout.rows(instruction.nodes)
     out, g = plan.values[store][out_rows], plan.adjoints[store][out_rows]
     read_x = _reader(plan, VARYING, layout.rows(xs)[1]) if xs else None
-    write_x = (_writer(plan, VARYING, layout.rows(xs)[1], False)
-               if any(needed[x] for x in xs) else None)
-    tables = [instruction.weights] + [[[pair[side] for pair in row] for row in
-                                       instruction.pairs] for side in (0, 1)]
-    tables = [(np.array([[layout.row[n] for n in row] for row in table], dtype=int),
-               any(needed[n] for row in table for n in row)) for table in tables]
+    write_x = (
+        _writer(plan, VARYING, layout.rows(xs)[1], False) if any(needed[x] for x in xs) else None
+    )
+    tables = [instruction.weights] + [
+        [[pair[side] for pair in row] for row in instruction.pairs] for side in (0, 1)
+    ]
+    tables = [
+        (
+            np.array([[layout.row[n] for n in row] for row in table], dtype=int),
+            any(needed[n] for row in table for n in row),
+        )
+        for table in tables
+    ]
     read_w, read_a, read_b = [_table_reader(plan, rows) for rows, _ in tables]
     write_w, write_a, write_b = [_scatter(plan, rows) if use else None for rows, use in tables]
     has_pairs = tables[1][0].size > 0
@@ -589,6 +643,7 @@ def _bind_matmul(instruction: _Instruction, plan: "_Plan", layout: _Layout,
             for write, by in ((write_a, by_a), (write_b, by_b)):
                 if write is not None:
                     write(by * d)
+
     return forward, backward
 
 
@@ -607,8 +662,9 @@ def _regular_view(array, rows):
     if step_r < 0 or step_c < 0 or not np.array_equal(rows, expected):
         return None
     size = array.strides[0]
-    return np.lib.stride_tricks.as_strided(array[start:], shape=(k, m),
-                                           strides=(step_r * size, step_c * size))
+    return np.lib.stride_tricks.as_strided(
+        array[start:], shape=(k, m), strides=(step_r * size, step_c * size)
+    )
 
 
 def _table_reader(plan: "_Plan", rows) -> Callable:
@@ -631,6 +687,7 @@ def _scatter(plan: "_Plan", rows) -> Callable:
 
     def add(c):
         adjoint[rows] += c
+
     return add
 
 
@@ -645,21 +702,25 @@ class _Plan:
         np = self.np = _np()
         layout = tape._layout
         self.batch = batch
-        self.values = [np.zeros((layout.size[VARYING], batch)),
-                       np.zeros((layout.size[INVARIANT], 1))]
-        self.adjoints = [np.zeros_like(self.values[VARYING]),
-                         np.zeros_like(self.values[INVARIANT])]
+        self.values = [
+            np.zeros((layout.size[VARYING], batch)),
+            np.zeros((layout.size[INVARIANT], 1)),
+        ]
+        self.adjoints = [np.zeros_like(self.values[VARYING]), np.zeros_like(self.values[INVARIANT])]
         for row, value in layout.constants:
             self.values[INVARIANT][row, 0] = value
         self.written: set[int] = set()
         self.unwritten: list[int] = []  # rows that backward must zero, found while binding
-        backward_order = [_BIND[instruction.kind](instruction, self, layout, tape._needed)
-                          for instruction in reversed(tape._instructions)]  # see _writer
+        backward_order = [
+            _BIND[instruction.kind](instruction, self, layout, tape._needed)
+            for instruction in reversed(tape._instructions)
+        ]  # see _writer
         self.steps: list[tuple[Callable, Callable]] = backward_order[::-1]
         self.zero_rows = np.array(sorted(self.unwritten), dtype=int)
 
 
 # -- the tape ---------------------------------------------------------------------------
+
 
 class Tape:
     """A recorded graph, replayed over batches (made by :func:`record`).
@@ -669,8 +730,9 @@ class Tape:
         instructions: how many array operations one forward pass runs.
     """
 
-    def __init__(self, trace: _Trace, params: list, n_args: int, group: bool = True,
-                 lift: bool = True):
+    def __init__(
+        self, trace: _Trace, params: list, n_args: int, group: bool = True, lift: bool = True
+    ):
         self.params = params
         self._trace = trace
         varying: list[bool] = []
@@ -714,8 +776,10 @@ class Tape:
                 if nodes:
                     lines.append(f"{_KINDS[kind]}: {_names(nodes)} ({len(nodes)})")
         lines += [_instruction_text(instruction, trace) for instruction in self._instructions]
-        lines.append(f"output: v{len(trace.ops) - 1} ({len(trace.ops) - len(leaves)} nodes on "
-                     f"the tape, {self.instructions} instructions)")
+        lines.append(
+            f"output: v{len(trace.ops) - 1} ({len(trace.ops) - len(leaves)} nodes on "
+            f"the tape, {self.instructions} instructions)"
+        )
         return "\n".join(lines)
 
     def _leaf_text(self, i: int) -> str:
@@ -749,11 +813,12 @@ class Tape:
         plan.adjoints[INVARIANT].fill(0.0)
         plan.adjoints[store][row] = 1.0 / plan.batch if store == VARYING else 1.0
         with plan.np.errstate(all="ignore"):
-            for (_, backward), instruction in zip(reversed(plan.steps),
-                                                  reversed(self._instructions)):
+            for (_, backward), instruction in zip(
+                reversed(plan.steps), reversed(self._instructions)
+            ):
                 if self._needed[instruction.nodes[0]]:
                     backward()
-        return loss, plan.adjoints[INVARIANT][:len(self.params), 0].tolist()
+        return loss, plan.adjoints[INVARIANT][: len(self.params), 0].tolist()
 
     def backward(self, *batch) -> float:
         """Add the batch-mean gradient to each parameter's ``grad``; the mean loss.
@@ -768,7 +833,7 @@ class Tape:
     def _run_forward(self, batch: tuple) -> _Plan:
         plan = self._stage(batch)
         np = plan.np
-        plan.values[INVARIANT][:len(self.params), 0] = [p.data for p in self.params]
+        plan.values[INVARIANT][: len(self.params), 0] = [p.data for p in self.params]
         with np.errstate(all="ignore"):  # IEEE float64, as Python floats; domain errors raise
             for k, (forward, _) in enumerate(plan.steps):
                 try:
@@ -781,19 +846,23 @@ class Tape:
         """Check the batch's shapes and copy it into the input rows of its plan."""
         np = _np()
         if len(batch) != len(self._shapes):
-            raise TapeError(f"the tape takes {len(self._shapes)} batch arguments "
-                            f"(one per argument of the example), got {len(batch)}")
+            raise TapeError(
+                f"the tape takes {len(self._shapes)} batch arguments "
+                f"(one per argument of the example), got {len(batch)}"
+            )
         arrays = []
         for a, (arg, shape) in enumerate(zip(batch, self._shapes)):
             try:
                 array = np.asarray(arg, dtype=float)
             except (TypeError, ValueError):
                 raise TapeError(f"batch argument {a} is not an array of numbers") from None
-            want = (array.shape[:1] + (() if shape is None else (shape,)))
+            want = array.shape[:1] + (() if shape is None else (shape,))
             if array.ndim == 0 or array.shape != want:
-                raise TapeError(f"batch argument {a} must have shape (batch,"
-                                f"{'' if shape is None else f' {shape}'}) like the example's "
-                                f"argument, got shape {array.shape}")
+                raise TapeError(
+                    f"batch argument {a} must have shape (batch,"
+                    f"{'' if shape is None else f' {shape}'}) like the example's "
+                    f"argument, got shape {array.shape}"
+                )
             arrays.append(array)
         sizes = {array.shape[0] for array in arrays}
         if len(sizes) > 1:
@@ -803,8 +872,9 @@ class Tape:
             raise TapeError("empty batch: the mean over no examples is undefined")
         plan = self._plan(size)
         for array, start in zip(arrays, self._layout.input_rows):
-            plan.values[VARYING][start:start + (1 if array.ndim == 1 else array.shape[1])] = \
+            plan.values[VARYING][start : start + (1 if array.ndim == 1 else array.shape[1])] = (
                 array.reshape(size, -1).T
+            )
         return plan
 
     def _plan(self, size: int) -> _Plan:
@@ -820,8 +890,11 @@ class Tape:
         if index is None:
             return error
         node = instruction.nodes[index[0]] if len(index) > 1 else instruction.nodes[0]
-        where = (f"batch row {index[-1]}" if self._varying[node]
-                 else "from the parameters and constants alone")
+        where = (
+            f"batch row {index[-1]}"
+            if self._varying[node]
+            else "from the parameters and constants alone"
+        )
         formula = instruction.op.format([f"v{p}" for p in self._trace.parents[node]])
         located = type(error)(f"{error} (tape node v{node} = {formula}, {where})")
         located.batch_index = index  # type: ignore[attr-defined]  # as ops._batch_error sets it
@@ -843,9 +916,11 @@ def _instruction_text(instruction: _Instruction, trace: _Trace) -> str:
     if instruction.kind == "matmul" and instruction.args:
         k, m = len(nodes), len(instruction.args)
         bias = " + b" if instruction.pairs[0] else ""
-        return (f"[{_names(nodes)}] = W·[{_names(instruction.args)}]{bias}   ({k} dot "
-                f"node{'s' * (k > 1)} as one matrix product; W is {k}×{m}, its first row "
-                f"[{_names(instruction.weights[0])}]{'; b from the constant pairs' * bool(bias)})")
+        return (
+            f"[{_names(nodes)}] = W·[{_names(instruction.args)}]{bias}   ({k} dot "
+            f"node{'s' * (k > 1)} as one matrix product; W is {k}×{m}, its first row "
+            f"[{_names(instruction.weights[0])}]{'; b from the constant pairs' * bool(bias)})"
+        )
     if instruction.kind != "elementwise" or len(nodes) == 1:
         return f"v{nodes[0]} = {op.format([f'v{p}' for p in trace.parents[nodes[0]]])}"
     rows = op.format([f"[{_names(arg)}]" for arg in instruction.args])

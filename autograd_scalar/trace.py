@@ -38,8 +38,7 @@ from .engine import CONST, Value, topological_order
 from .files import write_atomic
 from .names import format_number, node_names
 
-__all__ = ["trace_backward", "BackwardTrace", "Step", "Term", "ForwardStep",
-           "DEFAULT_MAX_STEPS"]
+__all__ = ["trace_backward", "BackwardTrace", "Step", "Term", "ForwardStep", "DEFAULT_MAX_STEPS"]
 
 #: ``to_html`` refuses traces longer than this: the page grows linearly, but
 #: Graphviz's layout of the graph does not.
@@ -131,8 +130,9 @@ class BackwardTrace:
             consumer uses the node.
     """
 
-    def __init__(self, root: Value, order: list, names: dict, forward: list,
-                 steps: list, positions: dict):
+    def __init__(
+        self, root: Value, order: list, names: dict, forward: list, steps: list, positions: dict
+    ):
         self.root = root
         self.order = order
         self.names = names
@@ -199,8 +199,13 @@ class BackwardTrace:
         """
         return trace_text.to_latex(self)
 
-    def to_html(self, max_steps: Optional[int] = DEFAULT_MAX_STEPS, full_page: bool = True,
-                title: Optional[str] = None, live: bool = False) -> str:
+    def to_html(
+        self,
+        max_steps: Optional[int] = DEFAULT_MAX_STEPS,
+        full_page: bool = True,
+        title: Optional[str] = None,
+        live: bool = False,
+    ) -> str:
         """The step-through page: one drawing of the graph, one JSON record per step.
 
         Self-contained (inline SVG, CSS and script, nothing fetched) and linear
@@ -240,6 +245,7 @@ class BackwardTrace:
             True
         """
         from . import trace_html  # graphviz: only pages pay for its import
+
         return trace_html.to_html(self, max_steps, full_page, title, live)
 
     def save_html(self, path: Union[str, os.PathLike], **options) -> pathlib.Path:
@@ -248,6 +254,7 @@ class BackwardTrace:
 
     def _repr_html_(self) -> str:
         from . import trace_html
+
         return trace_html.repr_html(self)
 
 
@@ -256,22 +263,23 @@ def _children(order: list) -> tuple:
     children: dict = {node: {} for node in order}
     positions: dict = {}
     for consumer in order:
-        for position, (parent, local) in enumerate(zip(consumer.parents,
-                                                       consumer.local_grads)):
+        for position, (parent, local) in enumerate(zip(consumer.parents, consumer.local_grads)):
             locals_ = children[parent]
             locals_[consumer] = locals_.get(consumer, 0.0) + local
             positions.setdefault((parent, consumer), []).append(position)
     return children, positions
 
 
-def _steps(root: Value, order: list, earlier: dict, names: dict, children: dict,
-           constants: bool) -> list:
+def _steps(
+    root: Value, order: list, earlier: dict, names: dict, children: dict, constants: bool
+) -> list:
     """One :class:`Step` per node, output first (constants only if asked for)."""
     grads: dict = {}
     steps = []
     for node in reversed(order):
-        terms = tuple(Term(consumer, local, grads[consumer])
-                      for consumer, local in children[node].items())
+        terms = tuple(
+            Term(consumer, local, grads[consumer]) for consumer, local in children[node].items()
+        )
         if node is root:
             grad = 1.0
         elif node.parents or earlier[node] == 0.0:
@@ -313,6 +321,5 @@ def trace_backward(root: Value, constants: bool = False) -> BackwardTrace:
     names = node_names(order)
     children, positions = _children(order)
     steps = _steps(root, order, earlier, names, children, constants)
-    forward = [ForwardStep(node, names[node], trace_text.formula(node, names))
-               for node in order]
+    forward = [ForwardStep(node, names[node], trace_text.formula(node, names)) for node in order]
     return BackwardTrace(root, order, names, forward, steps, positions)

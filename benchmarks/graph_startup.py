@@ -27,8 +27,17 @@ import tempfile
 import time
 from pathlib import Path
 
-GRAPH = [sys.executable, "-m", "autograd_scalar", "graph", "tanh(a*b + c)",
-         "--set", "a=2", "b=-3", "c=10"]
+GRAPH = [
+    sys.executable,
+    "-m",
+    "autograd_scalar",
+    "graph",
+    "tanh(a*b + c)",
+    "--set",
+    "a=2",
+    "b=-3",
+    "c=10",
+]
 
 
 def _children_cpu() -> float:
@@ -40,8 +49,7 @@ def call_seconds(cwd: Path, cache: Path, output: str) -> tuple:
     """(wall, CPU) seconds one graph call takes, start to exit."""
     env = {**os.environ, "AUTOGRAD_SCALAR_CACHE_DIR": str(cache)}
     started, cpu = time.perf_counter(), _children_cpu()
-    subprocess.run([*GRAPH, "-o", output], cwd=cwd, env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run([*GRAPH, "-o", output], cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL)
     return time.perf_counter() - started, _children_cpu() - cpu
 
 
@@ -62,9 +70,11 @@ def main() -> None:
     times = measure(parser.parse_args().runs)
     for case, pairs in times.items():
         wall, cpu = zip(*pairs)
-        print(f"{case:>10}: wall median {statistics.median(wall):.2f} s (min {min(wall):.2f}, "
-              f"max {max(wall):.2f}); CPU median {statistics.median(cpu):.2f} s; "
-              f"{len(pairs)} calls")
+        print(
+            f"{case:>10}: wall median {statistics.median(wall):.2f} s (min {min(wall):.2f}, "
+            f"max {max(wall):.2f}); CPU median {statistics.median(cpu):.2f} s; "
+            f"{len(pairs)} calls"
+        )
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ measures the same step beside micrograd, PyTorch and numpy, in minutes).
 Run: ``python benchmarks/moons_step.py [CHECKOUT]`` (CHECKOUT: the folder whose
 ``autograd_scalar`` to import, by default the current one).
 """
+
 import gc
 import random
 import statistics
@@ -37,4 +38,6 @@ for _ in range(41):
     start = time.process_time()
     step()
     times.append(time.process_time() - start)
-print(f"moons step: median {1000*statistics.median(times[1:]):.2f} ms, min {1000*min(times):.2f} ms over 40 steps")
+print(
+    f"moons step: median {1000 * statistics.median(times[1:]):.2f} ms, min {1000 * min(times):.2f} ms over 40 steps"
+)

@@ -32,11 +32,13 @@ def assert_close(actual, expected, rel=REL, abs_tol=1e-14, what=""):
     actual, expected = float(actual), float(expected)
     if math.isnan(expected) or math.isinf(expected):
         assert (math.isnan(actual) and math.isnan(expected)) or actual == expected, (
-            f"{what}: got {actual!r}, expected {expected!r}")
+            f"{what}: got {actual!r}, expected {expected!r}"
+        )
         return
     assert math.isclose(actual, expected, rel_tol=rel, abs_tol=abs_tol), (
         f"{what}: got {actual!r}, expected {expected!r} "
-        f"(relative error {abs(actual - expected) / max(abs(expected), 1e-300):.3g})")
+        f"(relative error {abs(actual - expected) / max(abs(expected), 1e-300):.3g})"
+    )
 
 
 def torch_leaves(values):
@@ -50,8 +52,9 @@ def torch_gradient(out, inputs, create_graph=False):
         return [torch.zeros((), dtype=torch.float64) for _ in inputs]
     # retain_graph: a Hessian differentiates several first derivatives that
     # share one graph (dot's ∂/∂w_i and ∂/∂x_i).
-    grads = torch.autograd.grad(out, inputs, create_graph=create_graph,
-                                retain_graph=True, allow_unused=True)
+    grads = torch.autograd.grad(
+        out, inputs, create_graph=create_graph, retain_graph=True, allow_unused=True
+    )
     return [torch.zeros((), dtype=torch.float64) if g is None else g for g in grads]
 
 
@@ -70,16 +73,26 @@ def torch_float(tensor) -> float:
 # -- the browser: headless Chromium (Debian's package), driven by playwright ---------
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="module")
 def browser():
     """One Chromium per test module. CI installs it (.ci/run): missing is a failure."""
     if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium package "
-                    "(apt-get install chromium), as .ci/run does")
+        pytest.fail(
+            f"{CHROMIUM} not found: install Debian's chromium package "
+            "(apt-get install chromium), as .ci/run does"
+        )
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield chromium

@@ -21,16 +21,18 @@ def run_compare(*args, hide=(), tmp_path=None):
     env = None
     if hide:
         import os
+
         shadow = tmp_path / "shadow"
         for name in hide:
             (shadow / name).mkdir(parents=True)
             (shadow / name / "__init__.py").write_text(
-                f"raise ImportError('{name} hidden by the smoke test')\n")
+                f"raise ImportError('{name} hidden by the smoke test')\n"
+            )
         env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(shadow),
-                                                          env.get("PYTHONPATH")]))
-    return subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True,
-                          text=True, timeout=300, env=env)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(shadow), env.get("PYTHONPATH")]))
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), *args], capture_output=True, text=True, timeout=300, env=env
+    )
 
 
 def test_quick_run_prints_the_table_and_all_engines_agree(tmp_path):
@@ -38,8 +40,14 @@ def test_quick_run_prints_the_table_and_all_engines_agree(tmp_path):
     result = run_compare("--quick", "--json", str(figures))
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    for heading in ("1. micrograd's demo step", "2. Backward CPU time on chains",
-                    "bytes per node", "deepest chain", "3. The demo", "Targets (benchmarks/README.md)"):
+    for heading in (
+        "1. micrograd's demo step",
+        "2. Backward CPU time on chains",
+        "bytes per node",
+        "deepest chain",
+        "3. The demo",
+        "Targets (benchmarks/README.md)",
+    ):
         assert heading in out
     data = json.loads(figures.read_text())
     engines = data["moons_step"]["engines"]

@@ -62,7 +62,8 @@ def test_arrow_keys_step_straight_after_load(browser, tmp_path):
         seen.append(lit_node(page))
     assert seen == expected
     assert page.locator(".ags-side .ags-equation").text_content() == (
-        "v̄[a] = v̄[c]·∂c/∂a + v̄[d]·∂d/∂a = 3·1 + 2.5·3 = 10.5")
+        "v̄[a] = v̄[c]·∂c/∂a + v̄[d]·∂d/∂a = 3·1 + 2.5·3 = 10.5"
+    )
     # The local derivatives ∂v_j/∂v_i of the step are written on its edges.
     assert page.locator("text.ags-local").all_text_contents() == ["∂ = 1", "∂ = 3"]
     page.screenshot(path=str(tmp_path / "last-step.png"))
@@ -76,8 +77,11 @@ def test_buttons_and_slider_step_and_grads_fill_in(browser, tmp_path):
     trace = seed003_trace()
     ident = names.element_ids(trace.order)
     page, errors = open_page(browser, tmp_path, trace)
-    grads = lambda: [t for t in page.locator("g.ags-value text").all_text_contents()  # noqa: E731
-                     if t.startswith("grad ")]
+
+    def grads():
+        texts = page.locator("g.ags-value text").all_text_contents()
+        return [t for t in texts if t.startswith("grad ")]
+
     assert grads().count("grad ?") == 5  # only o is done: a, b, c, d, v5 wait
     page.click(".ags-next")
     page.click(".ags-next")
@@ -94,9 +98,12 @@ def test_buttons_and_slider_step_and_grads_fill_in(browser, tmp_path):
 
 def click_node(page, dot_id: str) -> None:
     """Click the centre of the drawn node whose DOT id (SVG <title>) is ``dot_id``."""
-    box = page.evaluate("""id => { for (const g of document.querySelectorAll("g.node")) {
+    box = page.evaluate(
+        """id => { for (const g of document.querySelectorAll("g.node")) {
         if (g.querySelector("title").textContent === id) { const r = g.getBoundingClientRect();
-          return [r.x + r.width / 2, r.y + r.height / 2]; } } }""", dot_id)
+          return [r.x + r.width / 2, r.y + r.height / 2]; } } }""",
+        dot_id,
+    )
     page.mouse.click(*box)
 
 
@@ -109,7 +116,8 @@ def test_clicking_a_node_shows_its_formula_and_its_equation_with_numbers(browser
     inspect = page.locator(".ags-inspect")
     assert "forward: a = 2  (input)" in inspect.text_content()
     assert inspect.locator(".ags-equation").text_content() == (
-        "v̄[a] = v̄[c]·∂c/∂a + v̄[d]·∂d/∂a = 3·1 + 2.5·3 = 10.5")
+        "v̄[a] = v̄[c]·∂c/∂a + v̄[d]·∂d/∂a = 3·1 + 2.5·3 = 10.5"
+    )
     click_node(page, names.op_id(ident[c]))  # an operation shows the value it computes
     assert "forward: c = a + b = 5" in inspect.text_content()
     page.screenshot(path=str(tmp_path / "clicked.png"))
@@ -143,29 +151,36 @@ def test_zoom_buttons_wheel_and_drag_move_the_view(browser, tmp_path):
 
 
 def test_stepping_through_the_mlp_trace_is_fast_and_keeps_the_current_node_in_view(
-        browser, tmp_path):
+    browser, tmp_path
+):
     trace = mlp_trace()
     page_html = trace.to_html()
     assert len(page_html.encode("utf-8")) <= 3_000_000
     page, errors = open_page(browser, tmp_path, trace, "mlp.html")
     page.screenshot(path=str(tmp_path / "mlp-start.png"))
-    times = page.evaluate("""() => { const next = document.querySelector(".ags-next"), out = [];
+    times = page.evaluate(
+        """() => { const next = document.querySelector(".ags-next"), out = [];
         for (let i = 1; i < %d; i++) { const t0 = performance.now(); next.click();
           document.body.getBoundingClientRect(); out.push(performance.now() - t0); }
-        return out; }""" % len(trace.steps))
+        return out; }"""
+        % len(trace.steps)
+    )
     mean = statistics.mean(times)
-    print(f"MLP(2, [16, 16, 1]) trace: {len(trace.steps)} steps, "
-          f"{len(page_html.encode('utf-8')):,} bytes, {mean:.1f} ms per step (mean), "
-          f"{max(times):.1f} ms worst")
+    print(
+        f"MLP(2, [16, 16, 1]) trace: {len(trace.steps)} steps, "
+        f"{len(page_html.encode('utf-8')):,} bytes, {mean:.1f} ms per step (mean), "
+        f"{max(times):.1f} ms worst"
+    )
     assert mean <= 200, times
     ident = names.element_ids(trace.order)
     assert lit_node(page) == ident[trace.steps[-1].node]
-    assert page.locator(".ags-side .ags-equation").text_content() == trace.equation(
-        trace.steps[-1])
+    assert page.locator(".ags-side .ags-equation").text_content() == trace.equation(trace.steps[-1])
     current = page.locator("g.ags-current").bounding_box()
     viewport = page.locator(".ags-viewport").bounding_box()
     assert viewport["x"] <= current["x"] + current["width"] / 2 <= viewport["x"] + viewport["width"]
-    assert viewport["y"] <= current["y"] + current["height"] / 2 <= viewport["y"] + viewport["height"]
+    assert (
+        viewport["y"] <= current["y"] + current["height"] / 2 <= viewport["y"] + viewport["height"]
+    )
     page.screenshot(path=str(tmp_path / "mlp-end.png"))
     assert errors.messages == []
     page.close()
@@ -173,8 +188,10 @@ def test_stepping_through_the_mlp_trace_is_fast_and_keeps_the_current_node_in_vi
 
 def test_two_traces_on_one_page_step_independently(browser, tmp_path):
     first, second = seed003_trace(), seed003_trace()
-    html = ("<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>"
-            f"{first._repr_html_()}{second._repr_html_()}</body></html>")
+    html = (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>"
+        f"{first._repr_html_()}{second._repr_html_()}</body></html>"
+    )
     path = tmp_path / "two.html"
     path.write_text(html, encoding="utf-8")
     page = browser.new_page(viewport=SCREEN)

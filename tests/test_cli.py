@@ -19,7 +19,6 @@ from pathlib import Path
 import pytest
 
 from autograd_scalar import cli
-
 from conftest import assert_close
 
 PYTHON = sys.executable
@@ -30,8 +29,14 @@ TIMEOUT = 60
 
 
 def run_module(args, cwd, env=None):
-    return subprocess.run([PYTHON, "-m", "autograd_scalar", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=TIMEOUT)
+    return subprocess.run(
+        [PYTHON, "-m", "autograd_scalar", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
 
 
 def gradient_rows(stdout):
@@ -67,6 +72,7 @@ def check_acceptance_output(stdout, directory):
 
 # -- success --------------------------------------------------------------------------
 
+
 def test_acceptance_command_as_a_process(tmp_path):
     result = run_module(ACCEPTANCE, tmp_path)
     assert result.returncode == 0, result.stderr
@@ -76,8 +82,9 @@ def test_acceptance_command_as_a_process(tmp_path):
 
 
 def test_acceptance_command_through_the_console_script(tmp_path):
-    result = subprocess.run([str(SCRIPT), *ACCEPTANCE], cwd=tmp_path, capture_output=True,
-                            text=True, timeout=TIMEOUT)
+    result = subprocess.run(
+        [str(SCRIPT), *ACCEPTANCE], cwd=tmp_path, capture_output=True, text=True, timeout=TIMEOUT
+    )
     assert result.returncode == 0, result.stderr
     check_acceptance_output(result.stdout, tmp_path)
 
@@ -100,8 +107,9 @@ def test_default_output_is_graph_svg_in_the_current_directory(tmp_path, monkeypa
 
 def test_format_dot_writes_dot_source_with_the_rankdir(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    assert cli.main(["graph", "exp(x) + x", "--set", "x=0", "--format", "dot",
-                     "--rankdir", "TB"]) == 0
+    assert (
+        cli.main(["graph", "exp(x) + x", "--set", "x=0", "--format", "dot", "--rankdir", "TB"]) == 0
+    )
     source = (tmp_path / "graph.dot").read_text()
     assert source.lstrip().startswith("digraph") and "rankdir=TB" in source
 
@@ -114,8 +122,22 @@ def test_format_is_taken_from_the_output_suffix(tmp_path, monkeypatch):
 
 def test_trace_writes_a_self_contained_html_page(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    assert cli.main(["graph", "(a + b) * (a * b) / 2", "--set", "a=2", "b=3",
-                     "--trace", "trace.html", "-o", "g.svg"]) == 0
+    assert (
+        cli.main(
+            [
+                "graph",
+                "(a + b) * (a * b) / 2",
+                "--set",
+                "a=2",
+                "b=3",
+                "--trace",
+                "trace.html",
+                "-o",
+                "g.svg",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     page = (tmp_path / "trace.html").read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and "<svg" in page
@@ -128,16 +150,16 @@ def test_trace_writes_a_self_contained_html_page(tmp_path, monkeypatch, capsys):
 
 def test_one_variable_feeding_a_long_chain_renders(tmp_path):
     # a*a*...*a: Graphviz's unbounded network simplex once took minutes here.
-    result = run_module(["graph", "*".join(["a"] * 100), "--set", "a=1.01", "-o", "g.svg"],
-                        tmp_path)
+    result = run_module(
+        ["graph", "*".join(["a"] * 100), "--set", "a=1.01", "-o", "g.svg"], tmp_path
+    )
     assert result.returncode == 0, result.stderr
-    assert_close(gradient_rows(result.stdout)["a"][1], 100 * 1.01 ** 99)
+    assert_close(gradient_rows(result.stdout)["a"][1], 100 * 1.01**99)
     ET.parse(tmp_path / "g.svg")
 
 
 def test_unused_variable_is_listed_with_zero_gradient(capsys, tmp_path):
-    assert cli.main(["graph", "x ** 2", "--set", "x=3", "y=1", "-o",
-                     str(tmp_path / "g.dot")]) == 0
+    assert cli.main(["graph", "x ** 2", "--set", "x=3", "y=1", "-o", str(tmp_path / "g.dot")]) == 0
     out = capsys.readouterr().out
     assert gradient_rows(out) == {"x": (3.0, 6.0), "y": (1.0, 0.0)}
     assert "(not in the expression)" in out
@@ -150,8 +172,7 @@ def test_expression_without_variables(capsys, tmp_path):
 
 
 def test_expression_starting_with_minus_goes_after_double_dash(capsys, tmp_path):
-    assert cli.main(["graph", "--set", "a=2", "-o", str(tmp_path / "g.svg"),
-                     "--", "-a*a"]) == 0
+    assert cli.main(["graph", "--set", "a=2", "-o", str(tmp_path / "g.svg"), "--", "-a*a"]) == 0
     assert gradient_rows(capsys.readouterr().out) == {"a": (2.0, -4.0)}
 
 
@@ -236,15 +257,18 @@ def test_100000_nested_parentheses_in_process(tmp_path, monkeypatch, capsys):
     assert "too long: 200001 characters" in err and list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("expression", [
-    "__import__('os').system('touch pwned')",
-    "open('pwned', 'w')",
-    "().__class__.__bases__[0].__subclasses__()",
-    "[open('pwned', 'w') for _ in (1,)]",
-    "(lambda: __import__('os').system('touch pwned'))()",
-    "tanh(a) + __import__('pathlib').Path('pwned').touch()",
-    "a if __import__('os').system('touch pwned') else a",
-])
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "__import__('os').system('touch pwned')",
+        "open('pwned', 'w')",
+        "().__class__.__bases__[0].__subclasses__()",
+        "[open('pwned', 'w') for _ in (1,)]",
+        "(lambda: __import__('os').system('touch pwned'))()",
+        "tanh(a) + __import__('pathlib').Path('pwned').touch()",
+        "a if __import__('os').system('touch pwned') else a",
+    ],
+)
 def test_injection_attempts_execute_nothing(expression, tmp_path):
     result = run_module(["graph", expression, "--set", "a=1"], tmp_path)
     assert result.returncode == 2
@@ -254,20 +278,29 @@ def test_injection_attempts_execute_nothing(expression, tmp_path):
 
 
 def test_injection_in_a_set_value_executes_nothing(tmp_path):
-    result = run_module(["graph", "a", "--set", "a=__import__('os').system('touch pwned')"],
-                        tmp_path)
+    result = run_module(
+        ["graph", "a", "--set", "a=__import__('os').system('touch pwned')"], tmp_path
+    )
     assert result.returncode == 2 and "is not a number" in result.stderr
     assert not (tmp_path / "pwned").exists()
 
 
 def test_error_messages_name_the_problem_and_position(tmp_path, capsys):
-    assert cli.main(["graph", "tanh(a) + log(a - b)", "--set", "a=1", "b=3",
-                     "-o", str(tmp_path / "g.svg")]) == 2
-    assert capsys.readouterr().err == ("autograd-scalar: error: log: argument must be "
-                                       "positive, got -2.0 (at column 11: log(a - b))\n")
+    assert (
+        cli.main(
+            ["graph", "tanh(a) + log(a - b)", "--set", "a=1", "b=3", "-o", str(tmp_path / "g.svg")]
+        )
+        == 2
+    )
+    assert capsys.readouterr().err == (
+        "autograd-scalar: error: log: argument must be "
+        "positive, got -2.0 (at column 11: log(a - b))\n"
+    )
     assert cli.main(["graph", "a * d", "--set", "a=1", "b=3"]) == 2
-    assert capsys.readouterr().err == ("autograd-scalar: error: unknown variable 'd' "
-                                       "(at column 5: d); values were given for a, b\n")
+    assert capsys.readouterr().err == (
+        "autograd-scalar: error: unknown variable 'd' "
+        "(at column 5: d); values were given for a, b\n"
+    )
 
 
 def test_failed_run_leaves_an_existing_output_untouched(tmp_path, capsys):
@@ -288,13 +321,17 @@ def test_png_without_graphviz_is_one_clear_line_and_no_file(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("target, words", [
-    ("missing/g.svg", "does not exist"),
-    (".", "needs a file name"),
-    ("fifo.svg", "not a regular file"),
-])
-def test_unwritable_output_paths_are_refused_before_any_work(target, words, tmp_path,
-                                                             monkeypatch, capsys):
+@pytest.mark.parametrize(
+    "target, words",
+    [
+        ("missing/g.svg", "does not exist"),
+        (".", "needs a file name"),
+        ("fifo.svg", "not a regular file"),
+    ],
+)
+def test_unwritable_output_paths_are_refused_before_any_work(
+    target, words, tmp_path, monkeypatch, capsys
+):
     monkeypatch.chdir(tmp_path)
     os.mkfifo(tmp_path / "fifo.svg")
     assert cli.main(["graph", "a", "--set", "a=1", "-o", target]) == 2
@@ -306,8 +343,12 @@ def test_unwritable_output_paths_are_refused_before_any_work(target, words, tmp_
 
 def test_graph_and_trace_on_the_same_file_is_refused(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    assert cli.main(["graph", "a", "--set", "a=1", "-o", "x.html", "--format", "svg",
-                     "--trace", "x.html"]) == 2
+    assert (
+        cli.main(
+            ["graph", "a", "--set", "a=1", "-o", "x.html", "--format", "svg", "--trace", "x.html"]
+        )
+        == 2
+    )
     assert "its own file" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
 
@@ -357,9 +398,9 @@ class FakeResult:
         self.accuracy, self.files, self.interrupted = accuracy, files, interrupted
 
 
-def test_demo_passes_its_arguments_and_prints_accuracy_and_files(tmp_path, monkeypatch,
-                                                                  capsys):
+def test_demo_passes_its_arguments_and_prints_accuracy_and_files(tmp_path, monkeypatch, capsys):
     from autograd_scalar import demo
+
     calls = []
 
     def fake_run(steps, out, seed):
@@ -375,16 +416,23 @@ def test_demo_passes_its_arguments_and_prints_accuracy_and_files(tmp_path, monke
 
 def test_demo_defaults(monkeypatch, tmp_path, capsys):
     from autograd_scalar import demo
+
     calls = []
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(demo, "run", lambda steps, out, seed:
-                        calls.append((steps, Path(out), seed)) or FakeResult(1.0, [], False))
+    monkeypatch.setattr(
+        demo,
+        "run",
+        lambda steps, out, seed: (
+            calls.append((steps, Path(out), seed)) or FakeResult(1.0, [], False)
+        ),
+    )
     assert cli.main(["demo"]) == 0
     assert calls == [(100, Path("out"), 1337)]
 
 
 def test_interrupted_demo_reports_and_exits_130(monkeypatch, capsys):
     from autograd_scalar import demo
+
     monkeypatch.setattr(demo, "run", lambda steps, out, seed: FakeResult(0.5, [], True))
     assert cli.main(["demo"]) == 130
     assert capsys.readouterr().err == "interrupted\n"
@@ -395,6 +443,7 @@ def test_ctrl_c_anywhere_is_one_line_and_exit_130(monkeypatch, capsys):
 
     def interrupted(steps, out, seed):
         raise KeyboardInterrupt
+
     monkeypatch.setattr(demo, "run", interrupted)
     assert cli.main(["demo"]) == 130
     assert capsys.readouterr().err == "interrupted\n"
@@ -403,12 +452,25 @@ def test_ctrl_c_anywhere_is_one_line_and_exit_130(monkeypatch, capsys):
 def test_sigint_during_demo_stops_cleanly(tmp_path):
     # A real Ctrl-C: wait until the progress bar shows training, then interrupt.
     process = subprocess.Popen(
-        [PYTHON, "-m", "autograd_scalar", "demo", "--steps", str(cli.MAX_STEPS),
-         "--out", str(tmp_path / "out")],
-        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            PYTHON,
+            "-m",
+            "autograd_scalar",
+            "demo",
+            "--steps",
+            str(cli.MAX_STEPS),
+            "--out",
+            str(tmp_path / "out"),
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     chunks = []
-    reader = threading.Thread(target=lambda: chunks.extend(iter(
-        lambda: process.stderr.read(1), "")), daemon=True)
+    reader = threading.Thread(
+        target=lambda: chunks.extend(iter(lambda: process.stderr.read(1), "")), daemon=True
+    )
     reader.start()
     try:
         deadline = time.monotonic() + TIMEOUT
@@ -428,13 +490,18 @@ def test_sigint_during_demo_stops_cleanly(tmp_path):
     assert "accuracy:" in out
 
 
-def test_trace_of_a_100_node_expression_writes_the_graph_and_the_page(tmp_path, monkeypatch,
-                                                                      capsys):
+def test_trace_of_a_100_node_expression_writes_the_graph_and_the_page(
+    tmp_path, monkeypatch, capsys
+):
     """No step cap: a sum of 35 products is 107 nodes; the title is the expression."""
     monkeypatch.chdir(tmp_path)
     expression = " + ".join(["a*b*c"] * 35)
-    assert cli.main(["graph", expression, "--set", "a=1", "b=2", "c=3", "--trace", "t.html",
-                     "-o", "g.svg"]) == 0
+    assert (
+        cli.main(
+            ["graph", expression, "--set", "a=1", "b=2", "c=3", "--trace", "t.html", "-o", "g.svg"]
+        )
+        == 0
+    )
     ET.parse(tmp_path / "g.svg")
     page = (tmp_path / "t.html").read_text(encoding="utf-8")
     assert f"<title>{expression}</title>" in page
@@ -444,18 +511,26 @@ def test_trace_of_a_100_node_expression_writes_the_graph_and_the_page(tmp_path, 
 
 def test_demo_passes_engine_points_and_dataset_only_when_given(monkeypatch):
     from autograd_scalar import demo
+
     calls = []
-    monkeypatch.setattr(demo, "run", lambda **kwargs: calls.append(kwargs)
-                        or FakeResult(1.0, [], False))
+    monkeypatch.setattr(
+        demo, "run", lambda **kwargs: calls.append(kwargs) or FakeResult(1.0, [], False)
+    )
     assert cli.main(["demo", "--engine", "tape", "--points", "500", "--dataset", "moons"]) == 0
     assert cli.main(["demo"]) == 0
     assert calls[0]["engine"] == "tape" and calls[0]["points"] == 500
     assert calls[0]["dataset"] == "moons" and "engine" not in calls[1]
 
 
-@pytest.mark.parametrize("args", [["--engine", "jax"], ["--points", "1"],
-                                  ["--dataset", "mnist"], ["--dataset", "digits", "--engine",
-                                                           "scalar"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--engine", "jax"],
+        ["--points", "1"],
+        ["--dataset", "mnist"],
+        ["--dataset", "digits", "--engine", "scalar"],
+    ],
+)
 def test_bad_engine_points_or_dataset_exit_2_with_one_line(args, tmp_path, capsys):
     assert cli.main(["demo", "--out", str(tmp_path / "o"), *args]) == 2
     assert_one_error_line(capsys.readouterr().err)
@@ -463,6 +538,7 @@ def test_bad_engine_points_or_dataset_exit_2_with_one_line(args, tmp_path, capsy
 
 
 # -- ergonomics: hints, all missing names, constants, warnings, --digits -------------
+
 
 def run_suggested_command(stderr, cwd):
     """Run the command line an error message proposes (after its last ': ')."""
@@ -489,8 +565,9 @@ def test_expression_with_a_leading_minus_gets_a_hint_about_double_dash(tmp_path)
     result = run_module(["graph", "-a*b", "--set", "a=2", "b=3", "-o", "g.dot"], tmp_path)
     assert result.returncode == 2 and result.stdout == ""
     assert_one_error_line(result.stderr)
-    assert ("'-a*b' starts with '-', so it was read as an option; an EXPR like that goes "
-            "after --") in result.stderr
+    assert (
+        "'-a*b' starts with '-', so it was read as an option; an EXPR like that goes after --"
+    ) in result.stderr
     assert list(tmp_path.iterdir()) == []
     fixed = run_suggested_command(result.stderr, tmp_path)
     assert fixed.returncode == 0, fixed.stderr
@@ -500,38 +577,43 @@ def test_expression_with_a_leading_minus_gets_a_hint_about_double_dash(tmp_path)
 def test_all_missing_variables_are_reported_in_one_line(tmp_path):
     result = run_module(["graph", "a*d + f - d*g", "--set", "a=3"], tmp_path)
     assert result.returncode == 2 and result.stdout == ""
-    assert result.stderr == ("autograd-scalar: error: unknown variables 'd', 'f', 'g' "
-                             "(at column 3: d); values were given for a\n")
+    assert result.stderr == (
+        "autograd-scalar: error: unknown variables 'd', 'f', 'g' "
+        "(at column 3: d); values were given for a\n"
+    )
     assert list(tmp_path.iterdir()) == []
 
 
 def test_pi_and_e_are_constants_drawn_under_their_names(tmp_path):
     """Closed form: d/da [sin(pi·a) + e**a] = pi·cos(pi·a) + e**a."""
-    result = run_module(["graph", "sin(pi*a) + e**a", "--set", "a=0.25", "-o", "g.dot"],
-                        tmp_path)
+    result = run_module(["graph", "sin(pi*a) + e**a", "--set", "a=0.25", "-o", "g.dot"], tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
-    (value, gradient), = gradient_rows(result.stdout).values()
+    ((value, gradient),) = gradient_rows(result.stdout).values()
     assert value == 0.25
-    assert_close(gradient, math.pi * math.cos(math.pi / 4) + math.e ** 0.25)
+    assert_close(gradient, math.pi * math.cos(math.pi / 4) + math.e**0.25)
     source = (tmp_path / "g.dot").read_text()
-    assert "[label=pi class=\"ags-const\"" in source
-    assert "[label=e class=\"ags-const\"" in source
+    assert '[label=pi class="ags-const"' in source
+    assert '[label=e class="ags-const"' in source
 
 
 def test_a_variable_may_not_shadow_pi(tmp_path):
     result = run_module(["graph", "pi * a", "--set", "a=1", "pi=3"], tmp_path)
     assert result.returncode == 2
-    assert result.stderr == ("autograd-scalar: error: --set pi=3: 'pi' is the constant "
-                             "3.141592653589793, not a variable; choose another variable "
-                             "name\n")
+    assert result.stderr == (
+        "autograd-scalar: error: --set pi=3: 'pi' is the constant "
+        "3.141592653589793, not a variable; choose another variable "
+        "name\n"
+    )
     assert list(tmp_path.iterdir()) == []
 
 
 NON_FINITE = {
     # value inf: 1e300·1e300 overflows float64; so does the gradient 1e300·1e300.
-    "overflowing value": (["a*1e300*1e300", "--set", "a=1"],
-                          "the value (inf), the gradient of a (inf)"),
+    "overflowing value": (
+        ["a*1e300*1e300", "--set", "a=1"],
+        "the value (inf), the gradient of a (inf)",
+    ),
     # d sqrt(a)/da = 1/(2 sqrt(a)) = inf at a = 0, while the value 0 is finite.
     "infinite gradient": (["sqrt(a) + b", "--set", "a=0", "b=1"], "the gradient of a (inf)"),
     # inf - inf = nan.
@@ -551,19 +633,26 @@ def test_inf_or_nan_value_or_gradient_warns_on_stderr_and_exits_0(args, named, t
 
 def test_digits_sets_the_significant_digits_of_printed_numbers(tmp_path):
     """a/b at a=1, b=3: value 1/3, d/da = 1/b = 1/3, d/db = -a/b² = -1/9."""
-    result = run_module(["graph", "a/b", "--set", "a=1", "b=3", "--digits", "3",
-                         "-o", "g.dot"], tmp_path)
+    result = run_module(
+        ["graph", "a/b", "--set", "a=1", "b=3", "--digits", "3", "-o", "g.dot"], tmp_path
+    )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "a/b = 0.333"
-    assert lines[2:5] == ["variable  value  gradient", "a             1  0.333",
-                          "b             3  -0.111"]
+    assert lines[2:5] == [
+        "variable  value  gradient",
+        "a             1  0.333",
+        "b             3  -0.111",
+    ]
 
 
 def test_trace_must_end_in_html(tmp_path):
-    result = run_module(["graph", "a*b", "--set", "a=1", "b=2", "-o", "g.svg",
-                         "--trace", "t.svg"], tmp_path)
+    result = run_module(
+        ["graph", "a*b", "--set", "a=1", "b=2", "-o", "g.svg", "--trace", "t.svg"], tmp_path
+    )
     assert result.returncode == 2 and result.stdout == ""
-    assert result.stderr == ("autograd-scalar: error: --trace t.svg: the trace page is "
-                             "HTML; give a file name ending in .html\n")
+    assert result.stderr == (
+        "autograd-scalar: error: --trace t.svg: the trace page is "
+        "HTML; give a file name ending in .html\n"
+    )
     assert list(tmp_path.iterdir()) == []

@@ -12,9 +12,9 @@ def test_moons_without_noise_lie_on_the_two_half_circles():
     X, y = data.make_moons(101, noise=0.0, seed=0)
     assert (y.count(0), y.count(1)) == (51, 50)
     for (x1, x2), label in zip(X, y):
-        if label == 0:   # upper moon: (cos t, sin t)
+        if label == 0:  # upper moon: (cos t, sin t)
             assert math.isclose(math.hypot(x1, x2), 1.0) and x2 >= -1e-12
-        else:            # lower moon: (1 - cos t, 1/2 - sin t)
+        else:  # lower moon: (1 - cos t, 1/2 - sin t)
             assert math.isclose(math.hypot(x1 - 1.0, x2 - 0.5), 1.0) and x2 <= 0.5 + 1e-12
 
 
@@ -64,14 +64,17 @@ def test_spirals_without_noise_follow_the_arm_formula():
             assert math.isclose(x2, r * math.sin(theta), abs_tol=1e-12)
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda: data.make_moons(1), "n must be an int >= 2"),
-    (lambda: data.make_moons(10, noise=-0.1), "noise must be a finite number >= 0"),
-    (lambda: data.make_blobs(10, centers=0), "centers must be >= 1"),
-    (lambda: data.make_blobs(10, centers=["a"]), "centers must be an int or a list"),
-    (lambda: data.make_blobs(2, centers=3), "n must be an int >= 3"),
-    (lambda: data.make_spirals(10, classes=0), "classes must be an int >= 1"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: data.make_moons(1), "n must be an int >= 2"),
+        (lambda: data.make_moons(10, noise=-0.1), "noise must be a finite number >= 0"),
+        (lambda: data.make_blobs(10, centers=0), "centers must be >= 1"),
+        (lambda: data.make_blobs(10, centers=["a"]), "centers must be an int or a list"),
+        (lambda: data.make_blobs(2, centers=3), "n must be an int >= 3"),
+        (lambda: data.make_spirals(10, classes=0), "classes must be an int >= 1"),
+    ],
+)
 def test_bad_arguments_raise_value_error(make, message):
     with pytest.raises(ValueError, match=message):
         make()
@@ -89,11 +92,16 @@ def test_noiseless_unshifted_digits_show_their_glyph():
     its ink pixels are a subset of the glyph's ink moved by at most one pixel."""
     X, y = data.make_digits(50, noise=0.0, seed=2)
     for image, digit in zip(X, y):
-        glyph = {(r, c) for r, row in enumerate(data.DIGIT_GLYPHS[digit])
-                 for c, mark in enumerate(row) if mark == "#"}
+        glyph = {
+            (r, c)
+            for r, row in enumerate(data.DIGIT_GLYPHS[digit])
+            for c, mark in enumerate(row)
+            if mark == "#"
+        }
         ink = {(k // 8, k % 8) for k, v in enumerate(image) if v > 0}
-        assert any(ink <= {(r + dr, c + dc) for r, c in glyph}
-                   for dr in (-1, 0, 1) for dc in (-1, 0, 1))
+        assert any(
+            ink <= {(r + dr, c + dc) for r, c in glyph} for dr in (-1, 0, 1) for dc in (-1, 0, 1)
+        )
 
 
 def test_digits_are_reproducible_from_the_seed():

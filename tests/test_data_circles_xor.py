@@ -26,13 +26,16 @@ def test_xor_labels_are_the_sign_of_x1_times_x2_without_noise():
     assert 0 < y.count(1) < 200
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda: make_circles(1), "make_circles: n must be an int >= 2"),
-    (lambda: make_circles(10, factor=1.0), "factor must be < 1"),
-    (lambda: make_circles(10, noise=-1), "noise must be a finite number >= 0"),
-    (lambda: make_xor(0), "make_xor: n must be an int >= 1"),
-    (lambda: make_xor(5, noise=float("nan")), "noise must be a finite number >= 0"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: make_circles(1), "make_circles: n must be an int >= 2"),
+        (lambda: make_circles(10, factor=1.0), "factor must be < 1"),
+        (lambda: make_circles(10, noise=-1), "noise must be a finite number >= 0"),
+        (lambda: make_xor(0), "make_xor: n must be an int >= 1"),
+        (lambda: make_xor(5, noise=float("nan")), "noise must be a finite number >= 0"),
+    ],
+)
 def test_bad_arguments_name_the_problem(call, message):
     with pytest.raises(ValueError, match=message):
         call()

@@ -55,7 +55,7 @@ def test_the_neuron_graph_shows_one_clustered_neuron(tmp_path):
 def test_the_trace_is_seed_003s_example(tmp_path):
     demo.run(steps=1, out=tmp_path, progress=False)
     html = (tmp_path / "backward_trace.html").read_text()
-    assert "10.5" in html and "2.5" in html    # ∂o/∂a and ∂o/∂d of seed 003
+    assert "10.5" in html and "2.5" in html  # ∂o/∂a and ∂o/∂d of seed 003
 
 
 def test_ctrl_c_during_training_keeps_what_was_trained(tmp_path, monkeypatch):
@@ -85,11 +85,14 @@ def test_ctrl_c_while_writing_keeps_the_files_already_written(tmp_path, monkeypa
     assert_complete_files(tmp_path, ["loss_curve.png"])
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(steps=0), "steps must be an int >= 1"),
-    (dict(steps=2.5), "steps must be an int >= 1"),
-    (dict(seed=-1), "seed must be an int >= 0"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(steps=0), "steps must be an int >= 1"),
+        (dict(steps=2.5), "steps must be an int >= 1"),
+        (dict(seed=-1), "seed must be an int >= 0"),
+    ],
+)
 def test_bad_arguments_raise_value_error_before_any_work(tmp_path, kwargs, message):
     out = tmp_path / "never"
     with pytest.raises(ValueError, match=message):
@@ -104,6 +107,7 @@ def test_an_output_path_that_is_a_file_is_refused(tmp_path):
 
 
 # -- the tape engine, more points, digits ------------------------------------------------------
+
 
 def test_tape_training_takes_the_scalar_paths_steps():
     """Same problem, same seed: the tape's losses and accuracies are the scalar path's."""
@@ -123,8 +127,10 @@ def test_the_decision_boundary_grid_is_the_models_score_at_each_point():
     """model_scores (one tape over the points) against the model called point by point."""
     model, X, _ = demo.moons_problem(seed=5)
     points = [[-1.0, 0.5], [0.25, 0.25], [2.0, -0.5]]
-    assert max(abs(s - model(p).data) for s, p in zip(demo.model_scores(model, points),
-                                                       points)) <= 1e-12
+    assert (
+        max(abs(s - model(p).data) for s, p in zip(demo.model_scores(model, points), points))
+        <= 1e-12
+    )
 
 
 def test_digits_reach_90_percent_test_accuracy_within_a_minute(tmp_path):
@@ -138,12 +144,15 @@ def test_digits_reach_90_percent_test_accuracy_within_a_minute(tmp_path):
     assert_complete_files(tmp_path, demo.DIGITS_FILES)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(engine="jax"), "engine must be one of scalar, tape"),
-    (dict(dataset="mnist"), "dataset must be one of moons, digits"),
-    (dict(dataset="digits", engine="scalar"), "dataset digits trains with engine tape"),
-    (dict(points=1), "points must be an int >= 2"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(engine="jax"), "engine must be one of scalar, tape"),
+        (dict(dataset="mnist"), "dataset must be one of moons, digits"),
+        (dict(dataset="digits", engine="scalar"), "dataset digits trains with engine tape"),
+        (dict(points=1), "points must be an int >= 2"),
+    ],
+)
 def test_bad_engine_dataset_or_points_raise_before_any_work(tmp_path, kwargs, message):
     with pytest.raises(ValueError, match=message):
         demo.run(out=tmp_path / "out", progress=False, **kwargs)
@@ -160,9 +169,23 @@ def test_the_tape_demo_on_10000_points_finishes_within_20_seconds(tmp_path):
 
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "autograd_scalar", "demo", "--engine", "tape",
-                             "--points", "10000", "--out", str(tmp_path)],
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "autograd_scalar",
+            "demo",
+            "--engine",
+            "tape",
+            "--points",
+            "10000",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)

@@ -16,17 +16,26 @@ from conftest import assert_close
 
 # -- construction --------------------------------------------------------------------------
 
-@pytest.mark.parametrize("bad, type_name", [
-    ("2.0", "str"), (None, "NoneType"), ([1.0], "list"), ({"x": 1.0}, "dict"),
-    (1 + 2j, "complex"), (Value(1.0), "Value"),
-])
+
+@pytest.mark.parametrize(
+    "bad, type_name",
+    [
+        ("2.0", "str"),
+        (None, "NoneType"),
+        ([1.0], "list"),
+        ({"x": 1.0}, "dict"),
+        (1 + 2j, "complex"),
+        (Value(1.0), "Value"),
+    ],
+)
 def test_value_rejects_non_real_data_naming_its_type(bad, type_name):
     with pytest.raises(TypeError, match=type_name):
         Value(bad)
 
 
-@pytest.mark.parametrize("number", [3, 2.5, np.float64(1.25), np.float32(0.5),
-                                    np.int64(7), np.int8(-3), True])
+@pytest.mark.parametrize(
+    "number", [3, 2.5, np.float64(1.25), np.float32(0.5), np.int64(7), np.int8(-3), True]
+)
 def test_value_accepts_real_scalars_and_stores_a_python_float(number):
     v = Value(number)
     assert type(v.data) is float
@@ -63,12 +72,12 @@ def test_op_and_label_must_be_strings(field, bad):
 def test_custom_op_from_the_constructor_backpropagates_through_a_larger_graph():
     # f(x) = x^3 defined microgpt style; y = 2·f(x) + x, so dy/dx = 6x^2 + 1.
     x = Value(1.5)
-    cube = Value(x.data ** 3, parents=(x,), local_grads=(3 * x.data ** 2,), op="cube")
+    cube = Value(x.data**3, parents=(x,), local_grads=(3 * x.data**2,), op="cube")
     y = 2 * cube + x
     y.backward()
     assert cube.op == "cube" and cube.parents == (x,)
-    assert y.data == 2 * 1.5 ** 3 + 1.5
-    assert x.grad == 6 * 1.5 ** 2 + 1
+    assert y.data == 2 * 1.5**3 + 1.5
+    assert x.grad == 6 * 1.5**2 + 1
 
 
 def test_custom_op_with_two_parents_gets_both_gradients():
@@ -81,6 +90,7 @@ def test_custom_op_with_two_parents_gets_both_gradients():
 
 
 # -- object behaviour -----------------------------------------------------------------------
+
 
 def test_value_has_slots_and_no_instance_dict():
     v = Value(1.0)
@@ -136,11 +146,11 @@ OPERATOR_CASES = {
     "3 * x": (lambda x, y: 3 * x, 3 * X, 3.0),
     "x / y": (lambda x, y: x / y, X / Y, 1 / Y),
     "x / 3": (lambda x, y: x / 3, X / 3, 1 / 3),
-    "3 / x": (lambda x, y: 3 / x, 3 / X, -3 / X ** 2),
-    "x ** 3": (lambda x, y: x ** 3, X ** 3, 3 * X ** 2),
-    "x ** 0.5": (lambda x, y: x ** 0.5, X ** 0.5, 0.5 * X ** -0.5),
-    "x ** y": (lambda x, y: x ** y, X ** Y, Y * X ** (Y - 1)),
-    "3 ** x": (lambda x, y: 3 ** x, 3 ** X, 3 ** X * math.log(3)),
+    "3 / x": (lambda x, y: 3 / x, 3 / X, -3 / X**2),
+    "x ** 3": (lambda x, y: x**3, X**3, 3 * X**2),
+    "x ** 0.5": (lambda x, y: x**0.5, X**0.5, 0.5 * X**-0.5),
+    "x ** y": (lambda x, y: x**y, X**Y, Y * X ** (Y - 1)),
+    "3 ** x": (lambda x, y: 3**x, 3**X, 3**X * math.log(3)),
     "y ** x": (lambda x, y: (-y) ** x, (-Y) ** X, (-Y) ** X * math.log(-Y)),
     "-x": (lambda x, y: -x, -X, -1.0),
     "+x": (lambda x, y: +x, X, 1.0),
@@ -148,8 +158,11 @@ OPERATOR_CASES = {
     "x.exp()": (lambda x, y: x.exp(), math.exp(X), math.exp(X)),
     "x.log()": (lambda x, y: x.log(), math.log(X), 1 / X),
     "x.tanh()": (lambda x, y: x.tanh(), math.tanh(X), 1 - math.tanh(X) ** 2),
-    "x.sigmoid()": (lambda x, y: x.sigmoid(), 1 / (1 + math.exp(-X)),
-                    math.exp(-X) / (1 + math.exp(-X)) ** 2),
+    "x.sigmoid()": (
+        lambda x, y: x.sigmoid(),
+        1 / (1 + math.exp(-X)),
+        math.exp(-X) / (1 + math.exp(-X)) ** 2,
+    ),
     "x.relu()": (lambda x, y: x.relu(), X, 1.0),
     "y.relu()": (lambda x, y: (y * x).relu(), 0.0, 0.0),
     "x.sin()": (lambda x, y: x.sin(), math.sin(X), math.cos(X)),
@@ -171,7 +184,7 @@ def test_operator_value_and_derivative_match_closed_form(expression):
 
 def test_power_with_a_value_exponent_differentiates_both_sides():
     x, y = Value(2.0), Value(3.0)
-    (x ** y).backward()
+    (x**y).backward()
     assert (x.grad, y.grad) == (12.0, 8.0 * math.log(2.0))
 
 
@@ -193,6 +206,7 @@ def test_unsupported_operand_types_raise_type_error():
 
 
 # -- n-ary nodes --------------------------------------------------------------------------------
+
 
 def test_sum_creates_one_node_with_every_term_as_parent():
     xs = [Value(float(k)) for k in range(10)]
@@ -230,14 +244,16 @@ def test_dot_rejects_vectors_of_different_lengths():
         ag.dot([Value(1.0), Value(2.0)], [1.0, 2.0, 3.0])
 
 
-@pytest.mark.parametrize("call", [lambda: ag.sum([Value(1.0), "x"]),
-                                  lambda: ag.dot([Value(1.0)], [None])])
+@pytest.mark.parametrize(
+    "call", [lambda: ag.sum([Value(1.0), "x"]), lambda: ag.dot([Value(1.0)], [None])]
+)
 def test_n_ary_ops_name_the_bad_element(call):
     with pytest.raises(TypeError, match="element"):
         call()
 
 
 # -- backward semantics -------------------------------------------------------------------------
+
 
 def test_second_backward_accumulates_leaves_but_not_interior_nodes():
     # x = 3, sq = x*x, y = sq*x, two backward calls.
@@ -246,15 +262,15 @@ def test_second_backward_accumulates_leaves_but_not_interior_nodes():
     y = sq * x
     y.backward()
     y.backward()
-    assert x.grad == 54.0   # 27 + 27: leaves accumulate, as in PyTorch
-    assert sq.grad == 3.0   # interior: this pass only
+    assert x.grad == 54.0  # 27 + 27: leaves accumulate, as in PyTorch
+    assert sq.grad == 3.0  # interior: this pass only
 
 
 def test_leaf_gradients_accumulate_across_different_roots():
     x = Value(2.0)
-    (x * x).backward()        # 4
-    (x * 3).backward()        # + 3
-    x.exp().backward()        # + e^2
+    (x * x).backward()  # 4
+    (x * 3).backward()  # + 3
+    x.exp().backward()  # + e^2
     assert_close(x.grad, 7.0 + math.exp(2.0))
 
 
@@ -321,6 +337,7 @@ def test_gradients_of_an_unreached_node_is_zero():
 
 # -- modes --------------------------------------------------------------------------------------
 
+
 def test_no_grad_records_no_parents_and_still_computes():
     x = Value(2.0)
     with no_grad():
@@ -382,7 +399,7 @@ def test_square_of_a_negative_number_does_not_trip_anomaly_mode():
     # d(x^y)/dy = x^y·ln x is nan at x < 0, but the exponent is a constant.
     x = Value(-3.0, label="x")
     with detect_anomaly():
-        y = x ** 2 + x ** 3
+        y = x**2 + x**3
         y.backward()
     assert (y.data, x.grad) == (9.0 - 27.0, -6.0 + 27.0)
 
@@ -390,14 +407,14 @@ def test_square_of_a_negative_number_does_not_trip_anomaly_mode():
 def test_higher_order_derivatives_of_a_square_at_negative_x_do_not_trip_anomaly_mode():
     # The derivative graph must not differentiate toward the constant exponent.
     with detect_anomaly():
-        assert ag.grad(ag.grad(lambda x: x ** 2))(-3.0) == 2.0
-        assert ag.hvp(lambda x: x ** 3, [-3.0], [1.0]) == [-18.0]
-        assert ag.jvp(lambda x: x ** 3, [-3.0], [1.0]) == (-27.0, 27.0)
+        assert ag.grad(ag.grad(lambda x: x**2))(-3.0) == 2.0
+        assert ag.hvp(lambda x: x**3, [-3.0], [1.0]) == [-18.0]
+        assert ag.jvp(lambda x: x**3, [-3.0], [1.0]) == (-27.0, 27.0)
 
 
 def test_gradients_only_follow_paths_to_the_requested_nodes():
     x, y = Value(-2.0), Value(5.0)
-    f = x ** 2 * y
+    f = x**2 * y
     (dx,) = ag.gradients(f, [x], create_graph=True)
     assert dx.data == -20.0
     assert all(node.data == node.data for node in topological_order(dx))  # no nan anywhere
@@ -418,7 +435,11 @@ def test_scope_tags_values_and_nests_with_slashes():
         z = w + 1
     outside = w * 3
     assert (w.scope, y.scope, z.scope, outside.scope) == (
-        "layer0", "layer0/neuron3", "layer0", None)
+        "layer0",
+        "layer0/neuron3",
+        "layer0",
+        None,
+    )
 
 
 def test_scope_is_restored_after_an_exception():
@@ -450,6 +471,7 @@ def test_zero_upstream_gradient_times_infinite_local_derivative_is_nan_like_torc
     x = Value(x0)
     x.sqrt().relu().backward()
     import torch
+
     expected = _torch_grad(lambda t: torch.relu(torch.sqrt(t)), x0)
     assert (math.isnan(x.grad) and math.isnan(expected)) or x.grad == expected
 

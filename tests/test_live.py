@@ -42,7 +42,7 @@ def test_setting_a_to_3_gives_o_27_and_do_da_13_5(page):
     order = result["order"]
     assert result["data"][-1] == 27.0
     assert result["grad"][order.index(a)] == 13.5
-    assert result["grad"][order.index(b)] == 13.5   # ((a+b)a + ab)/2: symmetric at a = b
+    assert result["grad"][order.index(b)] == 13.5  # ((a+b)a + ab)/2: symmetric at a = b
 
 
 def mlp_loss(inputs, seed=0):
@@ -84,9 +84,9 @@ def test_a_hand_built_op_blocks_live_editing():
 
 def test_relu_masks_an_infinite_gradient_as_the_engine_does(page):
     x = Value(1.0, label="x")
-    y = x.relu().sqrt()          # at x <= 0: sqrt'(0) = inf meets relu's mask
+    y = x.relu().sqrt()  # at x <= 0: sqrt'(0) = inf meets relu's mask
     result = recompute(page, y, {x: -2.0})
     fresh = Value(-2.0)
     fresh.relu().sqrt().backward()
-    assert fresh.grad == 0.0      # PyTorch gives 0 here too
+    assert fresh.grad == 0.0  # PyTorch gives 0 here too
     assert result["grad"][0] == fresh.grad

@@ -15,9 +15,10 @@ from hypothesis import given, settings, strategies as st
 from autograd_scalar import Value, names, nn, topological_order, trace_backward
 from conftest import assert_close
 
-ADVERSARIAL = st.one_of(st.sampled_from(["", "b", "b#2", "b#3", "v1", "v2", "v3", "v4#2", "x0",
-                                         "1", "#", "v"]),
-                        st.text(alphabet="bv#0123", max_size=4))
+ADVERSARIAL = st.one_of(
+    st.sampled_from(["", "b", "b#2", "b#3", "v1", "v2", "v3", "v4#2", "x0", "1", "#", "v"]),
+    st.text(alphabet="bv#0123", max_size=4),
+)
 
 
 @settings(max_examples=200, deadline=None)
@@ -76,8 +77,12 @@ def test_a_model_called_on_numbers_gives_its_inputs_gradients():
     inputs = [n for n in topological_order(out) if n.label in ("x0", "x1")]
     assert [x.op for x in inputs] == ["", ""]
     x = torch.tensor([0.5, -1.0], dtype=torch.float64, requires_grad=True)
-    h = torch.stack([torch.tanh(sum(w.data * xi for w, xi in zip(n.w, x)) + n.b.data)
-                     for n in model.layers[0].neurons])
+    h = torch.stack(
+        [
+            torch.tanh(sum(w.data * xi for w, xi in zip(n.w, x)) + n.b.data)
+            for n in model.layers[0].neurons
+        ]
+    )
     last = model.layers[1].neurons[0]
     y = sum(w.data * hi for w, hi in zip(last.w, h)) + last.b.data
     y.backward()

@@ -40,13 +40,19 @@ def weight_lines(root) -> list:
 def small_model() -> MLP:
     """2 inputs, 2 ReLU units, 1 linear output, with hand-picked weights."""
     model = MLP(2, [2, 1], rng=random.Random(0))
-    model.load_state_dict({
-        "layers.0.neurons.0.w.0": 1.0, "layers.0.neurons.0.w.1": 2.0,
-        "layers.0.neurons.0.b": 0.5,
-        "layers.0.neurons.1.w.0": -1.0, "layers.0.neurons.1.w.1": 1.0,
-        "layers.0.neurons.1.b": 0.25,
-        "layers.1.neurons.0.w.0": 3.0, "layers.1.neurons.0.w.1": -2.0,
-        "layers.1.neurons.0.b": 0.1})
+    model.load_state_dict(
+        {
+            "layers.0.neurons.0.w.0": 1.0,
+            "layers.0.neurons.0.w.1": 2.0,
+            "layers.0.neurons.0.b": 0.5,
+            "layers.0.neurons.1.w.0": -1.0,
+            "layers.0.neurons.1.w.1": 1.0,
+            "layers.0.neurons.1.b": 0.25,
+            "layers.1.neurons.0.w.0": 3.0,
+            "layers.1.neurons.0.w.1": -2.0,
+            "layers.1.neurons.0.b": 0.1,
+        }
+    )
     return model
 
 
@@ -70,8 +76,7 @@ def test_edge_thickness_is_proportional_to_the_weight_and_colour_follows_its_sig
     lines = weight_lines(root)
     assert len(lines) == len(weights)
     for line, w in zip(lines, weights):
-        assert float(line.get("stroke-width")) == pytest.approx(0.4 + 3.6 * abs(w) / 3.0,
-                                                                abs=0.01)
+        assert float(line.get("stroke-width")) == pytest.approx(0.4 + 3.6 * abs(w) / 3.0, abs=0.01)
         assert line.get("stroke") == ("#1f6fb4" if w >= 0 else "#d6452b")
 
 
@@ -84,9 +89,12 @@ def test_activations_and_adjoints_match_the_closed_form():
     assert view.activations == [[2.0, 1.0], [4.5, 0.0], [13.6]]
     assert view.adjoints == [[3.0, 6.0], [3.0, -2.0], [1.0]]
     root = parse(view.to_svg())
-    labels = {g.get("data-unit"): [t.text for t in g.iter(f"{SVG}text")
-                                   if classes(t) & {"ags-a", "ags-g"}]
-              for g in units(root, "ags-unit")}
+    labels = {
+        g.get("data-unit"): [
+            t.text for t in g.iter(f"{SVG}text") if classes(t) & {"ags-a", "ags-g"}
+        ]
+        for g in units(root, "ags-unit")
+    }
     assert labels["1:0"] == ["a 4.5", "ā 3"]
     assert labels["1:1"] == ["a 0", "ā \u22122"]
     assert labels["2:0"] == ["a 13.6", "ā 1"]
@@ -154,16 +162,19 @@ def test_save_refuses_an_unknown_suffix_and_writes_nothing(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("kwargs, error, message", [
-    ({"model": [1, 2]}, TypeError, "model must be an autograd_scalar.nn.MLP, got list"),
-    ({"x": [1.0]}, ValueError, r"x must have 2 numbers .*got 1"),
-    ({"x": [1.0, float("nan")]}, ValueError, r"x\[1\] must be a finite number, got nan"),
-    ({"x": "ab"}, TypeError, "x must be a sequence of 2 numbers, got str"),
-    ({"inputs": []}, ValueError, "inputs is empty"),
-    ({"inputs": [[1.0, 2.0], [1.0]]}, ValueError, r"inputs\[1\] must have 2 numbers"),
-    ({"inputs": 3}, TypeError, "inputs must be a sequence of input vectors, got int"),
-    ({"title": 5}, TypeError, "title must be a str, got int"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        ({"model": [1, 2]}, TypeError, "model must be an autograd_scalar.nn.MLP, got list"),
+        ({"x": [1.0]}, ValueError, r"x must have 2 numbers .*got 1"),
+        ({"x": [1.0, float("nan")]}, ValueError, r"x\[1\] must be a finite number, got nan"),
+        ({"x": "ab"}, TypeError, "x must be a sequence of 2 numbers, got str"),
+        ({"inputs": []}, ValueError, "inputs is empty"),
+        ({"inputs": [[1.0, 2.0], [1.0]]}, ValueError, r"inputs\[1\] must have 2 numbers"),
+        ({"inputs": 3}, TypeError, "inputs must be a sequence of input vectors, got int"),
+        ({"title": 5}, TypeError, "title must be a str, got int"),
+    ],
+)
 def test_bad_arguments_get_a_clear_error(kwargs, error, message):
     arguments = {"model": small_model(), **kwargs}
     with pytest.raises(error, match=message):

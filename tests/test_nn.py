@@ -79,14 +79,18 @@ def test_a_neurons_weighted_sum_is_one_dot_node():
 
 def mlp_in_torch(model, x):
     """The same network in torch float64, matrix form a^l = f(W^l a^{l-1} + b^l)."""
-    activations = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid,
-                   "linear": lambda z: z}
+    activations = {
+        "relu": torch.relu,
+        "tanh": torch.tanh,
+        "sigmoid": torch.sigmoid,
+        "linear": lambda z: z,
+    }
     weights, a = [], torch.tensor(x, dtype=torch.float64)
     for layer in model.layers:
-        W = torch.tensor([[w.data for w in n.w] for n in layer.neurons],
-                         dtype=torch.float64, requires_grad=True)
-        b = torch.tensor([n.b.data for n in layer.neurons], dtype=torch.float64,
-                         requires_grad=True)
+        W = torch.tensor(
+            [[w.data for w in n.w] for n in layer.neurons], dtype=torch.float64, requires_grad=True
+        )
+        b = torch.tensor([n.b.data for n in layer.neurons], dtype=torch.float64, requires_grad=True)
         weights.append((W, b))
         a = activations[layer.neurons[0].activation](W @ a + b)
     return a, weights
@@ -134,13 +138,16 @@ def test_non_numeric_input_names_the_element():
         nn.Neuron(2)([1.0, "x"])
 
 
-@pytest.mark.parametrize("build, message", [
-    (lambda: nn.Neuron(2, activation="softmax"), "activation must be one of"),
-    (lambda: nn.Neuron(0), "nin must be an int >= 1"),
-    (lambda: nn.Layer(2, 0), "nout must be an int >= 1"),
-    (lambda: nn.MLP(2, []), "at least one layer"),
-    (lambda: nn.MLP(2, [3, 1.5]), "nout must be an int >= 1"),
-])
+@pytest.mark.parametrize(
+    "build, message",
+    [
+        (lambda: nn.Neuron(2, activation="softmax"), "activation must be one of"),
+        (lambda: nn.Neuron(0), "nin must be an int >= 1"),
+        (lambda: nn.Layer(2, 0), "nout must be an int >= 1"),
+        (lambda: nn.MLP(2, []), "at least one layer"),
+        (lambda: nn.MLP(2, [3, 1.5]), "nout must be an int >= 1"),
+    ],
+)
 def test_bad_shapes_and_activations_raise_value_error(build, message):
     with pytest.raises(ValueError, match=message):
         build()
@@ -169,6 +176,7 @@ def test_zero_grad_resets_every_parameter():
 
 # -- losses --------------------------------------------------------------------------
 
+
 def loss_and_grads(loss_fn, inputs, *args):
     """Our loss value and ∂loss/∂inputs for float inputs."""
     values = [Value(v) for v in inputs]
@@ -193,17 +201,21 @@ def assert_all_close(ours, theirs, what):
 
 def test_mse_is_the_mean_of_squared_errors():
     preds, targets = [0.5, -1.0, 2.0], [1.0, 1.0, -1.0]
-    assert_all_close(loss_and_grads(nn.mse, preds, targets),
-                     torch_loss_and_grads(F.mse_loss, preds,
-                                          torch.tensor(targets, dtype=torch.float64)), "mse")
+    assert_all_close(
+        loss_and_grads(nn.mse, preds, targets),
+        torch_loss_and_grads(F.mse_loss, preds, torch.tensor(targets, dtype=torch.float64)),
+        "mse",
+    )
 
 
 def test_hinge_is_the_mean_max_margin_loss():
     scores, labels = [2.0, 0.5, -0.3, -2.0], [1, 1, 1, -1]
     closed_form = lambda s, y: torch.clamp(1 - y * s, min=0).mean()  # noqa: E731
-    assert_all_close(loss_and_grads(nn.hinge, scores, labels),
-                     torch_loss_and_grads(closed_form, scores,
-                                          torch.tensor(labels, dtype=torch.float64)), "hinge")
+    assert_all_close(
+        loss_and_grads(nn.hinge, scores, labels),
+        torch_loss_and_grads(closed_form, scores, torch.tensor(labels, dtype=torch.float64)),
+        "hinge",
+    )
 
 
 def test_hinge_rejects_labels_other_than_plus_minus_one():
@@ -216,9 +228,13 @@ def test_binary_cross_entropy_with_logits_matches_torch_and_stays_finite(logits)
     labels = [1.0, 0.0, 0.0, 1.0]
     ours = loss_and_grads(nn.binary_cross_entropy_with_logits, logits, labels)
     assert math.isfinite(ours[0]) and all(map(math.isfinite, ours[1]))
-    assert_all_close(ours, torch_loss_and_grads(
-        F.binary_cross_entropy_with_logits, logits,
-        torch.tensor(labels, dtype=torch.float64)), "bce")
+    assert_all_close(
+        ours,
+        torch_loss_and_grads(
+            F.binary_cross_entropy_with_logits, logits, torch.tensor(labels, dtype=torch.float64)
+        ),
+        "bce",
+    )
 
 
 def test_binary_cross_entropy_gradient_is_sigmoid_minus_label():
@@ -228,16 +244,20 @@ def test_binary_cross_entropy_gradient_is_sigmoid_minus_label():
     assert_close(grads[1], (1 / (1 + math.exp(-2.0))) / 2)
 
 
-@pytest.mark.parametrize("logits, target", [
-    ([1.0, 2.0, 0.5], 1),
-    ([300.0, 100.0, -200.0, 299.5], 3),   # logits in the hundreds: exp would overflow
-    ([-500.0, -700.0], 0),
-])
+@pytest.mark.parametrize(
+    "logits, target",
+    [
+        ([1.0, 2.0, 0.5], 1),
+        ([300.0, 100.0, -200.0, 299.5], 3),  # logits in the hundreds: exp would overflow
+        ([-500.0, -700.0], 0),
+    ],
+)
 def test_cross_entropy_matches_torch_and_stays_finite(logits, target):
     ours = loss_and_grads(nn.cross_entropy, logits, target)
     assert math.isfinite(ours[0]) and all(map(math.isfinite, ours[1]))
-    theirs = torch_loss_and_grads(lambda t: F.cross_entropy(t.unsqueeze(0),
-                                                            torch.tensor([target])), logits)
+    theirs = torch_loss_and_grads(
+        lambda t: F.cross_entropy(t.unsqueeze(0), torch.tensor([target])), logits
+    )
     assert_all_close(ours, theirs, "cross_entropy")
 
 
@@ -269,12 +289,14 @@ def test_losses_reject_mismatched_or_empty_batches(loss):
 
 # -- dead neurons ----------------------------------------------------------------------
 
+
 def test_dead_neurons_are_the_relu_units_with_no_positive_preactivation():
     model = nn.MLP(2, [6, 5, 1], rng=random.Random(4))
-    model.layers[0].neurons[2].b.data = -100.0   # z < 0 everywhere: dead
+    model.layers[0].neurons[2].b.data = -100.0  # z < 0 everywhere: dead
     model.layers[1].neurons[4].b.data = -100.0
-    inputs = [[random.Random(k).uniform(-1, 1), random.Random(k + 50).uniform(-1, 1)]
-              for k in range(20)]
+    inputs = [
+        [random.Random(k).uniform(-1, 1), random.Random(k + 50).uniform(-1, 1)] for k in range(20)
+    ]
     dead = nn.dead_neurons(model, inputs)
     # Independent truth: torch's pre-activations z^l, dead iff z <= 0 on every input.
     expected = set()

@@ -10,7 +10,6 @@ must throw the same message; where an op masks the gradient (relu at x <= 0),
 the JavaScript mask must hold at the same points. An op without JavaScript fails here.
 """
 
-
 import pytest
 
 from autograd_scalar import ops
@@ -19,11 +18,24 @@ from conftest import assert_close, page_with_script
 
 UNARY = [(-1.3,), (0.0,), (0.4,), (2.5,), (-800.0,), (800.0,)]
 POINTS = {
-    "add": [(0.7, -1.3), (1e308, 1e308)], "sub": [(0.7, -1.3), (2.5, 2.5)],
+    "add": [(0.7, -1.3), (1e308, 1e308)],
+    "sub": [(0.7, -1.3), (2.5, 2.5)],
     "mul": [(1.5, -2.0), (0.0, 4.0)],
     "div": [(1.5, 0.4), (0.0, 2.0), (1.0, 0.0), (-3.0, 1e-300)],
-    "pow": [(1.7, 2.5), (0.6, -1.5), (0.0, 2.0), (0.0, 0.0), (2.0, 0.0), (-2.0, 3.0),
-            (-2.0, 0.5), (0.0, -1.0), (10.0, 400.0), (-10.0, 401.0), (3.0, 0.5), (0.0, 3.0)],
+    "pow": [
+        (1.7, 2.5),
+        (0.6, -1.5),
+        (0.0, 2.0),
+        (0.0, 0.0),
+        (2.0, 0.0),
+        (-2.0, 3.0),
+        (-2.0, 0.5),
+        (0.0, -1.0),
+        (10.0, 400.0),
+        (-10.0, 401.0),
+        (3.0, 0.5),
+        (0.0, 3.0),
+    ],
     "log": [(0.3,), (1.0,), (2.5,), (0.0,), (-1.0,), (1e-300,)],
     "relu": UNARY + [(-0.0,)],
     "sqrt": [(0.25,), (0.0,), (9.0,), (-1.0,)],
@@ -39,8 +51,11 @@ def python_result(op, point) -> dict:
     except (ValueError, ZeroDivisionError) as error:
         return {"error": str(error)}
     masks = [] if op.arity is None else list(op.masked(out, point))
-    return {"value": out, "partials": [float(g) for g in op.local_grads(out, point)],
-            "masks": masks}
+    return {
+        "value": out,
+        "partials": [float(g) for g in op.local_grads(out, point)],
+        "masks": masks,
+    }
 
 
 EVALUATE = """([name, point]) => {
@@ -67,11 +82,15 @@ def test_every_op_carries_javascript_for_its_forward_and_each_rule():
             assert op.js_partials, f"{name} has no JavaScript partials"
         else:
             assert len(op.js_rules) == op.arity and all(op.js_rules), (
-                f"{name} needs one JavaScript rule per argument")
+                f"{name} needs one JavaScript rule per argument"
+            )
 
 
-CASES = [pytest.param(name, point, id=f"{name}{point}") for name, op in ops.TABLE.items()
-         for point in POINTS.get(name, UNARY if op.arity == 1 else [])]
+CASES = [
+    pytest.param(name, point, id=f"{name}{point}")
+    for name, op in ops.TABLE.items()
+    for point in POINTS.get(name, UNARY if op.arity == 1 else [])
+]
 
 
 def test_every_op_is_sampled():

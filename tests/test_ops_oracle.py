@@ -25,10 +25,10 @@ from conftest import assert_close, torch_float, torch_gradient, torch_hessian, t
 
 @dataclass(frozen=True)
 class Oracle:
-    engine: Callable   # the op through autograd_scalar's public API, on Values
-    sym: Callable      # the op on sympy symbols
-    torch: Callable    # the op on float64 tensors
-    points: tuple      # argument tuples inside the op's domain
+    engine: Callable  # the op through autograd_scalar's public API, on Values
+    sym: Callable  # the op on sympy symbols
+    torch: Callable  # the op on float64 tensors
+    points: tuple  # argument tuples inside the op's domain
 
 
 def _half(args):
@@ -37,44 +37,68 @@ def _half(args):
 
 
 ORACLE = {
-    "add": Oracle(lambda x, y: x + y, lambda x, y: x + y, torch.add,
-                  ((0.7, -1.3), (2.5, 4.0), (-3.0, 0.25))),
-    "sub": Oracle(lambda x, y: x - y, lambda x, y: x - y, torch.sub,
-                  ((0.7, -1.3), (2.5, 4.0), (-3.0, 0.25))),
-    "mul": Oracle(lambda x, y: x * y, lambda x, y: x * y, torch.mul,
-                  ((1.5, -2.0), (0.3, 0.3), (-0.7, 4.25))),
-    "div": Oracle(lambda x, y: x / y, lambda x, y: x / y, torch.div,
-                  ((1.5, 0.4), (-3.0, 2.0), (0.2, -0.7))),
-    "pow": Oracle(lambda x, y: x ** y, lambda x, y: x ** y, torch.pow,
-                  ((1.7, 2.5), (0.6, -1.5), (2.0, 3.0), (3.0, 0.5))),
+    "add": Oracle(
+        lambda x, y: x + y, lambda x, y: x + y, torch.add, ((0.7, -1.3), (2.5, 4.0), (-3.0, 0.25))
+    ),
+    "sub": Oracle(
+        lambda x, y: x - y, lambda x, y: x - y, torch.sub, ((0.7, -1.3), (2.5, 4.0), (-3.0, 0.25))
+    ),
+    "mul": Oracle(
+        lambda x, y: x * y, lambda x, y: x * y, torch.mul, ((1.5, -2.0), (0.3, 0.3), (-0.7, 4.25))
+    ),
+    "div": Oracle(
+        lambda x, y: x / y, lambda x, y: x / y, torch.div, ((1.5, 0.4), (-3.0, 2.0), (0.2, -0.7))
+    ),
+    "pow": Oracle(
+        lambda x, y: x**y,
+        lambda x, y: x**y,
+        torch.pow,
+        ((1.7, 2.5), (0.6, -1.5), (2.0, 3.0), (3.0, 0.5)),
+    ),
     "neg": Oracle(lambda x: -x, lambda x: -x, torch.neg, ((-1.0,), (2.5,))),
     "abs": Oracle(abs, sympy.Abs, torch.abs, ((-2.0,), (0.75,))),
     "exp": Oracle(Value.exp, sympy.exp, torch.exp, ((-2.0,), (0.5,), (3.0,))),
     "log": Oracle(Value.log, sympy.log, torch.log, ((0.3,), (1.0,), (2.5,), (10.0,))),
     "tanh": Oracle(Value.tanh, sympy.tanh, torch.tanh, ((-1.2,), (0.3,), (2.0,))),
-    "sigmoid": Oracle(Value.sigmoid, lambda x: 1 / (1 + sympy.exp(-x)), torch.sigmoid,
-                      ((-3.0,), (0.0,), (1.5,))),
-    "relu": Oracle(Value.relu, lambda x: sympy.Piecewise((x, x > 0), (0, True)),
-                   torch.relu, ((-1.5,), (0.5,), (3.0,))),
+    "sigmoid": Oracle(
+        Value.sigmoid, lambda x: 1 / (1 + sympy.exp(-x)), torch.sigmoid, ((-3.0,), (0.0,), (1.5,))
+    ),
+    "relu": Oracle(
+        Value.relu,
+        lambda x: sympy.Piecewise((x, x > 0), (0, True)),
+        torch.relu,
+        ((-1.5,), (0.5,), (3.0,)),
+    ),
     "sin": Oracle(Value.sin, sympy.sin, torch.sin, ((-1.0,), (0.5,), (2.5,))),
     "cos": Oracle(Value.cos, sympy.cos, torch.cos, ((-1.0,), (0.5,), (2.5,))),
     "sqrt": Oracle(Value.sqrt, sympy.sqrt, torch.sqrt, ((0.25,), (2.0,), (9.0,))),
-    "sum": Oracle(lambda *xs: ag.sum(xs), lambda *xs: sympy.Add(*xs),
-                  lambda *xs: torch.stack(xs).sum(),
-                  ((0.5, -1.25, 2.0), (1.0, 2.0, 3.0, 4.0), (-0.3, 0.7, 1.1, -2.2, 5.5))),
-    "dot": Oracle(lambda *wx: ag.dot(*_half(wx)),
-                  lambda *wx: sympy.Add(*[w * x for w, x in zip(*_half(wx))]),
-                  lambda *wx: torch.dot(torch.stack(_half(wx)[0]), torch.stack(_half(wx)[1])),
-                  ((0.5, -1.5, 2.0, 3.0, 0.25, -4.0),
-                   (1.0, 2.0, 3.0, 4.0, -0.5, 0.5, 1.5, 2.5),
-                   (0.1, 0.2, 0.3, 0.4, 0.5, -1.0, -2.0, 3.0, -4.0, 5.0))),
+    "sum": Oracle(
+        lambda *xs: ag.sum(xs),
+        lambda *xs: sympy.Add(*xs),
+        lambda *xs: torch.stack(xs).sum(),
+        ((0.5, -1.25, 2.0), (1.0, 2.0, 3.0, 4.0), (-0.3, 0.7, 1.1, -2.2, 5.5)),
+    ),
+    "dot": Oracle(
+        lambda *wx: ag.dot(*_half(wx)),
+        lambda *wx: sympy.Add(*[w * x for w, x in zip(*_half(wx))]),
+        lambda *wx: torch.dot(torch.stack(_half(wx)[0]), torch.stack(_half(wx)[1])),
+        (
+            (0.5, -1.5, 2.0, 3.0, 0.25, -4.0),
+            (1.0, 2.0, 3.0, 4.0, -0.5, 0.5, 1.5, 2.5),
+            (0.1, 0.2, 0.3, 0.4, 0.5, -1.0, -2.0, 3.0, -4.0, 5.0),
+        ),
+    ),
 }
 
-CASES = [pytest.param(name, point, id=f"{name}{point}")
-         for name, oracle in ORACLE.items() for point in oracle.points]
+CASES = [
+    pytest.param(name, point, id=f"{name}{point}")
+    for name, oracle in ORACLE.items()
+    for point in oracle.points
+]
 
 
 # -- the oracles ------------------------------------------------------------------
+
 
 @lru_cache(maxsize=None)
 def _sympy_derivatives(name: str, nargs: int):
@@ -95,9 +119,11 @@ def _sympy_at(expr, symbols, point) -> float:
 
 def _sympy_oracle(name, point):
     symbols, expr, gradient, hessian = _sympy_derivatives(name, len(point))
-    return (_sympy_at(expr, symbols, point),
-            [_sympy_at(g, symbols, point) for g in gradient],
-            [[_sympy_at(h, symbols, point) for h in row] for row in hessian])
+    return (
+        _sympy_at(expr, symbols, point),
+        [_sympy_at(g, symbols, point) for g in gradient],
+        [[_sympy_at(h, symbols, point) for h in row] for row in hessian],
+    )
 
 
 def _torch_oracle(name, point):
@@ -113,6 +139,7 @@ def _engine(name, point):
 
 
 # -- the tests -------------------------------------------------------------------------
+
 
 def test_oracle_covers_every_op_of_the_table():
     assert set(ORACLE) == set(ops.TABLE)
@@ -193,16 +220,27 @@ def test_forward_mode_jvp_matches_sympy_directional_derivative(name, point):
     value, directional = ag.jvp(ORACLE[name].engine, point, tangent)
     exact_value, exact_gradient, _ = _sympy_oracle(name, point)
     assert_close(value, exact_value, what=f"jvp value of {name}{point}")
-    assert_close(directional, sum(g * t for g, t in zip(exact_gradient, tangent)),
-                 what=f"jvp of {name}{point} along {tangent}")
+    assert_close(
+        directional,
+        sum(g * t for g, t in zip(exact_gradient, tangent)),
+        what=f"jvp of {name}{point} along {tangent}",
+    )
 
 
 # -- points where the derivative is not classical: follow PyTorch float64 ---------------
 
 EDGE_CASES = [
-    ("relu", (0.0,)), ("abs", (0.0,)), ("sqrt", (0.0,)),
-    ("pow", (0.0, 2.0)), ("pow", (0.0, 0.0)), ("pow", (0.0, 0.5)), ("pow", (0.0, 1.0)),
-    ("pow", (2.0, 0.0)), ("pow", (-1.5, 3.0)), ("pow", (-1.5, 2.0)), ("pow", (-1.5, 0.0)),
+    ("relu", (0.0,)),
+    ("abs", (0.0,)),
+    ("sqrt", (0.0,)),
+    ("pow", (0.0, 2.0)),
+    ("pow", (0.0, 0.0)),
+    ("pow", (0.0, 0.5)),
+    ("pow", (0.0, 1.0)),
+    ("pow", (2.0, 0.0)),
+    ("pow", (-1.5, 3.0)),
+    ("pow", (-1.5, 2.0)),
+    ("pow", (-1.5, 0.0)),
 ]
 
 
@@ -226,7 +264,7 @@ def test_documented_non_differentiable_derivatives():
 @pytest.mark.parametrize("point", [(-1.5, 3.0), (-2.0, 2.0), (-0.5, 4.0)])
 def test_negative_base_integer_power_second_derivative_matches_closed_form_and_torch(point):
     x, y = point
-    second = ag.grad(ag.grad(lambda base: base ** y))(x)
+    second = ag.grad(ag.grad(lambda base: base**y))(x)
     closed_form = y * (y - 1) * x ** (y - 2)  # n(n-1)x^(n-2), exact for these dyadic inputs
     assert_close(second, closed_form, what=f"d2/dx2 x**{y} at {x}")
     xs = torch_leaves([x])
@@ -242,11 +280,12 @@ def test_pow_mixed_second_derivative_at_zero_exponent_matches_sympy(x):
     symbols, _, _, hessian = _sympy_derivatives("pow", 2)
     exact = _sympy_at(hessian[0][1], symbols, (x, 0.0))
     assert exact == 1 / x
-    mixed = ag.grad(ag.grad(lambda b, e: b ** e, argnums=0), argnums=1)(x, 0.0)
+    mixed = ag.grad(ag.grad(lambda b, e: b**e, argnums=0), argnums=1)(x, 0.0)
     assert_close(mixed, exact, what=f"d2(x^y)/dydx at ({x}, 0)")
 
 
 # -- the batched path: the same table replayed by a tape over a batch of points -------------
+
 
 def _tape_of(name, arity):
     """A tape of op(x_0 + p_0, ..., x_n + p_n) with p = 0: ∂/∂p_k is ∂op/∂arg_k at x."""

@@ -43,25 +43,35 @@ def assert_same_trajectory(ours, theirs):
             assert_close(x, y, rel=1e-10, abs_tol=1e-12, what=f"step {step + 1} param {k}")
 
 
-@pytest.mark.parametrize("kw", [
-    dict(lr=0.05),
-    dict(lr=0.05, momentum=0.9),
-    dict(lr=0.02, momentum=0.5, weight_decay=0.1),
-    dict(lr=0.05, weight_decay=0.01),
-])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(lr=0.05),
+        dict(lr=0.05, momentum=0.9),
+        dict(lr=0.02, momentum=0.5, weight_decay=0.1),
+        dict(lr=0.05, weight_decay=0.01),
+    ],
+)
 def test_sgd_follows_torch_optim_sgd(kw):
-    assert_same_trajectory(trajectory_ours(lambda ps: optim.SGD(ps, **kw), 12),
-                           trajectory_torch(lambda ps: torch.optim.SGD(ps, **kw), 12))
+    assert_same_trajectory(
+        trajectory_ours(lambda ps: optim.SGD(ps, **kw), 12),
+        trajectory_torch(lambda ps: torch.optim.SGD(ps, **kw), 12),
+    )
 
 
-@pytest.mark.parametrize("kw", [
-    dict(lr=0.1),
-    dict(lr=0.01, betas=(0.8, 0.99), eps=1e-6),
-    dict(lr=0.3, betas=(0.0, 0.5)),
-])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(lr=0.1),
+        dict(lr=0.01, betas=(0.8, 0.99), eps=1e-6),
+        dict(lr=0.3, betas=(0.0, 0.5)),
+    ],
+)
 def test_adam_follows_torch_optim_adam(kw):
-    assert_same_trajectory(trajectory_ours(lambda ps: optim.Adam(ps, **kw), 15),
-                           trajectory_torch(lambda ps: torch.optim.Adam(ps, **kw), 15))
+    assert_same_trajectory(
+        trajectory_ours(lambda ps: optim.Adam(ps, **kw), 15),
+        trajectory_torch(lambda ps: torch.optim.Adam(ps, **kw), 15),
+    )
 
 
 def test_sgd_step_by_hand():
@@ -76,10 +86,10 @@ def test_sgd_momentum_and_weight_decay_by_hand():
     p = Value(1.0)
     opt = optim.SGD([p], lr=0.1, momentum=0.9, weight_decay=0.5)
     p.grad = 2.0
-    opt.step()                       # g = 2 + 0.5·1 = 2.5, b = 2.5
+    opt.step()  # g = 2 + 0.5·1 = 2.5, b = 2.5
     assert_close(p.data, 1.0 - 0.1 * 2.5)
     p.grad = 2.0
-    opt.step()                       # g = 2 + 0.5·0.75 = 2.375, b = 0.9·2.5 + 2.375
+    opt.step()  # g = 2 + 0.5·0.75 = 2.375, b = 0.9·2.5 + 2.375
     assert_close(p.data, 0.75 - 0.1 * (0.9 * 2.5 + 2.375))
 
 
@@ -96,7 +106,7 @@ def test_adam_two_steps_by_hand():
     opt.step()
     m = b1 * (1 - b1) * 4.0 + (1 - b1) * -1.0
     v = b2 * (1 - b2) * 16.0 + (1 - b2) * 1.0
-    m_hat, v_hat = m / (1 - b1 ** 2), v / (1 - b2 ** 2)
+    m_hat, v_hat = m / (1 - b1**2), v / (1 - b2**2)
     assert_close(p.data, first - lr * m_hat / (math.sqrt(v_hat) + eps))
 
 
@@ -116,16 +126,19 @@ def test_zero_grad_clears_the_parameters_gradients():
     assert [p.grad for p in ps] == [0.0, 0.0]
 
 
-@pytest.mark.parametrize("build, message", [
-    (lambda: optim.SGD([Value(1.0)], lr=-0.1), "lr must be a finite number >= 0"),
-    (lambda: optim.SGD([Value(1.0)], lr=float("nan")), "lr must be"),
-    (lambda: optim.SGD([], lr=0.1), "empty parameter list"),
-    (lambda: optim.SGD([1.0], lr=0.1), "parameter 0 must be a Value"),
-    (lambda: optim.SGD([Value(1.0)], lr=0.1, momentum=-1), "momentum must be"),
-    (lambda: optim.Adam([Value(1.0)], betas=(0.9, 1.0)), "betas\\[1\\] must be"),
-    (lambda: optim.Adam([Value(1.0)], betas=0.9), "betas must be a pair"),
-    (lambda: optim.Adam([Value(1.0)], eps=-1e-8), "eps must be"),
-])
+@pytest.mark.parametrize(
+    "build, message",
+    [
+        (lambda: optim.SGD([Value(1.0)], lr=-0.1), "lr must be a finite number >= 0"),
+        (lambda: optim.SGD([Value(1.0)], lr=float("nan")), "lr must be"),
+        (lambda: optim.SGD([], lr=0.1), "empty parameter list"),
+        (lambda: optim.SGD([1.0], lr=0.1), "parameter 0 must be a Value"),
+        (lambda: optim.SGD([Value(1.0)], lr=0.1, momentum=-1), "momentum must be"),
+        (lambda: optim.Adam([Value(1.0)], betas=(0.9, 1.0)), "betas\\[1\\] must be"),
+        (lambda: optim.Adam([Value(1.0)], betas=0.9), "betas must be a pair"),
+        (lambda: optim.Adam([Value(1.0)], eps=-1e-8), "eps must be"),
+    ],
+)
 def test_bad_hyperparameters_raise_value_or_type_error(build, message):
     with pytest.raises((ValueError, TypeError), match=message):
         build()

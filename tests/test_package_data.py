@@ -19,17 +19,37 @@ WEB = Path(pages.__file__).parent
 
 def test_a_wheel_built_from_the_repo_contains_the_web_files(tmp_path):
     source = tmp_path / "src"  # setuptools writes build/ and *.egg-info beside the sources
-    shutil.copytree(REPO / "autograd_scalar", source / "autograd_scalar",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        REPO / "autograd_scalar",
+        source / "autograd_scalar",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
     for name in ("pyproject.toml", "README.md", "LICENSE"):
         shutil.copy(REPO / name, source / name)
     # No build isolation: offline and a few seconds, with the venv's setuptools.
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                    "-q", "-w", str(tmp_path / "dist"), str(source)], check=True, cwd=tmp_path)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path / "dist"),
+            str(source),
+        ],
+        check=True,
+        cwd=tmp_path,
+    )
     (wheel,) = (tmp_path / "dist").glob("autograd_scalar-*.whl")
     inside = set(zipfile.ZipFile(wheel).namelist())
-    expected = {f"autograd_scalar/web/{p.name}" for p in WEB.iterdir()
-                if p.suffix in (".js", ".css", ".html", ".py")}
+    expected = {
+        f"autograd_scalar/web/{p.name}"
+        for p in WEB.iterdir()
+        if p.suffix in (".js", ".css", ".html", ".py")
+    }
     assert {"autograd_scalar/web/trace.js", "autograd_scalar/web/trace.css"} <= expected
     assert expected <= inside
 

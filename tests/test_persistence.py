@@ -35,8 +35,12 @@ def test_round_trip_restores_every_parameter_exactly(saved):
 def test_the_file_names_format_version_architecture_and_parameters(saved):
     document = json.loads(saved.read_text())
     assert document["format"] == nn.FORMAT and document["version"] == nn.FORMAT_VERSION
-    assert document["architecture"] == {"type": "MLP", "nin": 2, "nouts": [3, 2, 1],
-                                        "activation": "relu"}
+    assert document["architecture"] == {
+        "type": "MLP",
+        "nin": 2,
+        "nouts": [3, 2, 1],
+        "activation": "relu",
+    }
     assert list(document["parameters"]) == [n for n, _ in model().named_parameters()]
 
 
@@ -44,8 +48,9 @@ def test_save_accepts_str_paths_and_neurons_and_layers(tmp_path):
     for module in (nn.Neuron(3, rng=random.Random(0)), nn.Layer(3, 2, rng=random.Random(0))):
         path = str(tmp_path / f"{type(module).__name__}.json")
         module.save(path)
-        twin = type(module)(*([3] if isinstance(module, nn.Neuron) else [3, 2]),
-                            rng=random.Random(9))
+        twin = type(module)(
+            *([3] if isinstance(module, nn.Neuron) else [3, 2]), rng=random.Random(9)
+        )
         assert twin.load(path).state_dict() == module.state_dict()
 
 
@@ -69,10 +74,12 @@ def test_a_failed_save_keeps_the_previous_file(saved):
 
 def edit(document_change):
     """A bad file made from a good one by changing its parsed JSON."""
+
     def make(text):
         document = json.loads(text)
         document_change(document)
         return json.dumps(document)
+
     return make
 
 
@@ -90,41 +97,75 @@ BAD_FILES = {
     "no format": (edit(lambda d: d.pop("format")), "format is None"),
     "newer version": (edit(lambda d: d.update(version=2)), "format version 2 is not supported"),
     "version true": (edit(lambda d: d.update(version=True)), "format version True"),
-    "other layer sizes": (edit(lambda d: d["architecture"].update(nouts=[3, 3, 1])),
-                          "architecture mismatch"),
-    "other activation": (edit(lambda d: d["architecture"].update(activation="tanh")),
-                         "architecture mismatch"),
+    "other layer sizes": (
+        edit(lambda d: d["architecture"].update(nouts=[3, 3, 1])),
+        "architecture mismatch",
+    ),
+    "other activation": (
+        edit(lambda d: d["architecture"].update(activation="tanh")),
+        "architecture mismatch",
+    ),
     "no parameters": (edit(lambda d: d.pop("parameters")), "'parameters' field is missing"),
-    "parameters not a mapping": (edit(lambda d: d.update(parameters=[0.0] * 20)),
-                                 "must be a mapping"),
-    "one parameter missing": (edit(lambda d: d["parameters"].pop(first_parameter(d))),
-                              "19 parameters given but the model has 20"),
-    "one parameter extra": (edit(lambda d: d["parameters"].update(extra=1.0)),
-                            "21 parameters given but the model has 20"),
-    "one parameter renamed": (edit(lambda d: d["parameters"].update(
-        {"layers.9.b": d["parameters"].pop(first_parameter(d))})),
-        "parameter 'layers.0.neurons.0.w.0' is missing \\(unexpected 'layers.9.b'\\)"),
-    "a string value": (edit(lambda d: d["parameters"].update({"layers.1.neurons.0.b": "0.5"})),
-                       "parameter 'layers.1.neurons.0.b' must be a number, got str"),
-    "a null value": (edit(lambda d: d["parameters"].update({"layers.1.neurons.0.b": None})),
-                     "must be a number, got NoneType"),
-    "a boolean value": (edit(lambda d: d["parameters"].update({"layers.1.neurons.0.b": True})),
-                        "must be a number, got bool"),
-    "NaN": (lambda text: text.replace('"layers.2.neurons.0.b": 0.0', '"layers.2.neurons.0.b": NaN'),
-            "parameter 'layers.2.neurons.0.b' is not finite"),
-    "Infinity": (lambda text: text.replace('"layers.2.neurons.0.b": 0.0',
-                                           '"layers.2.neurons.0.b": -Infinity'), "is not finite"),
-    "overflowing number": (lambda text: text.replace('"layers.2.neurons.0.b": 0.0',
-                                                     '"layers.2.neurons.0.b": 1e999'),
-                           "is not finite"),
-    "integer beyond float range": (lambda text: text.replace('"layers.2.neurons.0.b": 0.0',
-                                                             '"layers.2.neurons.0.b": 1' + '0' * 400),
-                                   "'layers.2.neurons.0.b' is not finite"),
+    "parameters not a mapping": (
+        edit(lambda d: d.update(parameters=[0.0] * 20)),
+        "must be a mapping",
+    ),
+    "one parameter missing": (
+        edit(lambda d: d["parameters"].pop(first_parameter(d))),
+        "19 parameters given but the model has 20",
+    ),
+    "one parameter extra": (
+        edit(lambda d: d["parameters"].update(extra=1.0)),
+        "21 parameters given but the model has 20",
+    ),
+    "one parameter renamed": (
+        edit(
+            lambda d: d["parameters"].update(
+                {"layers.9.b": d["parameters"].pop(first_parameter(d))}
+            )
+        ),
+        "parameter 'layers.0.neurons.0.w.0' is missing \\(unexpected 'layers.9.b'\\)",
+    ),
+    "a string value": (
+        edit(lambda d: d["parameters"].update({"layers.1.neurons.0.b": "0.5"})),
+        "parameter 'layers.1.neurons.0.b' must be a number, got str",
+    ),
+    "a null value": (
+        edit(lambda d: d["parameters"].update({"layers.1.neurons.0.b": None})),
+        "must be a number, got NoneType",
+    ),
+    "a boolean value": (
+        edit(lambda d: d["parameters"].update({"layers.1.neurons.0.b": True})),
+        "must be a number, got bool",
+    ),
+    "NaN": (
+        lambda text: text.replace('"layers.2.neurons.0.b": 0.0', '"layers.2.neurons.0.b": NaN'),
+        "parameter 'layers.2.neurons.0.b' is not finite",
+    ),
+    "Infinity": (
+        lambda text: text.replace(
+            '"layers.2.neurons.0.b": 0.0', '"layers.2.neurons.0.b": -Infinity'
+        ),
+        "is not finite",
+    ),
+    "overflowing number": (
+        lambda text: text.replace('"layers.2.neurons.0.b": 0.0', '"layers.2.neurons.0.b": 1e999'),
+        "is not finite",
+    ),
+    "integer beyond float range": (
+        lambda text: text.replace(
+            '"layers.2.neurons.0.b": 0.0', '"layers.2.neurons.0.b": 1' + "0" * 400
+        ),
+        "'layers.2.neurons.0.b' is not finite",
+    ),
     "nested too deeply": (lambda text: "[" * 100_000 + "]" * 100_000, "nested too deeply"),
-    "duplicate key": (lambda text: text.replace('"layers.2.neurons.0.b": 0.0',
-                                                '"layers.2.neurons.0.b": 0.0, '
-                                                '"layers.2.neurons.0.b": 1.0'),
-                      "duplicate key 'layers.2.neurons.0.b'"),
+    "duplicate key": (
+        lambda text: text.replace(
+            '"layers.2.neurons.0.b": 0.0',
+            '"layers.2.neurons.0.b": 0.0, "layers.2.neurons.0.b": 1.0',
+        ),
+        "duplicate key 'layers.2.neurons.0.b'",
+    ),
 }
 
 
@@ -150,7 +191,7 @@ def test_load_state_dict_checks_everything_before_changing_anything():
     target = model(seed=5)
     before = snapshot(target)
     state = model(seed=6).state_dict()
-    state["layers.2.neurons.0.b"] = float("inf")   # the last entry: all others are valid
+    state["layers.2.neurons.0.b"] = float("inf")  # the last entry: all others are valid
     with pytest.raises(ValueError, match="'layers.2.neurons.0.b' is not finite"):
         target.load_state_dict(state)
     assert snapshot(target) == before

@@ -26,8 +26,9 @@ def demo(args, tmp_path, capsys):
 
 def page_data(path) -> dict:
     text = path.read_text(encoding="utf-8")
-    raw = re.search(r'<script type="application/json" class="ags-ex-data">(.*?)</script>',
-                    text, re.S).group(1)
+    raw = re.search(
+        r'<script type="application/json" class="ags-ex-data">(.*?)</script>', text, re.S
+    ).group(1)
     return json.loads(raw)
 
 
@@ -39,15 +40,35 @@ def last_model(page: dict) -> MLP:
     return model
 
 
-@pytest.mark.parametrize("args, sizes, activation", [
-    (["--dataset", "circles", "--points", "40", "--noise", "0.05"], [2, 16, 16, 1], "relu"),
-    (["--dataset", "xor", "--hidden", "8", "--activation", "tanh"], [2, 8, 1], "tanh"),
-    (["--dataset", "spirals", "--hidden", "6,5", "--activation", "sigmoid",
-      "--optimizer", "adam", "--lr", "0.02"], [2, 6, 5, 1], "sigmoid"),
-    (["--dataset", "blobs", "--points", "30", "--l2", "0", "--batch", "10"],
-     [2, 16, 16, 3], "relu"),
-    (["--dataset", "moons", "--hidden", "16,16"], [2, 16, 16, 1], "relu"),
-])
+@pytest.mark.parametrize(
+    "args, sizes, activation",
+    [
+        (["--dataset", "circles", "--points", "40", "--noise", "0.05"], [2, 16, 16, 1], "relu"),
+        (["--dataset", "xor", "--hidden", "8", "--activation", "tanh"], [2, 8, 1], "tanh"),
+        (
+            [
+                "--dataset",
+                "spirals",
+                "--hidden",
+                "6,5",
+                "--activation",
+                "sigmoid",
+                "--optimizer",
+                "adam",
+                "--lr",
+                "0.02",
+            ],
+            [2, 6, 5, 1],
+            "sigmoid",
+        ),
+        (
+            ["--dataset", "blobs", "--points", "30", "--l2", "0", "--batch", "10"],
+            [2, 16, 16, 3],
+            "relu",
+        ),
+        (["--dataset", "moons", "--hidden", "16,16"], [2, 16, 16, 1], "relu"),
+    ],
+)
 def test_each_option_shapes_the_run_and_the_page(args, sizes, activation, tmp_path, capsys):
     status, out, err, directory = demo([*args, "--steps", "3"], tmp_path, capsys)
     assert status == 0 and err == []
@@ -59,8 +80,9 @@ def test_each_option_shapes_the_run_and_the_page(args, sizes, activation, tmp_pa
 
 
 def test_points_and_noise_reach_the_data(tmp_path, capsys):
-    demo(["--dataset", "circles", "--points", "40", "--noise", "0", "--steps", "1"],
-         tmp_path, capsys)
+    demo(
+        ["--dataset", "circles", "--points", "40", "--noise", "0", "--steps", "1"], tmp_path, capsys
+    )
     page = page_data(tmp_path / "out" / "training.html")
     X, y = data.make_circles(40, noise=0.0, seed=1337)
     assert page["X"] == X and page["y"] == [2 * label - 1 for label in y]
@@ -83,8 +105,23 @@ def test_the_spirals_acceptance_run_reaches_90_percent(tmp_path, capsys):
     --lr 0.05 --steps 300: accuracy re-evaluated here from the page's last snapshot
     (taken one update before the end, so it is a lower bound in practice)."""
     status, out, err, directory = demo(
-        ["--dataset", "spirals", "--hidden", "16,16", "--activation", "tanh",
-         "--optimizer", "adam", "--lr", "0.05", "--steps", "300"], tmp_path, capsys)
+        [
+            "--dataset",
+            "spirals",
+            "--hidden",
+            "16,16",
+            "--activation",
+            "tanh",
+            "--optimizer",
+            "adam",
+            "--lr",
+            "0.05",
+            "--steps",
+            "300",
+        ],
+        tmp_path,
+        capsys,
+    )
     assert status == 0 and err == []
     printed = float(out.splitlines()[0].split()[1].rstrip("%")) / 100
     print(f"spirals accuracy: {printed:.0%}")
@@ -98,10 +135,16 @@ def test_the_spirals_acceptance_run_reaches_90_percent(tmp_path, capsys):
 
 def test_demo_trains_on_the_users_csv(tmp_path, capsys):
     path = tmp_path / "mine.csv"
-    path.write_text("x1,x2,label\n" + "".join(
-        f"{x:.3f},{y:.3f},{'inside' if x * x + y * y < 0.5 else 'outside'}\n"
-        for x, y in ((random.Random(k).uniform(-1, 1), random.Random(k + 99).uniform(-1, 1))
-                     for k in range(60))))
+    path.write_text(
+        "x1,x2,label\n"
+        + "".join(
+            f"{x:.3f},{y:.3f},{'inside' if x * x + y * y < 0.5 else 'outside'}\n"
+            for x, y in (
+                (random.Random(k).uniform(-1, 1), random.Random(k + 99).uniform(-1, 1))
+                for k in range(60)
+            )
+        )
+    )
     status, out, err, directory = demo(["--data", str(path), "--steps", "40"], tmp_path, capsys)
     assert status == 0 and err == []
     page = page_data(directory / "training.html")
@@ -112,8 +155,9 @@ def test_demo_trains_on_the_users_csv(tmp_path, capsys):
 
 def test_a_csv_with_three_classes_trains_with_cross_entropy(tmp_path, capsys):
     path = tmp_path / "three.csv"
-    path.write_text("".join(f"{c + 0.1 * k},{c - 0.05 * k},{c}\n"
-                            for c in range(3) for k in range(5)))
+    path.write_text(
+        "".join(f"{c + 0.1 * k},{c - 0.05 * k},{c}\n" for c in range(3) for k in range(5))
+    )
     status, _, err, directory = demo(["--data", str(path), "--steps", "3"], tmp_path, capsys)
     assert status == 0 and err == []
     page = page_data(directory / "training.html")
@@ -121,7 +165,10 @@ def test_a_csv_with_three_classes_trains_with_cross_entropy(tmp_path, capsys):
 
 
 BAD_CSV = {
-    "missing column": ("x1,x2,label\n0,1,a\n2,3\n", "row 3: expected 3 columns (x1,x2,label), got 2"),
+    "missing column": (
+        "x1,x2,label\n0,1,a\n2,3\n",
+        "row 3: expected 3 columns (x1,x2,label), got 2",
+    ),
     "extra column": ("0,1,a,9\n", "row 1: expected 3 columns (x1,x2,label), got 4"),
     "non-number": ("0,1,a\n2,three,b\n", "row 2: x2 is 'three', not a number"),
     "NaN": ("0,1,a\nnan,1,b\n", "row 2: x1 is 'nan'; values must be finite numbers"),
@@ -151,23 +198,29 @@ def test_a_missing_csv_file_fails_with_one_line(tmp_path, capsys):
     assert not directory.exists()
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--dataset", "swirls"], "argument --dataset: invalid choice: 'swirls'"),
-    (["--points", "1"], "argument --points: value must be an int in [2, 100000], got 1"),
-    (["--points", "many"], "argument --points: value must be an int in [2, 100000], got 'many'"),
-    (["--noise", "-0.1"], "argument --noise: must be a finite number >= 0, got '-0.1'"),
-    (["--noise", "nan"], "argument --noise: must be a finite number >= 0"),
-    (["--hidden", "16,0"], "argument --hidden: must be layer sizes from 1 to 256"),
-    (["--hidden", ""], "argument --hidden: must be layer sizes"),
-    (["--activation", "gelu"], "argument --activation: invalid choice: 'gelu'"),
-    (["--optimizer", "rmsprop"], "argument --optimizer: invalid choice: 'rmsprop'"),
-    (["--lr", "0"], "argument --lr: must be a finite number > 0, got '0'"),
-    (["--lr", "inf"], "argument --lr: must be a finite number > 0"),
-    (["--l2", "-1"], "argument --l2: must be a finite number >= 0"),
-    (["--batch", "0"], "argument --batch: value must be an int in [1, 10000], got 0"),
-    (["--batch", "500"], "--batch 500 is more than the 100 points"),
-    (["--data", "x.csv", "--dataset", "moons"], "cannot be combined with --dataset"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--dataset", "swirls"], "argument --dataset: invalid choice: 'swirls'"),
+        (["--points", "1"], "argument --points: value must be an int in [2, 100000], got 1"),
+        (
+            ["--points", "many"],
+            "argument --points: value must be an int in [2, 100000], got 'many'",
+        ),
+        (["--noise", "-0.1"], "argument --noise: must be a finite number >= 0, got '-0.1'"),
+        (["--noise", "nan"], "argument --noise: must be a finite number >= 0"),
+        (["--hidden", "16,0"], "argument --hidden: must be layer sizes from 1 to 256"),
+        (["--hidden", ""], "argument --hidden: must be layer sizes"),
+        (["--activation", "gelu"], "argument --activation: invalid choice: 'gelu'"),
+        (["--optimizer", "rmsprop"], "argument --optimizer: invalid choice: 'rmsprop'"),
+        (["--lr", "0"], "argument --lr: must be a finite number > 0, got '0'"),
+        (["--lr", "inf"], "argument --lr: must be a finite number > 0"),
+        (["--l2", "-1"], "argument --l2: must be a finite number >= 0"),
+        (["--batch", "0"], "argument --batch: value must be an int in [1, 10000], got 0"),
+        (["--batch", "500"], "--batch 500 is more than the 100 points"),
+        (["--data", "x.csv", "--dataset", "moons"], "cannot be combined with --dataset"),
+    ],
+)
 def test_bad_option_values_fail_with_one_line_and_no_files(args, message, tmp_path, capsys):
     status, out, err, directory = demo(args, tmp_path, capsys)
     assert status == 2 and out == "" and len(err) == 1
@@ -187,8 +240,7 @@ def test_ctrl_c_during_training_still_writes_the_explorer(tmp_path, capsys, monk
         real_step(self)
 
     monkeypatch.setattr(optim.Adam, "step", step_then_interrupt)
-    status, out, err, directory = demo(["--optimizer", "adam", "--steps", "50"],
-                                       tmp_path, capsys)
+    status, out, err, directory = demo(["--optimizer", "adam", "--steps", "50"], tmp_path, capsys)
     assert status == 130 and err == ["interrupted"]
     page = page_data(directory / "training.html")
     assert len(page["steps"]) == 3  # recorded before each of the three updates tried

@@ -29,8 +29,13 @@ from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 import autograd_scalar as ag
 from autograd_scalar import Value, detect_anomaly, ops
-from conftest import assert_close as assert_exact
-from conftest import torch_float, torch_gradient, torch_hessian, torch_leaves
+from conftest import (
+    assert_close as assert_exact,
+    torch_float,
+    torch_gradient,
+    torch_hessian,
+    torch_leaves,
+)
 from test_ops_oracle import ORACLE
 
 ALWAYS = lambda *args: True  # noqa: E731
@@ -38,9 +43,18 @@ ALWAYS = lambda *args: True  # noqa: E731
 #: Operands each op accepts in the random graphs: inside its domain, away from
 #: poles (|y| > 0.2 for div), with results that stay moderate.
 SAFE = {
-    "add": ALWAYS, "sub": ALWAYS, "mul": ALWAYS, "neg": ALWAYS, "abs": ALWAYS,
-    "tanh": ALWAYS, "sigmoid": ALWAYS, "relu": ALWAYS, "sin": ALWAYS, "cos": ALWAYS,
-    "sum": ALWAYS, "dot": ALWAYS,
+    "add": ALWAYS,
+    "sub": ALWAYS,
+    "mul": ALWAYS,
+    "neg": ALWAYS,
+    "abs": ALWAYS,
+    "tanh": ALWAYS,
+    "sigmoid": ALWAYS,
+    "relu": ALWAYS,
+    "sin": ALWAYS,
+    "cos": ALWAYS,
+    "sum": ALWAYS,
+    "dot": ALWAYS,
     "div": lambda x, y: abs(y) > 0.2,
     "pow": lambda x, y: 0.2 < abs(x) < 5.0 and abs(y) <= 3.0 and (x > 0 or y == int(y)),
     "exp": lambda x: x < 4.0,
@@ -70,8 +84,7 @@ def operand_strategy(n_nodes: int, constants: bool):
 @st.composite
 def programs(draw, max_inputs=3, max_steps=10):
     """(input values, steps); a step is (op name, operands): node indices or constants."""
-    inputs = draw(st.lists(st.floats(-2.0, 2.0, allow_nan=False), min_size=1,
-                           max_size=max_inputs))
+    inputs = draw(st.lists(st.floats(-2.0, 2.0, allow_nan=False), min_size=1, max_size=max_inputs))
     values = list(inputs)
     steps = []
     for _ in range(draw(st.integers(1, max_steps))):
@@ -82,8 +95,11 @@ def programs(draw, max_inputs=3, max_steps=10):
             arity = 2 * pairs if name == "dot" else draw(st.integers(1, 4))
         # Unary ops are Value methods (no number operand); a binary op needs
         # one Value operand, or Python would compute it on floats.
-        operands = draw(st.lists(operand_strategy(len(values), constants=arity != 1),
-                                 min_size=arity, max_size=arity))
+        operands = draw(
+            st.lists(
+                operand_strategy(len(values), constants=arity != 1), min_size=arity, max_size=arity
+            )
+        )
         if name == "pow" and draw(st.booleans()):
             # Half the powers get a constant exponent, as in x ** 2: the case
             # where a negative base is allowed.
@@ -110,7 +126,7 @@ def run(program, leaves, spelling, constant):
     for name, operands in steps:
         args = [constant(k[1]) if is_constant(k) else nodes[k] for k in operands]
         nodes.append(spelling(name)(*args))
-    return nodes[len(leaves):] or nodes
+    return nodes[len(leaves) :] or nodes
 
 
 def engine_root(program, leaves):
@@ -118,8 +134,12 @@ def engine_root(program, leaves):
 
 
 def torch_root(program, leaves):
-    made = run(program, leaves, lambda name: ORACLE[name].torch,
-               lambda c: torch.tensor(c, dtype=torch.float64))
+    made = run(
+        program,
+        leaves,
+        lambda name: ORACLE[name].torch,
+        lambda c: torch.tensor(c, dtype=torch.float64),
+    )
     return torch.stack(made).sum()
 
 
@@ -130,7 +150,8 @@ def assert_close(actual, expected, scale, rel=1e-10):
     relative to Σ|terms| (``scale``), not to the possibly cancelled result.
     """
     assert math.isclose(actual, expected, rel_tol=rel, abs_tol=rel * scale), (
-        f"got {actual!r}, expected {expected!r} (scale {scale:.3g})")
+        f"got {actual!r}, expected {expected!r} (scale {scale:.3g})"
+    )
 
 
 def gradient_scale(program):
@@ -157,8 +178,11 @@ def compare_with_torch(program, compare):
     t_root = torch_root(program, t_leaves)
     t_grads = torch_gradient(t_root, t_leaves)
     scale = gradient_scale(program)
-    compare(root.data, torch_float(t_root),
-            scale=sum(abs(p.data) for p in root.parents if math.isfinite(p.data)))
+    compare(
+        root.data,
+        torch_float(t_root),
+        scale=sum(abs(p.data) for p in root.parents if math.isfinite(p.data)),
+    )
     for leaf, t_grad in zip(leaves, t_grads):
         compare(leaf.grad, torch_float(t_grad), scale=scale)
 
@@ -174,15 +198,18 @@ def test_random_graph_gradients_match_torch_float64(program):
 @given(programs(), st.lists(st.integers(-8, 8).map(lambda k: k / 4), min_size=3, max_size=3))
 def test_random_graph_forward_mode_equals_reverse_mode(program, direction):
     inputs = program[0]
-    tangents = direction[:len(inputs)]
+    tangents = direction[: len(inputs)]
     f = lambda *xs: engine_root(program, xs)  # noqa: E731
     with detect_anomaly():
         value, directional = ag.jvp(f, inputs, tangents)
         reverse_value, gradient = ag.value_and_grad(f, argnums=tuple(range(len(inputs))))(*inputs)
     assert value == reverse_value
     scale = gradient_scale(program)
-    assert_close(directional, sum(g * t for g, t in zip(gradient, tangents)),
-                 scale=scale * sum(abs(t) for t in tangents))
+    assert_close(
+        directional,
+        sum(g * t for g, t in zip(gradient, tangents)),
+        scale=scale * sum(abs(t) for t in tangents),
+    )
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -193,12 +220,17 @@ def test_random_graph_second_derivatives_match_torch_double_backward(program):
     # PyTorch's pow backward masks the exponent == 0 case (masked_fill), so its
     # double backward loses ∂(y·x^(y-1))/∂y = 1/x there; sympy is the oracle
     # for that case (test_second_derivative_through_a_zero_exponent_matches_sympy).
-    assume(not any(node.op == "pow" and node.parents[1].op != "const"
-                   and node.parents[1].data == 0.0 for node in ag.topological_order(root)))
+    assume(
+        not any(
+            node.op == "pow" and node.parents[1].op != "const" and node.parents[1].data == 0.0
+            for node in ag.topological_order(root)
+        )
+    )
     with detect_anomaly():
         first = ag.gradients(root, leaves, create_graph=True)
-        hessian = [ag.gradients(g, leaves) if isinstance(g, Value) else [0.0] * len(leaves)
-                   for g in first]
+        hessian = [
+            ag.gradients(g, leaves) if isinstance(g, Value) else [0.0] * len(leaves) for g in first
+        ]
     expected = torch_hessian(lambda *xs: torch_root(program, xs), program[0])
     scale = max([1.0] + [abs(h) for row in expected for h in row])
     for i, row in enumerate(hessian):
@@ -211,8 +243,10 @@ def test_random_graph_second_derivatives_match_torch_double_backward(program):
 #: Operands that push graphs to the edges: 0 (relu's kink, sqrt's pole,
 #: x ** 0), 800 (exp overflows to inf) and inf itself.
 EDGE_CONSTANTS = (2.0, 0.5, -1.0, 0.0, 800.0, math.inf)
-EDGE_INPUTS = st.one_of(st.sampled_from([-1.0, 0.0, 0.5, 2.0]),
-                        st.floats(-2.0, 2.0, allow_nan=False, allow_subnormal=False))
+EDGE_INPUTS = st.one_of(
+    st.sampled_from([-1.0, 0.0, 0.5, 2.0]),
+    st.floats(-2.0, 2.0, allow_nan=False, allow_subnormal=False),
+)
 MIN_NORMAL = sys.float_info.min  # 2.2e-308: below it floats are subnormal
 #: The ops whose derivative has a pole where relu outputs 0.
 AFTER_RELU = ("sqrt", "pow", "log")
@@ -231,8 +265,11 @@ def _edge_step(draw, values: list) -> list:
     if arity is None:
         arity = 2 * draw(st.integers(1, 2)) if name == "dot" else draw(st.integers(1, 3))
     index = st.integers(0, last)
-    operand = index if arity == 1 else st.one_of(
-        index, index, st.sampled_from(EDGE_CONSTANTS).map(lambda c: ("const", c)))
+    operand = (
+        index
+        if arity == 1
+        else st.one_of(index, index, st.sampled_from(EDGE_CONSTANTS).map(lambda c: ("const", c)))
+    )
     operands = draw(st.lists(operand, min_size=arity, max_size=arity))
     if arity == 2 and all(map(is_constant, operands)):
         return []
@@ -269,7 +306,8 @@ def assert_same(actual, expected, scale, rel=1e-9):
     """NaN for NaN and the same infinity; finite values as :func:`assert_close`."""
     if not (math.isfinite(actual) and math.isfinite(expected)):
         assert (math.isnan(actual) and math.isnan(expected)) or actual == expected, (
-            f"got {actual!r}, expected {expected!r}")
+            f"got {actual!r}, expected {expected!r}"
+        )
         return
     assert_close(actual, expected, scale, rel)
 

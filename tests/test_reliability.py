@@ -41,6 +41,7 @@ def tensor(x, grad=True):
 
 # -- 1. masking ops: a zero local derivative that is a mask passes nothing --------------
 
+
 def test_relu_masks_the_infinite_gradient_of_sqrt_at_zero_as_torch_does():
     """torch: relu's backward is where(x <= 0, 0, grad), so 0, not 0·inf = nan."""
     x = Value(-1.0)
@@ -61,9 +62,9 @@ def test_relu_then_a_fractional_power_masks_the_pole():
 def test_power_zero_masks_its_base_gradient_as_torch_does():
     """torch: pow's backward in x is where(y == 0, 0, grad·y·x^(y-1))."""
     x = Value(2.0)
-    ((x ** 0.0) - 1.0).sqrt().backward()  # sqrt'(0) = inf flows into x ** 0
+    ((x**0.0) - 1.0).sqrt().backward()  # sqrt'(0) = inf flows into x ** 0
     t = tensor(2.0)
-    ((t ** 0.0) - 1.0).sqrt().backward()
+    ((t**0.0) - 1.0).sqrt().backward()
     assert x.grad == torch_float(t.grad) == 0.0
 
 
@@ -87,8 +88,13 @@ def test_jvp_honours_the_mask_and_agrees_with_reverse_mode():
 
 def test_masks_are_declared_in_the_table_and_the_rule_is_zero_there():
     assert ops.TABLE["relu"].masks is not None and ops.TABLE["pow"].masks is not None
-    for name, args in [("relu", (-2.0,)), ("relu", (0.0,)), ("pow", (3.0, 0.0)),
-                       ("pow", (0.0, 0.0)), ("pow", (math.nan, 0.0))]:
+    for name, args in [
+        ("relu", (-2.0,)),
+        ("relu", (0.0,)),
+        ("pow", (3.0, 0.0)),
+        ("pow", (0.0, 0.0)),
+        ("pow", (math.nan, 0.0)),
+    ]:
         op = ops.TABLE[name]
         out = op.apply(args)
         for masked, local in zip(op.masked(out, args), op.local_grads(out, args)):
@@ -96,6 +102,7 @@ def test_masks_are_declared_in_the_table_and_the_rule_is_zero_there():
 
 
 # -- 2. relu(nan) ------------------------------------------------------------------------
+
 
 def test_relu_of_nan_is_nan_and_passes_the_gradient_as_torch_does():
     x = Value(math.nan)
@@ -114,9 +121,11 @@ def test_detect_anomaly_catches_a_nan_entering_relu():
 
 # -- 3. hand-built ops are never re-derived from the table ---------------------------------
 
+
 def _log10(x):
-    return Value(math.log10(x.data), parents=(x,), local_grads=(1 / (x.data * math.log(10)),),
-                 op="log")
+    return Value(
+        math.log10(x.data), parents=(x,), local_grads=(1 / (x.data * math.log(10)),), op="log"
+    )
 
 
 def test_a_hand_built_op_named_like_a_table_op_keeps_its_own_first_derivative():
@@ -136,10 +145,11 @@ def test_a_hand_built_op_refuses_a_second_derivative_naming_the_op():
 
 # -- 4. create_graph records inside no_grad --------------------------------------------
 
+
 def test_create_graph_inside_no_grad_still_gives_a_differentiable_derivative():
     """Closed form: d²(x³)/dx² = 6x = 18 at x = 3; torch records here too."""
     x = Value(3.0)
-    y = x ** 3
+    y = x**3
     with no_grad():
         (dx,) = gradients(y, [x], create_graph=True)
     assert dx.data == 27.0
@@ -147,6 +157,7 @@ def test_create_graph_inside_no_grad_still_gives_a_differentiable_derivative():
 
 
 # -- 5. per-thread modes, thread-safe ordering -----------------------------------------------
+
 
 def _in_thread(target):
     errors = []
@@ -156,6 +167,7 @@ def _in_thread(target):
             target()
         except BaseException as error:  # noqa: BLE001 -- reported to the test thread
             errors.append(error)
+
     thread = threading.Thread(target=run)
     thread.start()
     return thread, errors
@@ -208,8 +220,11 @@ def test_no_grad_in_one_thread_does_not_stop_recording_in_another():
 def test_a_new_thread_starts_with_the_default_modes():
     seen = []
     with no_grad(), detect_anomaly(), ag.scope("outer"):
-        thread, errors = _in_thread(lambda: seen.append(
-            (ag.is_grad_enabled(), ag.modes.state.anomaly, ag.modes.state.scope)))
+        thread, errors = _in_thread(
+            lambda: seen.append(
+                (ag.is_grad_enabled(), ag.modes.state.anomaly, ag.modes.state.scope)
+            )
+        )
         thread.join(10)
     assert not errors and seen == [(True, False, None)]
 
@@ -239,8 +254,10 @@ def test_threads_ordering_shared_nodes_at_once_get_correct_gradients():
     previous = sys.getswitchinterval()
     sys.setswitchinterval(1e-6)
     try:
-        threads = [_in_thread(lambda: results.append(
-            [gradients(chain, [x])[0] for _ in range(5)])) for _ in range(4)]
+        threads = [
+            _in_thread(lambda: results.append([gradients(chain, [x])[0] for _ in range(5)]))
+            for _ in range(4)
+        ]
         for thread, _ in threads:
             thread.join(60)
     finally:
@@ -252,6 +269,7 @@ def test_threads_ordering_shared_nodes_at_once_get_correct_gradients():
 
 
 # -- 6. float() of a Value; module-level functions -----------------------------------------
+
 
 def test_math_sin_of_a_value_raises_naming_the_differentiable_spelling():
     with pytest.raises(TypeError, match=r"x\.sin\(\).*autograd_scalar\.sin\(x\)"):
@@ -290,6 +308,7 @@ def test_values_and_models_can_still_be_copied_and_pickled():
 
 # -- 7. numpy scalars assigned to .data ---------------------------------------------------
 
+
 def test_micrograd_update_with_numpy_scalars_keeps_working():
     p = Value(0.5)
     (p * p).backward()
@@ -307,10 +326,11 @@ def test_a_numpy_float32_or_int_in_data_is_read_as_a_float():
         q = Value(1.0)
         q.data = number
         assert ag.dot([p], [q]).data == float(number) ** 2
-        assert (p ** 2).data == float(number) ** 2
+        assert (p**2).data == float(number) ** 2
 
 
 # -- 10, 12, 15: files --------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("length", [218, 240, 255])
 def test_file_names_up_to_the_limit_can_be_written(tmp_path, length):
@@ -367,6 +387,7 @@ def _disk_full_at(path, monkeypatch):
         if str(dst) == str(path):
             raise OSError(28, "No space left on device", str(src))
         return replace(src, dst)
+
     monkeypatch.setattr(files.os, "replace", failing)
 
 
@@ -383,8 +404,9 @@ def test_writing_several_files_is_all_or_none(tmp_path, monkeypatch):
 def test_cli_failure_writing_the_trace_leaves_no_graph_file(tmp_path, monkeypatch, capsys):
     graph, page = tmp_path / "g.dot", tmp_path / "t.html"
     _disk_full_at(page, monkeypatch)
-    status = cli.main(["graph", "x*y", "--set", "x=3", "y=4", "-o", str(graph),
-                       "--trace", str(page)])
+    status = cli.main(
+        ["graph", "x*y", "--set", "x=3", "y=4", "-o", str(graph), "--trace", str(page)]
+    )
     assert status == cli.EXIT_USAGE
     assert os.listdir(tmp_path) == []
     assert str(page) in capsys.readouterr().err
@@ -392,21 +414,26 @@ def test_cli_failure_writing_the_trace_leaves_no_graph_file(tmp_path, monkeypatc
 
 def test_cli_writes_graph_and_trace_with_long_names(tmp_path, capsys):
     graph, page = tmp_path / ("g" * 240 + ".dot"), tmp_path / ("t" * 240 + ".html")
-    assert cli.main(["graph", "x*y", "--set", "x=3", "y=4", "-o", str(graph),
-                     "--trace", str(page)]) == cli.EXIT_OK
+    assert (
+        cli.main(["graph", "x*y", "--set", "x=3", "y=4", "-o", str(graph), "--trace", str(page)])
+        == cli.EXIT_OK
+    )
     assert graph.exists() and page.exists() and len(os.listdir(tmp_path)) == 2
 
 
 # -- 11. optimizers ----------------------------------------------------------------------
+
 
 def test_adam_refuses_eps_zero_up_front():
     with pytest.raises(ValueError, match="eps must be a finite number > 0"):
         optim.Adam([Value(1.0)], eps=0.0)
 
 
-@pytest.mark.parametrize("make", [lambda ps: optim.Adam(ps, lr=0.1),
-                                  lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9)],
-                         ids=["Adam", "SGD"])
+@pytest.mark.parametrize(
+    "make",
+    [lambda ps: optim.Adam(ps, lr=0.1), lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9)],
+    ids=["Adam", "SGD"],
+)
 def test_a_failing_step_moves_no_parameter(make):
     params = [Value(1.0), Value(2.0), Value(3.0)]
     opt = make(params)
@@ -426,6 +453,7 @@ def test_a_failing_step_moves_no_parameter(make):
 
 # -- 14. the pole of sqrt ---------------------------------------------------------------
 
+
 def test_sqrt_derivative_at_zero_agrees_for_numbers_and_values():
     """torch float64: sqrt'(0) = inf, sqrt''(0) = -inf."""
     assert grad(Value.sqrt)(0.0) == math.inf
@@ -435,12 +463,13 @@ def test_sqrt_derivative_at_zero_agrees_for_numbers_and_values():
 
 def test_fractional_power_derivative_at_zero_agrees_for_numbers_and_values():
     """torch float64: d x^0.5/dx = inf and d²/dx² = -inf at x = 0."""
-    assert grad(lambda x: x ** 0.5)(0.0) == math.inf
-    assert grad(lambda x: x ** 0.5)(Value(0.0)).data == math.inf
-    assert grad(grad(lambda x: x ** 0.5))(0.0) == -math.inf
+    assert grad(lambda x: x**0.5)(0.0) == math.inf
+    assert grad(lambda x: x**0.5)(Value(0.0)).data == math.inf
+    assert grad(grad(lambda x: x**0.5))(0.0) == -math.inf
 
 
 # -- 15. clearer errors -------------------------------------------------------------------
+
 
 def test_cross_entropy_accepts_numpy_integers():
     z = [Value(0.5), Value(-1.0)]
@@ -454,10 +483,14 @@ def test_create_graph_toward_an_unrelated_value_gives_a_differentiable_zero():
     assert gradients(g, [x]) == [0.0]
 
 
-@pytest.mark.parametrize("build, names", [
-    (lambda a, b: ag.sum([a, b]), ("x_1=inf", "x_2=-inf")),
-    (lambda a, b: ag.dot([a], [b]), ("w_1=inf", "x_1=0.0")),
-], ids=["sum", "dot"])
+@pytest.mark.parametrize(
+    "build, names",
+    [
+        (lambda a, b: ag.sum([a, b]), ("x_1=inf", "x_2=-inf")),
+        (lambda a, b: ag.dot([a], [b]), ("w_1=inf", "x_1=0.0")),
+    ],
+    ids=["sum", "dot"],
+)
 def test_detect_anomaly_names_nary_arguments_as_the_rule_text_does(build, names):
     a, b = Value(math.inf), Value(-math.inf if names[1].startswith("x_2") else 0.0)
     with detect_anomaly(), pytest.raises(FloatingPointError) as caught:
@@ -466,6 +499,7 @@ def test_detect_anomaly_names_nary_arguments_as_the_rule_text_does(build, names)
 
 
 # -- 16. the command line ------------------------------------------------------------------
+
 
 def test_cli_refuses_comments(tmp_path, capsys):
     status = cli.main(["graph", "a*b # + c", "--set", "a=1", "b=2", "-o", str(tmp_path / "g.dot")])
@@ -478,8 +512,22 @@ def test_cli_refuses_a_trace_that_is_the_graph_file_through_a_symlink(tmp_path, 
     graph = tmp_path / "g.dot"
     graph.write_text("old")
     (tmp_path / "t.html").symlink_to(graph)
-    assert cli.main(["graph", "x*y", "--set", "x=3", "y=4", "-o", str(graph),
-                     "--trace", str(tmp_path / "t.html")]) == cli.EXIT_USAGE
+    assert (
+        cli.main(
+            [
+                "graph",
+                "x*y",
+                "--set",
+                "x=3",
+                "y=4",
+                "-o",
+                str(graph),
+                "--trace",
+                str(tmp_path / "t.html"),
+            ]
+        )
+        == cli.EXIT_USAGE
+    )
     assert "give the trace page its own file" in capsys.readouterr().err
     assert graph.read_text() == "old"
 
@@ -487,7 +535,11 @@ def test_cli_refuses_a_trace_that_is_the_graph_file_through_a_symlink(tmp_path, 
 def test_cli_never_echoes_control_characters(tmp_path, capsys):
     name = str(tmp_path / "g\x1b[2J.dot")
     assert cli.main(["graph", "x*y", "--set", "x=3", "y=4", "-o", name]) == cli.EXIT_OK
-    assert cli.main(["graph", "x*y", "--set", "x=3", "y=4",
-                     "-o", str(tmp_path / "no\x1bdir" / "g.dot")]) == cli.EXIT_USAGE
+    assert (
+        cli.main(
+            ["graph", "x*y", "--set", "x=3", "y=4", "-o", str(tmp_path / "no\x1bdir" / "g.dot")]
+        )
+        == cli.EXIT_USAGE
+    )
     out, err = capsys.readouterr()
     assert "\x1b" not in out + err and "\\x1b" in out and "\\x1b" in err

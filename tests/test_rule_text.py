@@ -17,17 +17,30 @@ from conftest import assert_close
 
 X, Y, XI, WI = sympy.symbols("x y x_i w_i", real=True)
 NAMES = {
-    "x": X, "y": Y, "x_i": XI, "w_i": WI,
-    "exp": sympy.exp, "log": sympy.log, "ln": sympy.log, "sqrt": sympy.sqrt,
-    "tanh": sympy.tanh, "sin": sympy.sin, "cos": sympy.cos, "sign": sympy.sign,
+    "x": X,
+    "y": Y,
+    "x_i": XI,
+    "w_i": WI,
+    "exp": sympy.exp,
+    "log": sympy.log,
+    "ln": sympy.log,
+    "sqrt": sympy.sqrt,
+    "tanh": sympy.tanh,
+    "sin": sympy.sin,
+    "cos": sympy.cos,
+    "sign": sympy.sign,
     "sigmoid": lambda z: 1 / (1 + sympy.exp(-z)),
     "step": lambda z: sympy.Heaviside(z, 0),  # 1 for z > 0, else 0
 }
 #: Sample points inside each op's domain (n-ary ops: three pairs or terms).
-POINTS = {"log": [(0.3,), (2.5,)], "sqrt": [(0.25,), (9.0,)],
-          "pow": [(1.7, 2.5), (0.6, -1.5), (3.0, 0.5)],
-          "div": [(1.5, 0.4), (-3.0, 2.0)],
-          "sum": [(0.5, -1.25, 2.0)], "dot": [(0.5, -1.5, 2.0, 3.0, 0.25, -4.0)]}
+POINTS = {
+    "log": [(0.3,), (2.5,)],
+    "sqrt": [(0.25,), (9.0,)],
+    "pow": [(1.7, 2.5), (0.6, -1.5), (3.0, 0.5)],
+    "div": [(1.5, 0.4), (-3.0, 2.0)],
+    "sum": [(0.5, -1.25, 2.0)],
+    "dot": [(0.5, -1.5, 2.0, 3.0, 0.25, -4.0)],
+}
 DEFAULT_POINTS = {1: [(-1.3,), (0.4,), (2.5,)], 2: [(0.7, -1.3), (2.5, 4.0)]}
 
 
@@ -46,9 +59,11 @@ def symbol_values(op, position: int, point: tuple) -> dict:
     return {XI: point[-n + i], WI: point[i]}
 
 
-CASES = [pytest.param(name, point, id=f"{name}{point}")
-         for name, op in ops.TABLE.items()
-         for point in POINTS.get(name, DEFAULT_POINTS.get(op.arity, []))]
+CASES = [
+    pytest.param(name, point, id=f"{name}{point}")
+    for name, op in ops.TABLE.items()
+    for point in POINTS.get(name, DEFAULT_POINTS.get(op.arity, []))
+]
 
 
 def test_every_op_has_sample_points():

@@ -27,6 +27,7 @@ def sigmoid(z):
 
 # -- seed 003: the simple computational graph --------------------------------------
 
+
 def seed_003_graph():
     a, b = Value(2.0, label="a"), Value(3.0, label="b")
     c = a + b
@@ -48,7 +49,7 @@ def test_seed_003_reverse_mode_gives_the_seeds_derivatives():
 
 def test_seed_003_derivatives_follow_the_sum_over_paths_formulas():
     a, b, c, d, _ = seed_003_graph()
-    do_dc, do_dd = d.data / 2, c.data / 2        # ∂o/∂c = d/2, ∂o/∂d = c/2
+    do_dc, do_dd = d.data / 2, c.data / 2  # ∂o/∂c = d/2, ∂o/∂d = c/2
     assert c.grad == do_dc and d.grad == do_dd
     assert a.grad == do_dc * 1 + do_dd * b.data  # paths a -> c -> o and a -> d -> o
     assert b.grad == do_dc * 1 + do_dd * a.data
@@ -76,7 +77,7 @@ def logistic_least_squares(w, b, x, t, lam):
     z = w * x + b
     y = z.sigmoid()
     loss = (t - y) ** 2 / 2
-    r = w ** 2 / 2
+    r = w**2 / 2
     loss_reg = loss + lam * r
     loss_reg.backward()
     return dict(w=w, b=b, x=x, t=t, lam=lam, z=z, y=y, l=loss, r=r, l_reg=loss_reg)
@@ -94,12 +95,20 @@ def test_seed_002_backward_pass_matches_every_formula(point):
     r_bar = l_reg_bar * lam
     l_bar = l_reg_bar
     y_bar = -l_bar * (t - y)
-    z_bar = y_bar * y * (1 - y)              # σ'(z) = σ(z)(1 - σ(z))
+    z_bar = y_bar * y * (1 - y)  # σ'(z) = σ(z)(1 - σ(z))
     b_bar = z_bar
     w_bar = z_bar * x + r_bar * w
-    lam_bar = r                              # λ̄ = ∂ℓ_reg/∂λ
-    for name, expected in [("l_reg", l_reg_bar), ("r", r_bar), ("l", l_bar), ("y", y_bar),
-                           ("z", z_bar), ("b", b_bar), ("w", w_bar), ("lam", lam_bar)]:
+    lam_bar = r  # λ̄ = ∂ℓ_reg/∂λ
+    for name, expected in [
+        ("l_reg", l_reg_bar),
+        ("r", r_bar),
+        ("l", l_bar),
+        ("y", y_bar),
+        ("z", z_bar),
+        ("b", b_bar),
+        ("w", w_bar),
+        ("lam", lam_bar),
+    ]:
         assert_close(v[name].grad, expected, what=f"{name} bar at {point}")
 
 
@@ -118,7 +127,7 @@ def test_seed_002_gradient_matches_torch_float64(point):
     v = logistic_least_squares(*point)
     w, b, x, t, lam = torch_leaves(point)
     y = torch.sigmoid(w * x + b)
-    loss_reg = (t - y) ** 2 / 2 + lam * w ** 2 / 2
+    loss_reg = (t - y) ** 2 / 2 + lam * w**2 / 2
     loss_reg.backward()
     assert_close(v["l_reg"].data, torch_float(loss_reg))
     for name, leaf in zip(("w", "b", "x", "t", "lam"), (w, b, x, t, lam)):
@@ -175,10 +184,10 @@ def matrix_form_backprop(Ws, bs, x, y, activations):
         hs.append(ACTIVATIONS[act][0](zs[-1]))
     D = [None] * len(Ws)
     D[-1] = (hs[-1] - y) * ACTIVATIONS[activations[-1]][1](zs[-1])  # D^L = ∇C ∘ σ'(z^L)
-    for layer in range(len(Ws) - 2, -1, -1):                         # D^l = (W^{l+1}ᵀ D^{l+1}) ∘ σ'(z^l)
+    for layer in range(len(Ws) - 2, -1, -1):  # D^l = (W^{l+1}ᵀ D^{l+1}) ∘ σ'(z^l)
         D[layer] = (Ws[layer + 1].T @ D[layer + 1]) * ACTIVATIONS[activations[layer]][1](zs[layer])
     dW = [np.outer(D[layer], hs[layer]) for layer in range(len(Ws))]  # ∂C/∂W^l = D^l h^{l-1}ᵀ
-    return dW, D, 0.5 * np.sum((hs[-1] - y) ** 2)                    # ∂C/∂b^l = D^l
+    return dW, D, 0.5 * np.sum((hs[-1] - y) ** 2)  # ∂C/∂b^l = D^l
 
 
 def engine_backprop(Ws, bs, x, y, activations, weighted_sum):
@@ -199,39 +208,54 @@ WEIGHTED_SUMS = {
 
 
 @pytest.mark.parametrize("weighted_sum", WEIGHTED_SUMS, ids=list(WEIGHTED_SUMS))
-@pytest.mark.parametrize("sizes, activations", [
-    ((3, 4, 2), ("sigmoid", "sigmoid")),
-    ((3, 4, 2), ("tanh", "sigmoid")),
-    ((2, 4, 4, 3), ("sigmoid", "tanh", "tanh")),  # the seed's 2-4-4-3 network
-])
+@pytest.mark.parametrize(
+    "sizes, activations",
+    [
+        ((3, 4, 2), ("sigmoid", "sigmoid")),
+        ((3, 4, 2), ("tanh", "sigmoid")),
+        ((2, 4, 4, 3), ("sigmoid", "tanh", "tanh")),  # the seed's 2-4-4-3 network
+    ],
+)
 def test_seed_000_mlp_gradients_equal_the_matrix_form(sizes, activations, weighted_sum):
     rng = np.random.default_rng(len(sizes) * 10 + len(activations[0]))
     Ws = [rng.normal(size=(n_out, n_in)) for n_in, n_out in zip(sizes, sizes[1:])]
     bs = [rng.normal(size=n_out) for n_out in sizes[1:]]
     x, y = rng.normal(size=sizes[0]), rng.uniform(-0.9, 0.9, size=sizes[-1])
     dW, D, cost = matrix_form_backprop(Ws, bs, x, y, activations)
-    eW, eb, engine_cost = engine_backprop(Ws, bs, x.tolist(), y.tolist(), activations,
-                                          WEIGHTED_SUMS[weighted_sum])
+    eW, eb, engine_cost = engine_backprop(
+        Ws, bs, x.tolist(), y.tolist(), activations, WEIGHTED_SUMS[weighted_sum]
+    )
     assert_close(engine_cost, cost, what="C")
     for layer_index in range(len(Ws)):
-        np.testing.assert_allclose(eW[layer_index], dW[layer_index], rtol=1e-10, atol=1e-15,
-                                   err_msg=f"dC/dW^{layer_index + 1}")
-        np.testing.assert_allclose(eb[layer_index], D[layer_index], rtol=1e-10, atol=1e-15,
-                                   err_msg=f"dC/db^{layer_index + 1}")
+        np.testing.assert_allclose(
+            eW[layer_index],
+            dW[layer_index],
+            rtol=1e-10,
+            atol=1e-15,
+            err_msg=f"dC/dW^{layer_index + 1}",
+        )
+        np.testing.assert_allclose(
+            eb[layer_index],
+            D[layer_index],
+            rtol=1e-10,
+            atol=1e-15,
+            err_msg=f"dC/db^{layer_index + 1}",
+        )
 
 
 # -- micrograd's README example ---------------------------------------------------------
 
+
 def micrograd_readme_expression(a, b, relu):
     """micrograd's README expression, for any scalar type with + - * / **."""
     c = a + b
-    d = a * b + b ** 3
+    d = a * b + b**3
     c += c + 1
     c += 1 + c + (-a)
     d += d * 2 + relu(b + a)
     d += 3 * d + relu(b - a)
     e = c - d
-    f = e ** 2
+    f = e**2
     g = f / 2.0
     g += 10.0 / f
     return g

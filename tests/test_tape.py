@@ -53,6 +53,7 @@ def assert_all_close(actual, expected, tol=1e-9, what=""):
 
 # -- the acceptance criteria ----------------------------------------------------------------
 
+
 def test_moons_training_with_the_tape_gives_the_scalar_paths_weights_after_20_sgd_steps():
     """Same seed, same data, 20 SGD steps (lr 1.0 -> 0.1): the weights agree to 1e-9."""
     X, y = moons()
@@ -69,8 +70,11 @@ def test_moons_training_with_the_tape_gives_the_scalar_paths_weights_after_20_sg
         for opt in (scalar_opt, tape_opt):
             opt.lr = 1.0 - 0.9 * k / 20
             opt.step()
-    assert_all_close([p.data for p in tape_model.parameters()],
-                     [p.data for p in scalar_model.parameters()], what="weights after 20 steps")
+    assert_all_close(
+        [p.data for p in tape_model.parameters()],
+        [p.data for p in scalar_model.parameters()],
+        what="weights after 20 steps",
+    )
 
 
 def test_record_raises_tape_error_on_a_function_that_branches_on_data():
@@ -86,6 +90,7 @@ def test_record_raises_tape_error_on_a_function_that_branches_on_data():
 
 # -- record: what a tape is and what it refuses ---------------------------------------------
 
+
 def test_record_names_a_constant_computed_from_data():
     """x * x.data is x² by value, but x.data is frozen into the graph as a constant."""
     with pytest.raises(tape.TapeError, match="constant computed from data|computes a constant"):
@@ -100,6 +105,7 @@ def test_a_nan_constant_is_the_same_constant_in_every_trace():
 
 def test_record_retraces_the_check_examples():
     """A branch the perturbations do not reach is found from an example given in check."""
+
     def far_branch(x):
         return x * 2.0 if x.data < 100.0 else x * x
 
@@ -110,8 +116,9 @@ def test_record_retraces_the_check_examples():
 
 def test_record_rejects_a_hand_built_node_with_float_local_grads():
     """Such a node carries numbers, not a rule of the table, so it cannot be replayed."""
+
     def cube(x):
-        return engine.new_node(x.data ** 3, (x,), (3 * x.data ** 2,), "cube")
+        return engine.new_node(x.data**3, (x,), (3 * x.data**2,), "cube")
 
     with pytest.raises(tape.TapeError, match="built by hand with float local_grads"):
         tape.record(cube, 2.0)
@@ -137,8 +144,13 @@ def test_cross_entropy_records_without_a_false_alarm_and_matches_the_scalar_path
     params = model.parameters()
     onehot = [[1.0 if k == c else 0.0 for k in range(4)] for c in (0, 3, 2)]
     X = [[0.5, -1.0, 2.0], [30.0, 1.0, -2.0], [-0.5, 0.25, 0.0]]
-    taped = tape.record(lambda x, p: nn.cross_entropy(model(x), p), X[0], onehot[0],
-                        params=params, check=[(X[1], onehot[1])])
+    taped = tape.record(
+        lambda x, p: nn.cross_entropy(model(x), p),
+        X[0],
+        onehot[0],
+        params=params,
+        check=[(X[1], onehot[1])],
+    )
     loss, grads = taped.value_and_grad(X, onehot)
     scalar = sum(nn.cross_entropy(model(x), c) for x, c in zip(X, (0, 3, 2))) * (1 / 3)
     model.zero_grad()
@@ -149,8 +161,10 @@ def test_cross_entropy_records_without_a_false_alarm_and_matches_the_scalar_path
 
 # -- replaying: values, gradients, the passes -------------------------------------------------
 
-@pytest.mark.parametrize("group, lift", [(True, True), (True, False), (False, True),
-                                         (False, False)])
+
+@pytest.mark.parametrize(
+    "group, lift", [(True, True), (True, False), (False, True), (False, False)]
+)
 def test_every_combination_of_passes_gives_the_scalar_paths_loss_and_gradients(group, lift):
     X, y = moons(40)
     model = moons_model()
@@ -166,8 +180,11 @@ def test_the_passes_turn_the_moons_mlp_into_a_few_instructions():
     X, y = moons(4)
     model = moons_model()
     taped = tape.record(hinge_loss_of(model), X[0], y[0], params=model.parameters())
-    assert (taped.instructions, taped.passes(lift=False).instructions,
-            taped.passes(False, False).instructions) == (11, 41, 71)
+    assert (
+        taped.instructions,
+        taped.passes(lift=False).instructions,
+        taped.passes(False, False).instructions,
+    ) == (11, 41, 71)
     text = taped.to_text()
     assert "= W·[v38, v39] + b   (16 dot nodes as one matrix product; W is 16×2" in text
     assert "(16 relu nodes as one array op)" in text
@@ -178,8 +195,11 @@ def test_a_parameter_used_twice_in_one_group_gets_both_contributions():
     w, v = Value(0.5), Value(-2.0)
 
     def tied(x):
-        return (engine.dot([w, v], x).tanh() + engine.dot([w, w], x).tanh()
-                + engine.dot([v, w], x).tanh())
+        return (
+            engine.dot([w, v], x).tanh()
+            + engine.dot([w, w], x).tanh()
+            + engine.dot([v, w], x).tanh()
+        )
 
     X = [[0.3, -0.7], [1.5, 2.0], [-1.0, 0.25]]
     loss, grads = tape.record(tied, X[0], params=[w, v]).value_and_grad(X)
@@ -226,19 +246,25 @@ def test_a_batch_sizes_buffers_are_allocated_once_and_reused():
 
 # -- errors ---------------------------------------------------------------------------------
 
+
 def test_a_domain_error_names_the_op_the_node_and_the_batch_row_without_warnings():
     w = Value(1.0)
     taped = tape.record(lambda x: (w * x).log(), 1.0, params=[w])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        with pytest.raises(ValueError, match=r"log: argument must be positive, got -2.0 "
-                                             r"\(tape node v3 = log\(v2\), batch row 2\)"):
+        with pytest.raises(
+            ValueError,
+            match=r"log: argument must be positive, got -2.0 "
+            r"\(tape node v3 = log\(v2\), batch row 2\)",
+        ):
             taped.forward([1.0, 0.5, -2.0])
 
 
 def test_division_by_zero_names_the_batch_row():
     taped = tape.record(lambda x, y: x / y, 1.0, 2.0)
-    with pytest.raises(ZeroDivisionError, match=r"div: division by zero \(3.0 / 0.0\).*batch row 1"):
+    with pytest.raises(
+        ZeroDivisionError, match=r"div: division by zero \(3.0 / 0.0\).*batch row 1"
+    ):
         taped.forward([1.0, 3.0], [2.0, 0.0])
 
 
@@ -249,14 +275,17 @@ def test_float_overflow_gives_inf_as_python_floats_do():
         assert taped.forward([1000.0]).tolist() == [float("inf")]
 
 
-@pytest.mark.parametrize("batch, message", [
-    (([[1.0, 2.0, 3.0]], [1.0]), r"batch argument 0 must have shape \(batch, 2\)"),
-    (([1.0, 2.0], [1.0, 2.0]), r"batch argument 0 must have shape \(batch, 2\)"),
-    (([[1.0, 2.0]], [1.0, 2.0]), r"different lengths \[1, 2\]"),
-    (([[1.0, 2.0]],), "takes 2 batch arguments"),
-    ((np.zeros((0, 2)), np.zeros(0)), "empty batch"),
-    ((["a", "b"], [1.0]), "batch argument 0 is not an array of numbers"),
-])
+@pytest.mark.parametrize(
+    "batch, message",
+    [
+        (([[1.0, 2.0, 3.0]], [1.0]), r"batch argument 0 must have shape \(batch, 2\)"),
+        (([1.0, 2.0], [1.0, 2.0]), r"batch argument 0 must have shape \(batch, 2\)"),
+        (([[1.0, 2.0]], [1.0, 2.0]), r"different lengths \[1, 2\]"),
+        (([[1.0, 2.0]],), "takes 2 batch arguments"),
+        ((np.zeros((0, 2)), np.zeros(0)), "empty batch"),
+        ((["a", "b"], [1.0]), "batch argument 0 is not an array of numbers"),
+    ],
+)
 def test_a_batch_of_the_wrong_shape_gets_a_clear_error(batch, message):
     w = Value(1.0)
     taped = tape.record(lambda x, y: w * x[0] * x[1] + y, [1.0, 2.0], 3.0, params=[w])
@@ -266,18 +295,22 @@ def test_a_batch_of_the_wrong_shape_gets_a_clear_error(batch, message):
 
 def test_importing_the_package_does_not_import_numpy():
     code = "import sys, autograd_scalar; print('numpy' in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
     assert result.stdout.strip() == "False"
 
 
-@pytest.mark.parametrize("fn, good, bad", [
-    (lambda x: x.log(), 2.0, 0.0),
-    (lambda x: x.sqrt(), 2.0, -1.0),
-    (lambda x: 1.0 / x, 2.0, 0.0),
-    (lambda x: x ** -1.5, 2.0, 0.0),
-    (lambda x: x ** 0.5 + x, 2.0, -4.0),
-])
+@pytest.mark.parametrize(
+    "fn, good, bad",
+    [
+        (lambda x: x.log(), 2.0, 0.0),
+        (lambda x: x.sqrt(), 2.0, -1.0),
+        (lambda x: 1.0 / x, 2.0, 0.0),
+        (lambda x: x**-1.5, 2.0, 0.0),
+        (lambda x: x**0.5 + x, 2.0, -4.0),
+    ],
+)
 def test_domain_errors_are_the_scalar_engines_with_node_and_row(fn, good, bad):
     """The same exception type and message as the Value path, plus where on the tape."""
     with pytest.raises((ValueError, ZeroDivisionError)) as scalar:

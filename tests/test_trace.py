@@ -32,13 +32,16 @@ from seed003 import seed003_graph as seed003
 
 # -- seed 003 ------------------------------------------------------------------------
 
+
 def test_seed003_step_of_a_is_3_times_1_plus_2_5_times_3():
     a, b, c, d, o = seed003()
     trace = trace_backward(o)
     (step,) = [s for s in trace.steps if s.node is a]
     assert step.grad == 10.5
-    assert [(t.consumer, t.local, t.consumer_grad) for t in step.terms] == [(c, 1.0, 3.0),
-                                                                            (d, 3.0, 2.5)]
+    assert [(t.consumer, t.local, t.consumer_grad) for t in step.terms] == [
+        (c, 1.0, 3.0),
+        (d, 3.0, 2.5),
+    ]
     assert trace.equation(step) == "v̄[a] = v̄[c]·∂c/∂a + v̄[d]·∂d/∂a = 3·1 + 2.5·3 = 10.5"
 
 
@@ -79,6 +82,7 @@ def test_trace_leaves_every_grad_as_backward_does():
 
 # -- Ch(v_i) and the sum ---------------------------------------------------------------
 
+
 def test_terms_are_exactly_the_children_in_topological_order():
     *_, o = seed003()
     trace = trace_backward(o)
@@ -105,8 +109,9 @@ def random_graph(rng: random.Random):
     values = [Value(x, label=f"x{k}") for k, x in enumerate(leaves)]
     tensors = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in leaves]
     for _ in range(rng.randint(3, 25)):
-        kind = rng.choice(["add", "sub", "mul", "div", "tanh", "sin", "exp", "square",
-                           "sum", "dot", "const"])
+        kind = rng.choice(
+            ["add", "sub", "mul", "div", "tanh", "sin", "exp", "square", "sum", "dot", "const"]
+        )
         i, j = rng.randrange(len(values)), rng.randrange(len(values))
         x, y, tx, ty = values[i], values[j], tensors[i], tensors[j]
         if kind == "add":
@@ -180,14 +185,22 @@ def test_trace_rejects_non_values():
 
 # -- renderings ----------------------------------------------------------------------
 
+
 def test_text_has_the_forward_wengert_list_and_each_equation():
     *_, o = seed003()
     text = trace_backward(o).to_text()
-    for line in ["a = 2  (input)", "c = a + b = 5", "d = a * b = 6", "v5 = c * d = 30",
-                 "2 = 2  (constant)", "o = v5 / 2 = 15", "v̄[o] = 1",
-                 "v̄[c] = v̄[v5]·∂v5/∂c = 0.5·6 = 3",
-                 "v̄[b] = v̄[c]·∂c/∂b + v̄[d]·∂d/∂b = 3·1 + 2.5·2 = 8",
-                 "v̄[a] = v̄[c]·∂c/∂a + v̄[d]·∂d/∂a = 3·1 + 2.5·3 = 10.5"]:
+    for line in [
+        "a = 2  (input)",
+        "c = a + b = 5",
+        "d = a * b = 6",
+        "v5 = c * d = 30",
+        "2 = 2  (constant)",
+        "o = v5 / 2 = 15",
+        "v̄[o] = 1",
+        "v̄[c] = v̄[v5]·∂v5/∂c = 0.5·6 = 3",
+        "v̄[b] = v̄[c]·∂c/∂b + v̄[d]·∂d/∂b = 3·1 + 2.5·2 = 8",
+        "v̄[a] = v̄[c]·∂c/∂a + v̄[d]·∂d/∂a = 3·1 + 2.5·3 = 10.5",
+    ]:
         assert f"  {line}\n" in text + "\n", line
 
 
@@ -216,8 +229,10 @@ def test_latex_has_bars_fractions_and_balanced_braces():
     *_, o = seed003()
     latex = trace_backward(o).to_latex()
     assert latex.startswith("$$\\begin{aligned}") and latex.endswith("\\end{aligned}$$")
-    assert (r"\bar{a} &= \bar{c}\,\frac{\partial c}{\partial a} + "
-            r"\bar{d}\,\frac{\partial d}{\partial a} = 3 \cdot 1 + 2.5 \cdot 3 = 10.5") in latex
+    assert (
+        r"\bar{a} &= \bar{c}\,\frac{\partial c}{\partial a} + "
+        r"\bar{d}\,\frac{\partial d}{\partial a} = 3 \cdot 1 + 2.5 \cdot 3 = 10.5"
+    ) in latex
     assert r"o &= \frac{v_{5}}{2} = 15" in latex
     depth = 0
     for ch in latex.replace(r"\{", "").replace(r"\}", ""):
@@ -238,8 +253,9 @@ SVG = "{http://www.w3.org/2000/svg}"
 def page_parts(page: str) -> tuple:
     """The page's one drawing (parsed as XML) and its per-step records (parsed as JSON)."""
     drawings = re.findall(r"<svg.*?</svg>", page, re.S)
-    data = re.search(r'<script type="application/json" class="ags-data">(.*?)</script>',
-                     page, re.S).group(1)
+    data = re.search(
+        r'<script type="application/json" class="ags-data">(.*?)</script>', page, re.S
+    ).group(1)
     return drawings, json.loads(data)
 
 
@@ -258,7 +274,8 @@ def test_html_holds_one_drawing_and_one_record_per_step_naming_its_svg_elements(
         assert groups[node_id].find(f"{SVG}title").text == ident[step.node]
         assert record[2] == trace.equation(step)
         assert [data["nodes"][t[0]][0] for t in record[3]] == [
-            data["nodes"][trace.order.index(t.consumer)][0] for t in step.terms]
+            data["nodes"][trace.order.index(t.consumer)][0] for t in step.terms
+        ]
         for edge, term in zip(record[4], step.terms):
             title = groups[edge].find(f"{SVG}title").text
             assert title == f"{ident[step.node]}->{names.op_id(ident[term.consumer])}"
@@ -279,7 +296,8 @@ def test_html_without_javascript_lists_every_steps_equation_and_the_final_grads(
     page = trace.to_html()
     static = re.search(r'<div class="ags-steps">.*?<ol>(.*?)</ol>', page, re.S).group(1)
     assert re.findall(r"<li>(.*?)</li>", static) == [
-        html.escape(trace.equation(s)) for s in trace.steps]
+        html.escape(trace.equation(s)) for s in trace.steps
+    ]
     drawn = [t.text for t in ET.fromstring(page_parts(page)[0][0]).iter(f"{SVG}text")]
     assert {"grad 10.5", "grad 8", "grad 3", "grad 2.5", "grad 1"} <= set(drawn)
 
@@ -306,8 +324,7 @@ def test_repr_html_is_a_fragment_and_two_traces_do_not_share_ids():
     *_, o = seed003()
     first, second = trace_backward(o)._repr_html_(), trace_backward(o)._repr_html_()
     assert "<html" not in first and 'class="ags-trace"' in first
-    assert set(re.findall(r' id="([^"]+)"', first)).isdisjoint(
-        re.findall(r' id="([^"]+)"', second))
+    assert set(re.findall(r' id="([^"]+)"', first)).isdisjoint(re.findall(r' id="([^"]+)"', second))
 
 
 def test_long_traces_are_pages_up_to_a_generous_bound_with_a_clear_refusal_above():
@@ -330,8 +347,9 @@ def test_save_html_writes_the_page_atomically(tmp_path):
     trace = trace_backward(o)
     out = trace.save_html(tmp_path / "trace.html")
     same_page = re.compile(r"ags\d+(?:-|&#45;)[0-9a-f]+")  # each rendering: own id prefix
-    assert (same_page.sub("ID", out.read_text(encoding="utf-8"))
-            == same_page.sub("ID", trace.to_html()))
+    assert same_page.sub("ID", out.read_text(encoding="utf-8")) == same_page.sub(
+        "ID", trace.to_html()
+    )
     with pytest.raises(ValueError):
         trace.save_html(tmp_path / "small.html", max_steps=2)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["trace.html"]
@@ -346,8 +364,10 @@ def test_repr_and_len():
 
 def test_plain_text_and_latex_need_no_graphviz():
     """The renderers are separate modules: text output must not pay for graphviz."""
-    code = ("import sys\nfrom autograd_scalar import Value, trace_backward\n"
-            "x = Value(2.0, label='x'); t = trace_backward((x * x).tanh())\n"
-            "t.to_text(); t.to_latex()\n"
-            "assert 'graphviz' not in sys.modules and 'autograd_scalar.viz' not in sys.modules\n")
+    code = (
+        "import sys\nfrom autograd_scalar import Value, trace_backward\n"
+        "x = Value(2.0, label='x'); t = trace_backward((x * x).tanh())\n"
+        "t.to_text(); t.to_latex()\n"
+        "assert 'graphviz' not in sys.modules and 'autograd_scalar.viz' not in sys.modules\n"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -24,8 +24,9 @@ def test_page_size_grows_linearly_over_three_mlp_sizes():
     logs = [(math.log(n), math.log(size)) for n, size in points]
     mean_x = sum(x for x, _ in logs) / 3
     mean_y = sum(y for _, y in logs) / 3
-    slope = (sum((x - mean_x) * (y - mean_y) for x, y in logs)
-             / sum((x - mean_x) ** 2 for x, _ in logs))
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in logs) / sum(
+        (x - mean_x) ** 2 for x, _ in logs
+    )
     print(f"(steps, bytes): {points}; size ∝ steps^{slope:.2f}")
     assert 0.8 <= slope <= 1.15, points
     assert points[-1][1] <= 3_000_000  # MLP(2, [16, 16, 1]): the budget

