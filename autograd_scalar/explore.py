@@ -47,8 +47,10 @@ from typing import Optional, Sequence, Union
 from .engine import Value
 from .files import write_atomic
 from .modes import no_grad
-from .network import Layout, NetworkView, layer_sizes, script_json, web_asset
+from .names import script_json
+from .network import Layout, NetworkView, layer_sizes
 from .nn import MLP, dead_neurons
+from .web import pages
 
 __all__ = ["Recorder", "Snapshot", "LOSSES"]
 
@@ -332,7 +334,7 @@ def _fragment(recorder: Recorder, title: str) -> str:
     data = script_json(recorder.page_data())
     return (
         f'<div class="ags-explorer" id="{uid}">'
-        f"<style>{web_asset('explore.css')}</style>"
+        f"<style>{pages.read('explore.css')}</style>"
         '<div class="ags-ex-bar">'
         f'<strong class="ags-ex-title">{html.escape(title)}</strong>'
         '<button type="button" class="ags-ex-play">play</button>'
@@ -346,7 +348,7 @@ def _fragment(recorder: Recorder, title: str) -> str:
         f'<div class="ags-ex-right">{_network_fragment(recorder)}</div></div>'
         "<noscript>The training explorer needs JavaScript.</noscript>"
         f'<script type="application/json" class="ags-ex-data">{data}</script>'
-        f"<script>{web_asset('explore.js')}</script></div>"
+        f"<script>{pages.read('explore.js')}</script></div>"
     )
 
 

@@ -194,13 +194,14 @@ def html_text(text: str) -> str:
 def script_json(data) -> str:
     """``data`` as JSON that is safe inside an HTML ``<script>`` element.
 
+    ``<``, ``>`` and ``&`` never appear (so no ``</script>`` or comment can
+    end the element early), nor the two line separators JavaScript rejects.
+
     Example:
-        >>> script_json({"label": "</script>"})
-        '{"label": "\\\\u003c/script>"}'
+        >>> print(script_json({"label": "</script>&"}))
+        {"label":"\\u003c/script\\u003e\\u0026"}
     """
-    return (
-        json.dumps(data, ensure_ascii=False)
-        .replace("<", "\\u003c")
-        .replace("\u2028", "\\u2028")
-        .replace("\u2029", "\\u2029")
-    )
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    for char in "<>&\u2028\u2029":
+        text = text.replace(char, f"\\u{ord(char):04x}")
+    return text

@@ -30,26 +30,24 @@ the package files ``web/network.js`` and ``web/network.css``.
 from __future__ import annotations
 
 import html
-import json
 import math
 import numbers
 import os
 import uuid
-from importlib import resources
 from pathlib import Path
 from typing import Optional, Sequence, Union
 
 from .engine import Value, constant, dot, sum_values, topological_order
 from .files import write_atomic
 from .modes import enable_grad
+from .names import script_json
 from .nn import ACTIVATIONS, MLP, dead_neurons
+from .web import pages
 
 __all__ = [
     "network",
     "NetworkView",
     "Layout",
-    "web_asset",
-    "script_json",
     "forward_backward",
     "neuron_graph",
     "unit_name",
@@ -66,16 +64,6 @@ _BOX = 62  # the white box right of a unit holding its a and ā; edges leave fro
 _COLUMN_GAP_MAX = 330
 _WIDTH_TARGET = 1240
 POSITIVE, NEGATIVE = "#1f6fb4", "#d6452b"
-
-
-def web_asset(name: str) -> str:
-    """The text of the front-end file ``autograd_scalar/web/<name>`` (package data).
-
-    Example:
-        >>> "agsNetwork" in web_asset("network.js")
-        True
-    """
-    return (resources.files("autograd_scalar") / "web" / name).read_text(encoding="utf-8")
 
 
 def _short(x: float) -> str:
@@ -477,17 +465,6 @@ def _embedded_svg(svg: str, prefix: str) -> str:
     return svg[start:].replace(' id="', f' id="{prefix}-')
 
 
-def script_json(data) -> str:
-    """``data`` as JSON that is safe inside ``<script>``: no ``<``, ``>`` or ``&`` at all.
-
-    Example:
-        >>> print(script_json({"svg": "<svg>&</svg>"}))
-        {"svg":"\\u003csvg\\u003e\\u0026\\u003c/svg\\u003e"}
-    """
-    text = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
 def _unit_details(view: "NetworkView", c: int, k: int, graphs: bool = True) -> dict:
     """What the page shows when unit k of column c is clicked: a heading, text, a graph."""
     name = unit_name(c, k)
@@ -522,7 +499,7 @@ def _fragment(view: "NetworkView", graphs: bool = True) -> str:
     )
     return (
         f"<div {_attrs(class_='ags-network', id=view.uid)}>"
-        f"<style>{web_asset('network.css')}</style>"
+        f"<style>{pages.read('network.css')}</style>"
         f'<p class="ags-net-hint">{html.escape(hint)}</p>'
         f'<div class="ags-net-figure">{_svg(view, standalone=False)}</div>'
         '<aside class="ags-net-panel" hidden><button type="button" '
@@ -530,7 +507,7 @@ def _fragment(view: "NetworkView", graphs: bool = True) -> str:
         '<h3 class="ags-net-title"></h3><ul class="ags-net-lines"></ul>'
         '<div class="ags-net-graph"></div></aside>'
         f'<script type="application/json" class="ags-net-data">{script_json(units)}'
-        f"</script><script>{web_asset('network.js')}</script></div>"
+        f"</script><script>{pages.read('network.js')}</script></div>"
     )
 
 

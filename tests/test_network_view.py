@@ -14,8 +14,9 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from autograd_scalar import Value, viz
-from autograd_scalar.network import neuron_graph, web_asset
+from autograd_scalar.network import neuron_graph
 from autograd_scalar.nn import MLP, dead_neurons
+from autograd_scalar.web import pages
 from conftest import PageErrors
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -152,7 +153,7 @@ def test_save_writes_svg_or_html_by_suffix(tmp_path):
     svg = view.save(tmp_path / "net.svg").read_text(encoding="utf-8")
     assert len(units(parse(svg), "ags-neuron")) == 3
     page = view.save(tmp_path / "net.html").read_text(encoding="utf-8")
-    assert page.startswith("<!DOCTYPE html>") and web_asset("network.js") in page
+    assert page.startswith("<!DOCTYPE html>") and pages.read("network.js") in page
     assert sorted(p.name for p in tmp_path.iterdir()) == ["net.html", "net.svg"]
 
 
