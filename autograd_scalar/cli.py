@@ -332,6 +332,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    _add_graph_command(commands)
+    _add_demo_command(commands)
+    return parser
+
+
+def _add_graph_command(commands) -> None:
+    """``autograd-scalar graph``: an expression's graph, gradients and trace page."""
     graph = commands.add_parser(
         "graph",
         help="draw an expression's graph and print its gradients",
@@ -355,6 +362,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME=VALUE",
         help="values of the variables, e.g. a=2 b=-3",
     )
+    _add_graph_outputs(graph)
+    graph.set_defaults(run=_graph)
+
+
+def _add_graph_outputs(graph) -> None:
+    """``graph``'s options for what it writes and prints."""
     graph.add_argument(
         "-o",
         "--output",
@@ -399,8 +412,10 @@ def _parser() -> argparse.ArgumentParser:
         default="LR",
         help="layout direction: left to right (default) or top to bottom",
     )
-    graph.set_defaults(run=_graph)
 
+
+def _add_demo_command(commands) -> None:
+    """``autograd-scalar demo``: train a small network and write pictures of it."""
     demo = commands.add_parser(
         "demo",
         help="train an MLP on the moons and write pictures of it",
@@ -435,7 +450,6 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_playground_options(demo)
     demo.set_defaults(run=_demo)
-    return parser
 
 
 def _misplaced_expression(words: list) -> tuple:

@@ -280,6 +280,27 @@ def _unit_title(view: "NetworkView", c: int, k: int) -> str:
     return "\n".join(parts)
 
 
+def _value_box(left: float, y: float, rows: list) -> list:
+    """A white box right of a unit, centred on ``y``: one ``(text, colour, class)`` a row."""
+    height = 18 + 8 * (len(rows) - 1)
+    box = _attrs(
+        x=left,
+        y=y - height / 2,
+        width=_BOX,
+        height=height,
+        rx=3,
+        fill="#ffffff",
+        stroke="#b0bec5",
+        stroke_width=0.8,
+        class_="ags-values",
+    )
+    first = y + 4 - 6 * (len(rows) - 1)  # text baselines 12 apart
+    return [f"<rect {box}/>"] + [
+        _text(left + 5, first + 12 * i, text, fill=colour, font_size=11.5, class_=css)
+        for i, (text, colour, css) in enumerate(rows)
+    ]
+
+
 def _unit(view: "NetworkView", c: int, k: int) -> str:
     """One neuron (or input) as a ``<g class="ags-unit ...">``: circle, index, values."""
     x, y = view.layout.centres[c][k]
@@ -321,62 +342,14 @@ def _unit(view: "NetworkView", c: int, k: int) -> str:
         )
     )
     if view.activations is not None and view.adjoints is not None:
-        box = _attrs(
-            x=x + _RADIUS,
-            y=y - 13,
-            width=_BOX,
-            height=26,
-            rx=3,
-            fill="#ffffff",
-            stroke="#b0bec5",
-            stroke_width=0.8,
-            class_="ags-values",
-        )
-        parts.append(f"<rect {box}/>")
-        parts.append(
-            _text(
-                x + _RADIUS + 5,
-                y - 2,
-                f"a {_short(view.activations[c][k])}",
-                fill="#263238",
-                font_size=11.5,
-                class_="ags-a",
-            )
-        )
-        parts.append(
-            _text(
-                x + _RADIUS + 5,
-                y + 10,
-                f"ā {_short(view.adjoints[c][k])}",
-                fill="#6a1b9a",
-                font_size=11.5,
-                class_="ags-g",
-            )
-        )
+        rows = [
+            (f"a {_short(view.activations[c][k])}", "#263238", "ags-a"),
+            (f"ā {_short(view.adjoints[c][k])}", "#6a1b9a", "ags-g"),
+        ]
+        parts += _value_box(x + _RADIUS, y, rows)
     elif c > 0:
-        neuron = view.model.layers[c - 1].neurons[k]
-        box = _attrs(
-            x=x + _RADIUS,
-            y=y - 9,
-            width=_BOX,
-            height=18,
-            rx=3,
-            fill="#ffffff",
-            stroke="#b0bec5",
-            stroke_width=0.8,
-            class_="ags-values",
-        )
-        parts.append(f"<rect {box}/>")
-        parts.append(
-            _text(
-                x + _RADIUS + 5,
-                y + 4,
-                f"b {_short(neuron.b.data)}",
-                fill="#546e7a",
-                font_size=11.5,
-                class_="ags-b",
-            )
-        )
+        bias = view.model.layers[c - 1].neurons[k].b.data
+        parts += _value_box(x + _RADIUS, y, [(f"b {_short(bias)}", "#546e7a", "ags-b")])
     parts.append("</g>")
     return "".join(parts)
 
