@@ -108,3 +108,17 @@ def real_in(
             f"{what} must be a finite number {'>' if low_open else '>='} {low}{bound}, got {x!r}"
         )
     return float(x)
+
+
+def is_number(text: str) -> bool:
+    """Whether ``float(text)`` reads ``text`` (``"2"``, ``"-1e3"``, ``"nan"``).
+
+    Example:
+        >>> is_number("-1e3"), is_number("x1")
+        (True, False)
+    """
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from . import __version__, expr
-from .checks import count
+from .checks import count, is_number
 from .files import write_files
 
 __all__ = [
@@ -462,7 +462,7 @@ def _misplaced_expression(words: list) -> tuple:
             word.startswith("-")
             and not word.startswith("--")
             and word not in ("-h", "-o")
-            and not _is_number(word)
+            and not is_number(word)
         ):
             return word, (
                 f"{word!r} starts with '-', so it was read as an option; an "
@@ -470,7 +470,7 @@ def _misplaced_expression(words: list) -> tuple:
             )
     in_set = False
     for word in words:
-        if word.startswith("-") and not _is_number(word):
+        if word.startswith("-") and not is_number(word):
             in_set = word == "--set"
         elif in_set and "=" not in word:
             return word, (
@@ -478,14 +478,6 @@ def _misplaced_expression(words: list) -> tuple:
                 "up to the next option); put EXPR before --set, or after --"
             )
     return None, ""
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _parse(argv: list) -> argparse.Namespace:

@@ -398,21 +398,18 @@ def _csv_rows(path, text: str) -> list:
         where = f"{path} row {number}"
         if len(fields) != 3:
             raise DataError(f"{where}: expected 3 columns (x1,x2,label), got {len(fields)}")
-        if not rows and number == 1 and not _is_number(fields[0]) and not _is_number(fields[1]):
+        if (
+            not rows
+            and number == 1
+            and not checks.is_number(fields[0])
+            and not checks.is_number(fields[1])
+        ):
             continue  # a header
         x1, x2 = (_csv_number(fields[k], where, name) for k, name in ((0, "x1"), (1, "x2")))
         if not fields[2]:
             raise DataError(f"{where}: the label is empty")
         rows.append((number, x1, x2, fields[2]))
     return rows
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def load_csv(path) -> tuple:
@@ -446,7 +443,7 @@ def load_csv(path) -> tuple:
         raise DataError(f"{path}: no data rows (expected lines of x1,x2,label)")
     names = sorted(
         {label for *_, label in rows},
-        key=lambda s: (0, float(s), s) if _is_number(s) else (1, 0.0, s),
+        key=lambda s: (0, float(s), s) if checks.is_number(s) else (1, 0.0, s),
     )
     if len(names) < 2:
         raise DataError(

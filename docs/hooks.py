@@ -51,16 +51,10 @@ def on_config(config):
 
 
 def sum_over_paths_trace_html():
-    from autograd_scalar import Value, trace_backward
+    from autograd_scalar import trace_backward
+    from autograd_scalar.demo import sum_over_paths_graph
 
-    a, b = Value(2.0, label="a"), Value(3.0, label="b")
-    c = a + b
-    c.label = "c"
-    d = a * b
-    d.label = "d"
-    o = c * d / 2
-    o.label = "o"
-    return trace_backward(o).to_html()
+    return trace_backward(sum_over_paths_graph()[-1]).to_html()
 
 
 def api_index(modules):

@@ -29,35 +29,18 @@ import time
 import urllib.request
 
 import pytest
-from playwright.sync_api import sync_playwright
 
-from autograd_scalar import Value, trace_backward
+from autograd_scalar import trace_backward
+from autograd_scalar.demo import sum_over_paths_graph
 
 ROOT = pathlib.Path(__file__).parent.parent
 NOTEBOOK = "02_tracing.ipynb"
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 START_SECONDS, RUN_MS, STOP_SECONDS = 90, 240_000, 20
 
 
 def sum_over_paths_equations():
     """The backward lines of the lesson's first trace, as the trace itself writes them."""
-    a, b = Value(2.0, label="a"), Value(3.0, label="b")
-    c = a + b
-    c.label = "c"
-    d = a * b
-    d.label = "d"
-    o = c * d / 2
-    o.label = "o"
+    *_, o = sum_over_paths_graph()
     text = trace_backward(o).to_text()
     return [line.strip() for line in text.split("output first:")[1].splitlines() if line.strip()]
 
@@ -131,19 +114,6 @@ def home(tmp_path_factory):
     # No "get Jupyter news?" toast over the screenshots (and no request for it).
     (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
     return home
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(
-            f"{CHROMIUM} not found: install Debian's chromium package "
-            "(apt-get install chromium), as .ci/run does"
-        )
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 def open_notebook(browser, url):
