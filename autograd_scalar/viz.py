@@ -84,6 +84,13 @@ _INSTALL_HINT = (
 _wasm_lock = threading.Lock()
 
 
+#: Above this many values a drawing bounds Graphviz's layout work with
+#: :data:`BOUNDED_LAYOUT`: a few crossing-minimisation passes and straight
+#: edges instead of splines (a sum of 240 products took over a minute).
+BOUNDED_LAYOUT_ABOVE = 150
+BOUNDED_LAYOUT = {"mclimit": "0.01", "nslimit1": "2", "remincross": "false", "splines": "line"}
+
+
 class RenderError(RuntimeError):
     """Rendering failed: Graphviz rejected the graph, or the format needs ``dot``."""
 
@@ -364,8 +371,11 @@ class _Drawing:
         self.prefix = prefix
         # nslimit bounds dot's network simplex (x coordinates), unbounded by
         # default: a variable feeding a long chain hung the WebAssembly Graphviz.
+        layout = {"rankdir": rankdir, "nslimit": "2", "id": prefix + "graph"}
+        if len(order) > BOUNDED_LAYOUT_ABOVE:
+            layout.update(BOUNDED_LAYOUT)
         self.graph = ValueGraph(
-            graph_attr={"rankdir": rankdir, "nslimit": "2", "id": prefix + "graph"},
+            graph_attr=layout,
             node_attr={"fontname": "Helvetica", "fontsize": "12"},
             edge_attr={"arrowsize": "0.7"},
         )
