@@ -31,6 +31,7 @@ __all__ = [
     "Value",
     "sum_values",
     "dot",
+    "dot_of_values",
     "topological_order",
     "gradients",
     "CONST",
@@ -468,8 +469,8 @@ def dot(ws: Iterable, xs: Iterable, xs_data: Optional[list] = None) -> Value:
     """Σ_i ws[i]·xs[i] as ONE node whose parents are ``ws + xs``.
 
     A neuron's weighted sum is one ``dot`` node instead of 2n - 1 nodes.
-    ``xs_data``, if given, must be ``[x.data for x in xs]``: a layer reads its
-    input floats once for all its neurons (-0.7 ms a moons step).
+    Numbers in ``ws`` or ``xs`` become constant leaves. ``xs_data``, if given,
+    must be ``[x.data for x in xs]``.
 
     Example:
         >>> from autograd_scalar import Value, dot
@@ -480,19 +481,34 @@ def dot(ws: Iterable, xs: Iterable, xs_data: Optional[list] = None) -> Value:
     """
     ws = ws if type(ws) is tuple else tuple(ws)
     xs = xs if type(xs) is tuple else tuple(xs)
-    args = ws + xs
     # One C-level type check over both halves; numbers or bad elements take
     # the slow path, which converts or names them.
-    if not set(map(type, args)) <= _VALUE_TYPE:
+    if not set(map(type, ws + xs)) <= _VALUE_TYPE:
         ws, xs = as_values(ws, "dot ws"), as_values(xs, "dot xs")
-        args = ws + xs
         xs_data = None
+    return dot_of_values(ws, xs, xs_data)
+
+
+def dot_of_values(ws: tuple, xs: tuple, xs_data: Optional[list] = None) -> Value:
+    """:func:`dot` of two tuples of Values that the caller has already checked.
+
+    Only the lengths are checked here, not the types: ``nn`` checks a layer's
+    inputs once per call for all its neurons, and a neuron's weights only when
+    they change, where a type check per dot cost a quarter of the dot.
+    ``xs_data``, if given, must be ``[x.data for x in xs]`` (a layer reads its
+    input floats once for all its neurons).
+
+    Example:
+        >>> w, x = (Value(1.0), Value(2.0)), (Value(3.0), Value(4.0))
+        >>> dot_of_values(w, x).data
+        11.0
+    """
     if len(ws) != len(xs):
         raise ValueError(f"dot: ws has {len(ws)} elements but xs has {len(xs)}")
     # A list comprehension reads the data slots ~2x faster than map(attrgetter).
     if xs_data is None:
-        return _nary(_DOT, args, [a.data for a in args])
-    return _nary(_DOT, args, [w.data for w in ws] + xs_data)
+        xs_data = [x.data for x in xs]
+    return _nary(_DOT, ws + xs, [w.data for w in ws] + xs_data)
 
 
 # -- anomaly checks (only when detect_anomaly is on) -------------------------------

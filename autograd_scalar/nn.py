@@ -41,7 +41,7 @@ from typing import Mapping, Optional, Sequence
 from . import persistence
 from .checks import count
 from .diagnostics import dead_neurons
-from .engine import Value, as_values, constant, dot
+from .engine import Value, as_values, constant, dot_of_values
 from .losses import binary_cross_entropy_with_logits, cross_entropy, hinge, l2, mse
 from .modes import scoped_each
 from .persistence import FORMAT, FORMAT_VERSION
@@ -193,6 +193,8 @@ class Neuron(Module):
         (-0.964028, 0.141302, True)
     """
 
+    _checked: tuple = ()  # the (*w, b) that _weights_and_bias last checked
+
     def __init__(self, nin: int, activation: str = "relu", rng: Optional[random.Random] = None):
         count(nin, "Neuron nin")
         self.activation = _check_activation(activation)
@@ -204,15 +206,29 @@ class Neuron(Module):
         return self.fire(_inputs_with_one(x, len(self.w), "Neuron"))
 
     def fire(self, xs_with_one: tuple, xs_data=None) -> Value:
-        """The activation for inputs already prepared by the caller (no checks).
+        """The activation for inputs already prepared by the caller.
 
-        ``xs_with_one`` is the input vector as Values followed by a constant 1
-        (the bias's input), of length ``nin + 1``; ``xs_data`` optionally holds
-        their ``.data``, read once by a :class:`Layer` for all its neurons.
+        ``xs_with_one`` must be a tuple of Values, the input vector followed by
+        a constant 1 (the bias's input), of length ``nin + 1``, as
+        :meth:`__call__` and :class:`Layer` prepare it; its types are not
+        checked again. ``xs_data`` optionally holds their ``.data``, read once
+        by a :class:`Layer` for all its neurons.
         """
-        z = dot((*self.w, self.b), xs_with_one, xs_data)
+        z = dot_of_values(self._weights_and_bias(), xs_with_one, xs_data)
         f = ACTIVATIONS[self.activation]
         return z if f is None else f(z)
+
+    def _weights_and_bias(self) -> tuple:
+        """``(*w, b)`` as Values, type-checked only when one was replaced.
+
+        ``w`` is a public list, so a weight may be swapped for another Value
+        (or a number, which becomes a constant leaf, as in :func:`dot`); the
+        tuple compare below goes by identity, in C.
+        """
+        params = (*self.w, self.b)
+        if params != self._checked:
+            self._checked = as_values(params, "Neuron weights")
+        return self._checked
 
     def named_parameters(self) -> list:
         return [(f"w.{i}", w) for i, w in enumerate(self.w)] + [("b", self.b)]

@@ -138,6 +138,41 @@ def test_non_numeric_input_names_the_element():
         nn.Neuron(2)([1.0, "x"])
 
 
+def test_a_weight_swapped_for_another_value_is_used_and_gets_the_gradient():
+    """Closed form: a linear neuron's output is w·x + b and ∂out/∂w_i = x_i."""
+    neuron = nn.Neuron(2, activation="linear", rng=random.Random(2))
+    neuron([1.0, 2.0])  # the old weights were checked once already
+    neuron.w[1] = shared = Value(5.0)
+    out = neuron([1.0, 2.0])
+    out.backward()
+    assert out.data == neuron.w[0].data * 1.0 + 5.0 * 2.0 + neuron.b.data
+    assert shared.grad == 2.0 and out.parents[1] is shared
+
+
+def test_a_weight_swapped_for_a_number_acts_as_a_constant():
+    neuron = nn.Neuron(2, activation="linear", rng=random.Random(2))
+    neuron([1.0, 2.0])
+    neuron.w[0] = 3
+    out = neuron([1.0, 2.0])
+    assert out.data == 3.0 + neuron.w[1].data * 2.0 + neuron.b.data
+    assert out.parents[0].op == "const"
+
+
+def test_a_weight_swapped_for_a_non_number_names_the_element():
+    neuron = nn.Neuron(2, rng=random.Random(2))
+    neuron([1.0, 2.0])
+    neuron.w[1] = "w"
+    with pytest.raises(TypeError, match="Neuron weights: element 1 must be a Value or a real number"):
+        neuron([1.0, 2.0])
+
+
+def test_a_weight_appended_to_one_neuron_of_a_layer_is_a_clear_error():
+    layer = nn.Layer(2, 3, rng=random.Random(2))
+    layer.neurons[1].w.append(Value(1.0))
+    with pytest.raises(ValueError, match="dot: ws has 4 elements but xs has 3"):
+        layer([1.0, 2.0])
+
+
 @pytest.mark.parametrize(
     "build, message",
     [
