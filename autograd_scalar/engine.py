@@ -272,7 +272,7 @@ def new_node(
     node.local_grads = local_grads
     node.op = op
     node.label = label
-    node.scope = _state.scope
+    node.scope = _state.scope if _switched.scopes else None  # no scope open: no thread-local read
     node._mark = None
     return node
 

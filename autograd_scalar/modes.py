@@ -6,9 +6,10 @@
   a backward pass raises ``FloatingPointError`` naming the op and the node,
   like ``torch.autograd.detect_anomaly``.
 * :func:`scope` -- Values created inside are tagged with a scope name (nested
-  scopes join with ``/``); graph drawings cluster them (``nn`` tags neurons
-  and layers); :func:`scoped_each` does the same for each item of a loop
-  (``nn`` tags a layer's neurons with it).
+  scopes join with ``/``); graph drawings cluster them. :func:`scoped_each`
+  does the same for each item of a loop, and :func:`scope_names` gives the
+  names a loop's items would take (``nn`` tags its layers' and neurons' nodes
+  with them).
 
 The state lives in one module-level object, :data:`state`, read by the engine
 on every op. It is per thread, as PyTorch's grad mode is: ``no_grad()`` in one
@@ -29,6 +30,7 @@ __all__ = [
     "detect_anomaly",
     "scope",
     "scoped_each",
+    "scope_names",
     "is_grad_enabled",
     "state",
     "switched",
@@ -53,15 +55,21 @@ state = _State()
 
 
 class _Switched:
-    """How many no_grad, enable_grad and detect_anomaly blocks are open, in all
-    threads together. While none is, every thread records plainly, and the
-    engine reads this plain slot instead of the thread-local ``state.plain``
-    (~30 ns less a node, ~1% of a moons step: see benchmarks/README.md)."""
+    """How many mode blocks are open, in all threads together.
 
-    __slots__ = ("blocks",)
+    ``blocks`` counts no_grad, enable_grad and detect_anomaly blocks: while
+    none is, every thread records plainly. ``scopes`` counts scope blocks and
+    running :func:`scoped_each` loops: while none is, no thread has a scope.
+    The engine reads these plain slots instead of the thread-local ``state``
+    (a thread-local read costs ~30 ns more, once per node: see
+    benchmarks/README.md).
+    """
+
+    __slots__ = ("blocks", "scopes")
 
     def __init__(self) -> None:
         self.blocks = 0
+        self.scopes = 0
 
 
 #: Read by the engine on every op; kept by the context managers.
@@ -69,9 +77,9 @@ switched = _Switched()
 _counting = threading.Lock()  # += on a shared slot is not atomic across threads
 
 
-def _count(change: int) -> None:
+def _count(counter: str, change: int) -> None:
     with _counting:
-        switched.blocks += change
+        setattr(switched, counter, getattr(switched, counter) + change)
 
 
 def is_grad_enabled() -> bool:
@@ -81,9 +89,8 @@ def is_grad_enabled() -> bool:
 
 @contextmanager
 def _switch(name: str, value) -> Iterator[None]:
-    counted = name != "scope"  # a scope leaves recording plain
-    if counted:
-        _count(+1)
+    counter = "scopes" if name == "scope" else "blocks"  # a scope leaves recording plain
+    _count(counter, +1)
     previous = getattr(state, name)
     setattr(state, name, value)
     state.plain = state.grad_enabled and not state.anomaly
@@ -92,8 +99,7 @@ def _switch(name: str, value) -> Iterator[None]:
     finally:
         setattr(state, name, previous)
         state.plain = state.grad_enabled and not state.anomaly
-        if counted:
-            _count(-1)
+        _count(counter, -1)
 
 
 def no_grad():
@@ -157,6 +163,23 @@ def _joined(outer: Optional[str], names: Iterable[str]) -> list:
     return [f"{outer}/{name}" for name in names]
 
 
+def scope_names(names: Iterable[str], outer: Optional[str] = None) -> list:
+    """The tags that Values created in ``scope(name)`` would get, for each name.
+
+    Joined to ``outer``, by default the active scope of this thread, as
+    :func:`scope` joins nested names. For code that tags the nodes it makes
+    itself instead of opening a scope per item (``nn``: a layer's neurons).
+
+    Example:
+        >>> with scope("layer0"):
+        ...     scope_names(["neuron0", "neuron1"])
+        ['layer0/neuron0', 'layer0/neuron1']
+        >>> scope_names(["neuron0"]), scope_names(["neuron0"], outer="net")
+        (['neuron0'], ['net/neuron0'])
+    """
+    return _joined(state.scope if outer is None else outer, names)
+
+
 def scoped_each(items: Iterable, names: Iterable[str]) -> Generator:
     """Yield each item with the scope set to its name, inside the active scope.
 
@@ -177,9 +200,11 @@ def scoped_each(items: Iterable, names: Iterable[str]) -> Generator:
         None
     """
     outer = state.scope
+    _count("scopes", +1)
     try:
         for item, name in zip(items, _joined(outer, names)):
             state.scope = name
             yield item
     finally:
         state.scope = outer
+        _count("scopes", -1)

@@ -35,7 +35,6 @@ units that pass no gradient on a data set) and the file format's
 from __future__ import annotations
 
 import random
-from contextlib import closing
 from typing import Mapping, Optional, Sequence
 
 from . import persistence
@@ -43,7 +42,7 @@ from .checks import count
 from .diagnostics import dead_neurons
 from .engine import Value, as_values, constant, dot_of_values
 from .losses import binary_cross_entropy_with_logits, cross_entropy, hinge, l2, mse
-from .modes import scoped_each
+from .modes import scope_names, state
 from .persistence import FORMAT, FORMAT_VERSION
 
 __all__ = [
@@ -72,11 +71,12 @@ def _check_activation(activation) -> str:
     return activation
 
 
-def _inputs_with_one(x, nin: int, who: str) -> tuple:
+def _inputs_with_one(x, nin: int, who: str, scope: Optional[str]) -> tuple:
     """The input vector as Values (numbers become input leaves ``x<i>``), then a constant 1.
 
     Built once per layer call and shared by the layer's neurons; the trailing
     1 is the input that the bias multiplies in the neuron's single dot node.
+    The leaves made here are tagged with ``scope``.
     """
     items = tuple(x)
     xs = as_values(items, f"{who} input")
@@ -85,10 +85,31 @@ def _inputs_with_one(x, nin: int, who: str) -> tuple:
         # so the fresh constant leaves as_values made for them are retagged.
         for i, (v, item) in enumerate(zip(xs, items)):
             if v is not item:
-                v.op, v.label = "", f"x{i}"
+                v.op, v.label, v.scope = "", f"x{i}", scope
     if len(xs) != nin:
         raise ValueError(f"{who} expects {nin} inputs, got {len(xs)}")
-    return xs + (constant(1.0),)
+    one = constant(1.0)
+    one.scope = scope
+    return xs + (one,)
+
+
+class _ScopeNames:
+    """A module's scope names for its parts, joined to an outer scope.
+
+    Remembers the last outer scope: a model is called with the same one over
+    and over, so the names are joined once, not per call (one f-string per
+    neuron per point would cost more than the scope blocks it replaces).
+    """
+
+    def __init__(self, names: list) -> None:
+        self.names = names
+        self.last: tuple = (None, names)
+
+    def inside(self, outer: Optional[str]) -> list:
+        last = self.last  # one read: another thread may replace it
+        if last[0] != outer:
+            self.last = last = (outer, scope_names(self.names, outer) if outer else self.names)
+        return last[1]
 
 
 class Module:
@@ -203,20 +224,24 @@ class Neuron(Module):
         self.b = Value(0.0, label="b")
 
     def __call__(self, x) -> Value:
-        return self.fire(_inputs_with_one(x, len(self.w), "Neuron"))
+        return self.fire(_inputs_with_one(x, len(self.w), "Neuron", state.scope))
 
-    def fire(self, xs_with_one: tuple, xs_data=None) -> Value:
+    def fire(self, xs_with_one: tuple, xs_data=None, scope: Optional[str] = None) -> Value:
         """The activation for inputs already prepared by the caller.
 
         ``xs_with_one`` must be a tuple of Values, the input vector followed by
         a constant 1 (the bias's input), of length ``nin + 1``, as
         :meth:`__call__` and :class:`Layer` prepare it; its types are not
         checked again. ``xs_data`` optionally holds their ``.data``, read once
-        by a :class:`Layer` for all its neurons.
+        by a :class:`Layer` for all its neurons. ``scope``, if given, tags the
+        two nodes made here (z and a) instead of the active scope.
         """
         z = dot_of_values(self._weights_and_bias(), xs_with_one, xs_data)
         f = ACTIVATIONS[self.activation]
-        return z if f is None else f(z)
+        a = z if f is None else f(z)
+        if scope is not None:
+            z.scope = a.scope = scope
+        return a
 
     def _weights_and_bias(self) -> tuple:
         """``(*w, b)`` as Values, type-checked only when one was replaced.
@@ -267,18 +292,25 @@ class Layer(Module):
         for j, neuron in enumerate(self.neurons):  # labels n<j>.w<i>, n<j>.b: see MLP
             for p in neuron.parameters():
                 p.label = f"n{j}.{p.label}"
-        self._scopes = [f"neuron{j}" for j in range(nout)]
+        self._scopes = _ScopeNames([f"neuron{j}" for j in range(nout)])
 
     def __call__(self, x):
         out = self.forward(x)
         return out[0] if len(out) == 1 else out
 
-    def forward(self, x) -> list:
-        """The layer's outputs, always as a list (also for one neuron)."""
-        xs = _inputs_with_one(x, len(self.neurons[0].w), "Layer")
+    def forward(self, x, scope: Optional[str] = None) -> list:
+        """The layer's outputs, always as a list (also for one neuron).
+
+        The nodes are tagged as if each neuron ran in ``scope(f"neuron{j}")``
+        inside ``scope`` (by default the active scope), without opening a
+        scope block per neuron.
+        """
+        if scope is None:
+            scope = state.scope
+        xs = _inputs_with_one(x, len(self.neurons[0].w), "Layer", scope)
         xs_data = [x.data for x in xs]  # read once for all the layer's neurons
-        with closing(scoped_each(self.neurons, self._scopes)) as neurons:
-            return [neuron.fire(xs, xs_data) for neuron in neurons]
+        names = self._scopes.inside(scope)
+        return [neuron.fire(xs, xs_data, name) for neuron, name in zip(self.neurons, names)]
 
     def named_parameters(self) -> list:
         return [
@@ -344,17 +376,16 @@ class MLP(Module):
             Layer(sizes[i], sizes[i + 1], rng=rng, activation="linear" if i == last else activation)
             for i in range(len(nouts))
         ]
-        self._scopes = [f"layer{layer_index}" for layer_index in range(len(nouts))]
+        self._scopes = _ScopeNames([f"layer{layer_index}" for layer_index in range(len(nouts))])
         for layer_index, layer in enumerate(self.layers):  # labels L<l>.n<j>.w<i>, L<l>.n<j>.b
             for p in layer.parameters():
                 p.label = f"L{layer_index}.{p.label}"
 
     def __call__(self, x):
-        # Layer.__call__ checks each layer's input size, so only scopes are added here.
-        with closing(scoped_each(self.layers, self._scopes)) as layers:
-            for layer in layers:
-                x = layer(x)
-        return x
+        # Layer.forward checks each layer's input size, so only scopes are added here.
+        for layer, name in zip(self.layers, self._scopes.inside(state.scope)):
+            x = layer.forward(x, name)
+        return x[0] if len(x) == 1 else x
 
     def named_parameters(self) -> list:
         return [

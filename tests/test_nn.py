@@ -162,7 +162,9 @@ def test_a_weight_swapped_for_a_non_number_names_the_element():
     neuron = nn.Neuron(2, rng=random.Random(2))
     neuron([1.0, 2.0])
     neuron.w[1] = "w"
-    with pytest.raises(TypeError, match="Neuron weights: element 1 must be a Value or a real number"):
+    with pytest.raises(
+        TypeError, match="Neuron weights: element 1 must be a Value or a real number"
+    ):
         neuron([1.0, 2.0])
 
 
@@ -199,6 +201,46 @@ def test_nodes_are_tagged_with_layer_and_neuron_scopes():
     assert [p.scope for p in score.parents[4:7]] == [f"layer0/neuron{j}" for j in range(3)]
     with scope("net"):
         assert model([1.0, 1.0]).scope == "net/layer1/neuron0"
+
+
+def test_a_layers_input_leaves_and_its_constant_one_carry_the_layer_scope():
+    model = nn.MLP(2, [3, 1], rng=random.Random(0))
+    score = model([1.0, 1.0])
+    hidden_dot = score.parents[4].parents[0]  # layer 0, neuron 0: relu(dot)
+    inputs = hidden_dot.parents[3:]  # after w0, w1, b: x0, x1 and the constant 1
+    assert [(v.label, v.op, v.scope) for v in inputs] == [
+        ("x0", "", "layer0"),
+        ("x1", "", "layer0"),
+        ("", "const", "layer0"),
+    ]
+    assert score.parents[-1].scope == "layer1"  # the output layer's constant 1
+    with scope("net"):
+        assert model([1.0, 1.0]).parents[-1].scope == "net/layer1"
+
+
+def test_scope_tags_follow_the_active_scope_when_it_changes_between_calls():
+    layer = nn.Layer(2, 2, rng=random.Random(0))
+    with scope("a"):
+        first = layer([1.0, 2.0])
+    with scope("b"):
+        second = layer([1.0, 2.0])
+    third = layer([1.0, 2.0])
+    assert [v.scope for v in first + second + third] == [
+        "a/neuron0",
+        "a/neuron1",
+        "b/neuron0",
+        "b/neuron1",
+        "neuron0",
+        "neuron1",
+    ]
+
+
+def test_an_mlp_with_a_one_neuron_hidden_layer_feeds_it_on():
+    """Closed form: the bottleneck's single activation is the next layer's only input."""
+    model = nn.MLP(2, [1, 2], activation="linear", rng=random.Random(3))
+    h = model.layers[0]([0.5, -1.0])
+    expected = [n.w[0].data * h.data + n.b.data for n in model.layers[1].neurons]
+    assert [v.data for v in model([0.5, -1.0])] == expected
 
 
 def test_zero_grad_resets_every_parameter():

@@ -238,6 +238,40 @@ def test_open_mode_blocks_are_counted_back_to_zero_also_after_an_error():
     assert ag.modes.switched.blocks == 0
 
 
+def test_open_scopes_are_counted_back_to_zero_also_after_an_error_or_an_early_stop():
+    """The engine trusts ``switched.scopes == 0`` to mean: no thread has a scope."""
+    from contextlib import closing
+
+    with pytest.raises(ZeroDivisionError):
+        with ag.scope("outer"), closing(ag.modes.scoped_each([1, 2, 3], "abc")) as items:
+            for _ in items:
+                assert ag.modes.switched.scopes == 2
+                raise ZeroDivisionError("inside the loop")
+    assert ag.modes.switched.scopes == 0
+    assert (Value(1.0) * 2).scope is None
+
+
+def test_a_scope_open_in_one_thread_tags_nothing_in_another():
+    entered, done = threading.Event(), threading.Event()
+
+    def tagging():
+        with ag.scope("theirs"):
+            entered.set()
+            done.wait(5)
+
+    thread, errors = _in_thread(tagging)
+    entered.wait(5)
+    try:
+        assert ag.modes.switched.scopes == 1
+        assert (Value(1.0) + 1).scope is None
+        with ag.scope("mine"):
+            assert (Value(1.0) + 1).scope == "mine"
+    finally:
+        done.set()
+        thread.join(10)
+    assert not errors
+
+
 def test_threads_ordering_shared_nodes_at_once_get_correct_gradients():
     """Closed form: y = x + Σ_k h·w_k with h = 2x, so ∂y/∂x = 1 + 2·Σ w_k.
 
