@@ -13,6 +13,7 @@ import random
 import stat
 import sys
 import threading
+from contextlib import closing, contextmanager
 
 import numpy as np
 import pytest
@@ -196,25 +197,32 @@ def test_no_grad_entered_and_left_interleaved_in_two_threads_leaves_recording_on
     assert (Value(2.0) * 3).parents
 
 
-def test_no_grad_in_one_thread_does_not_stop_recording_in_another():
+@contextmanager
+def _another_thread_inside(block):
+    """Run the body while another thread sits inside ``block()``."""
     entered, done = threading.Event(), threading.Event()
 
-    def inference():
-        with no_grad():
+    def hold():
+        with block():
             entered.set()
             done.wait(5)
 
-    thread, errors = _in_thread(inference)
+    thread, errors = _in_thread(hold)
     entered.wait(5)
     try:
-        assert ag.is_grad_enabled()
-        assert (Value(2.0) * 3).parents
-        with ag.scope("mine"):
-            assert (Value(1.0) + 1).scope == "mine"
+        yield
     finally:
         done.set()
         thread.join(10)
     assert not errors
+
+
+def test_no_grad_in_one_thread_does_not_stop_recording_in_another():
+    with _another_thread_inside(no_grad):
+        assert ag.is_grad_enabled()
+        assert (Value(2.0) * 3).parents
+        with ag.scope("mine"):
+            assert (Value(1.0) + 1).scope == "mine"
 
 
 def test_a_new_thread_starts_with_the_default_modes():
@@ -240,8 +248,6 @@ def test_open_mode_blocks_are_counted_back_to_zero_also_after_an_error():
 
 def test_open_scopes_are_counted_back_to_zero_also_after_an_error_or_an_early_stop():
     """The engine trusts ``switched.scopes == 0`` to mean: no thread has a scope."""
-    from contextlib import closing
-
     with pytest.raises(ZeroDivisionError):
         with ag.scope("outer"), closing(ag.modes.scoped_each([1, 2, 3], "abc")) as items:
             for _ in items:
@@ -252,24 +258,11 @@ def test_open_scopes_are_counted_back_to_zero_also_after_an_error_or_an_early_st
 
 
 def test_a_scope_open_in_one_thread_tags_nothing_in_another():
-    entered, done = threading.Event(), threading.Event()
-
-    def tagging():
-        with ag.scope("theirs"):
-            entered.set()
-            done.wait(5)
-
-    thread, errors = _in_thread(tagging)
-    entered.wait(5)
-    try:
+    with _another_thread_inside(lambda: ag.scope("theirs")):
         assert ag.modes.switched.scopes == 1
         assert (Value(1.0) + 1).scope is None
         with ag.scope("mine"):
             assert (Value(1.0) + 1).scope == "mine"
-    finally:
-        done.set()
-        thread.join(10)
-    assert not errors
 
 
 def test_threads_ordering_shared_nodes_at_once_get_correct_gradients():
