@@ -8,8 +8,8 @@
 * :func:`scope` -- Values created inside are tagged with a scope name (nested
   scopes join with ``/``); graph drawings cluster them. :func:`scoped_each`
   does the same for each item of a loop, and :func:`scope_names` gives the
-  names a loop's items would take (``nn`` tags its layers' and neurons' nodes
-  with them).
+  tags nested scopes make (``nn`` tags its layers' and neurons' nodes with
+  them).
 
 The state lives in one module-level object, :data:`state`, read by the engine
 on every op. It is per thread, as PyTorch's grad mode is: ``no_grad()`` in one
@@ -153,31 +153,24 @@ def scope(name: str):
     """
     if not isinstance(name, str) or not name:
         raise TypeError(f"scope: name must be a non-empty str, got {name!r}")
-    return _switch("scope", _joined(state.scope, (name,))[0])
+    return _switch("scope", scope_names(state.scope, (name,))[0])
 
 
-def _joined(outer: Optional[str], names: Iterable[str]) -> list:
-    """The scope names ``names`` take inside the scope ``outer``: ``outer/name``."""
+def scope_names(outer: Optional[str], names: Iterable[str]) -> list:
+    """The tag that ``scope(name)`` gives inside the scope ``outer``, for each name.
+
+    Nested scopes join with ``/``; ``outer`` None is no scope. :func:`scope`
+    and :func:`scoped_each` join names with it, and so does code that tags
+    the nodes it makes itself instead of opening a scope per item (``nn``: a
+    layer's neurons).
+
+    Example:
+        >>> scope_names("layer0", ["neuron0", "neuron1"]), scope_names(None, ["neuron0"])
+        (['layer0/neuron0', 'layer0/neuron1'], ['neuron0'])
+    """
     if outer is None:
         return list(names)
     return [f"{outer}/{name}" for name in names]
-
-
-def scope_names(names: Iterable[str], outer: Optional[str] = None) -> list:
-    """The tags that Values created in ``scope(name)`` would get, for each name.
-
-    Joined to ``outer``, by default the active scope of this thread, as
-    :func:`scope` joins nested names. For code that tags the nodes it makes
-    itself instead of opening a scope per item (``nn``: a layer's neurons).
-
-    Example:
-        >>> with scope("layer0"):
-        ...     scope_names(["neuron0", "neuron1"])
-        ['layer0/neuron0', 'layer0/neuron1']
-        >>> scope_names(["neuron0"]), scope_names(["neuron0"], outer="net")
-        (['neuron0'], ['net/neuron0'])
-    """
-    return _joined(state.scope if outer is None else outer, names)
 
 
 def scoped_each(items: Iterable, names: Iterable[str]) -> Generator:
@@ -202,7 +195,7 @@ def scoped_each(items: Iterable, names: Iterable[str]) -> Generator:
     outer = state.scope
     _count("scopes", +1)
     try:
-        for item, name in zip(items, _joined(outer, names)):
+        for item, name in zip(items, scope_names(outer, names)):
             state.scope = name
             yield item
     finally:

@@ -96,9 +96,9 @@ def _inputs_with_one(x, nin: int, who: str, scope: Optional[str]) -> tuple:
 class _ScopeNames:
     """A module's scope names for its parts, joined to an outer scope.
 
-    Remembers the last outer scope: a model is called with the same one over
-    and over, so the names are joined once, not per call (one f-string per
-    neuron per point would cost more than the scope blocks it replaces).
+    Remembers the last outer scope: a model is called inside the same one
+    over and over, so the names are joined once, not an f-string per neuron
+    per call.
     """
 
     def __init__(self, names: list) -> None:
@@ -108,7 +108,7 @@ class _ScopeNames:
     def inside(self, outer: Optional[str]) -> list:
         last = self.last  # one read: another thread may replace it
         if last[0] != outer:
-            self.last = last = (outer, scope_names(self.names, outer) if outer else self.names)
+            self.last = last = (outer, scope_names(outer, self.names))
         return last[1]
 
 
