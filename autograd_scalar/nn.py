@@ -93,6 +93,11 @@ def _inputs_with_one(x, nin: int, who: str, scope: Optional[str]) -> tuple:
     return xs + (one,)
 
 
+def _single_or_list(outputs: list):
+    """A layer's or model's outputs as micrograd returns them: one Value alone."""
+    return outputs[0] if len(outputs) == 1 else outputs
+
+
 class _ScopeNames:
     """A module's scope names for its parts, joined to an outer scope.
 
@@ -295,8 +300,7 @@ class Layer(Module):
         self._scopes = _ScopeNames([f"neuron{j}" for j in range(nout)])
 
     def __call__(self, x):
-        out = self.forward(x)
-        return out[0] if len(out) == 1 else out
+        return _single_or_list(self.forward(x))
 
     def forward(self, x, scope: Optional[str] = None) -> list:
         """The layer's outputs, always as a list (also for one neuron).
@@ -385,7 +389,7 @@ class MLP(Module):
         # Layer.forward checks each layer's input size, so only scopes are added here.
         for layer, name in zip(self.layers, self._scopes.inside(state.scope)):
             x = layer.forward(x, name)
-        return x[0] if len(x) == 1 else x
+        return _single_or_list(x)
 
     def named_parameters(self) -> list:
         return [
