@@ -48,8 +48,8 @@ from .engine import Value
 from .files import write_atomic
 from .modes import no_grad
 from .names import script_json
-from .network import Layout, NetworkView, layer_sizes
 from .nn import MLP, dead_neurons
+from .viz.network_view import Layout, NetworkView, layer_sizes
 from .web import pages
 
 __all__ = ["Recorder", "Snapshot", "LOSSES"]

@@ -2,7 +2,7 @@
 
 A live page re-runs the forward pass and the backward rule in JavaScript
 (``web/live.js``) from the derivative table's JavaScript (``web/ops.js``),
-over the graph that :func:`autograd_scalar.live.live_graph` describes. The
+over the graph that :func:`autograd_scalar.trace.live.live_graph` describes. The
 truth here is the Python engine itself, run on the same expression built
 afresh with the edited inputs; and the sum-over-paths example's closed form
 (o = (a + b)·(a·b)/2: at a = 3, b = 3, o = 27 and ∂o/∂a = (ab + (a + b)b)/2 = 13.5).
@@ -13,7 +13,7 @@ import random
 import pytest
 
 from autograd_scalar import Value, nn, topological_order
-from autograd_scalar.live import live_graph
+from autograd_scalar.trace.live import live_graph
 from autograd_scalar.web import pages
 from conftest import assert_close, page_with_script
 

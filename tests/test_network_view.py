@@ -14,8 +14,8 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from autograd_scalar import Value, viz
-from autograd_scalar.network import neuron_graph
 from autograd_scalar.nn import MLP, dead_neurons
+from autograd_scalar.viz.network_view import neuron_graph
 from autograd_scalar.web import pages
 from conftest import PageErrors
 

@@ -28,7 +28,7 @@ from autograd_scalar import (
     viz,
 )
 from autograd_scalar.files import write_atomic
-from autograd_scalar.viz import RenderError
+from autograd_scalar.viz import RenderError, graph as viz_graph
 from seed003 import seed003_graph
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -340,7 +340,7 @@ def test_a_wide_graph_keeps_the_values_nearest_the_output():
 
 def test_without_dot_svg_renders_in_process_and_parses(no_dot):
     *_, o = seed003()
-    assert viz.shutil.which("dot") is None
+    assert viz_graph.shutil.which("dot") is None
     svg = viz.to_svg(o)
     assert ET.fromstring(svg).tag == f"{SVG}svg"
 
@@ -388,7 +388,7 @@ def test_jupyter_display_hook_renders_svg_without_dot(no_dot):
 
     *_, o = seed003()
     graph = viz.draw(o)
-    assert isinstance(graph, viz.graphviz.Digraph)
+    assert isinstance(graph, viz_graph.graphviz.Digraph)
     data, _ = DisplayFormatter().format(graph)
     assert "grad 10.5" in texts(data["image/svg+xml"])
 
@@ -535,7 +535,7 @@ def test_user_strings_are_escaped_for_dot_and_the_svg_parses_as_xml(text, no_dot
 def test_a_large_graph_bounds_graphvizs_layout_work_and_a_small_one_keeps_splines():
     """A sum of 240 products (483 values) took over a minute to lay out in the CLI.
 
-    Above ``viz.BOUNDED_LAYOUT_ABOVE`` values the drawing asks dot for a few
+    Above ``viz_graph.BOUNDED_LAYOUT_ABOVE`` values the drawing asks dot for a few
     crossing-minimisation passes and straight edges (about 6x less work for
     that sum); small drawings keep dot's defaults.
     """
@@ -546,6 +546,6 @@ def test_a_large_graph_bounds_graphvizs_layout_work_and_a_small_one_keeps_spline
         root = root + rng.choice(variables) * rng.choice(variables)
     large = viz.draw(root, max_nodes=None).source
     small = viz.draw(variables[0] * variables[1]).source
-    for name, value in viz.BOUNDED_LAYOUT.items():
+    for name, value in viz_graph.BOUNDED_LAYOUT.items():
         assert f"{name}={value}" in large
         assert f"{name}=" not in small

@@ -1,4 +1,4 @@
-"""The on-disk cache of compiled WebAssembly Graphviz (autograd_scalar.wasm_cache).
+"""The on-disk cache of compiled WebAssembly Graphviz (autograd_scalar.viz.wasm_cache).
 
 Truth: the cache file's identity (inode and mtime) says whether a process
 loaded it or compiled and rewrote it; the SVG a cached module renders must be
@@ -15,7 +15,7 @@ import xml.etree.ElementTree as ET
 import pytest
 import wasmtime
 
-from autograd_scalar import wasm_cache
+from autograd_scalar.viz import wasm_cache
 
 GRAPH = ["graph", "tanh(a*b + c)", "--set", "a=2", "b=-3", "c=10"]
 TIMEOUT = 120  # a cold start compiles graphviz.wasm: seconds on a busy machine

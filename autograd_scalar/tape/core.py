@@ -74,9 +74,9 @@ import numbers
 import random
 from typing import Callable, Iterable, Optional, Sequence
 
-from . import ops
-from .engine import Value, topological_order
-from .modes import enable_grad
+from .. import ops
+from ..engine import Value, topological_order
+from ..modes import enable_grad
 
 __all__ = ["record", "Tape", "TapeError"]
 

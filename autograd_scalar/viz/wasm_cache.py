@@ -44,7 +44,7 @@ from typing import Optional
 
 import wasmtime
 
-from .files import write_atomic
+from ..files import write_atomic
 
 __all__ = [
     "CACHE_DIR_VARIABLE",

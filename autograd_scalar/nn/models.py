@@ -37,12 +37,12 @@ from __future__ import annotations
 import random
 from typing import Mapping, Optional, Sequence
 
+from ..checks import count
+from ..engine import Value, as_values, constant, dot_of_values
+from ..modes import scope_names, state
 from . import persistence
-from .checks import count
 from .diagnostics import dead_neurons
-from .engine import Value, as_values, constant, dot_of_values
 from .losses import binary_cross_entropy_with_logits, cross_entropy, hinge, l2, mse
-from .modes import scope_names, state
 from .persistence import FORMAT, FORMAT_VERSION
 
 __all__ = [

@@ -23,11 +23,11 @@ from __future__ import annotations
 import itertools
 import math
 
-from . import viz
+from .. import viz
+from ..names import edge_id, element_ids, format_number, html_text, op_id, script_json
+from ..web import pages
 from .live import live_graph
-from .names import edge_id, element_ids, format_number, html_text, op_id, script_json
-from .trace_text import BAR, equation, equation_head, formula
-from .web import pages
+from .text import BAR, equation, equation_head, formula
 
 __all__ = ["to_html", "repr_html", "page_title"]
 
@@ -233,7 +233,7 @@ def to_html(trace, max_steps, full_page: bool = True, title=None, live: bool = F
 
 def repr_html(trace) -> str:
     """The Jupyter display: the page fragment, or the equations above the size bound."""
-    from .trace import DEFAULT_MAX_STEPS
+    from .model import DEFAULT_MAX_STEPS
 
     if len(trace.steps) > DEFAULT_MAX_STEPS:
         return (

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 
-from . import ops
-from .engine import CONST
-from .names import format_number, op_symbol
+from .. import ops
+from ..engine import CONST
+from ..names import format_number, op_symbol
 
 __all__ = ["formula", "equation", "equation_head", "rules", "to_text", "to_latex", "BAR"]
 

@@ -20,7 +20,7 @@ import os
 from pathlib import Path
 from typing import Mapping
 
-from .files import atomic_path
+from ..files import atomic_path
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "state_dict", "load_state_dict", "save", "load"]
 

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from . import ops
-from .engine import CONST, Value
+from .. import ops
+from ..engine import CONST, Value
 
 __all__ = ["live_graph"]
 

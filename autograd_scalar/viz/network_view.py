@@ -37,12 +37,12 @@ import uuid
 from pathlib import Path
 from typing import Optional, Sequence, Union
 
-from .engine import Value, constant, dot, sum_values, topological_order
-from .files import write_atomic
-from .modes import enable_grad
-from .names import script_json
-from .nn import ACTIVATIONS, MLP, dead_neurons
-from .web import pages
+from ..engine import Value, constant, dot, sum_values, topological_order
+from ..files import write_atomic
+from ..modes import enable_grad
+from ..names import script_json
+from ..nn import ACTIVATIONS, MLP, dead_neurons
+from ..web import pages
 
 __all__ = [
     "network",
@@ -450,7 +450,7 @@ def _unit_details(view: "NetworkView", c: int, k: int, graphs: bool = True) -> d
             "Pass x= to network() to see this neuron's graph with data and gradients."
         )
     elif c > 0:
-        from . import viz  # Graphviz only for the page's per-neuron graphs
+        from . import graph as viz  # Graphviz only for the page's per-neuron graphs
 
         out, grads = neuron_graph(view.model, c, k, view.activations, view.adjoints[c][k])
         svg = viz.to_svg(out, show_grad=grads, max_nodes=None)

@@ -41,10 +41,10 @@ from typing import Mapping, Optional, Union
 
 import graphviz
 
-from . import ops
-from .engine import CONST, Value, topological_order
-from .files import write_atomic
-from .names import (
+from .. import ops
+from ..engine import CONST, Value, topological_order
+from ..files import write_atomic
+from ..names import (
     dot_record,
     dot_string,
     edge_id,
@@ -54,7 +54,7 @@ from .names import (
     op_id,
     op_symbol,
 )
-from .web import pages
+from ..web import pages
 
 __all__ = [
     "draw",
@@ -640,6 +640,6 @@ def save(
 
 def network(model, x=None, inputs=None, **options):
     """The textbook picture of an MLP: see :func:`autograd_scalar.network.network`."""
-    from .network import network as draw_network  # loaded on first use
+    from .network_view import network as draw_network  # loaded on first use
 
     return draw_network(model, x=x, inputs=inputs, **options)

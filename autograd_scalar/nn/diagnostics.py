@@ -7,7 +7,7 @@ module does not import :mod:`autograd_scalar.nn`.
 
 from __future__ import annotations
 
-from .modes import enable_grad
+from ..modes import enable_grad
 
 __all__ = ["dead_neurons"]
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numbers
 
-from .checks import count
-from .engine import Value, as_values, dot, sum_values
+from ..checks import count
+from ..engine import Value, as_values, dot, sum_values
 
 __all__ = ["mse", "hinge", "binary_cross_entropy_with_logits", "cross_entropy", "l2"]
 

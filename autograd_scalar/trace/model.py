@@ -33,10 +33,10 @@ import pathlib
 from dataclasses import dataclass
 from typing import NamedTuple, Optional, Union
 
-from . import trace_text
-from .engine import CONST, Value, topological_order
-from .files import write_atomic
-from .names import format_number, node_names
+from ..engine import CONST, Value, topological_order
+from ..files import write_atomic
+from ..names import format_number, node_names
+from . import text as trace_text
 
 __all__ = ["trace_backward", "BackwardTrace", "Step", "Term", "ForwardStep", "DEFAULT_MAX_STEPS"]
 
@@ -244,7 +244,7 @@ class BackwardTrace:
             >>> '<label for=' in trace_backward(y).to_html(live=True)  # x's field
             True
         """
-        from . import trace_html  # graphviz: only pages pay for its import
+        from . import page as trace_html  # graphviz: only pages pay for its import
 
         return trace_html.to_html(self, max_steps, full_page, title, live)
 
@@ -253,7 +253,7 @@ class BackwardTrace:
         return write_atomic(path, self.to_html(**options).encode("utf-8"))
 
     def _repr_html_(self) -> str:
-        from . import trace_html
+        from . import page as trace_html
 
         return trace_html.repr_html(self)
 
