@@ -22,7 +22,7 @@ The explorer page (:meth:`Recorder.to_html`, :meth:`Recorder.save`, Jupyter's
 scripts ``web/explore.js`` and ``web/network.js`` that replay them -- a slider
 and play/pause over the steps, the decision function as a heat map under the
 data, the loss and accuracy curves with a cursor, and the network view
-(:mod:`autograd_scalar.network`) at that step for the selected data point.
+(:mod:`autograd_scalar.viz.network_view`) at that step for the selected data point.
 The page recomputes forward passes in the browser from the recorded
 parameters, so it stores no activations; the tests check that the browser's
 numbers agree with this module's.

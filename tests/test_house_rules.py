@@ -4,6 +4,8 @@
   functions of its module: the guard for "no recursion over the graph"
   (micrograd's recursive topological sort dies past ~1000 deep).
 * ``import autograd_scalar.engine`` pulls in no renderer (graphviz, viz).
+* The modules import each other without a cycle, counting the imports inside
+  functions too (a cycle held together by a late import is still a cycle).
 """
 
 import ast
@@ -305,6 +307,145 @@ def test_no_module_uses_another_modules_private_names(module):
 def test_tests_use_the_public_api_only(test_file):
     tree = ast.parse(test_file.read_text(encoding="utf-8"), filename=str(test_file))
     assert private_uses(tree) == [], f"{test_file.name} uses private names of the package"
+
+
+# -- no import cycles, not even through imports inside functions --------------------
+
+
+def _dotted(path: Path) -> str:
+    """A package file's dotted module name (a subpackage's ``__init__.py`` is the package)."""
+    return ".".join((PACKAGE_NAME, *path.relative_to(PACKAGE).with_suffix("").parts)).removesuffix(
+        ".__init__"
+    )
+
+
+def imported_modules(tree: ast.Module, module: str, package: str) -> set:
+    """The package modules that ``module``'s source imports, at any depth of its body.
+
+    ``from .x import name`` reads ``x``; ``from . import x`` reads ``x`` when it is a
+    module; importing ``a.b`` from outside the subpackage ``a`` also runs ``a``'s
+    ``__init__`` (from inside ``a`` it is already running). The top-level package, the lazy hub every module sits under, is left
+    out: it imports nothing but the engine's layer at import time.
+    """
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            sources = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            source = _absolute(node, package)
+            if source is None:
+                continue
+            sources = [source] + [
+                f"{source}.{alias.name}"
+                for alias in node.names
+                if f"{source}.{alias.name}" in SUBMODULES
+            ]
+        else:
+            continue
+        for source in sources:
+            parts = source.split(".")
+            for depth in range(2, len(parts) + 1):
+                name = ".".join(parts[:depth])
+                inside = module.startswith(name + ".")  # its own package is already running
+                if name in SUBMODULES and name != module and not inside:
+                    found.add(name)
+    return found
+
+
+def import_cycles(graph: dict) -> list:
+    """Each strongly connected group of more than one module, or a module importing itself
+    (Tarjan's algorithm with an explicit stack: the house keeps no recursion)."""
+    index, low, on_stack, stack, groups = {}, {}, set(), [], []
+    for start in sorted(graph):
+        if start in index:
+            continue
+        work = [(start, iter(sorted(graph[start])))]
+        index[start] = low[start] = len(index)
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(graph.get(child, ())))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                group = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    group.append(member)
+                    if member == node:
+                        break
+                if len(group) > 1 or node in graph.get(node, ()):
+                    groups.append(sorted(group))
+    return groups
+
+
+def package_import_graph() -> dict:
+    return {
+        _dotted(path): imported_modules(
+            ast.parse(path.read_text(encoding="utf-8")), _dotted(path), _package_of(path)
+        )
+        for path in ALL_MODULES
+        if path != PACKAGE / "__init__.py"
+    }
+
+
+def test_the_import_scan_sees_late_imports_relative_levels_and_package_inits():
+    source = """
+from .. import ops
+from ..engine import Value
+from .text import formula
+
+def to_html():
+    from ..viz import graph
+    from . import page
+"""
+    found = imported_modules(
+        ast.parse(source), "autograd_scalar.trace.model", "autograd_scalar.trace"
+    )
+    assert found == {
+        "autograd_scalar.ops",
+        "autograd_scalar.engine",
+        "autograd_scalar.trace.text",
+        "autograd_scalar.viz",
+        "autograd_scalar.viz.graph",
+        "autograd_scalar.trace.page",
+    }
+
+
+def test_the_cycle_finder_finds_long_and_short_cycles_and_passes_a_layered_graph():
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a", "d"}, "d": set(), "e": {"e"}, "f": {"d"}}
+    assert import_cycles(graph) == [["a", "b", "c"], ["e"]]
+    assert import_cycles({"a": {"b"}, "b": {"c"}, "c": set()}) == []
+
+
+def test_the_package_imports_without_a_cycle_even_inside_functions():
+    graph = package_import_graph()
+    assert {"autograd_scalar.viz.graph", "autograd_scalar.trace.page"} <= set(graph)
+    assert import_cycles(graph) == []
+
+
+def test_the_explorer_and_the_demo_options_import_no_graphviz():
+    code = (
+        "import sys, autograd_scalar.explore, autograd_scalar.playground; "
+        "print(sorted(m for m in sys.modules if m == 'graphviz' or m.startswith('graphviz.')"
+        " or m in ('autograd_scalar.viz.graph', 'matplotlib')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert result.stdout.strip() == "[]"
 
 
 # -- functions fit on a screen ------------------------------------------------------

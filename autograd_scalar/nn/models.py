@@ -22,14 +22,10 @@ order, so weights can be copied between the two engines position by position.
 
 Persistence: :meth:`Module.save` writes JSON (format name, version,
 architecture, named values) atomically; :meth:`Module.load` validates the whole
-file before it changes a single parameter (both in :mod:`autograd_scalar.persistence`).
+file before it changes a single parameter (both in :mod:`autograd_scalar.nn.persistence`).
 
-This module also re-exports, so ``from autograd_scalar.nn import ...`` keeps
-working for them: the losses of :mod:`autograd_scalar.losses` (:func:`mse`,
-:func:`hinge`, :func:`binary_cross_entropy_with_logits`, :func:`cross_entropy`,
-:func:`l2`), :func:`dead_neurons` of :mod:`autograd_scalar.diagnostics` (the ReLU
-units that pass no gradient on a data set) and the file format's
-:data:`FORMAT` and :data:`FORMAT_VERSION`.
+The losses, the file format and ``dead_neurons`` live beside this module in
+:mod:`autograd_scalar.nn`, which re-exports all of them.
 """
 
 from __future__ import annotations
@@ -41,9 +37,6 @@ from ..checks import count
 from ..engine import Value, as_values, constant, dot_of_values
 from ..modes import scope_names, state
 from . import persistence
-from .diagnostics import dead_neurons
-from .losses import binary_cross_entropy_with_logits, cross_entropy, hinge, l2, mse
-from .persistence import FORMAT, FORMAT_VERSION
 
 __all__ = [
     "Module",
@@ -51,14 +44,6 @@ __all__ = [
     "Layer",
     "MLP",
     "ACTIVATIONS",
-    "mse",
-    "hinge",
-    "binary_cross_entropy_with_logits",
-    "cross_entropy",
-    "l2",
-    "dead_neurons",
-    "FORMAT",
-    "FORMAT_VERSION",
 ]
 
 #: The activations a Neuron may apply to z = w·x + b (``linear`` applies none).
@@ -188,7 +173,7 @@ class Module:
         """Load parameters saved by :meth:`save` into this model; returns ``self``.
 
         The file is checked completely before any parameter is set (see
-        :func:`autograd_scalar.persistence.load`); any problem raises
+        :func:`autograd_scalar.nn.persistence.load`); any problem raises
         ``ValueError`` naming it, and the model is left exactly as it was.
         """
         persistence.load(self, path)

