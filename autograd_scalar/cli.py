@@ -378,7 +378,7 @@ def _add_graph_outputs(graph) -> None:
         "--format",
         choices=_FORMATS,
         help="svg, dot, png or pdf (default: from -o's suffix, else svg); "
-        "png and pdf need the Graphviz program dot",
+        "no Graphviz installation is needed for any of them",
     )
     graph.add_argument(
         "--trace",
