@@ -16,7 +16,6 @@ Graphviz, Cairo or fonts are needed.
 from __future__ import annotations
 
 import io
-import math
 import os
 import pathlib
 import re
@@ -30,7 +29,14 @@ from ..viz import image
 from ..web import pages
 from .text import equation
 
-__all__ = ["step_svg", "save_step", "save_animation", "STILL_FORMATS", "ANIMATION_FORMATS"]
+__all__ = [
+    "step_svg",
+    "save_step",
+    "animation",
+    "save_animation",
+    "STILL_FORMATS",
+    "ANIMATION_FORMATS",
+]
 
 STILL_FORMATS = ("svg", "png", "pdf")
 ANIMATION_FORMATS = ("gif", "webp", "png")  # png: an animated PNG (APNG)
@@ -125,8 +131,18 @@ def _midpoint(d: str) -> tuple:
     s = segments // 2
     p0, p1, p2, p3 = (points[min(3 * s + i, len(points) - 1)] for i in range(4))
     t = 0.5 if segments % 2 else 0.0  # the middle of the middle Bezier, or the joint
-    x = (1 - t) ** 3 * p0[0] + 3 * (1 - t) ** 2 * t * p1[0] + 3 * (1 - t) * t**2 * p2[0] + t**3 * p3[0]
-    y = (1 - t) ** 3 * p0[1] + 3 * (1 - t) ** 2 * t * p1[1] + 3 * (1 - t) * t**2 * p2[1] + t**3 * p3[1]
+    x = (
+        (1 - t) ** 3 * p0[0]
+        + 3 * (1 - t) ** 2 * t * p1[0]
+        + 3 * (1 - t) * t**2 * p2[0]
+        + t**3 * p3[0]
+    )
+    y = (
+        (1 - t) ** 3 * p0[1]
+        + 3 * (1 - t) ** 2 * t * p1[1]
+        + 3 * (1 - t) * t**2 * p2[1]
+        + t**3 * p3[1]
+    )
     return x, y
 
 
@@ -195,7 +211,9 @@ def _with_caption(graph: ET.Element, caption: list) -> str:
 def _check_step(trace, k) -> int:
     n = len(trace.steps)
     if isinstance(k, bool) or not isinstance(k, int) or not -n <= k < n:
-        raise ValueError(f"step must be an int from 0 to {n - 1} (or negative from the end), got {k!r}")
+        raise ValueError(
+            f"step must be an int from 0 to {n - 1} (or negative from the end), got {k!r}"
+        )
     return k % n
 
 
@@ -226,6 +244,50 @@ def _frame_scale(svg_width_pt: float, max_width: int) -> float:
     return min(1.0, max_width / (svg_width_pt * 96 / 72))
 
 
+def animation(
+    trace, format: str, seconds_per_step: float = 1.2, pause: float = 4.0, max_width: int = 1280
+) -> bytes:
+    """The bytes of :func:`save_animation`'s file in ``format`` (gif, webp or png)."""
+    from PIL import Image  # a dependency of matplotlib
+
+    if format not in ANIMATION_FORMATS:
+        raise ValueError(f"animation: format must be one of {', '.join(ANIMATION_FORMATS)}")
+    for name, x in (("seconds_per_step", seconds_per_step), ("pause", pause)):
+        if isinstance(x, bool) or not isinstance(x, (int, float)) or not 0 < x < 3600:
+            raise ValueError(
+                f"save_animation: {name} must be a number of seconds in (0, 3600), got {x!r}"
+            )
+    if isinstance(max_width, bool) or not isinstance(max_width, int) or not 16 <= max_width <= 8192:
+        raise ValueError(
+            f"save_animation: max_width must be an int from 16 to 8192, got {max_width!r}"
+        )
+    frames = _Frames(trace)
+    width_chars = _width_chars(ET.fromstring(frames.svg_text))
+    svgs = [frames.svg(k, width_chars) for k in range(len(trace.steps))]
+    svgs.append(frames.svg(None, width_chars))
+    scale = _frame_scale(max(_size(ET.fromstring(svg))[0] for svg in svgs), max_width)
+    pictures = [
+        Image.open(io.BytesIO(image.to_png(svg, scale=scale))).convert("RGB") for svg in svgs
+    ]
+    size = (max(p.width for p in pictures), max(p.height for p in pictures))
+    canvas = []
+    for picture in pictures:
+        frame = Image.new("RGB", size, "white")
+        frame.paste(picture, (0, 0))
+        canvas.append(frame)
+    durations = [round(seconds_per_step * 1000)] * (len(canvas) - 1) + [round(pause * 1000)]
+    out = io.BytesIO()
+    canvas[0].save(
+        out,
+        format={"gif": "GIF", "webp": "WEBP", "png": "PNG"}[format],
+        save_all=True,
+        append_images=canvas[1:],
+        duration=durations,
+        loop=0,
+    )
+    return out.getvalue()
+
+
 def save_animation(
     trace,
     path,
@@ -240,28 +302,5 @@ def save_animation(
     scaled down to fit), all of one size; the last frame, every v̄ shown,
     stays ``pause`` seconds.
     """
-    from PIL import Image  # a dependency of matplotlib
-
     format = _format_of(path, ANIMATION_FORMATS, "save_animation")
-    for name, x in (("seconds_per_step", seconds_per_step), ("pause", pause)):
-        if not isinstance(x, (int, float)) or not math.isfinite(x) or x <= 0:
-            raise ValueError(f"save_animation: {name} must be a finite number > 0, got {x!r}")
-    frames = _Frames(trace)
-    width_chars = _width_chars(ET.fromstring(frames.svg_text))
-    svgs = [frames.svg(k, width_chars) for k in range(len(trace.steps))] + [frames.svg(None, width_chars)]
-    widest = max(_size(ET.fromstring(svg))[0] for svg in svgs)
-    scale = _frame_scale(widest, max_width)
-    pictures = [Image.open(io.BytesIO(image.to_png(svg, scale=scale))).convert("RGB") for svg in svgs]
-    size = (max(p.width for p in pictures), max(p.height for p in pictures))
-    canvas = []
-    for picture in pictures:
-        frame = Image.new("RGB", size, "white")
-        frame.paste(picture, (0, 0))
-        canvas.append(frame)
-    durations = [round(seconds_per_step * 1000)] * (len(canvas) - 1) + [round(pause * 1000)]
-    out = io.BytesIO()
-    options = {"save_all": True, "append_images": canvas[1:], "duration": durations, "loop": 0}
-    if format == "gif":
-        options["optimize"] = False
-    canvas[0].save(out, format={"gif": "GIF", "webp": "WEBP", "png": "PNG"}[format], **options)
-    return write_atomic(path, out.getvalue())
+    return write_atomic(path, animation(trace, format, seconds_per_step, pause, max_width))

@@ -181,10 +181,11 @@ class BackwardTrace:
         """
         return trace_text.to_text(self)
 
-    def to_latex(self) -> str:
+    def to_latex(self, environment: str = "aligned") -> str:
         r"""Forward list and backward equations as one LaTeX ``aligned`` block in ``$$``.
 
-        Show it in a notebook with ``IPython.display.Latex(trace.to_latex())``.
+        Show it in a notebook with ``IPython.display.Latex(trace.to_latex())``;
+        ``environment="align*"`` gives the block for a LaTeX document (amsmath).
 
         Example:
             >>> from autograd_scalar import Value, trace_backward
@@ -197,7 +198,7 @@ class BackwardTrace:
             \bar{x} &= \bar{y}\,\frac{\partial y}{\partial x} = 1 \cdot 6 = 6
             \end{aligned}$$
         """
-        return trace_text.to_latex(self)
+        return trace_text.to_latex(self, environment)
 
     def to_html(
         self,

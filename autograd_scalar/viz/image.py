@@ -33,7 +33,12 @@ def font_files() -> list:
     import matplotlib  # a dependency of the package; its fonts are package data
 
     folder = pathlib.Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-    names = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSansMono.ttf", "DejaVuSansMono-Bold.ttf")
+    names = (
+        "DejaVuSans.ttf",
+        "DejaVuSans-Bold.ttf",
+        "DejaVuSansMono.ttf",
+        "DejaVuSansMono-Bold.ttf",
+    )
     return [str(folder / name) for name in names if (folder / name).exists()]
 
 
@@ -43,7 +48,9 @@ def _check_size(scale: float, dpi: float) -> None:
             raise ValueError(f"image: {name} must be a finite number > 0, got {x!r}")
 
 
-def to_png(svg: str, scale: float = 1.0, dpi: float = _SCREEN_DPI, style: Optional[str] = None) -> bytes:
+def to_png(
+    svg: str, scale: float = 1.0, dpi: float = _SCREEN_DPI, style: Optional[str] = None
+) -> bytes:
     """PNG bytes of an SVG document, on a white background.
 
     Args:
