@@ -285,5 +285,6 @@ var agsTraceStart = window.agsTraceStart || (function () {
     root.setAttribute("data-ags-started", "1");
     var t = new Trace(root);
     traces.push(t);
+    if (window.agsShareStart) agsShareStart(t);
   };
 })();
