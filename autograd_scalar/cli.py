@@ -227,33 +227,58 @@ def _gradient_table(leaves: dict, used: tuple, digits: Optional[int] = None) -> 
     )
 
 
+def _animation_output(text: Optional[str], taken: list) -> Optional[Path]:
+    """The ``--animation`` file's path (.gif, .webp or .png), checked before any work."""
+    if text is None:
+        return None
+    if Path(text).suffix.lower() not in (".gif", ".webp", ".png"):
+        raise UsageError(f"--animation {text}: give a file name ending in .gif, .webp or .png")
+    path = _output_file(text, "--animation")
+    if any(p is not None and os.path.realpath(path) == os.path.realpath(p) for p in taken):
+        raise UsageError(
+            f"--animation {text}: another output is written there; give it its own file"
+        )
+    return path
+
+
+def _trace_files(args: argparse.Namespace, root, text: str, trace_path) -> list:
+    """``(path, bytes)`` of the --trace page and the --animation, or the plain backward pass."""
+    if trace_path is None and args.animation is None:
+        root.backward()
+        return []
+    from . import trace as tracing
+
+    trace = tracing.trace_backward(root)  # runs the backward pass itself
+    if len(trace) > args.max_steps:
+        raise UsageError(
+            f"--trace: the backward pass has {len(trace):,} steps, more than "
+            f"--max-steps {args.max_steps:,}; raise --max-steps to write "
+            "the page anyway, or leave out --trace"
+        )
+    files = []
+    if trace_path is not None:
+        page = trace.to_html(max_steps=None, title=" ".join(text.split()), live=not args.static)
+        files.append((trace_path, page.encode("utf-8")))
+    if args.animation is not None:
+        from .trace import frames
+
+        files.append((args.animation, frames.animation(trace, args.animation.suffix.lower()[1:])))
+    return files
+
+
 def _graph(args: argparse.Namespace) -> int:
     values = _assignments(args.assignments)
     expression = expr.parse(args.expression)
     format, output = _graph_output(args.output, args.format)
     trace_path = _trace_output(args.trace, output)
+    args.animation = _animation_output(args.animation, [output, trace_path])
     root, leaves = expression.evaluate(values)
 
     # Imported here, not at the top: graphviz and the WebAssembly renderer cost
     # start-up time that `--help`, argument errors and `demo` should not pay.
     from . import viz
 
-    page = None
-    if trace_path is not None:
-        from . import trace as tracing
-
-        trace = tracing.trace_backward(root)  # runs the backward pass itself
-        if len(trace) > args.max_steps:
-            raise UsageError(
-                f"--trace: the backward pass has {len(trace):,} steps, more than "
-                f"--max-steps {args.max_steps:,}; raise --max-steps to write "
-                "the page anyway, or leave out --trace"
-            )
-        page = trace.to_html(
-            max_steps=None, title=" ".join(expression.text.split()), live=not args.static
-        ).encode("utf-8")
-    else:
-        root.backward()
+    extra = _trace_files(args, root, expression.text, trace_path)
     # Render everything in memory first: a failure here leaves no file behind.
     drawing = viz.draw(root, rankdir=args.rankdir)
     try:
@@ -261,15 +286,16 @@ def _graph(args: argparse.Namespace) -> int:
     except viz.RenderError as error:
         raise UsageError(str(error)) from None
     # Both files or neither: a failure writing the trace takes the graph back.
-    write_files([(output, picture)] + ([(trace_path, page)] if page is not None else []))
+    write_files([(output, picture)] + extra)
 
     print(f"{_printable(expression.text)} = {_number(root.data, args.digits)}")
     print()
     print(_gradient_table(leaves, expression.variables, args.digits))
     print()
     print(f"graph written to {_printable(str(output))}")
-    if trace_path is not None:
-        print(f"trace written to {_printable(str(trace_path))}")
+    for path, what in zip([trace_path, args.animation], ["trace", "animation"]):
+        if path is not None:
+            print(f"{what} written to {_printable(str(path))}")
     _warn_non_finite(root, leaves)
     return EXIT_OK
 
@@ -378,12 +404,18 @@ def _add_graph_outputs(graph) -> None:
         "--format",
         choices=_FORMATS,
         help="svg, dot, png or pdf (default: from -o's suffix, else svg); "
-        "png and pdf need the Graphviz program dot",
+        "no Graphviz installation is needed for any of them",
     )
     graph.add_argument(
         "--trace",
         metavar="PATH.html",
         help="also write the step-through page of the backward pass (HTML)",
+    )
+    graph.add_argument(
+        "--animation",
+        metavar="PATH.gif",
+        help="also write the backward pass as an animation, one frame per step "
+        "(.gif, .webp or an animated .png)",
     )
     graph.add_argument(
         "--digits",

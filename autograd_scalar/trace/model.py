@@ -181,10 +181,11 @@ class BackwardTrace:
         """
         return trace_text.to_text(self)
 
-    def to_latex(self) -> str:
+    def to_latex(self, environment: str = "aligned") -> str:
         r"""Forward list and backward equations as one LaTeX ``aligned`` block in ``$$``.
 
-        Show it in a notebook with ``IPython.display.Latex(trace.to_latex())``.
+        Show it in a notebook with ``IPython.display.Latex(trace.to_latex())``;
+        ``environment="align*"`` gives the block for a LaTeX document (amsmath).
 
         Example:
             >>> from autograd_scalar import Value, trace_backward
@@ -197,7 +198,7 @@ class BackwardTrace:
             \bar{x} &= \bar{y}\,\frac{\partial y}{\partial x} = 1 \cdot 6 = 6
             \end{aligned}$$
         """
-        return trace_text.to_latex(self)
+        return trace_text.to_latex(self, environment)
 
     def to_html(
         self,
@@ -251,6 +252,60 @@ class BackwardTrace:
     def save_html(self, path: Union[str, os.PathLike], **options) -> pathlib.Path:
         """Write :meth:`to_html` to ``path`` atomically (temp file + rename)."""
         return write_atomic(path, self.to_html(**options).encode("utf-8"))
+
+    def step_svg(self, k: int) -> str:
+        """Step ``k`` as an SVG picture: the page's colours at that step, its equation below.
+
+        ``k`` counts from 0 (the output's step); negative counts from the end.
+        """
+        from . import frames  # graphviz and resvg: only pictures pay for their import
+
+        return frames.step_svg(self, k)
+
+    def save_step(
+        self,
+        k: int,
+        path: Union[str, os.PathLike],
+        scale: float = 1.0,
+        dpi: Optional[float] = None,
+    ) -> pathlib.Path:
+        """Write step ``k``'s picture to ``path``: ``.svg``, ``.png`` or ``.pdf`` by its suffix.
+
+        The picture is the page at that step: the current node v_i, its
+        children Ch(v_i) and the nodes done in the page's colours, ``grad ?``
+        where v̄ is not computed yet, ∂v_j/∂v_i on each term's edge, and the
+        step's equation in numbers below. No system Graphviz or Cairo is
+        needed. ``scale`` and ``dpi`` size PNG and PDF (as ``viz.save``).
+
+        Example:
+            >>> import tempfile, pathlib
+            >>> from autograd_scalar import Value, trace_backward
+            >>> x = Value(3.0, label="x"); y = x * x; y.label = "y"
+            >>> with tempfile.TemporaryDirectory() as tmp:
+            ...     out = trace_backward(y).save_step(1, pathlib.Path(tmp) / "step2.png")
+            ...     out.read_bytes()[:4]
+            b'\x89PNG'
+        """
+        from . import frames
+
+        return frames.save_step(self, k, path, scale, dpi)
+
+    def save_animation(
+        self,
+        path: Union[str, os.PathLike],
+        seconds_per_step: float = 1.2,
+        pause: float = 4.0,
+        max_width: int = 1280,
+    ) -> pathlib.Path:
+        """Write the backward pass as an animation: ``.gif``, ``.webp`` or ``.png`` (APNG).
+
+        One frame per step (as :meth:`save_step` draws it), then the finished
+        pass with every v̄, shown for ``pause`` seconds. Frames are at most
+        ``max_width`` pixels wide.
+        """
+        from . import frames
+
+        return frames.save_animation(self, path, seconds_per_step, pause, max_width)
 
     def _repr_html_(self) -> str:
         from . import page as trace_html

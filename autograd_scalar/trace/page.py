@@ -167,15 +167,16 @@ def _live_panel(trace, page: str, data: dict) -> str:
 
 
 def _scripts(live: bool) -> str:
-    """trace.js, and for a live page the table's JavaScript and the recomputation."""
+    """trace.js and its share links, and for a live page the table's JavaScript and the recomputation."""
     if not live:
-        return pages.read("trace.js")
+        return pages.read("share.js") + "\n" + pages.read("trace.js")
     return "\n".join(
         [
             pages.ops_script(),
             pages.read("live.js"),
             pages.read("numbers.js"),
             pages.read("trace_live.js"),
+            pages.read("share.js"),
             pages.read("trace.js"),
         ]
     )

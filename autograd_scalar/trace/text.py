@@ -141,8 +141,16 @@ def to_text(trace) -> str:
     return "\n".join(lines)
 
 
-def to_latex(trace) -> str:
-    """Forward list and backward equations as one LaTeX ``aligned`` block in ``$$``."""
+def to_latex(trace, environment: str = "aligned") -> str:
+    """Forward list and backward equations as one LaTeX block.
+
+    ``"aligned"`` inside ``$$`` (notebooks, Markdown), or ``"align*"`` for a
+    LaTeX document (amsmath).
+    """
+    if environment not in ("aligned", "align*"):
+        raise ValueError(
+            f"to_latex: environment must be 'aligned' or 'align*', got {environment!r}"
+        )
     lines = []
     for entry in trace.forward:
         name = latex_name(entry.name)
@@ -154,4 +162,5 @@ def to_latex(trace) -> str:
             lines.append(rf"{name} &= {value} && \text{{{kind}}}")
     backward = [latex_equation(step, trace.names) for step in trace.steps]
     body = "\\\\\n".join(lines) + "\\\\[6pt]\n" + "\\\\\n".join(backward)
-    return "$$\\begin{aligned}\n" + body + "\n\\end{aligned}$$"
+    block = f"\\begin{{{environment}}}\n{body}\n\\end{{{environment}}}"
+    return f"$${block}$$" if environment == "aligned" else block

@@ -17,6 +17,15 @@ var agsTraceStart = window.agsTraceStart || (function () {
     else if (e.key === "-" || e.key === "\u2212") t.zoom(1.25);
   });
 
+  // Printing shows the finished pass: the drawing whole, with every v̄, and
+  // every step's equation (trace.css); the page comes back as it was.
+  window.addEventListener("beforeprint", function () {
+    traces.forEach(function (t) { t.printing = t.k; t.finished(); });
+  });
+  window.addEventListener("afterprint", function () {
+    traces.forEach(function (t) { if (t.printing != null) { t.show(t.printing); t.printing = null; } });
+  });
+
   function svgText(doc, x, y, text) {
     var el = doc.createElementNS("http://www.w3.org/2000/svg", "text");
     el.setAttribute("x", x); el.setAttribute("y", y);
@@ -210,6 +219,18 @@ var agsTraceStart = window.agsTraceStart || (function () {
     this.keepInView(nodes[step[0]].g, false);
   };
 
+  Trace.prototype.finished = function () {
+    var self = this;
+    this.lit.forEach(function (pair) { pair[0].classList.remove(pair[1]); });
+    this.lit = [];
+    while (this.labels.firstChild) this.labels.removeChild(this.labels.firstChild);
+    this.nodes.forEach(function (node) {
+      if (node.grad && node.shown !== node.final) { self.setText(node.grad, node.final); node.shown = node.final; }
+    });
+    this.root.querySelectorAll("details.ags-forward").forEach(function (d) { d.open = true; });
+    this.fit();
+  };
+
   // -- the side panel -----------------------------------------------------------
   function termItems(data, step, list) {
     list.textContent = "";
@@ -264,5 +285,6 @@ var agsTraceStart = window.agsTraceStart || (function () {
     root.setAttribute("data-ags-started", "1");
     var t = new Trace(root);
     traces.push(t);
+    if (window.agsShareStart) agsShareStart(t);
   };
 })();
