@@ -46,7 +46,6 @@ def require(module: str, who: str) -> ModuleType:
         if error.name is not None and error.name.split(".")[0] != module.split(".")[0]:
             raise  # the library is there but something it needs is not: its own message
         raise MissingExtraError(
-            f"{who} needs {name}, which is not installed: "
-            f'pip install "autograd-scalar[{extra}]"',
+            f'{who} needs {name}, which is not installed: pip install "autograd-scalar[{extra}]"',
             name=module,
         ) from None

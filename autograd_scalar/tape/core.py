@@ -783,9 +783,9 @@ class Tape:
         See :func:`autograd_scalar.tape.torch_export.to_torch` (needs the
         ``[torch]`` extra).
         """
-        from .torch_export import to_torch
+        from . import torch_export
 
-        return to_torch(self)
+        return torch_export.to_torch(self)
 
     def to_onnx(self, path):
         """Write the program as an ONNX model (float64) to ``path``; returns the path.
@@ -793,9 +793,9 @@ class Tape:
         See :func:`autograd_scalar.tape.onnx_export.to_onnx` (needs the
         ``[onnx]`` extra).
         """
-        from .onnx_export import to_onnx
+        from . import onnx_export
 
-        return to_onnx(self, path)
+        return onnx_export.to_onnx(self, path)
 
     def to_text(self) -> str:
         """The Wengert list in v-notation, groups shown as the matrix products they became.

@@ -58,9 +58,7 @@ class Graph:
     def node(self, op_type: str, inputs: list, output: str = "", **attributes) -> str:
         """Add one node; returns its output's name (``output``, or a fresh one)."""
         output = output or self.fresh(op_type.lower())
-        self.nodes.append(
-            self.onnx.helper.make_node(op_type, list(inputs), [output], **attributes)
-        )
+        self.nodes.append(self.onnx.helper.make_node(op_type, list(inputs), [output], **attributes))
         return output
 
     def initializer(self, name: str, values, shape: tuple = (), dtype: str = "DOUBLE", doc=""):
