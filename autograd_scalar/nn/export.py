@@ -20,7 +20,9 @@ reads such a Sequential back -- also one without ``Identity`` between two
 ``Linear`` layers, and one in float32 -- and refuses, in one line, whatever
 an MLP cannot represent: another kind of layer, a Linear without bias, an
 activation after the last Linear, two activations in a row, mixed
-activations, sizes that do not chain.
+activations, sizes that do not chain. (A Sequential of one Linear layer has
+no hidden activation to read; the MLP gets the default, ``"relu"``, which
+it never applies.)
 
 ``MLP.to_onnx(path)`` writes the network as an ONNX model, float64: input
 ``x`` of shape ``[N, nin]``, output ``y`` of shape ``[N, n_last]`` (also for
