@@ -130,7 +130,7 @@ def _module_class(torch):
         def forward(self, *batch):
             columns, size = _batch_columns(torch, batch, self.arguments)
             params, constants = self.params.unbind(), self.constants.unbind()
-            values: list = []
+            values = []
             for step in self.steps:
                 kind = step[0]
                 if kind == "op":
