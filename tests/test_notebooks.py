@@ -87,6 +87,16 @@ dead_params = [p for l, j in dead_hot for p in hot_model.layers[l].neurons[j].pa
 assert dead_params and all(p.grad == 0.0 for p in dead_params)   # relu'(z) = 0 on every point
 assert (out_dir / "training.html").is_file() and hot_path.parent == out_dir
 """,
+    "08_outgrow_scalars.ipynb": """
+assert export_error < 1e-12 and drift < 1e-12 and module_error < 1e-12   # float64 both sides
+assert worst < 1e-12 and len(torch_losses) == len(more_tape_losses) == 30  # the same loss curve
+assert torch_losses[-1] < tape_losses[0] / 10
+assert back.architecture() == model.architecture()
+assert onnx_error < 1e-9 and accuracy >= 0.95 and path.parent == out_dir
+assert shard_error < 1e-12                                   # the mean of equal shares' means
+assert changed_names == ["layers.1.neurons.5.w.7"] and torch_name(changed_names[0]) == ("2.weight", (5, 7))
+assert weighted_error < 1e-12 and plain_error > 1e-6
+""",
 }
 
 SOLUTION = re.compile(r"<details><summary>Solution</summary>\s*```python\n(.*?)```", re.S)
@@ -187,15 +197,41 @@ def _installed_closure(names):
     return seen
 
 
-def test_every_notebook_import_comes_with_the_notebooks_extra():
-    """Source of truth: pyproject's runtime dependencies plus the [notebooks] extra."""
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    allowed = _installed_closure(
-        _requirement_names(project["dependencies"] + project["optional-dependencies"]["notebooks"])
+#: A lesson that needs more than the [notebooks] extra says so in its text, as
+#: the install line a reader copies: pip install "autograd-scalar[notebooks,torch]".
+INSTALL_LINE = re.compile(r'pip install "autograd-scalar\[([a-z,]+)\]"')
+
+
+def _extras_named(path) -> list:
+    markdown = "\n".join(
+        "".join(cell["source"])
+        for cell in json.loads(path.read_text())["cells"]
+        if cell["cell_type"] == "markdown"
     )
+    return sorted({extra for group in INSTALL_LINE.findall(markdown) for extra in group.split(",")})
+
+
+def test_a_lesson_that_needs_an_export_extra_names_it_in_its_install_line():
+    assert _extras_named(ROOT / "notebooks" / "08_outgrow_scalars.ipynb") == [
+        "notebooks",
+        "onnx",
+        "torch",
+    ]
+    assert _extras_named(ROOT / "notebooks" / "01_by_hand.ipynb") == []
+
+
+def test_every_notebook_import_comes_with_the_notebooks_extra():
+    """Source of truth: pyproject's runtime dependencies plus the [notebooks] extra,
+    plus the extras a lesson names in its install line (the export lesson's torch, onnx)."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    extras = project["optional-dependencies"]
     distributions = importlib.metadata.packages_distributions()
     missing = {}
     for path in NOTEBOOKS:
+        named = [extras[extra] for extra in _extras_named(path)]
+        allowed = _installed_closure(
+            _requirement_names(sum(named, project["dependencies"] + extras["notebooks"]))
+        )
         for cell in json.loads(path.read_text())["cells"]:
             if cell["cell_type"] != "code":
                 continue

@@ -36,7 +36,7 @@ from typing import Mapping, Optional, Sequence
 from ..checks import count
 from ..engine import Value, as_values, constant, dot_of_values
 from ..modes import scope_names, state
-from . import persistence
+from . import export, persistence
 
 __all__ = [
     "Module",
@@ -390,6 +390,35 @@ class MLP(Module):
             "nouts": [len(layer.neurons) for layer in self.layers],
             "activation": self.activation,
         }
+
+    # -- to other frameworks (the [torch] and [onnx] extras; see nn.export) -------
+
+    def to_torch(self):
+        """This network as a float64 ``torch.nn.Sequential`` with the same weights.
+
+        ``Linear`` layers with the activation modules between them; parameter
+        ``layers.<l>.neurons.<j>.w.<i>`` is ``<2l>.weight[j, i]`` of its
+        ``state_dict``, ``layers.<l>.neurons.<j>.b`` is ``<2l>.bias[j]``
+        (:mod:`autograd_scalar.nn.export`). Needs PyTorch (``[torch]``).
+        """
+        return export.to_torch(self)
+
+    @classmethod
+    def from_torch(cls, module) -> "MLP":
+        """An MLP with the layers and weights of a ``torch.nn.Sequential``.
+
+        ``ValueError`` in one line for a layer an MLP cannot represent.
+        Needs PyTorch (``[torch]``).
+        """
+        return export.from_torch(module, cls)
+
+    def to_onnx(self, path):
+        """Write this network as an ONNX model (float64, ``x`` [N, nin] -> ``y`` [N, nout]).
+
+        Checked by ``onnx.checker`` and written atomically; returns the path.
+        Needs ONNX (``[onnx]``).
+        """
+        return export.to_onnx(self, path)
 
     def __repr__(self) -> str:
         return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"

@@ -760,6 +760,43 @@ class Tape:
         """
         return Tape(self._trace, self.params, len(self._shapes), group, lift)
 
+    def wengert_list(self) -> list:
+        """The recorded nodes in topological order, for exporters: one
+        ``(op, parents, leaf, label)`` per node.
+
+        ``op`` is the table's Op (``None`` for a leaf), ``parents`` the node
+        indices it reads; ``leaf`` is ``None`` for an op, else ``("param", k)``,
+        ``("input", argument, element)`` (element ``None`` for a number
+        argument) or ``("const", value)``. The last node is the output.
+        """
+        trace = self._trace
+        return list(zip(trace.ops, trace.parents, trace.leaves, trace.labels))
+
+    @property
+    def arguments(self) -> list:
+        """Per argument of the example: ``None`` for a number, the length of a list."""
+        return list(self._shapes)
+
+    def to_torch(self):
+        """The program as a ``torch.nn.Module`` computing it with torch ops over a batch.
+
+        See :func:`autograd_scalar.tape.torch_export.to_torch` (needs the
+        ``[torch]`` extra).
+        """
+        from . import torch_export
+
+        return torch_export.to_torch(self)
+
+    def to_onnx(self, path):
+        """Write the program as an ONNX model (float64) to ``path``; returns the path.
+
+        See :func:`autograd_scalar.tape.onnx_export.to_onnx` (needs the
+        ``[onnx]`` extra).
+        """
+        from . import onnx_export
+
+        return onnx_export.to_onnx(self, path)
+
     def to_text(self) -> str:
         """The Wengert list in v-notation, groups shown as the matrix products they became.
 
