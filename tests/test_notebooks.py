@@ -87,7 +87,15 @@ dead_params = [p for l, j in dead_hot for p in hot_model.layers[l].neurons[j].pa
 assert dead_params and all(p.grad == 0.0 for p in dead_params)   # relu'(z) = 0 on every point
 assert (out_dir / "training.html").is_file() and hot_path.parent == out_dir
 """,
+    "09_build_your_own.ipynb": """
+assert (a.grad, b.grad) == (21.0, 16.0)              # d + bc and d + ac at a = 2, b = 3
+assert set(first_report.failed) == {"deep chain", "backward twice", "zero_grad"}
+assert my_report.ok and my_report.passed == list(PROPERTIES)
+assert "node used twice" in assigning_report.failed and not check_engine(AssigningValue).ok
+""",
 }
+
+CHECK_IMPORTS = "import math\nfrom autograd_scalar.grader import PROPERTIES\n"
 
 SOLUTION = re.compile(r"<details><summary>Solution</summary>\s*```python\n(.*?)```", re.S)
 
@@ -105,7 +113,7 @@ def solutions(notebook):
 def _run(path, workdir):
     """Execute the lesson, then its hidden solutions and its checks, in one kernel."""
     notebook = nbformat.read(path, as_version=4)
-    extra = solutions(notebook) + ["import math\n" + CHECKS[path.name]]
+    extra = solutions(notebook) + [CHECK_IMPORTS + CHECKS[path.name]]
     notebook.cells += [nbformat.v4.new_code_cell(code) for code in extra]
     client = NotebookClient(
         notebook, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(workdir)}}
