@@ -334,6 +334,7 @@ def _parser() -> argparse.ArgumentParser:
 
     _add_graph_command(commands)
     _add_demo_command(commands)
+    _add_practice_command(commands)
     return parser
 
 
@@ -450,6 +451,62 @@ def _add_demo_command(commands) -> None:
     )
     _add_playground_options(demo)
     demo.set_defaults(run=_demo)
+
+
+#: Most problems ``practice`` writes at once.
+MAX_PROBLEMS = 1000
+
+
+def _add_practice_command(commands) -> None:
+    """``autograd-scalar practice``: backpropagation problems with separate answer keys."""
+    practice = commands.add_parser(
+        "practice",
+        help="write backpropagation problems and their answer keys",
+        description="Write practice problems (DIR/problems/*.html) and their answer keys "
+        "(DIR/answers/*.html and answers.json, to keep apart from the students). Levels: "
+        "1 + and *; 2 one input on several paths; 3 tanh, exp, relu, powers, division; "
+        "4 one neuron with a loss; 5 a two-layer net. The same seed gives the same problems.",
+    )
+    practice.add_argument("--level", type=_int_in(1, 5), default=1, help="1 to 5 (default: 1)")
+    practice.add_argument(
+        "--seed",
+        type=_int_in(0, _MAX_SEED),
+        default=0,
+        help="seed of the first problem; the next ones take seed+1, ... (default: 0)",
+    )
+    practice.add_argument(
+        "--count",
+        type=_int_in(1, MAX_PROBLEMS),
+        default=10,
+        metavar="N",
+        help="number of problems (default: 10)",
+    )
+    practice.add_argument(
+        "--out",
+        type=_output_directory,
+        default="practice",
+        metavar="DIR",
+        help="directory for the files (default: practice)",
+    )
+    practice.set_defaults(run=_practice)
+
+
+def _practice(args: argparse.Namespace) -> int:
+    from . import practice, viz
+
+    problems = practice.problem_set(args.level, args.seed, args.count)
+    try:
+        drawings = [viz.to_svg(p.graph()[0], show_grad=False) for p in problems]
+    except viz.RenderError as error:
+        raise UsageError(str(error)) from None
+    items = [(args.out / path, data) for path, data in practice.files(problems, drawings)]
+    for folder in {path.parent for path, _ in items}:  # everything rendered: now the folders
+        folder.mkdir(parents=True, exist_ok=True)
+    write_files(items)
+    print(f"{len(problems)} problems of level {args.level} ({practice.LEVELS[args.level]})")
+    print(f"students' pages written to {_printable(str(args.out / 'problems'))}")
+    print(f"answer keys written to {_printable(str(args.out / 'answers'))} (keep them apart)")
+    return EXIT_OK
 
 
 def _misplaced_expression(words: list) -> tuple:
