@@ -41,6 +41,7 @@ Example:
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import shlex
@@ -335,6 +336,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_graph_command(commands)
     _add_demo_command(commands)
     _add_practice_command(commands)
+    _add_lessons_command(commands)
     return parser
 
 
@@ -506,6 +508,54 @@ def _practice(args: argparse.Namespace) -> int:
     print(f"{len(problems)} problems of level {args.level} ({practice.LEVELS[args.level]})")
     print(f"students' pages written to {_printable(str(args.out / 'problems'))}")
     print(f"answer keys written to {_printable(str(args.out / 'answers'))} (keep them apart)")
+    return EXIT_OK
+
+
+def _add_lessons_command(commands) -> None:
+    """``autograd-scalar lessons --student DIR``: the lessons without their solutions."""
+    lessons = commands.add_parser(
+        "lessons",
+        help="write the student edition of the lessons (solutions removed)",
+        description="Copy every lesson (*.ipynb) of --source into DIR without the folded "
+        "solutions and without outputs; the exercises' check() calls stay.",
+    )
+    lessons.add_argument(
+        "--student",
+        type=_output_directory,
+        required=True,
+        metavar="DIR",
+        help="directory for the student edition",
+    )
+    lessons.add_argument(
+        "--source",
+        default="notebooks",
+        metavar="DIR",
+        help="directory of the lessons (default: notebooks)",
+    )
+    lessons.set_defaults(run=_lessons)
+
+
+def _lessons(args: argparse.Namespace) -> int:
+    from .exercises import student_notebook
+
+    source = Path(args.source)
+    paths = sorted(source.glob("*.ipynb")) if source.is_dir() else []
+    if not paths:
+        raise UsageError(f"--source {args.source}: no lessons (*.ipynb files) there")
+    if os.path.realpath(source) == os.path.realpath(args.student):
+        raise UsageError("--student: give a directory other than the lessons' own")
+    items = []
+    for path in paths:
+        try:
+            notebook = json.loads(path.read_text(encoding="utf-8"))
+            student = student_notebook(notebook)
+        except (ValueError, KeyError, TypeError) as error:
+            raise UsageError(f"{path}: not a notebook ({error})") from None
+        text = json.dumps(student, indent=1, ensure_ascii=False) + "\n"
+        items.append((args.student / path.name, text.encode("utf-8")))
+    args.student.mkdir(parents=True, exist_ok=True)
+    write_files(items)
+    print(f"{len(items)} lessons without solutions written to {_printable(str(args.student))}")
     return EXIT_OK
 
 
