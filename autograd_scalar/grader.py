@@ -224,19 +224,11 @@ def _reset_leaves(nodes: dict, program: Program) -> None:
 
 def _expected(program: Program, rounds: str) -> dict:
     """Our gradients after the property's backward calls (ours pass every property)."""
-    nodes = program.build(Value)
-    root = nodes[program.output]
-    root.backward()
-    if rounds == "backward twice":
-        root.backward()
-    elif rounds == "zero_grad":
-        _reset_leaves(nodes, program)
-        root.backward()
-    return _grads(nodes)
+    return _run(Value, program, rounds)
 
 
 def _run(cls, program: Program, rounds: str) -> dict:
-    """The learner's gradients after the property's backward calls."""
+    """The gradients of ``cls``'s nodes after the property's backward calls."""
     nodes = program.build(cls)
     root = nodes[program.output]
     root.backward()
