@@ -233,6 +233,10 @@ def _graph(args: argparse.Namespace) -> int:
     expression = expr.parse(args.expression)
     format, output = _graph_output(args.output, args.format)
     trace_path = _trace_output(args.trace, output)
+    if args.practice and trace_path is None:
+        raise UsageError(
+            "--practice: it makes the --trace page a practice page; give --trace t.html"
+        )
     root, leaves = expression.evaluate(values)
 
     # Imported here, not at the top: graphviz and the WebAssembly renderer cost
@@ -251,7 +255,10 @@ def _graph(args: argparse.Namespace) -> int:
                 "the page anyway, or leave out --trace"
             )
         page = trace.to_html(
-            max_steps=None, title=" ".join(expression.text.split()), live=not args.static
+            max_steps=None,
+            title=" ".join(expression.text.split()),
+            live=not (args.static or args.practice),
+            practice=args.practice,
         ).encode("utf-8")
     else:
         root.backward()
@@ -400,6 +407,11 @@ def _add_graph_outputs(graph) -> None:
         action="store_true",
         help="a --trace page without the live inputs (by default the page "
         "lets the reader edit the variables and recomputes every value and gradient)",
+    )
+    graph.add_argument(
+        "--practice",
+        action="store_true",
+        help="a --trace page that asks for each v̄ before revealing it, with hints and a score",
     )
     graph.add_argument(
         "--max-steps",

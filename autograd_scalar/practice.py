@@ -259,16 +259,9 @@ def key_page(problem: Problem) -> str:
     return _page(f"Answer key {problem.name}", body)
 
 
-_STYLE = (
-    "<style>body{font-family:system-ui,sans-serif;max-width:60em}"
-    "table{border-collapse:collapse}td,th{border:1px solid #999;padding:.3em .8em;text-align:left}"
-    "td.blank{min-width:8em}.statement{font-family:monospace;font-size:1.1em}"
-    ".drawing svg{max-width:100%;height:auto}</style>"
-)
-
-
 def _page(title: str, body: str) -> str:
-    return pages.fill("page.html", title=html.escape(title), body=_STYLE + body)
+    style = f"<style>{pages.read('problem.css')}</style>"
+    return pages.fill("page.html", title=html.escape(title), body=style + body)
 
 
 def files(problems: list, drawings: list) -> list:
