@@ -154,3 +154,40 @@ def test_the_mlp_practice_page_is_small_and_checks_an_answer_fast(browser, tmp_p
     assert len(trace.steps) > 300 and size <= 3_000_000 and elapsed <= 50
     assert page.inner_text(".ags-score").startswith("score 3 of 3")
     page.close()
+
+
+def test_the_graph_command_writes_a_practice_page_and_refuses_practice_without_a_page(tmp_path):
+    import subprocess
+    import sys
+
+    def graph(*args):
+        return subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "autograd_scalar",
+                "graph",
+                "a*b + a",
+                "--set",
+                "a=2",
+                "b=3",
+                "-o",
+                "g.svg",
+                *args,
+            ],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            timeout=300,
+        )
+
+    made = graph("--trace", "t.html", "--practice")
+    assert made.returncode == 0, made.stderr
+    page = (tmp_path / "t.html").read_text(encoding="utf-8")
+    assert 'class="ags-practice' in page and "agsPracticeStart" in page
+    assert "ags-input-value" not in page  # no live input fields: a practice page is not live
+    (tmp_path / "g.svg").unlink()
+    refused = graph("--practice")
+    assert refused.returncode == 2 and "--practice" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.html"]
