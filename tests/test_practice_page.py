@@ -185,7 +185,7 @@ def test_the_graph_command_writes_a_practice_page_and_refuses_practice_without_a
     assert made.returncode == 0, made.stderr
     page = (tmp_path / "t.html").read_text(encoding="utf-8")
     assert 'class="ags-practice' in page and "agsPracticeStart" in page
-    assert "ags-input-value" not in page  # no live input fields: a practice page is not live
+    assert 'class="ags-input"' not in page  # no live input fields: a practice page is not live
     (tmp_path / "g.svg").unlink()
     refused = graph("--practice")
     assert refused.returncode == 2 and "--practice" in refused.stderr
