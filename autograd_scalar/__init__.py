@@ -36,6 +36,7 @@ _LAZY = {
     "explore": ("explore", None),
     "trace_backward": ("trace", "trace_backward"),
     "BackwardTrace": ("trace", "BackwardTrace"),
+    "check_engine": ("grader", "check_engine"),
 }
 
 
@@ -84,5 +85,6 @@ __all__ = [
     "viz",
     "trace_backward",
     "BackwardTrace",
+    "check_engine",
     *_table_functions,
 ]

@@ -38,7 +38,15 @@ from ..files import write_atomic
 from ..names import format_number, node_names
 from . import text as trace_text
 
-__all__ = ["trace_backward", "BackwardTrace", "Step", "Term", "ForwardStep", "DEFAULT_MAX_STEPS"]
+__all__ = [
+    "trace_backward",
+    "BackwardTrace",
+    "PracticeView",
+    "Step",
+    "Term",
+    "ForwardStep",
+    "DEFAULT_MAX_STEPS",
+]
 
 #: ``to_html`` refuses traces longer than this: the page grows linearly, but
 #: Graphviz's layout of the graph does not.
@@ -206,6 +214,7 @@ class BackwardTrace:
         full_page: bool = True,
         title: Optional[str] = None,
         live: bool = False,
+        practice: bool = False,
     ) -> str:
         """The step-through page: one drawing of the graph, one JSON record per step.
 
@@ -224,6 +233,17 @@ class BackwardTrace:
         input and "reset" restores the recorded values. A domain error (log
         of a negative number) is shown on its node. A graph with hand-built
         ops cannot be re-run: its page says which nodes, and stays static.
+
+        ``practice=True`` turns the page into an exercise: before each step is
+        revealed the learner types v̄ of its node (Enter checks it; right within
+        3 significant digits, |x − v̄| ≤ 1e-3·|v̄| + 1e-6). A wrong answer
+        gets a hint ladder: the children to sum over, the rule of each local
+        derivative, the numbers to multiply; then the answer, marked revealed.
+        Each step scores 3 points less one per hint (0 if revealed); the page
+        shows the total. Stepping and clicking reveal nothing beyond the steps
+        answered; "show me" and "reset" are buttons. The answers are this
+        engine's numbers, in the page's data (a self-check, not a sealed exam:
+        the page's source holds them).
 
         Args:
             max_steps: refuse traces with more steps (``None``: no limit).
@@ -247,7 +267,18 @@ class BackwardTrace:
         """
         from . import page as trace_html  # graphviz: only pages pay for its import
 
-        return trace_html.to_html(self, max_steps, full_page, title, live)
+        return trace_html.to_html(self, max_steps, full_page, title, live, practice)
+
+    def practice(self) -> "PracticeView":
+        """The practice page (``to_html(practice=True)``) for display in Jupyter.
+
+        Example:
+            >>> from autograd_scalar import Value, trace_backward
+            >>> x = Value(0.5, label="x"); y = x * x
+            >>> "ags-practice" in trace_backward(y).practice()._repr_html_()
+            True
+        """
+        return PracticeView(self)
 
     def save_html(self, path: Union[str, os.PathLike], **options) -> pathlib.Path:
         """Write :meth:`to_html` to ``path`` atomically (temp file + rename)."""
@@ -378,3 +409,13 @@ def trace_backward(root: Value, constants: bool = False) -> BackwardTrace:
     steps = _steps(root, order, earlier, names, children, constants)
     forward = [ForwardStep(node, names[node], trace_text.formula(node, names)) for node in order]
     return BackwardTrace(root, order, names, forward, steps, positions)
+
+
+class PracticeView:
+    """A trace's practice page as a Jupyter display (``BackwardTrace.practice()``)."""
+
+    def __init__(self, trace: "BackwardTrace"):
+        self.trace = trace
+
+    def _repr_html_(self) -> str:
+        return self.trace.to_html(max_steps=None, full_page=False, practice=True)

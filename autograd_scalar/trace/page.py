@@ -196,7 +196,19 @@ def _check_size(trace, max_steps) -> None:
         )
 
 
-def to_html(trace, max_steps, full_page: bool = True, title=None, live: bool = False) -> str:
+def _practice_parts(page: str) -> dict:
+    """What a practice page adds: its panel, style and script; no list of every step."""
+    return {
+        "live": pages.fill("practice.html", page=page),
+        "css": pages.read("trace.css") + pages.read("practice.css"),
+        "steps": "",
+        "script": pages.read("practice.js") + "\n" + pages.read("trace.js"),
+    }
+
+
+def to_html(
+    trace, max_steps, full_page: bool = True, title=None, live: bool = False, practice=False
+) -> str:
     """The page of ``BackwardTrace.to_html`` (see there)."""
     _check_size(trace, max_steps)
     page = f"ags{next(_page_ids)}-{id(trace):x}"
@@ -213,19 +225,24 @@ def to_html(trace, max_steps, full_page: bool = True, title=None, live: bool = F
     title = html_text(page_title(trace) if title is None else title)
     data = _data(trace, page + "-")
     panel = _live_panel(trace, page, data) if live else ""
+    parts = {
+        "live": panel,
+        "css": pages.read("trace.css"),
+        "steps": _static_steps(trace),
+        "script": _scripts("live" in data),
+    }
+    if practice:
+        parts |= _practice_parts(page)
     fragment = pages.fill(
         "trace.html",
         page=page,
         title=title,
-        css=pages.read("trace.css"),
-        live=panel,
         svg=svg[svg.index("<svg") :],
         n=str(len(trace.steps)),
         last=str(len(trace.steps) - 1),
-        steps=_static_steps(trace),
         forward=html_text("\n".join(str(line) for line in trace.forward)),
         data=script_json(data),
-        script=_scripts("live" in data),
+        **parts,
     )
     if not full_page:
         return fragment

@@ -189,7 +189,9 @@ var agsTraceStart = window.agsTraceStart || (function () {
   };
   Trace.prototype.show = function (i) {
     var self = this, steps = this.data.steps, nodes = this.nodes;
-    this.k = Math.max(0, Math.min(steps.length - 1, i));
+    // A practice page reveals steps up to t.limit only (practice.js moves it).
+    var last = this.limit == null ? steps.length - 1 : this.limit;
+    this.k = Math.max(0, Math.min(last, i));
     var step = steps[this.k];
     this.lit.forEach(function (pair) { pair[0].classList.remove(pair[1]); });
     this.lit = [];
@@ -271,7 +273,9 @@ var agsTraceStart = window.agsTraceStart || (function () {
         " of " + this.data.steps.length + ")" : "(clicked; not in the backward pass)";
     formula.className = "ags-formula"; formula.textContent = "forward: " + node[3];
     box.appendChild(head); box.appendChild(formula);
-    if (node[4] >= 0) {
+    if (node[4] >= 0 && this.limit != null && node[4] > this.limit) {
+      head.lastChild.textContent = "(clicked; not reached yet)";
+    } else if (node[4] >= 0) {
       var step = this.data.steps[node[4]], eq = document.createElement("div");
       var list = document.createElement("ul");
       eq.className = "ags-equation"; eq.textContent = step[2];
@@ -285,6 +289,7 @@ var agsTraceStart = window.agsTraceStart || (function () {
     root.setAttribute("data-ags-started", "1");
     var t = new Trace(root);
     traces.push(t);
+    if (root.querySelector(".ags-practice") && window.agsPracticeStart) agsPracticeStart(t);
     if (window.agsShareStart) agsShareStart(t);
   };
 })();
