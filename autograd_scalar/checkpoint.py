@@ -16,11 +16,14 @@ The gradients are the floats plain backpropagation gives, bit for bit: the
 rebuilt nodes are the same nodes with the same numbers, attached to the
 real inputs, and backpropagated in the same order, adding into the same
 ``grad`` slots (``backward``) or dictionary (:func:`~autograd_scalar.gradients`,
-``create_graph`` and so higher order). One caveat keeps this honest: the
-sums are the same when no node outside the segment passes a gradient to a
-segment's input *between* two of the segment's own contributions (a
-segment input that is also an ancestor of another of its inputs, through
-nodes outside it). Chains, layers and residual connections are fine.
+``create_graph`` and so higher order). One caveat keeps this honest: for a segment with several outputs, plain
+backpropagation may reach nodes outside the segment between the segment's
+nodes of two outputs (its DFS interleaves them); a sum into an input is
+then added in another order, and the gradients agree to rounding instead.
+Single-output segments (chains, residual blocks) and an MLP's layers are
+bit for bit. Second derivatives agree to rounding: the derivative graph
+reaches a segment's input both through the rebuilt nodes and through the
+kept segment node, the same terms in another order.
 
 What the engine sees: a segment's output node has ``op`` a
 :class:`~autograd_scalar.engine.Deferred` and, for local derivatives,
@@ -109,11 +112,14 @@ def _flat_values(args: Sequence) -> list:
 
 
 def _outputs(result, name: str) -> tuple:
-    """``fn``'s result as a tuple of Values, and whether it was a single Value."""
+    """``fn``'s distinct outputs, where each position of the result is among them,
+    and whether the result was a single Value."""
     if isinstance(result, Value):
-        return (result,), True
+        return (result,), [0], True
     if isinstance(result, (list, tuple)) and result and all(isinstance(r, Value) for r in result):
-        return tuple(result), False
+        distinct = list(dict.fromkeys(result))  # a node returned twice stays one node
+        index = {node: k for k, node in enumerate(distinct)}
+        return tuple(distinct), [index[node] for node in result], False
     raise TypeError(
         f"checkpoint {name!r}: fn must return a Value or a non-empty list of Values, "
         f"got {type(result).__name__}: {result!r}"
@@ -129,6 +135,7 @@ class _Segment:
         self.scope_name = f"{name} #{self.number}"
         self.single = True
         self.list_type: type = list
+        self.positions: list = [0]  # for each place of fn's result, which distinct output
         self.boundary: tuple = ()  # the kept parents: the inputs and the leaves fn reads
         self.boundary_bits: tuple = ()
         self.output_bits: tuple = ()
@@ -142,7 +149,7 @@ class _Segment:
         with scope(self.scope_name):
             tag = state.scope
             result = self.fn(*self.args)
-        outputs, self.single = _outputs(result, self.name)
+        outputs, self.positions, self.single = _outputs(result, self.name)
         self.list_type = type(result) if not self.single else list
         nodes = graph_order(outputs, stop=inputs)
         self.boundary = tuple(self._boundary(nodes, inputs, tag))
@@ -379,7 +386,7 @@ def checkpoint(fn: Callable, *args, name: Optional[str] = None):
         op = _OutputOp("checkpoint output")
         op.segment, op.index = segment, i
         outputs.append(new_node(value, (node,), (_Seed(segment, i),), op, label))
-    return segment.list_type(outputs)
+    return segment.list_type(outputs[i] for i in segment.positions)
 
 
 def is_checkpointed(node: Value) -> bool:

@@ -26,7 +26,7 @@ import threading
 from contextlib import contextmanager
 from typing import Callable, Iterator, Sequence, Union
 
-from .engine import Value, gradients, masked_parents, sum_values, topological_order
+from .engine import Deferred, Value, gradients, masked_parents, sum_values, topological_order
 from .modes import enable_grad, no_grad
 
 __all__ = ["grad", "value_and_grad", "hvp", "jvp", "gradcheck", "GradcheckError"]
@@ -213,6 +213,11 @@ def jvp(f: Callable, primals: Sequence[float], tangents: Sequence[float]) -> tup
     for x, t in zip(inputs, tangents):
         tangent[x] = tangent.get(x, 0.0) + float(t)
     for node in topological_order(out):
+        if isinstance(node.op, Deferred):
+            raise ValueError(
+                f"jvp: f checkpoints a segment ({node.op}); forward mode keeps no graph for a "
+                "backward pass, so there is nothing to save: call it without checkpoint"
+            )
         # Only parents that depend on the inputs carry a tangent: a constant's
         # local derivative may be nan (∂(x^3)/∂3 at x < 0), and nan·0 is nan.
         # A masked parent (relu at x <= 0) passes nothing, even an inf tangent.
