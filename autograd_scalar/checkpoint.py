@@ -147,7 +147,7 @@ class _Segment:
         """The first forward pass: the outputs' numbers; the graph is dropped after."""
         inputs = _flat_values(self.args)
         with scope(self.scope_name):
-            tag = state.scope
+            tag = state.scope or ""
             result = self.fn(*self.args)
         outputs, self.positions, self.single = _outputs(result, self.name)
         self.list_type = type(result) if not self.single else list
@@ -238,7 +238,7 @@ class _Segment:
             outputs[i].grad += seed
         backpropagate(nodes)
 
-    def sweep(self, g, grads: dict, needed: set, create_graph: bool) -> None:
+    def sweep_through(self, g, grads: dict, needed: set, create_graph: bool) -> None:
         """:func:`~autograd_scalar.gradients` through the segment, into ``grads``."""
         reached, seeds = self.reached(g)
         outputs, nodes = self.rebuild(reached)
@@ -255,17 +255,17 @@ class _SegmentOp(Deferred):
     segment: _Segment
 
     def sweep(self, node: Value, g, grads: dict, needed: set, create_graph: bool) -> None:
-        self.segment.sweep(g, grads, needed, create_graph)
+        self.segment.sweep_through(g, grads, needed, create_graph)
 
 
 class _OutputOp(Deferred):
     """The op of output i of a segment with several outputs: passes v̄ to the segment."""
 
     segment: _Segment
-    index: int
+    position: int
 
     def sweep(self, node: Value, g, grads: dict, needed: set, create_graph: bool) -> None:
-        self.segment.seeds[self.index] = g
+        self.segment.seeds[self.position] = g
         grads.setdefault(node.parents[0], 0.0)  # so that the sweep visits the segment node
 
 
@@ -341,7 +341,7 @@ def _segment_node(segment: _Segment, data: float, label: str) -> Value:
     op.segment = segment
     shares = tuple(_Share(segment, parent, k == 0) for k, parent in enumerate(segment.boundary))
     node = new_node(data, segment.boundary, shares, op, label)
-    segment.node = node  # type: ignore[attr-defined]
+    segment.node = node
     return node
 
 
@@ -384,7 +384,7 @@ def checkpoint(fn: Callable, *args, name: Optional[str] = None):
     outputs = []
     for i, (value, label) in enumerate(zip(data, labels)):
         op = _OutputOp("checkpoint output")
-        op.segment, op.index = segment, i
+        op.segment, op.position = segment, i
         outputs.append(new_node(value, (node,), (_Seed(segment, i),), op, label))
     return segment.list_type(outputs[i] for i in segment.positions)
 
@@ -416,7 +416,9 @@ def _segment_sizes(n: int, segments: Optional[int]) -> list:
     if segments is None:
         segments = max(1, round(math.sqrt(n)))
     if not isinstance(segments, int) or isinstance(segments, bool) or segments < 1:
-        raise ValueError(f"checkpoint_sequential: segments must be a positive int, got {segments!r}")
+        raise ValueError(
+            f"checkpoint_sequential: segments must be a positive int, got {segments!r}"
+        )
     segments = min(segments, n)
     base, extra = divmod(n, segments)
     return [base + (1 if k < extra else 0) for k in range(segments)]
@@ -443,7 +445,7 @@ def checkpoint_sequential(fns: Sequence[Callable], segments: Optional[int], x):
         >>> from autograd_scalar import Value
         >>> x = Value(0.5); y = checkpoint_sequential([Value.tanh] * 100, None, x)
         >>> y.backward(); round(x.grad, 6)
-        0.014104
+        0.013062
     """
     fns = list(fns)
     if not fns:

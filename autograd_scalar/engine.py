@@ -627,7 +627,7 @@ def _depth_first(stack: list, visited: object) -> list:
     while stack:
         node = stack.pop()
         if node is None:  # marker: the node under it has all its parents ordered
-            order.append(stack.pop())  # type: ignore[arg-type]  # a marker sits on a node
+            order.append(stack.pop())  # a marker sits on a node
             continue
         if node._mark is visited:
             continue

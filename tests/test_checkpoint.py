@@ -19,11 +19,11 @@ from hypothesis import given, settings, strategies as st
 from autograd_scalar import (
     Value,
     detect_anomaly,
-    gradients,
     grad,
+    gradients,
     jvp,
-    no_grad,
     nn,
+    no_grad,
     sum as vsum,
     tape,
 )

@@ -33,8 +33,8 @@ from __future__ import annotations
 import random
 from typing import Mapping, Optional, Sequence, Union
 
-from ..checks import count
 from ..checkpoint import checkpoint_sequential
+from ..checks import count
 from ..engine import Value, as_values, constant, dot_of_values
 from ..modes import scope_names, state
 from . import persistence
