@@ -218,7 +218,7 @@ def backpropagate(order: list) -> None:
 
     A checkpointed segment's local derivatives are not numbers but objects
     whose product with v̄ runs the segment's own backward pass (see
-    :mod:`autograd_scalar.checkpoint`): the loop needs no branch for them.
+    :mod:`autograd_scalar.checkpointing`): the loop needs no branch for them.
 
     Example:
         >>> x = Value(3.0); y = x * x; y.grad = 1.0
@@ -714,7 +714,7 @@ def mark_needed(order: list, needed: set) -> None:
 class Deferred(str):
     """The op of a node whose local derivatives are known only during backward.
 
-    A checkpointed segment (:mod:`autograd_scalar.checkpoint`) keeps no graph
+    A checkpointed segment (:mod:`autograd_scalar.checkpointing`) keeps no graph
     between its inputs and its output; :func:`sweep` hands such a node to its
     op's ``sweep``, which rebuilds the segment and sweeps through it.
     """

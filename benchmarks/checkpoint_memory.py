@@ -27,7 +27,7 @@ import time
 import tracemalloc
 
 from autograd_scalar import Value, nn, sum as vsum, topological_order
-from autograd_scalar.checkpoint import checkpoint_sequential, watching
+from autograd_scalar.checkpointing import checkpoint_sequential, watching
 
 
 def chain(n: int, checkpointed: bool):

@@ -27,7 +27,7 @@ from autograd_scalar import (
     sum as vsum,
     tape,
 )
-from autograd_scalar.checkpoint import (
+from autograd_scalar.checkpointing import (
     CheckpointError,
     checkpoint,
     checkpoint_sequential,

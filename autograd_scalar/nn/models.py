@@ -33,7 +33,7 @@ from __future__ import annotations
 import random
 from typing import Mapping, Optional, Sequence, Union
 
-from ..checkpoint import checkpoint_sequential
+from ..checkpointing import checkpoint_sequential
 from ..checks import count
 from ..engine import Value, as_values, constant, dot_of_values
 from ..modes import scope_names, state
@@ -330,7 +330,7 @@ class MLP(Module):
         activation: the hidden layers' activation (default ``"relu"``).
         rng: a ``random.Random`` for the weights (default: the ``random`` module).
         checkpoint: keep only some layers' outputs and recompute the rest in
-            backward (:mod:`autograd_scalar.checkpoint`): True for √L segments
+            backward (:mod:`autograd_scalar.checkpointing`): True for √L segments
             of the L layers, an int for that many segments. The gradients are
             the same floats; the graph kept between forward and backward is
             smaller.

@@ -72,6 +72,10 @@ _numbering = itertools.count(1)
 _bits = struct.Struct("<d").pack
 
 
+def _all_bits(values: Sequence[float]) -> bytes:
+    return struct.pack(f"<{len(values)}d", *values)
+
+
 class CheckpointError(RuntimeError):
     """A segment cannot be checkpointed, or its recomputation differed from its forward pass."""
 
@@ -86,12 +90,12 @@ _watchers = _Watchers()
 
 @contextmanager
 def watching(callback: Callable) -> Iterator[None]:
-    """Call ``callback(segment_node, outputs, nodes)`` at every rebuild, in this thread.
+    """Call ``callback(name, outputs, nodes)`` at every rebuild, in this thread.
 
-    ``segment_node`` is the node that stands for the segment in the kept
-    graph, ``outputs`` the rebuilt output nodes and ``nodes`` the rebuilt
-    nodes in topological order (the inputs left out). The trace uses this
-    to show the recomputation; the benchmark to count the nodes alive.
+    ``name`` is the segment's name, ``outputs`` the rebuilt output nodes and ``nodes`` the rebuilt
+    nodes in topological order (the inputs left out). The benchmark counts
+    the nodes alive with it. (The segment keeps no reference to its node:
+    a cycle would wait for the cyclic garbage collector.)
     """
     _watchers.callbacks.append(callback)
     try:
@@ -137,11 +141,10 @@ class _Segment:
         self.list_type: type = list
         self.positions: list = [0]  # for each place of fn's result, which distinct output
         self.boundary: tuple = ()  # the kept parents: the inputs and the leaves fn reads
-        self.boundary_bits: tuple = ()
+        self.boundary_bits = b""
         self.output_bits: tuple = ()
         self.size = 0  # nodes between the inputs and the outputs
         self.seeds: dict = {}  # output index -> its v̄, as the backward pass reaches each
-        self.node: Optional[Value] = None  # the node that stands for the segment
 
     def record(self) -> tuple:
         """The first forward pass: the outputs' numbers; the graph is dropped after."""
@@ -153,7 +156,7 @@ class _Segment:
         self.list_type = type(result) if not self.single else list
         nodes = graph_order(outputs, stop=inputs)
         self.boundary = tuple(self._boundary(nodes, inputs, tag))
-        self.boundary_bits = tuple(_bits(node.data) for node in self.boundary)
+        self.boundary_bits = _all_bits([node.data for node in self.boundary])
         self.output_bits = tuple(_bits(out.data) for out in outputs)
         self.size = len(nodes)
         return tuple(out.data for out in outputs), tuple(out.label for out in outputs)
@@ -185,13 +188,8 @@ class _Segment:
 
     def rebuild(self, reached: list) -> tuple:
         """Run fn again; check it; the rebuilt outputs and the nodes between (from ``reached``)."""
-        for k, node in enumerate(self.boundary):
-            if _bits(node.data) != self.boundary_bits[k]:
-                raise CheckpointError(
-                    f"checkpoint {self.name!r}: its input {node.label or k!r} changed after the "
-                    f"forward pass (now {node.data!r}); the recorded gradient would be of "
-                    "another function. Run backward before changing the inputs"
-                )
+        if _all_bits([node.data for node in self.boundary]) != self.boundary_bits:
+            self._changed_input()
         if state.grad_enabled:
             with scope(self.scope_name):
                 result = self.fn(*self.args)
@@ -202,8 +200,17 @@ class _Segment:
         self._check(outputs)
         nodes = graph_order([outputs[i] for i in reached], stop=self.boundary)
         for callback in list(_watchers.callbacks):
-            callback(self.node, [outputs[i] for i in reached], nodes)
+            callback(self.name, [outputs[i] for i in reached], nodes)
         return outputs, nodes
+
+    def _changed_input(self) -> None:
+        for k, node in enumerate(self.boundary):
+            if _bits(node.data) != self.boundary_bits[8 * k : 8 * k + 8]:
+                raise CheckpointError(
+                    f"checkpoint {self.name!r}: its input {node.label or k!r} changed after the "
+                    f"forward pass (now {node.data!r}); the recorded gradient would be of "
+                    "another function. Run backward before changing the inputs"
+                )
 
     def _check(self, outputs: tuple) -> None:
         if len(outputs) != len(self.output_bits):
@@ -270,24 +277,26 @@ class _OutputOp(Deferred):
 
 
 class _Share:
-    """A segment node's local derivative toward one of its parents, known only in backward.
+    """A segment node's local derivative toward its first parent, known only in backward.
 
     ``parent.grad += share * v̄`` is the backward loop's step. The product
-    runs the segment's backward pass (once, at the first parent), which adds
-    every gradient into the parents' ``grad`` in the order plain
-    backpropagation would; it returns a :class:`_Added`, whose sum with the
-    ``grad`` read before is the ``grad`` now. The sum of shares is nan, so
-    the loop never skips the node as one that passes nothing.
+    runs the segment's backward pass, which adds every gradient into the
+    parents' ``grad`` in the order plain backpropagation would; it returns
+    an :class:`_Added`, whose sum with the ``grad`` read before is the
+    ``grad`` now. The other parents' shares are :data:`_LATER`: by the time
+    the loop reads their ``grad``, it is already complete. The sum of shares
+    is nan, so the loop never skips the node as one that passes nothing.
     """
 
-    __slots__ = ("segment", "parent", "first")
+    __slots__ = ("segment", "parent")
 
-    def __init__(self, segment: _Segment, parent: Value, first: bool):
-        self.segment, self.parent, self.first = segment, parent, first
+    def __init__(self, segment: Optional[_Segment], parent: Optional[Value]):
+        self.segment, self.parent = segment, parent
 
     def __mul__(self, g):
-        if self.first:
-            self.segment.backward(g)
+        if self.segment is None:
+            return _KEPT
+        self.segment.backward(g)
         return _Added(self.parent)
 
     __rmul__ = __mul__
@@ -296,7 +305,7 @@ class _Share:
         return math.nan
 
     def __repr__(self) -> str:
-        return f"<∂ of checkpoint {self.segment.name!r}: recomputed in backward>"
+        return "<∂ of a checkpointed segment: recomputed in backward>"
 
 
 class _Added:
@@ -304,11 +313,15 @@ class _Added:
 
     __slots__ = ("parent",)
 
-    def __init__(self, parent: Value):
+    def __init__(self, parent: Optional[Value]):
         self.parent = parent
 
     def __radd__(self, old):
-        return self.parent.grad
+        return old if self.parent is None else self.parent.grad
+
+
+#: The share of every parent after the first, and what its product adds (nothing).
+_LATER, _KEPT = _Share(None, None), _Added(None)
 
 
 class _Seed:
@@ -339,10 +352,9 @@ class _Seed:
 def _segment_node(segment: _Segment, data: float, label: str) -> Value:
     op = _SegmentOp("checkpoint")
     op.segment = segment
-    shares = tuple(_Share(segment, parent, k == 0) for k, parent in enumerate(segment.boundary))
-    node = new_node(data, segment.boundary, shares, op, label)
-    segment.node = node
-    return node
+    boundary = segment.boundary
+    shares = ((_Share(segment, boundary[0]),) + (_LATER,) * (len(boundary) - 1)) if boundary else ()
+    return new_node(data, boundary, shares, op, label)
 
 
 def checkpoint(fn: Callable, *args, name: Optional[str] = None):
