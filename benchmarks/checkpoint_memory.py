@@ -103,7 +103,7 @@ def main(sizes: list) -> None:
             ratio = seconds / times[False]
             bound = f"{3 * math.isqrt(n) + 8:>8}" if checkpointed else f"{'':>8}"
             print(
-                f"{f'chain 10^{round(math.log10(n))} {kind}':>22} {live:>11,} {bound} {mb:>9.1f} {seconds:>8.2f} {ratio:>7.2f}"
+                f"{f'chain {n:,} {kind}':>22} {live:>11,} {bound} {mb:>9.1f} {seconds:>8.2f} {ratio:>7.2f}"
             )
     if len(sizes) > 1:
         print(
