@@ -46,7 +46,7 @@ import math
 import struct
 import threading
 from contextlib import contextmanager
-from typing import Callable, Iterator, Optional, Sequence
+from typing import Callable, Iterator, NamedTuple, Optional, Sequence
 
 from .engine import (
     Deferred,
@@ -60,6 +60,8 @@ from .engine import (
 from .modes import enable_grad, scope, state
 
 __all__ = [
+    "rebuilt_in",
+    "Rebuilt",
     "checkpoint",
     "checkpoint_sequential",
     "CheckpointError",
@@ -90,9 +92,11 @@ _watchers = _Watchers()
 
 @contextmanager
 def watching(callback: Callable) -> Iterator[None]:
-    """Call ``callback(name, outputs, nodes)`` at every rebuild, in this thread.
+    """Call ``callback(segment, outputs, nodes)`` at every rebuild, in this thread.
 
-    ``name`` is the segment's name, ``outputs`` the rebuilt output nodes and ``nodes`` the rebuilt
+    ``segment`` is the rebuilt segment (its ``name``), ``outputs`` maps the
+    positions of the outputs the backward pass reached to the rebuilt output
+    nodes, ``outputs`` the rebuilt output nodes and ``nodes`` the rebuilt
     nodes in topological order (the inputs left out). The benchmark counts
     the nodes alive with it. (The segment keeps no reference to its node:
     a cycle would wait for the cyclic garbage collector.)
@@ -200,7 +204,7 @@ class _Segment:
         self._check(outputs)
         nodes = graph_order([outputs[i] for i in reached], stop=self.boundary)
         for callback in list(_watchers.callbacks):
-            callback(self.name, [outputs[i] for i in reached], nodes)
+            callback(self, {i: outputs[i] for i in reached}, nodes)
         return outputs, nodes
 
     def _changed_input(self) -> None:
@@ -399,6 +403,38 @@ def checkpoint(fn: Callable, *args, name: Optional[str] = None):
         op.segment, op.position = segment, i
         outputs.append(new_node(value, (node,), (_Seed(segment, i),), op, label))
     return segment.list_type(outputs[i] for i in segment.positions)
+
+
+class Rebuilt(NamedTuple):
+    """What :func:`rebuilt_in` finds: for a trace of a checkpointed graph."""
+
+    rebuilds: list  # (the node standing for the segment, its name, its rebuilt nodes)
+    outputs: list  # the rebuilt output nodes
+    stand_in: dict  # rebuilt output -> the kept node that stands for it
+
+
+def rebuilt_in(kept: list, rebuilds: list) -> Rebuilt:
+    """Match the rebuilds :func:`watching` saw to the kept nodes standing for them.
+
+    ``rebuilds`` holds the ``(segment, outputs, nodes)`` of each callback.
+    """
+    segment_node, output_node = {}, {}
+    for node in kept:
+        op = node.op
+        if isinstance(op, _SegmentOp):
+            segment_node[op.segment] = node
+        elif isinstance(op, _OutputOp):
+            output_node[(op.segment, op.position)] = node
+    found = Rebuilt([], [], {})
+    for segment, outputs, nodes in rebuilds:
+        node = segment_node.get(segment)
+        if node is None:
+            continue
+        found.rebuilds.append((node, segment.name, nodes))
+        for i, out in outputs.items():
+            found.outputs.append(out)
+            found.stand_in[out] = node if segment.single else output_node[(segment, i)]
+    return found
 
 
 def is_checkpointed(node: Value) -> bool:
