@@ -29,16 +29,8 @@ from typing import Callable, Iterator, NamedTuple, Sequence, Union
 from .engine import Deferred, Value, gradients, masked_parents, sum_values, topological_order
 from .modes import enable_grad, no_grad, scope
 
-__all__ = [
-    "grad",
-    "value_and_grad",
-    "hvp",
-    "hvp_graph",
-    "HVPGraph",
-    "jvp",
-    "gradcheck",
-    "GradcheckError",
-]
+__all__ = ["grad", "value_and_grad", "hvp", "jvp", "gradcheck", "GradcheckError"]
+__all__ += ["hvp_graph", "HVPGraph"]  # the graph of an HVP, to draw and trace
 
 ArgNums = Union[int, Sequence[int]]
 
