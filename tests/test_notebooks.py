@@ -89,6 +89,16 @@ dead_params = [p for l, j in dead_hot for p in hot_model.layers[l].neurons[j].pa
 assert dead_params and all(p.grad == 0.0 for p in dead_params)   # relu'(z) = 0 on every point
 assert (out_dir / "training.html").is_file() and hot_path.parent == out_dir
 """,
+    "07_memory_and_second_derivative.ipynb": """
+assert kept == 1001 and most_alive == (32 + 1) + (32 + 1)   # k + 1 saved, one segment of ⌈n/k⌉ + its leaf
+assert math.isclose(by_hand_grad, plain_grad, rel_tol=1e-12)
+assert all(g == g_ckpt for _, _, g, _, g_ckpt in rows)       # the same floats
+assert 0.95 < plain_exponent < 1.05 and 0.4 < checkpointed_exponent < 0.6
+assert all(c <= 3 * math.isqrt(n) + 8 for n, _, _, c, _ in rows)
+from autograd_scalar import hvp
+assert hvp_error < 1e-12 and hvp_engine == hvp(f, [0.7, -1.3], [0.4, 2.0])
+assert exercise_same
+""",
     "08_outgrow_scalars.ipynb": """
 assert export_error < 1e-12 and drift < 1e-12 and module_error < 1e-12   # float64 both sides
 assert worst < 1e-12 and len(torch_losses) == len(more_tape_losses) == 30  # the same loss curve

@@ -75,7 +75,7 @@ import random
 from typing import Callable, Iterable, Optional, Sequence
 
 from .. import ops
-from ..engine import Value, topological_order
+from ..engine import Deferred, Value, topological_order
 from ..modes import enable_grad
 
 __all__ = ["record", "Tape", "TapeError"]
@@ -135,6 +135,12 @@ class _Trace:
 
 
 def _table_op(node: Value, i: int) -> ops.Op:
+    if isinstance(node.op, Deferred):
+        raise TapeError(
+            f"node v{i} ({_describe(node)}) is a checkpointed segment: a tape keeps the whole "
+            "graph once and replays it, so there is nothing to recompute; call the segment's "
+            "function without checkpoint inside fn"
+        )
     op = ops.TABLE.get(node.op)
     if op is None or op is not node.op or (op.arity is not None and op.arity != len(node.parents)):
         raise TapeError(

@@ -33,7 +33,8 @@ import pathlib
 from dataclasses import dataclass
 from typing import NamedTuple, Optional, Union
 
-from ..engine import CONST, Value, topological_order
+from ..checkpointing import rebuilt_in, watching
+from ..engine import CONST, Deferred, Value, graph_order, topological_order
 from ..files import write_atomic
 from ..names import format_number, node_names
 from . import text as trace_text
@@ -91,6 +92,9 @@ class Step:
     name: str
     grad: float
     terms: tuple
+    #: For a checkpointed graph: the step that announces a segment's rebuild
+    #: carries its text here; the rebuilt nodes' steps say ``"recomputed"``.
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -147,6 +151,10 @@ class BackwardTrace:
         self.forward = forward
         self.steps = steps
         self.positions = positions
+        #: Nodes alive at each step (the kept graph, plus a segment while it is rebuilt).
+        self.live: list = [len(order)] * len(steps)
+        #: The rebuilt segments' output nodes (drawn beside the kept graph).
+        self.rebuilt: list = []
 
     def __len__(self) -> int:
         return len(self.steps)
@@ -344,38 +352,73 @@ class BackwardTrace:
         return trace_html.repr_html(self, DEFAULT_MAX_STEPS)
 
 
-def _children(order: list) -> tuple:
-    """``{node: {consumer: ∂consumer/∂node}}`` and ``{(node, consumer): positions}``."""
+def _children(order: list, stand_in: dict) -> tuple:
+    """``{node: {consumer: ∂consumer/∂node}}`` and ``{(node, consumer): positions}``.
+
+    A checkpointed segment's node passes nothing itself (its rebuilt nodes
+    do); a rebuilt output hands its v̄ on from the node that stands for it
+    (``stand_in``), with ∂ = 1.
+    """
     children: dict = {node: {} for node in order}
     positions: dict = {}
     for consumer in order:
+        if isinstance(consumer.op, Deferred):
+            continue
         for position, (parent, local) in enumerate(zip(consumer.parents, consumer.local_grads)):
             locals_ = children[parent]
             locals_[consumer] = locals_.get(consumer, 0.0) + local
             positions.setdefault((parent, consumer), []).append(position)
+    for rebuilt, kept in stand_in.items():
+        children[rebuilt][kept] = 1.0
+        positions[(rebuilt, kept)] = [0]
     return children, positions
 
 
 def _steps(
-    root: Value, order: list, earlier: dict, names: dict, children: dict, constants: bool
+    root: Value, processing: list, earlier: dict, names: dict, children: dict, constants: bool
 ) -> list:
-    """One :class:`Step` per node, output first (constants only if asked for)."""
+    """One :class:`Step` per node, output first (constants only if asked for).
+
+    ``processing`` is the backward pass's order: ``(node, note)``, where a
+    note marks a segment's rebuild or its rebuilt nodes.
+    """
     grads: dict = {}
     steps = []
-    for node in reversed(order):
+    for node, note in processing:
         terms = tuple(
             Term(consumer, local, grads[consumer]) for consumer, local in children[node].items()
         )
         if node is root:
             grad = 1.0
-        elif node.parents or earlier[node] == 0.0:
+        elif node.parents or earlier.get(node, 0.0) == 0.0:
             grad = node.grad  # the engine's own number for this pass
         else:
             grad = math.fsum(term.product for term in terms)
+        if note.startswith("recompute "):  # the announcement: no v̄ of its own
+            steps.append(Step(node, names[node], grads[node], (), note))
+            continue
         grads[node] = grad
         if constants or node.op != CONST or node is root:
-            steps.append(Step(node, names[node], grad, terms))
+            steps.append(Step(node, names[node], grad, terms, note))
     return steps
+
+
+def _processing(kept: list, rebuilds: list) -> list:
+    """The backward pass's order: the kept graph output first, each segment's rebuilt
+    nodes (announced) right after the node that stands for the segment."""
+    at = {}
+    for segment_nodes, name, nodes in rebuilds:
+        at[segment_nodes] = (name, nodes)
+    processing = []
+    for node in reversed(kept):
+        processing.append((node, ""))
+        if isinstance(node.op, Deferred) and node in at:
+            name, nodes = at.pop(node)
+            processing.append(
+                (node, f"recompute {name!r}: {len(nodes)} nodes rebuilt from its inputs")
+            )
+            processing.extend((inner, "recomputed") for inner in reversed(nodes))
+    return processing
 
 
 def trace_backward(root: Value, constants: bool = False) -> BackwardTrace:
@@ -401,14 +444,33 @@ def trace_backward(root: Value, constants: bool = False) -> BackwardTrace:
     """
     if not isinstance(root, Value):
         raise TypeError(f"trace_backward: root must be a Value, got {type(root).__name__}")
-    order = topological_order(root)
-    earlier = {node: node.grad for node in order if not node.parents}
-    root.backward()
+    kept = topological_order(root)
+    earlier = {node: node.grad for node in kept if not node.parents}
+    rebuilds: list = []
+    with watching(lambda name, outputs, nodes: rebuilds.append((name, outputs, nodes))):
+        root.backward()
+    found = rebuilt_in(kept, rebuilds)  # (segment node, name, nodes), and the stand-ins
+    order = graph_order([root, *found.outputs]) if found.rebuilds else kept
     names = node_names(order)
-    children, positions = _children(order)
-    steps = _steps(root, order, earlier, names, children, constants)
+    children, positions = _children(order, found.stand_in)
+    steps = _steps(root, _processing(kept, found.rebuilds), earlier, names, children, constants)
     forward = [ForwardStep(node, names[node], trace_text.formula(node, names)) for node in order]
-    return BackwardTrace(root, order, names, forward, steps, positions)
+    trace = BackwardTrace(root, order, names, forward, steps, positions)
+    trace.rebuilt = found.outputs
+    trace.live = _live(len(kept), steps)
+    return trace
+
+
+def _live(kept: int, steps: list) -> list:
+    """Nodes alive at each step: the kept graph, plus the rebuilt segment during its steps."""
+    live, extra = [], 0
+    for step in steps:
+        if step.note.startswith("recompute "):
+            extra = int(step.note.split(": ", 1)[1].split()[0])
+        elif step.note != "recomputed":
+            extra = 0
+        live.append(kept + extra)
+    return live
 
 
 class PracticeView:

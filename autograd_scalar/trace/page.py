@@ -79,7 +79,26 @@ def _data(trace, prefix: str) -> dict:
         ]
         for step in trace.steps
     ]
-    return {"nodes": nodes, "steps": steps, "bar": f"v{BAR}"}
+    data = {"nodes": nodes, "steps": steps, "bar": f"v{BAR}"}
+    if trace.rebuilt:  # a checkpointed graph: the memory curve beside the steps
+        data["alive"] = trace.live
+    return data
+
+
+def memory_curve(live: list) -> str:
+    """The nodes alive at each step as a small SVG curve, with a marker the script moves."""
+    if not live:
+        return ""
+    top, n = max(live), max(len(live) - 1, 1)
+    points = " ".join(f"{200 * k / n:.1f},{40 - 36 * v / top:.1f}" for k, v in enumerate(live))
+    return (
+        '<div class="ags-memory"><span class="ags-memory-count">nodes alive: '
+        f"{live[0]:,}</span>"
+        '<svg viewBox="-2 0 204 42" width="240" height="50" role="img" aria-label="nodes alive at '
+        f'each step, at most {top:,}"><polyline points="{points}" fill="none" stroke="#5c6bc0"'
+        ' stroke-width="1.5"/><line class="ags-memory-at" x1="0" x2="0" y1="0" y2="42"'
+        ' stroke="#e53935" stroke-width="1.5"/></svg></div>'
+    )
 
 
 def _live_data(trace, graph: dict) -> dict:
@@ -220,11 +239,14 @@ def to_html(
         max_nodes=None,
         id_prefix=page + "-",
         number_width=10 if live else 0,
+        also=trace.rebuilt,
     )
     svg = viz.render(drawing.source).decode("utf-8")
     title = html_text(page_title(trace) if title is None else title)
     data = _data(trace, page + "-")
     panel = _live_panel(trace, page, data) if live else ""
+    if trace.rebuilt:
+        panel += memory_curve(trace.live)
     parts = {
         "live": panel,
         "css": pages.read("trace.css"),

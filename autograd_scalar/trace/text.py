@@ -95,11 +95,19 @@ def equation(step, names: dict) -> str:
     :func:`equation_head`, then ``v̄_j·∂v_j/∂v_i`` per term and the sum; a live
     page's ``agsEquation`` writes the same numbers (a browser test holds them equal).
     """
+    note = getattr(step, "note", "")
+    if note.startswith("recompute "):  # a checkpointed segment's rebuild
+        return f"{RECOMPUTED} {note}"
+    mark = f"{RECOMPUTED} " if note else ""  # a rebuilt node's step
     head = equation_head(step, names)
     if not step.terms:
-        return f"{head} = {format_number(step.grad)}"
+        return f"{mark}{head} = {format_number(step.grad)}"
     numeric = " + ".join(f"{factor(t.consumer_grad)}·{factor(t.local)}" for t in step.terms)
-    return f"{head} = {numeric} = {format_number(step.grad)}"
+    return f"{mark}{head} = {numeric} = {format_number(step.grad)}"
+
+
+#: Marks the steps of a checkpointed segment's recomputation.
+RECOMPUTED = "⟳"
 
 
 def latex_equation(step, names: dict) -> str:

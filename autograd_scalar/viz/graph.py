@@ -38,12 +38,12 @@ import pathlib
 import shutil
 import threading
 from collections import deque
-from typing import Mapping, Optional, Union
+from typing import Mapping, Optional, Sequence, Union
 
 import graphviz
 
 from .. import ops
-from ..engine import CONST, Value, topological_order
+from ..engine import CONST, Value, graph_order, topological_order
 from ..files import write_atomic
 from ..names import (
     dot_record,
@@ -509,6 +509,7 @@ def draw(
     collapse: bool = True,
     id_prefix: str = "",
     number_width: int = 0,
+    also: Sequence[Value] = (),
 ) -> ValueGraph:
     """The computation graph of ``root`` as a ``graphviz.Digraph``.
 
@@ -525,6 +526,8 @@ def draw(
             can share one HTML page.
         number_width: pad the data and grad fields to this many characters
             with no-break spaces, so that a live page's new numbers fit.
+        also: more outputs drawn with their graphs beside root's (a trace
+            of a checkpointed graph draws its rebuilt segments so).
 
     Node identifiers in the DOT source are the element ids of
     :mod:`autograd_scalar.names`: ``v<i>`` (i = position in the topological
@@ -546,7 +549,7 @@ def draw(
         12
     """
     _check_draw_args(root, rankdir, max_nodes)
-    order = topological_order(root)
+    order = graph_order([root, *also]) if also else topological_order(root)
     scope_of = leaf_scopes(order)
     group_of = _plan(order, max_nodes, collapse, scope_of)
     return _Drawing(order, group_of, show_grad, rankdir, id_prefix, scope_of, number_width).run()

@@ -219,6 +219,7 @@ var agsTraceStart = window.agsTraceStart || (function () {
         "step " + (this.k + 1) + " of " + steps.length + ": node " + this.data.nodes[step[0]][2];
     this.describe(step);
     this.keepInView(nodes[step[0]].g, false);
+    if (this.data.alive) showAlive(this.root, this.data.alive, this.k);
   };
 
   Trace.prototype.finished = function () {
@@ -232,6 +233,13 @@ var agsTraceStart = window.agsTraceStart || (function () {
     this.root.querySelectorAll("details.ags-forward").forEach(function (d) { d.open = true; });
     this.fit();
   };
+  // A checkpointed graph's memory curve: the count and the marker at this step.
+  function showAlive(root, alive, k) {
+    var count = root.querySelector(".ags-memory-count"), at = root.querySelector(".ags-memory-at");
+    if (count) count.textContent = "nodes alive: " + alive[k].toLocaleString("en");
+    var x = String(200 * k / Math.max(alive.length - 1, 1));
+    if (at) { at.setAttribute("x1", x); at.setAttribute("x2", x); }
+  }
 
   // -- the side panel -----------------------------------------------------------
   function termItems(data, step, list) {
