@@ -227,12 +227,27 @@ def _gradient_table(leaves: dict, used: tuple, digits: Optional[int] = None) -> 
     )
 
 
+#: An expression longer than this names its output "output" in the drawing and the trace.
+MAX_OUTPUT_NAME = 40
+
+
+def _name_output(root, text: str) -> None:
+    """Name the output after the expression (``tanh(a*b + c)``), not its position (``v6``).
+
+    A lone variable or constant keeps its own name.
+    """
+    if not root.label:
+        name = " ".join(text.split())
+        root.label = name if len(name) <= MAX_OUTPUT_NAME else "output"
+
+
 def _graph(args: argparse.Namespace) -> int:
     values = _assignments(args.assignments)
     expression = expr.parse(args.expression)
     format, output = _graph_output(args.output, args.format)
     trace_path = _trace_output(args.trace, output)
     root, leaves = expression.evaluate(values)
+    _name_output(root, expression.text)
 
     # Imported here, not at the top: graphviz and the WebAssembly renderer cost
     # start-up time that `--help`, argument errors and `demo` should not pay.
