@@ -272,6 +272,20 @@ def _trace_files(args: argparse.Namespace, root, text: str, trace_path) -> list:
     return files
 
 
+#: An expression longer than this names its output "output" in the drawing and the trace.
+MAX_OUTPUT_NAME = 40
+
+
+def _name_output(root, text: str) -> None:
+    """Name the output after the expression (``tanh(a*b + c)``), not its position (``v6``).
+
+    A lone variable or constant keeps its own name.
+    """
+    if not root.label:
+        name = " ".join(text.split())
+        root.label = name if len(name) <= MAX_OUTPUT_NAME else "output"
+
+
 def _graph(args: argparse.Namespace) -> int:
     values = _assignments(args.assignments)
     expression = expr.parse(args.expression)
@@ -283,6 +297,7 @@ def _graph(args: argparse.Namespace) -> int:
             "--practice: it makes the --trace page a practice page; give --trace t.html"
         )
     root, leaves = expression.evaluate(values)
+    _name_output(root, expression.text)
 
     # Imported here, not at the top: graphviz and the WebAssembly renderer cost
     # start-up time that `--help`, argument errors and `demo` should not pay.

@@ -59,6 +59,7 @@ __all__ = [
     "plot_decision_boundary",
     "save_neuron_graph",
     "sum_over_paths_graph",
+    "sum_over_paths_trace",
     "save_sum_over_paths_trace",
     "FILES",
     "DIGITS_FILES",
@@ -561,12 +562,25 @@ def sum_over_paths_graph() -> tuple:
     return a, b, c, d, o
 
 
-def save_sum_over_paths_trace(path) -> Path:
-    """Write the step-by-step backward trace of the sum-over-paths example as HTML."""
+def sum_over_paths_trace():
+    """The backward trace of the sum-over-paths example (the demo's page, the docs site's).
+
+    Example:
+        >>> sum_over_paths_trace().to_text().splitlines()[-1]
+        '  v̄[a] = v̄[c]·∂c/∂a + v̄[d]·∂d/∂a = 3·1 + 2.5·3 = 10.5'
+    """
     from .trace import trace_backward
 
-    trace_backward(sum_over_paths_graph()[-1]).save_html(path)
-    return Path(path)
+    return trace_backward(sum_over_paths_graph()[-1])
+
+
+def save_sum_over_paths_trace(path) -> Path:
+    """Write the step-by-step backward trace of the sum-over-paths example as a live page.
+
+    Live, as ``graph --trace`` pages are: the page has a field and a slider
+    for ``a`` and ``b`` and recomputes every value and adjoint when they change.
+    """
+    return Path(sum_over_paths_trace().save_html(path, live=True))
 
 
 def _recorder(model, X, labels):

@@ -120,6 +120,36 @@ def test_format_is_taken_from_the_output_suffix(tmp_path, monkeypatch):
     assert (tmp_path / "x.gv").read_text().lstrip().startswith("digraph")
 
 
+def test_the_output_is_named_after_the_expression_in_the_drawing_and_the_trace(
+    tmp_path, monkeypatch
+):
+    """Not by its position in the graph (v6): the reader wrote the expression, not v6."""
+    monkeypatch.chdir(tmp_path)
+    args = ["graph", "tanh(a*b  + c)", "--set", "a=2", "b=-3", "c=10", "-o", "g.gv"]
+    assert cli.main(args + ["--trace", "t.html"]) == 0
+    source = (tmp_path / "g.gv").read_text()
+    page = (tmp_path / "t.html").read_text()
+    # The node's record in the drawing, its line of the forward pass in the trace
+    # (whitespace as in the text, runs of it as one space).
+    assert "{tanh(a*b + c)|data 0.999329|grad 1}" in source and "v6|data" not in source
+    assert "tanh(a*b + c) = tanh(v5) = 0.999329" in page and "v6 = " not in page
+
+
+def test_a_long_expression_names_its_output_output(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    text = " + ".join(f"x{k} * x{k}" for k in range(6))
+    assert len(text) > cli.MAX_OUTPUT_NAME
+    assert cli.main(["graph", text, "--set", *[f"x{k}=1" for k in range(6)], "-o", "g.gv"]) == 0
+    assert "output" in (tmp_path / "g.gv").read_text()
+
+
+def test_a_lone_variable_keeps_its_name(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["graph", "x", "--set", "x=1", "-o", "x.gv"]) == 0
+    source = (tmp_path / "x.gv").read_text()
+    assert "x" in source and "output" not in source
+
+
 def test_trace_writes_a_self_contained_html_page(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     assert (

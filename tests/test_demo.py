@@ -1,6 +1,8 @@
 """The demo: micrograd's moons training reaches >= 95%, and run() writes its four files,
 also when Ctrl-C interrupts it."""
 
+import re
+
 import pytest
 
 from autograd_scalar import demo, optim
@@ -56,6 +58,14 @@ def test_the_trace_is_seed_003s_example(tmp_path):
     demo.run(steps=1, out=tmp_path, progress=False)
     html = (tmp_path / "backward_trace.html").read_text()
     assert "10.5" in html and "2.5" in html  # ∂o/∂a and ∂o/∂d of seed 003
+
+
+def test_the_demos_trace_page_is_live_like_graph_trace_pages(tmp_path):
+    """A field per input, a and b, as `graph --trace` pages have (not the static page)."""
+    path = demo.save_sum_over_paths_trace(tmp_path / "trace.html")
+    html = path.read_text()
+    labels = re.findall(r'<label for="[^"]+">([^<]+)</label>', html)
+    assert 'class="ags-live"' in html and labels == ["a", "b"]
 
 
 def test_ctrl_c_during_training_keeps_what_was_trained(tmp_path, monkeypatch):

@@ -62,7 +62,8 @@ assert naive[a] == 6.0 and once[a] == 2.0            # the two wrong answers the
 assert [v.label for v in order] == ["a", "b", "c"]
 """,
     "04_training.ipynb": """
-assert result.accuracy >= 0.95 and result.losses[-1] < result.losses[0]
+assert demo.model_accuracy(model, X, labels) >= 0.95 and losses[-1] < losses[0]
+assert result.losses == losses and result.accuracies == accuracies   # demo.train is the loop shown
 assert blob_losses[-1] < blob_losses[0] and blob_accuracy() >= 0.9
 assert len(dead_reckless) > len(dead) and dead_grads and all(g == 0.0 for g in dead_grads)
 assert copy.state_dict() == model.state_dict()
@@ -334,3 +335,87 @@ def test_every_notebook_import_comes_with_the_notebooks_extra():
                     if not set(dists) & allowed:
                         missing.setdefault(path.name, []).append(top)
     assert missing == {}
+
+
+# -- for first-timers: words before they are used ------------------------------------
+
+
+def _cells(name):
+    return nbformat.read(ROOT / "notebooks" / name, as_version=4).cells
+
+
+def _markdown_before(cells, predicate):
+    """The markdown of the cells before the first code cell for which ``predicate`` holds."""
+    first = next(k for k, c in enumerate(cells) if c.cell_type == "code" and predicate(c.source))
+    return "\n".join(c.source for c in cells[:first] if c.cell_type == "markdown")
+
+
+def _prints_a_trace(source):
+    return "trace" in source and ".to_text()" in source
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.name for path in NOTEBOOKS])
+def test_the_terms_a_printed_trace_uses_are_defined_before_it_is_printed(path):
+    """A trace's text says "the Wengert list", "Ch(v_i)" and "v̄[...]": the lessons say them first.
+
+    Read in order: an earlier lesson's definition counts.
+    """
+    cells = _cells(path.name)
+    if not any(c.cell_type == "code" and _prints_a_trace(c.source) for c in cells):
+        return  # this lesson prints no trace
+    earlier = [p for p in NOTEBOOKS if p.name < path.name]
+    before = "\n".join(
+        c.source for p in earlier for c in _cells(p.name) if c.cell_type == "markdown"
+    )
+    before += _markdown_before(cells, _prints_a_trace)
+    assert "**Wengert list**" in before
+    assert r"\mathrm{Ch}(v_i)" in before and "**children**" in before
+    assert r"\bar v" in before
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.name for path in NOTEBOOKS])
+def test_no_doubled_backslash_before_a_tex_command(path):
+    r"""``$\\partial L$`` renders as a line break and the word "partial"."""
+    markdown = "\n".join(c.source for c in _cells(path.name) if c.cell_type == "markdown")
+    assert re.findall(r"\\\\[A-Za-z]+", markdown) == []
+
+
+def test_lesson_01_and_lesson_05_name_the_same_recursion_both_ways():
+    """δ_i and a_i of lesson 01 are D^l and h^l of lesson 05; each lesson says so."""
+    one = "\n".join(c.source for c in _cells("01_by_hand.ipynb") if c.cell_type == "markdown")
+    assert "Lesson 05" in one and "$D^l$" in one and "$h^l$" in one
+    five = _markdown_before(_cells("05_matrix_form.ipynb"), lambda source: "np.array" in source)
+    assert r"lesson 01's $\delta_l$" in five and "lesson 01's $a_l$" in five
+    assert five.index(r"$\delta_l$") < five.index("D^L = ")  # the bridge comes before the formulas
+
+
+def test_lesson_05s_tape_is_an_optional_last_part():
+    cells = _cells("05_matrix_form.ipynb")
+    headings = [c.source.splitlines()[0] for c in cells if c.source.startswith("## ")]
+    assert headings[-1].startswith("## 4. Optional:") and "tape" in headings[-1]
+    tape_cells = [k for k, c in enumerate(cells) if "tape" in c.source and c.cell_type == "code"]
+    optional = next(k for k, c in enumerate(cells) if c.source.startswith("## 4. Optional:"))
+    assert tape_cells and min(tape_cells) > optional
+    assert "*optional*" in cells[0].source  # the lesson's plan says so up front
+
+
+def test_lesson_04_writes_its_first_training_loop_out_before_using_demo_train():
+    cells = [c.source for c in _cells("04_training.ipynb") if c.cell_type == "code"]
+    loop = next(k for k, source in enumerate(cells) if "loss.backward()" in source)
+    assert loop < next(k for k, source in enumerate(cells) if "demo.train(" in source)
+    assert "p.data -= lr * p.grad" in cells[loop] and "zero_grad()" in cells[loop]
+
+
+def test_lesson_06_prints_the_folder_it_writes_to(executed):
+    notebook, _ = executed("06_watching_training.ipynb")
+    printed = "".join(
+        output.get("text", "")
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.get("outputs", [])
+    )
+    folder = re.search(r"this lesson writes its pages to (\S+)", printed)
+    assert folder, printed[:500]
+    written = pathlib.Path(folder.group(1))
+    assert (written / "training.html").is_file() and (written / "dead_relus.html").is_file()
+    assert str(written / "dead_relus.html") in printed
