@@ -348,7 +348,7 @@ def _fragment(recorder: Recorder, title: str) -> str:
         f'<div class="ags-ex-right">{_network_fragment(recorder)}</div></div>'
         "<noscript>The training explorer needs JavaScript.</noscript>"
         f'<script type="application/json" class="ags-ex-data">{data}</script>'
-        f"<script>{pages.read('explore.js')}</script></div>"
+        f"<script>{pages.scripts('explore.js')}</script></div>"
     )
 
 

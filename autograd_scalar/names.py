@@ -191,17 +191,38 @@ def html_text(text: str) -> str:
     )
 
 
+#: A JSON string, or one of the tokens ``json.dumps`` writes for non-finite floats.
+_JSON_NONFINITE = re.compile(r'"(?:[^"\\]|\\.)*"|-?Infinity|NaN')
+_FLOAT_MARKERS = {"Infinity": "inf", "-Infinity": "-inf", "NaN": "nan"}
+
+
+def _float_marker(match: re.Match) -> str:
+    token = match.group(0)
+    if token[0] == '"':
+        return token
+    return '{"$float":"' + _FLOAT_MARKERS[token] + '"}'
+
+
 def script_json(data) -> str:
     """``data`` as JSON that is safe inside an HTML ``<script>`` element.
 
     ``<``, ``>`` and ``&`` never appear (so no ``</script>`` or comment can
     end the element early), nor the two line separators JavaScript rejects.
+    JSON has no inf or nan (a browser's ``JSON.parse`` throws on Python's
+    ``Infinity`` and ``NaN``): a non-finite float is written as the object
+    ``{"$float": "inf"}`` (``"-inf"``, ``"nan"``), which every page turns
+    back into its number when it reads its data (``agsData``, ``web/data.js``).
+    No page's data has an object with the key ``$float`` of its own.
 
     Example:
         >>> print(script_json({"label": "</script>&"}))
         {"label":"\\u003c/script\\u003e\\u0026"}
+        >>> print(script_json([1.5, float("inf"), float("nan"), "NaN"]))
+        [1.5,{"$float":"inf"},{"$float":"nan"},"NaN"]
     """
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    if "Infinity" in text or "NaN" in text:  # rare: skip the scan of a large page's data
+        text = _JSON_NONFINITE.sub(_float_marker, text)
     for char in "<>&\u2028\u2029":
         text = text.replace(char, f"\\u{ord(char):04x}")
     return text

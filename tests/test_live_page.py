@@ -405,3 +405,21 @@ def test_two_live_fragments_on_one_page_recompute_independently(browser, tmp_pat
     assert page.locator(".ags-live-out .ags-num").all_text_contents() == ["27", "0"]
     assert errors.messages == []
     page.close()
+
+
+def test_error_message_numbers_are_written_as_python_repr_writes_them(browser):
+    """agsRepr (the numbers in domain-error messages) equals repr on edge and random floats."""
+    rng = random.Random(11)
+    numbers = EDGE_NUMBERS + [-1.0000000000065512e-05, 1e16, 9999999999999998.0, 1e-4, 1e22]
+    numbers += [rng.uniform(-1, 1) * 10 ** rng.uniform(-30, 30) for _ in range(2000)]
+    page = browser.new_page()
+    page.set_content(f"<script>{pages.read('numbers.js')}</script>")
+    sent = [repr(x) if not math.isfinite(x) else x for x in numbers]
+    got = page.evaluate(
+        """xs => xs.map(x => agsRepr(typeof x === "string" ?
+        (x === "nan" ? NaN : x === "inf" ? Infinity : -Infinity) : x))""",
+        sent,
+    )
+    mismatches = [(x, g) for x, g in zip(numbers, got) if g != repr(x)]
+    assert mismatches == []
+    page.close()

@@ -169,16 +169,8 @@ def _live_panel(trace, page: str, data: dict) -> str:
 def _scripts(live: bool) -> str:
     """trace.js, and for a live page the table's JavaScript and the recomputation."""
     if not live:
-        return pages.read("trace.js")
-    return "\n".join(
-        [
-            pages.ops_script(),
-            pages.read("live.js"),
-            pages.read("numbers.js"),
-            pages.read("trace_live.js"),
-            pages.read("trace.js"),
-        ]
-    )
+        return pages.scripts("trace.js")
+    return pages.ops_script() + "\n" + pages.scripts("live.js", "trace_live.js", "trace.js")
 
 
 def _static_steps(trace) -> str:

@@ -480,7 +480,7 @@ def _fragment(view: "NetworkView", graphs: bool = True) -> str:
         '<h3 class="ags-net-title"></h3><ul class="ags-net-lines"></ul>'
         '<div class="ags-net-graph"></div></aside>'
         f'<script type="application/json" class="ags-net-data">{script_json(units)}'
-        f"</script><script>{pages.read('network.js')}</script></div>"
+        f"</script><script>{pages.scripts('network.js')}</script></div>"
     )
 
 

@@ -283,7 +283,7 @@
   function init(root) {
     if (root.getAttribute("data-ags-ready")) { return; }
     root.setAttribute("data-ags-ready", "1");
-    var data = JSON.parse(root.querySelector("script.ags-ex-data").textContent);
+    var data = agsData(root.querySelector("script.ags-ex-data"));
     var view = {data: data, step: 0, selected: 0, cache: {}, timer: null,
                 canvas: root.querySelector(".ags-ex-heat"),
                 pointsSvg: root.querySelector(".ags-ex-points"),

@@ -33,7 +33,7 @@
     if (root.getAttribute("data-ags-ready")) { return; }
     root.setAttribute("data-ags-ready", "1");
     // Kept on the root: a page that restyles the view (the explorer) updates it.
-    root.agsUnits = JSON.parse(root.querySelector("script.ags-net-data").textContent);
+    root.agsUnits = agsData(root.querySelector("script.ags-net-data"));
     root.querySelectorAll(".ags-unit").forEach(function (unit) {
       unit.addEventListener("click", function () { show(root, unit); });
       unit.addEventListener("keydown", function (event) {
