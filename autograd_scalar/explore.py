@@ -344,6 +344,7 @@ def _fragment(recorder: Recorder, title: str) -> str:
         '<div class="ags-ex-map"><canvas class="ags-ex-heat" width="60" height="60">'
         '</canvas><svg class="ags-ex-points" xmlns="http://www.w3.org/2000/svg"></svg>'
         '</div><svg class="ags-ex-curves" xmlns="http://www.w3.org/2000/svg"></svg>'
+        '<div class="ags-ex-note" role="alert" hidden></div>'
         '<div class="ags-ex-point"></div></div>'
         f'<div class="ags-ex-right">{_network_fragment(recorder)}</div></div>'
         "<noscript>The training explorer needs JavaScript.</noscript>"

@@ -91,7 +91,12 @@
     return data.sizes[data.sizes.length - 1] === 1 ? (label > 0 ? 1 : 0) : label;
   }
 
-  function short(x) { return Number(x.toPrecision(4)).toString().replace("-", "\u2212"); }
+  // 4 significant digits; inf and nan as Python writes them (a diverged run has them).
+  function short(x) {
+    var text = isNaN(x) ? "nan" : !isFinite(x) ? (x > 0 ? "inf" : "-inf")
+      : Number(x.toPrecision(4)).toString();
+    return text.replace("-", "\u2212");
+  }
 
   // Everything about one step that the views share, computed once per step.
   function stepState(data, k) {
@@ -117,6 +122,7 @@
   }
 
   function heatColour(data, out) {
+    if (!out.every(isFinite)) { return [176, 176, 176]; }  // a diverged model: no class
     if (out.length === 1) {
       var t = Math.tanh(out[0]), rgb = CLASS_RGB[t > 0 ? 1 : 0], w = 0.1 + 0.42 * Math.abs(t);
       return rgb.map(function (c) { return Math.round(255 + (c - 255) * w); });
@@ -165,11 +171,13 @@
     });
   }
 
+  // A value that is not finite (a diverged loss) goes off the top of the plot.
   function polyline(values, low, high, width, height, colour) {
     var span = (high - low) || 1, step = width / Math.max(values.length - 1, 1);
     var line = document.createElementNS(SVGNS, "polyline");
     line.setAttribute("points", values.map(function (v, k) {
-      return (k * step).toFixed(1) + "," + (height - 6 - (v - low) / span * (height - 24)).toFixed(1);
+      var y = isFinite(v) ? height - 6 - (v - low) / span * (height - 24) : 0;
+      return (k * step).toFixed(1) + "," + y.toFixed(1);
     }).join(" "));
     line.setAttribute("fill", "none");
     line.setAttribute("stroke", colour);
@@ -180,7 +188,9 @@
   function makeCurves(view) {
     var svg = view.curves, width = 380, height = 150, data = view.data;
     svg.setAttribute("viewBox", "0 0 " + width + " " + height);
-    var low = Math.min.apply(null, data.losses), high = Math.max.apply(null, data.losses);
+    var finite = data.losses.filter(isFinite);
+    var low = finite.length ? Math.min.apply(null, finite) : 0;
+    var high = finite.length ? Math.max.apply(null, finite) : 1;
     svg.appendChild(polyline(data.losses, low, high, width, height, "#1f6fb4"));
     svg.appendChild(polyline(view.accuracies, 0, 1, width, height, "#e8833e"));
     view.cursor = document.createElementNS(SVGNS, "line");
@@ -264,6 +274,16 @@
     renderNetwork(view, state);
   }
 
+  // Where the loss stops being a number, say so: the step and what it became.
+  function divergence(view, note) {
+    var data = view.data, k = data.losses.findIndex(function (v) { return !isFinite(v); });
+    if (k < 0) { note.hidden = true; return; }
+    note.hidden = false;
+    note.textContent = "Training diverged: the loss is " + short(data.losses[k]) + " from step " +
+      data.steps[k] + " on (the curve leaves the top of the plot), and the outputs are not " +
+      "numbers (grey). A smaller learning rate, or inputs of a smaller size, keep it finite.";
+  }
+
   function togglePlay(view) {
     if (view.timer) {
       clearInterval(view.timer);
@@ -305,6 +325,7 @@
     view.play.addEventListener("click", function () { togglePlay(view); });
     makePoints(view);
     makeCurves(view);
+    divergence(view, root.querySelector(".ags-ex-note"));
     // For tests and the curious: the browser's numbers, to compare with Python's.
     root.agsExplorer = {
       view: view, render: render,
