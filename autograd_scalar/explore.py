@@ -34,7 +34,6 @@ IPython it does nothing.
 
 from __future__ import annotations
 
-import html
 import math
 import numbers
 import os
@@ -47,7 +46,7 @@ from typing import Optional, Sequence, Union
 from .engine import Value
 from .files import write_atomic
 from .modes import no_grad
-from .names import script_json
+from .names import html_text, script_json
 from .nn import MLP, dead_neurons
 from .viz.network_view import Layout, NetworkView, layer_sizes
 from .web import pages
@@ -300,7 +299,7 @@ class Recorder:
         return (
             '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width">'
-            f"<title>{html.escape(title)}</title></head><body>"
+            f"<title>{html_text(title)}</title></head><body>"
             f"{self.to_fragment(title)}</body></html>\n"
         )
 
@@ -336,7 +335,7 @@ def _fragment(recorder: Recorder, title: str) -> str:
         f'<div class="ags-explorer" id="{uid}">'
         f"<style>{pages.read('explore.css')}</style>"
         '<div class="ags-ex-bar">'
-        f'<strong class="ags-ex-title">{html.escape(title)}</strong>'
+        f'<strong class="ags-ex-title">{html_text(title)}</strong>'
         '<button type="button" class="ags-ex-play">play</button>'
         '<input type="range" class="ags-ex-slider" min="0" value="0" aria-label="step">'
         '<span class="ags-ex-pos"></span></div>'
