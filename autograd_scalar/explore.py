@@ -318,10 +318,11 @@ def _network_fragment(recorder: Recorder) -> str:
     """The network view of the first snapshot, narrow enough to sit beside the data."""
     first = recorder.snapshots[0]
     twin = first._twin()
+    # No inputs=: the page finds the dead units itself, at every step (and in
+    # Python they would cost a pass over every point before the page is written).
     view = NetworkView(
         twin,
         x=recorder.X[0],
-        inputs=recorder.X,
         title="network",
         layout=Layout(layer_sizes(twin), width=820, row_gap=40),
     )
@@ -342,7 +343,7 @@ def _fragment(recorder: Recorder, title: str) -> str:
         '<div class="ags-ex-main"><div class="ags-ex-left">'
         '<div class="ags-ex-map"><canvas class="ags-ex-heat" width="60" height="60">'
         '</canvas><svg class="ags-ex-points" xmlns="http://www.w3.org/2000/svg"></svg>'
-        '</div><svg class="ags-ex-curves" xmlns="http://www.w3.org/2000/svg"></svg>'
+        '</div><div class="ags-ex-sample" hidden></div><svg class="ags-ex-curves" xmlns="http://www.w3.org/2000/svg"></svg>'
         '<div class="ags-ex-note" role="alert" hidden></div>'
         '<div class="ags-ex-point"></div></div>'
         f'<div class="ags-ex-right">{_network_fragment(recorder)}</div></div>'
