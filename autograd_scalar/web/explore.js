@@ -184,6 +184,7 @@
     var stride = Math.ceil(data.X.length / MAX_DRAWN), drawn = [];
     for (var q = 0; q < data.X.length; q += stride) { drawn.push(q); }
     view.drawn = drawn;
+    view.radius = drawn.length > 400 ? "2.5" : "4.5";  // many dots: smaller, so they overlap less
     if (stride > 1) {
       view.sample.hidden = false;
       view.sample.textContent = drawn.length.toLocaleString("en") + " of " +
@@ -195,7 +196,7 @@
       var dot = document.createElementNS(SVGNS, "circle");
       dot.setAttribute("cx", ((x[0] - e[0]) / (e[1] - e[0]) * size).toFixed(1));
       dot.setAttribute("cy", (size - (x[1] - e[2]) / (e[3] - e[2]) * size).toFixed(1));
-      dot.setAttribute("r", "4.5");
+      dot.setAttribute("r", view.radius);
       var rgb = CLASS_RGB[classIndex(data, data.y[p]) % CLASS_RGB.length];
       dot.setAttribute("fill", "rgb(" + rgb.join(",") + ")");
       dot.setAttribute("class", "ags-ex-dot");
@@ -304,7 +305,7 @@
       var p = view.drawn[q];
       dot.classList.toggle("ags-wrong", !state.right[p]);
       dot.classList.toggle("ags-chosen", p === view.selected);
-      dot.setAttribute("r", p === view.selected ? "7" : "4.5");
+      dot.setAttribute("r", p === view.selected ? "7" : view.radius);
     });
     var x = (k / Math.max(last, 1) * 380).toFixed(1);
     view.cursor.setAttribute("x1", x);
