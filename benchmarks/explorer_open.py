@@ -94,8 +94,10 @@ def main() -> int:
             size = path.stat().st_size / 1e6
             got = measure(browser, path)
             if "error" in got:
-                print(f"{n:>7,} points: page {size:.1f} MB written in {written:.1f} s; "
-                      f"did NOT open ({got['error']})")
+                print(
+                    f"{n:>7,} points: page {size:.1f} MB written in {written:.1f} s; "
+                    f"did NOT open ({got['error']})"
+                )
                 ok = False
                 continue
             print(

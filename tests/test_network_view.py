@@ -195,7 +195,9 @@ def test_user_text_is_escaped_in_svg_and_html():
 HOSTILE_TEXT = ["a\x01b", "a\uffffb", "a\ufffeb", "a\udcffb (os.fsdecode)", "a\x7f<&'\">"]
 
 
-@pytest.mark.parametrize("text", HOSTILE_TEXT, ids=["control", "uffff", "ufffe", "surrogate", "mix"])
+@pytest.mark.parametrize(
+    "text", HOSTILE_TEXT, ids=["control", "uffff", "ufffe", "surrogate", "mix"]
+)
 def test_any_title_or_label_gives_well_formed_svg(tmp_path, text):
     """XML 1.0 cannot hold control characters, U+FFFE/U+FFFF or lone surrogates: all shown escaped."""
     model = MLP(2, [3, 1], rng=random.Random(0))

@@ -149,3 +149,22 @@ def test_the_explorer_of_a_diverged_run_starts_and_says_it_diverged(
     page.screenshot(path=f"/tmp/p19/diverged-{options[-1]}.png")
     assert errors.messages == []
     page.close()
+
+
+def test_a_gradient_step_that_would_leave_the_floats_is_refused_with_a_reason(browser, tmp_path):
+    """w·w at w = 1e300 has ∂/∂w = 2e300; a step with lr 1e10 takes w to -inf."""
+    w = Value(1e300, label="w")
+    loss = w * w
+    loss.label = "loss"
+    page, errors = open_file(
+        browser, trace_backward(loss).save_html(tmp_path / "w.html", live=True)
+    )
+    page.locator(".ags-lr").fill("1e10")
+    page.click(".ags-gstep")
+    expected = names.format_number(1e300 - 1e10 * (2 * 1e300))
+    assert page.locator(".ags-nudge").text_content() == (
+        f"No gradient step: it would take w to {expected}."
+    )
+    assert page.get_by_label("w", exact=True).input_value() == "1e+300"
+    assert errors.messages == []
+    page.close()
