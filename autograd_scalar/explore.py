@@ -34,7 +34,6 @@ IPython it does nothing.
 
 from __future__ import annotations
 
-import html
 import math
 import numbers
 import os
@@ -47,7 +46,7 @@ from typing import Optional, Sequence, Union
 from .engine import Value
 from .files import write_atomic
 from .modes import no_grad
-from .names import script_json
+from .names import html_text, script_json
 from .nn import MLP, dead_neurons
 from .viz.network_view import Layout, NetworkView, layer_sizes
 from .web import pages
@@ -300,7 +299,7 @@ class Recorder:
         return (
             '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width">'
-            f"<title>{html.escape(title)}</title></head><body>"
+            f"<title>{html_text(title)}</title></head><body>"
             f"{self.to_fragment(title)}</body></html>\n"
         )
 
@@ -319,10 +318,11 @@ def _network_fragment(recorder: Recorder) -> str:
     """The network view of the first snapshot, narrow enough to sit beside the data."""
     first = recorder.snapshots[0]
     twin = first._twin()
+    # No inputs=: the page finds the dead units itself, at every step (and in
+    # Python they would cost a pass over every point before the page is written).
     view = NetworkView(
         twin,
         x=recorder.X[0],
-        inputs=recorder.X,
         title="network",
         layout=Layout(layer_sizes(twin), width=820, row_gap=40),
     )
@@ -336,19 +336,20 @@ def _fragment(recorder: Recorder, title: str) -> str:
         f'<div class="ags-explorer" id="{uid}">'
         f"<style>{pages.read('explore.css')}</style>"
         '<div class="ags-ex-bar">'
-        f'<strong class="ags-ex-title">{html.escape(title)}</strong>'
+        f'<strong class="ags-ex-title">{html_text(title)}</strong>'
         '<button type="button" class="ags-ex-play">play</button>'
         '<input type="range" class="ags-ex-slider" min="0" value="0" aria-label="step">'
         '<span class="ags-ex-pos"></span></div>'
         '<div class="ags-ex-main"><div class="ags-ex-left">'
         '<div class="ags-ex-map"><canvas class="ags-ex-heat" width="60" height="60">'
         '</canvas><svg class="ags-ex-points" xmlns="http://www.w3.org/2000/svg"></svg>'
-        '</div><svg class="ags-ex-curves" xmlns="http://www.w3.org/2000/svg"></svg>'
+        '</div><div class="ags-ex-sample" hidden></div><svg class="ags-ex-curves" xmlns="http://www.w3.org/2000/svg"></svg>'
+        '<div class="ags-ex-note" role="alert" hidden></div>'
         '<div class="ags-ex-point"></div></div>'
         f'<div class="ags-ex-right">{_network_fragment(recorder)}</div></div>'
         "<noscript>The training explorer needs JavaScript.</noscript>"
         f'<script type="application/json" class="ags-ex-data">{data}</script>'
-        f"<script>{pages.read('explore.js')}</script></div>"
+        f"<script>{pages.scripts('explore.js')}</script></div>"
     )
 
 

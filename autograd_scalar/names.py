@@ -35,8 +35,10 @@ __all__ = [
 ]
 
 _CONST = "const"  # engine.CONST, repeated so that naming needs no engine import
-# Control characters (but tab and newline) are not allowed in XML 1.0 at all.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Characters XML 1.0 does not allow at all: control characters (but tab and
+# newline), lone surrogates (os.fsdecode makes them; UTF-8 cannot encode them)
+# and the non-characters U+FFFE and U+FFFF. DEL is shown escaped too.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 
 def format_number(x: float) -> str:
@@ -143,7 +145,18 @@ def edge_id(source_id: str, target_id: str) -> str:
 
 
 def _printable(text: str) -> str:
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
+    """``text`` with each character XML cannot hold written as ``\\xNN`` or ``\\uNNNN``.
+
+    Example:
+        >>> print(_printable("a\\x01b\\uffffc\\udcff"))
+        a\\x01b\\uffffc\\udcff
+    """
+    return _CONTROL.sub(_escape_code, text)
+
+
+def _escape_code(match: re.Match) -> str:
+    code = ord(match.group(0))
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def dot_string(text: str) -> str:
@@ -205,17 +218,40 @@ def latex_text(text: str) -> str:
     return "".join(_LATEX_SPECIAL.get(c, c) for c in _printable(str(text)))
 
 
+#: A JSON string, or one of the tokens ``json.dumps`` writes for non-finite floats.
+_JSON_NONFINITE = re.compile(r'"(?:[^"\\]|\\.)*"|-?Infinity|NaN')
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_FLOAT_MARKERS = {"Infinity": "inf", "-Infinity": "-inf", "NaN": "nan"}
+
+
+def _float_marker(match: re.Match) -> str:
+    token = match.group(0)
+    if token[0] == '"':
+        return token
+    return '{"$float":"' + _FLOAT_MARKERS[token] + '"}'
+
+
 def script_json(data) -> str:
     """``data`` as JSON that is safe inside an HTML ``<script>`` element.
 
     ``<``, ``>`` and ``&`` never appear (so no ``</script>`` or comment can
     end the element early), nor the two line separators JavaScript rejects.
+    JSON has no inf or nan (a browser's ``JSON.parse`` throws on Python's
+    ``Infinity`` and ``NaN``): a non-finite float is written as the object
+    ``{"$float": "inf"}`` (``"-inf"``, ``"nan"``), which every page turns
+    back into its number when it reads its data (``agsData``, ``web/data.js``).
+    No page's data has an object with the key ``$float`` of its own.
 
     Example:
         >>> print(script_json({"label": "</script>&"}))
         {"label":"\\u003c/script\\u003e\\u0026"}
+        >>> print(script_json([1.5, float("inf"), float("nan"), "NaN"]))
+        [1.5,{"$float":"inf"},{"$float":"nan"},"NaN"]
     """
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    if "Infinity" in text or "NaN" in text:  # rare: skip the scan of a large page's data
+        text = _JSON_NONFINITE.sub(_float_marker, text)
     for char in "<>&\u2028\u2029":
         text = text.replace(char, f"\\u{ord(char):04x}")
-    return text
+    # A lone surrogate (os.fsdecode makes them) cannot be written as UTF-8: JSON's escape can.
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)

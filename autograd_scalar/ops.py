@@ -445,7 +445,7 @@ class Op(str):
             JavaScript expressions over ``x``, ``y`` and ``out`` (a constant
             rule needs none): what live pages recompute in the browser. Domain
             errors call ``fail(message)``; ``num(v)`` writes a number as Python
-            does. A browser test holds them equal to the Python ones on every op.
+            does; ``pow(x, y)`` is Python's x ** y. A browser test holds them equal to the Python ones on every op.
 
     Example:
         >>> TABLE["mul"] == "mul", TABLE["mul"].arity, TABLE["mul"].format(["a", "b"])
@@ -724,9 +724,9 @@ TABLE: dict[str, Op] = {
             doc="x ** y, for real results only",
             js="x === 0 && y < 0 ? fail('pow: 0.0 cannot be raised to the negative power ' + num(y))"
             " : x < 0 && isFinite(y) && y !== Math.trunc(y) ? fail('pow: negative base ' + num(x)"
-            " + ' with non-integer exponent ' + num(y) + ' has no real value') : Math.pow(x, y)",
+            " + ' with non-integer exponent ' + num(y) + ' has no real value') : pow(x, y)",
             js_rules=(
-                "x === 0 && y === 0 ? 0 : y * Math.pow(x, y - 1)",
+                "y === 0 ? 0 : y * pow(x, y - 1)",
                 "x === 0 && y >= 0 ? 0 : (x < 0 ? NaN : out * Math.log(x))",
             ),
             masks=(_pow_dx_masked, None),
@@ -876,8 +876,9 @@ def describe() -> list[tuple[str, str, str]]:
 def javascript_table() -> str:
     """The whole table as one JavaScript object literal ``{name: entry, ...}``.
 
-    Live pages evaluate it with two helpers in scope, ``fail(message)``
-    (throws) and ``num(v)`` (a number as Python writes it); see ``web/ops.js``.
+    Live pages evaluate it with three helpers in scope, ``fail(message)``
+    (throws), ``num(v)`` (a number as Python's repr writes it) and
+    ``pow(x, y)`` (Python's float power, not ECMAScript's); see ``web/ops.js``.
 
     Example:
         >>> javascript_table().startswith('{"add": {forward: function (x, y) { return x + y; }')

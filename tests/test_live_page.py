@@ -269,24 +269,30 @@ EDGE_NUMBERS = [
 ]
 
 
-def test_numbers_are_written_as_python_writes_them(browser):
-    """agsNumber on edge values (ties to even, exponent switches) and 3000 random ones."""
-    rng = random.Random(7)
-    numbers = EDGE_NUMBERS + [rng.uniform(-1, 1) * 10 ** rng.uniform(-12, 12) for _ in range(2000)]
-    numbers += [round(rng.uniform(-1e4, 1e4), rng.randint(0, 6)) for _ in range(1000)]
+def written_in_the_browser(browser, formatter: str, numbers: list) -> list:
+    """``numbers`` as numbers.js's ``formatter`` writes them in Chromium."""
     page = browser.new_page()
     page.set_content(f"<script>{pages.read('numbers.js')}</script>")
     # JSON has no inf or nan: send their names.
     sent = [repr(x) if not math.isfinite(x) else x for x in numbers]
     got = page.evaluate(
-        """xs => xs.map(x => agsNumber(typeof x === "string" ?
+        f"""xs => xs.map(x => {formatter}(typeof x === "string" ?
         (x === "nan" ? NaN : x === "inf" ? Infinity : -Infinity) : x))""",
         sent,
     )
+    page.close()
+    return got
+
+
+def test_numbers_are_written_as_python_writes_them(browser):
+    """agsNumber on edge values (ties to even, exponent switches) and 3000 random ones."""
+    rng = random.Random(7)
+    numbers = EDGE_NUMBERS + [rng.uniform(-1, 1) * 10 ** rng.uniform(-12, 12) for _ in range(2000)]
+    numbers += [round(rng.uniform(-1e4, 1e4), rng.randint(0, 6)) for _ in range(1000)]
+    got = written_in_the_browser(browser, "agsNumber", numbers)
     expected = [names.format_number(x) for x in numbers]
     mismatches = [(x, g, e) for x, g, e in zip(numbers, got, expected) if g != e]
     assert mismatches == []
-    page.close()
 
 
 def tanh_sum(x):
@@ -405,3 +411,13 @@ def test_two_live_fragments_on_one_page_recompute_independently(browser, tmp_pat
     assert page.locator(".ags-live-out .ags-num").all_text_contents() == ["27", "0"]
     assert errors.messages == []
     page.close()
+
+
+def test_error_message_numbers_are_written_as_python_repr_writes_them(browser):
+    """agsRepr (the numbers in domain-error messages) equals repr on edge and random floats."""
+    rng = random.Random(11)
+    numbers = EDGE_NUMBERS + [-1.0000000000065512e-05, 1e16, 9999999999999998.0, 1e-4, 1e22]
+    numbers += [rng.uniform(-1, 1) * 10 ** rng.uniform(-30, 30) for _ in range(2000)]
+    got = written_in_the_browser(browser, "agsRepr", numbers)
+    mismatches = [(x, g) for x, g in zip(numbers, got) if g != repr(x)]
+    assert mismatches == []

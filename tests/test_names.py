@@ -88,3 +88,10 @@ def test_a_model_called_on_numbers_gives_its_inputs_gradients():
     y.backward()
     for node, expected in zip(sorted(inputs, key=lambda n: n.label), x.grad.tolist()):
         assert_close(node.grad, expected, what=node.label)
+
+
+def test_html_text_escapes_every_character_that_can_end_an_attribute_or_start_markup():
+    """Single quotes too: an attribute written with ' must not end early."""
+    text = names.html_text("<a title='x' href=\"y\">&</a>")
+    assert text == "&lt;a title=&#x27;x&#x27; href=&quot;y&quot;&gt;&amp;&lt;/a&gt;"
+    assert not set("<>'\"") & set(text)

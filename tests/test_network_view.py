@@ -192,6 +192,26 @@ def test_user_text_is_escaped_in_svg_and_html():
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;/svg&gt;" in page
 
 
+HOSTILE_TEXT = ["a\x01b", "a\uffffb", "a\ufffeb", "a\udcffb (os.fsdecode)", "a\x7f<&'\">"]
+
+
+@pytest.mark.parametrize(
+    "text", HOSTILE_TEXT, ids=["control", "uffff", "ufffe", "surrogate", "mix"]
+)
+def test_any_title_or_label_gives_well_formed_svg(tmp_path, text):
+    """XML 1.0 cannot hold control characters, U+FFFE/U+FFFF or lone surrogates: all shown escaped."""
+    model = MLP(2, [3, 1], rng=random.Random(0))
+    path = viz.network(model, x=[0.5, -1.0], title=text).save(tmp_path / "n.svg")
+    root = ET.parse(path).getroot()
+    assert root.find("{http://www.w3.org/2000/svg}title").text.startswith("a\\")
+    x = Value(1.0, label=text)
+    y = x * 2.0
+    y.label = text + "y"
+    ET.parse(viz.save(y, tmp_path / "g.svg"))
+    page = viz.network(model, title=text).save(tmp_path / "n.html").read_text(encoding="utf-8")
+    assert "\ufffe" not in page and "\uffff" not in page and "\x01" not in page
+
+
 def test_two_views_on_one_page_have_no_id_in_common():
     """Jupyter puts several outputs in one document: element ids must not clash."""
     model = small_model()

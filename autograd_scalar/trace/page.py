@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import sys
 
 from .. import viz
 from ..names import edge_id, element_ids, format_number, html_text, op_id, script_json
@@ -32,6 +33,7 @@ from .text import BAR, equation, equation_head, formula
 __all__ = ["to_html", "repr_html", "page_title"]
 
 _page_ids = itertools.count(1)
+_LARGEST = sys.float_info.max
 
 
 def page_title(trace) -> str:
@@ -125,17 +127,22 @@ def _field_value(x: float) -> str:
 def _slider_range(x: float) -> tuple:
     """A slider's (low, high, step) around ``x``: x ± twice its size, on a round grid.
 
+    Near the float limit the range stops at the largest finite float.
+
     Example:
         >>> _slider_range(3.0), _slider_range(-0.25)
         ((-3.0, 9.0, 0.01), (-2.25, 1.75, 0.01))
+        >>> _slider_range(1e308)
+        (-1.7976931348623157e+308, 1.7976931348623157e+308, 1e+306)
     """
     x = x if math.isfinite(x) else 0.0
     span = max(1.0, abs(x))
     digits = 2 - math.floor(math.log10(span))  # a hundredth of span's decade
     step = 10.0**-digits
-    low = round(math.floor((x - 2 * span) / step) * step, max(digits, 0))
-    high = round(math.ceil((x + 2 * span) / step) * step, max(digits, 0))
-    return low, high, step
+    # x ± 2·span and their grid points may overflow to ±inf (never an error for floats).
+    low = round(math.floor(max(x - 2 * span, -_LARGEST) / step) * step, max(digits, 0))
+    high = round(math.ceil(min(x + 2 * span, _LARGEST) / step) * step, max(digits, 0))
+    return max(low, -_LARGEST), min(high, _LARGEST), step
 
 
 def _input_row(trace, page: str, k: int, grads: dict) -> str:
@@ -188,16 +195,11 @@ def _live_panel(trace, page: str, data: dict) -> str:
 def _scripts(live: bool) -> str:
     """trace.js and its share links, and for a live page the table's JavaScript and the recomputation."""
     if not live:
-        return pages.read("share.js") + "\n" + pages.read("trace.js")
-    return "\n".join(
-        [
-            pages.ops_script(),
-            pages.read("live.js"),
-            pages.read("numbers.js"),
-            pages.read("trace_live.js"),
-            pages.read("share.js"),
-            pages.read("trace.js"),
-        ]
+        return pages.scripts("share.js", "trace.js")
+    return (
+        pages.ops_script()
+        + "\n"
+        + pages.scripts("live.js", "trace_live.js", "share.js", "trace.js")
     )
 
 
@@ -221,7 +223,7 @@ def _practice_parts(page: str) -> dict:
         "live": pages.fill("practice.html", page=page),
         "css": pages.read("trace.css") + pages.read("practice.css"),
         "steps": "",
-        "script": pages.read("practice.js") + "\n" + pages.read("trace.js"),
+        "script": pages.scripts("practice.js", "trace.js"),
     }
 
 

@@ -29,7 +29,6 @@ the package files ``web/network.js`` and ``web/network.css``.
 
 from __future__ import annotations
 
-import html
 import math
 import numbers
 import os
@@ -40,7 +39,7 @@ from typing import Optional, Sequence, Union
 from ..engine import Value, constant, dot, sum_values, topological_order
 from ..files import write_atomic
 from ..modes import enable_grad
-from ..names import script_json
+from ..names import html_text, script_json
 from ..nn import ACTIVATIONS, MLP, dead_neurons
 from ..web import pages
 
@@ -229,13 +228,13 @@ def neuron_graph(model: MLP, column: int, k: int, activations: list, adjoint: fl
 def _attrs(**attributes) -> str:
     """XML attributes, values escaped; ``class_`` becomes ``class``, ``_`` becomes ``-``."""
     return " ".join(
-        f'{name.rstrip("_").replace("_", "-")}="{html.escape(str(value))}"'
+        f'{name.rstrip("_").replace("_", "-")}="{html_text(str(value))}"'
         for name, value in attributes.items()
     )
 
 
 def _text(x, y, content: str, **attributes) -> str:
-    return f"<text {_attrs(x=x, y=y, **attributes)}>{html.escape(content)}</text>"
+    return f"<text {_attrs(x=x, y=y, **attributes)}>{html_text(content)}</text>"
 
 
 def _weight_lines(view: "NetworkView") -> list:
@@ -262,7 +261,7 @@ def _weight_lines(view: "NetworkView") -> list:
                     stroke_width=round(0.4 + 3.6 * abs(w) / biggest, 2),
                     stroke_opacity=0.12 if faded else 0.55,
                 )
-                lines.append(f"<line {line}><title>{html.escape(title)}</title></line>")
+                lines.append(f"<line {line}><title>{html_text(title)}</title></line>")
     return lines
 
 
@@ -318,7 +317,7 @@ def _unit(view: "NetworkView", c: int, k: int) -> str:
     )
     parts = [
         f"<g {_attrs(class_=classes, data_unit=f'{c}:{k}', tabindex=0)}>",
-        f"<title>{html.escape(_unit_title(view, c, k))}</title>",
+        f"<title>{html_text(_unit_title(view, c, k))}</title>",
         f"<circle {circle}/>",
     ]
     if dead:
@@ -410,7 +409,7 @@ def _svg(view: "NetworkView", standalone: bool) -> str:
         font_family="Helvetica, Arial, sans-serif",
         role="img",
     )
-    title = f"<title>{html.escape(view.title)}</title>"
+    title = f"<title>{html_text(view.title)}</title>"
     units = [
         _unit(view, c, k)
         for c in range(len(view.layout.centres))
@@ -473,14 +472,14 @@ def _fragment(view: "NetworkView", graphs: bool = True) -> str:
     return (
         f"<div {_attrs(class_='ags-network', id=view.uid)}>"
         f"<style>{pages.read('network.css')}</style>"
-        f'<p class="ags-net-hint">{html.escape(hint)}</p>'
+        f'<p class="ags-net-hint">{html_text(hint)}</p>'
         f'<div class="ags-net-figure">{_svg(view, standalone=False)}</div>'
         '<aside class="ags-net-panel" hidden><button type="button" '
         'class="ags-net-close" aria-label="close">×</button>'
         '<h3 class="ags-net-title"></h3><ul class="ags-net-lines"></ul>'
         '<div class="ags-net-graph"></div></aside>'
         f'<script type="application/json" class="ags-net-data">{script_json(units)}'
-        f"</script><script>{pages.read('network.js')}</script></div>"
+        f"</script><script>{pages.scripts('network.js')}</script></div>"
     )
 
 
@@ -534,7 +533,7 @@ class NetworkView:
         """A complete HTML page: the picture, and each neuron's graph on click."""
         return (
             '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-            f"<title>{html.escape(self.title)}</title></head><body>"
+            f"<title>{html_text(self.title)}</title></head><body>"
             f"{_fragment(self)}</body></html>\n"
         )
 

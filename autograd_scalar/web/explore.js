@@ -2,7 +2,12 @@
    The page holds the parameters of each snapshot; this script recomputes the
    forward pass (and the adjoints a-bar = d(sum of outputs)/da) in the browser,
    in the same order of operations as the Python engine, so nothing else needs
-   storing. Views only render from one state: {step index, selected point}. */
+   storing. Views only render from one state: {step index, selected point}.
+   What is kept per snapshot is small whatever the number of points: one byte
+   a point (right or wrong) and the dead units; a pass is kept for the
+   selected point only. The accuracy curve fills in after the page is drawn,
+   a few snapshots at a time, and at most MAX_DRAWN points are drawn (an even
+   sample; accuracy counts them all), so 100,000 points open in seconds. */
 (function () {
   "use strict";
 
@@ -16,6 +21,7 @@
   var CLASS_RGB = [[232, 131, 62], [31, 111, 180], [76, 160, 80], [156, 80, 182],
                    [200, 60, 90], [120, 120, 120]];
   var SVGNS = "http://www.w3.org/2000/svg";
+  var MAX_DRAWN = 2000;
 
   function unpack(sizes, flat) {
     var layers = [], n = 0;
@@ -84,39 +90,68 @@
   }
 
   function correct(out, label) {
-    return out.length === 1 ? (out[0] > 0) === (label > 0) : predicted(out) === label;
+    return out.length === 1 ? (out[0] > 0) === (label > 0) : predicted(Array.from(out)) === label;
   }
 
   function classIndex(data, label) {
     return data.sizes[data.sizes.length - 1] === 1 ? (label > 0 ? 1 : 0) : label;
   }
 
-  function short(x) { return Number(x.toPrecision(4)).toString().replace("-", "\u2212"); }
+  // 4 significant digits; inf and nan as Python writes them (a diverged run has them).
+  function short(x) {
+    var text = isNaN(x) ? "nan" : !isFinite(x) ? (x > 0 ? "inf" : "-inf")
+      : Number(x.toPrecision(4)).toString();
+    return text.replace("-", "\u2212");
+  }
+
+  // Every point's forward pass (forward's arithmetic, in scratch arrays, kept
+  // nowhere): whether each point is classified right, and per layer which
+  // units have z > 0 on some point.
+  function scan(net, activation, data) {
+    var X = data.X, n = X.length, right = new Uint8Array(n), count = 0, L = net.length;
+    var f = ACT[activation][0], outs = [], alive = [];
+    net.forEach(function (layer) {
+      outs.push(new Float64Array(layer.W.length));
+      alive.push(new Uint8Array(layer.W.length));
+    });
+    for (var p = 0; p < n; p++) {
+      var prev = X[p];
+      for (var l = 0; l < L; l++) {
+        var W = net[l].W, b = net[l].b, out = outs[l], on = alive[l], last = l === L - 1;
+        for (var j = 0; j < W.length; j++) {
+          var s = 0.0, row = W[j];
+          for (var i = 0; i < row.length; i++) { s += row[i] * prev[i]; }
+          s += b[j] * 1.0;
+          if (s > 0) { on[j] = 1; }
+          out[j] = last ? s : f(s);
+        }
+        prev = out;
+      }
+      if (correct(prev, data.y[p])) { right[p] = 1; count++; }
+    }
+    return {right: right, count: count, alive: alive};
+  }
 
   // Everything about one step that the views share, computed once per step.
   function stepState(data, k) {
-    var net = unpack(data.sizes, data.params[k]);
-    var passes = data.X.map(function (x) { return forward(net, data.activation, x); });
-    var right = 0, alive = {};
-    passes.forEach(function (pass, p) {
-      var out = pass.a[pass.a.length - 1];
-      if (correct(out, data.y[p])) { right++; }
-      pass.z.forEach(function (z, l) {
-        z.forEach(function (v, j) { if (v > 0) { alive[(l + 1) + ":" + j] = true; } });
-      });
-    });
+    var net = unpack(data.sizes, data.params[k]), seen = scan(net, data.activation, data);
     var dead = {};
     if (data.activation === "relu") {
       for (var l = 1; l < data.sizes.length - 1; l++) {
         for (var j = 0; j < data.sizes[l]; j++) {
-          if (!alive[l + ":" + j]) { dead[l + ":" + j] = true; }
+          if (!seen.alive[l - 1][j]) { dead[l + ":" + j] = true; }
         }
       }
     }
-    return {net: net, passes: passes, accuracy: right / passes.length, dead: dead};
+    return {net: net, right: seen.right, accuracy: seen.count / data.X.length, dead: dead};
+  }
+
+  function getState(view, k) {
+    return view.cache[k] || (view.cache[k] = stepState(view.data, k));
   }
 
   function heatColour(data, out) {
+    if (!out.every(isFinite)) { return [176, 176, 176]; }  // a diverged model: no class
     if (out.length === 1) {
       var t = Math.tanh(out[0]), rgb = CLASS_RGB[t > 0 ? 1 : 0], w = 0.1 + 0.42 * Math.abs(t);
       return rgb.map(function (c) { return Math.round(255 + (c - 255) * w); });
@@ -146,11 +181,22 @@
   function makePoints(view) {
     var data = view.data, svg = view.pointsSvg, e = data.extent, size = 380;
     svg.setAttribute("viewBox", "0 0 " + size + " " + size);
-    view.dots = data.X.map(function (x, p) {
+    var stride = Math.ceil(data.X.length / MAX_DRAWN), drawn = [];
+    for (var q = 0; q < data.X.length; q += stride) { drawn.push(q); }
+    view.drawn = drawn;
+    view.radius = drawn.length > 400 ? "2.5" : "4.5";  // many dots: smaller, so they overlap less
+    if (stride > 1) {
+      view.sample.hidden = false;
+      view.sample.textContent = drawn.length.toLocaleString("en") + " of " +
+        data.X.length.toLocaleString("en") + " points drawn (one in " + stride +
+        "); the accuracy counts them all.";
+    }
+    view.dots = drawn.map(function (p) {
+      var x = data.X[p];
       var dot = document.createElementNS(SVGNS, "circle");
       dot.setAttribute("cx", ((x[0] - e[0]) / (e[1] - e[0]) * size).toFixed(1));
       dot.setAttribute("cy", (size - (x[1] - e[2]) / (e[3] - e[2]) * size).toFixed(1));
-      dot.setAttribute("r", "4.5");
+      dot.setAttribute("r", view.radius);
       var rgb = CLASS_RGB[classIndex(data, data.y[p]) % CLASS_RGB.length];
       dot.setAttribute("fill", "rgb(" + rgb.join(",") + ")");
       dot.setAttribute("class", "ags-ex-dot");
@@ -165,12 +211,18 @@
     });
   }
 
+  // A value that is not finite (a diverged loss) goes off the top of the plot.
+  function linePoints(values, low, high, width, height, count) {
+    var span = (high - low) || 1, step = width / Math.max(count - 1, 1);
+    return values.map(function (v, k) {
+      var y = isFinite(v) ? height - 6 - (v - low) / span * (height - 24) : 0;
+      return (k * step).toFixed(1) + "," + y.toFixed(1);
+    }).join(" ");
+  }
+
   function polyline(values, low, high, width, height, colour) {
-    var span = (high - low) || 1, step = width / Math.max(values.length - 1, 1);
     var line = document.createElementNS(SVGNS, "polyline");
-    line.setAttribute("points", values.map(function (v, k) {
-      return (k * step).toFixed(1) + "," + (height - 6 - (v - low) / span * (height - 24)).toFixed(1);
-    }).join(" "));
+    line.setAttribute("points", linePoints(values, low, high, width, height, values.length));
     line.setAttribute("fill", "none");
     line.setAttribute("stroke", colour);
     line.setAttribute("stroke-width", "1.6");
@@ -180,9 +232,12 @@
   function makeCurves(view) {
     var svg = view.curves, width = 380, height = 150, data = view.data;
     svg.setAttribute("viewBox", "0 0 " + width + " " + height);
-    var low = Math.min.apply(null, data.losses), high = Math.max.apply(null, data.losses);
+    var finite = data.losses.filter(isFinite);
+    var low = finite.length ? Math.min.apply(null, finite) : 0;
+    var high = finite.length ? Math.max.apply(null, finite) : 1;
     svg.appendChild(polyline(data.losses, low, high, width, height, "#1f6fb4"));
-    svg.appendChild(polyline(view.accuracies, 0, 1, width, height, "#e8833e"));
+    view.accuracyLine = polyline([], 0, 1, width, height, "#e8833e");
+    svg.appendChild(view.accuracyLine);
     view.cursor = document.createElementNS(SVGNS, "line");
     view.cursor.setAttribute("y1", "16");
     view.cursor.setAttribute("y2", String(height));
@@ -211,8 +266,8 @@
     return lines;
   }
 
-  function renderNetwork(view, state) {
-    var root = view.network, p = view.selected, pass = state.passes[p];
+  function renderNetwork(view, state, pass) {
+    var root = view.network, p = view.selected;
     var g = adjoints(state.net, view.data.activation, pass);
     window.agsNetwork.apply(root, {weights: state.net.map(function (layer) { return layer.W; }),
                                    a: pass.a, g: g, dead: state.dead});
@@ -228,8 +283,8 @@
     if (open && !root.querySelector(".ags-net-panel").hidden) { window.agsNetwork.show(root, open); }
   }
 
-  function renderPoint(view, state) {
-    var data = view.data, p = view.selected, x = data.X[p], pass = state.passes[p];
+  function renderPoint(view, state, pass) {
+    var data = view.data, p = view.selected, x = data.X[p];
     var out = pass.a[pass.a.length - 1], term = lossTerm(data.loss, out, data.y[p]);
     view.pointInfo.textContent = "";
     [["point " + p + " at (" + short(x[0]) + ", " + short(x[1]) + "), label " + data.y[p]],
@@ -243,14 +298,14 @@
   }
 
   function render(view) {
-    var k = view.step, state = view.cache[k] || (view.cache[k] = stepState(view.data, k));
-    var data = view.data, last = data.steps.length - 1;
+    var k = view.step, state = getState(view, k), data = view.data, last = data.steps.length - 1;
+    var pass = forward(state.net, data.activation, data.X[view.selected]);
     drawHeat(view, state);
-    view.dots.forEach(function (dot, p) {
-      var pass = state.passes[p], ok = correct(pass.a[pass.a.length - 1], data.y[p]);
-      dot.classList.toggle("ags-wrong", !ok);
+    view.dots.forEach(function (dot, q) {
+      var p = view.drawn[q];
+      dot.classList.toggle("ags-wrong", !state.right[p]);
       dot.classList.toggle("ags-chosen", p === view.selected);
-      dot.setAttribute("r", p === view.selected ? "7" : "4.5");
+      dot.setAttribute("r", p === view.selected ? "7" : view.radius);
     });
     var x = (k / Math.max(last, 1) * 380).toFixed(1);
     view.cursor.setAttribute("x1", x);
@@ -260,8 +315,29 @@
     view.position.textContent = "step " + data.steps[k] + " (" + (k + 1) + " of " +
       (last + 1) + " snapshots)";
     view.slider.value = String(k);
-    renderPoint(view, state);
-    renderNetwork(view, state);
+    renderPoint(view, state, pass);
+    renderNetwork(view, state, pass);
+  }
+
+  // Where the loss stops being a number, say so: the step and what it became.
+  function divergence(view, note) {
+    var data = view.data, k = data.losses.findIndex(function (v) { return !isFinite(v); });
+    if (k < 0) { note.hidden = true; return; }
+    note.hidden = false;
+    note.textContent = "Training diverged: the loss is " + short(data.losses[k]) + " from step " +
+      data.steps[k] + " on (the curve leaves the top of the plot), and the outputs are not " +
+      "numbers (grey). A smaller learning rate, or inputs of a smaller size, keep it finite.";
+  }
+
+  // The accuracy curve, a few snapshots per turn of the event loop.
+  function fillCurve(view) {
+    var total = view.data.steps.length, start = performance.now();
+    while (view.accuracies.length < total && performance.now() - start < 30) {
+      view.accuracies.push(getState(view, view.accuracies.length).accuracy);
+    }
+    view.accuracyLine.setAttribute("points",
+      linePoints(view.accuracies, 0, 1, 380, 150, total));
+    if (view.accuracies.length < total) { setTimeout(function () { fillCurve(view); }, 0); }
   }
 
   function togglePlay(view) {
@@ -283,7 +359,7 @@
   function init(root) {
     if (root.getAttribute("data-ags-ready")) { return; }
     root.setAttribute("data-ags-ready", "1");
-    var data = JSON.parse(root.querySelector("script.ags-ex-data").textContent);
+    var data = agsData(root.querySelector("script.ags-ex-data"));
     var view = {data: data, step: 0, selected: 0, cache: {}, timer: null,
                 canvas: root.querySelector(".ags-ex-heat"),
                 pointsSvg: root.querySelector(".ags-ex-points"),
@@ -292,11 +368,9 @@
                 network: root.querySelector(".ags-network"),
                 slider: root.querySelector(".ags-ex-slider"),
                 play: root.querySelector(".ags-ex-play"),
-                position: root.querySelector(".ags-ex-pos")};
+                position: root.querySelector(".ags-ex-pos"),
+                sample: root.querySelector(".ags-ex-sample"), accuracies: []};
     window.agsNetwork.init(view.network);
-    view.accuracies = data.params.map(function (_, k) {
-      return (view.cache[k] = stepState(data, k)).accuracy;
-    });
     view.slider.max = String(data.steps.length - 1);
     view.slider.addEventListener("input", function () {
       view.step = +view.slider.value;
@@ -305,6 +379,7 @@
     view.play.addEventListener("click", function () { togglePlay(view); });
     makePoints(view);
     makeCurves(view);
+    divergence(view, root.querySelector(".ags-ex-note"));
     // For tests and the curious: the browser's numbers, to compare with Python's.
     root.agsExplorer = {
       view: view, render: render,
@@ -312,10 +387,12 @@
         var pass = forward(unpack(data.sizes, data.params[k]), data.activation, x);
         return pass.a[pass.a.length - 1];
       },
-      accuracy: function (k) { return view.accuracies[k]; },
-      dead: function (k) { return Object.keys(view.cache[k].dead).sort(); }
+      accuracy: function (k) { return getState(view, k).accuracy; },
+      dead: function (k) { return Object.keys(getState(view, k).dead).sort(); },
+      curveDone: function () { return view.accuracies.length === data.steps.length; }
     };
     render(view);
+    fillCurve(view);
   }
 
   document.querySelectorAll(".ags-explorer").forEach(init);

@@ -33,7 +33,7 @@
     if (root.getAttribute("data-ags-ready")) { return; }
     root.setAttribute("data-ags-ready", "1");
     // Kept on the root: a page that restyles the view (the explorer) updates it.
-    root.agsUnits = JSON.parse(root.querySelector("script.ags-net-data").textContent);
+    root.agsUnits = agsData(root.querySelector("script.ags-net-data"));
     root.querySelectorAll(".ags-unit").forEach(function (unit) {
       unit.addEventListener("click", function () { show(root, unit); });
       unit.addEventListener("keydown", function (event) {
@@ -51,7 +51,9 @@
   var SVGNS = "http://www.w3.org/2000/svg";
 
   function short(x) {
-    return Number(x.toPrecision(3)).toString().replace("-", "\u2212");
+    var text = isNaN(x) ? "nan" : !isFinite(x) ? (x > 0 ? "inf" : "-inf")
+      : Number(x.toPrecision(3)).toString();
+    return text.replace("-", "\u2212");
   }
 
   function restyleUnit(unit, dead, a, g) {
@@ -85,7 +87,7 @@
     var lines = root.querySelectorAll("line.ags-weight");
     var biggest = 0, n = 0;
     state.weights.forEach(function (layer) { layer.forEach(function (row) {
-      row.forEach(function (w) { biggest = Math.max(biggest, Math.abs(w)); });
+      row.forEach(function (w) { if (isFinite(w)) { biggest = Math.max(biggest, Math.abs(w)); } });
     }); });
     biggest = biggest || 1;
     state.weights.forEach(function (layer, l) { layer.forEach(function (row, j) {
@@ -93,7 +95,9 @@
         var line = lines[n++];
         var faded = state.dead[(l + 1) + ":" + j] || state.dead[l + ":" + i];
         line.setAttribute("stroke", w >= 0 ? "#1f6fb4" : "#d6452b");
-        line.setAttribute("stroke-width", (0.4 + 3.6 * Math.abs(w) / biggest).toFixed(2));
+        // A weight that is not finite (a diverged run) is drawn at full width.
+        line.setAttribute("stroke-width", isFinite(w) ? (0.4 + 3.6 * Math.abs(w) / biggest).toFixed(2)
+          : "4.00");
         line.setAttribute("stroke-opacity", faded ? "0.12" : "0.55");
         line.firstChild.textContent = "L" + l + ".n" + j + ".w" + i + " = " + short(w);
       });

@@ -1,6 +1,7 @@
 // Numbers and equations of a live page, written as the Python trace writes
-// them (names.format_number, trace_text.equation); a browser test holds the
-// two equal on recorded traces and on edge values.
+// them (names.format_number, trace_text.equation, and repr in error
+// messages); browser tests hold the two equal on recorded traces and on edge
+// values.
 
 // A float as Python's f"{x:.6g}": 6 significant digits, no trailing zeros,
 // exponent form below 1e-4 and from 1e6 ("1.5e-07"), exact ties to even.
@@ -27,6 +28,28 @@ function agsNumber(x) {
   while (digits.length <= exp) digits += "0";
   var whole = digits.slice(0, exp + 1), fraction = digits.slice(exp + 1);
   return sign + whole + (fraction ? "." + fraction : "");
+}
+
+// A float as Python's repr writes it (error messages say numbers this way):
+// the shortest digits that read back as x, which JavaScript's String(x) also
+// gives, laid out as Python does: exponent form below 1e-4 and from 1e16
+// ("1e-05", "1.5e+16"), else positional with a decimal point ("2.0", "-0.0").
+function agsRepr(x) {
+  if (isNaN(x)) return "nan";
+  if (!isFinite(x)) return x > 0 ? "inf" : "-inf";
+  var sign = (x < 0 || (x === 0 && 1 / x < 0)) ? "-" : "";
+  if (x === 0) return sign + "0.0";
+  var parts = /^(\d+)(?:\.(\d+))?(?:e([-+]\d+))?$/.exec(String(Math.abs(x)));
+  var all = parts[1] + (parts[2] || ""), lead = /^0*/.exec(all)[0].length;
+  var exp = parseInt(parts[3] || "0", 10) + parts[1].length - 1 - lead;
+  var digits = all.slice(lead).replace(/0+$/, "");
+  if (exp < -4 || exp >= 16) {
+    var mantissa = digits[0] + (digits.length > 1 ? "." + digits.slice(1) : "");
+    return sign + mantissa + "e" + (exp < 0 ? "-" : "+") + (Math.abs(exp) < 10 ? "0" : "") + Math.abs(exp);
+  }
+  if (exp < 0) return sign + "0." + new Array(-exp).join("0") + digits;
+  while (digits.length <= exp) digits += "0";
+  return sign + digits.slice(0, exp + 1) + "." + (digits.slice(exp + 1) || "0");
 }
 
 // A number as a factor of a product: negative numbers in parentheses.

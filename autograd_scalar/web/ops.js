@@ -5,12 +5,12 @@
 var agsOps = (function () {
   // A domain error (log of a negative number, ...): the same words as Python's.
   function fail(message) { throw new Error(message); }
-  // A number as Python's repr writes it in those messages: 2.0, -0.5, inf, nan.
-  function num(v) {
-    if (isNaN(v)) return "nan";
-    if (!isFinite(v)) return v > 0 ? "inf" : "-inf";
-    if (Number.isInteger(v) && Math.abs(v) < 1e16) return v.toFixed(1);
-    return String(v);
+  // A number as Python's repr writes it in those messages: 2.0, -0.5, 1e-05, inf.
+  var num = agsRepr;
+  // x ** y as Python computes it (C99's pow): ECMAScript's Math.pow differs
+  // only where Python gives 1, at 1 ** nan and (+-1) ** +-inf (NaN there).
+  function pow(x, y) {
+    return x === 1 || (x === -1 && (y === Infinity || y === -Infinity)) ? 1 : Math.pow(x, y);
   }
   return $table;
 })();

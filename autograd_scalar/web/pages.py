@@ -19,7 +19,7 @@ from importlib import resources
 
 from .. import ops
 
-__all__ = ["read", "fill", "ops_script"]
+__all__ = ["read", "fill", "scripts", "ops_script"]
 
 
 @functools.lru_cache(maxsize=None)
@@ -33,11 +33,25 @@ def fill(name: str, **values: str) -> str:
     return string.Template(read(name)).substitute(values)
 
 
+def scripts(*names: str) -> str:
+    """The scripts ``names`` as one, after ``data.js``: every page reads its data with ``agsData``.
+
+    Example:
+        >>> text = scripts("network.js")
+        >>> text.index("var agsData") < text.index("agsNetwork")
+        True
+    """
+    return "\n".join(read(name) for name in ("data.js",) + names)
+
+
 def ops_script() -> str:
     """``ops.js`` with the derivative table's JavaScript: defines ``agsOps`` in a page.
+
+    ``numbers.js`` comes first: the table's error messages write numbers with
+    its ``agsRepr``, as Python's ``repr`` does.
 
     Example:
         >>> "agsOps" in ops_script() and '"tanh": {forward: function (x)' in ops_script()
         True
     """
-    return fill("ops.js", table=ops.javascript_table())
+    return read("numbers.js") + "\n" + fill("ops.js", table=ops.javascript_table())

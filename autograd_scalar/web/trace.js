@@ -35,7 +35,7 @@ var agsTraceStart = window.agsTraceStart || (function () {
   }
 
   function Trace(root) {
-    var self = this, data = JSON.parse(root.querySelector(".ags-data").textContent);
+    var self = this, data = agsData(root.querySelector(".ags-data"));
     this.root = root; this.data = data; this.k = 0;
     this.slider = root.querySelector(".ags-slider");
     this.viewport = root.querySelector(".ags-viewport");

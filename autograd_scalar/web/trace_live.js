@@ -61,7 +61,16 @@ var agsLiveStart = window.agsLiveStart || (function () {
           : "No gradient step: the learning rate is not a number.";
       return;
     }
-    this.live.inputs.forEach(function (i) { change[i] = self.values[i] - lr * self.state.grad[i]; });
+    var off = null;
+    this.live.inputs.forEach(function (i) {
+      change[i] = self.values[i] - lr * self.state.grad[i];
+      if (!isFinite(change[i]) && off === null) off = i;
+    });
+    if (off !== null) {  // an input field holds finite numbers only
+      this.nudgeBox.textContent = "No gradient step: it would take " + this.trace.data.nodes[off][2] +
+          " to " + agsNumber(change[off]) + ".";
+      return;
+    }
     this.edit(change, "step", null, lr);
   };
 
