@@ -172,6 +172,26 @@ EXERCISES = {
         "pick j from dead_neurons(hot_model, X) with layer 0, then z = w·x + b for every x "
         "in X with the unit's own weights and bias; a dead unit's largest z is at most 0",
     ),
+    "07.1": Exercise(
+        "whether every parameter's gradient is the same float with and without checkpointing",
+        lambda: lambda answer: answer is True,
+        "a checkpointed layer is rebuilt from its saved inputs with the same operations in the "
+        "same order; compare the two lists of p.grad with ==",
+    ),
+    "08.1": Exercise(
+        "the MLP parameter name of net[2].weight[5, 7]",
+        lambda: lambda answer: answer == "layers.1.neurons.5.w.7",
+        "the Sequential puts an activation after each hidden Linear, so place 2 is the second "
+        "Linear, layer 1; a weight matrix's row is the neuron, its column the input",
+    ),
+    "08.2": Exercise(
+        "the full-batch gradient made from the three shares' gradients",
+        lambda full_grads: (
+            lambda answer: _same(list(map(float, answer)), list(map(float, full_grads)))
+        ),
+        "each share's gradient is the mean over its own points: weigh each by its number of "
+        "points before you average",
+    ),
     "09.2": Exercise(
         "(your class with = in __add__, the list of the properties it fails)",
         lambda: _failing_properties,

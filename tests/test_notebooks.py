@@ -146,6 +146,9 @@ WRONG = {
     "05.1": "[[4.0, 2.0], [2.0, math.sin(2.0)]]",  # the sign of -sin y
     "06.1": "[2 * g for g in answer]",
     "06.2": "(answer[0], answer[1] + 1)",
+    "07.1": "False",
+    "08.1": '"layers.2.neurons.5.w.7"',  # the place in the Sequential, not the layer
+    "08.2": "np.mean(shares, axis=0)",  # the plain average of unequal shares
     "09.2": '(AssigningValue, ["node used twice"])',
 }
 
