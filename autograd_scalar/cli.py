@@ -238,11 +238,12 @@ def _graph(args: argparse.Namespace) -> int:
     # start-up time that `--help`, argument errors and `demo` should not pay.
     from . import viz
 
+    root.backward()  # the drawing shows .grad; a trace computes its own v̄
     page = None
     if trace_path is not None:
         from . import trace as tracing
 
-        trace = tracing.trace_backward(root)  # runs the backward pass itself
+        trace = tracing.trace_backward(root)
         if len(trace) > args.max_steps:
             raise UsageError(
                 f"--trace: the backward pass has {len(trace):,} steps, more than "
@@ -252,8 +253,6 @@ def _graph(args: argparse.Namespace) -> int:
         page = trace.to_html(
             max_steps=None, title=" ".join(expression.text.split()), live=not args.static
         ).encode("utf-8")
-    else:
-        root.backward()
     # Render everything in memory first: a failure here leaves no file behind.
     drawing = viz.draw(root, rankdir=args.rankdir)
     try:

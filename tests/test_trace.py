@@ -73,11 +73,13 @@ def test_constants_take_no_step_by_default_and_a_step_when_asked():
     assert "2 = 2  (constant)" in default.to_text()  # still in the forward list
 
 
-def test_trace_leaves_every_grad_as_backward_does():
+def test_trace_steps_carry_the_grads_backward_stores_and_touch_no_grad():
     traced, plain = seed003(), seed003()
-    trace_backward(traced[-1])
+    trace = trace_backward(traced[-1])
     plain[-1].backward()
-    assert [v.grad for v in traced] == [v.grad for v in plain]
+    by_node = {step.node: step.grad for step in trace.steps}
+    assert [by_node[v] for v in traced] == [v.grad for v in plain]
+    assert [v.grad for v in traced] == [0.0] * 5  # only backward() writes .grad
 
 
 # -- Ch(v_i) and the sum ---------------------------------------------------------------
@@ -161,12 +163,13 @@ def test_every_steps_grad_matches_torch_and_its_terms_sum_to_it(seed):
             assert term.consumer_grad == by_node[term.consumer].grad
 
 
-def test_leaves_accumulate_across_traces_but_each_step_shows_its_own_pass():
+def test_tracing_twice_after_backward_changes_nothing_and_shows_one_pass():
     a, b, c, d, o = seed003()
+    o.backward()
+    o.backward()
     first = trace_backward(o)
     second = trace_backward(o)
-    assert (a.grad, b.grad) == (21.0, 16.0)  # accumulated, as backward() twice would
-    assert c.grad == 3.0  # interior nodes hold the latest pass
+    assert (a.grad, b.grad, c.grad) == (21.0, 16.0, 3.0)  # backward()'s, untouched
     assert [s.grad for s in second.steps] == [s.grad for s in first.steps]
     assert second.steps[-1].grad == 10.5
 
@@ -175,7 +178,7 @@ def test_a_leaf_output_has_one_step_with_grad_one():
     x = Value(4.0, label="x")
     trace = trace_backward(x)
     assert [(s.node, s.grad, s.terms) for s in trace.steps] == [(x, 1.0, ())]
-    assert x.grad == 1.0
+    assert x.grad == 0.0
 
 
 def test_trace_rejects_non_values():

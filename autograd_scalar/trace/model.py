@@ -1,7 +1,8 @@
 """The backward pass recorded step by step, in the notation of the backward rule.
 
-:func:`trace_backward` runs ``root.backward()`` and then reads the graph to
-record, for each node in the order backpropagation processes it (output
+:func:`trace_backward` runs the backward pass of ``root`` on its own, without
+touching any ``.grad`` (as :func:`~autograd_scalar.engine.gradients` does), and
+records, for each node in the order backpropagation processes it (output
 first), the backward rule with numbers in it:
 
     v̄_N = 1,    v̄_i = Σ_{j ∈ Ch(v_i)} (∂v_j/∂v_i) · v̄_j
@@ -27,13 +28,12 @@ graphviz import), and :mod:`~autograd_scalar.trace.page` the step-through page
 
 from __future__ import annotations
 
-import math
 import os
 import pathlib
 from dataclasses import dataclass
 from typing import NamedTuple, Optional, Union
 
-from ..engine import CONST, Value, topological_order
+from ..engine import CONST, Value, gradients, topological_order
 from ..files import write_atomic
 from ..names import format_number, node_names
 from . import text as trace_text
@@ -72,9 +72,8 @@ class Step:
     Attributes:
         node: the node v_i.
         name: its display name (label, constant's number, or ``v<i>``).
-        grad: v̄_i in this pass. For a leaf that held a gradient from earlier
-            passes this is this pass's share only, i.e. the sum of the terms'
-            products (its ``.grad`` accumulates as with ``backward()``).
+        grad: v̄_i = ∂root/∂v_i in this pass, whatever ``.grad`` holds (the
+            trace never reads or writes ``.grad``).
         terms: one :class:`Term` per child in Ch(v_i), in topological order;
             empty for the output, whose v̄ is 1.
     """
@@ -270,32 +269,30 @@ def _children(order: list) -> tuple:
     return children, positions
 
 
-def _steps(
-    root: Value, order: list, earlier: dict, names: dict, children: dict, constants: bool
-) -> list:
-    """One :class:`Step` per node, output first (constants only if asked for)."""
-    grads: dict = {}
+def _steps(root: Value, order: list, names: dict, children: dict, constants: bool) -> list:
+    """One :class:`Step` per node, output first (constants only if asked for).
+
+    v̄ comes from the engine's own sweep (:func:`gradients` over every node), so
+    a step's number is the one ``root.backward()`` stores in a fresh graph.
+    """
+    grads = dict(zip(order, gradients(root, order)))
     steps = []
     for node in reversed(order):
-        terms = tuple(
-            Term(consumer, local, grads[consumer]) for consumer, local in children[node].items()
-        )
-        if node is root:
-            grad = 1.0
-        elif node.parents or earlier[node] == 0.0:
-            grad = node.grad  # the engine's own number for this pass
-        else:
-            grad = math.fsum(term.product for term in terms)
-        grads[node] = grad
         if constants or node.op != CONST or node is root:
-            steps.append(Step(node, names[node], grad, terms))
+            terms = tuple(
+                Term(consumer, local, grads[consumer]) for consumer, local in children[node].items()
+            )
+            steps.append(Step(node, names[node], grads[node], terms))
     return steps
 
 
 def trace_backward(root: Value, constants: bool = False) -> BackwardTrace:
-    """Run ``root.backward()`` and record every node's step, output first.
+    """Record the backward pass of ``root`` step by step, output first.
 
-    Gradients end up exactly as after ``root.backward()`` (leaves accumulate).
+    The trace computes its own v̄ for every node and leaves every ``.grad`` as
+    it was: tracing twice gives the same numbers, and only ``backward()``
+    fills (and, at the leaves, accumulates) ``.grad``. The trace's drawings
+    show the trace's numbers.
     Number operands (constants) are in the forward list but take no step of
     the backward pass unless ``constants=True``: nobody asked for ∂o/∂2.
 
@@ -316,10 +313,8 @@ def trace_backward(root: Value, constants: bool = False) -> BackwardTrace:
     if not isinstance(root, Value):
         raise TypeError(f"trace_backward: root must be a Value, got {type(root).__name__}")
     order = topological_order(root)
-    earlier = {node: node.grad for node in order if not node.parents}
-    root.backward()
     names = node_names(order)
     children, positions = _children(order)
-    steps = _steps(root, order, earlier, names, children, constants)
+    steps = _steps(root, order, names, children, constants)
     forward = [ForwardStep(node, names[node], trace_text.formula(node, names)) for node in order]
     return BackwardTrace(root, order, names, forward, steps, positions)
