@@ -24,6 +24,7 @@ from seed003 import seed003_graph
 
 from autograd_scalar import gradients, topological_order, trace_backward, viz
 from autograd_scalar.names import element_ids, format_number
+from autograd_scalar.web import pages
 
 SVG = "{http://www.w3.org/2000/svg}"
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -100,7 +101,11 @@ def test_a_drawing_after_two_backward_calls_says_why_a_is_21():
     nodes, caption = drawn(viz.to_svg(o))
     ident = element_ids(topological_order(o))
     assert [t.strip() for t in nodes[ident[a]]] == ["a", "data 2", "grad 21", "∂o/∂a = 10.5"]
-    assert [t.strip() for t in nodes[ident[c]]] == ["c", "data 5", "grad 3"]  # interior: latest pass
+    assert [t.strip() for t in nodes[ident[c]]] == [
+        "c",
+        "data 5",
+        "grad 3",
+    ]  # interior: latest pass
     said = " ".join(caption)
     assert "21 = 2 × 10.5" in said and "o.backward()" in said
 
@@ -116,9 +121,8 @@ def test_a_trace_draws_the_trace_numbers_not_grad():
     a, b, c, d, o = seed003_graph()
     for _ in range(3):
         o.backward()  # a.grad = 31.5
-    page = trace_backward(o).to_html(full_page=False)
-    svg = page[page.index("<svg") : page.index("</svg>") + 6]
-    nodes, caption = drawn(svg.replace("&#160;", " "))
+    (svg,) = pages.pictures(trace_backward(o).to_html(full_page=False))
+    nodes, caption = drawn(svg)
     by_name = {texts[0]: [t.strip() for t in texts] for texts in nodes.values() if texts}
     assert "grad 10.5" in by_name["a"] and "grad 31.5" not in by_name["a"]
 

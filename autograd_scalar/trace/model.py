@@ -256,6 +256,11 @@ class BackwardTrace:
 
         return trace_html.repr_html(self, DEFAULT_MAX_STEPS)
 
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        from . import page as trace_html
+
+        return trace_html.repr_bundle(self, DEFAULT_MAX_STEPS)
+
 
 def _children(order: list) -> tuple:
     """``{node: {consumer: ∂consumer/∂node}}`` and ``{(node, consumer): positions}``."""

@@ -20,8 +20,9 @@ need the real program, and say how to install it.
 Jupyter shows a drawn graph inline through graphviz's own display hooks
 (``_repr_mimebundle_``). Those hooks call the system ``dot``, so :func:`draw`
 returns a :class:`ValueGraph`, a ``graphviz.Digraph`` whose hooks render
-through :func:`render` instead, and whose HTML display scales the drawing to
-the cell's width; everything else about it is a plain Digraph.
+through :func:`render` instead; its bundle holds the SVG and an HTML ``<img>``
+of it scaled to the cell's width (a picture even where HTML is sanitised);
+everything else about it is a plain Digraph.
 
 Large graphs never hang: above ``max_nodes`` values, :func:`draw` collapses
 each neuron's parameters into one box (count and largest |grad|), then
@@ -106,12 +107,22 @@ class ValueGraph(graphviz.Digraph):
     """
 
     def _repr_html_(self) -> str:
+        return self._html(render(self.source, "svg").decode("utf-8"))
+
+    def _html(self, svg: str) -> str:
         # Jupyter prefers HTML: the drawing scales down to the cell's width, and
-        # a tall one scrolls inside the cell instead of overflowing it.
-        svg = render(self.source, "svg").decode("utf-8")
+        # a tall one scrolls inside the cell instead of overflowing it. An <img>,
+        # not inline <svg>: untrusted notebooks and static viewers keep it.
         return pages.fill(
-            "drawing.html", css=pages.read("drawing.css"), svg=svg[svg.index("<svg") :]
+            "drawing.html",
+            css=pages.read("drawing.css"),
+            svg=pages.picture(svg, "computation graph"),
         )
+
+    def _repr_mimebundle_(self, include=None, exclude=None, **_) -> dict:
+        """The picture as SVG and as HTML (an image either way), rendered once."""
+        svg = render(self.source, "svg").decode("utf-8")
+        return {"image/svg+xml": svg, "text/html": self._html(svg)}
 
     def _repr_image_svg_xml(self) -> str:
         return render(self.source, "svg").decode("utf-8")
@@ -323,7 +334,9 @@ def grad_notes(order: list) -> tuple:
     if not differ:
         return {}, []
     o = names[root]
-    caption = [f"grad is each node's .grad; ∂{o}/∂v is one backward pass from {o}, shown where they differ."]
+    caption = [
+        f"grad is each node's .grad; ∂{o}/∂v is one backward pass from {o}, shown where they differ."
+    ]
     leaf = next((node for node in differ if not node.parents), None)
     if leaf is not None:
         caption.append(_leaf_note(names[leaf], leaf.grad, truth[leaf], o))

@@ -30,7 +30,8 @@ var agsTraceStart = window.agsTraceStart || (function () {
     this.root = root; this.data = data; this.k = 0;
     this.slider = root.querySelector(".ags-slider");
     this.viewport = root.querySelector(".ags-viewport");
-    this.svg = this.viewport.querySelector("svg");
+    this.svg = agsInlinePicture(this.viewport.querySelector("img.ags-picture")) ||
+        this.viewport.querySelector("svg");
     this.layer = this.svg.querySelector("g.graph") || this.svg;
     this.labels = document.createElementNS("http://www.w3.org/2000/svg", "g");
     this.layer.appendChild(this.labels);
