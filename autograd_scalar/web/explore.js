@@ -13,8 +13,10 @@
               function (z, a) { return a * (1 - a); }],
     linear: [function (z) { return z; }, function () { return 1; }]
   };
-  var CLASS_RGB = [[232, 131, 62], [31, 111, 180], [76, 160, 80], [156, 80, 182],
-                   [200, 60, 90], [120, 120, 120]];
+  var CLASS_RGB = [];  // from the page's palette (autograd_scalar.palette), set by init
+  function rgbOf(hex) {
+    return [1, 3, 5].map(function (k) { return parseInt(hex.slice(k, k + 2), 16); });
+  }
   var SVGNS = "http://www.w3.org/2000/svg";
 
   function unpack(sizes, flat) {
@@ -91,7 +93,8 @@
     return data.sizes[data.sizes.length - 1] === 1 ? (label > 0 ? 1 : 0) : label;
   }
 
-  function short(x) { return Number(x.toPrecision(4)).toString().replace("-", "\u2212"); }
+  // + 0: no "−0" (toPrecision keeps the sign of a negative zero's rounding).
+  function short(x) { return (Number(x.toPrecision(4)) + 0).toString().replace("-", "\u2212"); }
 
   // Everything about one step that the views share, computed once per step.
   function stepState(data, k) {
@@ -165,7 +168,7 @@
     });
   }
 
-  function polyline(values, low, high, width, height, colour) {
+  function polyline(values, low, high, width, height, colour, dashed) {
     var span = (high - low) || 1, step = width / Math.max(values.length - 1, 1);
     var line = document.createElementNS(SVGNS, "polyline");
     line.setAttribute("points", values.map(function (v, k) {
@@ -174,6 +177,7 @@
     line.setAttribute("fill", "none");
     line.setAttribute("stroke", colour);
     line.setAttribute("stroke-width", "1.6");
+    if (dashed) { line.setAttribute("stroke-dasharray", "5 3"); }
     return line;
   }
 
@@ -181,8 +185,9 @@
     var svg = view.curves, width = 380, height = 150, data = view.data;
     svg.setAttribute("viewBox", "0 0 " + width + " " + height);
     var low = Math.min.apply(null, data.losses), high = Math.max.apply(null, data.losses);
-    svg.appendChild(polyline(data.losses, low, high, width, height, "#1f6fb4"));
-    svg.appendChild(polyline(view.accuracies, 0, 1, width, height, "#e8833e"));
+    var curve = data.palette.curve;
+    svg.appendChild(polyline(data.losses, low, high, width, height, curve, false));
+    svg.appendChild(polyline(view.accuracies, 0, 1, width, height, curve, true));
     view.cursor = document.createElementNS(SVGNS, "line");
     view.cursor.setAttribute("y1", "16");
     view.cursor.setAttribute("y2", String(height));
@@ -190,7 +195,7 @@
     view.cursor.setAttribute("class", "ags-ex-cursor");
     svg.appendChild(view.cursor);
     view.curveText = {};
-    [["loss", "#1f6fb4", 2], ["accuracy", "#e8833e", 150]].forEach(function (spec) {
+    [["loss", curve, 2], ["accuracy", curve, 150]].forEach(function (spec) {
       var text = document.createElementNS(SVGNS, "text");
       text.setAttribute("x", String(spec[2]));
       text.setAttribute("y", "12");
@@ -221,8 +226,8 @@
       root.agsUnits[key].lines = unitLines(state, pass, g, +ck[0], +ck[1]);
     });
     var x = view.data.X[p];
-    root.querySelector(".ags-legend").textContent = "edge = weight: blue > 0, red < 0, " +
-      "thickness \u221d |w|;  a = activation, \u0101 = \u2202out/\u2202a on point " + p +
+    root.querySelector(".ags-legend").textContent = "edge = weight: teal w > 0, magenta w < 0, " +
+      "width \u221d |w|;  a = activation, \u0101 = \u2202out/\u2202a on point " + p +
       " = (" + short(x[0]) + ", " + short(x[1]) + ");  grey \u2715 = dead ReLU";
     var open = root.querySelector(".ags-unit.ags-selected");
     if (open && !root.querySelector(".ags-net-panel").hidden) { window.agsNetwork.show(root, open); }
@@ -233,7 +238,7 @@
     var out = pass.a[pass.a.length - 1], term = lossTerm(data.loss, out, data.y[p]);
     view.pointInfo.textContent = "";
     [["point " + p + " at (" + short(x[0]) + ", " + short(x[1]) + "), label " + data.y[p]],
-     ["output " + out.map(short).join(", ") + (correct(out, data.y[p]) ? "  (right)" : "  (wrong)")],
+     ["output " + out.map(short).join(", ") + (correct(out, data.y[p]) ? ": correct" : ": wrong")],
      [data.loss + " term \u2113 = " + short(term) + "; it adds \u2113/n = " +
       short(term / data.X.length) + " to the mean loss"]].forEach(function (line) {
       var item = document.createElement("div");
@@ -284,6 +289,9 @@
     if (root.getAttribute("data-ags-ready")) { return; }
     root.setAttribute("data-ags-ready", "1");
     var data = JSON.parse(root.querySelector("script.ags-ex-data").textContent);
+    CLASS_RGB = data.palette.classes.map(rgbOf);
+    var still = root.querySelector(".ags-ex-static");  // the picture for viewers without scripts
+    if (still) { still.remove(); }
     var view = {data: data, step: 0, selected: 0, cache: {}, timer: null,
                 canvas: root.querySelector(".ags-ex-heat"),
                 pointsSvg: root.querySelector(".ags-ex-points"),
