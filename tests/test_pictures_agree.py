@@ -18,13 +18,12 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from seed003 import seed003_graph
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from autograd_scalar import gradients, topological_order, trace_backward, viz
 from autograd_scalar.names import element_ids, format_number
 from autograd_scalar.web import pages
+from seed003 import seed003_graph
 
 SVG = "{http://www.w3.org/2000/svg}"
 ROOT = pathlib.Path(__file__).resolve().parent.parent

@@ -22,16 +22,12 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 from nbconvert import HTMLExporter
-from test_jupyterlab import (  # noqa: F401  (home is a fixture)
-    NOTEBOOK,
-    ROOT,
-    home,
-    jupyterlab,
-    open_notebook,
-)
 
+import test_jupyterlab as lab
 from autograd_scalar.web import pages
+from test_jupyterlab import NOTEBOOK, ROOT, jupyterlab, open_notebook
 
+home = lab.home  # the same temporary Jupyter folders, a fixture of this module too
 SVG = "{http://www.w3.org/2000/svg}"
 EXECUTED = "02_executed.ipynb"
 #: The run-on text an output shows when its SVG is stripped: node and op ids.
