@@ -292,6 +292,7 @@
     CLASS_RGB = data.palette.classes.map(rgbOf);
     var still = root.querySelector(".ags-ex-static");  // the picture for viewers without scripts
     if (still) { still.remove(); }
+    root.classList.add("ags-ex-ready");
     var view = {data: data, step: 0, selected: 0, cache: {}, timer: null,
                 canvas: root.querySelector(".ags-ex-heat"),
                 pointsSvg: root.querySelector(".ags-ex-points"),
