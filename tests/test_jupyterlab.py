@@ -121,7 +121,7 @@ def home(tmp_path_factory):
     return home
 
 
-def open_notebook(browser, url):
+def open_notebook(browser, url, app="jupyterlab"):
     """The notebook open, its kernel started (accepting the kernel dialog if it asks)."""
     page = browser.new_page(viewport={"width": 1280, "height": 800})
     page.set_default_timeout(60_000)
@@ -130,9 +130,10 @@ def open_notebook(browser, url):
     select = page.locator(".jp-Dialog").get_by_role("button", name="Select", exact=True)
     # The status bar reads "Python 3 (ipykernel) | Idle" once the kernel is up (JupyterLab);
     # Notebook 7 has no status bar, its toolbar's execution indicator says "idle".
-    idle = page.locator(
-        ".jp-StatusBar-TextItem", has_text=re.compile(r"\(ipykernel\) \| Idle")
-    ).or_(page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]'))
+    if app == "notebook":
+        idle = page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]')
+    else:
+        idle = page.locator(".jp-StatusBar-TextItem", has_text=re.compile(r"\(ipykernel\) \| Idle"))
     deadline = time.monotonic() + START_SECONDS
     while not idle.count():
         assert time.monotonic() < deadline, "the kernel did not start"

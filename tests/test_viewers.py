@@ -83,7 +83,7 @@ def untrusted(browser, home, executed):
     nbformat.write(executed, home / "work" / EXECUTED)
     seen = {}
     with jupyterlab(home, app="notebook", notebook=EXECUTED) as url:
-        page = open_notebook(browser, url)
+        page = open_notebook(browser, url, app="notebook")
         page.wait_for_selector(".jp-OutputArea-output img.ags-picture", state="attached")
         seen["texts"], seen["pictures"] = [], []
         cells = page.locator(".jp-Notebook .jp-Cell")
