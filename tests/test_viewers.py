@@ -16,7 +16,6 @@ read from the pictures themselves (SVG parsed as XML).
 """
 
 import re
-import shutil
 import xml.etree.ElementTree as ET
 
 import nbformat
@@ -124,22 +123,3 @@ def test_untrusted_notebook7_shows_no_run_on_node_ids(untrusted):
 def test_untrusted_trace_lists_its_equations_under_its_picture(untrusted):
     traces = [text for text in untrusted["texts"] if "The backward pass, output first" in text]
     assert traces and "3·1 + 2.5·3 = 10.5" in traces[0]
-
-
-def test_arrow_keys_step_the_clicked_trace_in_notebook7_and_nothing_else(browser, home):
-    """The lesson run from Notebook 7's menus: keys step the trace after clicking it, only."""
-    shutil.copy(ROOT / "notebooks" / NOTEBOOK, home / "work" / "02_keys.ipynb")
-    with jupyterlab(home, app="notebook", notebook="02_keys.ipynb") as url:
-        page = open_notebook(browser, url, app="notebook")
-        page.get_by_role("menuitem", name="Run", exact=True).click()
-        page.get_by_text("Run All Cells", exact=True).click()
-        # Notebook 7 lays out cells near the viewport only: wait for the stepper, then idle.
-        page.wait_for_selector(
-            ".ags-trace.ags-js input[type=range]", state="attached", timeout=240_000
-        )
-        page.wait_for_selector(
-            '.jp-Notebook-ExecutionIndicator[data-status="idle"]', timeout=240_000
-        )
-        seen = lab.keys_after_clicks(page, home / "7_keys_notebook7.png")
-        page.close()
-    lab.check_keys(seen)
