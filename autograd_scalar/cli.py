@@ -243,13 +243,13 @@ def _animation_output(text: Optional[str], taken: list) -> Optional[Path]:
 
 
 def _trace_files(args: argparse.Namespace, root, text: str, trace_path) -> list:
-    """``(path, bytes)`` of the --trace page and the --animation, or the plain backward pass."""
+    """The backward pass, then ``(path, bytes)`` of the --trace page and the --animation."""
+    root.backward()  # the drawing shows .grad; a trace computes its own v̄
     if trace_path is None and args.animation is None:
-        root.backward()
         return []
     from . import trace as tracing
 
-    trace = tracing.trace_backward(root)  # runs the backward pass itself
+    trace = tracing.trace_backward(root)
     if len(trace) > args.max_steps:
         raise UsageError(
             f"--trace: the backward pass has {len(trace):,} steps, more than "

@@ -44,6 +44,7 @@ from .files import atomic_path
 from .modes import no_grad, scope
 from .nn import MLP, cross_entropy, hinge, l2
 from .optim import SGD, Adam
+from .palette import CLASSES, CURVE
 
 if TYPE_CHECKING:
     import numpy
@@ -459,14 +460,14 @@ def plot_loss_curve(
     figure = _figure(6.0, 3.5)
     ax = figure.add_subplot()
     steps = range(1, len(losses) + 1)
-    ax.plot(steps, losses, color="tab:blue", label="loss")
+    ax.plot(steps, losses, color=CURVE, label="loss")  # solid; accuracy dashed, as in the explorer
     ax.set_xlabel("step")
-    ax.set_ylabel(ylabel, color="tab:blue")
+    ax.set_ylabel(ylabel + " (solid)")
     ax.set_yscale("log" if losses and min(losses) > 0 else "linear")
     if accuracies:
         twin = ax.twinx()
-        twin.plot(steps, [100 * a for a in accuracies], color="tab:orange", label="accuracy")
-        twin.set_ylabel("training accuracy (%)", color="tab:orange")
+        twin.plot(steps, [100 * a for a in accuracies], color=CURVE, linestyle="--")
+        twin.set_ylabel("training accuracy (%, dashed)")
         twin.set_ylim(0, 101)
     ax.set_title(title)
     return _save_png(figure, path, dpi)
@@ -491,14 +492,14 @@ def plot_decision_boundary(
     figure = _figure(5.0, 4.0)
     ax = figure.add_subplot()
     ax.contourf(
-        grid1, grid2, scores, levels=[-1e300, 0.0, 1e300], colors=["#f4c7a8", "#a8c8f4"], alpha=0.8
+        grid1, grid2, scores, levels=[-1e300, 0.0, 1e300], colors=list(CLASSES[:2]), alpha=0.3
     )
     ax.contour(grid1, grid2, scores, levels=[0.0], colors="k", linewidths=1.0)
     size = 18 if len(X) <= 1000 else 3  # thousands of points: small dots
     ax.scatter(
         xs1,
         xs2,
-        c=["tab:blue" if y > 0 else "tab:red" for y in labels],
+        c=[CLASSES[1] if y > 0 else CLASSES[0] for y in labels],  # the explorer's colours
         s=size,
         edgecolors="k",
         linewidths=0.4 if len(X) <= 1000 else 0.0,

@@ -43,6 +43,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Optional, Sequence, Union
 
+from . import palette
 from .engine import Value
 from .files import write_atomic
 from .modes import no_grad
@@ -81,9 +82,9 @@ class Snapshot:
         twin = self._twin()
         with no_grad():
             outputs = [twin(x) for x in self._recorder.X]
-        return sum(_correct(out, label) for out, label in zip(outputs, self._recorder.y)) / len(
-            outputs
-        )
+        return sum(
+            _correct(_floats(out), label) for out, label in zip(outputs, self._recorder.y)
+        ) / len(outputs)
 
     @cached_property
     def grid(self) -> list:
@@ -113,11 +114,11 @@ def _floats(out):
 
 
 def _correct(out, label) -> bool:
-    """Whether one output is right: the sign for one output (labels ±1 or 0/1), else argmax."""
-    if isinstance(out, Value):
-        return (out.data > 0) == (label > 0)
-    scores = [v.data for v in out]
-    return scores.index(max(scores)) == label
+    """Whether one output (a float, or a list of floats) is right: its sign for one
+    output (labels ±1 or 0/1), else the argmax."""
+    if isinstance(out, list):
+        return out.index(max(out)) == label
+    return (out > 0) == (label > 0)
 
 
 def _check_data(model: MLP, X, y) -> tuple:
@@ -288,6 +289,7 @@ class Recorder:
             "losses": [s.loss for s in self.snapshots],
             "params": [list(s.params) for s in self.snapshots],
             "gradNorms": [s.grad_norms for s in self.snapshots],
+            "palette": palette.as_json(),
         }
 
     def to_fragment(self, title: str = "Training explorer") -> str:
@@ -307,8 +309,19 @@ class Recorder:
         """Write :meth:`to_html` to ``path`` atomically; returns the path."""
         return write_atomic(path, self.to_html(title).encode("utf-8"))
 
+    def to_svg(self) -> str:
+        """The last snapshot as a picture: the decision map, the points, the loss so far.
+
+        What the page shows where no script runs (an untrusted notebook, a
+        repository viewer), and the image in the Jupyter MIME bundle.
+        """
+        return _static_svg(self)
+
     def _repr_html_(self) -> str:
         return self.to_fragment()
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        return {"text/html": self.to_fragment(), "image/svg+xml": self.to_svg()}
 
 
 # -- the explorer page ------------------------------------------------------------------
@@ -329,9 +342,92 @@ def _network_fragment(recorder: Recorder) -> str:
     return view.to_fragment(graphs=False)
 
 
+def _class_index(recorder: Recorder, label: int) -> int:
+    """The colour of a label: as the page's ``classIndex`` (one output: label > 0 is class 1)."""
+    return (1 if label > 0 else 0) if len(recorder.model.layers[-1].neurons) == 1 else label
+
+
+def _mix(colour: str, weight: float) -> str:
+    """``colour`` blended with white: ``weight`` 0 is white, 1 the colour itself."""
+    rgb = [int(colour[k : k + 2], 16) for k in (1, 3, 5)]
+    return "#" + "".join(f"{round(255 + (c - 255) * weight):02x}" for c in rgb)
+
+
+def _heat(out) -> str:
+    """A grid cell's colour, as the page's ``heatColour``: the class, paler where unsure."""
+    classes = palette.CLASSES
+    if not isinstance(out, list):
+        t = math.tanh(out)
+        return _mix(classes[1 if t > 0 else 0], 0.1 + 0.42 * abs(t))
+    top = max(out)
+    total = sum(math.exp(z - top) for z in out)
+    return _mix(classes[out.index(top) % len(classes)], 0.5 / total)
+
+
+def _static_svg(recorder: Recorder, size: int = 380) -> str:
+    """The last snapshot's decision map and points (misclassified ringed) as SVG."""
+    last = recorder.snapshots[-1]
+    xs, ys = recorder.grid_axes
+    cell_w, cell_h = size / len(xs), size / len(ys)
+    parts = [
+        f'<rect x="{c * cell_w:.1f}" y="{size - (r + 1) * cell_h:.1f}" width="{cell_w + 0.6:.1f}" '
+        f'height="{cell_h + 0.6:.1f}" fill="{_heat(out)}"/>'
+        for r, row in enumerate(last.grid)
+        for c, out in enumerate(row)
+    ]
+    twin = last._twin()
+    with no_grad():
+        outputs = [_floats(twin(x)) for x in recorder.X]
+    for x, label, out in zip(recorder.X, recorder.y, outputs):
+        right = _correct(out, label)
+        u = (x[0] - xs[0]) / (xs[-1] - xs[0]) * size
+        v = size - (x[1] - ys[0]) / (ys[-1] - ys[0]) * size
+        colour = palette.CLASSES[_class_index(recorder, label) % len(palette.CLASSES)]
+        ring = (
+            f'stroke="{palette.WRONG}" stroke-width="2.2"'
+            if not right
+            else 'stroke="#37474f" stroke-width="0.8"'
+        )
+        parts.append(f'<circle cx="{u:.1f}" cy="{v:.1f}" r="4.5" fill="{colour}" {ring}/>')
+    caption = html_text(
+        f"step {last.step}: loss {last.loss:.4g}, accuracy {last.accuracy:.0%} "
+        "(black ring: misclassified)"
+    )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size + 22}" '
+        f'viewBox="0 0 {size} {size + 22}" font-family="Helvetica, Arial, sans-serif">'
+        + "".join(parts)
+        + f'<text x="4" y="{size + 16}" font-size="12" fill="#263238">{caption}</text></svg>'
+    )
+
+
+def _legend(recorder: Recorder) -> str:
+    """The explorer's legend, as plain HTML (it survives a sanitiser): what each colour means."""
+    labels = sorted(set(recorder.y))
+    swatch = '<span style="color:{c}">&#9679;</span> {t}'
+    items = [
+        swatch.format(
+            c=palette.CLASSES[_class_index(recorder, y) % len(palette.CLASSES)], t=f"label {y}"
+        )
+        for y in labels
+    ]
+    items += [
+        f'<span style="color:{palette.WRONG}">&#9711;</span> black ring: misclassified',
+        f'<span style="color:{palette.CHOSEN}">&#9711;</span> yellow ring: the chosen point',
+        "heat map: the predicted class, paler where the network is unsure",
+        f'edges: <span style="color:{palette.POSITIVE}">&#9473; teal w &gt; 0</span>, '
+        f'<span style="color:{palette.NEGATIVE}">&#9473; magenta w &lt; 0</span>, wider for larger |w|',
+        f'<span style="color:{palette.DEAD}">&#10005;</span> grey, crossed: a dead ReLU '
+        "(z &#8804; 0 on every point)",
+        "curves: loss solid, accuracy dashed",
+    ]
+    return '<ul class="ags-ex-legend">' + "".join(f"<li>{item}</li>" for item in items) + "</ul>"
+
+
 def _fragment(recorder: Recorder, title: str) -> str:
     uid = f"ags-explore-{os.urandom(6).hex()}"
     data = script_json(recorder.page_data())
+    static = pages.picture(_static_svg(recorder), f"{title}: the last step", "ags-ex-static")
     return (
         f'<div class="ags-explorer" id="{uid}">'
         f"<style>{pages.read('explore.css')}</style>"
@@ -341,13 +437,15 @@ def _fragment(recorder: Recorder, title: str) -> str:
         '<input type="range" class="ags-ex-slider" min="0" value="0" aria-label="step">'
         '<span class="ags-ex-pos"></span></div>'
         '<div class="ags-ex-main"><div class="ags-ex-left">'
+        f"{static}"
         '<div class="ags-ex-map"><canvas class="ags-ex-heat" width="60" height="60">'
         '</canvas><svg class="ags-ex-points" xmlns="http://www.w3.org/2000/svg"></svg>'
         '</div><div class="ags-ex-sample" hidden></div><svg class="ags-ex-curves" xmlns="http://www.w3.org/2000/svg"></svg>'
         '<div class="ags-ex-note" role="alert" hidden></div>'
-        '<div class="ags-ex-point"></div></div>'
+        f'<div class="ags-ex-point"></div>{_legend(recorder)}</div>'
         f'<div class="ags-ex-right">{_network_fragment(recorder)}</div></div>'
-        "<noscript>The training explorer needs JavaScript.</noscript>"
+        "<noscript>The training explorer needs JavaScript to replay the steps; "
+        "the picture shows the last one.</noscript>"
         f'<script type="application/json" class="ags-ex-data">{data}</script>'
         f"<script>{pages.scripts('explore.js')}</script></div>"
     )

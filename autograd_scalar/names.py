@@ -45,10 +45,10 @@ def format_number(x: float) -> str:
     """A float as drawings and traces show it: 6 significant digits, no ``.0``.
 
     Example:
-        >>> format_number(10.5), format_number(3.0), format_number(-0.2099871)
-        ('10.5', '3', '-0.209987')
+        >>> format_number(10.5), format_number(3.0), format_number(-0.2099871), format_number(-0.0)
+        ('10.5', '3', '-0.209987', '0')
     """
-    return f"{x:.6g}"
+    return f"{x + 0.0:.6g}"  # + 0.0 turns -0.0 into 0.0: no "-0" anywhere
 
 
 def op_symbol(op: str) -> str:

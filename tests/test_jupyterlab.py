@@ -51,9 +51,14 @@ def free_port():
         return sock.getsockname()[1]
 
 
+#: The two front ends: the server module to run and where it opens a notebook.
+APPS = {"jupyterlab": "lab/tree", "notebook": "notebooks"}
+
+
 @contextlib.contextmanager
-def jupyterlab(home):
-    """A JupyterLab server on 127.0.0.1 serving ``home/work``; yields its URL with the token."""
+def jupyterlab(home, app="jupyterlab", notebook=NOTEBOOK):
+    """A JupyterLab (or Notebook 7) server on 127.0.0.1 serving ``home/work``; yields
+    the notebook's URL with the token."""
     port, token = free_port(), secrets.token_hex(16)
     env = dict(
         os.environ,
@@ -64,7 +69,7 @@ def jupyterlab(home):
     command = [
         sys.executable,
         "-m",
-        "jupyterlab",
+        app,
         "--no-browser",
         "--allow-root",
         "--ServerApp.ip=127.0.0.1",
@@ -90,10 +95,10 @@ def jupyterlab(home):
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
                     pytest.fail(
-                        "JupyterLab did not start:\n" + (home / "server.log").read_text()[-3000:]
+                        f"{app} did not start:\n" + (home / "server.log").read_text()[-3000:]
                     )
                 time.sleep(0.5)
-        yield f"http://127.0.0.1:{port}/lab/tree/{NOTEBOOK}?token={token}"
+        yield f"http://127.0.0.1:{port}/{APPS[app]}/{notebook}?token={token}"
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:
@@ -116,15 +121,19 @@ def home(tmp_path_factory):
     return home
 
 
-def open_notebook(browser, url):
+def open_notebook(browser, url, app="jupyterlab"):
     """The notebook open, its kernel started (accepting the kernel dialog if it asks)."""
     page = browser.new_page(viewport={"width": 1280, "height": 800})
     page.set_default_timeout(60_000)
     page.goto(url)
     page.wait_for_selector(".jp-Notebook .jp-CodeCell")
     select = page.locator(".jp-Dialog").get_by_role("button", name="Select", exact=True)
-    # The status bar reads "Python 3 (ipykernel) | Idle" once the kernel is up.
-    idle = page.locator(".jp-StatusBar-TextItem", has_text=re.compile(r"\(ipykernel\) \| Idle"))
+    # The status bar reads "Python 3 (ipykernel) | Idle" once the kernel is up (JupyterLab);
+    # Notebook 7 has no status bar, its toolbar's execution indicator says "idle".
+    if app == "notebook":
+        idle = page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]')
+    else:
+        idle = page.locator(".jp-StatusBar-TextItem", has_text=re.compile(r"\(ipykernel\) \| Idle"))
     deadline = time.monotonic() + START_SECONDS
     while not idle.count():
         assert time.monotonic() < deadline, "the kernel did not start"
@@ -151,19 +160,58 @@ def visible_text(page, locator, expected):
         page.wait_for_timeout(500)
 
 
+def run_all_cells(page):
+    """Run > Run All Cells, until every cell ran."""
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_text("Run All Cells", exact=True).click()
+    page.wait_for_function(
+        """() => { const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
+                   return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent)); }""",
+        timeout=RUN_MS,
+    )
+
+
+def keys_after_clicks(page, shot):
+    """The first trace's step (slider value) after keys pressed: having clicked its
+    drawing, then a markdown cell outside it, then while typing in a code cell."""
+    stepper = trace_output(page)
+    slider = stepper.locator("input[type=range]")
+    stepper.scroll_into_view_if_needed()
+    seen = {"start": int(slider.input_value()), "last": int(slider.get_attribute("max"))}
+    stepper.locator(".ags-viewport").click(position={"x": 12, "y": 12})
+    for key in ("ArrowLeft", "ArrowLeft", "ArrowRight"):
+        page.keyboard.press(key)
+    seen["clicked"] = int(slider.input_value())
+    page.screenshot(path=shot)
+    page.locator(".jp-MarkdownCell").nth(1).click()
+    page.keyboard.press("ArrowLeft")
+    seen["outside"] = int(slider.input_value())
+    editor = page.locator(".jp-CodeCell .cm-content").last
+    editor.scroll_into_view_if_needed()
+    editor.click()
+    page.keyboard.type("x-1")
+    page.keyboard.press("ArrowLeft")
+    seen["typed"], seen["editing"] = editor.inner_text(), int(slider.input_value())
+    return seen
+
+
+def check_keys(seen):
+    """Two steps back and one forward, clamped to the trace; nothing once outside it."""
+    expected = seen["start"]
+    for move in (-1, -1, 1):
+        expected = min(max(expected + move, 0), seen["last"])
+    assert seen["clicked"] == expected != seen["start"], seen
+    assert seen["outside"] == seen["clicked"] == seen["editing"], seen
+    assert "x-1" in seen["typed"], seen
+
+
 @pytest.fixture(scope="module")
 def ran(browser, home):
     """Run All Cells in JupyterLab, step the first trace, save; what the reader saw."""
     seen = {}
     with jupyterlab(home) as url:
         page = open_notebook(browser, url)
-        page.get_by_role("menuitem", name="Run", exact=True).click()
-        page.get_by_text("Run All Cells", exact=True).click()
-        page.wait_for_function(
-            """() => { const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
-                       return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent)); }""",
-            timeout=RUN_MS,
-        )
+        run_all_cells(page)
         seen["graph_texts"] = [
             svg.text_content() for svg in page.locator(".jp-OutputArea-output svg").all()
         ]
@@ -183,6 +231,7 @@ def ran(browser, home):
         while not any(cell.get("outputs") for cell in json.loads(saved.read_text())["cells"]):
             assert time.monotonic() < deadline, "the notebook was not saved with its outputs"
             time.sleep(0.5)
+        seen["keys"] = keys_after_clicks(page, home / "4_keys.png")
         page.close()
     seen["errors"] = [
         output
@@ -222,3 +271,7 @@ def test_the_saved_notebook_reopened_untrusted_shows_every_step_as_text(ran, bro
     positions = [text.find(equation) for equation in equations]
     assert -1 not in positions and positions == sorted(positions), (equations, text[:2000])
     assert "Step 1 of" not in text  # the script's step panel stays empty: no script ran
+
+
+def test_arrow_keys_step_the_clicked_trace_in_jupyterlab_and_nothing_else(ran):
+    check_keys(ran["keys"])

@@ -344,7 +344,7 @@ def test_without_javascript_a_live_page_reads_as_the_static_page(browser, tmp_pa
         trace.equation(s) for s in trace.steps
     ]
     assert not page.locator(".ags-live").is_visible()
-    assert page.locator(".ags-viewport svg").is_visible()
+    assert page.locator(".ags-viewport img").is_visible()
     page.screenshot(path=str(tmp_path / "no-js.png"), full_page=True)
     context.close()
 

@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from autograd_scalar import Value, viz
+from autograd_scalar import Value, palette, viz
 from autograd_scalar.nn import MLP, dead_neurons
 from autograd_scalar.viz.network_view import neuron_graph
 from autograd_scalar.web import pages
@@ -70,7 +70,7 @@ def test_the_svg_has_one_element_per_neuron_and_one_per_weight():
 
 
 def test_edge_thickness_is_proportional_to_the_weight_and_colour_follows_its_sign():
-    """Width = 0.4 + 3.6·|w|/max|w|, in parameter order; blue for w >= 0, red below."""
+    """Width = 0.4 + 3.6·|w|/max|w|, in parameter order; the palette's sign colours."""
     model = small_model()
     root = parse(viz.network(model).to_svg())
     weights = [w.data for layer in model.layers for n in layer.neurons for w in n.w]
@@ -78,7 +78,7 @@ def test_edge_thickness_is_proportional_to_the_weight_and_colour_follows_its_sig
     assert len(lines) == len(weights)
     for line, w in zip(lines, weights):
         assert float(line.get("stroke-width")) == pytest.approx(0.4 + 3.6 * abs(w) / 3.0, abs=0.01)
-        assert line.get("stroke") == ("#1f6fb4" if w >= 0 else "#d6452b")
+        assert line.get("stroke") == (palette.POSITIVE if w >= 0 else palette.NEGATIVE)
 
 
 def test_activations_and_adjoints_match_the_closed_form():

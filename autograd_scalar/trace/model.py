@@ -1,7 +1,8 @@
 """The backward pass recorded step by step, in the notation of the backward rule.
 
-:func:`trace_backward` runs ``root.backward()`` and then reads the graph to
-record, for each node in the order backpropagation processes it (output
+:func:`trace_backward` runs the backward pass of ``root`` on its own, without
+touching any ``.grad`` (as :func:`~autograd_scalar.engine.gradients` does), and
+records, for each node in the order backpropagation processes it (output
 first), the backward rule with numbers in it:
 
     v̄_N = 1,    v̄_i = Σ_{j ∈ Ch(v_i)} (∂v_j/∂v_i) · v̄_j
@@ -27,7 +28,6 @@ graphviz import), and :mod:`~autograd_scalar.trace.page` the step-through page
 
 from __future__ import annotations
 
-import math
 import os
 import pathlib
 from dataclasses import dataclass
@@ -81,9 +81,8 @@ class Step:
     Attributes:
         node: the node v_i.
         name: its display name (label, constant's number, or ``v<i>``).
-        grad: v̄_i in this pass. For a leaf that held a gradient from earlier
-            passes this is this pass's share only, i.e. the sum of the terms'
-            products (its ``.grad`` accumulates as with ``backward()``).
+        grad: v̄_i = ∂root/∂v_i in this pass, whatever ``.grad`` holds (the
+            trace never reads or writes ``.grad``).
         terms: one :class:`Term` per child in Ch(v_i), in topological order;
             empty for the output, whose v̄ is 1.
     """
@@ -351,6 +350,11 @@ class BackwardTrace:
 
         return trace_html.repr_html(self, DEFAULT_MAX_STEPS)
 
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        from . import page as trace_html
+
+        return trace_html.repr_bundle(self, DEFAULT_MAX_STEPS)
+
 
 def _children(order: list, stand_in: dict) -> tuple:
     """``{node: {consumer: ∂consumer/∂node}}`` and ``{(node, consumer): positions}``.
@@ -422,9 +426,12 @@ def _processing(kept: list, rebuilds: list) -> list:
 
 
 def trace_backward(root: Value, constants: bool = False) -> BackwardTrace:
-    """Run ``root.backward()`` and record every node's step, output first.
+    """Record the backward pass of ``root`` step by step, output first.
 
-    Gradients end up exactly as after ``root.backward()`` (leaves accumulate).
+    The trace computes its own v̄ for every node and leaves every ``.grad`` as
+    it was: tracing twice gives the same numbers, and only ``backward()``
+    fills (and, at the leaves, accumulates) ``.grad``. The trace's drawings
+    show the trace's numbers.
     Number operands (constants) are in the forward list but take no step of
     the backward pass unless ``constants=True``: nobody asked for ∂o/∂2.
 
@@ -445,15 +452,24 @@ def trace_backward(root: Value, constants: bool = False) -> BackwardTrace:
     if not isinstance(root, Value):
         raise TypeError(f"trace_backward: root must be a Value, got {type(root).__name__}")
     kept = topological_order(root)
-    earlier = {node: node.grad for node in kept if not node.parents}
     rebuilds: list = []
-    with watching(lambda name, outputs, nodes: rebuilds.append((name, outputs, nodes))):
-        root.backward()
-    found = rebuilt_in(kept, rebuilds)  # (segment node, name, nodes), and the stand-ins
-    order = graph_order([root, *found.outputs]) if found.rebuilds else kept
-    names = node_names(order)
-    children, positions = _children(order, found.stand_in)
-    steps = _steps(root, _processing(kept, found.rebuilds), earlier, names, children, constants)
+    # The trace runs the engine's own pass from zero and then puts every .grad
+    # back: tracing changes nothing a drawing or a later backward() sees.
+    saved = [node.grad for node in kept]
+    try:
+        for node in kept:
+            node.grad = 0.0
+        with watching(lambda name, outputs, nodes: rebuilds.append((name, outputs, nodes))):
+            root.backward()
+        found = rebuilt_in(kept, rebuilds)  # (segment node, name, nodes), and the stand-ins
+        order = graph_order([root, *found.outputs]) if found.rebuilds else kept
+        names = node_names(order)
+        children, positions = _children(order, found.stand_in)
+        processing = _processing(kept, found.rebuilds)
+        steps = _steps(root, processing, {}, names, children, constants)
+    finally:
+        for node, grad in zip(kept, saved):
+            node.grad = grad
     forward = [ForwardStep(node, names[node], trace_text.formula(node, names)) for node in order]
     trace = BackwardTrace(root, order, names, forward, steps, positions)
     trace.rebuilt = found.outputs

@@ -30,7 +30,7 @@ from ..web import pages
 from .live import live_graph
 from .text import BAR, equation, equation_head, formula
 
-__all__ = ["to_html", "repr_html", "page_title"]
+__all__ = ["to_html", "repr_html", "repr_bundle", "page_title"]
 
 _page_ids = itertools.count(1)
 _LARGEST = sys.float_info.max
@@ -195,11 +195,11 @@ def _live_panel(trace, page: str, data: dict) -> str:
 def _scripts(live: bool) -> str:
     """trace.js and its share links, and for a live page the table's JavaScript and the recomputation."""
     if not live:
-        return pages.scripts("share.js", "trace.js")
+        return pages.scripts("picture.js", "share.js", "trace.js")
     return (
         pages.ops_script()
         + "\n"
-        + pages.scripts("live.js", "trace_live.js", "share.js", "trace.js")
+        + pages.scripts("picture.js", "live.js", "trace_live.js", "share.js", "trace.js")
     )
 
 
@@ -223,15 +223,12 @@ def _practice_parts(page: str) -> dict:
         "live": pages.fill("practice.html", page=page),
         "css": pages.read("trace.css") + pages.read("practice.css"),
         "steps": "",
-        "script": pages.scripts("practice.js", "trace.js"),
+        "script": pages.scripts("picture.js", "practice.js", "trace.js"),
     }
 
 
-def to_html(
-    trace, max_steps, full_page: bool = True, title=None, live: bool = False, practice=False
-) -> str:
-    """The page of ``BackwardTrace.to_html`` (see there)."""
-    _check_size(trace, max_steps)
+def _page(trace, title, live: bool, practice: bool = False) -> tuple:
+    """``(fragment, svg)``: the page's fragment and the SVG drawing it shows."""
     page = f"ags{next(_page_ids)}-{id(trace):x}"
     grads = {step.node: step.grad for step in trace.steps}
     # A live page's numbers change: room for "data -0.12" in every field (longer ones squeeze in).
@@ -261,23 +258,52 @@ def to_html(
         "trace.html",
         page=page,
         title=title,
-        svg=svg[svg.index("<svg") :],
+        svg=pages.picture(svg, f"the computation graph of {page_title(trace)}, with every v̄"),
         n=str(len(trace.steps)),
         last=str(len(trace.steps) - 1),
         forward=html_text("\n".join(str(line) for line in trace.forward)),
         data=script_json(data),
         **parts,
     )
+    return fragment, svg
+
+
+def to_html(
+    trace, max_steps, full_page: bool = True, title=None, live: bool = False, practice=False
+) -> str:
+    """The page of ``BackwardTrace.to_html`` (see there)."""
+    _check_size(trace, max_steps)
+    fragment, _ = _page(trace, title, live, practice)
     if not full_page:
         return fragment
-    return pages.fill("page.html", title=title, body=fragment)
+    return pages.fill(
+        "page.html", title=html_text(page_title(trace) if title is None else title), body=fragment
+    )
+
+
+def _too_long(trace) -> str:
+    return (
+        f"<p>{len(trace.steps):,} steps: too many to lay out; the equations:</p>"
+        f"<pre>{html_text(trace.to_text())}</pre>"
+    )
 
 
 def repr_html(trace, max_steps: int) -> str:
     """The Jupyter display: the page fragment, or the equations above ``max_steps``."""
     if len(trace.steps) > max_steps:
-        return (
-            f"<p>{len(trace.steps):,} steps: too many to lay out; the equations:</p>"
-            f"<pre>{html_text(trace.to_text())}</pre>"
-        )
+        return _too_long(trace)
     return to_html(trace, None, full_page=False)
+
+
+def repr_bundle(trace, max_steps: int) -> dict:
+    """The Jupyter display as a MIME bundle: the stepper (HTML) and its drawing (SVG).
+
+    Every viewer finds a picture: the HTML carries the drawing as an ``<img>``
+    and the ordered equations (what an untrusted notebook shows), the SVG is
+    there for viewers that take images only. Above ``max_steps`` the equations
+    alone, as text.
+    """
+    if len(trace.steps) > max_steps:
+        return {"text/html": _too_long(trace)}
+    fragment, svg = _page(trace, None, False)
+    return {"text/html": fragment, "image/svg+xml": svg}

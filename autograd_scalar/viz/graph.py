@@ -21,8 +21,9 @@ Graphviz, Cairo or fonts.
 Jupyter shows a drawn graph inline through graphviz's own display hooks
 (``_repr_mimebundle_``). Those hooks call the system ``dot``, so :func:`draw`
 returns a :class:`ValueGraph`, a ``graphviz.Digraph`` whose hooks render
-through :func:`render` instead, and whose HTML display scales the drawing to
-the cell's width; everything else about it is a plain Digraph.
+through :func:`render` instead; its bundle holds the SVG and an HTML ``<img>``
+of it scaled to the cell's width (a picture even where HTML is sanitised);
+everything else about it is a plain Digraph.
 
 Large graphs never hang: above ``max_nodes`` values, :func:`draw` collapses
 each neuron's parameters into one box (count and largest |grad|), then
@@ -33,9 +34,11 @@ with ``collapse=False``, raises ``ValueError``). Every traversal is iterative.
 
 from __future__ import annotations
 
+import math
 import os
 import pathlib
 import shutil
+import textwrap
 import threading
 from collections import deque
 from typing import Mapping, Optional, Sequence, Union
@@ -43,7 +46,7 @@ from typing import Mapping, Optional, Sequence, Union
 import graphviz
 
 from .. import ops
-from ..engine import CONST, Value, graph_order, topological_order
+from ..engine import CONST, Value, gradients, graph_order, topological_order
 from ..files import write_atomic
 from ..names import (
     dot_record,
@@ -102,12 +105,22 @@ class ValueGraph(graphviz.Digraph):
     """
 
     def _repr_html_(self) -> str:
+        return self._html(render(self.source, "svg").decode("utf-8"))
+
+    def _html(self, svg: str) -> str:
         # Jupyter prefers HTML: the drawing scales down to the cell's width, and
-        # a tall one scrolls inside the cell instead of overflowing it.
-        svg = render(self.source, "svg").decode("utf-8")
+        # a tall one scrolls inside the cell instead of overflowing it. An <img>,
+        # not inline <svg>: untrusted notebooks and static viewers keep it.
         return pages.fill(
-            "drawing.html", css=pages.read("drawing.css"), svg=svg[svg.index("<svg") :]
+            "drawing.html",
+            css=pages.read("drawing.css"),
+            svg=pages.picture(svg, "computation graph"),
         )
+
+    def _repr_mimebundle_(self, include=None, exclude=None, **_) -> dict:
+        """The picture as SVG and as HTML (an image either way), rendered once."""
+        svg = render(self.source, "svg").decode("utf-8")
+        return {"image/svg+xml": svg, "text/html": self._html(svg)}
 
     def _repr_image_svg_xml(self) -> str:
         return render(self.source, "svg").decode("utf-8")
@@ -283,6 +296,69 @@ def _collapse(order: list, max_nodes: int, scope_of: dict) -> dict:
     return group_of
 
 
+# -- what the grads say ----------------------------------------------------------
+
+
+def _same(x: float, y: float) -> bool:
+    return x == y or (x != x and y != y)  # nan shows as nan on both sides
+
+
+def grad_notes(order: list) -> tuple:
+    """``({node: ∂root/∂node}, caption lines)`` for the nodes whose ``.grad`` is not ∂root/∂node.
+
+    A drawing shows each node's ``.grad``; a trace of the same root shows
+    ∂root/∂node from one backward pass. They agree after one ``root.backward()``
+    on a fresh graph. Where they do not (no backward pass yet, a leaf that
+    accumulated several passes, a pass from another output), the drawing says
+    so: the differing nodes get a ∂root/∂node field and the caption says why.
+
+    Example (the sum-over-paths example, backward() called twice):
+        >>> from autograd_scalar import Value
+        >>> a, b = Value(2.0, label="a"), Value(3.0, label="b")
+        >>> o = (a + b) * (a * b) / 2; o.label = "o"
+        >>> o.backward(); o.backward()
+        >>> differ, caption = grad_notes(topological_order(o))
+        >>> sorted(differ[n] for n in differ)
+        [8.0, 10.5]
+        >>> print(caption[1])
+        a's grad 21 sums every backward() that reached it since it was last zeroed; one pass from o gives 10.5 (21 = 2 × 10.5, as after 2 calls of o.backward())
+    """
+    root, names = order[-1], node_names(order)
+    shown = [node for node in order if node.op != CONST]
+    if all(node.grad == 0.0 for node in shown):
+        return {}, [f"No backward pass yet: every grad is 0 until {names[root]}.backward()."]
+    truth = dict(zip(order, gradients(root, order)))
+    differ = {node: truth[node] for node in shown if not _same(node.grad, truth[node])}
+    if not differ:
+        return {}, []
+    o = names[root]
+    caption = [
+        f"grad is each node's .grad; ∂{o}/∂v is one backward pass from {o}, shown where they differ."
+    ]
+    leaf = next((node for node in differ if not node.parents), None)
+    if leaf is not None:
+        caption.append(_leaf_note(names[leaf], leaf.grad, truth[leaf], o))
+    inner = next((node for node in differ if node.parents), None)
+    if inner is not None:
+        caption.append(
+            f"{names[inner]}'s grad {format_number(inner.grad)}: an interior node's grad "
+            f"holds the latest backward() through it, here not {o}'s"
+        )
+    return differ, caption
+
+
+def _leaf_note(name: str, grad: float, truth: float, o: str) -> str:
+    """Why a leaf's ``.grad`` is not ∂o/∂leaf: it sums every pass since it was zeroed."""
+    note = (
+        f"{name}'s grad {format_number(grad)} sums every backward() that reached it since it "
+        f"was last zeroed; one pass from {o} gives {format_number(truth)}"
+    )
+    passes = grad / truth if truth and math.isfinite(grad / truth) else 0.0
+    if passes >= 2 and passes == int(passes):
+        note += f" ({format_number(grad)} = {int(passes)} × {format_number(truth)}, as after {int(passes)} calls of {o}.backward())"
+    return note
+
+
 # -- drawing -------------------------------------------------------------------
 
 
@@ -378,6 +454,19 @@ class _Drawing:
             edge_attr={"arrowsize": "0.7"},
         )
         self.clusters = _Clusters(self.graph, prefix)
+        self.differ: dict = {}
+        if show_grad is True:
+            self.differ, caption = grad_notes(order)
+            if caption:
+                lines = [part for line in caption for part in textwrap.wrap(line, 76)]
+                self.graph.attr(
+                    label=graphviz.nohtml("\\l".join(map(dot_string, lines)) + "\\l"),
+                    labelloc="b",
+                    labeljust="l",
+                    fontsize="10",
+                    fontname="Helvetica",
+                    fontcolor="#37474f",
+                )
         self.drawn_groups: set = set()
         self.group_edges: set = set()  # a box sends one edge to each consumer
 
@@ -454,6 +543,9 @@ class _Drawing:
         fields = [dot_record(self.names[node]), self.field("data " + format_number(node.data))]
         if self.show_grad is True:
             fields.append(self.field("grad " + format_number(node.grad)))
+            if node in self.differ:  # and the caption says why
+                partial = f"∂{self.names[self.order[-1]]}/∂{self.names[node]} = "
+                fields.append(dot_record(partial + format_number(self.differ[node])))
         elif self.show_grad:
             grad = self.show_grad.get(node)
             fields.append(self.field("grad ?" if grad is None else "grad " + format_number(grad)))

@@ -41,6 +41,7 @@ from ..files import write_atomic
 from ..modes import enable_grad
 from ..names import html_text, script_json
 from ..nn import ACTIVATIONS, MLP, dead_neurons
+from ..palette import DEAD, NEGATIVE, POSITIVE
 from ..web import pages
 
 __all__ = [
@@ -62,12 +63,11 @@ _LABEL_SPACE = 150  # right of the last column: the output's a and ā
 _BOX = 62  # the white box right of a unit holding its a and ā; edges leave from its side
 _COLUMN_GAP_MAX = 330
 _WIDTH_TARGET = 1240
-POSITIVE, NEGATIVE = "#1f6fb4", "#d6452b"
 
 
 def _short(x: float) -> str:
     """A number in at most 4 significant digits, with a real minus sign."""
-    return f"{x:.3g}".replace("-", "\u2212")
+    return f"{x + 0.0:.3g}".replace("-", "\u2212")  # + 0.0: no "−0"
 
 
 class Layout:
@@ -311,7 +311,7 @@ def _unit(view: "NetworkView", c: int, k: int) -> str:
         cy=y,
         r=_RADIUS,
         fill="#d9d9d9" if dead else ("#f2f2f2" if c == 0 else "#ffffff"),
-        stroke="#9e9e9e" if dead else "#37474f",
+        stroke=DEAD if dead else "#37474f",
         stroke_width=1.4,
         stroke_dasharray="3 2" if dead else "none",
     )
@@ -324,7 +324,7 @@ def _unit(view: "NetworkView", c: int, k: int) -> str:
         d = round(_RADIUS * 0.7, 1)
         cross = f"M{x - d},{y - d}L{x + d},{y + d}M{x - d},{y + d}L{x + d},{y - d}"
         parts.append(
-            f"<path {_attrs(d=cross, stroke='#9e9e9e', stroke_width=1.5, class_='ags-dead-mark')}/>"
+            f"<path {_attrs(d=cross, stroke=DEAD, stroke_width=1.5, class_='ags-dead-mark')}/>"
         )
     parts.append(
         _text(
@@ -375,7 +375,7 @@ def _headers(view: "NetworkView") -> list:
                 class_="ags-header",
             )
         )
-    legend = "edge = weight: blue > 0, red < 0, thickness ∝ |w|"
+    legend = "edge = weight: teal w > 0, magenta w < 0, width ∝ |w|"
     if view.activations is not None:
         legend += (
             ";  a = activation, ā = ∂out/∂a on x = ("
@@ -469,17 +469,18 @@ def _fragment(view: "NetworkView", graphs: bool = True) -> str:
         if graphs and view.activations is not None
         else "Click a neuron for its values."
     )
+    root = _attrs(class_="ags-network", id=view.uid, data_positive=POSITIVE, data_negative=NEGATIVE)
     return (
-        f"<div {_attrs(class_='ags-network', id=view.uid)}>"
+        f"<div {root}>"
         f"<style>{pages.read('network.css')}</style>"
         f'<p class="ags-net-hint">{html_text(hint)}</p>'
-        f'<div class="ags-net-figure">{_svg(view, standalone=False)}</div>'
+        f'<div class="ags-net-figure">{pages.picture(_svg(view, standalone=False), view.title)}</div>'
         '<aside class="ags-net-panel" hidden><button type="button" '
         'class="ags-net-close" aria-label="close">×</button>'
         '<h3 class="ags-net-title"></h3><ul class="ags-net-lines"></ul>'
         '<div class="ags-net-graph"></div></aside>'
         f'<script type="application/json" class="ags-net-data">{script_json(units)}'
-        f"</script><script>{pages.scripts('network.js')}</script></div>"
+        f"</script><script>{pages.scripts('picture.js', 'network.js')}</script></div>"
     )
 
 

@@ -18,8 +18,10 @@
               function (z, a) { return a * (1 - a); }],
     linear: [function (z) { return z; }, function () { return 1; }]
   };
-  var CLASS_RGB = [[232, 131, 62], [31, 111, 180], [76, 160, 80], [156, 80, 182],
-                   [200, 60, 90], [120, 120, 120]];
+  var CLASS_RGB = [];  // from the page's palette (autograd_scalar.palette), set by init
+  function rgbOf(hex) {
+    return [1, 3, 5].map(function (k) { return parseInt(hex.slice(k, k + 2), 16); });
+  }
   var SVGNS = "http://www.w3.org/2000/svg";
   var MAX_DRAWN = 2000;
 
@@ -97,10 +99,11 @@
     return data.sizes[data.sizes.length - 1] === 1 ? (label > 0 ? 1 : 0) : label;
   }
 
-  // 4 significant digits; inf and nan as Python writes them (a diverged run has them).
+  // 4 significant digits; inf and nan as Python writes them (a diverged run has them);
+  // + 0: no "−0" (toPrecision keeps the sign of a negative zero's rounding).
   function short(x) {
     var text = isNaN(x) ? "nan" : !isFinite(x) ? (x > 0 ? "inf" : "-inf")
-      : Number(x.toPrecision(4)).toString();
+      : (Number(x.toPrecision(4)) + 0).toString();
     return text.replace("-", "\u2212");
   }
 
@@ -220,12 +223,13 @@
     }).join(" ");
   }
 
-  function polyline(values, low, high, width, height, colour) {
+  function polyline(values, low, high, width, height, colour, dashed) {
     var line = document.createElementNS(SVGNS, "polyline");
     line.setAttribute("points", linePoints(values, low, high, width, height, values.length));
     line.setAttribute("fill", "none");
     line.setAttribute("stroke", colour);
     line.setAttribute("stroke-width", "1.6");
+    if (dashed) { line.setAttribute("stroke-dasharray", "5 3"); }
     return line;
   }
 
@@ -235,8 +239,9 @@
     var finite = data.losses.filter(isFinite);
     var low = finite.length ? Math.min.apply(null, finite) : 0;
     var high = finite.length ? Math.max.apply(null, finite) : 1;
-    svg.appendChild(polyline(data.losses, low, high, width, height, "#1f6fb4"));
-    view.accuracyLine = polyline([], 0, 1, width, height, "#e8833e");
+    var curve = data.palette.curve;
+    svg.appendChild(polyline(data.losses, low, high, width, height, curve, false));
+    view.accuracyLine = polyline([], 0, 1, width, height, curve, true);
     svg.appendChild(view.accuracyLine);
     view.cursor = document.createElementNS(SVGNS, "line");
     view.cursor.setAttribute("y1", "16");
@@ -245,7 +250,7 @@
     view.cursor.setAttribute("class", "ags-ex-cursor");
     svg.appendChild(view.cursor);
     view.curveText = {};
-    [["loss", "#1f6fb4", 2], ["accuracy", "#e8833e", 150]].forEach(function (spec) {
+    [["loss", curve, 2], ["accuracy", curve, 150]].forEach(function (spec) {
       var text = document.createElementNS(SVGNS, "text");
       text.setAttribute("x", String(spec[2]));
       text.setAttribute("y", "12");
@@ -276,8 +281,8 @@
       root.agsUnits[key].lines = unitLines(state, pass, g, +ck[0], +ck[1]);
     });
     var x = view.data.X[p];
-    root.querySelector(".ags-legend").textContent = "edge = weight: blue > 0, red < 0, " +
-      "thickness \u221d |w|;  a = activation, \u0101 = \u2202out/\u2202a on point " + p +
+    root.querySelector(".ags-legend").textContent = "edge = weight: teal w > 0, magenta w < 0, " +
+      "width \u221d |w|;  a = activation, \u0101 = \u2202out/\u2202a on point " + p +
       " = (" + short(x[0]) + ", " + short(x[1]) + ");  grey \u2715 = dead ReLU";
     var open = root.querySelector(".ags-unit.ags-selected");
     if (open && !root.querySelector(".ags-net-panel").hidden) { window.agsNetwork.show(root, open); }
@@ -288,7 +293,7 @@
     var out = pass.a[pass.a.length - 1], term = lossTerm(data.loss, out, data.y[p]);
     view.pointInfo.textContent = "";
     [["point " + p + " at (" + short(x[0]) + ", " + short(x[1]) + "), label " + data.y[p]],
-     ["output " + out.map(short).join(", ") + (correct(out, data.y[p]) ? "  (right)" : "  (wrong)")],
+     ["output " + out.map(short).join(", ") + (correct(out, data.y[p]) ? ": correct" : ": wrong")],
      [data.loss + " term \u2113 = " + short(term) + "; it adds \u2113/n = " +
       short(term / data.X.length) + " to the mean loss"]].forEach(function (line) {
       var item = document.createElement("div");
@@ -360,6 +365,10 @@
     if (root.getAttribute("data-ags-ready")) { return; }
     root.setAttribute("data-ags-ready", "1");
     var data = agsData(root.querySelector("script.ags-ex-data"));
+    CLASS_RGB = data.palette.classes.map(rgbOf);
+    var still = root.querySelector(".ags-ex-static");  // the picture for viewers without scripts
+    if (still) { still.remove(); }
+    root.classList.add("ags-ex-ready");
     var view = {data: data, step: 0, selected: 0, cache: {}, timer: null,
                 canvas: root.querySelector(".ags-ex-heat"),
                 pointsSvg: root.querySelector(".ags-ex-points"),

@@ -27,11 +27,17 @@
     panel.classList.toggle("ags-left",
       box.left + box.width / 2 > area.left + area.width / 2);
     panel.hidden = false;
+    // The panel floats over the picture; a graph taller than the picture makes
+    // the view taller, so the whole graph shows (nothing clipped at the bottom).
+    root.style.minHeight = "";
+    root.style.minHeight = Math.ceil(panel.offsetTop + panel.scrollHeight + 8) + "px";
   }
 
   function init(root) {
     if (root.getAttribute("data-ags-ready")) { return; }
     root.setAttribute("data-ags-ready", "1");
+    // The picture arrives as an image (every viewer shows it); the script needs the SVG.
+    window.agsInlinePicture(root.querySelector(".ags-net-figure img.ags-picture"));
     // Kept on the root: a page that restyles the view (the explorer) updates it.
     root.agsUnits = agsData(root.querySelector("script.ags-net-data"));
     root.querySelectorAll(".ags-unit").forEach(function (unit) {
@@ -45,6 +51,7 @@
     });
     root.querySelector(".ags-net-close").addEventListener("click", function () {
       root.querySelector(".ags-net-panel").hidden = true;
+      root.style.minHeight = "";
     });
   }
 
@@ -94,7 +101,7 @@
       row.forEach(function (w, i) {
         var line = lines[n++];
         var faded = state.dead[(l + 1) + ":" + j] || state.dead[l + ":" + i];
-        line.setAttribute("stroke", w >= 0 ? "#1f6fb4" : "#d6452b");
+        line.setAttribute("stroke", root.getAttribute(w >= 0 ? "data-positive" : "data-negative"));
         // A weight that is not finite (a diverged run) is drawn at full width.
         line.setAttribute("stroke-width", isFinite(w) ? (0.4 + 3.6 * Math.abs(w) / biggest).toFixed(2)
           : "4.00");

@@ -8,8 +8,8 @@
 function agsNumber(x) {
   if (isNaN(x)) return "nan";
   if (!isFinite(x)) return x > 0 ? "inf" : "-inf";
-  var sign = (x < 0 || (x === 0 && 1 / x < 0)) ? "-" : "";
-  if (x === 0) return sign + "0";
+  var sign = x < 0 ? "-" : "";
+  if (x === 0) return "0";  // also -0, as Python's format_number: no "-0" shown
   var exact = Math.abs(x).toExponential(20), cut = exact.indexOf("e");
   var digits = exact[0] + exact.slice(2, cut), exp = parseInt(exact.slice(cut + 1), 10);
   if (digits[6] === "5" && /^0*$/.test(digits.slice(7)) && "02468".indexOf(digits[5]) >= 0) {

@@ -14,12 +14,19 @@ Example:
 from __future__ import annotations
 
 import functools
+import html.parser
 import string
+import urllib.parse
 from importlib import resources
 
 from .. import ops
+from ..names import html_text
 
-__all__ = ["read", "fill", "scripts", "ops_script"]
+__all__ = ["read", "fill", "scripts", "ops_script", "picture", "pictures"]
+
+# Kept as they are in a data: URL inside a single-quoted attribute; the rest is
+# percent-encoded (% # & ' and whitespace, which URL parsing would drop or cut at).
+_URL_SAFE = '!"$()*+,-./:;<=>?@[]^_`{|}~ '
 
 
 @functools.lru_cache(maxsize=None)
@@ -55,3 +62,46 @@ def ops_script() -> str:
         True
     """
     return read("numbers.js") + "\n" + fill("ops.js", table=ops.javascript_table())
+
+
+def picture(svg: str, alt: str, css_class: str = "ags-picture") -> str:
+    """An SVG drawing as an ``<img>`` with a ``data:`` URL: a picture in every viewer.
+
+    Untrusted notebooks (their HTML sanitised: no ``<svg>``, no scripts),
+    ``nbconvert`` and repository viewers all keep an ``<img>``; a trusted page's
+    script (``picture.js``) swaps it for the inline SVG it needs to restyle.
+
+    Example:
+        >>> tag = picture('<svg xmlns="http://www.w3.org/2000/svg"><text>a#1 & b</text></svg>', "o")
+        >>> tag.startswith('<img class="ags-picture" alt="o"') and "a%231 %26 b" in tag
+        True
+    """
+    start = svg.find("<svg")
+    url = "data:image/svg+xml;charset=utf-8," + urllib.parse.quote(svg[start:], safe=_URL_SAFE)
+    return (
+        f'<img class="{css_class}" alt="{html_text(alt)}" '
+        f"style=\"max-width:100%;height:auto\" src='{url}'>"
+    )
+
+
+class _Pictures(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.found: list = []
+
+    def handle_starttag(self, tag, attrs):
+        src = dict(attrs).get("src") or ""
+        if tag == "img" and src.startswith("data:image/svg+xml"):
+            self.found.append(urllib.parse.unquote(src.split(",", 1)[1]))
+
+
+def pictures(page: str) -> list:
+    """The SVG documents of the :func:`picture` images in an HTML page, in order.
+
+    Example:
+        >>> pictures("<p>" + picture('<svg xmlns="http://www.w3.org/2000/svg">\\n</svg>', "x") + "</p>")
+        ['<svg xmlns="http://www.w3.org/2000/svg">\\n</svg>']
+    """
+    reader = _Pictures()
+    reader.feed(page)
+    return reader.found

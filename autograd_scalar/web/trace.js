@@ -1,21 +1,36 @@
 // The step-through backward trace: one drawing, one JSON record per step.
 // Stepping only changes CSS classes and a few text nodes, so a step costs the
 // same on a 10-node and a 1,000-node graph. Everything is scoped to one
-// fragment (several traces can share a notebook); the arrow keys go to the
-// trace the pointer or focus was last in, else the first one on the page.
+// fragment (several traces can share a notebook). The keys go to the trace
+// last clicked (or focused), and only until something outside it is clicked:
+// they are read on the window before Jupyter's own shortcuts see them (both
+// JupyterLab and Notebook 7 handle keys on the document), and never taken
+// from a text field, a code cell's editor, or the page outside a trace.
 var agsTraceStart = window.agsTraceStart || (function () {
-  var traces = [], active = null;
+  var traces = [], armed = null;
 
-  document.addEventListener("keydown", function (e) {
-    var t = active || traces[0], tag = (e.target && e.target.tagName) || "";
+  function traceOf(el) {
+    var root = el && el.closest ? el.closest(".ags-trace") : null;
+    for (var i = 0; i < traces.length; i++) { if (traces[i].root === root) return traces[i]; }
+    return null;
+  }
+  function arm(e) { armed = traceOf(e.target); }
+  window.addEventListener("pointerdown", arm, true);
+  window.addEventListener("focusin", function (e) { if (!traceOf(e.target) && e.target !== document.body) armed = null; }, true);
+
+  window.addEventListener("keydown", function (e) {
+    var t = traceOf(e.target) || armed, target = e.target || {}, tag = target.tagName || "";
     if (!t || e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey) return;
-    if (/^(INPUT|TEXTAREA|SELECT)$/.test(tag) && e.target !== t.slider) return;
-    if (e.target === t.slider && /^Arrow/.test(e.key)) return; // the slider moves itself
+    if ((/^(INPUT|TEXTAREA|SELECT)$/.test(tag) || target.isContentEditable) && target !== t.slider) return;
+    if (target === t.slider && /^Arrow/.test(e.key)) return; // the slider moves itself
     var keys = {ArrowLeft: -1, ArrowRight: 1};
-    if (e.key in keys) { t.show(t.k + keys[e.key]); e.preventDefault(); }
+    if (e.key in keys) t.show(t.k + keys[e.key]);
     else if (e.key === "+" || e.key === "=") t.zoom(1 / 1.25);
     else if (e.key === "-" || e.key === "\u2212") t.zoom(1.25);
-  });
+    else return;
+    e.preventDefault();
+    e.stopPropagation();  // a key the trace used is not also a notebook shortcut
+  }, true);
 
   // Printing shows the finished pass: the drawing whole, with every v̄, and
   // every step's equation (trace.css); the page comes back as it was.
@@ -39,7 +54,8 @@ var agsTraceStart = window.agsTraceStart || (function () {
     this.root = root; this.data = data; this.k = 0;
     this.slider = root.querySelector(".ags-slider");
     this.viewport = root.querySelector(".ags-viewport");
-    this.svg = this.viewport.querySelector("svg");
+    this.svg = agsInlinePicture(this.viewport.querySelector("img.ags-picture")) ||
+        this.viewport.querySelector("svg");
     this.layer = this.svg.querySelector("g.graph") || this.svg;
     this.labels = document.createElementNS("http://www.w3.org/2000/svg", "g");
     this.layer.appendChild(this.labels);
@@ -81,9 +97,6 @@ var agsTraceStart = window.agsTraceStart || (function () {
     root.querySelector(".ags-zoom-out").addEventListener("click", function () { self.zoom(1.25); });
     root.querySelector(".ags-fit").addEventListener("click", function () { self.fit(); });
     this.slider.addEventListener("input", function () { self.show(parseInt(self.slider.value, 10)); });
-    ["pointerenter", "focusin", "pointerdown"].forEach(function (type) {
-      root.addEventListener(type, function () { active = self; });
-    });
     this.viewport.addEventListener("wheel", function (e) {
       e.preventDefault();
       self.zoom(Math.pow(1.0015, e.deltaY), self.toGraph(e.clientX, e.clientY));
@@ -297,6 +310,8 @@ var agsTraceStart = window.agsTraceStart || (function () {
     root.setAttribute("data-ags-started", "1");
     var t = new Trace(root);
     traces.push(t);
+    // A page that is just this trace (save_html) takes the keys straight away.
+    if (!armed && root.parentElement === document.body) armed = t;
     if (root.querySelector(".ags-practice") && window.agsPracticeStart) agsPracticeStart(t);
     if (window.agsShareStart) agsShareStart(t);
   };
