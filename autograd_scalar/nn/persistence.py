@@ -30,8 +30,13 @@ FORMAT_VERSION = 1
 
 
 def state_dict(model) -> dict:
-    """``{name: float}`` for every parameter of ``model``, in parameter order."""
-    return {name: p.data for name, p in model.named_parameters()}
+    """``{name: float}`` for every parameter of ``model``, in parameter order.
+
+    Each value is a Python float, whatever number type the parameter holds
+    (a numpy scalar gets there from ``p.data -= lr * p.grad`` with a numpy
+    ``lr``), so the result is JSON-able and compares as plain numbers.
+    """
+    return {name: float(p.data) for name, p in model.named_parameters()}
 
 
 def load_state_dict(model, state: Mapping, where: str = "load_state_dict") -> None:
