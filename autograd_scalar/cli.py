@@ -48,7 +48,7 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
-from . import __version__, expr
+from . import __version__, data, expr
 from .checks import count, is_number
 from .files import write_files
 
@@ -67,8 +67,8 @@ EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 #: Most training steps ``demo`` accepts (100 take a few seconds).
 MAX_STEPS = 100_000
 _MAX_SEED = 2**32 - 1
-#: Most moons points ``demo`` accepts (a tape's buffers grow with them).
-MAX_POINTS = 100_000
+#: Most points ``demo`` accepts, made (--points) or read (--data): one bound for both.
+MAX_POINTS = data.MAX_POINTS
 _FORMATS = ("svg", "dot", "png", "pdf")
 _SUFFIX_FORMATS = {".svg": "svg", ".dot": "dot", ".gv": "dot", ".png": "png", ".pdf": "pdf"}
 

@@ -49,7 +49,7 @@ from typing import Optional
 
 import wasmtime
 
-from ..files import write_atomic
+from ..files import open_regular, write_atomic
 
 __all__ = [
     "CACHE_DIR_VARIABLE",
@@ -108,17 +108,9 @@ def _private(status: os.stat_result) -> bool:
 
 
 def _read_regular(path: Path) -> Optional[bytes]:
-    """The content of ``path`` if it is a regular file only the user can have written.
-
-    Opened without following a symbolic link and without blocking, then
-    checked on the open file, so what is checked is what is read.
-    """
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-    with open(os.open(path, flags), "rb") as file:
-        status = os.fstat(file.fileno())
-        if not (stat.S_ISREG(status.st_mode) and _private(status)):
-            return None
-        return file.read()
+    """The content of ``path`` if it is a regular file (not a link) only the user can have written."""
+    with open_regular(path, follow_links=False) as file:
+        return file.read() if _private(os.fstat(file.fileno())) else None
 
 
 def _is_regular_or_absent(path: Path) -> bool:
