@@ -294,6 +294,7 @@ def _demo(args: argparse.Namespace) -> int:
     # The tape's matrices are small: one BLAS thread, not threads spinning on a
     # shared machine (set before anything imports numpy).
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    _check_digits_options(args)
     if _is_playground(args):
         if args.engine == "tape":
             raise UsageError(
@@ -310,6 +311,37 @@ def _demo(args: argparse.Namespace) -> int:
         if getattr(args, name) is not None
     }  # the rest: demo.run's defaults
     return _report(demo.run(steps=args.steps, out=args.out, seed=args.seed, **chosen))
+
+
+def _check_digits_options(args: argparse.Namespace) -> None:
+    """``--dataset digits`` is a fixed recipe: refuse the options it would ignore."""
+    if args.dataset != "digits":
+        return
+    given = [f"--{name}" for name in _PLAYGROUND_ONLY if getattr(args, name) is not None]
+    if given:
+        raise UsageError(
+            f"{', '.join(given)}: not with --dataset digits, a fixed recipe "
+            "(MLP(64, [32, 10]), Adam, the tape); these options are the playground's, "
+            f"for --dataset {', '.join(_playground_datasets())} or --data"
+        )
+    if args.engine == "scalar":
+        raise UsageError(
+            "--engine scalar: --dataset digits trains with the tape (Value graphs "
+            "of its 2,400 parameters per image would take minutes a step)"
+        )
+    if args.points is not None:
+        from . import demo
+
+        raise UsageError(
+            f"--points {args.points}: --dataset digits always generates its own "
+            f"{demo.DIGITS_EXAMPLES:,} images; leave out --points"
+        )
+
+
+def _playground_datasets() -> tuple:
+    from . import playground as play  # light: no matplotlib, no graphviz
+
+    return play.DATASETS
 
 
 def _report(result) -> int:

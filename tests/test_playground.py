@@ -320,3 +320,32 @@ def test_ctrl_c_during_training_still_writes_the_explorer(tmp_path, capsys, monk
     assert status == 130 and err == ["interrupted"]
     page = page_data(directory / "training.html")
     assert len(page["steps"]) == 3  # recorded before each of the three updates tried
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--noise", "1e308"], ["--noise 1e+308 is too large", "overflow", "smaller --noise"]),
+        (["--dataset", "blobs", "--noise", "1e308"], ["--noise 1e+308 is too large"]),
+        (["--dataset", "digits", "--hidden", "8"], ["--hidden: not with --dataset digits"]),
+        (["--dataset", "digits", "--lr", "1", "--batch", "5"], ["--lr, --batch: not with"]),
+        (["--dataset", "digits", "--points", "50"], ["--points 50", "leave out --points"]),
+        (["--dataset", "digits", "--engine", "scalar"], ["--engine scalar: --dataset digits"]),
+        (["--hidden", "\u00b2"], ["argument --hidden: must be layer sizes", "'\u00b2'"]),
+        (["--hidden", "9" * 5000], ["argument --hidden: must be layer sizes"]),
+    ],
+    ids=[
+        "noise overflows",
+        "blobs spread overflows",
+        "digits with --hidden",
+        "digits with --lr --batch",
+        "digits with --points",
+        "digits on the scalar engine",
+        "superscript two",
+        "5000 digits",
+    ],
+)
+def test_each_refusal_names_the_option_and_the_reason(args, words, tmp_path):
+    result, out = demo_process([*args, "--steps", "1"], tmp_path)
+    assert_refused(result, out, *words)
+    assert "parse_hidden" not in result.stderr and "Recorder" not in result.stderr
