@@ -50,7 +50,7 @@ from typing import Optional, Sequence
 
 from . import __version__, data, expr
 from .checks import count, is_number
-from .files import write_files
+from .files import suffix_format, write_files
 
 __all__ = [
     "main",
@@ -70,7 +70,6 @@ _MAX_SEED = 2**32 - 1
 #: Most points ``demo`` accepts, made (--points) or read (--data): one bound for both.
 MAX_POINTS = data.MAX_POINTS
 _FORMATS = ("svg", "dot", "png", "pdf")
-_SUFFIX_FORMATS = {".svg": "svg", ".dot": "dot", ".gv": "dot", ".png": "png", ".pdf": "pdf"}
 
 
 class UsageError(Exception):
@@ -150,15 +149,10 @@ def _graph_output(output: Optional[str], format: Optional[str]) -> tuple:
         format = format or "svg"
         return format, _output_file(f"graph.{format}", "-o")
     path = _output_file(output, "-o")
-    from_suffix = _SUFFIX_FORMATS.get(path.suffix.lower())
+    from_suffix = suffix_format(path, _FORMATS, "graph -o")  # a file's suffix is its format
     if format is None:
-        if from_suffix is None:
-            raise UsageError(
-                f"-o {output}: cannot tell the format from the file name; "
-                "end it in .svg, .dot, .png or .pdf, or give --format"
-            )
         return from_suffix, path
-    if from_suffix is not None and from_suffix != format:
+    if from_suffix != format:
         raise UsageError(f"-o {output} does not match --format {format}")
     return format, path
 

@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Optional, Sequence, Union
 
 from .engine import Value
-from .files import write_atomic
+from .files import suffix_format, write_atomic
 from .modes import no_grad
 from .names import script_json
 from .nn import MLP, dead_neurons
@@ -305,7 +305,8 @@ class Recorder:
         )
 
     def save(self, path: Union[str, os.PathLike], title: str = "Training explorer") -> Path:
-        """Write :meth:`to_html` to ``path`` atomically; returns the path."""
+        """Write :meth:`to_html` to ``path`` (``.html``/``.htm``) atomically; returns the path."""
+        suffix_format(path, ("html",), "Recorder.save")
         return write_atomic(path, self.to_html(title).encode("utf-8"))
 
     def _repr_html_(self) -> str:

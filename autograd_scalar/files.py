@@ -12,6 +12,10 @@ the file the caller asked for, never the temporary one. The temporary file's
 name has a bounded length, so any name the file system accepts can be written.
 Several files can be written as one: all of them, or none (:func:`write_files`).
 
+A file's suffix is its format: every ``save`` of the package asks
+:func:`suffix_format` which format to write, and refuses a name whose suffix
+names a format it does not write (no SVG bytes in a ``.png``).
+
 Reading the user's files goes through :func:`open_regular`, which opens
 only a regular file, never waiting on a named pipe or a device.
 """
@@ -26,7 +30,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, Iterator, Sequence, Tuple, Union
 
-__all__ = ["atomic_path", "atomic_paths", "write_atomic", "write_files", "open_regular"]
+__all__ = [
+    "atomic_path",
+    "atomic_paths",
+    "write_atomic",
+    "write_files",
+    "open_regular",
+    "SUFFIX_FORMATS",
+    "suffix_format",
+]
 
 PathLike = Union[str, os.PathLike]
 
@@ -222,3 +234,43 @@ def open_regular(path: PathLike, follow_links: bool = True) -> Iterator[BinaryIO
         if not stat.S_ISREG(mode):
             raise OSError(errno.EINVAL, "not a regular file", os.fspath(path))
         yield file
+
+
+#: The format a file's suffix names: what a file with that suffix holds.
+SUFFIX_FORMATS = {
+    ".svg": "svg",
+    ".dot": "dot",
+    ".gv": "dot",
+    ".png": "png",
+    ".pdf": "pdf",
+    ".html": "html",
+    ".htm": "html",
+    ".json": "json",
+}
+
+
+def suffix_format(path: PathLike, formats: Sequence[str], writer: str) -> str:
+    """The format ``path``'s suffix names, if ``writer`` writes it (one of ``formats``).
+
+    Otherwise ``ValueError``, one line naming the suffixes ``writer`` accepts.
+
+    Example:
+        >>> suffix_format("graph.SVG", ("svg", "dot"), "viz.save")
+        'svg'
+        >>> suffix_format("graph.png", ("svg", "dot"), "viz.save")
+        Traceback (most recent call last):
+        ...
+        ValueError: viz.save: cannot write 'graph.png': a file's suffix names its format, and viz.save writes .svg, .dot or .gv files
+    """
+    text = os.fspath(path)
+    text = os.fsdecode(text) if isinstance(text, bytes) else text
+    if not text:
+        raise ValueError("cannot write a file with an empty name")
+    if SUFFIX_FORMATS.get(Path(text).suffix.lower()) not in formats:
+        suffixes = [suffix for suffix, format in SUFFIX_FORMATS.items() if format in formats]
+        listed = ", ".join(suffixes[:-1]) + " or " if len(suffixes) > 1 else ""
+        raise ValueError(
+            f"{writer}: cannot write {Path(text).name!r}: a file's suffix names its "
+            f"format, and {writer} writes {listed}{suffixes[-1]} files"
+        )
+    return SUFFIX_FORMATS[Path(text).suffix.lower()]

@@ -20,7 +20,7 @@ import os
 from pathlib import Path
 from typing import Mapping
 
-from ..files import atomic_path
+from ..files import atomic_path, suffix_format
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "state_dict", "load_state_dict", "save", "load"]
 
@@ -87,9 +87,10 @@ def _finite(value, name: str, where: str) -> float:
 def save(model, path) -> None:
     """Write ``model`` to ``path`` as JSON, atomically (temp file + rename).
 
-    Refuses (``ValueError``) a model with a non-finite parameter, since the
-    file could not be loaded back.
+    Refuses (``ValueError``) a name not ending in ``.json`` and a model with
+    a non-finite parameter, since the file could not be loaded back.
     """
+    suffix_format(path, ("json",), "save")
     for name, p in model.named_parameters():
         if not math.isfinite(p.data):
             raise ValueError(

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import NamedTuple, Optional, Union
 
 from ..engine import CONST, Value, topological_order
-from ..files import write_atomic
+from ..files import suffix_format, write_atomic
 from ..names import format_number, node_names
 from . import text as trace_text
 
@@ -249,7 +249,8 @@ class BackwardTrace:
         return trace_html.to_html(self, max_steps, full_page, title, live)
 
     def save_html(self, path: Union[str, os.PathLike], **options) -> pathlib.Path:
-        """Write :meth:`to_html` to ``path`` atomically (temp file + rename)."""
+        """Write :meth:`to_html` to ``path`` (``.html``/``.htm``) atomically (temp file + rename)."""
+        suffix_format(path, ("html",), "save_html")
         return write_atomic(path, self.to_html(**options).encode("utf-8"))
 
     def _repr_html_(self) -> str:
