@@ -49,9 +49,9 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
-from . import __version__, expr
+from . import __version__, data, expr
 from .checks import count, is_number
-from .files import write_files
+from .files import suffix_format, write_files
 
 __all__ = [
     "main",
@@ -68,10 +68,9 @@ EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 #: Most training steps ``demo`` accepts (100 take a few seconds).
 MAX_STEPS = 100_000
 _MAX_SEED = 2**32 - 1
-#: Most moons points ``demo`` accepts (a tape's buffers grow with them).
-MAX_POINTS = 100_000
+#: Most points ``demo`` accepts, made (--points) or read (--data): one bound for both.
+MAX_POINTS = data.MAX_POINTS
 _FORMATS = ("svg", "dot", "png", "pdf")
-_SUFFIX_FORMATS = {".svg": "svg", ".dot": "dot", ".gv": "dot", ".png": "png", ".pdf": "pdf"}
 
 
 class UsageError(Exception):
@@ -151,15 +150,10 @@ def _graph_output(output: Optional[str], format: Optional[str]) -> tuple:
         format = format or "svg"
         return format, _output_file(f"graph.{format}", "-o")
     path = _output_file(output, "-o")
-    from_suffix = _SUFFIX_FORMATS.get(path.suffix.lower())
+    from_suffix = suffix_format(path, _FORMATS, "graph -o")  # a file's suffix is its format
     if format is None:
-        if from_suffix is None:
-            raise UsageError(
-                f"-o {output}: cannot tell the format from the file name; "
-                "end it in .svg, .dot, .png or .pdf, or give --format"
-            )
         return from_suffix, path
-    if from_suffix is not None and from_suffix != format:
+    if from_suffix != format:
         raise UsageError(f"-o {output} does not match --format {format}")
     return format, path
 
@@ -345,6 +339,7 @@ def _demo(args: argparse.Namespace) -> int:
     # The tape's matrices are small: one BLAS thread, not threads spinning on a
     # shared machine (set before anything imports numpy).
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    _check_digits_options(args)
     if _is_playground(args):
         if args.engine == "tape":
             raise UsageError(
@@ -361,6 +356,37 @@ def _demo(args: argparse.Namespace) -> int:
         if getattr(args, name) is not None
     }  # the rest: demo.run's defaults
     return _report(demo.run(steps=args.steps, out=args.out, seed=args.seed, **chosen))
+
+
+def _check_digits_options(args: argparse.Namespace) -> None:
+    """``--dataset digits`` is a fixed recipe: refuse the options it would ignore."""
+    if args.dataset != "digits":
+        return
+    given = [f"--{name}" for name in _PLAYGROUND_ONLY if getattr(args, name) is not None]
+    if given:
+        raise UsageError(
+            f"{', '.join(given)}: not with --dataset digits, a fixed recipe "
+            "(MLP(64, [32, 10]), Adam, the tape); these options are the playground's, "
+            f"for --dataset {', '.join(_playground_datasets())} or --data"
+        )
+    if args.engine == "scalar":
+        raise UsageError(
+            "--engine scalar: --dataset digits trains with the tape (Value graphs "
+            "of its 2,400 parameters per image would take minutes a step)"
+        )
+    if args.points is not None:
+        from . import demo
+
+        raise UsageError(
+            f"--points {args.points}: --dataset digits always generates its own "
+            f"{demo.DIGITS_EXAMPLES:,} images; leave out --points"
+        )
+
+
+def _playground_datasets() -> tuple:
+    from . import playground as play  # light: no matplotlib, no graphviz
+
+    return play.DATASETS
 
 
 def _report(result) -> int:

@@ -18,11 +18,15 @@ classes are interleaved as in scikit-learn.
 
 from __future__ import annotations
 
+import csv
+import io
 import math
+import os
 import random
-from typing import Optional, Sequence, Union
+from typing import Iterator, Optional, Sequence, Union
 
 from . import checks
+from .files import open_regular
 
 __all__ = ["make_moons", "make_blobs", "make_spirals", "make_digits", "DIGIT_GLYPHS"]
 
@@ -376,23 +380,80 @@ class DataError(ValueError):
     """A data file that cannot be used; the message names the file, the row and the problem."""
 
 
+#: Most points a data set may have, made (``demo --points``) or read (``demo --data``):
+#: training builds a graph per point, and the explorer draws each one.
+MAX_POINTS = 100_000
+#: Most bytes a data file may have, checked before it is read: :data:`MAX_POINTS`
+#: rows of up to about 160 characters.
+MAX_CSV_BYTES = 16 * 2**20
+
+
+def _shown(text: str, limit: int = 40) -> str:
+    """``text`` quoted for a message, cut after ``limit`` characters."""
+    return repr(text) if len(text) <= limit else f"{text[:limit]!r}... ({len(text):,} characters)"
+
+
 def _csv_number(text: str, where: str, column: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise DataError(f"{where}: {column} is {text!r}, not a number") from None
+        raise DataError(f"{where}: {column} is {_shown(text)}, not a number") from None
     if not math.isfinite(value):
-        raise DataError(f"{where}: {column} is {text!r}; values must be finite numbers")
+        raise DataError(f"{where}: {column} is {_shown(text)}; values must be finite numbers")
     return value
+
+
+def _line_count(text: str) -> int:
+    """How many lines ``text`` starts, counting ``\n``, ``\r\n`` and ``\r`` as CSV does."""
+    return text.count("\n") + text.count("\r") - text.count("\r\n") + 1
+
+
+def _csv_text(path) -> str:
+    """The file's text, once it is known to be a regular file of at most MAX_CSV_BYTES."""
+    with open_regular(path) as file:
+        size = os.fstat(file.fileno()).st_size
+        raw = file.read(MAX_CSV_BYTES + 1) if size <= MAX_CSV_BYTES else b""
+    if size > MAX_CSV_BYTES or len(raw) > MAX_CSV_BYTES:
+        raise DataError(
+            f"{path}: {max(size, len(raw)):,} bytes, more than the {MAX_CSV_BYTES:,} "
+            f"a data file may have (at most {MAX_POINTS:,} rows)"
+        )
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        row = _line_count(raw[: error.start].decode("utf-8-sig"))
+        raise DataError(
+            f"{path} row {row}: not UTF-8 text ({error.reason} at byte {error.start})"
+        ) from None
+
+
+def _csv_records(path, text: str) -> Iterator[tuple]:
+    """``(row number, fields)`` per CSV record; a record's row is the line it starts on.
+
+    Lines end at ``\n``, ``\r\n`` or ``\r`` only (not at form feeds or
+    U+2028, as ``str.splitlines`` would have it), so the row numbers are those
+    of a text editor.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""))
+    row = 1
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            reason = str(error)
+            if "field larger than field limit" in reason:
+                reason = f"a field is longer than {csv.field_size_limit():,} characters"
+            raise DataError(f"{path} row {row}: {reason}") from None
+        yield row, [field.strip() for field in fields]
+        row = reader.line_num + 1
 
 
 def _csv_rows(path, text: str) -> list:
     """``[(row number, x1, x2, label text), ...]``: the checked data rows of a CSV text."""
-    import csv
-
     rows: list[tuple] = []
-    for number, fields in enumerate(csv.reader(text.splitlines()), 1):
-        fields = [field.strip() for field in fields]
+    for number, fields in _csv_records(path, text):
         if not any(fields):
             continue  # blank lines
         where = f"{path} row {number}"
@@ -405,6 +466,10 @@ def _csv_rows(path, text: str) -> list:
             and not checks.is_number(fields[1])
         ):
             continue  # a header
+        if len(rows) == MAX_POINTS:
+            raise DataError(
+                f"{where}: more than {MAX_POINTS:,} data rows, the most a data file may have"
+            )
         x1, x2 = (_csv_number(fields[k], where, name) for k, name in ((0, "x1"), (1, "x2")))
         if not fields[2]:
             raise DataError(f"{where}: the label is empty")
@@ -418,9 +483,14 @@ def load_csv(path) -> tuple:
     A first row whose x1 and x2 are not numbers is a header. Labels may be any
     text (``0``/``1``, ``red``/``blue``, ...); ``classes`` lists them sorted
     (numerically if they are all numbers) and ``y`` holds each row's index
-    into it. Any problem -- a missing column, a non-number, NaN or infinity,
-    an empty label, no rows, a single class -- raises :class:`DataError`
-    naming the row and the problem.
+    into it. Rows end at line breaks (``\n``, ``\r\n``, ``\r``); a quoted
+    field may hold commas. Any problem -- a missing column, a non-number, NaN
+    or infinity, an empty label, a field over 131,072 characters, text that
+    is not UTF-8, no rows, a single class -- raises :class:`DataError` naming
+    the row and the problem. A file over :data:`MAX_CSV_BYTES` bytes is
+    refused before it is read, one with more than :data:`MAX_POINTS` rows
+    when its next row is reached; a named pipe or a device is refused
+    (``OSError``) rather than read.
 
     Example:
         >>> import tempfile, pathlib
@@ -434,11 +504,7 @@ def load_csv(path) -> tuple:
         ...
         autograd_scalar.data.DataError: ... row 2: x2 is 'oops', not a number
     """
-    try:
-        text = open(path, encoding="utf-8-sig").read()
-    except UnicodeDecodeError as error:
-        raise DataError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
-    rows = _csv_rows(path, text)
+    rows = _csv_rows(path, _csv_text(path))
     if not rows:
         raise DataError(f"{path}: no data rows (expected lines of x1,x2,label)")
     names = sorted(
@@ -453,4 +519,4 @@ def load_csv(path) -> tuple:
     return ([[x1, x2] for _, x1, x2, _ in rows], [index[label] for *_, label in rows], names)
 
 
-__all__ += ["make_circles", "make_xor", "load_csv", "DataError"]
+__all__ += ["make_circles", "make_xor", "load_csv", "DataError", "MAX_POINTS", "MAX_CSV_BYTES"]

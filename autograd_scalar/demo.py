@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Optional
 from .checks import count
 from .data import make_digits, make_moons
 from .engine import Value
-from .files import atomic_path
+from .files import atomic_path, suffix_format
 from .modes import no_grad, scope
 from .nn import MLP, cross_entropy, hinge, l2
 from .optim import SGD, Adam
@@ -443,6 +443,7 @@ def _figure(width: float, height: float):
 
 
 def _save_png(figure, path, dpi: int) -> Path:
+    suffix_format(path, ("png",), "the plot")
     with atomic_path(path) as tmp:
         figure.savefig(tmp, format="png", dpi=dpi, bbox_inches="tight")
     return Path(path)

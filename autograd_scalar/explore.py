@@ -45,7 +45,7 @@ from typing import Optional, Sequence, Union
 
 from . import palette
 from .engine import Value
-from .files import write_atomic
+from .files import suffix_format, write_atomic
 from .modes import no_grad
 from .names import html_text, script_json
 from .nn import MLP, dead_neurons
@@ -306,7 +306,8 @@ class Recorder:
         )
 
     def save(self, path: Union[str, os.PathLike], title: str = "Training explorer") -> Path:
-        """Write :meth:`to_html` to ``path`` atomically; returns the path."""
+        """Write :meth:`to_html` to ``path`` (``.html``/``.htm``) atomically; returns the path."""
+        suffix_format(path, ("html",), "Recorder.save")
         return write_atomic(path, self.to_html(title).encode("utf-8"))
 
     def to_svg(self) -> str:

@@ -11,18 +11,34 @@ link), a file that already exists keeps its permission bits, and errors name
 the file the caller asked for, never the temporary one. The temporary file's
 name has a bounded length, so any name the file system accepts can be written.
 Several files can be written as one: all of them, or none (:func:`write_files`).
+
+A file's suffix is its format: every ``save`` of the package asks
+:func:`suffix_format` which format to write, and refuses a name whose suffix
+names a format it does not write (no SVG bytes in a ``.png``).
+
+Reading the user's files goes through :func:`open_regular`, which opens
+only a regular file, never waiting on a named pipe or a device.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Sequence, Tuple, Union
+from typing import BinaryIO, Iterator, Sequence, Tuple, Union
 
-__all__ = ["atomic_path", "atomic_paths", "write_atomic", "write_files"]
+__all__ = [
+    "atomic_path",
+    "atomic_paths",
+    "write_atomic",
+    "write_files",
+    "open_regular",
+    "SUFFIX_FORMATS",
+    "suffix_format",
+]
 
 PathLike = Union[str, os.PathLike]
 
@@ -185,3 +201,78 @@ def write_atomic(path: PathLike, data: bytes) -> Path:
         raise TypeError(f"write_atomic: data must be bytes, got {type(data).__name__}")
     (written,) = write_files([(path, data)])
     return written
+
+
+@contextmanager
+def open_regular(path: PathLike, follow_links: bool = True) -> Iterator[BinaryIO]:
+    """``path`` open for reading (binary) if it is a regular file, else ``OSError``.
+
+    The file is opened without blocking and checked once open, so a named
+    pipe or a device is refused at once (reading a pipe would wait for a
+    writer forever) and what was checked is what is read.
+    ``follow_links=False`` refuses a symbolic link too.
+
+    Example:
+        >>> import tempfile
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> with open_regular(write_atomic(folder / "a.txt", b"A")) as file:
+        ...     file.read()
+        b'A'
+        >>> with open_regular(folder) as file:
+        ...     pass
+        Traceback (most recent call last):
+        ...
+        IsADirectoryError: [Errno 21] Is a directory: ...
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    if not follow_links:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    with open(os.open(path, flags), "rb") as file:
+        mode = os.fstat(file.fileno()).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), os.fspath(path))
+        if not stat.S_ISREG(mode):
+            raise OSError(errno.EINVAL, "not a regular file", os.fspath(path))
+        yield file
+
+
+#: The format a file's suffix names: what a file with that suffix holds.
+SUFFIX_FORMATS = {
+    ".svg": "svg",
+    ".dot": "dot",
+    ".gv": "dot",
+    ".png": "png",
+    ".pdf": "pdf",
+    ".html": "html",
+    ".htm": "html",
+    ".json": "json",
+    ".gif": "gif",
+    ".webp": "webp",
+}
+
+
+def suffix_format(path: PathLike, formats: Sequence[str], writer: str) -> str:
+    """The format ``path``'s suffix names, if ``writer`` writes it (one of ``formats``).
+
+    Otherwise ``ValueError``, one line naming the suffixes ``writer`` accepts.
+
+    Example:
+        >>> suffix_format("graph.SVG", ("svg", "dot"), "viz.save")
+        'svg'
+        >>> suffix_format("graph.png", ("svg", "dot"), "viz.save")
+        Traceback (most recent call last):
+        ...
+        ValueError: viz.save: cannot write 'graph.png': a file's suffix names its format, and viz.save writes .svg, .dot or .gv files
+    """
+    text = os.fspath(path)
+    text = os.fsdecode(text) if isinstance(text, bytes) else text
+    if not text:
+        raise ValueError("cannot write a file with an empty name")
+    if SUFFIX_FORMATS.get(Path(text).suffix.lower()) not in formats:
+        suffixes = [suffix for suffix, format in SUFFIX_FORMATS.items() if format in formats]
+        listed = ", ".join(suffixes[:-1]) + " or " if len(suffixes) > 1 else ""
+        raise ValueError(
+            f"{writer}: cannot write {Path(text).name!r}: a file's suffix names its "
+            f"format, and {writer} writes {listed}{suffixes[-1]} files"
+        )
+    return SUFFIX_FORMATS[Path(text).suffix.lower()]

@@ -97,11 +97,13 @@ def parse_hidden(text: str) -> tuple:
     parts = [part.strip() for part in text.split(",")]
     sizes = []
     for part in parts:
-        if not part.isdigit() or not 1 <= int(part) <= 256:
+        # isdecimal, not isdigit: int() refuses digits such as "²"
+        size = int(part) if part.isdecimal() and len(part) <= 3 else 0
+        if not 1 <= size <= 256:
             raise argparse.ArgumentTypeError(
                 f"must be layer sizes from 1 to 256 separated by commas, e.g. 16,16; got {text!r}"
             )
-        sizes.append(int(part))
+        sizes.append(size)
     if len(sizes) > 8:
         raise argparse.ArgumentTypeError(f"at most 8 hidden layers, got {len(sizes)}")
     return tuple(sizes)
@@ -146,7 +148,7 @@ def load_problem(settings: Settings) -> tuple:
         X, y, names = datasets.load_csv(settings.data)
         classes = len(names)
     else:
-        X, y = _generate(settings)
+        X, y = _checked_points(_generate(settings), settings)
         classes = max(y) + 1
     if classes == 2:
         return X, [2 * label - 1 for label in y], 2
@@ -167,6 +169,18 @@ def _generate(settings: Settings) -> tuple:
     if maker is None:
         raise ValueError(f"dataset must be one of {', '.join(DATASETS)}, got {settings.dataset!r}")
     return maker(n, noise=0.1 if noise is None else noise, seed=seed)
+
+
+def _checked_points(problem: tuple, settings: Settings) -> tuple:
+    """``problem`` if every point is finite; else a ``ValueError`` blaming the noise."""
+    X, _ = problem
+    for number, point in enumerate(X, 1):
+        if not all(math.isfinite(v) for v in point):
+            raise ValueError(
+                f"--noise {settings.noise!r} is too large: the {settings.dataset} points "
+                f"overflow float64 (point {number} is {point}); give a smaller --noise"
+            )
+    return problem
 
 
 def build(settings: Settings, classes: int) -> tuple:

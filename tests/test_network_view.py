@@ -158,7 +158,7 @@ def test_save_writes_svg_or_html_by_suffix(tmp_path):
 
 
 def test_save_refuses_an_unknown_suffix_and_writes_nothing(tmp_path):
-    with pytest.raises(ValueError, match=r"must end in \.svg or \.html"):
+    with pytest.raises(ValueError, match=r"NetworkView.save writes \.svg, \.html or \.htm files$"):
         viz.network(small_model()).save(tmp_path / "net.png")
     assert list(tmp_path.iterdir()) == []
 

@@ -62,6 +62,26 @@ def test_save_replaces_the_file_atomically_and_leaves_no_temp_files(tmp_path):
     assert model(seed=3).load(path).state_dict() == model(seed=2).state_dict()
 
 
+def test_parameters_holding_numpy_scalars_save_as_floats_and_load_back(tmp_path):
+    """An SGD step with a numpy learning rate leaves numpy scalars in ``p.data``."""
+    np = pytest.importorskip("numpy")
+    trained = model(seed=1)
+    out = trained([0.3, -0.7])
+    out.backward()
+    lr = np.float32(0.1)
+    for p in trained.parameters():
+        p.data -= lr * p.grad
+    assert {type(p.data) for p in trained.parameters()} <= {np.float32, np.float64}
+    assert any(type(p.data) is np.float32 for p in trained.parameters())
+    path = tmp_path / "model.json"
+    trained.save(path)
+    stored = json.loads(path.read_text())["parameters"]
+    assert list(stored.values()) == [float(p.data) for p in trained.parameters()]
+    twin = model(seed=2).load(path)
+    assert snapshot(twin) == [float(p.data) for p in trained.parameters()]
+    assert all(type(value) is float for value in twin.state_dict().values())
+
+
 def test_a_failed_save_keeps_the_previous_file(saved):
     before = saved.read_bytes()
     broken = model(seed=2)

@@ -6,8 +6,12 @@ page's last snapshot is reloaded into a model and evaluated here.
 """
 
 import json
+import os
 import random
 import re
+import subprocess
+import sys
+import time
 
 import pytest
 
@@ -177,6 +181,20 @@ BAD_CSV = {
     "one class": ("0,1,a\n1,1,a\n", "every row has the label 'a'"),
     "empty file": ("", "no data rows"),
     "header only": ("x1,x2,label\n", "no data rows"),
+    # Rows end at line breaks only: a form feed or U+2028 inside a row starts no new row.
+    "form feed in a row": (
+        "0,1,a\n2\x0c,3,b\n4,5\n",
+        "row 3: expected 3 columns (x1,x2,label), got 2",
+    ),
+    "U+2028 in a label": ("0,1,a\u2028b\n1,2,c\n3,x,d\n", "row 3: x2 is 'x', not a number"),
+    "a quoted line break": ('0,1,a\n"1\n2",3,b\n4,5\n', "row 2: x1 is '1\\n2', not a number"),
+    "carriage returns": ("0,1,a\r1,2,b\r\n5,6\r", "row 3: expected 3 columns (x1,x2,label), got 2"),
+    "a field over the csv limit": (
+        "0,1,a\n1," + "9" * 200_000 + ",b\n",
+        "row 2: a field is longer than 131,072 characters",
+    ),
+    "a long non-number": ("0,1,a\n1,2,b\n" + "x" * 1000 + ",1,a\n", "row 3: x1 is 'xxxx"),
+    "not UTF-8": (b"0,1,a\n1,2,b\n\xff,1,a\n", "row 3: not UTF-8 text"),
 }
 
 
@@ -184,12 +202,70 @@ BAD_CSV = {
 def test_a_bad_csv_fails_with_one_line_naming_the_problem(name, tmp_path, capsys):
     text, message = BAD_CSV[name]
     path = tmp_path / "bad.csv"
-    path.write_text(text)
+    path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
     status, out, err, directory = demo(["--data", str(path)], tmp_path, capsys)
     assert status == 2 and out == "" and len(err) == 1
     assert err[0].startswith("autograd-scalar: error: ") and message in err[0]
-    assert str(path) in err[0]
+    assert str(path) in err[0] and len(err[0]) < 300
     assert not directory.exists()
+
+
+def demo_process(args, tmp_path, timeout=120):
+    """``autograd-scalar demo ARGS --out tmp/out`` in its own process: (result, out)."""
+    out = tmp_path / "out"
+    result = subprocess.run(
+        [sys.executable, "-m", "autograd_scalar", "demo", *args, "--out", str(out)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    return result, out
+
+
+def assert_refused(result, out, *words):
+    """Exit 2, one line on stderr holding ``words``, nothing on stdout, no file."""
+    lines = result.stderr.splitlines()
+    assert result.returncode == 2 and result.stdout == "", result.stderr
+    assert len(lines) == 1 and lines[0].startswith("autograd-scalar: error: "), result.stderr
+    assert all(word in lines[0] for word in words), lines[0]
+    assert not out.exists()
+
+
+def test_a_data_file_over_the_byte_limit_is_refused_before_it_is_read(tmp_path):
+    path = tmp_path / "huge.csv"
+    with open(path, "wb") as file:
+        file.truncate(data.MAX_CSV_BYTES + 1)  # sparse: nothing to read, only its size
+    started = time.monotonic()
+    result, out = demo_process(["--data", str(path)], tmp_path)
+    assert_refused(result, out, "huge.csv", f"more than the {data.MAX_CSV_BYTES:,}", "100,000 rows")
+    assert time.monotonic() - started < 30
+
+
+def test_a_data_file_with_one_row_too_many_is_refused(tmp_path):
+    rows = "".join(f"{k % 7},{k % 5},{k % 2}\n" for k in range(data.MAX_POINTS + 1))
+    path = tmp_path / "many.csv"
+    path.write_text("x1,x2,label\n" + rows)
+    result, out = demo_process(["--data", str(path)], tmp_path)
+    assert_refused(result, out, f"row {data.MAX_POINTS + 2}:", "more than 100,000 data rows")
+    assert data.MAX_POINTS == cli.MAX_POINTS  # one bound for --points and --data
+
+
+def test_the_largest_data_file_accepted_loads_every_row(tmp_path):
+    rows = "".join(f"{k % 7},{k % 5},{k % 2}\n" for k in range(data.MAX_POINTS))
+    path = tmp_path / "most.csv"
+    path.write_text(rows)
+    X, y, classes = data.load_csv(path)
+    assert len(X) == data.MAX_POINTS and X[-1] == [(data.MAX_POINTS - 1) % 7, 4.0]
+    assert classes == ["0", "1"] and y[:3] == [0, 1, 0]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_named_pipe_as_data_is_refused_not_waited_on(tmp_path):
+    pipe = tmp_path / "points.csv"
+    os.mkfifo(pipe)
+    result, out = demo_process(["--data", str(pipe)], tmp_path, timeout=60)
+    assert_refused(result, out, "points.csv", "not a regular file")
 
 
 def test_a_missing_csv_file_fails_with_one_line(tmp_path, capsys):
@@ -244,3 +320,32 @@ def test_ctrl_c_during_training_still_writes_the_explorer(tmp_path, capsys, monk
     assert status == 130 and err == ["interrupted"]
     page = page_data(directory / "training.html")
     assert len(page["steps"]) == 3  # recorded before each of the three updates tried
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--noise", "1e308"], ["--noise 1e+308 is too large", "overflow", "smaller --noise"]),
+        (["--dataset", "blobs", "--noise", "1e308"], ["--noise 1e+308 is too large"]),
+        (["--dataset", "digits", "--hidden", "8"], ["--hidden: not with --dataset digits"]),
+        (["--dataset", "digits", "--lr", "1", "--batch", "5"], ["--lr, --batch: not with"]),
+        (["--dataset", "digits", "--points", "50"], ["--points 50", "leave out --points"]),
+        (["--dataset", "digits", "--engine", "scalar"], ["--engine scalar: --dataset digits"]),
+        (["--hidden", "\u00b2"], ["argument --hidden: must be layer sizes", "'\u00b2'"]),
+        (["--hidden", "9" * 5000], ["argument --hidden: must be layer sizes"]),
+    ],
+    ids=[
+        "noise overflows",
+        "blobs spread overflows",
+        "digits with --hidden",
+        "digits with --lr --batch",
+        "digits with --points",
+        "digits on the scalar engine",
+        "superscript two",
+        "5000 digits",
+    ],
+)
+def test_each_refusal_names_the_option_and_the_reason(args, words, tmp_path):
+    result, out = demo_process([*args, "--steps", "1"], tmp_path)
+    assert_refused(result, out, *words)
+    assert "parse_hidden" not in result.stderr and "Recorder" not in result.stderr

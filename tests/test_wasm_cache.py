@@ -8,6 +8,7 @@ its own cache directory (AUTOGRAD_SCALAR_CACHE_DIR), never the user's.
 
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -21,8 +22,8 @@ GRAPH = ["graph", "tanh(a*b + c)", "--set", "a=2", "b=-3", "c=10"]
 TIMEOUT = 120  # a cold start compiles graphviz.wasm: seconds on a busy machine
 
 
-def run_graph(cwd, cache, output="g.svg"):
-    env = {**os.environ, wasm_cache.CACHE_DIR_VARIABLE: str(cache)}
+def run_graph(cwd, cache, output="g.svg", **environment):
+    env = {**os.environ, wasm_cache.CACHE_DIR_VARIABLE: str(cache), **environment}
     return subprocess.run(
         [sys.executable, "-m", "autograd_scalar", *GRAPH, "-o", output],
         cwd=cwd,
@@ -111,6 +112,42 @@ def test_the_cache_directory_follows_the_variable_then_xdg_then_home(monkeypatch
     monkeypatch.delenv("XDG_CACHE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert wasm_cache.cache_directory() == tmp_path / "home" / ".cache" / "autograd_scalar"
+
+
+def test_a_tilde_in_the_cache_variable_means_the_home_folder(tmp_path):
+    home, work = tmp_path / "home", tmp_path / "work"
+    home.mkdir()
+    work.mkdir()
+    result = run_graph(work, "~/x", HOME=str(home))
+    assert_drew_svg(result, work / "g.svg")
+    assert sorted(p.name for p in work.iterdir()) == ["g.svg"]  # no folder called ~
+    assert len(cache_files(home / "x")) == 1
+
+
+def test_a_symbolic_link_at_the_cache_path_keeps_its_target(monkeypatch, tmp_path):
+    """Storing the compiled code must not write through a link someone put there."""
+    cache = tmp_path / "cache"
+    cache.mkdir(mode=0o700)
+    monkeypatch.setenv(wasm_cache.CACHE_DIR_VARIABLE, str(cache))
+    precious = tmp_path / "precious.txt"
+    precious.write_bytes(b"not yours to overwrite")
+    link = wasm_cache.cache_file(wasm_bytes())
+    link.symlink_to(precious)
+    module = wasm_cache.compiled_module(wasmtime.Engine(), wasm_cache.graphviz_wasm_path())
+    assert "graphviz_render" in [export.name for export in module.exports]
+    assert precious.read_bytes() == b"not yours to overwrite"
+    assert link.is_symlink() and os.readlink(link) == str(precious)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_pipe_at_the_cache_path_neither_hangs_graph_nor_is_replaced(tmp_path):
+    cache = tmp_path / "cache"
+    cache.mkdir(mode=0o700)
+    pipe = cache / wasm_cache.cache_file(wasm_bytes()).name
+    os.mkfifo(pipe)
+    result = run_graph(tmp_path, cache)  # before: waited for a writer forever
+    assert_drew_svg(result, tmp_path / "g.svg")
+    assert stat.S_ISFIFO(os.lstat(pipe).st_mode)
 
 
 def test_the_key_changes_with_the_wasm_file(monkeypatch, tmp_path):

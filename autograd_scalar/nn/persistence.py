@@ -20,7 +20,7 @@ import os
 from pathlib import Path
 from typing import Mapping
 
-from ..files import atomic_path
+from ..files import atomic_path, suffix_format
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "state_dict", "load_state_dict", "save", "load"]
 
@@ -30,8 +30,13 @@ FORMAT_VERSION = 1
 
 
 def state_dict(model) -> dict:
-    """``{name: float}`` for every parameter of ``model``, in parameter order."""
-    return {name: p.data for name, p in model.named_parameters()}
+    """``{name: float}`` for every parameter of ``model``, in parameter order.
+
+    Each value is a Python float, whatever number type the parameter holds
+    (a numpy scalar gets there from ``p.data -= lr * p.grad`` with a numpy
+    ``lr``), so the result is JSON-able and compares as plain numbers.
+    """
+    return {name: float(p.data) for name, p in model.named_parameters()}
 
 
 def load_state_dict(model, state: Mapping, where: str = "load_state_dict") -> None:
@@ -82,9 +87,10 @@ def _finite(value, name: str, where: str) -> float:
 def save(model, path) -> None:
     """Write ``model`` to ``path`` as JSON, atomically (temp file + rename).
 
-    Refuses (``ValueError``) a model with a non-finite parameter, since the
-    file could not be loaded back.
+    Refuses (``ValueError``) a name not ending in ``.json`` and a model with
+    a non-finite parameter, since the file could not be loaded back.
     """
+    suffix_format(path, ("json",), "save")
     for name, p in model.named_parameters():
         if not math.isfinite(p.data):
             raise ValueError(

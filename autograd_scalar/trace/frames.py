@@ -23,7 +23,7 @@ import xml.etree.ElementTree as ET
 from typing import Optional, Union
 
 from .. import viz
-from ..files import write_atomic
+from ..files import suffix_format, write_atomic
 from ..names import edge_id, element_ids, format_number, op_id
 from ..viz import image
 from ..web import pages
@@ -217,16 +217,6 @@ def _check_step(trace, k) -> int:
     return k % n
 
 
-def _format_of(path: Union[str, os.PathLike], formats: tuple, who: str) -> str:
-    suffix = pathlib.Path(path).suffix.lower().lstrip(".")
-    if suffix not in formats:
-        raise ValueError(
-            f"{who}: cannot write {str(path)!r}: the file name must end in "
-            + ", ".join("." + f for f in formats)
-        )
-    return suffix
-
-
 def step_svg(trace, k: int) -> str:
     """The SVG of step ``k`` (0 is the output's step; negative counts from the end)."""
     return _Frames(trace).svg(_check_step(trace, k))
@@ -234,7 +224,7 @@ def step_svg(trace, k: int) -> str:
 
 def save_step(trace, k: int, path, scale: float = 1.0, dpi: Optional[float] = None) -> pathlib.Path:
     """Write step ``k``'s picture to ``path`` (.svg, .png or .pdf by its suffix), atomically."""
-    format = _format_of(path, STILL_FORMATS, "save_step")
+    format = suffix_format(path, STILL_FORMATS, "save_step")
     svg = step_svg(trace, k)
     data = svg.encode("utf-8") if format == "svg" else image.convert(svg, format, scale, dpi)
     return write_atomic(path, data)
@@ -302,5 +292,6 @@ def save_animation(
     scaled down to fit), all of one size; the last frame, every v̄ shown,
     stays ``pause`` seconds.
     """
-    format = _format_of(path, ANIMATION_FORMATS, "save_animation")
+    # .png is an animated PNG here.
+    format = suffix_format(path, ANIMATION_FORMATS, "save_animation")
     return write_atomic(path, animation(trace, format, seconds_per_step, pause, max_width))

@@ -35,7 +35,7 @@ from typing import NamedTuple, Optional, Union
 
 from ..checkpointing import rebuilt_in, watching
 from ..engine import CONST, Deferred, Value, graph_order, topological_order
-from ..files import write_atomic
+from ..files import suffix_format, write_atomic
 from ..names import format_number, node_names
 from . import text as trace_text
 
@@ -288,7 +288,8 @@ class BackwardTrace:
         return PracticeView(self)
 
     def save_html(self, path: Union[str, os.PathLike], **options) -> pathlib.Path:
-        """Write :meth:`to_html` to ``path`` atomically (temp file + rename)."""
+        """Write :meth:`to_html` to ``path`` (``.html``/``.htm``) atomically (temp file + rename)."""
+        suffix_format(path, ("html",), "save_html")
         return write_atomic(path, self.to_html(**options).encode("utf-8"))
 
     def step_svg(self, k: int) -> str:

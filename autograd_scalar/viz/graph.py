@@ -47,7 +47,7 @@ import graphviz
 
 from .. import ops
 from ..engine import CONST, Value, gradients, graph_order, topological_order
-from ..files import write_atomic
+from ..files import suffix_format, write_atomic
 from ..names import (
     dot_record,
     dot_string,
@@ -90,6 +90,10 @@ _wasm_lock = threading.Lock()
 #: edges instead of splines (a sum of 240 products took over a minute).
 BOUNDED_LAYOUT_ABOVE = 150
 BOUNDED_LAYOUT = {"mclimit": "0.01", "nslimit1": "2", "remincross": "false", "splines": "line"}
+
+
+#: The formats :func:`save` writes (png and pdf made in-process from the SVG).
+SAVE_FORMATS = ("svg", "dot", "png", "pdf")
 
 
 class RenderError(RuntimeError):
@@ -731,15 +735,18 @@ def to_svg(root: Value, **options) -> str:
 def save(
     root: Value,
     path: Union[str, os.PathLike],
-    format: str = "svg",
+    format: Optional[str] = None,
     scale: float = 1.0,
     dpi: Optional[float] = None,
     **options,
 ) -> pathlib.Path:
-    """Draw ``root`` and write it to ``path`` in ``format`` (svg, dot, png, pdf), atomically.
+    """Draw ``root`` and write it to ``path`` in the format its suffix names, atomically.
 
-    The graph is rendered before the file is opened, so a failure leaves no
-    file behind. ``scale`` and ``dpi`` size PNG and PDF (:func:`render`).
+    ``.svg``, ``.dot``/``.gv``, ``.png`` or ``.pdf`` (PNG and PDF need no
+    system tools); any other name is refused (``ValueError``), as is a
+    ``format`` the suffix contradicts. The graph is rendered before the file
+    is opened, so a failure leaves no file behind. ``scale`` and ``dpi`` size
+    PNG and PDF (:func:`render`).
 
     Example:
         >>> import tempfile, pathlib
@@ -750,4 +757,7 @@ def save(
         ...     out.read_text().count("</svg>")
         1
     """
-    return write_atomic(path, render(draw(root, **options).source, format, scale, dpi))
+    named = suffix_format(path, SAVE_FORMATS, "viz.save")
+    if format is not None and format != named:
+        raise ValueError(f"viz.save: format {format!r} does not match the file name {str(path)!r}")
+    return write_atomic(path, render(draw(root, **options).source, named, scale, dpi))

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Optional, Sequence, Union
 
 from ..engine import Value, constant, dot, sum_values, topological_order
-from ..files import write_atomic
+from ..files import suffix_format, write_atomic
 from ..modes import enable_grad
 from ..names import html_text, script_json
 from ..nn import ACTIVATIONS, MLP, dead_neurons
@@ -540,16 +540,8 @@ class NetworkView:
 
     def save(self, path: Union[str, os.PathLike]) -> Path:
         """Write the SVG (``.svg``) or the HTML page (``.html``/``.htm``) atomically."""
-        suffix = Path(path).suffix.lower()
-        if suffix == ".svg":
-            text = self.to_svg()
-        elif suffix in (".html", ".htm"):
-            text = self.to_html()
-        else:
-            raise ValueError(
-                f"NetworkView.save: cannot tell the format from {str(path)!r}; "
-                "the file name must end in .svg or .html"
-            )
+        format = suffix_format(path, ("svg", "html"), "NetworkView.save")
+        text = self.to_svg() if format == "svg" else self.to_html()
         return write_atomic(path, text.encode("utf-8"))
 
     def to_fragment(self, graphs: bool = True) -> str:

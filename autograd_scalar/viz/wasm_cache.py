@@ -16,9 +16,13 @@ platform, so an upgrade compiles afresh (wasmtime itself also refuses code
 compiled by another version); its content starts with the SHA-256 of the
 code, checked before loading, since wasmtime loads damaged code without
 noticing. Loading compiled code runs it, so on POSIX a file is only trusted
-in a directory owned by the user that nobody else can write. Whatever goes
-wrong -- a missing, damaged, stale or untrusted file, a directory that
-cannot be written -- the module is compiled as before, silently.
+in a directory owned by the user that nobody else can write. Only a regular
+file is read or replaced: a symbolic link at the cache file's path is never
+followed (its target is never overwritten), and a pipe or a device there is
+left alone (reading a pipe would wait for a writer forever). Whatever goes
+wrong -- a missing, damaged, stale or untrusted file, something other than a
+file at its path, a directory that cannot be written -- the module is
+compiled as before, silently. ``~`` in either variable means the home folder.
 
 Example:
     >>> import tempfile
@@ -38,13 +42,14 @@ from __future__ import annotations
 import hashlib
 import os
 import platform
+import stat
 import sys
 from pathlib import Path
 from typing import Optional
 
 import wasmtime
 
-from ..files import write_atomic
+from ..files import open_regular, write_atomic
 
 __all__ = [
     "CACHE_DIR_VARIABLE",
@@ -75,9 +80,9 @@ def cache_directory() -> Path:
     """
     explicit = os.environ.get(CACHE_DIR_VARIABLE)
     if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "autograd_scalar"
+        return Path(os.path.expanduser(explicit))
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join("~", ".cache")
+    return Path(os.path.expanduser(base)) / "autograd_scalar"
 
 
 def _wasmtime_version() -> str:
@@ -95,21 +100,33 @@ def cache_file(wasm: bytes) -> Path:
     return cache_directory() / f"graphviz-{key.hexdigest()[:32]}.cwasm"
 
 
-def _private(path: Path) -> bool:
-    """Whether only the user can have written ``path`` (always true off POSIX)."""
+def _private(status: os.stat_result) -> bool:
+    """Whether only the user can have written the file of ``status`` (always true off POSIX)."""
     if os.name != "posix":
         return True
-    status = os.stat(path)
     return status.st_uid == os.getuid() and not status.st_mode & 0o022
+
+
+def _read_regular(path: Path) -> Optional[bytes]:
+    """The content of ``path`` if it is a regular file (not a link) only the user can have written."""
+    with open_regular(path, follow_links=False) as file:
+        return file.read() if _private(os.fstat(file.fileno())) else None
+
+
+def _is_regular_or_absent(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except FileNotFoundError:
+        return True
 
 
 def cached_module(engine: wasmtime.Engine, wasm: bytes) -> Optional[wasmtime.Module]:
     """The compiled ``wasm`` from the cache, or None if it is missing, damaged or untrusted."""
     path = cache_file(wasm)
     try:
-        if not (_private(path.parent) and _private(path)):
+        content = _read_regular(path) if _private(os.stat(path.parent)) else None
+        if content is None:
             return None
-        content = path.read_bytes()
         code = content[_DIGEST_BYTES:]
         if hashlib.sha256(code).digest() != content[:_DIGEST_BYTES]:
             return None
@@ -121,7 +138,8 @@ def cached_module(engine: wasmtime.Engine, wasm: bytes) -> Optional[wasmtime.Mod
 def _store(path: Path, code: bytes) -> None:
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if _private(path.parent):
+        # A link, a pipe or a device at the path is someone else's: leave it.
+        if _private(os.stat(path.parent)) and _is_regular_or_absent(path):
             write_atomic(path, hashlib.sha256(code).digest() + code)
     except OSError:
         pass  # a read-only or full disk: the next process compiles again
