@@ -124,7 +124,8 @@ def sign(x) -> float:
     """sign(x) with sign(0) = 0 (PyTorch's abs'(0) = 0), as a constant."""
     v = data_of(x)
     if type(v) is not float and _is_batch(v):
-        return _numpy().sign(v)
+        # Not numpy.sign: it gives nan at nan, where abs'(nan) is 0 (as below, as PyTorch).
+        return (v > 0.0).astype(float) - (v < 0.0)
     return 1.0 if v > 0 else (-1.0 if v < 0 else 0.0)
 
 
@@ -352,7 +353,11 @@ def _pow_dy(out, x, y):
     if base == 0.0:  # y < 0 fails forward; 0^nan·ln 0 is nan (log(0) would raise)
         return 0.0 if data_of(y) >= 0.0 else math.nan
     if base < 0.0:
-        return math.nan
+        # ln of a negative base: nan, and as a graph a nan node whose own partials
+        # are nan (a nan constant would have derivative 0, as PyTorch's is nan).
+        if _is_float(x) and _is_float(y):
+            return math.nan
+        return _pole(x, math.nan, (x, y), (math.nan, math.nan), "pow")
     return out * log(x)
 
 
