@@ -370,12 +370,12 @@ def _hidden(op: ops.Op, args: tuple) -> Value:
     out = op.apply(data)
     if _state.anomaly:
         _check_forward(op, out, args)
-    number = traced.Traced(out, recording, op, args)
+    number = traced.hidden(out, recording, op, args)
     if not _state.grad_enabled:
         return new_node(number, (), (), "")
+    what = f"a local derivative of {traced.Traced(out, recording, op, args).describe()}"
     local = tuple(
-        traced.Traced(g, recording, op, args, label=f"a local derivative of {number.describe()}")
-        for g in op.local_grads(out, data)
+        traced.hidden(g, recording, op, args, label=what) for g in op.local_grads(out, data)
     )
     return new_node(number, args, local, op)
 

@@ -98,9 +98,13 @@ def cos(x):
 
 
 def power(x, y):
-    """x ** y; for floats 0 ** negative gives inf (a derivative's pole), not an error."""
+    """x ** y; for floats ±0 ** negative gives ±inf (a derivative's pole), not an error:
+    -inf for -0.0 and an odd integer y, as C99's pow, numpy and PyTorch."""
     if _is_float(x) and _is_float(y):
-        return math.inf if (x == 0.0 and y < 0.0) else _pow_forward(x, y)
+        if x == 0.0 and y < 0.0:
+            odd = math.isfinite(y) and y == int(y) and int(y) % 2 == 1
+            return math.copysign(math.inf, x) if odd else math.inf
+        return _pow_forward(x, y)
     if _is_batch(x) or _is_batch(y):
         return _numpy().power(x, y)
     return x**y

@@ -25,9 +25,9 @@ import linecache
 import os
 import sys
 from types import FrameType
-from typing import Callable, Optional
+from typing import Any, Callable, Optional, cast
 
-__all__ = ["TapeError", "Traced", "Recording", "is_traced", "example_of", "refuse"]
+__all__ = ["TapeError", "Traced", "Recording", "hidden", "is_traced", "example_of", "refuse"]
 
 
 class TapeError(ValueError):
@@ -38,9 +38,9 @@ class Recording:
     """One run of ``fn`` under ``tape.record``: what a read of a number is reported against."""
 
     def __init__(self, fn: Callable):
-        code = getattr(fn, "__code__", None) or getattr(
-            getattr(fn, "__call__", None), "__code__", None
-        )
+        # A function's code, or a callable object's __call__ (a model).
+        call = fn if hasattr(fn, "__code__") else type(fn).__call__
+        code = getattr(call, "__code__", None)
         self.fn_code = code
 
 
@@ -120,6 +120,11 @@ for _name in ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "divmod"
         setattr(Traced, _form, _refusal(f"arithmetic on it ({_name})"))
 
 
+def hidden(example: float, recording: Recording, op=None, parents=(), label="") -> float:
+    """A :class:`Traced` number, typed as the float it stands in for (a node's ``data``)."""
+    return cast(float, Traced(example, recording, op, parents, label))
+
+
 def is_traced(x) -> bool:
     """Whether ``x`` (a Value's ``data``) is a number hidden by a recording tape."""
     return type(x) is Traced
@@ -151,7 +156,7 @@ def _read(hidden: Traced, how: str) -> TapeError:
     )
 
 
-def refuse(x: Traced, how: str):
+def refuse(x: Any, how: str):
     """Raise the :class:`TapeError` of a read of the hidden number ``x`` (``how``: what read it)."""
     raise _read(x, how)
 

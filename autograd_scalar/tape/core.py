@@ -72,7 +72,7 @@ from __future__ import annotations
 
 import numbers
 import threading
-from typing import Callable, Iterable, Optional, Sequence
+from typing import Callable, Iterable, Optional, Sequence, cast
 
 from .. import ops, traced
 from ..engine import Value, new_node, topological_order
@@ -143,7 +143,7 @@ def _constant(node: Value, i: int) -> tuple:
     if traced.is_traced(node.data):
         raise TapeError(
             f"node v{i} is computed from the inputs or parameters under no_grad "
-            f"({node.data.describe()}): the tape would keep the example's number as a "
+            f"({cast(traced.Traced, node.data).describe()}): the tape would keep the example's number as a "
             "constant for every row; compute it with gradients recorded"
         )
     return ("const", node.data)
@@ -179,8 +179,9 @@ def _example_values(example: Sequence, recording: traced.Recording) -> tuple:
 
 
 def _input(number, label: str, recording: traced.Recording) -> Value:
-    hidden = traced.Traced(float(number), recording, label=f"input {label}")
-    return new_node(hidden, (), (), "", label)
+    return new_node(
+        traced.hidden(float(number), recording, label=f"input {label}"), (), (), "", label
+    )
 
 
 def _is_number(x) -> bool:
@@ -193,7 +194,7 @@ def _trace(fn: Callable, example: Sequence, params: Sequence[Value]) -> tuple:
     values, inputs, shapes = _example_values(example, recording)
     numbers_of = [p.data for p in params]
     for k, p in enumerate(params):  # a branch on a parameter would freeze its value too
-        p.data = traced.Traced(float(p.data), recording, label=f"parameter {p.label or k}")
+        p.data = traced.hidden(float(p.data), recording, label=f"parameter {p.label or k}")
     try:
         with enable_grad():
             out = fn(*values)
@@ -304,14 +305,23 @@ class _Instruction:
     lists each node's j-th parent), ``"nary"`` (one ``sum`` or ``dot`` node;
     ``args`` is its parents) or ``"matmul"`` (k ``dot`` nodes grouped:
     ``args`` the m varying inputs they share, ``weights`` a k×m table of the
-    invariant partners, ``pairs`` k lists of invariant (a, b) pairs).
+    invariant partners, ``pairs`` k lists of invariant (a, b) pairs, ``terms``
+    each node's (a, b) pairs in its own order, for the exact sum).
     """
 
     def __init__(
-        self, kind: str, op: ops.Op, nodes: list, args, level: int, weights=None, pairs=None
+        self,
+        kind: str,
+        op: ops.Op,
+        nodes: list,
+        args,
+        level: int,
+        weights=None,
+        pairs=None,
+        terms=None,
     ):
         self.kind, self.op, self.nodes, self.args, self.level = kind, op, nodes, args, level
-        self.weights, self.pairs = weights, pairs
+        self.weights, self.pairs, self.terms = weights, pairs, terms
 
 
 def _levels(trace: _Trace) -> list:
@@ -342,6 +352,12 @@ def _split_dot(parents: tuple, varying: list):
     return weights, tuple(inputs), pairs
 
 
+def _terms(parents: tuple) -> list:
+    """A dot's (w, x) pairs in the order its forward sums them."""
+    n = len(parents) // 2
+    return list(zip(parents[:n], parents[n:]))
+
+
 def _group(trace: _Trace, varying: list, level: list, todo: list) -> list:
     """Pass 1: dot nodes reading the same varying inputs, at one depth -> matmul."""
     groups: dict[tuple, list] = {}
@@ -360,6 +376,7 @@ def _group(trace: _Trace, varying: list, level: list, todo: list) -> list:
             lvl,
             weights=[w for _, w, _ in members],
             pairs=[p for _, _, p in members],
+            terms=[_terms(trace.parents[i]) for i, _, _ in members],
         )
         for (inputs, _, lvl), members in groups.items()
     ]
@@ -551,9 +568,11 @@ def _bind_elementwise(
                 continue
             local = constants[j] if constants else rules[j](out, *args)
             contribution = np.multiply(local, g, out=write.into)
-            if masks[j] is not None:
+            if masks[j] is not None and _nonfinite(np.add.reduce(contribution, axis=None)):
                 # Where the table masks (relu at x <= 0, x ** y in x at y = 0), nothing
                 # passes, not even an inf or nan adjoint (0·inf would be nan): as backward().
+                # The rule gives 0 there, so only a non-finite contribution can differ:
+                # one sum tests it (the mask costs two passes more).
                 np.copyto(contribution, 0.0, where=masks[j](out, *args))
             if write.into is None:
                 write(contribution)
@@ -605,6 +624,11 @@ def _bind_nary(instruction: _Instruction, plan: "_Plan", layout: _Layout, needed
 _FLOAT = frozenset([float])
 
 
+def _nonfinite(total) -> bool:
+    """Whether a sum is inf or nan (then some term is, or the sum overflowed)."""
+    return bool(total - total != 0.0)
+
+
 def _bind_matmul(instruction: _Instruction, plan: "_Plan", layout: _Layout, needed: list) -> tuple:
     """k dot nodes sharing their m varying inputs X: out = W·X + b, backward
     dW = D·Xᵀ, dX = Wᵀ·D, db from D summed over the batch (the D^l recursion).
@@ -631,6 +655,8 @@ def _bind_matmul(instruction: _Instruction, plan: "_Plan", layout: _Layout, need
     has_pairs = tables[1][0].size > 0
     gathered = {}  # this call's W and X, read by the forward, reused by the backward
 
+    exact = _exact_dots(instruction, plan, layout, out)
+
     def forward():
         if read_x is None:
             out.fill(0.0)
@@ -639,6 +665,8 @@ def _bind_matmul(instruction: _Instruction, plan: "_Plan", layout: _Layout, need
             np.matmul(gathered["w"], gathered["x"], out=out)
         if has_pairs:
             np.add(out, (read_a() * read_b()).sum(axis=1, keepdims=True), out=out)
+        if _nonfinite(np.add.reduce(out, axis=None)):
+            exact()  # an inf or nan may depend on the order of the sum (and on BLAS's fma)
 
     def backward():
         if read_x is not None:
@@ -659,6 +687,29 @@ def _bind_matmul(instruction: _Instruction, plan: "_Plan", layout: _Layout, need
 
     writes = (write_w, write_x, write_a, write_b)
     return forward, (backward if any(write is not None for write in writes) else None)
+
+
+def _exact_dots(instruction: _Instruction, plan: "_Plan", layout: _Layout, out) -> Callable:
+    """Recompute the grouped dots term by term, in each node's own order, as the
+    table's forward sums them: where a sum overflows, inf + (-inf) = nan or not
+    depends on that order."""
+    values = [
+        [(_row_of(plan, layout, a), _row_of(plan, layout, b)) for a, b in node_terms]
+        for node_terms in instruction.terms
+    ]
+
+    def exact():
+        for k, pairs in enumerate(values):
+            total = 0.0
+            for a, b in pairs:
+                total = total + a * b
+            out[k] = total
+
+    return exact
+
+
+def _row_of(plan: "_Plan", layout: _Layout, node: int):
+    return plan.values[layout.store[node]][layout.row[node]]
 
 
 def _regular_view(array, rows):
@@ -858,7 +909,6 @@ class Tape:
 
     def _stage(self, batch: tuple) -> _Plan:
         """Check the batch's shapes and copy it into the input rows of its plan."""
-        np = _np()
         if len(batch) != len(self._shapes):
             raise TapeError(
                 f"the tape takes {len(self._shapes)} batch arguments "
