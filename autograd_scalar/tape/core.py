@@ -29,11 +29,17 @@ where the matrix form of backpropagation comes from:
 
 The tape is one path through the program, as with ``jax.jit``:
 
-* ``record`` re-traces ``check`` examples and a few perturbed copies of the
-  example, and compares op, parents and constants node by node. A Python
-  ``if`` on ``.data`` gives a different graph (or a constant computed from
-  data, such as a ``.data`` read): :class:`TapeError` names the first node
-  that differs.
+* While ``fn`` runs, the numbers of its inputs, of ``params`` and of every
+  node computed from them are hidden (:mod:`autograd_scalar.traced`, like
+  JAX's tracers): any read (an ``if`` on ``.data``, ``float``, a comparison,
+  ``Value(x.data)``) raises :class:`TapeError` naming the node and the line
+  of ``fn``, whatever the example's values. ``check`` examples are traced
+  too and must give the same graph.
+* The backward honours the table's ``masks`` as ``backward()`` does (relu
+  at x <= 0 passes nothing, not even an inf adjoint); a grouped dot whose
+  sum is not finite is recomputed term by term in its own order, as the
+  table's forward sums it. Calls on one tape take turns (a lock): its
+  buffers serve one call at a time.
 * A number ``fn`` closes over (a label, say) is a constant of the tape, the
   same for every row: pass it as an argument to give each row its own. A
   Value leaf that is neither in ``params`` nor an input is a constant too.
