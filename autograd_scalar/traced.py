@@ -145,15 +145,29 @@ def _short_name(node) -> str:
 
 
 def _read(hidden: Traced, how: str) -> TapeError:
-    where = _where(sys._getframe(1), hidden.recording)
-    return TapeError(
-        f"fn reads the number of {hidden.describe()} ({how}){where}: while tape.record "
-        "runs fn, the inputs, the parameters and every node computed from them hide "
-        "their numbers, because a tape replays ONE graph for every row of a batch; "
-        "compute with the Value ops instead of branching on .data (relu, abs, sigmoid, "
-        "... of the derivative table), pass the number as an input, or record one tape "
-        "per branch"
-    )
+    # The message is written when shown: the engine catches the reads it makes
+    # itself while recording (a dot's sum), one per node.
+    return TapeError(_ReadMessage(hidden, how, sys._getframe(1)))
+
+
+class _ReadMessage:
+    """The text of a read's :class:`TapeError`, written on first use."""
+
+    def __init__(self, hidden: Traced, how: str, frame: FrameType):
+        self.hidden, self.how, self.frame = hidden, how, frame
+
+    def __str__(self) -> str:
+        where = _where(self.frame, self.hidden.recording)
+        return (
+            f"fn reads the number of {self.hidden.describe()} ({self.how}){where}: while "
+            "tape.record runs fn, the inputs, the parameters and every node computed from "
+            "them hide their numbers, because a tape replays ONE graph for every row of a "
+            "batch; compute with the Value ops instead of branching on .data (relu, abs, "
+            "sigmoid, ... of the derivative table), pass the number as an input, or record "
+            "one tape per branch"
+        )
+
+    __repr__ = __str__
 
 
 def refuse(x: Any, how: str):
