@@ -20,7 +20,16 @@ from .engine import (
     sum_values as sum,
     topological_order,
 )
-from .functional import GradcheckError, grad, gradcheck, hvp, jvp, value_and_grad
+from .functional import (
+    GradcheckError,
+    HVPGraph,
+    grad,
+    gradcheck,
+    hvp,
+    hvp_graph,
+    jvp,
+    value_and_grad,
+)
 from .modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad, scope
 
 # Submodules and renderers load on first use (PEP 562): `import autograd_scalar`
@@ -36,6 +45,9 @@ _LAZY = {
     "explore": ("explore", None),
     "trace_backward": ("trace", "trace_backward"),
     "BackwardTrace": ("trace", "BackwardTrace"),
+    "check_engine": ("grader", "check_engine"),
+    "checkpoint": ("checkpointing", "checkpoint"),
+    "checkpoint_sequential": ("checkpointing", "checkpoint_sequential"),
 }
 
 
@@ -73,6 +85,8 @@ __all__ = [
     "grad",
     "value_and_grad",
     "hvp",
+    "hvp_graph",
+    "HVPGraph",
     "jvp",
     "gradcheck",
     "GradcheckError",
@@ -84,5 +98,8 @@ __all__ = [
     "viz",
     "trace_backward",
     "BackwardTrace",
+    "check_engine",
+    "checkpoint",
+    "checkpoint_sequential",
     *_table_functions,
 ]

@@ -41,6 +41,7 @@ Example:
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import shlex
@@ -227,33 +228,67 @@ def _gradient_table(leaves: dict, used: tuple, digits: Optional[int] = None) -> 
     )
 
 
+def _animation_output(text: Optional[str], taken: list) -> Optional[Path]:
+    """The ``--animation`` file's path (.gif, .webp or .png), checked before any work."""
+    if text is None:
+        return None
+    if Path(text).suffix.lower() not in (".gif", ".webp", ".png"):
+        raise UsageError(f"--animation {text}: give a file name ending in .gif, .webp or .png")
+    path = _output_file(text, "--animation")
+    if any(p is not None and os.path.realpath(path) == os.path.realpath(p) for p in taken):
+        raise UsageError(
+            f"--animation {text}: another output is written there; give it its own file"
+        )
+    return path
+
+
+def _trace_files(args: argparse.Namespace, root, text: str, trace_path) -> list:
+    """``(path, bytes)`` of the --trace page and the --animation, or the plain backward pass."""
+    if trace_path is None and args.animation is None:
+        root.backward()
+        return []
+    from . import trace as tracing
+
+    trace = tracing.trace_backward(root)  # runs the backward pass itself
+    if len(trace) > args.max_steps:
+        raise UsageError(
+            f"--trace: the backward pass has {len(trace):,} steps, more than "
+            f"--max-steps {args.max_steps:,}; raise --max-steps to write "
+            "the page anyway, or leave out --trace"
+        )
+    files = []
+    if trace_path is not None:
+        page = trace.to_html(
+            max_steps=None,
+            title=" ".join(text.split()),
+            live=not (args.static or args.practice),
+            practice=args.practice,
+        )
+        files.append((trace_path, page.encode("utf-8")))
+    if args.animation is not None:
+        from .trace import frames
+
+        files.append((args.animation, frames.animation(trace, args.animation.suffix.lower()[1:])))
+    return files
+
+
 def _graph(args: argparse.Namespace) -> int:
     values = _assignments(args.assignments)
     expression = expr.parse(args.expression)
     format, output = _graph_output(args.output, args.format)
     trace_path = _trace_output(args.trace, output)
+    args.animation = _animation_output(args.animation, [output, trace_path])
+    if args.practice and trace_path is None:
+        raise UsageError(
+            "--practice: it makes the --trace page a practice page; give --trace t.html"
+        )
     root, leaves = expression.evaluate(values)
 
     # Imported here, not at the top: graphviz and the WebAssembly renderer cost
     # start-up time that `--help`, argument errors and `demo` should not pay.
     from . import viz
 
-    page = None
-    if trace_path is not None:
-        from . import trace as tracing
-
-        trace = tracing.trace_backward(root)  # runs the backward pass itself
-        if len(trace) > args.max_steps:
-            raise UsageError(
-                f"--trace: the backward pass has {len(trace):,} steps, more than "
-                f"--max-steps {args.max_steps:,}; raise --max-steps to write "
-                "the page anyway, or leave out --trace"
-            )
-        page = trace.to_html(
-            max_steps=None, title=" ".join(expression.text.split()), live=not args.static
-        ).encode("utf-8")
-    else:
-        root.backward()
+    extra = _trace_files(args, root, expression.text, trace_path)
     # Render everything in memory first: a failure here leaves no file behind.
     drawing = viz.draw(root, rankdir=args.rankdir)
     try:
@@ -261,15 +296,16 @@ def _graph(args: argparse.Namespace) -> int:
     except viz.RenderError as error:
         raise UsageError(str(error)) from None
     # Both files or neither: a failure writing the trace takes the graph back.
-    write_files([(output, picture)] + ([(trace_path, page)] if page is not None else []))
+    write_files([(output, picture)] + extra)
 
     print(f"{_printable(expression.text)} = {_number(root.data, args.digits)}")
     print()
     print(_gradient_table(leaves, expression.variables, args.digits))
     print()
     print(f"graph written to {_printable(str(output))}")
-    if trace_path is not None:
-        print(f"trace written to {_printable(str(trace_path))}")
+    for path, what in zip([trace_path, args.animation], ["trace", "animation"]):
+        if path is not None:
+            print(f"{what} written to {_printable(str(path))}")
     _warn_non_finite(root, leaves)
     return EXIT_OK
 
@@ -334,6 +370,8 @@ def _parser() -> argparse.ArgumentParser:
 
     _add_graph_command(commands)
     _add_demo_command(commands)
+    _add_practice_command(commands)
+    _add_lessons_command(commands)
     return parser
 
 
@@ -378,12 +416,18 @@ def _add_graph_outputs(graph) -> None:
         "--format",
         choices=_FORMATS,
         help="svg, dot, png or pdf (default: from -o's suffix, else svg); "
-        "png and pdf need the Graphviz program dot",
+        "no Graphviz installation is needed for any of them",
     )
     graph.add_argument(
         "--trace",
         metavar="PATH.html",
         help="also write the step-through page of the backward pass (HTML)",
+    )
+    graph.add_argument(
+        "--animation",
+        metavar="PATH.gif",
+        help="also write the backward pass as an animation, one frame per step "
+        "(.gif, .webp or an animated .png)",
     )
     graph.add_argument(
         "--digits",
@@ -397,6 +441,11 @@ def _add_graph_outputs(graph) -> None:
         action="store_true",
         help="a --trace page without the live inputs (by default the page "
         "lets the reader edit the variables and recomputes every value and gradient)",
+    )
+    graph.add_argument(
+        "--practice",
+        action="store_true",
+        help="a --trace page that asks for each v̄ before revealing it, with hints and a score",
     )
     graph.add_argument(
         "--max-steps",
@@ -450,6 +499,110 @@ def _add_demo_command(commands) -> None:
     )
     _add_playground_options(demo)
     demo.set_defaults(run=_demo)
+
+
+#: Most problems ``practice`` writes at once.
+MAX_PROBLEMS = 1000
+
+
+def _add_practice_command(commands) -> None:
+    """``autograd-scalar practice``: backpropagation problems with separate answer keys."""
+    practice = commands.add_parser(
+        "practice",
+        help="write backpropagation problems and their answer keys",
+        description="Write practice problems (DIR/problems/*.html) and their answer keys "
+        "(DIR/answers/*.html and answers.json, to keep apart from the students). Levels: "
+        "1 + and *; 2 one input on several paths; 3 tanh, exp, relu, powers, division; "
+        "4 one neuron with a loss; 5 a two-layer net. The same seed gives the same problems.",
+    )
+    practice.add_argument("--level", type=_int_in(1, 5), default=1, help="1 to 5 (default: 1)")
+    practice.add_argument(
+        "--seed",
+        type=_int_in(0, _MAX_SEED),
+        default=0,
+        help="seed of the first problem; the next ones take seed+1, ... (default: 0)",
+    )
+    practice.add_argument(
+        "--count",
+        type=_int_in(1, MAX_PROBLEMS),
+        default=10,
+        metavar="N",
+        help="number of problems (default: 10)",
+    )
+    practice.add_argument(
+        "--out",
+        type=_output_directory,
+        default="practice",
+        metavar="DIR",
+        help="directory for the files (default: practice)",
+    )
+    practice.set_defaults(run=_practice)
+
+
+def _practice(args: argparse.Namespace) -> int:
+    from . import practice, viz
+
+    problems = practice.problem_set(args.level, args.seed, args.count)
+    try:
+        drawings = [viz.to_svg(p.graph()[0], show_grad=False) for p in problems]
+    except viz.RenderError as error:
+        raise UsageError(str(error)) from None
+    items = [(args.out / path, data) for path, data in practice.files(problems, drawings)]
+    for folder in {path.parent for path, _ in items}:  # everything rendered: now the folders
+        folder.mkdir(parents=True, exist_ok=True)
+    write_files(items)
+    print(f"{len(problems)} problems of level {args.level} ({practice.LEVELS[args.level]})")
+    print(f"students' pages written to {_printable(str(args.out / 'problems'))}")
+    print(f"answer keys written to {_printable(str(args.out / 'answers'))} (keep them apart)")
+    return EXIT_OK
+
+
+def _add_lessons_command(commands) -> None:
+    """``autograd-scalar lessons --student DIR``: the lessons without their solutions."""
+    lessons = commands.add_parser(
+        "lessons",
+        help="write the student edition of the lessons (solutions removed)",
+        description="Copy every lesson (*.ipynb) of --source into DIR without the folded "
+        "solutions and without outputs; the exercises' check() calls stay.",
+    )
+    lessons.add_argument(
+        "--student",
+        type=_output_directory,
+        required=True,
+        metavar="DIR",
+        help="directory for the student edition",
+    )
+    lessons.add_argument(
+        "--source",
+        default="notebooks",
+        metavar="DIR",
+        help="directory of the lessons (default: notebooks)",
+    )
+    lessons.set_defaults(run=_lessons)
+
+
+def _lessons(args: argparse.Namespace) -> int:
+    from .exercises import student_notebook
+
+    source = Path(args.source)
+    paths = sorted(source.glob("*.ipynb")) if source.is_dir() else []
+    if not paths:
+        raise UsageError(f"--source {args.source}: no lessons (*.ipynb files) there")
+    if os.path.realpath(source) == os.path.realpath(args.student):
+        raise UsageError("--student: give a directory other than the lessons' own")
+    items = []
+    for path in paths:
+        try:
+            notebook = json.loads(path.read_text(encoding="utf-8"))
+            student = student_notebook(notebook)
+        except (ValueError, KeyError, TypeError) as error:
+            raise UsageError(f"{path}: not a notebook ({error})") from None
+        text = json.dumps(student, indent=1, ensure_ascii=False) + "\n"
+        items.append((args.student / path.name, text.encode("utf-8")))
+    args.student.mkdir(parents=True, exist_ok=True)
+    write_files(items)
+    print(f"{len(items)} lessons without solutions written to {_printable(str(args.student))}")
+    return EXIT_OK
 
 
 def _misplaced_expression(words: list) -> tuple:

@@ -40,6 +40,11 @@ __all__ = [
     "as_values",
     "masked_parents",
     "functions",
+    "backpropagate",
+    "graph_order",
+    "Deferred",
+    "sweep",
+    "mark_needed",
 ]
 
 #: ``Value.op`` of the leaves that wrap number operands.
@@ -203,23 +208,42 @@ class Value:
             if node.parents:
                 node.grad = 0.0
         self.grad += 1.0
-        check = _state.anomaly
-        for node in reversed(order):
-            g = node.grad
-            local_grads = node.local_grads
-            # v̄ = 0 passes 0·(∂v_j/∂v_i) = 0 to every parent: skip the loop,
-            # unless a local derivative is inf/nan (0·inf is nan, as in PyTorch;
-            # a sum is finite only if every term is). Most edges of a ReLU
-            # network hang below inactive units.
-            if g == 0.0 and math.isfinite(sum(local_grads)):
-                continue
-            if g - g:  # inf or nan (finite g gives 0.0): masking ops pass nothing
-                _pass_nonfinite(node, g)
-            else:
-                for parent, local in zip(node.parents, local_grads):
-                    parent.grad += local * g
-            if check:
-                _check_backward(node)
+        backpropagate(order)
+
+
+def backpropagate(order: list) -> None:
+    """The backward rule over ``order`` (a topological order), last node first.
+
+    Each node passes (∂v_j/∂v_i)·v̄_j to its parents' ``grad``; the caller
+    has set the v̄ it starts from. ``Value.backward`` runs it over the whole
+    graph, a checkpointed segment over its rebuilt nodes.
+
+    A checkpointed segment's local derivatives are not numbers but objects
+    whose product with v̄ runs the segment's own backward pass (see
+    :mod:`autograd_scalar.checkpointing`): the loop needs no branch for them.
+
+    Example:
+        >>> x = Value(3.0); y = x * x; y.grad = 1.0
+        >>> backpropagate([x, y]); x.grad
+        6.0
+    """
+    check = _state.anomaly
+    for node in reversed(order):
+        g = node.grad
+        local_grads = node.local_grads
+        # v̄ = 0 passes 0·(∂v_j/∂v_i) = 0 to every parent: skip the loop,
+        # unless a local derivative is inf/nan (0·inf is nan, as in PyTorch;
+        # a sum is finite only if every term is). Most edges of a ReLU
+        # network hang below inactive units.
+        if g == 0.0 and math.isfinite(sum(local_grads)):
+            continue
+        if g - g:  # inf or nan (finite g gives 0.0): masking ops pass nothing
+            _pass_nonfinite(node, g)
+        else:
+            for parent, local in zip(node.parents, local_grads):
+                parent.grad += local * g
+        if check:
+            _check_backward(node)
 
 
 def masked_parents(node: Value) -> tuple:
@@ -605,20 +629,42 @@ def topological_order(root: Value) -> list:
     # node below me has all its parents ordered" (no (node, flag) tuples:
     # they keep the cyclic GC busy on long chains).
     with _walking:  # pure Python under the GIL anyway: taking turns costs nothing
-        return _depth_first(root)
+        return _depth_first([root], object())
 
 
 _walking = threading.Lock()
 
 
-def _depth_first(root: Value) -> list:
+def graph_order(roots: Sequence[Value], stop: Iterable[Value] = ()) -> list:
+    """Every node the ``roots`` depend on, parents first, not walking past ``stop``.
+
+    The nodes of ``stop`` and their ancestors are left out (unless reached
+    another way, they are not): the order of a segment's own nodes between
+    its inputs and its outputs. The first root's nodes come first, in the
+    order :func:`topological_order` gives them.
+
+    Example:
+        >>> x = Value(1.0, label="x"); h = x * 2; y = h.tanh(); z = x.exp()
+        >>> [n.label or n.op for n in graph_order([y], stop=[h])]
+        ['tanh']
+        >>> [n.label or n.op for n in graph_order([y, z])]
+        ['x', 'const', 'mul', 'tanh', 'exp']
+    """
+    with _walking:
+        visited = object()
+        for node in stop:
+            node._mark = visited
+        return _depth_first(list(reversed(roots)), visited)
+
+
+def _depth_first(stack: list, visited: object) -> list:
+    """The walk: ``stack`` holds the roots (the last is walked first);
+    ``node._mark is visited`` says a node was seen (this walk's token)."""
     order: list[Value] = []
-    visited = object()  # this traversal's token: node._mark is visited <=> seen
-    stack: list[Optional[Value]] = [root]
     while stack:
         node = stack.pop()
         if node is None:  # marker: the node under it has all its parents ordered
-            order.append(stack.pop())  # type: ignore[arg-type]  # a marker sits on a node
+            order.append(stack.pop())  # a marker sits on a node
             continue
         if node._mark is visited:
             continue
@@ -681,13 +727,55 @@ def _sweep(root: Value, wrt: Sequence[Value], create_graph: bool) -> list:
     # others keeps create_graph from building derivatives toward constants,
     # such as the nan ∂(x^2)/∂2 at x < 0 (which detect_anomaly would reject).
     needed = set(wrt)
+    mark_needed(order, needed)
+    grads = {root: new_node(1.0, (), (), CONST) if create_graph else 1.0}
+    sweep(order, grads, needed, create_graph)
+    # With create_graph every result can be differentiated again, 0 included.
+    zero = new_node(0.0, (), (), CONST) if create_graph else 0.0
+    return [grads.get(w, zero) for w in wrt]
+
+
+def mark_needed(order: list, needed: set) -> None:
+    """Add to ``needed`` every node of ``order`` that depends on one already in it.
+
+    Example:
+        >>> x, c = Value(1.0), Value(2.0); y = x * c
+        >>> needed = {x}; mark_needed(topological_order(y), needed); y in needed, c in needed
+        (True, False)
+    """
     for node in order:
         if node.parents and any(map(needed.__contains__, node.parents)):
             needed.add(node)
-    grads = {root: new_node(1.0, (), (), CONST) if create_graph else 1.0}
+
+
+class Deferred(str):
+    """The op of a node whose local derivatives are known only during backward.
+
+    A checkpointed segment (:mod:`autograd_scalar.checkpointing`) keeps no graph
+    between its inputs and its output; :func:`sweep` hands such a node to its
+    op's ``sweep``, which rebuilds the segment and sweeps through it.
+    """
+
+    __slots__ = ()
+
+    def sweep(self, node: Value, g, grads: dict, needed: set, create_graph: bool) -> None:
+        """Add the node's share of the gradients to ``grads`` (g is its v̄)."""
+        raise NotImplementedError
+
+
+def sweep(order: list, grads: dict, needed: set, create_graph: bool) -> None:
+    """The reverse sweep over ``order``: each needed node passes its v̄ in ``grads`` on.
+
+    ``grads`` maps nodes to their v̄ so far (floats, or Values with
+    ``create_graph``); ``needed`` holds the nodes that lead to a wanted
+    gradient (:func:`mark_needed`).
+    """
     for node in reversed(order):
         g = grads.get(node)
         if g is None or node not in needed or not node.parents:
+            continue
+        if isinstance(node.op, Deferred):  # a checkpointed segment: rebuilt here
+            node.op.sweep(node, g, grads, needed, create_graph)
             continue
         local_grads = _local_grad_graph(node) if create_graph else node.local_grads
         upstream = g.data if isinstance(g, Value) else g  # a Value iff create_graph
@@ -699,6 +787,3 @@ def _sweep(root: Value, wrt: Sequence[Value], create_graph: bool) -> list:
             contribution = local * g
             previous = grads.get(parent)
             grads[parent] = contribution if previous is None else previous + contribution
-    # With create_graph every result can be differentiated again, 0 included.
-    zero = new_node(0.0, (), (), CONST) if create_graph else 0.0
-    return [grads.get(w, zero) for w in wrt]

@@ -24,12 +24,13 @@ from __future__ import annotations
 import numbers
 import threading
 from contextlib import contextmanager
-from typing import Callable, Iterator, Sequence, Union
+from typing import Callable, Iterator, NamedTuple, Sequence, Union
 
-from .engine import Value, gradients, masked_parents, sum_values, topological_order
-from .modes import enable_grad, no_grad
+from .engine import Deferred, Value, gradients, masked_parents, sum_values, topological_order
+from .modes import enable_grad, no_grad, scope
 
 __all__ = ["grad", "value_and_grad", "hvp", "jvp", "gradcheck", "GradcheckError"]
+__all__ += ["hvp_graph", "HVPGraph"]  # the graph of an HVP, to draw and trace
 
 ArgNums = Union[int, Sequence[int]]
 
@@ -173,24 +174,71 @@ def _check_pairs(primals: Sequence, others: Sequence, who: str, other_name: str)
             )
 
 
+class HVPGraph(NamedTuple):
+    """The graph of a Hessian-vector product, built to be drawn and traced.
+
+    Attributes:
+        output: g(x)·v, whose graph holds f's graph, the derivative graph g
+            that the first backward pass recorded (its nodes in the scope
+            ``"derivative (backward)"``) and the product with v (scope
+            ``"g·v"``). Backpropagating it is the second backward pass: the
+            inputs' gradients are then H·v.
+        inputs: the input leaves x.
+        gradient: the derivative nodes g_i = ∂f/∂x_i (labelled so).
+    """
+
+    output: Value
+    inputs: list
+    gradient: list
+
+
+def hvp_graph(f: Callable, primals: Sequence[float], vector: Sequence[float]) -> HVPGraph:
+    """Record H·v as a graph: f, then its derivative graph, then the product with v.
+
+    Drawn with ``viz.draw(graph.output)``, the derivative nodes sit in their
+    own cluster beside f's nodes (they read f's nodes: ∂tanh/∂x is built
+    from tanh's output), so one sees that the second derivative is
+    "backpropagation through the backward pass". ``trace_backward(graph.output)``
+    steps through that second pass.
+
+    Example (f = x²y at (1, 2), v = (1, 0): H·v = (2y, 2x) = (4, 2)):
+        >>> from autograd_scalar import hvp_graph
+        >>> graph = hvp_graph(lambda x, y: x * x * y, [1.0, 2.0], [1.0, 0.0])
+        >>> graph.output.backward(); [x.grad for x in graph.inputs]
+        [4.0, 2.0]
+        >>> graph.gradient[0].label, graph.gradient[0].scope
+        ('∂f/∂x0', 'derivative (backward)')
+    """
+    _check_pairs(primals, vector, "hvp", "vector")
+    inputs = _leaves(primals, "hvp")
+    for k, x in enumerate(inputs):
+        x.label = x.label or f"x{k}"
+    with _tracing():
+        out = _call(f, inputs, "hvp")
+        with scope("derivative (backward)"):
+            g = gradients(out, inputs, create_graph=True)
+        with scope("g·v"):
+            directional = sum_values([gi * float(vi) for gi, vi in zip(g, vector)])
+    for gi, x in zip(g, inputs):
+        gi.label = f"∂f/∂{x.label}"
+    directional.label = "g·v"
+    return HVPGraph(directional, inputs, g)
+
+
 def hvp(f: Callable, primals: Sequence[float], vector: Sequence[float]) -> list:
     """Hessian-vector product ∇²f(primals)·vector, as a list of floats.
 
     Reverse over reverse: the gradient is recorded as a graph g(x), then
-    ∇(g(x)·v) = H·v, without forming the Hessian.
+    ∇(g(x)·v) = H·v, without forming the Hessian (:func:`hvp_graph` keeps
+    that graph to draw it).
 
     Example (f = x²y, H = [[2y, 2x], [2x, 0]] at (1, 2)):
         >>> from autograd_scalar import hvp
         >>> hvp(lambda x, y: x * x * y, [1.0, 2.0], [1.0, 0.0])
         [4.0, 2.0]
     """
-    _check_pairs(primals, vector, "hvp", "vector")
-    inputs = _leaves(primals, "hvp")
-    with _tracing():
-        out = _call(f, inputs, "hvp")
-        g = gradients(out, inputs, create_graph=True)
-        directional = sum_values([gi * float(vi) for gi, vi in zip(g, vector)])
-    return [float(h) for h in gradients(directional, inputs)]
+    graph = hvp_graph(f, primals, vector)
+    return [float(h) for h in gradients(graph.output, graph.inputs)]
 
 
 def jvp(f: Callable, primals: Sequence[float], tangents: Sequence[float]) -> tuple:
@@ -213,6 +261,11 @@ def jvp(f: Callable, primals: Sequence[float], tangents: Sequence[float]) -> tup
     for x, t in zip(inputs, tangents):
         tangent[x] = tangent.get(x, 0.0) + float(t)
     for node in topological_order(out):
+        if isinstance(node.op, Deferred):
+            raise ValueError(
+                f"jvp: f checkpoints a segment ({node.op}); forward mode keeps no graph for a "
+                "backward pass, so there is nothing to save: call it without checkpoint"
+            )
         # Only parents that depend on the inputs carry a tangent: a constant's
         # local derivative may be nan (∂(x^3)/∂3 at x < 0), and nan·0 is nan.
         # A masked parent (relu at x <= 0) passes nothing, even an inf tangent.

@@ -191,6 +191,20 @@ def html_text(text: str) -> str:
     )
 
 
+_LATEX_SPECIAL = {c: "\\" + c for c in "#$%&_{}"}
+_LATEX_SPECIAL.update({"\\": r"\textbackslash{}", "^": r"\^{}", "~": r"\~{}"})
+
+
+def latex_text(text: str) -> str:
+    """``text`` for LaTeX text mode: its special characters escaped, control characters shown.
+
+    Example:
+        >>> print(latex_text("a_1 & 50% {x}"))
+        a\\_1 \\& 50\\% \\{x\\}
+    """
+    return "".join(_LATEX_SPECIAL.get(c, c) for c in _printable(str(text)))
+
+
 def script_json(data) -> str:
     """``data`` as JSON that is safe inside an HTML ``<script>`` element.
 

@@ -9,6 +9,7 @@ in quick runs and refused in full runs.
 """
 
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -83,3 +84,32 @@ def test_full_run_refuses_to_start_without_micrograd(tmp_path):
     assert "micrograd not installed" in result.stderr
     assert 'pip install -e ".[bench]"' in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_checkpoint_benchmark_runs_small_and_shows_root_n_memory():
+    """benchmarks/checkpoint_memory.py at n = 400, 1600, 6400: its peak counts and exponents.
+
+    The peak of a chain of n nodes is n + 1 plainly; with √n segments it is
+    the kept √n segment nodes and input plus one rebuilt segment of √n nodes.
+    """
+    script = SCRIPT.parent / "checkpoint_memory.py"
+    result = subprocess.run(
+        [sys.executable, str(script), "400", "1600", "6400"],
+        capture_output=True,
+        text=True,
+        timeout=600,  # a hang guard, not a figure
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    peaks = {}
+    for line in lines:
+        if line.strip().startswith("chain"):
+            words = line.split()
+            peaks[(int(words[1].replace(",", "")), words[2])] = int(words[3].replace(",", ""))
+    for n in (400, 1600, 6400):
+        assert peaks[(n, "plain")] == n + 1
+        assert peaks[(n, "checkpointed")] == 2 * math.isqrt(n) + 1  # ≤ 3·√n + c
+    exponents = next(line for line in lines if line.startswith("fitted exponent"))
+    plain, checkpointed = (float(part.split()[-1]) for part in exponents.split(":")[1].split(","))
+    assert 0.98 < plain < 1.02 and 0.45 < checkpointed < 0.55
+    assert sum(line.strip().startswith("MLP") for line in lines) == 2

@@ -18,6 +18,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from autograd_scalar.exercises import EXERCISES
+
 try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10: the [test] extra brings tomli
@@ -87,7 +89,35 @@ dead_params = [p for l, j in dead_hot for p in hot_model.layers[l].neurons[j].pa
 assert dead_params and all(p.grad == 0.0 for p in dead_params)   # relu'(z) = 0 on every point
 assert (out_dir / "training.html").is_file() and hot_path.parent == out_dir
 """,
+    "07_memory_and_second_derivative.ipynb": """
+assert kept == 1001 and most_alive == (32 + 1) + (32 + 1)   # k + 1 saved, one segment of ⌈n/k⌉ + its leaf
+assert math.isclose(by_hand_grad, plain_grad, rel_tol=1e-12)
+assert all(g == g_ckpt for _, _, g, _, g_ckpt in rows)       # the same floats
+assert 0.95 < plain_exponent < 1.05 and 0.4 < checkpointed_exponent < 0.6
+assert all(c <= 3 * math.isqrt(n) + 8 for n, _, _, c, _ in rows)
+from autograd_scalar import hvp
+assert hvp_error < 1e-12 and hvp_engine == hvp(f, [0.7, -1.3], [0.4, 2.0])
+assert exercise_same
+""",
+    "08_outgrow_scalars.ipynb": """
+assert export_error < 1e-12 and drift < 1e-12 and module_error < 1e-12   # float64 both sides
+assert worst < 1e-12 and len(torch_losses) == len(more_tape_losses) == 30  # the same loss curve
+assert torch_losses[-1] < tape_losses[0] / 10
+assert back.architecture() == model.architecture()
+assert onnx_error < 1e-9 and accuracy >= 0.95 and path.parent == out_dir
+assert shard_error < 1e-12                                   # the mean of equal shares' means
+assert changed_names == ["layers.1.neurons.5.w.7"] and torch_name(changed_names[0]) == ("2.weight", (5, 7))
+assert weighted_error < 1e-12 and plain_error > 1e-6
+""",
+    "09_build_your_own.ipynb": """
+assert (a.grad, b.grad) == (21.0, 16.0)              # d + bc and d + ac at a = 2, b = 3
+assert set(first_report.failed) == {"deep chain", "backward twice", "zero_grad"}
+assert my_report.ok and my_report.passed == list(PROPERTIES)
+assert "node used twice" in assigning_report.failed and not check_engine(AssigningValue).ok
+""",
 }
+
+CHECK_IMPORTS = "import math\nfrom autograd_scalar.grader import PROPERTIES\n"
 
 SOLUTION = re.compile(r"<details><summary>Solution</summary>\s*```python\n(.*?)```", re.S)
 
@@ -102,10 +132,45 @@ def solutions(notebook):
     ]
 
 
+# A wrong answer per exercise (a typical mistake), as code run after its solution:
+# the exercise's check must then say "not yet" with a hint.
+WRONG = {
+    "01.1": "(10.5, 8.0)",  # the answers of o, which has the ½
+    "01.2": "1.0",
+    "02.1": "(6.0, 1)",  # only the product's term
+    "02.2": "1.0",
+    "03.1": "(26.0, 2.0, 4.0)",
+    "03.2": "[2 * k for k in range(1, 11)]",
+    "04.1": "(36, small_result.accuracy)",
+    "05.1": "[[4.0, 2.0], [2.0, math.sin(2.0)]]",  # the sign of -sin y
+    "06.1": "[2 * g for g in answer]",
+    "06.2": "(answer[0], answer[1] + 1)",
+    "09.2": '(AssigningValue, ["node used twice"])',
+}
+
+CHECK_CALL = re.compile(r'^check\("(\d\d\.\d)", answer.*\)$', re.M)
+
+
+def checked(solution):
+    """A solution whose check must pass, followed by a wrong answer whose check must fail."""
+    lines = solution.rstrip().splitlines()
+    call = CHECK_CALL.fullmatch(lines[-1])
+    if call is None:
+        return solution
+    return solution + (
+        f"_verdict = {lines[-1]}\n"
+        "assert _verdict, repr(_verdict)\n"
+        f"answer = {WRONG[call.group(1)]}\n"
+        f"_verdict = {lines[-1]}\n"
+        'assert not _verdict and "Hint:" in repr(_verdict), repr(_verdict)\n'
+    )
+
+
 def _run(path, workdir):
-    """Execute the lesson, then its hidden solutions and its checks, in one kernel."""
+    """Execute the lesson, then its hidden solutions (each check right, then wrong)
+    and its checks, in one kernel."""
     notebook = nbformat.read(path, as_version=4)
-    extra = solutions(notebook) + ["import math\n" + CHECKS[path.name]]
+    extra = [checked(s) for s in solutions(notebook)] + [CHECK_IMPORTS + CHECKS[path.name]]
     notebook.cells += [nbformat.v4.new_code_cell(code) for code in extra]
     client = NotebookClient(
         notebook, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(workdir)}}
@@ -143,6 +208,35 @@ def test_every_lesson_is_a_lesson(path):
     assert "viz.draw(" in code or "plt.show()" in code or "trace\n" in code + "\n"
     assert 1 <= len(solutions(notebook)) == markdown.count("**Exercise ")
     assert not re.search(r"^\s*assert\b", code, re.M)
+
+
+def your_turn_cells(notebook):
+    return [
+        cell.source
+        for cell in notebook.cells
+        if cell.cell_type == "code" and cell.source.startswith("# Your turn")
+    ]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.name for path in NOTEBOOKS])
+def test_every_your_turn_cell_ends_with_a_check_and_its_solution_with_the_same(path):
+    notebook = nbformat.read(path, as_version=4)
+    turns, answers = your_turn_cells(notebook), solutions(notebook)
+    assert len(turns) == len(answers) >= 1
+    for turn, solution in zip(turns, answers):
+        last = turn.rstrip().splitlines()[-1]
+        assert last.startswith(("check(", "check_engine(")), last
+        assert solution.rstrip().splitlines()[-1] == last or last.startswith("check_engine(")
+        call = CHECK_CALL.fullmatch(last)
+        assert call is None or call.group(1) in WRONG
+
+
+def test_every_exercise_of_the_checks_module_is_used_by_a_lesson():
+    used = set()
+    for path in NOTEBOOKS:
+        for turn in your_turn_cells(nbformat.read(path, as_version=4)):
+            used.update(CHECK_CALL.findall(turn))
+    assert used == set(EXERCISES) == set(WRONG)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.name for path in NOTEBOOKS])
@@ -187,15 +281,41 @@ def _installed_closure(names):
     return seen
 
 
-def test_every_notebook_import_comes_with_the_notebooks_extra():
-    """Source of truth: pyproject's runtime dependencies plus the [notebooks] extra."""
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    allowed = _installed_closure(
-        _requirement_names(project["dependencies"] + project["optional-dependencies"]["notebooks"])
+#: A lesson that needs more than the [notebooks] extra says so in its text, as
+#: the install line a reader copies: pip install "autograd-scalar[notebooks,torch]".
+INSTALL_LINE = re.compile(r'pip install "autograd-scalar\[([a-z,]+)\]"')
+
+
+def _extras_named(path) -> list:
+    markdown = "\n".join(
+        "".join(cell["source"])
+        for cell in json.loads(path.read_text())["cells"]
+        if cell["cell_type"] == "markdown"
     )
+    return sorted({extra for group in INSTALL_LINE.findall(markdown) for extra in group.split(",")})
+
+
+def test_a_lesson_that_needs_an_export_extra_names_it_in_its_install_line():
+    assert _extras_named(ROOT / "notebooks" / "08_outgrow_scalars.ipynb") == [
+        "notebooks",
+        "onnx",
+        "torch",
+    ]
+    assert _extras_named(ROOT / "notebooks" / "01_by_hand.ipynb") == []
+
+
+def test_every_notebook_import_comes_with_the_notebooks_extra():
+    """Source of truth: pyproject's runtime dependencies plus the [notebooks] extra,
+    plus the extras a lesson names in its install line (the export lesson's torch, onnx)."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    extras = project["optional-dependencies"]
     distributions = importlib.metadata.packages_distributions()
     missing = {}
     for path in NOTEBOOKS:
+        named = [extras[extra] for extra in _extras_named(path)]
+        allowed = _installed_closure(
+            _requirement_names(sum(named, project["dependencies"] + extras["notebooks"]))
+        )
         for cell in json.loads(path.read_text())["cells"]:
             if cell["cell_type"] != "code":
                 continue

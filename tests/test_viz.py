@@ -6,6 +6,7 @@ derivative table's symbols, SVG parsed as XML, and the two render paths (a
 stand-in `dot` program on PATH, and PATH without `dot`).
 """
 
+import io
 import os
 import random
 import re
@@ -13,7 +14,9 @@ import stat
 import sys
 import xml.etree.ElementTree as ET
 
+import pypdf
 import pytest
+from PIL import Image
 
 from autograd_scalar import (
     Value,
@@ -345,24 +348,26 @@ def test_without_dot_svg_renders_in_process_and_parses(no_dot):
     assert ET.fromstring(svg).tag == f"{SVG}svg"
 
 
-def test_without_dot_png_and_pdf_say_how_to_install_graphviz(no_dot):
+def test_without_dot_png_and_pdf_are_real_images(no_dot):
     *_, o = seed003()
-    for fmt in ("png", "pdf"):
-        with pytest.raises(
-            RenderError,
-            match=rf"format '{fmt}' needs the Graphviz program "
-            r"'dot'.*apt-get install graphviz.*brew install graphviz",
-        ):
-            viz.render(viz.draw(o).source, fmt)
+    png = viz.render(viz.draw(o).source, "png")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    with Image.open(io.BytesIO(png)) as picture:
+        svg_width_pt = float(ET.fromstring(viz.to_svg(o)).get("width").removesuffix("pt"))
+        assert picture.size[0] == round(svg_width_pt * 96 / 72)  # one CSS pixel a pixel
+    pdf = viz.render(viz.draw(o).source, "pdf")
+    assert pdf[:5] == b"%PDF-"
+    page = pypdf.PdfReader(io.BytesIO(pdf)).pages[0]
+    assert float(page.mediabox.width) == pytest.approx(svg_width_pt, abs=1)
 
 
-def test_with_dot_on_path_the_system_program_renders(stub_dot):
+def test_with_dot_on_path_the_system_program_lays_out_and_png_comes_from_its_svg(stub_dot):
     *_, o = seed003()
     svg = viz.to_svg(o)
     assert "grad 10.5" in texts(svg)
-    assert viz.render(viz.draw(o).source, "png") == b"STUB-png"
+    assert viz.render(viz.draw(o).source, "png")[:4] == b"\x89PNG"
     calls = stub_dot.read_text().splitlines()
-    assert calls == ["-Kdot -Tsvg", "-Kdot -Tpng"]
+    assert calls == ["-Kdot -Tsvg", "-Kdot -Tsvg"]
 
 
 def test_a_failing_system_dot_is_reported(stub_dot):
@@ -404,8 +409,13 @@ def test_save_writes_svg_and_returns_the_path(tmp_path, no_dot):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["empty-bin", "graph.svg"]
 
 
-def test_save_leaves_no_file_when_rendering_fails(tmp_path, no_dot):
+def test_save_leaves_no_file_when_rendering_fails(tmp_path, no_dot, monkeypatch):
     *_, o = seed003()
+
+    def fail(source):
+        raise RenderError("in-process Graphviz (WebAssembly) could not render the graph")
+
+    monkeypatch.setattr(viz_graph, "_render_in_process", fail)
     with pytest.raises(RenderError):
         viz.save(o, tmp_path / "graph.png", format="png")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["empty-bin"]

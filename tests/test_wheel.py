@@ -175,3 +175,20 @@ def test_the_installed_command_runs_the_demo_and_writes_a_trace_page(fresh_venv,
     page = (tmp_path / "trace.html").read_text(encoding="utf-8")
     # The page is self-contained: its script and styles came from inside the installed package.
     assert "<script" in page and "<svg" in page and "3·1 + 2.5·3 = 10.5" in page
+
+
+def test_the_installed_wheel_writes_png_pdf_and_step_images_with_no_graphviz(fresh_venv, tmp_path):
+    """Images from the wheel alone: PATH holds no `dot`, and no system Cairo is used."""
+    venv, env = fresh_venv
+    env = {**env, "PATH": str(venv / "bin")}
+    command = str(venv / "bin" / "autograd-scalar")
+    for name, magic in (("g.png", b"\x89PNG\r\n\x1a\n"), ("g.pdf", b"%PDF-")):
+        run([command, "graph", "a*b", "--set", "a=2", "b=3", "-o", name], env=env, cwd=tmp_path)
+        assert (tmp_path / name).read_bytes().startswith(magic)
+    code = (
+        "from autograd_scalar import Value, trace_backward\n"
+        "a = Value(2.0, label='a'); y = a * a\n"
+        "trace_backward(y).save_step(1, 'step.png')\n"
+    )
+    run([str(venv / "bin" / "python"), "-c", code], env=env, cwd=tmp_path)
+    assert (tmp_path / "step.png").read_bytes().startswith(b"\x89PNG")

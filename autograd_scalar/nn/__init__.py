@@ -9,7 +9,10 @@
 * :mod:`~autograd_scalar.nn.persistence`: the JSON file format behind
   ``Module.save`` and ``Module.load``;
 * :mod:`~autograd_scalar.nn.diagnostics`: ``dead_neurons``, the ReLU units that
-  pass no gradient on a data set.
+  pass no gradient on a data set;
+* :mod:`~autograd_scalar.nn.export`: ``MLP.to_torch``, ``MLP.from_torch`` and
+  ``MLP.to_onnx`` (the ``[torch]`` and ``[onnx]`` extras), with the map of
+  parameter names to PyTorch's ``state_dict``.
 """
 
 from .diagnostics import dead_neurons

@@ -31,12 +31,13 @@ The losses, the file format and ``dead_neurons`` live beside this module in
 from __future__ import annotations
 
 import random
-from typing import Mapping, Optional, Sequence
+from typing import Mapping, Optional, Sequence, Union
 
+from ..checkpointing import checkpoint_sequential
 from ..checks import count
 from ..engine import Value, as_values, constant, dot_of_values
 from ..modes import scope_names, state
-from . import persistence
+from . import export, persistence
 
 __all__ = [
     "Module",
@@ -328,6 +329,11 @@ class MLP(Module):
         nouts: the layer sizes, e.g. ``[16, 16, 1]``.
         activation: the hidden layers' activation (default ``"relu"``).
         rng: a ``random.Random`` for the weights (default: the ``random`` module).
+        checkpoint: keep only some layers' outputs and recompute the rest in
+            backward (:mod:`autograd_scalar.checkpointing`): True for √L segments
+            of the L layers, an int for that many segments. The gradients are
+            the same floats; the graph kept between forward and backward is
+            smaller.
 
     Layer ``l`` tags its nodes with the scope ``layer<l>/neuron<j>``. Parameters
     are labelled by the same path, short: ``L<l>.n<j>.w<i>`` is weight i of
@@ -353,8 +359,10 @@ class MLP(Module):
         nouts: Sequence[int],
         activation: str = "relu",
         rng: Optional[random.Random] = None,
+        checkpoint: Union[bool, int] = False,
     ):
         count(nin, "MLP nin")
+        self.checkpoint = checkpoint
         nouts = list(nouts)
         if not nouts:
             raise ValueError("MLP nouts must name at least one layer size")
@@ -371,10 +379,23 @@ class MLP(Module):
                 p.label = f"L{layer_index}.{p.label}"
 
     def __call__(self, x):
+        if self.checkpoint is not False:
+            return _single_or_list(self._checkpointed(x))
         # Layer.forward checks each layer's input size, so only scopes are added here.
         for layer, name in zip(self.layers, self._scopes.inside(state.scope)):
             x = layer.forward(x, name)
         return _single_or_list(x)
+
+    def _checkpointed(self, x) -> list:
+        """The layers in checkpointed segments; each names its scope where it runs
+        (inside its segment's scope)."""
+
+        def layer_call(layer: Layer, name: str):
+            return lambda h: layer.forward(h, scope_names(state.scope, [name])[0])
+
+        calls = [layer_call(layer, f"layer{k}") for k, layer in enumerate(self.layers)]
+        segments = None if self.checkpoint is True else int(self.checkpoint)
+        return checkpoint_sequential(calls, segments, x)
 
     def named_parameters(self) -> list:
         return [
@@ -390,6 +411,35 @@ class MLP(Module):
             "nouts": [len(layer.neurons) for layer in self.layers],
             "activation": self.activation,
         }
+
+    # -- to other frameworks (the [torch] and [onnx] extras; see nn.export) -------
+
+    def to_torch(self):
+        """This network as a float64 ``torch.nn.Sequential`` with the same weights.
+
+        ``Linear`` layers with the activation modules between them; parameter
+        ``layers.<l>.neurons.<j>.w.<i>`` is ``<2l>.weight[j, i]`` of its
+        ``state_dict``, ``layers.<l>.neurons.<j>.b`` is ``<2l>.bias[j]``
+        (:mod:`autograd_scalar.nn.export`). Needs PyTorch (``[torch]``).
+        """
+        return export.to_torch(self)
+
+    @classmethod
+    def from_torch(cls, module) -> "MLP":
+        """An MLP with the layers and weights of a ``torch.nn.Sequential``.
+
+        ``ValueError`` in one line for a layer an MLP cannot represent.
+        Needs PyTorch (``[torch]``).
+        """
+        return export.from_torch(module, cls)
+
+    def to_onnx(self, path):
+        """Write this network as an ONNX model (float64, ``x`` [N, nin] -> ``y`` [N, nout]).
+
+        Checked by ``onnx.checker`` and written atomically; returns the path.
+        Needs ONNX (``[onnx]``).
+        """
+        return export.to_onnx(self, path)
 
     def __repr__(self) -> str:
         return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"

@@ -81,7 +81,7 @@ import threading
 from typing import Callable, Iterable, Optional, Sequence, cast
 
 from .. import ops, traced
-from ..engine import Value, new_node, topological_order
+from ..engine import Deferred, Value, new_node, topological_order
 from ..modes import enable_grad
 from ..traced import TapeError
 
@@ -135,6 +135,12 @@ class _Trace:
 
 
 def _table_op(node: Value, i: int) -> ops.Op:
+    if isinstance(node.op, Deferred):
+        raise TapeError(
+            f"node v{i} ({_describe(node)}) is a checkpointed segment: a tape keeps the whole "
+            "graph once and replays it, so there is nothing to recompute; call the segment's "
+            "function without checkpoint inside fn"
+        )
     op = ops.TABLE.get(node.op)
     if op is None or op is not node.op or (op.arity is not None and op.arity != len(node.parents)):
         raise TapeError(
@@ -830,6 +836,43 @@ class Tape:
         only change how many array operations do it (``instructions``).
         """
         return Tape(self._trace, self.params, self._shapes, group, lift)
+
+    def wengert_list(self) -> list:
+        """The recorded nodes in topological order, for exporters: one
+        ``(op, parents, leaf, label)`` per node.
+
+        ``op`` is the table's Op (``None`` for a leaf), ``parents`` the node
+        indices it reads; ``leaf`` is ``None`` for an op, else ``("param", k)``,
+        ``("input", argument, element)`` (element ``None`` for a number
+        argument) or ``("const", value)``. The last node is the output.
+        """
+        trace = self._trace
+        return list(zip(trace.ops, trace.parents, trace.leaves, trace.labels))
+
+    @property
+    def arguments(self) -> list:
+        """Per argument of the example: ``None`` for a number, the length of a list."""
+        return list(self._shapes)
+
+    def to_torch(self):
+        """The program as a ``torch.nn.Module`` computing it with torch ops over a batch.
+
+        See :func:`autograd_scalar.tape.torch_export.to_torch` (needs the
+        ``[torch]`` extra).
+        """
+        from . import torch_export
+
+        return torch_export.to_torch(self)
+
+    def to_onnx(self, path):
+        """Write the program as an ONNX model (float64) to ``path``; returns the path.
+
+        See :func:`autograd_scalar.tape.onnx_export.to_onnx` (needs the
+        ``[onnx]`` extra).
+        """
+        from . import onnx_export
+
+        return onnx_export.to_onnx(self, path)
 
     def to_text(self) -> str:
         """The Wengert list in v-notation, groups shown as the matrix products they became.

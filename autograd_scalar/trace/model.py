@@ -33,12 +33,21 @@ import pathlib
 from dataclasses import dataclass
 from typing import NamedTuple, Optional, Union
 
-from ..engine import CONST, Value, topological_order
+from ..checkpointing import rebuilt_in, watching
+from ..engine import CONST, Deferred, Value, graph_order, topological_order
 from ..files import write_atomic
 from ..names import format_number, node_names
 from . import text as trace_text
 
-__all__ = ["trace_backward", "BackwardTrace", "Step", "Term", "ForwardStep", "DEFAULT_MAX_STEPS"]
+__all__ = [
+    "trace_backward",
+    "BackwardTrace",
+    "PracticeView",
+    "Step",
+    "Term",
+    "ForwardStep",
+    "DEFAULT_MAX_STEPS",
+]
 
 #: ``to_html`` refuses traces longer than this: the page grows linearly, but
 #: Graphviz's layout of the graph does not.
@@ -83,6 +92,9 @@ class Step:
     name: str
     grad: float
     terms: tuple
+    #: For a checkpointed graph: the step that announces a segment's rebuild
+    #: carries its text here; the rebuilt nodes' steps say ``"recomputed"``.
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -139,6 +151,10 @@ class BackwardTrace:
         self.forward = forward
         self.steps = steps
         self.positions = positions
+        #: Nodes alive at each step (the kept graph, plus a segment while it is rebuilt).
+        self.live: list = [len(order)] * len(steps)
+        #: The rebuilt segments' output nodes (drawn beside the kept graph).
+        self.rebuilt: list = []
 
     def __len__(self) -> int:
         return len(self.steps)
@@ -181,10 +197,11 @@ class BackwardTrace:
         """
         return trace_text.to_text(self)
 
-    def to_latex(self) -> str:
+    def to_latex(self, environment: str = "aligned") -> str:
         r"""Forward list and backward equations as one LaTeX ``aligned`` block in ``$$``.
 
-        Show it in a notebook with ``IPython.display.Latex(trace.to_latex())``.
+        Show it in a notebook with ``IPython.display.Latex(trace.to_latex())``;
+        ``environment="align*"`` gives the block for a LaTeX document (amsmath).
 
         Example:
             >>> from autograd_scalar import Value, trace_backward
@@ -197,7 +214,7 @@ class BackwardTrace:
             \bar{x} &= \bar{y}\,\frac{\partial y}{\partial x} = 1 \cdot 6 = 6
             \end{aligned}$$
         """
-        return trace_text.to_latex(self)
+        return trace_text.to_latex(self, environment)
 
     def to_html(
         self,
@@ -205,6 +222,7 @@ class BackwardTrace:
         full_page: bool = True,
         title: Optional[str] = None,
         live: bool = False,
+        practice: bool = False,
     ) -> str:
         """The step-through page: one drawing of the graph, one JSON record per step.
 
@@ -223,6 +241,17 @@ class BackwardTrace:
         input and "reset" restores the recorded values. A domain error (log
         of a negative number) is shown on its node. A graph with hand-built
         ops cannot be re-run: its page says which nodes, and stays static.
+
+        ``practice=True`` turns the page into an exercise: before each step is
+        revealed the learner types v̄ of its node (Enter checks it; right within
+        3 significant digits, |x − v̄| ≤ 1e-3·|v̄| + 1e-6). A wrong answer
+        gets a hint ladder: the children to sum over, the rule of each local
+        derivative, the numbers to multiply; then the answer, marked revealed.
+        Each step scores 3 points less one per hint (0 if revealed); the page
+        shows the total. Stepping and clicking reveal nothing beyond the steps
+        answered; "show me" and "reset" are buttons. The answers are this
+        engine's numbers, in the page's data (a self-check, not a sealed exam:
+        the page's source holds them).
 
         Args:
             max_steps: refuse traces with more steps (``None``: no limit).
@@ -246,11 +275,76 @@ class BackwardTrace:
         """
         from . import page as trace_html  # graphviz: only pages pay for its import
 
-        return trace_html.to_html(self, max_steps, full_page, title, live)
+        return trace_html.to_html(self, max_steps, full_page, title, live, practice)
+
+    def practice(self) -> "PracticeView":
+        """The practice page (``to_html(practice=True)``) for display in Jupyter.
+
+        Example:
+            >>> from autograd_scalar import Value, trace_backward
+            >>> x = Value(0.5, label="x"); y = x * x
+            >>> "ags-practice" in trace_backward(y).practice()._repr_html_()
+            True
+        """
+        return PracticeView(self)
 
     def save_html(self, path: Union[str, os.PathLike], **options) -> pathlib.Path:
         """Write :meth:`to_html` to ``path`` atomically (temp file + rename)."""
         return write_atomic(path, self.to_html(**options).encode("utf-8"))
+
+    def step_svg(self, k: int) -> str:
+        """Step ``k`` as an SVG picture: the page's colours at that step, its equation below.
+
+        ``k`` counts from 0 (the output's step); negative counts from the end.
+        """
+        from . import frames  # graphviz and resvg: only pictures pay for their import
+
+        return frames.step_svg(self, k)
+
+    def save_step(
+        self,
+        k: int,
+        path: Union[str, os.PathLike],
+        scale: float = 1.0,
+        dpi: Optional[float] = None,
+    ) -> pathlib.Path:
+        """Write step ``k``'s picture to ``path``: ``.svg``, ``.png`` or ``.pdf`` by its suffix.
+
+        The picture is the page at that step: the current node v_i, its
+        children Ch(v_i) and the nodes done in the page's colours, ``grad ?``
+        where v̄ is not computed yet, ∂v_j/∂v_i on each term's edge, and the
+        step's equation in numbers below. No system Graphviz or Cairo is
+        needed. ``scale`` and ``dpi`` size PNG and PDF (as ``viz.save``).
+
+        Example:
+            >>> import tempfile, pathlib
+            >>> from autograd_scalar import Value, trace_backward
+            >>> x = Value(3.0, label="x"); y = x * x; y.label = "y"
+            >>> with tempfile.TemporaryDirectory() as tmp:
+            ...     out = trace_backward(y).save_step(1, pathlib.Path(tmp) / "step2.png")
+            ...     out.read_bytes()[:4]
+            b'\x89PNG'
+        """
+        from . import frames
+
+        return frames.save_step(self, k, path, scale, dpi)
+
+    def save_animation(
+        self,
+        path: Union[str, os.PathLike],
+        seconds_per_step: float = 1.2,
+        pause: float = 4.0,
+        max_width: int = 1280,
+    ) -> pathlib.Path:
+        """Write the backward pass as an animation: ``.gif``, ``.webp`` or ``.png`` (APNG).
+
+        One frame per step (as :meth:`save_step` draws it), then the finished
+        pass with every v̄, shown for ``pause`` seconds. Frames are at most
+        ``max_width`` pixels wide.
+        """
+        from . import frames
+
+        return frames.save_animation(self, path, seconds_per_step, pause, max_width)
 
     def _repr_html_(self) -> str:
         from . import page as trace_html
@@ -258,38 +352,73 @@ class BackwardTrace:
         return trace_html.repr_html(self, DEFAULT_MAX_STEPS)
 
 
-def _children(order: list) -> tuple:
-    """``{node: {consumer: ∂consumer/∂node}}`` and ``{(node, consumer): positions}``."""
+def _children(order: list, stand_in: dict) -> tuple:
+    """``{node: {consumer: ∂consumer/∂node}}`` and ``{(node, consumer): positions}``.
+
+    A checkpointed segment's node passes nothing itself (its rebuilt nodes
+    do); a rebuilt output hands its v̄ on from the node that stands for it
+    (``stand_in``), with ∂ = 1.
+    """
     children: dict = {node: {} for node in order}
     positions: dict = {}
     for consumer in order:
+        if isinstance(consumer.op, Deferred):
+            continue
         for position, (parent, local) in enumerate(zip(consumer.parents, consumer.local_grads)):
             locals_ = children[parent]
             locals_[consumer] = locals_.get(consumer, 0.0) + local
             positions.setdefault((parent, consumer), []).append(position)
+    for rebuilt, kept in stand_in.items():
+        children[rebuilt][kept] = 1.0
+        positions[(rebuilt, kept)] = [0]
     return children, positions
 
 
 def _steps(
-    root: Value, order: list, earlier: dict, names: dict, children: dict, constants: bool
+    root: Value, processing: list, earlier: dict, names: dict, children: dict, constants: bool
 ) -> list:
-    """One :class:`Step` per node, output first (constants only if asked for)."""
+    """One :class:`Step` per node, output first (constants only if asked for).
+
+    ``processing`` is the backward pass's order: ``(node, note)``, where a
+    note marks a segment's rebuild or its rebuilt nodes.
+    """
     grads: dict = {}
     steps = []
-    for node in reversed(order):
+    for node, note in processing:
         terms = tuple(
             Term(consumer, local, grads[consumer]) for consumer, local in children[node].items()
         )
         if node is root:
             grad = 1.0
-        elif node.parents or earlier[node] == 0.0:
+        elif node.parents or earlier.get(node, 0.0) == 0.0:
             grad = node.grad  # the engine's own number for this pass
         else:
             grad = math.fsum(term.product for term in terms)
+        if note.startswith("recompute "):  # the announcement: no v̄ of its own
+            steps.append(Step(node, names[node], grads[node], (), note))
+            continue
         grads[node] = grad
         if constants or node.op != CONST or node is root:
-            steps.append(Step(node, names[node], grad, terms))
+            steps.append(Step(node, names[node], grad, terms, note))
     return steps
+
+
+def _processing(kept: list, rebuilds: list) -> list:
+    """The backward pass's order: the kept graph output first, each segment's rebuilt
+    nodes (announced) right after the node that stands for the segment."""
+    at = {}
+    for segment_nodes, name, nodes in rebuilds:
+        at[segment_nodes] = (name, nodes)
+    processing = []
+    for node in reversed(kept):
+        processing.append((node, ""))
+        if isinstance(node.op, Deferred) and node in at:
+            name, nodes = at.pop(node)
+            processing.append(
+                (node, f"recompute {name!r}: {len(nodes)} nodes rebuilt from its inputs")
+            )
+            processing.extend((inner, "recomputed") for inner in reversed(nodes))
+    return processing
 
 
 def trace_backward(root: Value, constants: bool = False) -> BackwardTrace:
@@ -315,11 +444,40 @@ def trace_backward(root: Value, constants: bool = False) -> BackwardTrace:
     """
     if not isinstance(root, Value):
         raise TypeError(f"trace_backward: root must be a Value, got {type(root).__name__}")
-    order = topological_order(root)
-    earlier = {node: node.grad for node in order if not node.parents}
-    root.backward()
+    kept = topological_order(root)
+    earlier = {node: node.grad for node in kept if not node.parents}
+    rebuilds: list = []
+    with watching(lambda name, outputs, nodes: rebuilds.append((name, outputs, nodes))):
+        root.backward()
+    found = rebuilt_in(kept, rebuilds)  # (segment node, name, nodes), and the stand-ins
+    order = graph_order([root, *found.outputs]) if found.rebuilds else kept
     names = node_names(order)
-    children, positions = _children(order)
-    steps = _steps(root, order, earlier, names, children, constants)
+    children, positions = _children(order, found.stand_in)
+    steps = _steps(root, _processing(kept, found.rebuilds), earlier, names, children, constants)
     forward = [ForwardStep(node, names[node], trace_text.formula(node, names)) for node in order]
-    return BackwardTrace(root, order, names, forward, steps, positions)
+    trace = BackwardTrace(root, order, names, forward, steps, positions)
+    trace.rebuilt = found.outputs
+    trace.live = _live(len(kept), steps)
+    return trace
+
+
+def _live(kept: int, steps: list) -> list:
+    """Nodes alive at each step: the kept graph, plus the rebuilt segment during its steps."""
+    live, extra = [], 0
+    for step in steps:
+        if step.note.startswith("recompute "):
+            extra = int(step.note.split(": ", 1)[1].split()[0])
+        elif step.note != "recomputed":
+            extra = 0
+        live.append(kept + extra)
+    return live
+
+
+class PracticeView:
+    """A trace's practice page as a Jupyter display (``BackwardTrace.practice()``)."""
+
+    def __init__(self, trace: "BackwardTrace"):
+        self.trace = trace
+
+    def _repr_html_(self) -> str:
+        return self.trace.to_html(max_steps=None, full_page=False, practice=True)

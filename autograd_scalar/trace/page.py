@@ -79,7 +79,26 @@ def _data(trace, prefix: str) -> dict:
         ]
         for step in trace.steps
     ]
-    return {"nodes": nodes, "steps": steps, "bar": f"v{BAR}"}
+    data = {"nodes": nodes, "steps": steps, "bar": f"v{BAR}"}
+    if trace.rebuilt:  # a checkpointed graph: the memory curve beside the steps
+        data["alive"] = trace.live
+    return data
+
+
+def memory_curve(live: list) -> str:
+    """The nodes alive at each step as a small SVG curve, with a marker the script moves."""
+    if not live:
+        return ""
+    top, n = max(live), max(len(live) - 1, 1)
+    points = " ".join(f"{200 * k / n:.1f},{40 - 36 * v / top:.1f}" for k, v in enumerate(live))
+    return (
+        '<div class="ags-memory"><span class="ags-memory-count">nodes alive: '
+        f"{live[0]:,}</span>"
+        '<svg viewBox="-2 0 204 42" width="240" height="50" role="img" aria-label="nodes alive at '
+        f'each step, at most {top:,}"><polyline points="{points}" fill="none" stroke="#5c6bc0"'
+        ' stroke-width="1.5"/><line class="ags-memory-at" x1="0" x2="0" y1="0" y2="42"'
+        ' stroke="#e53935" stroke-width="1.5"/></svg></div>'
+    )
 
 
 def _live_data(trace, graph: dict) -> dict:
@@ -167,15 +186,16 @@ def _live_panel(trace, page: str, data: dict) -> str:
 
 
 def _scripts(live: bool) -> str:
-    """trace.js, and for a live page the table's JavaScript and the recomputation."""
+    """trace.js and its share links, and for a live page the table's JavaScript and the recomputation."""
     if not live:
-        return pages.read("trace.js")
+        return pages.read("share.js") + "\n" + pages.read("trace.js")
     return "\n".join(
         [
             pages.ops_script(),
             pages.read("live.js"),
             pages.read("numbers.js"),
             pages.read("trace_live.js"),
+            pages.read("share.js"),
             pages.read("trace.js"),
         ]
     )
@@ -195,7 +215,19 @@ def _check_size(trace, max_steps) -> None:
         )
 
 
-def to_html(trace, max_steps, full_page: bool = True, title=None, live: bool = False) -> str:
+def _practice_parts(page: str) -> dict:
+    """What a practice page adds: its panel, style and script; no list of every step."""
+    return {
+        "live": pages.fill("practice.html", page=page),
+        "css": pages.read("trace.css") + pages.read("practice.css"),
+        "steps": "",
+        "script": pages.read("practice.js") + "\n" + pages.read("trace.js"),
+    }
+
+
+def to_html(
+    trace, max_steps, full_page: bool = True, title=None, live: bool = False, practice=False
+) -> str:
     """The page of ``BackwardTrace.to_html`` (see there)."""
     _check_size(trace, max_steps)
     page = f"ags{next(_page_ids)}-{id(trace):x}"
@@ -207,24 +239,32 @@ def to_html(trace, max_steps, full_page: bool = True, title=None, live: bool = F
         max_nodes=None,
         id_prefix=page + "-",
         number_width=10 if live else 0,
+        also=trace.rebuilt,
     )
     svg = viz.render(drawing.source).decode("utf-8")
     title = html_text(page_title(trace) if title is None else title)
     data = _data(trace, page + "-")
     panel = _live_panel(trace, page, data) if live else ""
+    if trace.rebuilt:
+        panel += memory_curve(trace.live)
+    parts = {
+        "live": panel,
+        "css": pages.read("trace.css"),
+        "steps": _static_steps(trace),
+        "script": _scripts("live" in data),
+    }
+    if practice:
+        parts |= _practice_parts(page)
     fragment = pages.fill(
         "trace.html",
         page=page,
         title=title,
-        css=pages.read("trace.css"),
-        live=panel,
         svg=svg[svg.index("<svg") :],
         n=str(len(trace.steps)),
         last=str(len(trace.steps) - 1),
-        steps=_static_steps(trace),
         forward=html_text("\n".join(str(line) for line in trace.forward)),
         data=script_json(data),
-        script=_scripts("live" in data),
+        **parts,
     )
     if not full_page:
         return fragment

@@ -95,11 +95,19 @@ def equation(step, names: dict) -> str:
     :func:`equation_head`, then ``v̄_j·∂v_j/∂v_i`` per term and the sum; a live
     page's ``agsEquation`` writes the same numbers (a browser test holds them equal).
     """
+    note = getattr(step, "note", "")
+    if note.startswith("recompute "):  # a checkpointed segment's rebuild
+        return f"{RECOMPUTED} {note}"
+    mark = f"{RECOMPUTED} " if note else ""  # a rebuilt node's step
     head = equation_head(step, names)
     if not step.terms:
-        return f"{head} = {format_number(step.grad)}"
+        return f"{mark}{head} = {format_number(step.grad)}"
     numeric = " + ".join(f"{factor(t.consumer_grad)}·{factor(t.local)}" for t in step.terms)
-    return f"{head} = {numeric} = {format_number(step.grad)}"
+    return f"{mark}{head} = {numeric} = {format_number(step.grad)}"
+
+
+#: Marks the steps of a checkpointed segment's recomputation.
+RECOMPUTED = "⟳"
 
 
 def latex_equation(step, names: dict) -> str:
@@ -141,8 +149,16 @@ def to_text(trace) -> str:
     return "\n".join(lines)
 
 
-def to_latex(trace) -> str:
-    """Forward list and backward equations as one LaTeX ``aligned`` block in ``$$``."""
+def to_latex(trace, environment: str = "aligned") -> str:
+    """Forward list and backward equations as one LaTeX block.
+
+    ``"aligned"`` inside ``$$`` (notebooks, Markdown), or ``"align*"`` for a
+    LaTeX document (amsmath).
+    """
+    if environment not in ("aligned", "align*"):
+        raise ValueError(
+            f"to_latex: environment must be 'aligned' or 'align*', got {environment!r}"
+        )
     lines = []
     for entry in trace.forward:
         name = latex_name(entry.name)
@@ -154,4 +170,5 @@ def to_latex(trace) -> str:
             lines.append(rf"{name} &= {value} && \text{{{kind}}}")
     backward = [latex_equation(step, trace.names) for step in trace.steps]
     body = "\\\\\n".join(lines) + "\\\\[6pt]\n" + "\\\\\n".join(backward)
-    return "$$\\begin{aligned}\n" + body + "\n\\end{aligned}$$"
+    block = f"\\begin{{{environment}}}\n{body}\n\\end{{{environment}}}"
+    return f"$${block}$$" if environment == "aligned" else block

@@ -6,7 +6,9 @@
 * :mod:`~autograd_scalar.viz.wasm_cache`: the compiled WebAssembly Graphviz,
   cached on disk;
 * :mod:`~autograd_scalar.viz.network_view`: the textbook picture of an MLP
-  (neurons as circles, weights as edges) and its page.
+  (neurons as circles, weights as edges) and its page;
+* :mod:`~autograd_scalar.viz.image`: SVG to PNG and PDF with no system tools;
+* :mod:`~autograd_scalar.viz.tikz`: the drawing as a TikZ picture.
 
 The names load on first use (PEP 562), as the package's own do: the explorer
 uses the network view without paying for Graphviz, which only drawings need.
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
         to_svg,
     )
     from .network_view import network
+    from .tikz import to_tikz
 
 __all__ = [
     "draw",
@@ -38,6 +41,7 @@ __all__ = [
     "save",
     "render",
     "network",
+    "to_tikz",
     "node_names",
     "format_number",
     "op_symbol",
@@ -47,7 +51,7 @@ __all__ = [
 ]
 
 # name -> the module of this package that defines it
-_HOME = {name: "graph" for name in __all__} | {"network": "network_view"}
+_HOME = {name: "graph" for name in __all__} | {"network": "network_view", "to_tikz": "tikz"}
 
 
 def __getattr__(name: str):

