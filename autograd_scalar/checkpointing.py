@@ -71,11 +71,17 @@ __all__ = [
 ]
 
 _numbering = itertools.count(1)
-_bits = struct.Struct("<d").pack
+_pack = struct.Struct("<d").pack
+
+
+# float(): a number hidden by a recording tape then refuses with a TapeError
+# naming the segment's line (struct alone says "required argument is not a float").
+def _bits(value: float) -> bytes:
+    return _pack(float(value))
 
 
 def _all_bits(values: Sequence[float]) -> bytes:
-    return struct.pack(f"<{len(values)}d", *values)
+    return struct.pack(f"<{len(values)}d", *map(float, values))
 
 
 class CheckpointError(RuntimeError):

@@ -24,7 +24,7 @@ import numbers
 import threading
 from typing import TYPE_CHECKING, Iterable, Optional, Sequence, Union, cast
 
-from . import ops
+from . import ops, traced
 from .modes import enable_grad, state as _state, switched as _switched
 
 __all__ = [
@@ -60,6 +60,8 @@ def _check_real(x: object, what: str) -> float:
     """``float(x)`` for a real number, else a ``TypeError`` naming ``what``."""
     if isinstance(x, numbers.Real):
         return float(x)
+    if traced.is_traced(x):  # Value(x.data) while a tape records: a copy of a hidden number
+        traced.refuse(x, f"{what} copies it")
     raise TypeError(f"{what} must be a real number (int or float), got {type(x).__name__}: {x!r}")
 
 
@@ -316,6 +318,8 @@ def _as_value(x):
         return x
     if isinstance(x, numbers.Real):
         return constant(x)
+    if traced.is_traced(x):  # x + x.data while a tape records
+        traced.refuse(x, "it as an operand, a constant leaf")
     return None
 
 
@@ -345,6 +349,8 @@ def _float_data(x: Value) -> float:
 def _unary(op: ops.Op, x: Value) -> Value:
     xd = x.data
     if type(xd) is not float:
+        if traced.is_traced(xd):
+            return _hidden(op, (x,))
         xd = _float_data(x)
     out = op.forward(xd)
     if _switched.blocks and not _state.plain:
@@ -361,6 +367,8 @@ def _binary(op: ops.Op, x, y):
         return NotImplemented  # Python then raises its usual TypeError
     xd, yd = x.data, y.data
     if type(xd) is not float or type(yd) is not float:
+        if traced.is_traced(xd) or traced.is_traced(yd):
+            return _hidden(op, (x, y))
         xd, yd = _float_data(x), _float_data(y)
     out = op.forward(xd, yd)
     if _switched.blocks and not _state.plain:
@@ -370,6 +378,30 @@ def _binary(op: ops.Op, x, y):
         dx, dy = op.rules
         local = (dx(out, xd, yd), dy(out, xd, yd))
     return new_node(out, (x, y), local, op)
+
+
+def _hidden(op: ops.Op, args: tuple) -> Value:
+    """A node built while a tape records, from some argument whose number is hidden.
+
+    The table's forward and rules run on the example's floats; the result's
+    number and its local derivatives are hidden in turn (see
+    :mod:`autograd_scalar.traced`). Under ``no_grad`` the node is a leaf whose
+    number stays hidden, so the tape can name it instead of baking it in.
+    """
+    hidden = [a.data for a in args]
+    recording = next(h.recording for h in hidden if traced.is_traced(h))
+    data = tuple(map(traced.example_of, hidden))
+    out = op.apply(data)
+    if _state.anomaly:
+        _check_forward(op, out, args)
+    number = traced.hidden(out, recording, op, args)
+    if not _state.grad_enabled:
+        return new_node(number, (), (), "")
+    what = f"a local derivative of {traced.Traced(out, recording, op, args).describe()}"
+    local = tuple(
+        traced.hidden(g, recording, op, args, label=what) for g in op.local_grads(out, data)
+    )
+    return new_node(number, args, local, op)
 
 
 # -- Value's operators and methods, generated from the derivative table -------------
@@ -436,7 +468,12 @@ functions = {op.name: _function(op) for op in ops.TABLE.values() if op.function}
 
 def _nary(op: ops.NaryOp, args: tuple, data: list) -> Value:
     floats = tuple(data)
-    out = op.forward(floats)
+    try:
+        out = op.forward(floats)
+    except traced.TapeError:  # a hidden number (a tape is recording); no cost otherwise
+        if not any(map(traced.is_traced, floats)):
+            raise
+        return _hidden(op, args)
     if type(out) is not float:  # some data is not a float (see _float_data)
         floats = tuple(map(_float_data, args))
         out = op.forward(floats)

@@ -98,9 +98,13 @@ def cos(x):
 
 
 def power(x, y):
-    """x ** y; for floats 0 ** negative gives inf (a derivative's pole), not an error."""
+    """x ** y; for floats ±0 ** negative gives ±inf (a derivative's pole), not an error:
+    -inf for -0.0 and an odd integer y, as C99's pow, numpy and PyTorch."""
     if _is_float(x) and _is_float(y):
-        return math.inf if (x == 0.0 and y < 0.0) else _pow_forward(x, y)
+        if x == 0.0 and y < 0.0:
+            odd = math.isfinite(y) and y == int(y) and int(y) % 2 == 1
+            return math.copysign(math.inf, x) if odd else math.inf
+        return _pow_forward(x, y)
     if _is_batch(x) or _is_batch(y):
         return _numpy().power(x, y)
     return x**y
@@ -124,7 +128,8 @@ def sign(x) -> float:
     """sign(x) with sign(0) = 0 (PyTorch's abs'(0) = 0), as a constant."""
     v = data_of(x)
     if type(v) is not float and _is_batch(v):
-        return _numpy().sign(v)
+        # Not numpy.sign: it gives nan at nan, where abs'(nan) is 0 (as below, as PyTorch).
+        return (v > 0.0).astype(float) - (v < 0.0)
     return 1.0 if v > 0 else (-1.0 if v < 0 else 0.0)
 
 
@@ -352,7 +357,11 @@ def _pow_dy(out, x, y):
     if base == 0.0:  # y < 0 fails forward; 0^nan·ln 0 is nan (log(0) would raise)
         return 0.0 if data_of(y) >= 0.0 else math.nan
     if base < 0.0:
-        return math.nan
+        # ln of a negative base: nan, and as a graph a nan node whose own partials
+        # are nan (a nan constant would have derivative 0, as PyTorch's is nan).
+        if _is_float(x) and _is_float(y):
+            return math.nan
+        return _pole(x, math.nan, (x, y), (math.nan, math.nan), "pow")
     return out * log(x)
 
 

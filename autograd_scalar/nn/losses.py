@@ -3,7 +3,9 @@
 :func:`mse`, :func:`hinge` (micrograd's demo), :func:`binary_cross_entropy_with_logits`,
 :func:`cross_entropy` and the penalty :func:`l2`. Each takes numbers or
 Values and returns one Value to call ``backward()`` on. The exponentials are
-rearranged so that large logits give finite losses and gradients.
+rearranged so that large logits give finite losses and gradients, without a
+branch on any number: the graph has the same shape for every input, so a tape
+(:mod:`autograd_scalar.tape`) can record each loss once and replay it.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import numbers
 
 from ..checks import count
 from ..engine import Value, as_values, dot, sum_values
+from ..traced import is_traced
 
 __all__ = ["mse", "hinge", "binary_cross_entropy_with_logits", "cross_entropy", "l2"]
 
@@ -33,6 +36,8 @@ def _mean(terms: list) -> Value:
 def _check_labels(labels: list, allowed, who: str, meaning: str) -> None:
     for k, y in enumerate(labels):
         y = y.data if isinstance(y, Value) else y
+        if is_traced(y):  # an input of a recording tape: a number per row, unknown here
+            continue
         if isinstance(y, bool) or not isinstance(y, numbers.Real) or not allowed(y):
             raise ValueError(f"{who}: label {k} is {y!r}; labels must be {meaning}")
 
@@ -63,18 +68,19 @@ def hinge(scores, labels) -> Value:
 
 
 def _softplus(z: Value) -> Value:
-    """log(1 + e^z), never overflowing: for z >= 0 it is z + log(1 + e^-z)."""
-    if z.data >= 0.0:
-        return z + (1.0 + (-z).exp()).log()
-    return (1.0 + z.exp()).log()
+    """log(1 + e^z), the log-sum-exp of 0 and z, shifted by m = relu(z) = max(0, z):
+    m + log(e^-m + e^(z-m)). Both exponents are <= 0, so it never overflows, and
+    no branch reads z. The gradient through m cancels, leaving σ(z), also at z = 0."""
+    m = z.relu()
+    return m + ((-m).exp() + (z - m).exp()).log()
 
 
 def binary_cross_entropy_with_logits(logits, labels) -> Value:
     """Mean of -[y log σ(z) + (1 - y) log(1 - σ(z))] for logits z, labels y in [0, 1].
 
     Computed as softplus(z) - y·z (the same function, rearranged), with
-    softplus evaluated on the branch where exp cannot overflow, so logits in
-    the thousands give finite losses and the gradient σ(z) - y.
+    softplus shifted so that exp cannot overflow, so logits in the thousands
+    give finite losses and the gradient σ(z) - y.
 
     Example:
         >>> from autograd_scalar import Value
@@ -97,17 +103,19 @@ def cross_entropy(logits, target_index) -> Value:
     log Σ_k e^{z_k} - Σ_k p_k z_k (PyTorch's probability targets). A one-hot
     list gives a tape the same graph for every class.
 
-    The log-sum-exp is m + log Σ e^{z_k - m} with m = max_k z_k, so every
-    exponent is <= 0 and logits in the hundreds stay finite. m is built in the
-    graph as a running maximum, max(a, b) = a + relu(b - a): the graph has the
-    same shape for every input, so a tape can replay it (a constant m read
-    from ``.data`` would differ between examples). Log-sum-exp does not depend
-    on m, so the gradient through m cancels and the gradient is softmax(z) -
-    target. Average over a batch yourself: ``sum(cross_entropy(z, t) for ...) / n``.
+    The log-sum-exp is m + log Σ e^{z_k - m} with m the largest logit, so
+    every exponent is <= 0 and any finite logits give a finite loss (unless
+    the loss itself exceeds the largest float). m is built in the graph (see
+    :func:`_maximum`), so the graph has the same shape for every input and a
+    tape can replay it. Log-sum-exp does not depend on m, so the gradient
+    through m cancels and the gradient is softmax(z) - target. Average over a
+    batch yourself: ``sum(cross_entropy(z, t) for ...) / n``.
 
     Example:
         >>> round(cross_entropy([1000.0, 0.0], 1).data, 6)
         1000.0
+        >>> cross_entropy([-1e19, 3000.0], 0).data  # 1e19 + 3000, rounded, as PyTorch
+        1.0000000000000002e+19
         >>> round(cross_entropy([1.0, 2.0], [0.0, 1.0]).data, 6) == round(cross_entropy([1.0, 2.0], 1).data, 6)
         True
     """
@@ -115,11 +123,27 @@ def cross_entropy(logits, target_index) -> Value:
     if not logits:
         raise ValueError("cross_entropy: no logits")
     target = _cross_entropy_target(target_index, logits)
-    m = logits[0]
-    for z in logits[1:]:
-        m = m + (z - m).relu()
+    level = list(logits)
+    while len(level) > 1:  # a knockout tournament: log2(n) rounds
+        winners = [_maximum(a, b) for a, b in zip(level[::2], level[1::2])]
+        level = winners + level[2 * len(winners) :]
+    m = level[0]
     log_sum_exp = sum_values([(z - m).exp() for z in logits]).log() + m
     return log_sum_exp - target
+
+
+def _maximum(a: Value, b: Value) -> Value:
+    """max(a, b) in the graph: s·a + (1 - s)·b with s = min(relu(a - b), 1).
+
+    Where a and b differ by 1 or more, s is 0 or 1 and the result is exactly
+    the larger one (a + relu(b - a) would round: for a = -1e19, b = 3000 it
+    gives 0, and e^3000 overflows). Closer together it blends them, at most
+    1/4 below the larger, which a log-sum-exp's shift tolerates (after the
+    log2(n) rounds of :func:`cross_entropy`, every exponent is below
+    log2(n)/4).
+    """
+    s = 1.0 - (1.0 - (a - b).relu()).relu()
+    return s * a + (1.0 - s) * b
 
 
 def _cross_entropy_target(target, logits: tuple) -> Value:

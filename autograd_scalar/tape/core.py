@@ -29,11 +29,17 @@ where the matrix form of backpropagation comes from:
 
 The tape is one path through the program, as with ``jax.jit``:
 
-* ``record`` re-traces ``check`` examples and a few perturbed copies of the
-  example, and compares op, parents and constants node by node. A Python
-  ``if`` on ``.data`` gives a different graph (or a constant computed from
-  data, such as a ``.data`` read): :class:`TapeError` names the first node
-  that differs.
+* While ``fn`` runs, the numbers of its inputs, of ``params`` and of every
+  node computed from them are hidden (:mod:`autograd_scalar.traced`, like
+  JAX's tracers): any read (an ``if`` on ``.data``, ``float``, a comparison,
+  ``Value(x.data)``) raises :class:`TapeError` naming the node and the line
+  of ``fn``, whatever the example's values. ``check`` examples are traced
+  too and must give the same graph.
+* The backward honours the table's ``masks`` as ``backward()`` does (relu
+  at x <= 0 passes nothing, not even an inf adjoint); a grouped dot whose
+  sum is not finite is recomputed term by term in its own order, as the
+  table's forward sums it. Calls on one tape take turns (a lock): its
+  buffers serve one call at a time.
 * A number ``fn`` closes over (a label, say) is a constant of the tape, the
   same for every row: pass it as an argument to give each row its own. A
   Value leaf that is neither in ``params`` nor an input is a constant too.
@@ -71,26 +77,20 @@ Example (one tanh neuron, a batch of three inputs):
 from __future__ import annotations
 
 import numbers
-import random
-from typing import Callable, Iterable, Optional, Sequence
+import threading
+from typing import Callable, Iterable, Optional, Sequence, cast
 
-from .. import ops
-from ..engine import Deferred, Value, topological_order
+from .. import ops, traced
+from ..engine import Deferred, Value, new_node, topological_order
 from ..modes import enable_grad
+from ..traced import TapeError
 
 __all__ = ["record", "Tape", "TapeError"]
 
 _DOT = ops.TABLE["dot"]
 
-#: Perturbations of the example that ``record`` re-traces besides ``check``.
-PERTURBATIONS = 3
-
 #: Batch sizes whose buffers a tape keeps (each size gets its own plan).
 KEEP_PLANS = 4
-
-
-class TapeError(ValueError):
-    """The function cannot be replayed as a tape, or a batch does not fit it."""
 
 
 # -- recording --------------------------------------------------------------------------
@@ -122,7 +122,7 @@ class _Trace:
                 self.leaves.append(
                     ("param", param_index[id(node)])
                     if id(node) in param_index
-                    else inputs.get(id(node), ("const", node.data))
+                    else inputs.get(id(node)) or _constant(node, i)
                 )
 
     def signature(self, i: int) -> tuple:
@@ -151,61 +151,74 @@ def _table_op(node: Value, i: int) -> ops.Op:
     return op
 
 
+def _constant(node: Value, i: int) -> tuple:
+    if traced.is_traced(node.data):
+        raise TapeError(
+            f"node v{i} is computed from the inputs or parameters under no_grad "
+            f"({cast(traced.Traced, node.data).describe()}): the tape would keep the example's number as a "
+            "constant for every row; compute it with gradients recorded"
+        )
+    return ("const", node.data)
+
+
 def _describe(node: Value) -> str:
     return f"label {node.label!r}" if node.label else f"data {node.data!r}"
 
 
-def _example_values(example: Sequence) -> tuple:
-    """The arguments as Values (numbers) or lists of Values, and {id: ("input", a, e)}."""
+def _example_values(example: Sequence, recording: traced.Recording) -> tuple:
+    """The arguments as input Values (numbers) or lists of them, whose numbers
+    are hidden; {id: ("input", a, e)}; and each argument's length (None: a number)."""
     values: list = []
     inputs: dict[int, tuple] = {}
+    shapes: list[Optional[int]] = []
     for a, arg in enumerate(example):
         if _is_number(arg):
-            leaf = Value(float(arg), label=f"x{a}" if len(example) > 1 else "x")
+            leaf = _input(arg, f"x{a}" if len(example) > 1 else "x", recording)
             inputs[id(leaf)] = ("input", a, None)
             values.append(leaf)
+            shapes.append(None)
             continue
         if not isinstance(arg, (list, tuple)) or not all(map(_is_number, arg)):
             raise TapeError(
                 f"example argument {a} must be a number or a list of numbers, "
                 f"got {type(arg).__name__}: {arg!r}"
             )
-        leaves = [Value(float(v), label=f"x{a}[{e}]") for e, v in enumerate(arg)]
+        leaves = [_input(v, f"x{a}[{e}]", recording) for e, v in enumerate(arg)]
         inputs.update((id(leaf), ("input", a, e)) for e, leaf in enumerate(leaves))
         values.append(leaves)
-    return tuple(values), inputs
+        shapes.append(len(arg))
+    return tuple(values), inputs, shapes
+
+
+def _input(number, label: str, recording: traced.Recording) -> Value:
+    return new_node(
+        traced.hidden(float(number), recording, label=f"input {label}"), (), (), "", label
+    )
 
 
 def _is_number(x) -> bool:
     return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
 
-def _trace(fn: Callable, example: Sequence, params: Sequence[Value]) -> _Trace:
-    values, inputs = _example_values(example)
-    with enable_grad():
-        out = fn(*values)
+def _trace(fn: Callable, example: Sequence, params: Sequence[Value]) -> tuple:
+    """Run ``fn`` on the example with every number hidden: (its trace, the arguments' shapes)."""
+    recording = traced.Recording(fn)
+    values, inputs, shapes = _example_values(example, recording)
+    numbers_of = [p.data for p in params]
+    for k, p in enumerate(params):  # a branch on a parameter would freeze its value too
+        p.data = traced.hidden(float(p.data), recording, label=f"parameter {p.label or k}")
+    try:
+        with enable_grad():
+            out = fn(*values)
+    finally:
+        for p, number in zip(params, numbers_of):
+            p.data = number
     if not isinstance(out, Value):
         raise TapeError(
             f"fn must return a Value (the loss or output of one example), "
             f"got {type(out).__name__}: {out!r}"
         )
-    return _Trace(topological_order(out), params, inputs)
-
-
-def _perturbed(example: Sequence, count: int) -> list:
-    """``count`` deterministic variations of the example: its negation, then shifts."""
-    rng = random.Random(20261123)
-
-    def vary(x, k):
-        return -x if k == 0 else x + rng.uniform(-1.0, 1.0) * (1.0 + abs(x))
-
-    return [
-        [
-            [vary(v, k) for v in arg] if isinstance(arg, (list, tuple)) else vary(arg, k)
-            for arg in example
-        ]
-        for k in range(count)
-    ]
+    return _Trace(topological_order(out), params, inputs), shapes
 
 
 def _compare(first: _Trace, other: _Trace, which: str) -> None:
@@ -213,26 +226,17 @@ def _compare(first: _Trace, other: _Trace, which: str) -> None:
     for i in range(max(len(first.ops), len(other.ops))):
         if i >= len(first.ops) or i >= len(other.ops):
             raise TapeError(
-                f"fn branches on data: the graph has {len(first.ops)} nodes for "
-                f"the example but {len(other.ops)} for {which}; a tape records "
-                "one path through the program"
+                f"fn builds another graph for {which}: {len(other.ops)} nodes, not the "
+                f"example's {len(first.ops)}; a tape records one path through the program"
             )
         a, b = first.signature(i), other.signature(i)
-        if a == b:
-            continue
-        if a[2] and b[2] and a[2][0] == b[2][0] == "const":
+        if a != b:
             raise TapeError(
-                f"fn computes a constant from data: node v{i} is the constant "
-                f"{first.leaves[i][1]!r} for the example but {other.leaves[i][1]!r} for "
-                f"{which} (a .data read, or an operation under no_grad); make it an input "
-                "or compute it with Value ops"
+                f"fn builds another graph for {which}: node v{i} is {_what(first, i)} for "
+                f"the example but {_what(other, i)} there (fn depends on something besides "
+                "its arguments' numbers, such as a global or a random draw); a tape "
+                "records one path through the program"
             )
-        raise TapeError(
-            f"fn branches on data: node v{i} is {_what(first, i)} for the "
-            f"example but {_what(other, i)} for {which}; a tape records one "
-            "path through the program (compute every branch with Value ops, "
-            "or record one tape per branch)"
-        )
 
 
 def _what(trace: _Trace, i: int) -> str:
@@ -242,53 +246,65 @@ def _what(trace: _Trace, i: int) -> str:
     return f"{trace.ops[i].name}({', '.join(f'v{p}' for p in trace.parents[i])})"
 
 
+def _checked_params(params: Iterable[Value]) -> list:
+    params = list(params)
+    for k, p in enumerate(params):
+        if not isinstance(p, Value):
+            raise TypeError(f"record: params[{k}] must be a Value, got {type(p).__name__}")
+        if p.parents:
+            raise TapeError(
+                f"record: params[{k}] ({_describe(p)}) is computed from other Values "
+                f"(a {p.op} node), not a leaf: a tape differentiates with respect to "
+                "leaves, as an optimizer steps them; pass the leaves it is computed from"
+            )
+    if len({id(p) for p in params}) != len(params):
+        raise TapeError("record: params lists a Value twice")
+    return params
+
+
 def record(
     fn: Callable, *example, params: Iterable[Value] = (), check: Sequence[Sequence] = ()
 ) -> "Tape":
     """Run ``fn`` once on ``example`` and keep its graph as a :class:`Tape`.
+
+    While ``fn`` runs, the numbers of its inputs, of ``params`` and of every
+    node computed from them are hidden (:mod:`autograd_scalar.traced`): ``fn``
+    builds its graph with Value ops, and any read of such a number (``.data``
+    in an ``if``, ``float``, a comparison) raises :class:`TapeError` naming
+    the node and the line, whatever the example's values.
 
     Args:
         fn: a function of Values returning ONE Value: the output, or the loss,
             of a single example.
         *example: one example's arguments, each a number or a list of numbers
             (each becomes a Value input, or a list of them).
-        params: the Values to differentiate with respect to (identified by
-            identity; read again at every call, so optimizer updates show).
-        check: more examples (tuples of arguments) to re-trace; with a few
-            perturbed copies of ``example``, their graphs must match.
+        params: the Values to differentiate with respect to (leaves,
+            identified by identity; read again at every call, so optimizer
+            updates show).
+        check: more examples (tuples of arguments) to trace; their graphs must
+            be the example's (they can differ only if ``fn`` depends on
+            something besides its arguments, such as a global).
 
     Raises:
-        TapeError: ``fn`` branches on data, computes a constant from data,
-            uses a node that is not from the derivative table, or returns no
-            Value.
+        TapeError: ``fn`` reads a number it computes with, computes a node
+            under ``no_grad``, uses a node that is not from the derivative
+            table, or returns no Value; a parameter is not a leaf.
 
     Example:
         >>> from autograd_scalar import Value
         >>> w = Value(2.0)
         >>> def branchy(x):
         ...     return w * x if x.data > 0 else w - x
-        >>> record(branchy, 1.0, params=[w])
+        >>> record(branchy, 1.0, params=[w])  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        autograd_scalar.tape.TapeError: fn branches on data: node v2 is mul(v0, v1) for the example but sub(v0, v1) for a perturbed example [-1.0]; a tape records one path through the program (compute every branch with Value ops, or record one tape per branch)
+        autograd_scalar.tape.TapeError: fn reads the number of input x (a comparison (>)) at line 2 of fn ...
     """
-    params = list(params)
-    for k, p in enumerate(params):
-        if not isinstance(p, Value):
-            raise TypeError(f"record: params[{k}] must be a Value, got {type(p).__name__}")
-    if len({id(p) for p in params}) != len(params):
-        raise TapeError("record: params lists a Value twice")
-    trace = _trace(fn, example, params)
-    others = [(ex, f"check example {k} {list(ex)!r}") for k, ex in enumerate(check)]
-    others += [(ex, f"a perturbed example {ex!r}") for ex in _perturbed(example, PERTURBATIONS)]
-    for other, which in others:
-        try:
-            _compare(trace, _trace(fn, other, params), which)
-        except (ArithmeticError, ValueError) as error:
-            if isinstance(error, TapeError) or which.startswith("check"):
-                raise
-            # A perturbed example outside fn's domain (log of a negative) says nothing.
-    return Tape(trace, params, len(example))
+    params = _checked_params(params)
+    trace, shapes = _trace(fn, example, params)
+    for k, other in enumerate(check):
+        _compare(trace, _trace(fn, other, params)[0], f"check example {k} {list(other)!r}")
+    return Tape(trace, params, shapes)
 
 
 # -- the two passes: which nodes run together ------------------------------------------
@@ -301,14 +317,23 @@ class _Instruction:
     lists each node's j-th parent), ``"nary"`` (one ``sum`` or ``dot`` node;
     ``args`` is its parents) or ``"matmul"`` (k ``dot`` nodes grouped:
     ``args`` the m varying inputs they share, ``weights`` a k×m table of the
-    invariant partners, ``pairs`` k lists of invariant (a, b) pairs).
+    invariant partners, ``pairs`` k lists of invariant (a, b) pairs, ``terms``
+    each node's (a, b) pairs in its own order, for the exact sum).
     """
 
     def __init__(
-        self, kind: str, op: ops.Op, nodes: list, args, level: int, weights=None, pairs=None
+        self,
+        kind: str,
+        op: ops.Op,
+        nodes: list,
+        args,
+        level: int,
+        weights=None,
+        pairs=None,
+        terms=None,
     ):
         self.kind, self.op, self.nodes, self.args, self.level = kind, op, nodes, args, level
-        self.weights, self.pairs = weights, pairs
+        self.weights, self.pairs, self.terms = weights, pairs, terms
 
 
 def _levels(trace: _Trace) -> list:
@@ -339,6 +364,12 @@ def _split_dot(parents: tuple, varying: list):
     return weights, tuple(inputs), pairs
 
 
+def _terms(parents: tuple) -> list:
+    """A dot's (w, x) pairs in the order its forward sums them."""
+    n = len(parents) // 2
+    return list(zip(parents[:n], parents[n:]))
+
+
 def _group(trace: _Trace, varying: list, level: list, todo: list) -> list:
     """Pass 1: dot nodes reading the same varying inputs, at one depth -> matmul."""
     groups: dict[tuple, list] = {}
@@ -357,6 +388,7 @@ def _group(trace: _Trace, varying: list, level: list, todo: list) -> list:
             lvl,
             weights=[w for _, w, _ in members],
             pairs=[p for _, _, p in members],
+            terms=[_terms(trace.parents[i]) for i, _, _ in members],
         )
         for (inputs, _, lvl), members in groups.items()
     ]
@@ -536,6 +568,7 @@ def _bind_elementwise(
             else None
         )
     forward_op, rules, constants = op.forward, op.rules, op.constant_local_grads
+    masks = op.masks or (None,) * len(writers)
 
     def forward():
         out[...] = forward_op(*[read() for read in readers])
@@ -546,12 +579,17 @@ def _bind_elementwise(
             if write is None:
                 continue
             local = constants[j] if constants else rules[j](out, *args)
-            if write.into is not None:
-                np.multiply(local, g, out=write.into)
-            else:
-                write(local * g)
+            contribution = np.multiply(local, g, out=write.into)
+            if masks[j] is not None and _nonfinite(np.add.reduce(contribution, axis=None)):
+                # Where the table masks (relu at x <= 0, x ** y in x at y = 0), nothing
+                # passes, not even an inf or nan adjoint (0·inf would be nan): as backward().
+                # The rule gives 0 there, so only a non-finite contribution can differ:
+                # one sum tests it (the mask costs two passes more).
+                np.copyto(contribution, 0.0, where=masks[j](out, *args))
+            if write.into is None:
+                write(contribution)
 
-    return forward, backward
+    return forward, (backward if any(writers) else None)
 
 
 def _bind_nary(instruction: _Instruction, plan: "_Plan", layout: _Layout, needed: list) -> tuple:
@@ -592,10 +630,15 @@ def _bind_nary(instruction: _Instruction, plan: "_Plan", layout: _Layout, needed
         for positions, write in writers:
             write(contribution[positions])
 
-    return forward, backward
+    return forward, (backward if writers else None)
 
 
 _FLOAT = frozenset([float])
+
+
+def _nonfinite(total) -> bool:
+    """Whether a sum is inf or nan (then some term is, or the sum overflowed)."""
+    return bool(total - total != 0.0)
 
 
 def _bind_matmul(instruction: _Instruction, plan: "_Plan", layout: _Layout, needed: list) -> tuple:
@@ -624,6 +667,8 @@ def _bind_matmul(instruction: _Instruction, plan: "_Plan", layout: _Layout, need
     has_pairs = tables[1][0].size > 0
     gathered = {}  # this call's W and X, read by the forward, reused by the backward
 
+    exact = _exact_dots(instruction, plan, layout, out)
+
     def forward():
         if read_x is None:
             out.fill(0.0)
@@ -632,6 +677,8 @@ def _bind_matmul(instruction: _Instruction, plan: "_Plan", layout: _Layout, need
             np.matmul(gathered["w"], gathered["x"], out=out)
         if has_pairs:
             np.add(out, (read_a() * read_b()).sum(axis=1, keepdims=True), out=out)
+        if _nonfinite(np.add.reduce(out, axis=None)):
+            exact()  # an inf or nan may depend on the order of the sum (and on BLAS's fma)
 
     def backward():
         if read_x is not None:
@@ -650,7 +697,31 @@ def _bind_matmul(instruction: _Instruction, plan: "_Plan", layout: _Layout, need
                 if write is not None:
                     write(by * d)
 
-    return forward, backward
+    writes = (write_w, write_x, write_a, write_b)
+    return forward, (backward if any(write is not None for write in writes) else None)
+
+
+def _exact_dots(instruction: _Instruction, plan: "_Plan", layout: _Layout, out) -> Callable:
+    """Recompute the grouped dots term by term, in each node's own order, as the
+    table's forward sums them: where a sum overflows, inf + (-inf) = nan or not
+    depends on that order."""
+    values = [
+        [(_row_of(plan, layout, a), _row_of(plan, layout, b)) for a, b in node_terms]
+        for node_terms in instruction.terms
+    ]
+
+    def exact():
+        for k, pairs in enumerate(values):
+            total = 0.0
+            for a, b in pairs:
+                total = total + a * b
+            out[k] = total
+
+    return exact
+
+
+def _row_of(plan: "_Plan", layout: _Layout, node: int):
+    return plan.values[layout.store[node]][layout.row[node]]
 
 
 def _regular_view(array, rows):
@@ -717,6 +788,8 @@ class _Plan:
             self.values[INVARIANT][row, 0] = value
         self.written: set[int] = set()
         self.unwritten: list[int] = []  # rows that backward must zero, found while binding
+        # An instruction binds a backward (None: no argument needs a gradient) only
+        # with the writers it runs at every call, so no adjoint row goes stale.
         backward_order = [
             _BIND[instruction.kind](instruction, self, layout, tape._needed)
             for instruction in reversed(tape._instructions)
@@ -737,7 +810,7 @@ class Tape:
     """
 
     def __init__(
-        self, trace: _Trace, params: list, n_args: int, group: bool = True, lift: bool = True
+        self, trace: _Trace, params: list, shapes: list, group: bool = True, lift: bool = True
     ):
         self.params = params
         self._trace = trace
@@ -747,15 +820,13 @@ class Tape:
             varying.append(leaf[0] == "input" if leaf else any(varying[p] for p in parents))
             needed.append(leaf[0] == "param" if leaf else any(needed[p] for p in parents))
         self._varying, self._needed = varying, needed
-        self._shapes: list[Optional[int]] = [None] * n_args
-        for leaf in trace.leaves:
-            if leaf and leaf[0] == "input" and leaf[2] is not None:
-                self._shapes[leaf[1]] = max(self._shapes[leaf[1]] or 0, leaf[2] + 1)
+        self._shapes: list[Optional[int]] = shapes  # each argument's length; None: a number
         self._layout = _Layout(trace, varying, self._shapes, len(params))
         self._instructions = _instructions(trace, varying, group, lift)
         for instruction in self._instructions:
             self._layout.place(instruction)
         self._plans: dict[int, _Plan] = {}
+        self._running = threading.Lock()  # a plan's buffers serve one call at a time
         self.instructions = len(self._instructions)
 
     def passes(self, group: bool = True, lift: bool = True) -> "Tape":
@@ -764,7 +835,7 @@ class Tape:
         Every combination computes the same values and gradients; the passes
         only change how many array operations do it (``instructions``).
         """
-        return Tape(self._trace, self.params, len(self._shapes), group, lift)
+        return Tape(self._trace, self.params, self._shapes, group, lift)
 
     def wengert_list(self) -> list:
         """The recorded nodes in topological order, for exporters: one
@@ -843,25 +914,25 @@ class Tape:
         number argument of the example, a (batch × m) array or list of lists
         for a list argument of length m.
         """
-        plan = self._run_forward(batch)
-        store, row = self._layout.store[-1], self._layout.row[-1]
-        return plan.np.broadcast_to(plan.values[store][row], (plan.batch,)).copy()
+        with self._running:
+            plan = self._run_forward(batch)
+            store, row = self._layout.store[-1], self._layout.row[-1]
+            return plan.np.broadcast_to(plan.values[store][row], (plan.batch,)).copy()
 
     def value_and_grad(self, *batch) -> tuple:
         """``(mean of the output over the batch, [∂mean/∂p for p in params])``."""
-        plan = self._run_forward(batch)
-        store, row = self._layout.store[-1], self._layout.row[-1]
-        loss = float(plan.values[store][row].mean())
-        plan.adjoints[VARYING][plan.zero_rows] = 0.0  # the other rows are assigned first
-        plan.adjoints[INVARIANT].fill(0.0)
-        plan.adjoints[store][row] = 1.0 / plan.batch if store == VARYING else 1.0
-        with plan.np.errstate(all="ignore"):
-            for (_, backward), instruction in zip(
-                reversed(plan.steps), reversed(self._instructions)
-            ):
-                if self._needed[instruction.nodes[0]]:
-                    backward()
-        return loss, plan.adjoints[INVARIANT][: len(self.params), 0].tolist()
+        with self._running:
+            plan = self._run_forward(batch)
+            store, row = self._layout.store[-1], self._layout.row[-1]
+            plan.adjoints[VARYING][plan.zero_rows] = 0.0  # the other rows are assigned first
+            plan.adjoints[INVARIANT].fill(0.0)
+            plan.adjoints[store][row] = 1.0 / plan.batch if store == VARYING else 1.0
+            with plan.np.errstate(all="ignore"):  # no warnings, as in the forward
+                loss = float(plan.values[store][row].mean())
+                for _, backward in reversed(plan.steps):
+                    if backward is not None:
+                        backward()
+            return loss, plan.adjoints[INVARIANT][: len(self.params), 0].tolist()
 
     def backward(self, *batch) -> float:
         """Add the batch-mean gradient to each parameter's ``grad``; the mean loss.
@@ -887,26 +958,14 @@ class Tape:
 
     def _stage(self, batch: tuple) -> _Plan:
         """Check the batch's shapes and copy it into the input rows of its plan."""
-        np = _np()
         if len(batch) != len(self._shapes):
             raise TapeError(
                 f"the tape takes {len(self._shapes)} batch arguments "
                 f"(one per argument of the example), got {len(batch)}"
             )
-        arrays = []
-        for a, (arg, shape) in enumerate(zip(batch, self._shapes)):
-            try:
-                array = np.asarray(arg, dtype=float)
-            except (TypeError, ValueError):
-                raise TapeError(f"batch argument {a} is not an array of numbers") from None
-            want = array.shape[:1] + (() if shape is None else (shape,))
-            if array.ndim == 0 or array.shape != want:
-                raise TapeError(
-                    f"batch argument {a} must have shape (batch,"
-                    f"{'' if shape is None else f' {shape}'}) like the example's "
-                    f"argument, got shape {array.shape}"
-                )
-            arrays.append(array)
+        arrays = [
+            _batch_array(arg, a, shape) for a, (arg, shape) in enumerate(zip(batch, self._shapes))
+        ]
         sizes = {array.shape[0] for array in arrays}
         if len(sizes) > 1:
             raise TapeError(f"batch arguments have different lengths {sorted(sizes)}")
@@ -942,6 +1001,37 @@ class Tape:
         located = type(error)(f"{error} (tape node v{node} = {formula}, {where})")
         located.batch_index = index  # type: ignore[attr-defined]  # as ops._batch_error sets it
         return located
+
+
+def _batch_array(arg, a: int, shape: Optional[int]):
+    """Batch argument ``a`` as a float array of shape (batch,) or (batch, shape)."""
+    np = _np()
+    try:
+        with np.errstate(all="ignore"):
+            array = np.asarray(arg, dtype=float)
+    except (TypeError, ValueError, OverflowError):
+        raise TapeError(f"batch argument {a} is not an array of numbers") from None
+    want = array.shape[:1] + (() if shape is None else (shape,))
+    if array.ndim == 0 or array.shape != want:
+        raise TapeError(
+            f"batch argument {a} must have shape (batch,"
+            f"{'' if shape is None else f' {shape}'}) like the example's "
+            f"argument, got shape {array.shape}"
+        )
+    if not (isinstance(arg, np.ndarray) and arg.dtype.kind == "f") and np.isnan(array).any():
+        _no_none(arg, a)  # numpy reads None as nan: only a nan may come from a None
+    return array
+
+
+def _no_none(arg, a: int) -> None:
+    """Raise ``TapeError`` naming the first row of batch argument ``a`` that holds a None."""
+    for r, row in enumerate(arg):
+        cells = list(row) if isinstance(row, (list, tuple, _np().ndarray)) else [row]
+        if any(cell is None for cell in cells):
+            raise TapeError(
+                f"batch argument {a}, row {r} holds None ({row!r}): give a number "
+                "(float('nan') if the value is missing on purpose)"
+            )
 
 
 _KINDS = {"param": "parameters", "input": "inputs", "const": "constants"}
