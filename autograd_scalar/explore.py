@@ -72,8 +72,11 @@ class Snapshot:
         self._recorder = recorder
 
     def _twin(self) -> MLP:
+        # Set directly, not through load_state_dict: a diverged run's snapshot holds
+        # inf and nan, which the page shows and a model file would refuse.
         twin = self._recorder.twin
-        twin.load_state_dict(dict(zip(self._recorder.names, self.params)))
+        for parameter, value in zip(twin.parameters(), self.params, strict=True):
+            parameter.data = value
         return twin
 
     @cached_property
@@ -357,6 +360,8 @@ def _mix(colour: str, weight: float) -> str:
 def _heat(out) -> str:
     """A grid cell's colour, as the page's ``heatColour``: the class, paler where unsure."""
     classes = palette.CLASSES
+    if not all(math.isfinite(z) for z in (out if isinstance(out, list) else [out])):
+        return "#d0d0d0"  # a diverged network: grey, as the page draws it
     if not isinstance(out, list):
         t = math.tanh(out)
         return _mix(classes[1 if t > 0 else 0], 0.1 + 0.42 * abs(t))

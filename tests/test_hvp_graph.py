@@ -29,9 +29,10 @@ def test_the_second_backward_pass_of_the_graph_gives_sympys_hessian_times_v():
     graph = hvp_graph(f, POINT, VECTOR)
     trace = trace_backward(graph.output)  # the second pass, step by step
     want = exact_hvp()
+    second = {step.node: step.grad for step in trace.steps}  # the trace's own v̄
     for x, h in zip(graph.inputs, want):
-        assert abs(x.grad - h) <= 1e-12 * max(1.0, abs(h))
-    assert [x.grad for x in graph.inputs] == hvp(f, POINT, VECTOR)
+        assert abs(second[x] - h) <= 1e-12 * max(1.0, abs(h))
+    assert [second[x] for x in graph.inputs] == hvp(f, POINT, VECTOR)
     steps = {step.name for step in trace.steps}
     assert {"∂f/∂x0", "∂f/∂x1", "g·v", "x0", "x1"} <= steps
 

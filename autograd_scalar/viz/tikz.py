@@ -111,9 +111,9 @@ def to_tikz(root: Value, standalone: bool = False, **options) -> str:
         >>> x = Value(3.0, label="x"); y = x * x; y.label = "y"; y.backward()
         >>> tikz = to_tikz(y)
         >>> print(tikz.splitlines()[0])
-        \\begin{tikzpicture}[x=1in, y=1in, >=stealth, font=\\sffamily\\footnotesize,
+        \\begin{tikzpicture}[x=1in, y=1in, >=stealth, font=\\sffamily\\large,
         >>> [line.strip() for line in tikz.splitlines() if "nodepart" in line][0].split(" at ")[1]
-        '(0.371, 0.250) {x \\\\nodepart{two} data 3 \\\\nodepart{three} grad 6};'
+        '(0.843, 0.257) {x \\\\nodepart{two} data 3 \\\\nodepart{three} grad 6};'
     """
     plain = render_layout(draw(root, **options).source)
     lines = [f"\\begin{{tikzpicture}}[{_STYLES}]"] + _picture(plain) + ["\\end{tikzpicture}"]
