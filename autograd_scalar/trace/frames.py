@@ -16,11 +16,10 @@ Graphviz, Cairo or fonts are needed.
 from __future__ import annotations
 
 import io
-import os
 import pathlib
 import re
 import xml.etree.ElementTree as ET
-from typing import Optional, Union
+from typing import Optional
 
 from .. import viz
 from ..files import suffix_format, write_atomic

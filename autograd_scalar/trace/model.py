@@ -379,9 +379,7 @@ def _children(order: list, stand_in: dict) -> tuple:
     return children, positions
 
 
-def _steps(
-    root: Value, processing: list, earlier: dict, names: dict, children: dict, constants: bool
-) -> list:
+def _steps(root: Value, processing: list, names: dict, children: dict, constants: bool) -> list:
     """One :class:`Step` per node, output first (constants only if asked for).
 
     ``processing`` is the backward pass's order: ``(node, note)``, where a
@@ -393,12 +391,7 @@ def _steps(
         terms = tuple(
             Term(consumer, local, grads[consumer]) for consumer, local in children[node].items()
         )
-        if node is root:
-            grad = 1.0
-        elif node.parents or earlier.get(node, 0.0) == 0.0:
-            grad = node.grad  # the engine's own number for this pass
-        else:
-            grad = math.fsum(term.product for term in terms)
+        grad = 1.0 if node is root else node.grad  # the engine's own number for this pass
         if note.startswith("recompute "):  # the announcement: no v̄ of its own
             steps.append(Step(node, names[node], grads[node], (), note))
             continue
@@ -467,7 +460,7 @@ def trace_backward(root: Value, constants: bool = False) -> BackwardTrace:
         names = node_names(order)
         children, positions = _children(order, found.stand_in)
         processing = _processing(kept, found.rebuilds)
-        steps = _steps(root, processing, {}, names, children, constants)
+        steps = _steps(root, processing, names, children, constants)
     finally:
         for node, grad in zip(kept, saved):
             node.grad = grad
