@@ -63,11 +63,11 @@ ALPHA = 1e-4  # micrograd demo's L2 weight
 TOLERANCE = 1e-9  # max |Δ| allowed between engines (loss and every gradient)
 SEED = 1337  # micrograd demo's seed
 
-# Issue 5's targets.
+# The scalar engine's targets: speed against micrograd, memory per node, scaling.
 TARGET_SPEEDUP = 25.0
 TARGET_BYTES_PER_NODE = 200.0
 TARGET_SCALING = 12.0  # 10x the nodes may cost at most 12x the time
-# Issue 11's targets (the tape).
+# The tape's targets.
 TARGET_TAPE_SPEEDUP = 100.0  # tape vs the scalar path, 100 points
 TARGET_GROUPING_SPEEDUP = 30.0  # grouping alone (lifting off) vs the scalar path
 TARGET_TAPE_VS_NUMPY = {1000: 3.0, 10000: 2.0}  # points -> most tape/numpy allowed
@@ -747,7 +747,7 @@ def targets(results: dict) -> list[tuple[str, Optional[bool], str]]:
 
 
 def tape_targets(tape: dict) -> list[tuple[str, Optional[bool], str]]:
-    """Issue 11's targets: the tape's speed-ups and its agreement with the scalar path."""
+    """The tape's targets: its speed-ups and its agreement with the scalar path."""
     if "ms" not in tape:
         return []
     ms, rows = tape["ms"], []
