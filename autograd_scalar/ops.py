@@ -58,7 +58,6 @@ from typing import Callable, Optional, Sequence, Union
 from .generic import (
     cos,
     data_of,
-    log,
     float_cos,
     float_exp,
     float_log,
@@ -67,6 +66,7 @@ from .generic import (
     float_sigmoid,
     float_sin,
     float_sqrt,
+    log,
     power,
     sign,
     sin,
@@ -350,9 +350,7 @@ class Op(str):
         """How formulas, graphs and JavaScript write the op (defaults from ``operator``)."""
         args = ", ".join(f"{{{k}}}" for k in range(self.arity))
         self.symbol = symbol or operator or self.name
-        self.text = text or (
-            f"{{0}} {operator} {{1}}" if operator else f"{self.symbol}({args})"
-        )
+        self.text = text or (f"{{0}} {operator} {{1}}" if operator else f"{self.symbol}({args})")
         self.latex = latex or (
             f"{{0}} {operator} {{1}}"
             if operator
