@@ -78,6 +78,7 @@ __all__ = [
     "Rule",
     "Domain",
     "SAME",
+    "CONST",
     "TABLE",
     "UNARY_FUNCTIONS",
     "describe",
@@ -85,6 +86,10 @@ __all__ = [
     "javascript_table",
     "type_stubs",
 ]
+
+#: ``Value.op`` of the leaves that wrap number operands (``x + 1``): not an op
+#: of the table, but every reader of a graph names them (``engine.CONST``).
+CONST = "const"
 
 #: A batch form: the float function itself runs on numpy arrays (arithmetic,
 #: comparisons and the functions of :mod:`autograd_scalar.generic` do).
@@ -848,7 +853,7 @@ def type_stubs() -> str:
         if op.arity in (1, 2):
             other = ", other: Operand" if op.arity == 2 else ""
             lines += [f"        def {name}(self{other}) -> Value: ..." for name in op.methods]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n\n"  # a blank line before the end marker, as ruff formats it
 
 
 def _replace_between(path: Path, markers: tuple, body: str) -> bool:
