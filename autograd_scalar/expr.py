@@ -59,6 +59,7 @@ from typing import Any, Mapping, NamedTuple, Optional
 
 from . import ops
 from .engine import CONST, Value
+from .names import terminal_text
 
 __all__ = [
     "parse",
@@ -181,9 +182,7 @@ class _Where(NamedTuple):
 
 
 def _shorten(text: str) -> str:
-    text = " ".join(text.split())
-    # Control characters are shown escaped, so the error stays one readable line.
-    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    text = terminal_text(text)  # one readable line, control characters shown escaped
     if len(text) > _SNIPPET_LENGTH:
         text = text[: _SNIPPET_LENGTH - 3] + "..."
     return text or "end of expression"

@@ -31,6 +31,7 @@ __all__ = [
     "dot_string",
     "dot_record",
     "html_text",
+    "terminal_text",
     "script_json",
 ]
 
@@ -184,6 +185,19 @@ def dot_record(text: str) -> str:
     for ch in '\\{}|<>"':
         text = text.replace(ch, "\\" + ch)
     return text
+
+
+def terminal_text(text: str) -> str:
+    r"""``text`` for a terminal, on one line, control characters shown escaped (``\x1b``).
+
+    User text is echoed to a terminal (the command line's messages, the
+    expression language's errors), where an escape sequence would act.
+
+    Example:
+        >>> terminal_text("a*b\x1b[2J\n+ c")
+        'a*b\\x1b[2J + c'
+    """
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in " ".join(text.split()))
 
 
 def html_text(text: str) -> str:
