@@ -353,7 +353,7 @@ class Op(str):
 
     def _written(self, operator: str, symbol: str, text: str, latex: str, js: str) -> None:
         """How formulas, graphs and JavaScript write the op (defaults from ``operator``)."""
-        args = ", ".join(f"{{{k}}}" for k in range(self.arity))
+        args = ", ".join(f"{{{k}}}" for k in range(len(self.derivatives)))
         self.symbol = symbol or operator or self.name
         self.text = text or (f"{{0}} {operator} {{1}}" if operator else f"{self.symbol}({args})")
         self.latex = latex or (

@@ -118,7 +118,7 @@ def forms(op: ops.Op) -> BatchForms:
         _resolved(op, rule.batch, rule.function, f"rule for argument {k}")
         for k, rule in enumerate(op.derivatives)
     )
-    return BatchForms(forward, rules, op.masks or (None,) * op.arity)
+    return BatchForms(forward, rules, op.masks or (None,) * len(rules))
 
 
 def _resolved(op: ops.Op, form: Optional[str], same: Callable, what: str) -> Callable:
