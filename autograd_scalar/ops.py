@@ -507,21 +507,32 @@ def _constant_rule(value: float) -> Callable:
 
 def _checked(forward: Callable, domain: tuple, arity: int) -> Callable:
     """``forward`` behind the domain's checks: the error names the op and the numbers."""
-    if arity == 1:
+    if arity == 1 and len(domain) == 1:  # log, sqrt: no loop (a Value op's hot path)
+        (part,) = domain
+        bad = part.bad
 
-        def checked_unary(x):
-            for part in domain:
-                if part.bad(x):
-                    raise part.error(part.message_for(x))
+        def checked_once(x):
+            if bad(x):
+                raise part.error(part.message_for(x))
             return forward(x)
 
-        return checked_unary
+        return checked_once
+    if arity == 2 and len(domain) == 1:  # div
+        (part,) = domain
+        bad = part.bad
 
-    def checked(x, y):
-        for part in domain:
-            if part.bad(x, y):
+        def checked_pair(x, y):
+            if bad(x, y):
                 raise part.error(part.message_for(x, y))
-        return forward(x, y)
+            return forward(x, y)
+
+        return checked_pair
+
+    def checked(*args):
+        for part in domain:
+            if part.bad(*args):
+                raise part.error(part.message_for(*args))
+        return forward(*args)
 
     return checked
 
