@@ -336,8 +336,8 @@ def _record_under_a_mode(op: ops.Op, out: float, args: tuple, data) -> Value:
 
 
 # The recorders below are unrolled by arity and test one flag (state.default_mode:
-# recording, no anomaly checks) before doing the common thing inline: ~3% of a
-# moons step over one generic recorder that tested the arity and both flags.
+# recording, no anomaly checks) before doing the common thing inline: cheaper
+# than one generic recorder testing the arity and both flags (benchmarks/README.md).
 # The flag is per thread; while no thread has a mode block open
 # (switched.mode_blocks), a plain slot says so without the thread-local read.
 
@@ -569,7 +569,7 @@ def dot_of_values(ws: tuple, xs: tuple, xs_data: Optional[list] = None) -> Value
     """
     if len(ws) != len(xs):
         raise ValueError(f"dot: ws has {len(ws)} elements but xs has {len(xs)}")
-    # A list comprehension reads the data slots ~2x faster than map(attrgetter).
+    # A list comprehension reads the data slots faster than map(attrgetter).
     if xs_data is None:
         xs_data = [x.data for x in xs]
     return _nary(_DOT, ws + xs, [w.data for w in ws] + xs_data)

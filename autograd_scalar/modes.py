@@ -58,11 +58,11 @@ class _Switched:
     """How many mode blocks are open, in all threads together.
 
     ``mode_blocks`` counts no_grad, enable_grad and detect_anomaly blocks:
-    while none is, every thread is in the default mode (recording, no checks). ``scopes`` counts scope blocks and
-    running :func:`scoped_each` loops: while none is, no thread has a scope.
-    The engine reads these plain slots instead of the thread-local ``state``
-    (a thread-local read costs ~30 ns more, once per node: see
-    benchmarks/README.md).
+    while none is, every thread is in the default mode (recording, no
+    checks). ``scopes`` counts scope blocks and running :func:`scoped_each`
+    loops: while none is, no thread has a scope. The engine reads these plain
+    slots instead of the thread-local ``state``, once per node: a slot is
+    cheaper to read (the figures are in benchmarks/README.md).
     """
 
     __slots__ = ("mode_blocks", "scopes")
