@@ -11,7 +11,11 @@ the step-through page of the backward pass (live unless ``--static``).
 ``autograd-scalar demo [--steps 100] [--out DIR] [--seed 1337]`` trains
 micrograd's moons demo (:func:`autograd_scalar.demo.run`) and prints the
 final accuracy and the files it wrote; ``--engine tape`` trains with a tape,
-``--points N`` on N moons points, ``--dataset digits`` on 8×8 digit images.
+``--points N`` on N moons points, ``--dataset digits`` on 8×8 digit images,
+and the other options an own set-up. ``demo``'s options are one list
+(``_demo_options``): each one given reaches ``demo.run`` by its name, and the
+choices are the names of the registries (``data.DATASETS``,
+``nn.ACTIVATIONS``, ``nn.LOSSES``, ``train.OPTIMIZERS``).
 
 Every failure is ONE line on stderr, ``autograd-scalar: error: ...``, with
 exit status 2 and no traceback; argparse's own errors are shortened to one

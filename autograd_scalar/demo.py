@@ -22,7 +22,11 @@ rules, the same numbers, at the speed of the matrix form), which makes
 evaluated with a tape's ``forward``. ``dataset="digits"`` trains
 MLP(64, [32, 10]) with cross-entropy on generated 8×8 digit images
 (:func:`~autograd_scalar.data.make_digits`) and writes the loss curve and a
-picture of test images with their predicted digits.
+picture of test images with their predicted digits. Any other option
+(``hidden=``, ``loss=``, ``dataset="spirals"``, ...) trains that set-up and
+writes only the explorer (:mod:`autograd_scalar.playground`). Every recipe
+trains with the package's one loop, :func:`autograd_scalar.train.fit`; this
+module keeps the recipes and draws the pictures.
 
 Every file is written atomically. Ctrl-C during training stops it cleanly:
 the pictures of what was trained are still written and the result says

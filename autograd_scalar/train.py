@@ -120,7 +120,7 @@ def _correct(out, label) -> bool:
     """One output right? Its sign for one output (labels ±1 or 0/1), else the argmax."""
     if isinstance(out, Value):
         return (out.data > 0) == (label > 0)
-    if isinstance(out, (list, tuple)) or getattr(out, "ndim", 0):
+    if isinstance(out, (list, tuple)) or getattr(out, "ndim", 0) > 0:  # several outputs
         scores = [v.data if isinstance(v, Value) else float(v) for v in out]
         return scores.index(max(scores)) == label
     return (float(out) > 0) == (label > 0)
@@ -289,10 +289,10 @@ def _tape_step(model: MLP, X, labels, loss: Loss, strength: float, params: list)
         term = loss.term(model(x), y)
         return term + strength * l2(params) if strength else term
 
-    targets = [loss.target(y, outputs) for y in labels]
-    loss_tape = tape.record(example, list(X[0]), targets[0], params=params)
+    target_list = [loss.target(y, outputs) for y in labels]
+    loss_tape = tape.record(example, list(X[0]), target_list[0], params=params)
     score = tape.record(model, list(X[0]), params=params) if outputs == 1 else None
-    inputs, targets = np.asarray(X, dtype=float), np.asarray(targets, dtype=float)
+    inputs, targets = np.asarray(X, dtype=float), np.asarray(target_list, dtype=float)
 
     def step(indices):
         rows = slice(None) if len(indices) == len(inputs) else list(indices)

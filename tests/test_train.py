@@ -7,16 +7,15 @@ registry entry: registered here, it reaches the command line's choices, the
 trainer and the explorer page with nothing else changed.
 """
 
-import json
 import math
 import random
-import re
 
 import pytest
 
 from autograd_scalar import Value, cli, data, demo, nn, no_grad, optim, sum as value_sum, train
 from autograd_scalar.explore import Recorder
 from conftest import page_with_script
+from test_playground import page_data
 
 
 def written_out_moons_loop(steps: int) -> list:
@@ -102,14 +101,6 @@ def test_a_loss_for_two_classes_on_three_is_refused_with_one_line(tmp_path, caps
 
 
 # -- the registries ------------------------------------------------------------------------
-
-
-def page_data(path) -> dict:
-    text = path.read_text(encoding="utf-8")
-    raw = re.search(
-        r'<script type="application/json" class="ags-ex-data">(.*?)</script>', text, re.S
-    ).group(1)
-    return json.loads(raw)
 
 
 def test_the_demos_choices_are_the_registries_names():
