@@ -478,7 +478,7 @@ def _add_demo_command(commands) -> None:
     )
     options = _demo_options()
     for name, keywords in options.items():
-        demo.add_argument(f"--{name}", **keywords)
+        demo.add_argument("--" + name.replace("_", "-"), **keywords)
     demo.set_defaults(run=_demo, options=tuple(options))
 
 

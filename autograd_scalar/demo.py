@@ -239,7 +239,7 @@ def _check_digits(engine, points, options: dict) -> None:
     if options:
         others = [name for name in datasets.DATASETS if name != "digits"]
         raise ValueError(
-            f"{', '.join('--' + name for name in options)}: not with --dataset digits, "
+            f"{', '.join('--' + name.replace('_', '-') for name in options)}: not with --dataset digits, "
             "a fixed recipe (MLP(64, [32, 10]), Adam, the tape); these options are "
             f"for --dataset {', '.join(others)} or --data"
         )
@@ -324,6 +324,7 @@ def _run_digits(settings: Settings, out: Path, progress: bool) -> Result:
             engine="tape",
             progress=progress,
             result=result,
+            evaluate=False,  # on the test images, below
         )
     except KeyboardInterrupt:
         result.interrupted = True  # predict with the model as trained so far

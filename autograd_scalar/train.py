@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Callable, Optional, Sequence
 
 from . import data as datasets
 from .checks import count
-from .engine import Value
+from .engine import Value, dot
 from .nn import LOSSES, MLP, Loss, l2
 from .optim import SGD, Adam, Optimizer
 
@@ -141,10 +141,11 @@ def accuracy(outputs, labels) -> float:
 
 
 def model_outputs(model: MLP, points) -> numpy.ndarray:
-    """The model's output at each point, from a tape replayed over all of them.
+    """The model's output at each point, from one tape replayed over all of them.
 
-    One recorded forward pass per output: an array of n scores for one
-    output, n × k for k outputs (forward passes only, as array operations).
+    An array of n scores for one output, n × k for k outputs: output c is
+    e_c·f(x) with e_c the one-hot vector of c, an input of the tape, so one
+    recording serves every output (forward passes only, as array operations).
     """
     import numpy as np
 
@@ -154,11 +155,11 @@ def model_outputs(model: MLP, points) -> numpy.ndarray:
     outputs = len(model.layers[-1].neurons)
     if outputs == 1:
         return tape.record(model, first, params=params).forward(points)
+    onehot = np.eye(outputs)
+    picked = tape.record(lambda x, e: dot(e, model(x)), first, list(onehot[0]), params=params)
+    points = np.asarray(points, dtype=float)
     return np.stack(
-        [
-            tape.record(lambda x, c=c: model(x)[c], first, params=params).forward(points)
-            for c in range(outputs)
-        ],
+        [picked.forward(points, np.tile(onehot[c], (len(points), 1))) for c in range(outputs)],
         axis=1,
     )
 
@@ -185,12 +186,14 @@ def fit(
     callbacks: Sequence[Callable[[float], object]] = (),
     progress: bool = False,
     result: Optional[Result] = None,
+    evaluate: bool = True,
 ) -> Result:
     """Train ``model`` on ``X`` and ``labels`` for ``steps`` steps (see the module doc).
 
     ``optimizer`` defaults to ``SGD(model.parameters(), lr=1.0)``; ``progress``
     draws a tqdm bar on stderr. ``result.accuracy`` is the accuracy of the
-    model after the last update.
+    model after the last update on the training points (``evaluate=False``
+    leaves it to the caller, who measures on other points: the digits' test images).
 
     Example:
         >>> from autograd_scalar.demo import moons_problem
@@ -221,16 +224,23 @@ def fit(
                 if isinstance(optimizer, SGD):
                     optimizer.lr = base_lr * (1.0 - 0.9 * k / steps)
                 optimizer.step()
-                result.losses.append(value)
-                if outputs is not None:
-                    result.accuracies.append(accuracy(outputs, [labels[i] for i in indices]))
-                result.steps = k + 1
-                shown = {"acc": f"{result.accuracies[-1]:.0%}"} if outputs is not None else {}
-                bar.set_postfix(loss=f"{value:.4f}", **shown)
+                _note(result, k, value, outputs, [labels[i] for i in indices], bar)
     finally:
         result.seconds = time.perf_counter() - start
-    result.accuracy = model_accuracy(model, X, labels)
+    if evaluate:
+        result.accuracy = model_accuracy(model, X, labels)
     return result
+
+
+def _note(result: Result, k: int, value: float, outputs, labels: list, bar) -> None:
+    """Keep step k's loss and, where it computed outputs, its batch accuracy; show them."""
+    result.losses.append(value)
+    result.steps = k + 1
+    if outputs is None:
+        bar.set_postfix(loss=f"{value:.4f}")
+        return
+    result.accuracies.append(accuracy(outputs, labels))
+    bar.set_postfix(loss=f"{value:.4f}", acc=f"{result.accuracies[-1]:.0%}")
 
 
 def _batches(n: int, batch: Optional[int], seed: int):

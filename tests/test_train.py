@@ -103,12 +103,16 @@ def test_a_loss_for_two_classes_on_three_is_refused_with_one_line(tmp_path, caps
 # -- the registries ------------------------------------------------------------------------
 
 
-def test_the_demos_choices_are_the_registries_names():
-    options = cli._demo_options()
-    assert options["dataset"]["choices"] == tuple(data.DATASETS)
-    assert options["loss"]["choices"] == tuple(nn.LOSSES)
-    assert options["activation"]["choices"] == tuple(nn.ACTIVATIONS)
-    assert options["optimizer"]["choices"] == tuple(train.OPTIMIZERS)
+def test_the_demos_choices_are_the_registries_names(capsys):
+    assert cli.main(["demo", "--help"]) == 0
+    usage = " ".join(capsys.readouterr().out.split())
+    for option, names in [
+        ("dataset", data.DATASETS),
+        ("loss", nn.LOSSES),
+        ("activation", nn.ACTIVATIONS),
+        ("optimizer", train.OPTIMIZERS),
+    ]:
+        assert f"[--{option} {{{','.join(names)}}}]" in usage
 
 
 def make_ring(n: int, noise: float = 0.0, seed=None) -> tuple:
