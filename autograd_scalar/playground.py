@@ -39,8 +39,6 @@ def run(settings: Settings, out="out") -> Result:
     """
     X, labels, classes = load_problem(settings)
     model, optimizer, loss = build(settings, classes)
-    if settings.batch is not None and settings.batch > len(X):
-        raise ValueError(f"--batch {settings.batch} is more than the {len(X)} points")
     every = max(1, settings.steps // SNAPSHOTS)
     recorder = Recorder(model, X, labels, every=every, loss=loss)
     out = Path(out)
