@@ -176,8 +176,9 @@ class Recorder:
             output, class indices for several).
         every: keep a snapshot every ``every``-th call of :meth:`record`.
         live: in Jupyter, redraw one output area while training.
-        loss: ``"hinge"``, ``"logistic"`` or ``"cross_entropy"`` (default:
-            from the labels and the outputs); the page shows each point's term.
+        loss: a name of :data:`~autograd_scalar.nn.LOSSES`: ``"hinge"``,
+            ``"logistic"``, ``"cross_entropy"``, ... (default: from the labels
+            and the outputs); the page shows each point's term.
         grid: the decision grid's points per axis.
         live_interval: least seconds between two live redraws.
 
