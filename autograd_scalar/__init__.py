@@ -40,6 +40,7 @@ _LAZY = {
     "nn": ("nn", None),
     "optim": ("optim", None),
     "data": ("data", None),
+    "train": ("train", None),
     "viz": ("viz", None),
     "tape": ("tape", None),
     "explore": ("explore", None),

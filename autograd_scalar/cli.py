@@ -11,7 +11,11 @@ the step-through page of the backward pass (live unless ``--static``).
 ``autograd-scalar demo [--steps 100] [--out DIR] [--seed 1337]`` trains
 micrograd's moons demo (:func:`autograd_scalar.demo.run`) and prints the
 final accuracy and the files it wrote; ``--engine tape`` trains with a tape,
-``--points N`` on N moons points, ``--dataset digits`` on 8×8 digit images.
+``--points N`` on N moons points, ``--dataset digits`` on 8×8 digit images,
+and the other options an own set-up. ``demo``'s options are one list
+(``_demo_options``): each one given reaches ``demo.run`` by its name, and the
+choices are the names of the registries (``data.DATASETS``,
+``nn.ACTIVATIONS``, ``nn.LOSSES``, ``train.OPTIMIZERS``).
 
 Every failure is ONE line on stderr, ``autograd-scalar: error: ...``, with
 exit status 2 and no traceback; argparse's own errors are shortened to one
@@ -340,54 +344,11 @@ def _demo(args: argparse.Namespace) -> int:
     # The tape's matrices are small: one BLAS thread, not threads spinning on a
     # shared machine (set before anything imports numpy).
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    _check_digits_options(args)
-    if _is_playground(args):
-        if args.engine == "tape":
-            raise UsageError(
-                "--engine tape trains micrograd's moons recipe and the digits; "
-                "the playground options train Value graphs (--engine scalar)"
-            )
-        return _playground(args)
     # Imported here: training and plotting pull in matplotlib.
     from . import demo
 
-    chosen = {
-        name: getattr(args, name)
-        for name in ("engine", "points", "dataset")
-        if getattr(args, name) is not None
-    }  # the rest: demo.run's defaults
-    return _report(demo.run(steps=args.steps, out=args.out, seed=args.seed, **chosen))
-
-
-def _check_digits_options(args: argparse.Namespace) -> None:
-    """``--dataset digits`` is a fixed recipe: refuse the options it would ignore."""
-    if args.dataset != "digits":
-        return
-    given = [f"--{name}" for name in _PLAYGROUND_ONLY if getattr(args, name) is not None]
-    if given:
-        raise UsageError(
-            f"{', '.join(given)}: not with --dataset digits, a fixed recipe "
-            "(MLP(64, [32, 10]), Adam, the tape); these options are the playground's, "
-            f"for --dataset {', '.join(_playground_datasets())} or --data"
-        )
-    if args.engine == "scalar":
-        raise UsageError(
-            "--engine scalar: --dataset digits trains with the tape (Value graphs "
-            "of its 2,400 parameters per image would take minutes a step)"
-        )
-    if args.points is not None:
-        from . import demo
-
-        raise UsageError(
-            f"--points {args.points}: --dataset digits always generates its own "
-            f"{demo.DIGITS_EXAMPLES:,} images; leave out --points"
-        )
-
-
-def _playground_datasets() -> tuple:
-    from . import playground as play  # light: no matplotlib, no graphviz
-
-    return play.DATASETS
+    given = {name: getattr(args, name) for name in args.options if getattr(args, name) is not None}
+    return _report(demo.run(**given))  # what is not given: demo.run's defaults
 
 
 def _report(result) -> int:
@@ -512,35 +473,116 @@ def _add_demo_command(commands) -> None:
         help="train an MLP on the moons and write pictures of it",
         description="micrograd's demo: MLP(2, [16, 16, 1]) on 100 moons points, hinge "
         "loss, SGD; writes the loss curve, decision boundary, a neuron's graph, a "
-        "backward trace and the training explorer (training.html).",
+        "backward trace and the training explorer (training.html). Any option from "
+        "--noise on (or a --dataset other than moons and digits) trains your own set-up "
+        "instead and writes only training.html (the explorer: curves, boundary, network).",
     )
-    demo.add_argument(
-        "--steps", type=_int_in(1, MAX_STEPS), default=100, help="training steps (default: 100)"
-    )
-    demo.add_argument(
-        "--out",
-        type=_output_directory,
-        default="out",
-        metavar="DIR",
-        help="directory for the files (default: out)",
-    )
-    demo.add_argument(
-        "--seed",
-        type=_int_in(0, _MAX_SEED),
-        default=1337,
-        help="seed of the data and the initial weights (default: 1337)",
-    )
-    demo.add_argument(
-        "--engine",
-        choices=("scalar", "tape"),
-        help="scalar: Value graphs (the default for moons); tape: one "
-        "example's graph recorded once, replayed over all the points with numpy",
-    )
-    demo.add_argument(
-        "--points", type=_int_in(2, MAX_POINTS), metavar="N", help="number of points (default: 100)"
-    )
-    _add_playground_options(demo)
-    demo.set_defaults(run=_demo)
+    options = _demo_options()
+    for name, keywords in options.items():
+        demo.add_argument("--" + name.replace("_", "-"), **keywords)
+    demo.set_defaults(run=_demo, options=tuple(options))
+
+
+def _demo_options() -> dict:
+    """``demo``'s options, one entry each (name -> argparse keywords), in the order of
+    its help. Each one given goes to :func:`autograd_scalar.demo.run` by its name;
+    the choices are the registries' names."""
+    from . import nn, train  # light: no matplotlib, no graphviz
+
+    return {
+        "steps": dict(
+            type=_int_in(1, MAX_STEPS), default=100, help="training steps (default: 100)"
+        ),
+        "out": dict(
+            type=_output_directory,
+            default="out",
+            metavar="DIR",
+            help="directory for the files (default: out)",
+        ),
+        "seed": dict(
+            type=_int_in(0, _MAX_SEED),
+            default=1337,
+            help="seed of the data and the initial weights (default: 1337)",
+        ),
+        "engine": dict(
+            choices=train.ENGINES,
+            help="scalar: Value graphs (the default); tape: one example's graph "
+            "recorded once, replayed over all the points with numpy (the default for digits)",
+        ),
+        "points": dict(
+            type=_int_in(2, MAX_POINTS), metavar="N", help="number of points (default: 100)"
+        ),
+        "dataset": dict(
+            choices=tuple(data.DATASETS),
+            help="the data (default: moons); digits: MLP(64, [32, 10]) on "
+            "generated 8x8 digit images, trained with the tape",
+        ),
+        "noise": dict(
+            type=_non_negative, help="the data's noise (default: 0.1; blobs: their spread, 1.0)"
+        ),
+        "hidden": dict(
+            type=_layer_sizes, metavar="SIZES", help="hidden layer sizes (default: 16,16)"
+        ),
+        "activation": dict(choices=tuple(nn.ACTIVATIONS), help="hidden activation (default: relu)"),
+        "loss": dict(
+            choices=tuple(nn.LOSSES),
+            help="default: hinge for two classes (labels ±1), cross_entropy for more",
+        ),
+        "optimizer": dict(choices=tuple(train.OPTIMIZERS), help="default: sgd"),
+        "lr": dict(
+            type=_positive, help="learning rate (default: sgd 1.0, decaying to 0.1; adam 0.01)"
+        ),
+        "l2": dict(type=_non_negative, help="L2 penalty strength (default: 1e-4)"),
+        "batch": dict(type=_int_in(1, 10_000), help="minibatch size (default: all points)"),
+        "data": dict(
+            metavar="FILE.csv", help="your own points: rows x1,x2,label (a header line is optional)"
+        ),
+    }
+
+
+def _layer_sizes(text: str) -> tuple:
+    """An argparse type: ``"16,16"`` -> ``(16, 16)``, hidden layer sizes from 1 to 256.
+
+    Example:
+        >>> _layer_sizes("16, 8")
+        (16, 8)
+    """
+    sizes = []
+    for part in (part.strip() for part in text.split(",")):
+        # isdecimal, not isdigit: int() refuses digits such as "²"
+        size = int(part) if part.isdecimal() and len(part) <= 3 else 0
+        if not 1 <= size <= 256:
+            raise argparse.ArgumentTypeError(
+                f"must be layer sizes from 1 to 256 separated by commas, e.g. 16,16; got {text!r}"
+            )
+        sizes.append(size)
+    if len(sizes) > 8:
+        raise argparse.ArgumentTypeError(f"at most 8 hidden layers, got {len(sizes)}")
+    return tuple(sizes)
+
+
+def _finite(text: str) -> Optional[float]:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _positive(text: str) -> float:
+    """An argparse type: a finite number > 0 (a learning rate)."""
+    value = _finite(text)
+    if value is None or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text!r}")
+    return value
+
+
+def _non_negative(text: str) -> float:
+    """An argparse type: a finite number >= 0 (noise, L2 strength)."""
+    value = _finite(text)
+    if value is None or value < 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text!r}")
+    return value
 
 
 #: Most problems ``practice`` writes at once.
@@ -690,97 +732,6 @@ def _parse(argv: list) -> argparse.Namespace:
         raise UsageError(
             f"EXPR is missing: {why}: {PROG} {shlex.join([*rest, '--', word])}"
         ) from None
-
-
-_PLAYGROUND_OPTIONS = (
-    "dataset",
-    "points",
-    "noise",
-    "hidden",
-    "activation",
-    "optimizer",
-    "lr",
-    "l2",
-    "batch",
-    "data",
-)
-
-
-def _add_playground_options(demo: argparse.ArgumentParser) -> None:
-    """``demo``'s playground options; any of them trains with :mod:`autograd_scalar.playground`."""
-    from . import playground as play  # light: no matplotlib, no graphviz
-
-    group = demo.add_argument_group(
-        "playground",
-        "Any of these (or a --dataset other than moons and digits) trains your own set-up instead of micrograd's recipe "
-        "and writes only training.html (the explorer: curves, boundary, network).",
-    )
-    group.add_argument(
-        "--dataset",
-        choices=play.DATASETS + ("digits",),
-        help="the toy data (default: moons); digits: MLP(64, [32, 10]) on "
-        "generated 8x8 digit images, trained with the tape",
-    )
-    group.add_argument(
-        "--noise",
-        type=play.parse_non_negative,
-        help="the data's noise (default: 0.1; blobs: their spread, 1.0)",
-    )
-    group.add_argument(
-        "--hidden",
-        type=play.parse_hidden,
-        metavar="SIZES",
-        help="hidden layer sizes (default: 16,16)",
-    )
-    group.add_argument(
-        "--activation",
-        choices=("relu", "tanh", "sigmoid"),
-        help="hidden activation (default: relu)",
-    )
-    group.add_argument("--optimizer", choices=play.OPTIMIZERS, help="default: sgd")
-    group.add_argument(
-        "--lr",
-        type=play.parse_positive,
-        help="learning rate (default: sgd 1.0, decaying to 0.1; adam 0.01)",
-    )
-    group.add_argument(
-        "--l2", type=play.parse_non_negative, help="L2 penalty strength (default: 1e-4)"
-    )
-    group.add_argument(
-        "--batch", type=_int_in(1, 10_000), help="minibatch size (default: all points)"
-    )
-    group.add_argument(
-        "--data",
-        metavar="FILE.csv",
-        help="your own points: rows x1,x2,label (a header line is optional)",
-    )
-
-
-#: Options that only the playground has: any of them (or a --dataset other than
-#: moons and digits) trains your own set-up instead of micrograd's recipe.
-_PLAYGROUND_ONLY = ("noise", "hidden", "activation", "optimizer", "lr", "l2", "batch", "data")
-
-
-def _is_playground(args: argparse.Namespace) -> bool:
-    return args.dataset not in (None, "moons", "digits") or any(
-        getattr(args, name) is not None for name in _PLAYGROUND_ONLY
-    )
-
-
-def _playground(args: argparse.Namespace) -> int:
-    from . import playground as play
-
-    if args.data is not None and any(
-        getattr(args, name) is not None for name in ("dataset", "points", "noise")
-    ):
-        raise UsageError(
-            "--data reads your points; it cannot be combined with --dataset, --points or --noise"
-        )
-    given = {
-        name: getattr(args, name) for name in _PLAYGROUND_OPTIONS if getattr(args, name) is not None
-    }
-    settings = play.Settings(steps=args.steps, seed=args.seed, **given)
-    return _report(play.run(settings, out=args.out))
 
 
 def _fail(message: str, status: int = EXIT_USAGE) -> int:

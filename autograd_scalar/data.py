@@ -23,7 +23,8 @@ import io
 import math
 import os
 import random
-from typing import Iterator, Optional, Sequence, Union
+from dataclasses import dataclass
+from typing import Callable, Iterator, Optional, Sequence, Union
 
 from . import checks
 from .files import open_regular
@@ -376,6 +377,39 @@ def make_xor(n: int = 100, noise: float = 0.0, seed: Optional[int] = None) -> tu
     return points, labels
 
 
+@dataclass(frozen=True)
+class Dataset:
+    """A generated data set by name (:data:`DATASETS`): its maker and its default noise.
+
+    Calling it makes ``n`` points: ``DATASETS["moons"](100, seed=1337)`` is
+    ``make_moons(100, noise=0.1, seed=1337)``.
+    """
+
+    make: Callable[..., tuple]
+    #: the noise when none is given; blobs take it as their spread
+    noise: float = 0.1
+    #: the maker's keyword for the noise
+    keyword: str = "noise"
+    #: the number of inputs of a point (2 for the sets in the plane)
+    inputs: int = 2
+
+    def __call__(self, n: int, noise: Optional[float] = None, seed: Optional[int] = None) -> tuple:
+        """``(X, y)``: ``n`` points and their class labels 0, 1, ..."""
+        return self.make(n, **{self.keyword: self.noise if noise is None else noise}, seed=seed)
+
+
+#: The generated data sets by name: ``demo --dataset`` offers these, the trainer
+#: (:mod:`autograd_scalar.train`) makes them. A new data set is one entry here.
+DATASETS = {
+    "moons": Dataset(make_moons),
+    "blobs": Dataset(make_blobs, noise=1.0, keyword="std"),
+    "spirals": Dataset(make_spirals),
+    "circles": Dataset(make_circles),
+    "xor": Dataset(make_xor),
+    "digits": Dataset(make_digits, inputs=64),
+}
+
+
 class DataError(ValueError):
     """A data file that cannot be used; the message names the file, the row and the problem."""
 
@@ -519,4 +553,13 @@ def load_csv(path) -> tuple:
     return ([[x1, x2] for _, x1, x2, _ in rows], [index[label] for *_, label in rows], names)
 
 
-__all__ += ["make_circles", "make_xor", "load_csv", "DataError", "MAX_POINTS", "MAX_CSV_BYTES"]
+__all__ += [
+    "make_circles",
+    "make_xor",
+    "Dataset",
+    "DATASETS",
+    "load_csv",
+    "DataError",
+    "MAX_POINTS",
+    "MAX_CSV_BYTES",
+]

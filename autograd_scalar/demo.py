@@ -22,7 +22,11 @@ rules, the same numbers, at the speed of the matrix form), which makes
 evaluated with a tape's ``forward``. ``dataset="digits"`` trains
 MLP(64, [32, 10]) with cross-entropy on generated 8×8 digit images
 (:func:`~autograd_scalar.data.make_digits`) and writes the loss curve and a
-picture of test images with their predicted digits.
+picture of test images with their predicted digits. Any other option
+(``hidden=``, ``loss=``, ``dataset="spirals"``, ...) trains that set-up and
+writes only the explorer (:mod:`autograd_scalar.playground`). Every recipe
+trains with the package's one loop, :func:`autograd_scalar.train.fit`; this
+module keeps the recipes and draws the pictures.
 
 Every file is written atomically. Ctrl-C during training stops it cleanly:
 the pictures of what was trained are still written and the result says
@@ -32,22 +36,29 @@ the pictures of what was trained are still written and the result says
 from __future__ import annotations
 
 import random
-import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import Optional
 
+from . import data as datasets
 from .checks import count
-from .data import make_digits, make_moons
+from .data import make_moons
 from .engine import Value
+from .examples import sum_over_paths as sum_over_paths_graph, sum_over_paths_trace
 from .files import atomic_path, suffix_format
 from .modes import no_grad, scope
-from .nn import MLP, cross_entropy, hinge, l2
-from .optim import SGD, Adam
+from .nn import MLP, hinge, l2
+from .optim import Adam
 from .palette import CLASSES, CURVE
-
-if TYPE_CHECKING:
-    import numpy
+from .train import (
+    ENGINES,
+    L2_ALPHA,
+    Result,
+    Settings,
+    accuracy,
+    fit,
+    model_accuracy,
+    model_outputs,
+)
 
 __all__ = [
     "DemoResult",
@@ -56,6 +67,7 @@ __all__ = [
     "train",
     "accuracy",
     "model_accuracy",
+    "model_scores",
     "plot_loss_curve",
     "plot_decision_boundary",
     "save_neuron_graph",
@@ -64,10 +76,7 @@ __all__ = [
     "save_sum_over_paths_trace",
     "FILES",
     "DIGITS_FILES",
-    "ENGINES",
-    "DATASETS",
     "digits_problem",
-    "train_digits",
 ]
 
 #: The files :func:`run` writes, in order.
@@ -82,45 +91,8 @@ FILES = (
 #: The files :func:`run` writes for ``dataset="digits"``.
 DIGITS_FILES = ("loss_curve.png", "digit_predictions.png")
 
-#: How the demo may train, and on what.
-ENGINES, DATASETS = ("scalar", "tape"), ("moons", "digits")
-
-L2_ALPHA = 1e-4
-
-
-@dataclass
-class DemoResult:
-    """What :func:`run` did.
-
-    Attributes:
-        accuracy: training accuracy of the final model (moons) or its accuracy on
-            the held-out test images (digits), in [0, 1].
-        files: the files written, in the order of :data:`FILES`.
-        interrupted: True if Ctrl-C stopped training or writing early.
-        losses: the loss at each step taken (before that step's update).
-        accuracies: the training accuracy at each step taken (before the update).
-        steps: the number of steps taken.
-        seconds: wall time of the training loop.
-    """
-
-    accuracy: float
-    files: list = field(default_factory=list)
-    interrupted: bool = False
-    losses: list = field(default_factory=list)
-    accuracies: list = field(default_factory=list)
-    steps: int = 0
-    seconds: float = 0.0
-
-
-def accuracy(scores, labels) -> float:
-    """The fraction of ``scores`` whose sign matches the ±1 ``labels``.
-
-    Example:
-        >>> accuracy([0.3, -2.0, 1.0], [1, -1, -1])
-        0.6666666666666666
-    """
-    scores = [s.data if isinstance(s, Value) else float(s) for s in scores]
-    return sum((s > 0) == (y > 0) for s, y in zip(scores, labels)) / len(scores)
+#: What :func:`run` returns: the trainer's :class:`~autograd_scalar.train.Result`.
+DemoResult = Result
 
 
 def moons_problem(seed: int = 1337, points: int = 100) -> tuple:
@@ -146,19 +118,20 @@ def train(
     labels: list,
     steps: int = 100,
     progress: bool = False,
-    result: Optional[DemoResult] = None,
+    result: Optional[Result] = None,
     recorder=None,
     engine: str = "scalar",
-) -> DemoResult:
+) -> Result:
     """Full-batch SGD on hinge + 1e-4·L2 with lr = 1.0 - 0.9·k/steps (micrograd's demo).
 
-    ``result`` (a fresh :class:`DemoResult` by default) is filled in step by
-    step, so when Ctrl-C interrupts, the caller's object already holds the
-    losses and accuracies of the steps taken. ``result.accuracy`` is the
-    accuracy of the model after the last update. A ``recorder``
-    (:class:`~autograd_scalar.explore.Recorder`) records each step.
-    ``engine="tape"`` computes the same loss and gradients with a tape (see
-    the module doc).
+    The trainer's loop (:func:`autograd_scalar.train.fit`) with micrograd's
+    recipe. ``result`` (a fresh :class:`~autograd_scalar.train.Result` by
+    default) is filled in step by step, so when Ctrl-C interrupts, the
+    caller's object already holds the losses and accuracies of the steps
+    taken. ``result.accuracy`` is the accuracy of the model after the last
+    update. A ``recorder`` (:class:`~autograd_scalar.explore.Recorder`)
+    records each step. ``engine="tape"`` computes the same loss and gradients
+    with a tape (see the module doc).
 
     Example:
         >>> model, X, labels = moons_problem()
@@ -166,86 +139,23 @@ def train(
         >>> result.steps, len(result.losses), result.losses[0] > result.losses[-1]
         (3, 3, True)
     """
-    from tqdm import tqdm  # only the demo draws a progress bar
-
-    count(steps, "steps")
-    result = DemoResult(accuracy=0.0) if result is None else result
-    step = (_tape_step if _check_engine(engine) == "tape" else _scalar_step)(model, X, labels)
-    optimizer = SGD(model.parameters(), lr=1.0)
-    start = time.perf_counter()
-    try:
-        with tqdm(
-            range(steps), desc="training", unit="step", disable=not progress, leave=False
-        ) as bar:
-            for k in bar:
-                optimizer.zero_grad()
-                loss, scores = step()  # fills every parameter's grad
-                if recorder is not None:
-                    recorder.record(loss)
-                optimizer.lr = 1.0 - 0.9 * k / steps
-                optimizer.step()
-                result.losses.append(loss)
-                result.accuracies.append(accuracy(scores, labels))
-                result.steps = k + 1
-                bar.set_postfix(loss=f"{loss:.4f}", acc=f"{result.accuracies[-1]:.0%}")
-    finally:
-        result.seconds = time.perf_counter() - start
-    result.accuracy = model_accuracy(model, X, labels)
-    return result
-
-
-def _check_engine(engine) -> str:
-    if engine not in ENGINES:
-        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
-    return engine
-
-
-def _scalar_step(model: MLP, X: list, labels: list):
-    """One step of the scalar path: the loss's graph, then backward: (loss, scores)."""
-    params = model.parameters()
-
-    def step():
-        scores = [model(x) for x in X]
-        loss = hinge(scores, labels) + L2_ALPHA * l2(params)
-        loss.backward()
-        return loss.data, scores
-
-    return step
-
-
-def _tape_step(model: MLP, X: list, labels: list):
-    """The same step on a tape: relu(1 - y·score) + α·Σp² per example, whose mean
-    over the points is the scalar path's loss."""
-    import numpy as np
-
-    from . import tape
-
-    params = model.parameters()
-    loss = tape.record(
-        lambda x, y: (1.0 - model(x) * y).relu() + L2_ALPHA * l2(params),
-        X[0],
-        labels[0],
-        params=params,
+    callbacks = () if recorder is None else (recorder.record,)
+    return fit(
+        model,
+        X,
+        labels,
+        "hinge",
+        steps=steps,
+        engine=engine,
+        callbacks=callbacks,
+        progress=progress,
+        result=result,
     )
-    score = tape.record(model, X[0], params=params)
-    inputs, targets = np.asarray(X, dtype=float), np.asarray(labels, dtype=float)
-
-    def step():
-        return loss.backward(inputs, targets), score.forward(inputs)
-
-    return step
 
 
-def model_scores(model: MLP, points) -> numpy.ndarray:
+def model_scores(model: MLP, points):
     """The model's score at each point, from one tape replayed over all of them."""
-    from . import tape
-
-    return tape.record(model, list(points[0]), params=model.parameters()).forward(points)
-
-
-def model_accuracy(model: MLP, X: list, labels: list) -> float:
-    """The model's training accuracy on ``X`` with ±1 ``labels`` (forward passes only)."""
-    return accuracy(model_scores(model, X), labels)
+    return model_outputs(model, points)
 
 
 def run(
@@ -254,41 +164,105 @@ def run(
     seed: int = 1337,
     progress: bool = True,
     engine: Optional[str] = None,
-    points: int = 100,
-    dataset: str = "moons",
-) -> DemoResult:
-    """Train on the moons and write the files of :data:`FILES` into ``out``.
+    points: Optional[int] = None,
+    dataset: Optional[str] = None,
+    **options,
+) -> Result:
+    """Train and write the pictures into ``out``: what ``autograd-scalar demo`` does.
+
+    With no ``options``, micrograd's recipe on the moons writes the files of
+    :data:`FILES`; ``dataset="digits"`` writes :data:`DIGITS_FILES`. Any
+    option of :class:`~autograd_scalar.train.Settings` (``noise``,
+    ``hidden``, ``activation``, ``loss``, ``optimizer``, ``lr``, ``l2``,
+    ``batch``, ``data``) or another ``dataset`` trains that set-up instead and
+    writes only the training explorer (:func:`autograd_scalar.playground.run`).
 
     Args:
-        steps: SGD steps (>= 1); the default 100 reaches >= 95% accuracy.
+        steps: training steps (>= 1); the default 100 reaches >= 95% accuracy.
         out: the output directory (created if missing).
         seed: seeds the data and the initial weights.
         progress: show a tqdm progress bar (loss and accuracy) on stderr.
-        engine: ``"scalar"`` (Value graphs; the default for the moons) or
-            ``"tape"`` (one recorded example replayed over the batch; same
-            numbers, much faster; the default for the digits).
-        points: how many moons points.
-        dataset: ``"moons"``, or ``"digits"`` (trained with the tape; writes
-            :data:`DIGITS_FILES` and reports the test accuracy).
+        engine: ``"scalar"`` (Value graphs; the default) or ``"tape"`` (one
+            recorded example replayed over the batch; same numbers, much
+            faster; the default for the digits).
+        points: how many points (default 100).
+        dataset: a name of :data:`~autograd_scalar.data.DATASETS` (default
+            moons); ``"digits"`` trains with the tape and reports the test accuracy.
 
     Returns:
-        a :class:`DemoResult`; ``files`` lists what was written.
+        a :class:`~autograd_scalar.train.Result`; ``files`` lists what was written.
 
     Raises:
         ValueError: for a bad argument, before any work.
     """
-    engine = _checked_run_arguments(steps, seed, points, dataset, engine)
+    settings = _checked_settings(steps, seed, engine, points, dataset, options)
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ValueError(f"out: {str(out)!r} exists and is not a directory")
-    out.mkdir(parents=True, exist_ok=True)
+    if settings.dataset == "digits":
+        return _run_digits(settings, out, progress)
+    if options or settings.dataset != "moons":
+        from . import playground  # your own set-up: the explorer page only
+
+        return playground.run(settings, out)
+    return _run_moons(settings, out, progress)
+
+
+def _checked_settings(steps, seed, engine, points, dataset, options: dict) -> Settings:
+    """:func:`run`'s arguments as settings, checked before any work."""
+    count(steps, "steps")
+    count(seed, "seed", 0)
+    if dataset is not None and dataset not in datasets.DATASETS:
+        raise ValueError(f"dataset must be one of {', '.join(datasets.DATASETS)}, got {dataset!r}")
+    if engine is not None and engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
     if dataset == "digits":
-        return _run_digits(steps, out, seed, progress)
-    model, X, labels = moons_problem(seed, points)
-    result = DemoResult(accuracy=0.0)
+        _check_digits(engine, points, options)
+    if options.get("data") is not None and (
+        dataset is not None or points is not None or options.get("noise") is not None
+    ):
+        raise ValueError(
+            "--data reads your points; it cannot be combined with --dataset, --points or --noise"
+        )
+    return Settings(
+        dataset=dataset or "moons",
+        points=100 if points is None else count(points, "points", 2),
+        steps=steps,
+        seed=seed,
+        engine=engine or ("tape" if dataset == "digits" else "scalar"),
+        **options,
+    )
+
+
+def _check_digits(engine, points, options: dict) -> None:
+    """The digits are a fixed recipe: refuse what it would ignore."""
+    if options:
+        others = [name for name in datasets.DATASETS if name != "digits"]
+        raise ValueError(
+            f"{', '.join('--' + name.replace('_', '-') for name in options)}: not with --dataset digits, "
+            "a fixed recipe (MLP(64, [32, 10]), Adam, the tape); these options are "
+            f"for --dataset {', '.join(others)} or --data"
+        )
+    if engine == "scalar":
+        raise ValueError(
+            "--engine scalar: --dataset digits trains with engine tape (Value graphs "
+            "of its 2,400 parameters per image would take minutes a step)"
+        )
+    if points is not None:
+        raise ValueError(
+            f"--points {points}: --dataset digits always generates its own "
+            f"{DIGITS_EXAMPLES:,} images; leave out --points"
+        )
+
+
+def _run_moons(settings: Settings, out: Path, progress: bool) -> Result:
+    """micrograd's recipe: train, then write the files of :data:`FILES`."""
+    out.mkdir(parents=True, exist_ok=True)
+    model, X, labels = moons_problem(settings.seed, settings.points)
+    result = Result()
     recorder = _recorder(model, X, labels)
     try:
-        train(model, X, labels, steps, progress, result, recorder, engine)
+        train(model, X, labels, settings.steps, progress, result, recorder, settings.engine)
     except KeyboardInterrupt:
         # Keep what was trained: the pictures below show the model as it stands.
         result.interrupted = True
@@ -300,29 +274,18 @@ def run(
         "backward_trace.html": save_sum_over_paths_trace,
         "training.html": lambda path: save_training_page(recorder, path),
     }
+    return _write(writers, out, result)
+
+
+def _write(writers: dict, out: Path, result: Result) -> Result:
+    """Write each file in order; Ctrl-C keeps the ones written (atomic writes)."""
     try:
-        for name in FILES:
-            writers[name](out / name)
+        for name, write in writers.items():
+            write(out / name)
             result.files.append(out / name)
     except KeyboardInterrupt:
-        result.interrupted = True  # the files written so far are complete (atomic writes)
+        result.interrupted = True
     return result
-
-
-def _checked_run_arguments(steps, seed, points, dataset, engine) -> str:
-    """Check :func:`run`'s arguments before any work; the engine to use."""
-    count(steps, "steps")
-    count(seed, "seed", 0)
-    count(points, "points", 2)
-    if dataset not in DATASETS:
-        raise ValueError(f"dataset must be one of {', '.join(DATASETS)}, got {dataset!r}")
-    engine = _check_engine(engine or ("tape" if dataset == "digits" else "scalar"))
-    if dataset == "digits" and engine != "tape":
-        raise ValueError(
-            "dataset digits trains with engine tape (the scalar path would "
-            "build a 2,400-parameter graph per image and take minutes)"
-        )
-    return engine
 
 
 # -- digits: MLP(64, [32, 10]) with cross-entropy, on a tape ---------------------------
@@ -333,70 +296,41 @@ DIGITS_EXAMPLES, DIGITS_TEST_SHARE, DIGITS_LR = 3000, 0.2, 0.05
 def digits_problem(seed: int = 1337) -> tuple:
     """``(model, train, test)``: MLP(64, [32, 10]) and generated digit images, each
     set a pair (images, digits), 80% / 20% of :data:`DIGITS_EXAMPLES` images."""
-    X, y = make_digits(DIGITS_EXAMPLES, noise=0.1, seed=seed)
+    X, y = datasets.DATASETS["digits"](DIGITS_EXAMPLES, seed=seed)
     cut = round(len(X) * (1.0 - DIGITS_TEST_SHARE))
     model = MLP(64, [32, 10], rng=random.Random(seed))
     return model, (X[:cut], y[:cut]), (X[cut:], y[cut:])
 
 
-def train_digits(
-    model: MLP,
-    train_set: tuple,
-    steps: int,
-    progress: bool = False,
-    result: Optional[DemoResult] = None,
-):
-    """Full-batch Adam on the mean cross-entropy, on a tape; returns a function
-    predicting the digits of images (the class of least cross-entropy).
-    Ctrl-C stops the training early: ``result.interrupted`` says so.
+def _run_digits(settings: Settings, out: Path, progress: bool) -> Result:
+    """Full-batch Adam on the mean cross-entropy, on a tape; the accuracy on the test images.
 
     The loss of one image is ``cross_entropy(model(x), p)`` with p the one-hot
     vector of its digit, an input of the tape, so one graph serves every class.
     """
-    import numpy as np
-    from tqdm import tqdm
-
-    from . import tape
-
-    images, digits = np.asarray(train_set[0], dtype=float), np.asarray(train_set[1])
-    onehot = np.eye(10)
-    loss = tape.record(
-        lambda x, p: cross_entropy(model(x), p),
-        list(images[0]),
-        list(onehot[digits[0]]),
-        params=model.parameters(),
-    )
+    out.mkdir(parents=True, exist_ok=True)
+    model, (images, digits), (test_images, test_digits) = digits_problem(settings.seed)
     optimizer = Adam(model.parameters(), lr=DIGITS_LR)
-    result = DemoResult(accuracy=0.0) if result is None else result
-
-    def predict(batch):
-        batch = np.asarray(batch, dtype=float)
-        return np.stack(
-            [loss.forward(batch, np.tile(onehot[c], (len(batch), 1))) for c in range(10)]
-        ).argmin(axis=0)
-
-    start = time.perf_counter()
+    result = Result()
     try:
-        for k in tqdm(
-            range(steps), desc="training", unit="step", disable=not progress, leave=False
-        ):
-            optimizer.zero_grad()
-            result.losses.append(loss.backward(images, onehot[digits]))
-            optimizer.step()
-            result.steps = k + 1
+        fit(
+            model,
+            images,
+            digits,
+            "cross_entropy",
+            optimizer,
+            settings.steps,
+            l2=0.0,
+            engine="tape",
+            progress=progress,
+            result=result,
+            evaluate=False,  # on the test images, below
+        )
     except KeyboardInterrupt:
         result.interrupted = True  # predict with the model as trained so far
-    finally:
-        result.seconds = time.perf_counter() - start
-    return predict
-
-
-def _run_digits(steps: int, out: Path, seed: int, progress: bool) -> DemoResult:
-    model, train_set, (test_images, test_digits) = digits_problem(seed)
-    result = DemoResult(accuracy=0.0)
-    predict = train_digits(model, train_set, steps, progress, result)
-    predicted = predict(test_images)
-    result.accuracy = float((predicted == test_digits).mean())
+    outputs = model_outputs(model, test_images)
+    predicted = outputs.argmax(axis=1)
+    result.accuracy = accuracy(outputs, test_digits)
     result.accuracies = [result.accuracy]
     writers = {
         "loss_curve.png": lambda path: plot_loss_curve(
@@ -410,13 +344,7 @@ def _run_digits(steps: int, out: Path, seed: int, progress: bool) -> DemoResult:
             test_images[:40], test_digits[:40], predicted[:40], path
         ),
     }
-    try:
-        for name in DIGITS_FILES:
-            writers[name](out / name)
-            result.files.append(out / name)
-    except KeyboardInterrupt:
-        result.interrupted = True
-    return result
+    return _write(writers, out, result)
 
 
 def plot_digit_predictions(images: list, digits: list, predicted, path, dpi: int = 100) -> Path:
@@ -539,41 +467,6 @@ def save_neuron_graph(model: MLP, X: list, path) -> Path:
         return Path(viz.save(activation, path))
     finally:
         neuron.zero_grad()
-
-
-def sum_over_paths_graph() -> tuple:
-    """The sum-over-paths example, labelled: a = 2, b = 3, c = a + b, d = a·b, o = c·d/2.
-
-    a and b each reach o along two paths (through c and through d), and the
-    backward pass sums the paths: v̄[a] = v̄[c]·1 + v̄[d]·b. Returns the nodes
-    ``(a, b, c, d, o)``, not yet backpropagated; the derivatives are
-    ∂o/∂a = 10.5, ∂o/∂b = 8, ∂o/∂c = 3, ∂o/∂d = 2.5.
-
-    Example:
-        >>> a, b, c, d, o = sum_over_paths_graph(); o.backward()
-        >>> o.data, a.grad, b.grad, c.grad, d.grad
-        (15.0, 10.5, 8.0, 3.0, 2.5)
-    """
-    a, b = Value(2.0, label="a"), Value(3.0, label="b")
-    c = a + b
-    c.label = "c"
-    d = a * b
-    d.label = "d"
-    o = c * d / 2
-    o.label = "o"
-    return a, b, c, d, o
-
-
-def sum_over_paths_trace():
-    """The backward trace of the sum-over-paths example (the demo's page, the docs site's).
-
-    Example:
-        >>> sum_over_paths_trace().to_text().splitlines()[-1]
-        '  v̄[a] = v̄[c]·∂c/∂a + v̄[d]·∂d/∂a = 3·1 + 2.5·3 = 10.5'
-    """
-    from .trace import trace_backward
-
-    return trace_backward(sum_over_paths_graph()[-1])
 
 
 def save_sum_over_paths_trace(path) -> Path:

@@ -48,15 +48,11 @@ from .engine import Value
 from .files import suffix_format, write_atomic
 from .modes import no_grad
 from .names import html_text, script_json
-from .nn import MLP, dead_neurons
+from .nn import LOSSES, MLP, dead_neurons
 from .viz.network_view import Layout, NetworkView, layer_sizes
 from .web import pages
 
 __all__ = ["Recorder", "Snapshot", "LOSSES"]
-
-#: The losses whose per-point terms the page shows: hinge (labels ±1),
-#: logistic (binary cross-entropy on logits, labels 0/1), cross_entropy (k outputs).
-LOSSES = ("hinge", "logistic", "cross_entropy")
 
 
 class Snapshot:
@@ -151,8 +147,9 @@ def _infer_loss(model: MLP, y: list, loss: Optional[str]) -> str:
         loss = "cross_entropy" if outputs > 1 else "hinge" if labels <= {-1, 1} else "logistic"
     if loss not in LOSSES:
         raise ValueError(f"Recorder: loss must be one of {', '.join(LOSSES)}, got {loss!r}")
-    allowed = {"hinge": {-1, 1}, "logistic": {0, 1}}.get(loss, set(range(outputs)))
-    if not labels <= allowed or (loss == "cross_entropy") != (outputs > 1):
+    entry = LOSSES[loss]
+    allowed = set(range(outputs)) if entry.classes else {k for k in (-1, 0, 1) if entry.allowed(k)}
+    if not labels <= allowed or entry.classes != (outputs > 1):
         raise ValueError(
             f"Recorder: loss {loss!r} with {outputs} output(s) needs labels in "
             f"{sorted(allowed)}, got {sorted(labels)}"
@@ -179,8 +176,9 @@ class Recorder:
             output, class indices for several).
         every: keep a snapshot every ``every``-th call of :meth:`record`.
         live: in Jupyter, redraw one output area while training.
-        loss: ``"hinge"``, ``"logistic"`` or ``"cross_entropy"`` (default:
-            from the labels and the outputs); the page shows each point's term.
+        loss: a name of :data:`~autograd_scalar.nn.LOSSES`: ``"hinge"``,
+            ``"logistic"``, ``"cross_entropy"``, ... (default: from the labels
+            and the outputs); the page shows each point's term.
         grid: the decision grid's points per axis.
         live_interval: least seconds between two live redraws.
 
@@ -285,6 +283,7 @@ class Recorder:
             "sizes": [arch["nin"]] + arch["nouts"],
             "activation": arch["activation"],
             "loss": self.loss_name,
+            "lossTerm": LOSSES[self.loss_name].js,  # the page shows each point's term
             "X": self.X,
             "y": self.y,
             "extent": [xs[0], xs[-1], ys[0], ys[-1]],

@@ -1,268 +1,33 @@
-"""The demo as a small playground: choose the data, the network and the optimizer, train, replay.
+"""Your own set-up: choose the data, the network, the loss and the optimizer; train; replay.
 
-:func:`run` is what ``autograd-scalar demo`` calls when any playground option
-is given (``--dataset``, ``--points``, ``--noise``, ``--hidden``,
-``--activation``, ``--optimizer``, ``--lr``, ``--l2``, ``--batch``,
-``--data``). It trains an MLP on 2-D points and writes the training explorer
+:func:`run` is what ``autograd-scalar demo`` calls when any option beyond
+micrograd's recipe is given (``--dataset``, ``--noise``, ``--hidden``,
+``--activation``, ``--loss``, ``--optimizer``, ``--lr``, ``--l2``,
+``--batch``, ``--data``). It trains with the package's one loop
+(:func:`autograd_scalar.train.fit`) and writes the training explorer
 ``training.html`` (:mod:`autograd_scalar.explore`), which holds the loss and
 accuracy curves, the decision boundary and the network at every recorded step.
 
 The task follows the data. Two classes: one output, labels ±1 and the hinge
 loss (micrograd's demo). More classes (a CSV file, ``blobs``): one output per
-class and the mean cross-entropy. Either way the loss is the batch mean of the
-per-point terms plus ``l2``·Σθ², so a minibatch (``batch``) gives the
+class and the mean cross-entropy. ``loss`` picks another of
+:data:`~autograd_scalar.nn.LOSSES`. Either way the loss is the batch mean of
+the per-point terms plus ``l2``·Σθ², so a minibatch (``batch``) gives the
 batch-averaged gradient. ``sgd`` decays its learning rate linearly to a tenth
-over the run (micrograd's schedule, lr = ``lr``·(1 - 0.9·k/steps)); ``adam``
-keeps it constant. micrograd's exact recipe -- the default demo -- stays in
-:mod:`autograd_scalar.demo`.
+over the run (micrograd's schedule); ``adam`` keeps it constant.
 """
 
 from __future__ import annotations
 
-import argparse
-import math
-import random
-import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Optional
 
-from . import data as datasets
-from .engine import sum_values
 from .explore import Recorder
-from .modes import no_grad
-from .nn import MLP, cross_entropy, hinge, l2
-from .optim import SGD, Adam
+from .train import Result, Settings, build, fit, load_problem, model_accuracy
 
-__all__ = [
-    "Settings",
-    "Result",
-    "run",
-    "load_problem",
-    "build",
-    "train",
-    "DATASETS",
-    "OPTIMIZERS",
-    "parse_hidden",
-    "parse_positive",
-    "parse_non_negative",
-]
+__all__ = ["Settings", "run", "load_problem", "build", "SNAPSHOTS"]
 
-DATASETS = ("moons", "blobs", "spirals", "circles", "xor")
-OPTIMIZERS = ("sgd", "adam")
-_DEFAULT_LR = {"sgd": 1.0, "adam": 0.01}
 #: The explorer keeps about this many snapshots, whatever the number of steps.
 SNAPSHOTS = 100
-
-
-@dataclass
-class Settings:
-    """One playground run; ``None`` means the default named in the CLI's help."""
-
-    dataset: str = "moons"
-    points: int = 100
-    noise: Optional[float] = None
-    hidden: tuple = (16, 16)
-    activation: str = "relu"
-    optimizer: str = "sgd"
-    lr: Optional[float] = None
-    l2: float = 1e-4
-    batch: Optional[int] = None
-    data: Optional[str] = None
-    steps: int = 100
-    seed: int = 1337
-
-
-@dataclass
-class Result:
-    """What :func:`run` did: final accuracy, files written, the losses per step."""
-
-    accuracy: float
-    files: list = field(default_factory=list)
-    losses: list = field(default_factory=list)
-    interrupted: bool = False
-    seconds: float = 0.0
-
-
-# -- argparse types (the CLI's checks, one message each) -------------------------------
-
-
-def parse_hidden(text: str) -> tuple:
-    """``"16,16"`` -> ``(16, 16)``: the hidden layer sizes, each from 1 to 256.
-
-    Example:
-        >>> parse_hidden("16, 8")
-        (16, 8)
-    """
-    parts = [part.strip() for part in text.split(",")]
-    sizes = []
-    for part in parts:
-        # isdecimal, not isdigit: int() refuses digits such as "²"
-        size = int(part) if part.isdecimal() and len(part) <= 3 else 0
-        if not 1 <= size <= 256:
-            raise argparse.ArgumentTypeError(
-                f"must be layer sizes from 1 to 256 separated by commas, e.g. 16,16; got {text!r}"
-            )
-        sizes.append(size)
-    if len(sizes) > 8:
-        raise argparse.ArgumentTypeError(f"at most 8 hidden layers, got {len(sizes)}")
-    return tuple(sizes)
-
-
-def _number(text: str) -> Optional[float]:
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
-
-
-def parse_positive(text: str) -> float:
-    """A finite number > 0 (a learning rate), else an argparse error saying so."""
-    value = _number(text)
-    if value is None or value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text!r}")
-    return value
-
-
-def parse_non_negative(text: str) -> float:
-    """A finite number >= 0 (noise, L2 strength), else an argparse error saying so."""
-    value = _number(text)
-    if value is None or value < 0:
-        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text!r}")
-    return value
-
-
-# -- the problem, the model, the loop ---------------------------------------------------
-
-
-def load_problem(settings: Settings) -> tuple:
-    """``(X, labels, classes)``: labels ±1 for two classes, else class indices.
-
-    Example:
-        >>> X, labels, classes = load_problem(Settings(dataset="xor", points=20))
-        >>> len(X), sorted(set(labels)), classes
-        (20, [-1, 1], 2)
-    """
-    if settings.data is not None:
-        X, y, names = datasets.load_csv(settings.data)
-        classes = len(names)
-    else:
-        X, y = _checked_points(_generate(settings), settings)
-        classes = max(y) + 1
-    if classes == 2:
-        return X, [2 * label - 1 for label in y], 2
-    return X, y, classes
-
-
-def _generate(settings: Settings) -> tuple:
-    n, seed, noise = settings.points, settings.seed, settings.noise
-    if settings.dataset == "blobs":
-        return datasets.make_blobs(n, std=1.0 if noise is None else noise, seed=seed)
-    makers: dict[str, Callable[..., tuple]] = {
-        "moons": datasets.make_moons,
-        "spirals": datasets.make_spirals,
-        "circles": datasets.make_circles,
-        "xor": datasets.make_xor,
-    }
-    maker = makers.get(settings.dataset)
-    if maker is None:
-        raise ValueError(f"dataset must be one of {', '.join(DATASETS)}, got {settings.dataset!r}")
-    return maker(n, noise=0.1 if noise is None else noise, seed=seed)
-
-
-def _checked_points(problem: tuple, settings: Settings) -> tuple:
-    """``problem`` if every point is finite; else a ``ValueError`` blaming the noise."""
-    X, _ = problem
-    for number, point in enumerate(X, 1):
-        if not all(math.isfinite(v) for v in point):
-            raise ValueError(
-                f"--noise {settings.noise!r} is too large: the {settings.dataset} points "
-                f"overflow float64 (point {number} is {point}); give a smaller --noise"
-            )
-    return problem
-
-
-def build(settings: Settings, classes: int) -> tuple:
-    """``(model, optimizer)`` for ``classes`` classes (one output for two)."""
-    outputs = 1 if classes == 2 else classes
-    model = MLP(
-        2,
-        [*settings.hidden, outputs],
-        activation=settings.activation,
-        rng=random.Random(settings.seed),
-    )
-    if settings.optimizer not in OPTIMIZERS:
-        raise ValueError(
-            f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {settings.optimizer!r}"
-        )
-    lr = settings.lr if settings.lr is not None else _DEFAULT_LR[settings.optimizer]
-    optimizer = (SGD if settings.optimizer == "sgd" else Adam)(model.parameters(), lr=lr)
-    return model, optimizer
-
-
-def _batch_loss(model, X, labels, indices, classes: int, strength: float, params):
-    outputs = [model(X[i]) for i in indices]
-    if classes == 2:
-        data_loss = hinge(outputs, [labels[i] for i in indices])
-    else:
-        data_loss = sum_values(
-            [cross_entropy(out, labels[i]) for out, i in zip(outputs, indices)]
-        ) * (1.0 / len(indices))
-    return data_loss + strength * l2(params) if strength else data_loss
-
-
-def train(
-    settings: Settings,
-    model,
-    optimizer,
-    X,
-    labels,
-    classes: int,
-    recorder: Optional[Recorder] = None,
-    result: Optional[Result] = None,
-) -> Result:
-    """``settings.steps`` steps of (mini)batch training; ``result`` fills in as it goes."""
-    result = Result(accuracy=0.0) if result is None else result
-    params = model.parameters()
-    batch = settings.batch or len(X)
-    if batch > len(X):
-        raise ValueError(f"batch: {batch} is more than the {len(X)} points")
-    sampler = random.Random(settings.seed + 1)  # its own stream: the model's draws stay put
-    base_lr = optimizer.lr
-    start = time.perf_counter()
-    try:
-        for k in range(settings.steps):
-            indices = (
-                range(len(X)) if batch == len(X) else sorted(sampler.sample(range(len(X)), batch))
-            )
-            loss = _batch_loss(model, X, labels, indices, classes, settings.l2, params)
-            optimizer.zero_grad()
-            loss.backward()
-            if recorder is not None:
-                recorder.record(loss)
-            if isinstance(optimizer, SGD):
-                optimizer.lr = base_lr * (1.0 - 0.9 * k / settings.steps)
-            optimizer.step()
-            result.losses.append(loss.data)
-    finally:
-        result.seconds = time.perf_counter() - start
-    result.accuracy = accuracy(model, X, labels)
-    return result
-
-
-def accuracy(model, X, labels) -> float:
-    """The fraction of points classified right (the sign for ±1 labels, else argmax)."""
-    right = 0
-    with no_grad():
-        for x, label in zip(X, labels):
-            out = model(x)
-            if isinstance(out, list):
-                scores = [v.data for v in out]
-                right += scores.index(max(scores)) == label
-            else:
-                right += (out.data > 0) == (label > 0)
-    return right / len(X)
 
 
 def run(settings: Settings, out="out") -> Result:
@@ -273,17 +38,29 @@ def run(settings: Settings, out="out") -> Result:
     trained and still writes the page.
     """
     X, labels, classes = load_problem(settings)
-    model, optimizer = build(settings, classes)
-    if settings.batch is not None and settings.batch > len(X):
-        raise ValueError(f"--batch {settings.batch} is more than the {len(X)} points")
-    recorder = Recorder(model, X, labels, every=max(1, settings.steps // SNAPSHOTS))
+    model, optimizer, loss = build(settings, classes)
+    every = max(1, settings.steps // SNAPSHOTS)
+    recorder = Recorder(model, X, labels, every=every, loss=loss)
     out = Path(out)
-    result = Result(accuracy=0.0)
+    result = Result()
     try:
-        train(settings, model, optimizer, X, labels, classes, recorder, result)
+        fit(
+            model,
+            X,
+            labels,
+            loss,
+            optimizer,
+            settings.steps,
+            settings.l2,
+            settings.batch,
+            settings.seed,
+            settings.engine,
+            callbacks=(recorder.record,),
+            result=result,
+        )
     except KeyboardInterrupt:
         result.interrupted = True
-        result.accuracy = accuracy(model, X, labels)
+        result.accuracy = model_accuracy(model, X, labels)
     out.mkdir(parents=True, exist_ok=True)
     title = f"Training explorer: {settings.data or settings.dataset}"
     result.files.append(recorder.save(out / "training.html", title=title))

@@ -7,6 +7,11 @@ Run::
 
     python benchmarks/moons_step.py                 # this checkout alone
     python benchmarks/moons_step.py OTHER [--rounds N]
+    python benchmarks/moons_step.py OTHER --trainer   # demo.train's whole loop
+
+With ``--trainer`` the unit timed is ``demo.train(model, X, labels, steps=5)``
+(the package's training loop: five steps with the optimizer, the schedule and
+the accuracies, then the final accuracy), not the bare step.
 
 With OTHER (the folder of another checkout, e.g. a ``git worktree`` of an
 older commit), both packages are imported into ONE process, under two names,
@@ -71,6 +76,17 @@ def make_step(package_name: str):
     return step
 
 
+def make_training(package_name: str, steps: int = 5):
+    """The demo's training loop on the package: ``steps`` more steps of one model per call."""
+    demo = importlib.import_module(f"{package_name}.demo")
+    model, X, labels = demo.moons_problem(seed=SEED, points=POINTS)
+
+    def train():
+        return demo.train(model, X, labels, steps=steps).losses
+
+    return train
+
+
 def timed(step) -> float:
     gc.collect()
     start = time.process_time()
@@ -82,13 +98,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("other", nargs="?", type=Path, help="another checkout to compare with")
     parser.add_argument("--rounds", type=int, default=10, help="rounds of 20 steps each")
+    parser.add_argument(
+        "--trainer", action="store_true", help="time demo.train(steps=5), not the bare step"
+    )
     args = parser.parse_args()
+    make = make_training if args.trainer else make_step
 
     load(HERE, "ags_this")
-    steps = {"this": make_step("ags_this")}
+    steps = {"this": make("ags_this")}
     if args.other is not None:
         load(args.other.resolve(), "ags_other")
-        steps["other"] = make_step("ags_other")
+        steps["other"] = make("ags_other")
         if steps["this"]() != steps["other"]():
             print("warning: the two checkouts compute different losses")
     for step in steps.values():  # warm-up
@@ -108,7 +128,7 @@ def main() -> None:
             )
     for name in steps:
         print(
-            f"moons step, {name}: median {1000 * statistics.median(times[name]):.2f} ms, "
+            f"moons {'training' if args.trainer else 'step'}, {name}: median {1000 * statistics.median(times[name]):.2f} ms, "
             f"min {1000 * min(times[name]):.2f} ms over {len(times[name])} steps"
         )
     if ratios:

@@ -48,6 +48,7 @@ LEARNER_MODULES = [
     "nn",
     "optim",
     "data",
+    "train",
     "explore",
     "tape",
 ]
@@ -95,6 +96,7 @@ PUBLIC_API = [
             "autograd_scalar.data.load_csv",
         ],
     ),
+    ("Training", ["autograd_scalar.train.fit"]),
     ("Watching training", ["autograd_scalar.explore.Recorder"]),
     (
         "Second derivatives",
@@ -146,7 +148,7 @@ def on_config(config):
 
 
 def sum_over_paths_trace_html():
-    from autograd_scalar.demo import sum_over_paths_trace
+    from autograd_scalar.examples import sum_over_paths_trace
 
     return sum_over_paths_trace().to_html(live=True)
 

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from autograd_scalar import demo, optim
+from autograd_scalar import data, demo, optim
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -158,7 +158,7 @@ def test_digits_reach_90_percent_test_accuracy_within_a_minute(tmp_path):
     "kwargs, message",
     [
         (dict(engine="jax"), "engine must be one of scalar, tape"),
-        (dict(dataset="mnist"), "dataset must be one of moons, digits"),
+        (dict(dataset="mnist"), "dataset must be one of " + ", ".join(data.DATASETS)),
         (dict(dataset="digits", engine="scalar"), "dataset digits trains with engine tape"),
         (dict(points=1), "points must be an int >= 2"),
     ],

@@ -14,13 +14,12 @@ import xml.etree.ElementTree as ET
 import pytest
 
 import autograd_scalar as ag
-from autograd_scalar import demo, files, nn, viz
+from autograd_scalar import demo, examples, files, nn, viz
 from autograd_scalar.explore import Recorder
 
 
 def sum_over_paths():
-    a, b = ag.Value(2.0, label="a"), ag.Value(3.0, label="b")
-    o = (a + b) * (a * b) / 2
+    o = examples.sum_over_paths()[-1]
     o.backward()
     return o
 

@@ -18,6 +18,7 @@ import torch
 
 import autograd_scalar as ag
 from autograd_scalar import Value
+from autograd_scalar.examples import sum_over_paths
 from conftest import assert_close, torch_float, torch_leaves
 
 
@@ -29,10 +30,7 @@ def sigmoid(z):
 
 
 def paths_graph():
-    a, b = Value(2.0, label="a"), Value(3.0, label="b")
-    c = a + b
-    d = a * b
-    o = c * d / 2
+    a, b, c, d, o = sum_over_paths()
     o.backward()
     return a, b, c, d, o
 

@@ -5,7 +5,8 @@
 * :mod:`~autograd_scalar.nn.models`: ``Neuron``, ``Layer``, ``MLP`` (micrograd's
   names and initialisation) and the activations by name;
 * :mod:`~autograd_scalar.nn.losses`: ``mse``, ``hinge``,
-  ``binary_cross_entropy_with_logits``, ``cross_entropy``, ``l2``;
+  ``binary_cross_entropy_with_logits``, ``cross_entropy``, ``l2``, and
+  ``LOSSES``, the training losses by name;
 * :mod:`~autograd_scalar.nn.persistence`: the JSON file format behind
   ``Module.save`` and ``Module.load``;
 * :mod:`~autograd_scalar.nn.diagnostics`: ``dead_neurons``, the ReLU units that
@@ -16,7 +17,15 @@
 """
 
 from .diagnostics import dead_neurons
-from .losses import binary_cross_entropy_with_logits, cross_entropy, hinge, l2, mse
+from .losses import (
+    LOSSES,
+    Loss,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    hinge,
+    l2,
+    mse,
+)
 from .models import ACTIVATIONS, MLP, Layer, Module, Neuron
 from .persistence import FORMAT, FORMAT_VERSION
 
@@ -31,6 +40,8 @@ __all__ = [
     "binary_cross_entropy_with_logits",
     "cross_entropy",
     "l2",
+    "Loss",
+    "LOSSES",
     "dead_neurons",
     "FORMAT",
     "FORMAT_VERSION",

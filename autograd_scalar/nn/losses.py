@@ -11,12 +11,22 @@ branch on any number: the graph has the same shape for every input, so a tape
 from __future__ import annotations
 
 import numbers
+from dataclasses import dataclass
+from typing import Callable
 
 from ..checks import count
 from ..engine import Value, as_values, dot, sum_values
 from ..traced import is_traced
 
-__all__ = ["mse", "hinge", "binary_cross_entropy_with_logits", "cross_entropy", "l2"]
+__all__ = [
+    "mse",
+    "hinge",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "l2",
+    "Loss",
+    "LOSSES",
+]
 
 
 def _paired(preds, targets, who: str) -> tuple:
@@ -63,8 +73,17 @@ def hinge(scores, labels) -> Value:
         0.8333333333333333
     """
     scores, labels = _paired(scores, labels, "hinge")
-    _check_labels(labels, lambda y: y in (1, -1), "hinge", "+1 or -1")
-    return _mean([(1.0 - s * y).relu() for s, y in zip(scores, labels)])
+    _check_labels(labels, _plus_minus_one, "hinge", "+1 or -1")
+    return _mean([_hinge_term(s, y) for s, y in zip(scores, labels)])
+
+
+def _plus_minus_one(y) -> bool:
+    return y in (1, -1)
+
+
+def _hinge_term(score: Value, label) -> Value:
+    """max(0, 1 - y·s): one example's hinge term."""
+    return (1.0 - score * label).relu()
 
 
 def _softplus(z: Value) -> Value:
@@ -89,10 +108,17 @@ def binary_cross_entropy_with_logits(logits, labels) -> Value:
         (0.693147, -0.5)
     """
     logits, labels = _paired(logits, labels, "binary_cross_entropy_with_logits")
-    _check_labels(
-        labels, lambda y: 0.0 <= y <= 1.0, "binary_cross_entropy_with_logits", "in [0, 1]"
-    )
-    return _mean([_softplus(z) - z * y for z, y in zip(logits, labels)])
+    _check_labels(labels, _probability, "binary_cross_entropy_with_logits", "in [0, 1]")
+    return _mean([_logistic_term(z, y) for z, y in zip(logits, labels)])
+
+
+def _probability(y) -> bool:
+    return 0.0 <= y <= 1.0
+
+
+def _logistic_term(logit: Value, label) -> Value:
+    """softplus(z) - y·z: one example's binary cross-entropy on its logit."""
+    return _softplus(logit) - logit * label
 
 
 def cross_entropy(logits, target_index) -> Value:
@@ -169,3 +195,81 @@ def l2(params) -> Value:
     """
     params = as_values(params, "l2")
     return dot(params, params)
+
+
+# -- the losses by name ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Loss:
+    """A loss by name (:data:`LOSSES`): the mean over the examples of one term each.
+
+    ``term(output, label)`` is one example's term (``output`` a Value for a
+    one-output model, the list of logits for a classifier with ``classes``);
+    ``check(labels, outputs)`` refuses labels the term is not defined for,
+    once, before training; ``encode(k)`` is the label of class k (hinge:
+    -1 or +1); ``target(label, outputs)`` is the label as a tape
+    input (a class index becomes its one-hot vector, so one recorded graph
+    serves every class); ``js`` is the term in JavaScript over ``out`` (the
+    outputs, an array) and ``label``, for pages that recompute it.
+    """
+
+    name: str
+    term: Callable[..., Value]
+    #: the labels it takes, in words (for messages and the CLI's help)
+    labels: str
+    #: True: one output per class (the labels are class indices); False: one output
+    classes: bool
+    #: the term in JavaScript, an expression in ``out`` and ``label``
+    js: str
+    allowed: Callable[[float], bool] = lambda y: True
+    #: a class index (0, 1, ...) as this loss's label
+    encode: Callable[[int], float] = lambda k: k
+
+    def check(self, labels, outputs: int) -> None:
+        """Raise ``ValueError`` if a label is not one this loss takes from ``outputs`` outputs."""
+        allowed = (lambda y: 0 <= y < outputs) if self.classes else self.allowed
+        _check_labels(list(labels), allowed, self.name, self.labels)
+
+    def mean(self, outputs, labels) -> Value:
+        """(1/n) Σ_i term(outputs_i, labels_i): the loss of a batch (labels checked already)."""
+        return _mean([self.term(out, y) for out, y in zip(outputs, labels)])
+
+    def target(self, label, outputs: int):
+        """The label as a tape's input: a one-hot list for a class index, else the number."""
+        return [float(k == label) for k in range(outputs)] if self.classes else label
+
+
+#: The training losses by name: ``demo --loss`` offers these, the trainer
+#: (:mod:`autograd_scalar.train`) and the explorer page use them. A new loss is
+#: one entry here.
+LOSSES = {
+    loss.name: loss
+    for loss in (
+        Loss(
+            "hinge",
+            _hinge_term,
+            "+1 or -1",
+            classes=False,
+            js="Math.max(0, 1 - label * out[0])",
+            allowed=_plus_minus_one,
+            encode=lambda k: 2 * k - 1,  # classes 0/1 -> -1/+1
+        ),
+        Loss(
+            "logistic",
+            _logistic_term,
+            "0 or 1",
+            classes=False,
+            js="Math.max(out[0], 0) + Math.log1p(Math.exp(-Math.abs(out[0]))) - label * out[0]",
+            allowed=lambda y: y in (0, 1),
+        ),
+        Loss(
+            "cross_entropy",
+            cross_entropy,
+            "class indices 0, 1, ..., k-1",
+            classes=True,
+            js="Math.max.apply(null, out) + Math.log(out.reduce(function (t, z) "
+            "{ return t + Math.exp(z - Math.max.apply(null, out)); }, 0)) - out[label]",
+        ),
+    )
+}

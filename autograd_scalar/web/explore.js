@@ -76,14 +76,13 @@
     return g;
   }
 
-  function softplus(s) { return s > 0 ? s + Math.log1p(Math.exp(-s)) : Math.log1p(Math.exp(s)); }
-
-  function lossTerm(kind, out, label) {
-    if (kind === "hinge") { return Math.max(0, 1 - label * out[0]); }
-    if (kind === "logistic") { return softplus(out[0]) - label * out[0]; }
-    var m = Math.max.apply(null, out), total = 0;
-    out.forEach(function (z) { total += Math.exp(z - m); });
-    return Math.log(total) + m - out[label];
+  // One point's loss term, written once in the package's loss table (nn.LOSSES),
+  // whose JavaScript the page data carries.
+  function lossTerm(data, out, label) {
+    if (!data.lossTermFunction) {
+      data.lossTermFunction = new Function("out", "label", "return " + data.lossTerm + ";");
+    }
+    return data.lossTermFunction(out, label);
   }
 
   function predicted(out) {
@@ -290,7 +289,7 @@
 
   function renderPoint(view, state, pass) {
     var data = view.data, p = view.selected, x = data.X[p];
-    var out = pass.a[pass.a.length - 1], term = lossTerm(data.loss, out, data.y[p]);
+    var out = pass.a[pass.a.length - 1], term = lossTerm(data, out, data.y[p]);
     view.pointInfo.textContent = "";
     [["point " + p + " at (" + short(x[0]) + ", " + short(x[1]) + "), label " + data.y[p]],
      ["output " + out.map(short).join(", ") + (correct(out, data.y[p]) ? ": correct" : ": wrong")],
