@@ -126,7 +126,8 @@ def derivative_name(name: str) -> str:
 
     A symbol is letters, digits, ``_``, ``#``, ``'``, ``.`` (a number: 1.5) and
     combining marks (``v̄``); anything else (an expression the CLI named its
-    output after, a negative number) is wrapped, so ``∂(exp(x)*0 + y)/∂x`` does not read as ``∂exp(x)*0 + y/∂x``.
+    output after, a negative number) is wrapped, so ``∂(exp(x)*0 + y)/∂x``
+    does not read as ``∂exp(x)*0 + y/∂x``.
 
     Example:
         >>> [derivative_name(n) for n in ("x1", "v̄", "b#2", "exp(x)*0 + y", "-1.5")]
