@@ -53,7 +53,6 @@ def open_notebook(browser, url, app="jupyterlab"):
     page.set_default_timeout(120_000)
     page.goto(url)
     page.wait_for_selector(".jp-Notebook .jp-CodeCell")
-    select = page.locator(".jp-Dialog").get_by_role("button", name="Select", exact=True)
     # The status bar reads "Python 3 (ipykernel) | Idle" once the kernel is up (JupyterLab);
     # Notebook 7 has no status bar, its toolbar's execution indicator says "idle".
     if app == "notebook":
@@ -63,8 +62,7 @@ def open_notebook(browser, url, app="jupyterlab"):
     deadline = time.monotonic() + START_SECONDS
     while not idle.count():
         assert time.monotonic() < deadline, "the kernel did not start"
-        if select.count():
-            select.click()
+        accept_kernel_dialog(page)
         page.wait_for_timeout(250)
     return page
 
@@ -98,22 +96,34 @@ FINISHED = """() => { const prompts = [...document.querySelectorAll('.jp-CodeCel
                      return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent)); }"""
 
 
+def accept_kernel_dialog(page) -> bool:
+    """Click "Select" if Jupyter asks which kernel to start (the notebook names python3)."""
+    select = page.locator(".jp-Dialog").get_by_role("button", name="Select", exact=True)
+    if select.count():
+        select.click()
+        return True
+    return False
+
+
 def run_all_cells(page, jupyter, attempts=3):
     """Run > Run All Cells, until every cell ran (bounded: a hang fails with what it saw).
 
     Notebook 7 can show its kernel "idle" before the page has attached the
-    kernel; a Run All then finds no kernel and clears the cells instead of
+    kernel; a Run All then finds no kernel and either asks which kernel to
+    start (answered as a person would: Select) or clears the cells instead of
     running them (they stay ``[ ]``). So if no cell is queued within 30 s, Run
     All is chosen again (nothing ran, so nothing runs twice).
     """
     for _ in range(attempts):
         page.get_by_role("menuitem", name="Run", exact=True).click()
         page.get_by_text("Run All Cells", exact=True).click()
-        try:
-            page.wait_for_function(STARTED, timeout=30_000)
+        deadline = time.monotonic() + 30
+        while not page.evaluate(STARTED) and time.monotonic() < deadline:
+            if accept_kernel_dialog(page):
+                deadline = time.monotonic() + 30
+            page.wait_for_timeout(250)
+        if page.evaluate(STARTED):
             break
-        except PlaywrightTimeout:
-            continue
     try:
         page.wait_for_function(FINISHED, timeout=RUN_MS)
     except PlaywrightTimeout:
