@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from typing import Iterable
 
 from . import ops
 
 __all__ = [
     "node_names",
+    "derivative_name",
     "element_ids",
     "op_id",
     "edge_id",
@@ -113,6 +115,25 @@ def node_names(order: Iterable) -> dict:
         names[node] = name
         taken.add(name)
     return {node: names[node] for node in order}
+
+
+def _symbol_char(ch: str) -> bool:
+    return ch.isalnum() or ch in "_#'." or unicodedata.category(ch).startswith("M")
+
+
+def derivative_name(name: str) -> str:
+    """``name`` as it reads after ∂ or Δ: in parentheses unless it is one symbol.
+
+    A symbol is letters, digits, ``_``, ``#``, ``'``, ``.`` (a number: 1.5) and
+    combining marks (``v̄``); anything else (an expression the CLI named its
+    output after, a negative number) is wrapped, so ``∂(exp(x)*0 + y)/∂x``
+    does not read as ``∂exp(x)*0 + y/∂x``.
+
+    Example:
+        >>> [derivative_name(n) for n in ("x1", "v̄", "b#2", "exp(x)*0 + y", "-1.5")]
+        ['x1', 'v̄', 'b#2', '(exp(x)*0 + y)', '(-1.5)']
+    """
+    return name if name and all(_symbol_char(ch) for ch in name) else f"({name})"
 
 
 def element_ids(order: Iterable, prefix: str = "") -> dict:

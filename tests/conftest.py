@@ -5,10 +5,18 @@ helpers keep that comparison spelled the same way everywhere.
 """
 
 import atexit
+import contextlib
 import math
 import os
+import secrets
 import shutil
+import signal
+import socket
+import subprocess
+import sys
 import tempfile
+import time
+import urllib.request
 
 import pytest
 import torch
@@ -123,3 +131,107 @@ def page_with_script(browser, script: str):
     page.set_content(f"<script>{script}</script>")
     assert errors.messages == []
     return page
+
+
+# -- Jupyter: one server per test run, on 127.0.0.1, in temporary Jupyter folders ----
+
+JUPYTER_START_SECONDS, JUPYTER_STOP_SECONDS = 120, 20
+#: Where each front end opens a notebook: JupyterLab and Notebook 7 share one server.
+JUPYTER_APPS = {"jupyterlab": "lab/tree", "notebook": "notebooks"}
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class JupyterServer:
+    """A running server: ``url(app, notebook)`` opens a notebook of ``home/work`` in it."""
+
+    def __init__(self, home, port, token):
+        self.home, self.port, self.token = home, port, token
+
+    def url(self, notebook, app="jupyterlab"):
+        """The notebook's page; in JupyterLab in a workspace of its own, so no tab another
+        test opened is restored beside it (their cells would be in the page too)."""
+        where = JUPYTER_APPS[app]
+        if app == "jupyterlab":
+            where = f"lab/workspaces/{secrets.token_hex(4)}/tree"
+        return f"http://127.0.0.1:{self.port}/{where}/{notebook}?token={self.token}"
+
+    def log(self) -> str:
+        return (self.home / "server.log").read_text(errors="replace")[-3000:]
+
+
+def jupyter_home(home):
+    """Temporary Jupyter folders under ``home`` (the user's own are never read)."""
+    (home / "work").mkdir(parents=True, exist_ok=True)
+    settings = home / "config" / "lab" / "user-settings" / "@jupyterlab" / "apputils-extension"
+    settings.mkdir(parents=True, exist_ok=True)
+    # No "get Jupyter news?" toast over the screenshots (and no request for it).
+    (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
+    return home
+
+
+def _wait_until_up(server, jupyter):
+    deadline = time.monotonic() + JUPYTER_START_SECONDS
+    status = f"http://127.0.0.1:{jupyter.port}/api/status?token={jupyter.token}"
+    while True:
+        try:
+            urllib.request.urlopen(status, timeout=5)
+            return
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("Jupyter did not start:\n" + jupyter.log())
+            time.sleep(0.5)
+
+
+@contextlib.contextmanager
+def jupyter_server(home):
+    """A Jupyter server (JupyterLab and Notebook 7) on 127.0.0.1 serving ``home/work``,
+    with a random token and an empty trust database: it has never seen a notebook."""
+    jupyter = JupyterServer(home, free_port(), secrets.token_hex(16))
+    env = dict(
+        os.environ,
+        JUPYTER_CONFIG_DIR=str(home / "config"),
+        JUPYTER_DATA_DIR=str(home / "data"),
+        JUPYTER_RUNTIME_DIR=str(home / "runtime"),
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        "--allow-root",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={jupyter.port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={jupyter.token}",
+        f"--ServerApp.root_dir={home / 'work'}",
+        "--NotebookNotary.db_file=:memory:",
+    ]
+    with open(home / "server.log", "a") as log:
+        server = subprocess.Popen(
+            command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        _wait_until_up(server, jupyter)
+        yield jupyter
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(JUPYTER_STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(JUPYTER_STOP_SECONDS)
+
+
+@pytest.fixture(scope="session")
+def jupyter(tmp_path_factory):
+    """One Jupyter server for the whole run (JupyterLab and Notebook 7 pages of it).
+
+    Each test copies its notebook into ``jupyter.home / "work"`` under a name of its own.
+    """
+    with jupyter_server(jupyter_home(tmp_path_factory.mktemp("jupyter"))) as server:
+        yield server

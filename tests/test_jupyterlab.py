@@ -1,41 +1,43 @@
-"""Lesson 02 in a real JupyterLab, driven by headless Chromium.
+"""Lesson 02 in a real JupyterLab and Jupyter Notebook 7, driven by headless Chromium.
 
-The test starts JupyterLab (the [notebooks] extra) on 127.0.0.1 with a random
-token and its own temporary Jupyter folders, opens a copy of
-02_tracing.ipynb, runs all cells from the Run menu, and checks what a reader
-sees: the inline graph, and a trace stepper that steps. It saves the notebook,
-stops the server, and opens the saved file in a fresh server whose trust
-database is empty, as someone who downloaded it would: the notebook is then
+One Jupyter server for the run (the ``jupyter`` fixture of conftest.py: 127.0.0.1,
+a random token, its own temporary Jupyter folders) serves both front ends. In
+each, a copy of 02_tracing.ipynb is run from the Run menu, and the test checks
+what a reader sees: the inline graph; a trace stepper that steps; the trace
+cells run again (after ``o.backward()`` filled ``.grad``) showing the same
+numbers; arrow keys that step the trace after clicking it and never outside
+it. JupyterLab's saved copy is then opened by a fresh server whose trust
+database is empty, as someone who downloaded it would: the notebook is
 untrusted, no script runs, and the trace must still read as a list of steps.
+A practice page (``trace_backward(o).practice()``) is answered keyboard-only.
 
-Sources of truth: the trace's own text rendering (``to_text``) and the
-sum-over-paths example's closed forms (∂o/∂2 = -c·d/2² = -7.5, ∂o/∂a = 10.5).
-Every wait is bounded; each server is started and stopped by the test.
-Screenshots (1280x800) are written next to the copied notebook.
+Sources of truth: the trace's own text rendering (``to_text``), the
+sum-over-paths example's closed forms (∂o/∂a = c̄·1 + d̄·b = 3·1 + 2.5·3 = 10.5,
+∂o/∂b = 8), and for the practice graph o = c·d: v̄[c] = d = 6, v̄[d] = c = 5.
+Every wait is bounded and waits on a condition. Screenshots (1280x800) are
+written in the server's temporary folder.
 """
 
-import contextlib
 import json
-import os
 import pathlib
 import re
-import secrets
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 
+import nbformat
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from autograd_scalar import trace_backward
 from autograd_scalar.demo import sum_over_paths_graph
+from conftest import jupyter_server
 
 ROOT = pathlib.Path(__file__).parent.parent
 NOTEBOOK = "02_tracing.ipynb"
-START_SECONDS, RUN_MS, STOP_SECONDS = 90, 240_000, 20
+#: Hang guards (a loaded 2-core machine starts a kernel and runs the lesson slowly).
+START_SECONDS, RUN_MS = 180, 600_000
+#: Lesson 02's cells (markdown cells count): ``trace = trace_backward(o)`` and ``trace``.
+TRACE_CELL, SHOWN_CELL = 5, 9
 
 
 def sum_over_paths_equations():
@@ -45,89 +47,12 @@ def sum_over_paths_equations():
     return [line.strip() for line in text.split("output first:")[1].splitlines() if line.strip()]
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-#: The two front ends: the server module to run and where it opens a notebook.
-APPS = {"jupyterlab": "lab/tree", "notebook": "notebooks"}
-
-
-@contextlib.contextmanager
-def jupyterlab(home, app="jupyterlab", notebook=NOTEBOOK):
-    """A JupyterLab (or Notebook 7) server on 127.0.0.1 serving ``home/work``; yields
-    the notebook's URL with the token."""
-    port, token = free_port(), secrets.token_hex(16)
-    env = dict(
-        os.environ,
-        JUPYTER_CONFIG_DIR=str(home / "config"),
-        JUPYTER_DATA_DIR=str(home / "data"),
-        JUPYTER_RUNTIME_DIR=str(home / "runtime"),
-    )
-    command = [
-        sys.executable,
-        "-m",
-        app,
-        "--no-browser",
-        "--allow-root",
-        "--ServerApp.ip=127.0.0.1",
-        f"--ServerApp.port={port}",
-        "--ServerApp.port_retries=0",
-        f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={home / 'work'}",
-        # An empty trust database per server: a restarted server has never seen the notebook.
-        "--NotebookNotary.db_file=:memory:",
-    ]
-    with open(home / "server.log", "a") as log:
-        server = subprocess.Popen(
-            command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    try:
-        deadline = time.monotonic() + START_SECONDS
-        while True:
-            try:
-                urllib.request.urlopen(
-                    f"http://127.0.0.1:{port}/api/status?token={token}", timeout=2
-                )
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(
-                        f"{app} did not start:\n" + (home / "server.log").read_text()[-3000:]
-                    )
-                time.sleep(0.5)
-        yield f"http://127.0.0.1:{port}/{APPS[app]}/{notebook}?token={token}"
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(STOP_SECONDS)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(STOP_SECONDS)
-
-
-@pytest.fixture(scope="module")
-def home(tmp_path_factory):
-    """Temporary Jupyter folders and a working copy of the lesson (the checkout stays untouched)."""
-    home = tmp_path_factory.mktemp("jupyterlab")
-    (home / "work").mkdir()
-    shutil.copy(ROOT / "notebooks" / NOTEBOOK, home / "work" / NOTEBOOK)
-    settings = home / "config" / "lab" / "user-settings" / "@jupyterlab" / "apputils-extension"
-    settings.mkdir(parents=True)
-    # No "get Jupyter news?" toast over the screenshots (and no request for it).
-    (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
-    return home
-
-
 def open_notebook(browser, url, app="jupyterlab"):
     """The notebook open, its kernel started (accepting the kernel dialog if it asks)."""
     page = browser.new_page(viewport={"width": 1280, "height": 800})
-    page.set_default_timeout(60_000)
+    page.set_default_timeout(120_000)
     page.goto(url)
     page.wait_for_selector(".jp-Notebook .jp-CodeCell")
-    select = page.locator(".jp-Dialog").get_by_role("button", name="Select", exact=True)
     # The status bar reads "Python 3 (ipykernel) | Idle" once the kernel is up (JupyterLab);
     # Notebook 7 has no status bar, its toolbar's execution indicator says "idle".
     if app == "notebook":
@@ -137,8 +62,7 @@ def open_notebook(browser, url, app="jupyterlab"):
     deadline = time.monotonic() + START_SECONDS
     while not idle.count():
         assert time.monotonic() < deadline, "the kernel did not start"
-        if select.count():
-            select.click()
+        accept_kernel_dialog(page)
         page.wait_for_timeout(250)
     return page
 
@@ -151,7 +75,7 @@ def trace_output(page):
 def visible_text(page, locator, expected):
     """The locator's rendered text once it shows ``expected``: JupyterLab renders
     only the cells near the viewport, so scroll there and let it lay them out."""
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while True:
         locator.scroll_into_view_if_needed()
         text = locator.inner_text()
@@ -160,15 +84,78 @@ def visible_text(page, locator, expected):
         page.wait_for_timeout(500)
 
 
-def run_all_cells(page):
-    """Run > Run All Cells, until every cell ran."""
-    page.get_by_role("menuitem", name="Run", exact=True).click()
-    page.get_by_text("Run All Cells", exact=True).click()
-    page.wait_for_function(
-        """() => { const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
-                   return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent)); }""",
-        timeout=RUN_MS,
-    )
+def prompts(page) -> list:
+    return page.locator(".jp-Notebook .jp-CodeCell .jp-InputPrompt").all_text_contents()
+
+
+#: A prompt that shows its cell queued or run: ``[*]:`` or ``[3]:``.
+STARTED = """() => [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]
+                  .some(p => /\\[(\\*|\\d+)\\]/.test(p.textContent))"""
+#: Every code cell ran.
+FINISHED = """() => { const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
+                     return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent)); }"""
+
+
+def accept_kernel_dialog(page) -> bool:
+    """Click "Select" if Jupyter asks which kernel to start (the notebook names python3)."""
+    select = page.locator(".jp-Dialog").get_by_role("button", name="Select", exact=True)
+    if select.count():
+        select.click()
+        return True
+    return False
+
+
+def run_all_cells(page, jupyter, attempts=3):
+    """Run > Run All Cells, until every cell ran (bounded: a hang fails with what it saw).
+
+    Notebook 7 can show its kernel "idle" before the page has attached the
+    kernel; a Run All then finds no kernel and either asks which kernel to
+    start (answered as a person would: Select) or clears the cells instead of
+    running them (they stay ``[ ]``). So if no cell is queued within 30 s, Run
+    All is chosen again (nothing ran, so nothing runs twice).
+    """
+    for _ in range(attempts):
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.get_by_text("Run All Cells", exact=True).click()
+        deadline = time.monotonic() + 30
+        while not page.evaluate(STARTED) and time.monotonic() < deadline:
+            if accept_kernel_dialog(page):
+                deadline = time.monotonic() + 30
+            page.wait_for_timeout(250)
+        if page.evaluate(STARTED):
+            break
+    try:
+        page.wait_for_function(FINISHED, timeout=RUN_MS)
+    except PlaywrightTimeout:
+        page.screenshot(path=jupyter.home / "run_all_timeout.png")
+        pytest.fail(f"Run All did not finish: prompts {prompts(page)}\n{jupyter.log()}")
+
+
+def cell(page, index):
+    """The notebook's cell at ``index`` (markdown cells count), scrolled into view."""
+    found = page.locator(".jp-Notebook .jp-Cell").nth(index)
+    found.scroll_into_view_if_needed()
+    return found
+
+
+def rerun(page, index):
+    """Click into the code cell's editor, Shift+Enter, until its prompt shows a new number."""
+    prompt = cell(page, index).locator(".jp-InputPrompt")
+    before = prompt.text_content()
+    cell(page, index).locator(".cm-content").click()
+    page.keyboard.press("Shift+Enter")
+    deadline = time.monotonic() + RUN_MS / 1000
+    while not (re.search(r"\[\d+\]", prompt.text_content()) and prompt.text_content() != before):
+        assert time.monotonic() < deadline, f"cell {index} did not run again: {prompts(page)}"
+        page.wait_for_timeout(250)
+
+
+def trace_numbers(page):
+    """What lesson 02 shows of its first trace: the printed steps (the cell
+    ``trace = trace_backward(o)``) and the stepper's own list of equations."""
+    printed = cell(page, TRACE_CELL).locator(".jp-OutputArea-output").inner_text()
+    listed = cell(page, SHOWN_CELL).locator(".ags-steps li").all_text_contents()
+    return printed, listed
 
 
 def keys_after_clicks(page, shot):
@@ -205,73 +192,173 @@ def check_keys(seen):
     assert "x-1" in seen["typed"], seen
 
 
-@pytest.fixture(scope="module")
-def ran(browser, home):
-    """Run All Cells in JupyterLab, step the first trace, save; what the reader saw."""
-    seen = {}
-    with jupyterlab(home) as url:
-        page = open_notebook(browser, url)
-        run_all_cells(page)
-        seen["graph_texts"] = [
-            svg.text_content() for svg in page.locator(".jp-OutputArea-output svg").all()
-        ]
-        stepper = trace_output(page)
-        seen["before"] = visible_text(page, stepper, "Step 1 of")
-        page.screenshot(path=home / "1_ran_all.png")
-        stepper.get_by_role("button", name=re.compile("next")).click()
-        seen["after"] = stepper.inner_text()
-        seen["slider"] = stepper.locator("input[type=range]").input_value()
-        page.screenshot(path=home / "2_stepped.png")
-        for _ in range(5):
-            stepper.get_by_role("button", name=re.compile("next")).click()
-        seen["last"] = stepper.inner_text()
-        page.keyboard.press("Control+s")
-        saved = home / "work" / NOTEBOOK
-        deadline = time.monotonic() + 30
-        while not any(cell.get("outputs") for cell in json.loads(saved.read_text())["cells"]):
-            assert time.monotonic() < deadline, "the notebook was not saved with its outputs"
-            time.sleep(0.5)
-        seen["keys"] = keys_after_clicks(page, home / "4_keys.png")
-        page.close()
-    seen["errors"] = [
+def saved_errors(path) -> list:
+    return [
         output
-        for cell in json.loads(saved.read_text())["cells"]
+        for cell in json.loads(path.read_text())["cells"]
         for output in cell.get("outputs", [])
         if output["output_type"] == "error"
     ]
+
+
+def run_lesson(browser, jupyter, app, name):
+    """Lesson 02 copied to ``name``, run from the menus of ``app``; its first trace
+    stepped by its buttons, its trace cells re-run, saved, keys pressed: what a reader saw."""
+    home = jupyter.home
+    shutil.copy(ROOT / "notebooks" / NOTEBOOK, home / "work" / name)
+    page = open_notebook(browser, jupyter.url(name, app), app)
+    run_all_cells(page, jupyter)
+    seen = {"graph_texts": [svg.text_content() for svg in page.locator(".jp-OutputArea svg").all()]}
+    stepper = cell(page, SHOWN_CELL).locator(".jp-OutputArea-output").first
+    stepper.locator(".ags-trace.ags-js").wait_for()  # its script ran
+    seen["before"] = visible_text(page, stepper, "Step 1 of")
+    page.screenshot(path=home / f"1_{app}_ran_all.png")
+    stepper.get_by_role("button", name=re.compile("next")).click()
+    seen["after"] = stepper.inner_text()
+    seen["slider"] = stepper.locator("input[type=range]").input_value()
+    page.screenshot(path=home / f"2_{app}_stepped.png")
+    for _ in range(5):
+        stepper.get_by_role("button", name=re.compile("next")).click()
+    seen["last"] = stepper.inner_text()
+    # A normal notebook habit: run the trace cells again (after o.backward() filled .grad).
+    seen["first_run"] = trace_numbers(page)
+    rerun(page, TRACE_CELL)
+    rerun(page, SHOWN_CELL)
+    cell(page, SHOWN_CELL).locator(".ags-trace.ags-js").wait_for()
+    seen["rerun"] = trace_numbers(page)
+    page.keyboard.press("Escape")
+    page.keyboard.press("Control+s")
+    saved = home / "work" / name
+    deadline = time.monotonic() + 60
+    while not any(cell.get("outputs") for cell in json.loads(saved.read_text())["cells"]):
+        assert time.monotonic() < deadline, "the notebook was not saved with its outputs"
+        time.sleep(0.5)
+    seen["keys"] = keys_after_clicks(page, home / f"4_{app}_keys.png")
+    page.close()
+    seen["errors"] = saved_errors(saved)
     return seen
 
 
-def test_run_all_cells_in_jupyterlab_saves_no_error(ran):
-    assert ran["errors"] == []
+@pytest.fixture(scope="module")
+def ran(browser, jupyter):
+    """Lesson 02 run from JupyterLab's menus."""
+    return run_lesson(browser, jupyter, "jupyterlab", NOTEBOOK)
 
 
-def test_the_inline_graph_shows_in_jupyterlab(ran):
+@pytest.fixture(scope="module")
+def ran7(browser, jupyter):
+    """Lesson 02 run from Jupyter Notebook 7's menus."""
+    return run_lesson(browser, jupyter, "notebook", "02_notebook7.ipynb")
+
+
+APPS = {"jupyterlab": "ran", "notebook": "ran7"}
+
+
+@pytest.fixture(params=sorted(APPS))
+def lesson(request):
+    return request.getfixturevalue(APPS[request.param])
+
+
+def test_run_all_cells_saves_no_error(lesson):
+    assert lesson["errors"] == []
+
+
+def test_the_inline_graph_shows(lesson):
     """viz.draw's SVG is in the page: o = c·d/2 = 15 and a = 2 are drawn as records."""
-    assert any("data 15" in text and "data 2" in text for text in ran["graph_texts"])
+    assert any("data 15" in text and "data 2" in text for text in lesson["graph_texts"])
 
 
-def test_the_trace_stepper_steps_in_jupyterlab(ran):
+def test_the_trace_stepper_steps(lesson):
     equations = sum_over_paths_equations()
     # o = v5 / 2: v̄[v5] = v̄[o]·∂o/∂v5 = 1·(1/2); constants take no step.
     assert equations[0] == "v̄[o] = 1" and equations[1].endswith("= 1·0.5 = 0.5")
-    assert equations[0] in ran["before"] and equations[1] not in ran["before"]
-    assert equations[1] in ran["after"] and ran["slider"] == "1"
-    assert equations[-1] in ran["last"] and equations[-1].endswith("= 3·1 + 2.5·3 = 10.5")
+    assert equations[0] in lesson["before"] and equations[1] not in lesson["before"]
+    assert equations[1] in lesson["after"] and lesson["slider"] == "1"
+    assert equations[-1] in lesson["last"] and equations[-1].endswith("= 3·1 + 2.5·3 = 10.5")
 
 
-def test_the_saved_notebook_reopened_untrusted_shows_every_step_as_text(ran, browser, home):
-    """No script runs in an untrusted notebook: the trace falls back to all its steps, in order."""
+def test_rerunning_the_trace_cells_leaves_the_numbers_unchanged(lesson):
+    """After o.backward() and a second trace_backward(o): still ā = 10.5, b̄ = 8."""
+    printed, listed = lesson["rerun"]
+    assert lesson["rerun"] == lesson["first_run"]
+    assert listed == sum_over_paths_equations()
+    assert "= 3·1 + 2.5·3 = 10.5" in printed and "= 3·1 + 2.5·2 = 8" in printed
+
+
+def test_arrow_keys_step_the_clicked_trace_and_nothing_else(lesson):
+    check_keys(lesson["keys"])
+
+
+def test_the_saved_notebook_reopened_untrusted_shows_every_step_as_text(ran, browser, jupyter):
+    """No script runs in an untrusted notebook: the trace falls back to all its steps, in order.
+    A fresh server has an empty trust database: it never saw the notebook signed."""
     equations = sum_over_paths_equations()
-    with jupyterlab(home) as url:
-        page = open_notebook(browser, url)
+    with jupyter_server(jupyter.home) as fresh:
+        page = open_notebook(browser, fresh.url(NOTEBOOK))
         text = visible_text(page, trace_output(page), "The backward pass, output first")
-        page.screenshot(path=home / "3_untrusted.png")
+        page.screenshot(path=jupyter.home / "3_untrusted.png")
         page.close()
     positions = [text.find(equation) for equation in equations]
     assert -1 not in positions and positions == sorted(positions), (equations, text[:2000])
     assert "Step 1 of" not in text  # the script's step panel stays empty: no script ran
 
 
-def test_arrow_keys_step_the_clicked_trace_in_jupyterlab_and_nothing_else(ran):
-    check_keys(ran["keys"])
+PRACTICE = """from autograd_scalar import Value, trace_backward
+a, b = Value(2.0, label="a"), Value(3.0, label="b")
+c = a + b; c.label = "c"
+d = a * b; d.label = "d"
+o = c * d; o.label = "o"
+trace_backward(o).practice()"""
+
+
+def tab_to_answer(page, limit=80):
+    """Tab from the notebook until the practice page's answer field has the focus."""
+    for _ in range(limit):
+        if page.evaluate("document.activeElement.classList.contains('ags-answer')"):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError("Tab never reached the practice page's answer field")
+
+
+def practise(browser, jupyter, app):
+    """A practice page run in ``app``, answered with the keyboard only."""
+    name = f"practice_{app}.ipynb"
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(PRACTICE)])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)"}
+    nbformat.write(notebook, jupyter.home / "work" / name)
+    page = open_notebook(browser, jupyter.url(name, app), app)
+    run_all_cells(page, jupyter)
+    panel = page.locator(".ags-practice")
+    page.locator(".ags-trace.ags-js").wait_for()
+    seen = {"asked": panel.locator(".ags-prompt").inner_text()}
+    page.keyboard.press("Escape")  # command mode: the keys are the notebook's until Tab
+    tab_to_answer(page)
+    seen["focus"] = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    page.keyboard.type("6")  # v̄[c] = d = 6 (or v̄[d] = c = 5, whichever the trace asks first)
+    if seen["asked"].endswith("v̄[d] ="):
+        page.keyboard.press("Backspace")
+        page.keyboard.type("5")
+    page.keyboard.press("Enter")
+    seen["next"] = panel.locator(".ags-prompt").inner_text()
+    seen["score"] = panel.locator(".ags-score").inner_text()
+    page.keyboard.type("1000")
+    page.keyboard.press("Enter")
+    seen["wrong"] = panel.locator(".ags-feedback").inner_text()
+    seen["cells"] = page.locator(".jp-Notebook .jp-Cell").count()  # no cell added by a key
+    page.screenshot(path=jupyter.home / f"8_{app}_practice.png")
+    page.close()
+    return seen
+
+
+@pytest.mark.parametrize("app", sorted(APPS))
+def test_a_practice_page_is_answered_keyboard_only(browser, jupyter, app):
+    """Type, Enter: a right answer advances, a wrong one shows hint 1 (the children)."""
+    seen = practise(browser, jupyter, app)
+    assert seen["asked"] in ("Step 2 of 5: v̄[c] =", "Step 2 of 5: v̄[d] ="), seen
+    assert seen["focus"] not in ("", "none"), seen  # visible focus
+    assert seen["next"] == "Step 3 of 5: v̄[d] =" or seen["next"] == "Step 3 of 5: v̄[c] =", seen
+    assert seen["next"] != seen["asked"].replace("Step 2", "Step 3"), seen
+    assert "score 3 of 3" in seen["score"], seen
+    assert seen["wrong"].startswith("Not yet. Hint 1: sum over the children of "), seen
+    assert seen["wrong"].endswith(": o."), seen  # c and d each have one child, o
+    assert seen["cells"] == 1, seen

@@ -421,3 +421,36 @@ def test_error_message_numbers_are_written_as_python_repr_writes_them(browser):
     got = written_in_the_browser(browser, "agsRepr", numbers)
     mismatches = [(x, g) for x, g in zip(numbers, got) if g != repr(x)]
     assert mismatches == []
+
+
+def test_a_long_output_name_is_parenthesised_after_d_and_delta(browser, tmp_path, monkeypatch):
+    """The CLI names the output after its expression: f = exp(x)·0 + y reads ∂(exp(x)*0 + y)/∂y.
+
+    At x = 1, y = 2: f = 2, ∂f/∂x = 0, ∂f/∂y = 1; y → 3 moves f by 1, predicted 1·1.
+    """
+    monkeypatch.chdir(tmp_path)
+    args = ["graph", "exp(x)*0 + y", "--set", "x=1", "y=2", "--trace", "t.html"]
+    assert cli.main(args) == 0
+    page = browser.new_page(viewport=SCREEN)
+    errors = PageErrors(page)
+    page.goto((tmp_path / "t.html").as_uri())
+    f = "(exp(x)*0 + y)"
+    rows = page.locator(".ags-input-grad").all_text_contents()
+    assert rows == [f"∂{f}/∂x = 0", f"∂{f}/∂y = 1"]
+    assert f"∂{f}/∂x" in page.locator(".ags-nudge").text_content()
+    page.get_by_label("y", exact=True).fill("3")
+    readout = page.locator(".ags-nudge").text_content()
+    assert f"Δ{f} = 1, ∂{f}/∂y·Δy = 1·1 = 1" in readout, readout
+    slider, terms = page.locator(".ags-slider"), []
+    for k in range(int(slider.get_attribute("max")) + 1):  # every step's side panel
+        slider.fill(str(k))
+        terms += page.locator(".ags-side .ags-terms li").all_text_contents()
+    assert [t.split(": ", 1)[1].split(" (")[0] for t in terms if t.startswith(f"{f[1:-1]} =")] == [
+        f"∂{f}/∂y = 1",  # f = v4 + y, v4 = exp(x)·0: d(x+y)/dx = d(x+y)/dy = 1
+        f"∂{f}/∂v4 = 1",
+    ], terms
+    listed = page.locator(".ags-steps li").all_text_contents()  # Python's equations
+    assert f"v̄[y] = v̄[{f[1:-1]}]·∂{f}/∂y = 1·1 = 1" in listed, listed
+    page.screenshot(path=str(tmp_path / "long_name.png"))
+    assert errors.messages == []
+    page.close()

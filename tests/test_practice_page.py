@@ -3,11 +3,15 @@ right answers advance, wrong ones climb the hint ladder, the score adds up,
 and nothing beyond the answered steps is revealed. The right answers are the
 engine's gradients (and, for the leaves, the closed forms 21 and 16)."""
 
+import json
 import random
+import re
 
 import pytest
 
 from autograd_scalar import Value, nn, trace_backward
+from autograd_scalar.names import format_number
+from autograd_scalar.web import pages
 from conftest import PageErrors
 
 
@@ -191,3 +195,16 @@ def test_the_graph_command_writes_a_practice_page_and_refuses_practice_without_a
     assert refused.returncode == 2 and "--practice" in refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["t.html"]
+
+
+def test_the_checker_holds_no_second_copy_of_the_math():
+    """The practice script compares with the engine's numbers in the page's step records;
+    it computes no derivative itself (only |x - v̄|), so no rule is written twice."""
+    script = pages.read("practice.js")
+    assert set(re.findall(r"Math\.(\w+)", script)) == {"abs"}
+    trace = sum_over_paths()
+    html = trace.to_html(practice=True)
+    assert "agsOps" not in html  # no table either: nothing recomputed in the page
+    start = html.index('class="ags-data">') + len('class="ags-data">')
+    records = json.loads(html[start : html.index("</script>", start)])["steps"]
+    assert [r[1] for r in records] == [format_number(step.grad) for step in trace.steps]

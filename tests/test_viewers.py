@@ -23,15 +23,19 @@ import pytest
 from nbclient import NotebookClient
 from nbconvert import HTMLExporter
 
-import test_jupyterlab as lab
 from autograd_scalar.web import pages
-from test_jupyterlab import NOTEBOOK, ROOT, jupyterlab, open_notebook
+from test_jupyterlab import NOTEBOOK, ROOT, open_notebook
 
-home = lab.home  # the same temporary Jupyter folders, a fixture of this module too
 SVG = "{http://www.w3.org/2000/svg}"
 EXECUTED = "02_executed.ipynb"
 #: The run-on text an output shows when its SVG is stripped: node and op ids.
 RUN_ON = re.compile(r"\bv\d+_op\b|v\d+->v\d+")
+
+
+#: What of a trace needs its script and is visible: buttons, fields, the legend, the side panel.
+VISIBLE_CONTROLS = """out => [...out.querySelectorAll(
+    'button, input, select, .ags-legend, .ags-side, .ags-toolbar, .ags-practice, .ags-live')]
+  .filter(el => el.checkVisibility()).map(el => el.outerHTML.slice(0, 80))"""
 
 
 def labels(svg: str) -> list:
@@ -78,32 +82,33 @@ def test_nbconvert_html_shows_each_graph_as_an_image_with_its_labels(executed):
 
 
 @pytest.fixture(scope="module")
-def untrusted(browser, home, executed):
-    """The executed lesson opened in Notebook 7 by a server that never saw it."""
+def untrusted(browser, jupyter, executed):
+    """The executed lesson opened in Notebook 7 by a server that never saw it signed."""
+    home = jupyter.home
     nbformat.write(executed, home / "work" / EXECUTED)
     seen = {}
-    with jupyterlab(home, app="notebook", notebook=EXECUTED) as url:
-        page = open_notebook(browser, url, app="notebook")
-        page.wait_for_selector(".jp-OutputArea-output img.ags-picture", state="attached")
-        seen["texts"], seen["pictures"] = [], []
-        cells = page.locator(".jp-Notebook .jp-Cell")
-        for k in range(len(executed.cells)):  # the notebook lays out cells near the viewport only
-            cell = cells.nth(k)
-            cell.scroll_into_view_if_needed()
-            page.wait_for_timeout(300)
-            for output in cell.locator(".jp-OutputArea-output").all():
-                seen["texts"].append(output.inner_text())
-                for img in output.locator("img").all():
-                    img.scroll_into_view_if_needed()
-                    shown = img.evaluate("i => i.complete && i.naturalWidth > 0")
-                    seen["pictures"].append((shown, img.get_attribute("src") or ""))
-        first = page.locator(".jp-OutputArea-output img.ags-picture").first
-        first.scroll_into_view_if_needed()
-        page.screenshot(path=home / "5_untrusted_notebook7.png")
-        trace = page.locator(".jp-OutputArea-output", has=page.locator(".ags-steps")).first
-        trace.scroll_into_view_if_needed()
-        page.screenshot(path=home / "6_untrusted_trace_notebook7.png")
-        page.close()
+    page = open_notebook(browser, jupyter.url(EXECUTED, "notebook"), app="notebook")
+    page.wait_for_selector(".jp-OutputArea-output img.ags-picture", state="attached")
+    seen["texts"], seen["pictures"], seen["controls"] = [], [], []
+    cells = page.locator(".jp-Notebook .jp-Cell")
+    for k in range(len(executed.cells)):  # the notebook lays out cells near the viewport only
+        cell = cells.nth(k)
+        cell.scroll_into_view_if_needed()
+        page.wait_for_timeout(300)
+        for output in cell.locator(".jp-OutputArea-output").all():
+            seen["texts"].append(output.inner_text())
+            seen["controls"] += output.evaluate(VISIBLE_CONTROLS)
+            for img in output.locator("img").all():
+                img.scroll_into_view_if_needed()
+                shown = img.evaluate("i => i.complete && i.naturalWidth > 0")
+                seen["pictures"].append((shown, img.get_attribute("src") or ""))
+    first = page.locator(".jp-OutputArea-output img.ags-picture").first
+    first.scroll_into_view_if_needed()
+    page.screenshot(path=home / "5_untrusted_notebook7.png")
+    trace = page.locator(".jp-OutputArea-output", has=page.locator(".ags-steps")).first
+    trace.scroll_into_view_if_needed()
+    page.screenshot(path=home / "6_untrusted_trace_notebook7.png")
+    page.close()
     return seen
 
 
@@ -123,3 +128,11 @@ def test_untrusted_notebook7_shows_no_run_on_node_ids(untrusted):
 def test_untrusted_trace_lists_its_equations_under_its_picture(untrusted):
     traces = [text for text in untrusted["texts"] if "The backward pass, output first" in text]
     assert traces and "3·1 + 2.5·3 = 10.5" in traces[0]
+
+
+def test_untrusted_trace_shows_no_dead_buttons_nor_loose_legend(untrusted):
+    """The page's <style> is stripped in an untrusted notebook: what needs the script stays hidden."""
+    traces = [text for text in untrusted["texts"] if "The backward pass, output first" in text]
+    assert len(traces) == 2  # the sum over paths and the neuron
+    assert untrusted["controls"] == []
+    assert not [text for text in traces if "current node v_i" in text or "click a node" in text]

@@ -25,7 +25,15 @@ import math
 import sys
 
 from .. import viz
-from ..names import edge_id, element_ids, format_number, html_text, op_id, script_json
+from ..names import (
+    derivative_name,
+    edge_id,
+    element_ids,
+    format_number,
+    html_text,
+    op_id,
+    script_json,
+)
 from ..web import pages
 from .live import live_graph
 from .text import BAR, equation, equation_head, formula
@@ -53,6 +61,13 @@ def _term_record(trace, step, term, index: dict) -> list:
     ]
 
 
+def _derivative_field(name: str) -> list:
+    """The name as it reads after ∂ and Δ, where it differs (``(exp(x)*0 + y)``): a
+    node record's optional last field (the script reads ``node[5] || node[2]``)."""
+    wrapped = derivative_name(name)
+    return [wrapped] if wrapped != name else []
+
+
 def _data(trace, prefix: str) -> dict:
     """The per-step records the script reads: element ids, names, numbers, equations."""
     ident = element_ids(trace.order)  # as in the DOT source; the SVG ids add the prefix
@@ -66,6 +81,7 @@ def _data(trace, prefix: str) -> dict:
             str(line),
             step_of.get(node, -1),
         ]
+        + _derivative_field(trace.names[node])
         for node, line in zip(trace.order, trace.forward)
     ]
     steps = [
@@ -107,7 +123,7 @@ def _live_data(trace, graph: dict) -> dict:
     """What a live page's script needs beyond the step records: the graph and the words."""
     return {
         "graph": graph,
-        "root": trace.names[trace.root],
+        "root": derivative_name(trace.names[trace.root]),  # as it reads after ∂ and Δ
         "heads": [equation_head(step, trace.names) for step in trace.steps],
         "forward": [list(line.parts()) for line in trace.forward],
         "inputs": [k for k, node in enumerate(graph["nodes"]) if node["kind"] == "input"],
@@ -159,7 +175,7 @@ def _input_row(trace, page: str, k: int, grads: dict) -> str:
         low=_field_value(low),
         high=_field_value(high),
         step=repr(step),
-        partial=html_text(f"∂{root}/∂{trace.names[node]}"),
+        partial=html_text(f"∂{derivative_name(root)}/∂{derivative_name(trace.names[node])}"),
         grad=format_number(grad),
     )
 
@@ -189,7 +205,13 @@ def _live_panel(trace, page: str, data: dict) -> str:
     root = html_text(trace.names[trace.root])
     grads = {step.node: step.grad for step in trace.steps}
     rows = "".join(_input_row(trace, page, k, grads) for k in data["live"]["inputs"])
-    return pages.fill("live.html", root=root, inputs=rows, value=format_number(trace.root.data))
+    return pages.fill(
+        "live.html",
+        root=root,
+        d_root=html_text(derivative_name(trace.names[trace.root])),
+        inputs=rows,
+        value=format_number(trace.root.data),
+    )
 
 
 def _scripts(live: bool) -> str:

@@ -12,7 +12,7 @@ import re
 
 from .. import ops
 from ..engine import CONST
-from ..names import format_number, op_symbol
+from ..names import derivative_name, format_number, op_symbol
 
 __all__ = ["formula", "equation", "equation_head", "rules", "to_text", "to_latex", "BAR"]
 
@@ -77,14 +77,15 @@ def equation_head(step, names: dict) -> str:
     Live pages keep it and fill in new numbers (``web/numbers.js``, ``agsEquation``).
     """
     bar = lambda name: f"v{BAR}[{name}]"  # noqa: E731
-    lhs = bar(step.name)
+    lhs, d_name = bar(step.name), derivative_name(step.name)
     if not step.terms:
         return lhs
     return (
         lhs
         + " = "
         + " + ".join(
-            f"{bar(names[t.consumer])}·∂{names[t.consumer]}/∂{step.name}" for t in step.terms
+            f"{bar(names[t.consumer])}·∂{derivative_name(names[t.consumer])}/∂{d_name}"
+            for t in step.terms
         )
     )
 

@@ -49,6 +49,7 @@ from .. import ops
 from ..engine import CONST, Value, gradients, graph_order, topological_order
 from ..files import suffix_format, write_atomic
 from ..names import (
+    derivative_name,
     dot_record,
     dot_string,
     edge_id,
@@ -337,7 +338,8 @@ def grad_notes(order: list) -> tuple:
         return {}, []
     o = names[root]
     caption = [
-        f"grad is each node's .grad; ∂{o}/∂v is one backward pass from {o}, shown where they differ."
+        f"grad is each node's .grad; ∂{derivative_name(o)}/∂v is one backward pass from {o}, "
+        "shown where they differ."
     ]
     leaf = next((node for node in differ if not node.parents), None)
     if leaf is not None:
@@ -548,7 +550,7 @@ class _Drawing:
         if self.show_grad is True:
             fields.append(self.field("grad " + format_number(node.grad)))
             if node in self.differ:  # and the caption says why
-                partial = f"∂{self.names[self.order[-1]]}/∂{self.names[node]} = "
+                partial = f"∂{derivative_name(self.names[self.order[-1]])}/∂{derivative_name(self.names[node])} = "
                 fields.append(dot_record(partial + format_number(self.differ[node])))
         elif self.show_grad:
             grad = self.show_grad.get(node)

@@ -6,6 +6,10 @@
 // they are read on the window before Jupyter's own shortcuts see them (both
 // JupyterLab and Notebook 7 handle keys on the document), and never taken
 // from a text field, a code cell's editor, or the page outside a trace.
+// A node record's name as it reads after ∂ and Δ: Python wrapped it where it
+// is not one symbol, ∂(exp(x)*0 + y)/∂x (names.derivative_name), in field 5.
+function agsDerivativeName(node) { return node[5] || node[2]; }
+
 var agsTraceStart = window.agsTraceStart || (function () {
   var traces = [], armed = null;
 
@@ -81,6 +85,9 @@ var agsTraceStart = window.agsTraceStart || (function () {
     this.viewport.style.height = Math.round(Math.min(0.7 * window.innerHeight,
         Math.max(220, box.height * 1.34 + 24))) + "px";
     this.lit = [];
+    // The parts that need this script are hidden inline (an untrusted notebook's
+    // sanitiser drops the page's <style> but keeps style=""): shown now, trace.css decides.
+    root.querySelectorAll("[data-ags-scripted]").forEach(function (el) { el.style.removeProperty("display"); });
     root.classList.add("ags-js");
     if (data.live) this.measure();
     this.bind();
@@ -257,10 +264,10 @@ var agsTraceStart = window.agsTraceStart || (function () {
   // -- the side panel -----------------------------------------------------------
   function termItems(data, step, list) {
     list.textContent = "";
-    var name = data.nodes[step[0]][2];
+    var name = agsDerivativeName(data.nodes[step[0]]);
     step[3].forEach(function (term) {
       var child = data.nodes[term[0]], li = document.createElement("li");
-      li.textContent = child[3] + ": \u2202" + child[2] + "/\u2202" + name + " = " + term[1] +
+      li.textContent = child[3] + ": \u2202" + agsDerivativeName(child) + "/\u2202" + name + " = " + term[1] +
           " (" + term[2] + "), " + data.bar + "[" + child[2] + "] = " + term[3] +
           ", term = " + term[4];
       list.appendChild(li);

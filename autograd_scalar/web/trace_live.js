@@ -185,10 +185,10 @@ var agsLiveStart = window.agsLiveStart || (function () {
           (moved.length === 1 ? "" : "s") + ": \u0394" + root + " = " + agsNumber(actual) +
           ", \u03a3 \u2202" + root + "/\u2202x\u00b7\u0394x = " + agsNumber(predicted);
     } else if (moved.length === 1) {
-      var i = moved[0], x = names[i][2], dx = self.values[i] - old[i];
+      var i = moved[0], x = names[i][2], dx = self.values[i] - old[i], xName = agsDerivativeName(names[i]);
       what = "Nudge " + x + " by " + (dx > 0 ? "+" : "") + agsNumber(dx) + " (" + agsNumber(old[i]) +
           " \u2192 " + agsNumber(self.values[i]) + "): \u0394" + root + " = " + agsNumber(actual) +
-          ", \u2202" + root + "/\u2202" + x + "\u00b7\u0394" + x + " = " + agsFactor(before.grad[i]) +
+          ", \u2202" + root + "/\u2202" + xName + "\u00b7\u0394" + xName + " = " + agsFactor(before.grad[i]) +
           "\u00b7" + agsFactor(dx) + " = " + agsNumber(predicted);
     } else {
       return;
