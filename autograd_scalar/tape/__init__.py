@@ -6,7 +6,7 @@ builds as a Wengert list of the table's ops, and returns a :class:`Tape` whose
 one row per example: the same derivative rules as ``backward``, at array speed.
 """
 
-from .core import Tape, TapeError, record
+from .text import Tape, TapeError, record
 
 __all__ = ["record", "Tape", "TapeError"]
 
