@@ -127,4 +127,5 @@ def record(
         ...
         autograd_scalar.tape.TapeError: fn reads the number of input x (a comparison (>)) at line 2 of fn ...
     """
-    return Tape(*recording.wengert(fn, example, params, check))
+    params = recording.checked_params(params)
+    return Tape(recording.wengert_list(fn, example, params, check), params)

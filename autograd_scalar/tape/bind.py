@@ -8,16 +8,37 @@ arrays, the grouped dots as matrix products (the D^l recursion).
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, NamedTuple, Optional, Sequence, cast
 
-from .. import ops
-from .layout import INVARIANT, VARYING, Layout, numpy_module
-from .passes import Instruction
+from .batch import DOT, batch_form, numpy_module
+from .layout import INVARIANT, VARYING, Layout, Store
+from .passes import Elementwise, Instruction, MatMul, Nary
 
-DOT = ops.TABLE["dot"]
+#: The table's dot over arrays: ∂/∂w = x and ∂/∂x = w, for the grouped products.
+_DOT_PARTIALS = batch_form(DOT).partials
 
 
-def _reader(plan: "Plan", store: int, rows) -> Callable:
+class Writer(NamedTuple):
+    """How a binder adds a contribution to some rows' adjoints.
+
+    ``add(contribution)`` adds it. ``into`` is the view of those rows when the
+    writer is their first (it assigns, so a binder may compute the
+    contribution straight into ``into`` and skip ``add``), else ``None``.
+    """
+
+    add: Callable
+    into: Optional[object] = None
+
+
+class Step(NamedTuple):
+    """One instruction bound to a plan's buffers (``backward`` None: no
+    argument needs a gradient)."""
+
+    forward: Callable
+    backward: Optional[Callable]
+
+
+def _reader(plan: "Plan", store: Store, rows) -> Callable:
     """A function returning the rows' current values (a view of a slice, a copy of a gather)."""
     values = plan.values[store]
     if isinstance(rows, slice):
@@ -26,8 +47,8 @@ def _reader(plan: "Plan", store: int, rows) -> Callable:
     return lambda: values[rows]
 
 
-def _writer(plan: "Plan", store: int, rows, reduce: bool) -> Callable:
-    """A function adding a contribution to the rows' adjoints.
+def _writer(plan: "Plan", store: Store, rows, reduce: bool) -> Writer:
+    """A :class:`Writer` of the rows' adjoints.
 
     Instructions are bound in backward order, so the first writer of
     batch-varying rows is known: it assigns instead of adding, and those rows
@@ -63,20 +84,16 @@ def _writer(plan: "Plan", store: int, rows, reduce: bool) -> Callable:
             adjoint[rows] += c
 
     if not reduce:
-        add.into = view if assign else None  # type: ignore[attr-defined]  # read by the binders
-        return add
+        return Writer(add, view if assign else None)
 
     def add_over_batch(c):
         add(c.sum(axis=1, keepdims=True))
 
-    add_over_batch.into = None  # type: ignore[attr-defined]  # read by the binders
-    return add_over_batch
+    return Writer(add_over_batch)
 
 
-def _bind_elementwise(
-    instruction: Instruction, plan: "Plan", layout: Layout, needed: list
-) -> tuple:
-    np, op = plan.np, instruction.op
+def _bind_elementwise(instruction: Elementwise, plan: "Plan", layout: Layout, needed: list) -> Step:
+    np, op = plan.np, batch_form(instruction.op)
     store, out_rows = layout.rows(instruction.nodes)
     out, g = plan.values[store][out_rows], plan.adjoints[store][out_rows]
     readers, writers = [], []
@@ -88,8 +105,7 @@ def _bind_elementwise(
             if any(needed[p] for p in arg)
             else None
         )
-    forward_op, rules, constants = op.forward, op.rules, op.constant_local_grads
-    masks = op.masks or (None,) * len(writers)
+    forward_op, rules, constants, masks = op.forward, op.rules, op.constant_local_grads, op.masks
 
     def forward():
         out[...] = forward_op(*[read() for read in readers])
@@ -108,23 +124,23 @@ def _bind_elementwise(
                 # one sum tests it (the mask costs two passes more).
                 np.copyto(contribution, 0.0, where=masks[j](out, *args))
             if write.into is None:
-                write(contribution)
+                write.add(contribution)
 
-    return forward, (backward if any(writers) else None)
+    return Step(forward, backward if any(writers) else None)
 
 
-def _bind_nary(instruction: Instruction, plan: "Plan", layout: Layout, needed: list) -> tuple:
-    np, op, parents = plan.np, instruction.op, instruction.args
+def _bind_nary(instruction: Nary, plan: "Plan", layout: Layout, needed: list) -> Step:
+    np, op, parents = plan.np, batch_form(instruction.op), instruction.args
     store, out_rows = layout.rows(instruction.nodes)
     out, g = plan.values[store][out_rows], plan.adjoints[store][out_rows]
-    parts = [[k for k, p in enumerate(parents) if layout.store[p] == s] for s in (0, 1)]
+    parts = [[k for k, p in enumerate(parents) if layout.store[p] == s] for s in Store]
     if len(set(layout.store[p] for p in parents)) == 1:
         read = _reader(plan, layout.store[parents[0]], layout.rows(parents)[1])
     else:  # parents in both stores: stack them into one buffer, invariant rows broadcast
         stacked = np.empty((len(parents), out.shape[1]))
         sources = [
             (parts[s], _reader(plan, s, layout.rows([parents[k] for k in parts[s]])[1]))
-            for s in (0, 1)
+            for s in Store
         ]
 
         def read():
@@ -133,25 +149,30 @@ def _bind_nary(instruction: Instruction, plan: "Plan", layout: Layout, needed: l
             return stacked
 
     writers = [
-        (positions, _writer(plan, s, layout.rows([parents[k] for k in positions])[1], s != store))
+        (
+            positions,
+            _writer(plan, Store(s), layout.rows([parents[k] for k in positions])[1], s != store),
+        )
         for s, positions in enumerate(parts)
         if positions and any(needed[parents[k]] for k in positions)
     ]
 
+    forward_op, partial_derivatives = op.forward, cast(Callable, op.partials)
+
     def forward():
-        out[...] = op.forward(read())
+        out[...] = forward_op(read())
 
     def backward():
-        partials = op.partials(out[0], read())
+        partials = partial_derivatives(out[0], read())
         if set(map(type, partials)) <= _FLOAT:
             local = np.array(partials)[:, None]
         else:
             local = np.stack(np.broadcast_arrays(*partials, g[0])[:-1])
         contribution = local * g
         for positions, write in writers:
-            write(contribution[positions])
+            write.add(contribution[positions])
 
-    return forward, (backward if writers else None)
+    return Step(forward, backward if writers else None)
 
 
 _FLOAT = frozenset([float])
@@ -162,18 +183,18 @@ def _nonfinite(total) -> bool:
     return bool(total - total != 0.0)
 
 
-def _bind_matmul(instruction: Instruction, plan: "Plan", layout: Layout, needed: list) -> tuple:
+def _bind_matmul(instruction: MatMul, plan: "Plan", layout: Layout, needed: list) -> Step:
     """k dot nodes sharing their m varying inputs X: out = W·X + b, backward
     dW = D·Xᵀ, dX = Wᵀ·D, db from D summed over the batch (the D^l recursion).
     Without varying inputs (an invariant dot such as p·p) only b remains."""
-    np, xs = plan.np, instruction.args
+    np, xs = plan.np, instruction.inputs
     store, out_rows = layout.rows(instruction.nodes)
     out, g = plan.values[store][out_rows], plan.adjoints[store][out_rows]
     read_x = _reader(plan, VARYING, layout.rows(xs)[1]) if xs else None
     write_x = (
         _writer(plan, VARYING, layout.rows(xs)[1], False) if any(needed[x] for x in xs) else None
     )
-    tables = [instruction.weights] + [
+    node_tables = [instruction.weights] + [
         [[pair[side] for pair in row] for row in instruction.pairs] for side in (0, 1)
     ]
     tables = [
@@ -181,12 +202,12 @@ def _bind_matmul(instruction: Instruction, plan: "Plan", layout: Layout, needed:
             np.array([[layout.row[n] for n in row] for row in table], dtype=int),
             any(needed[n] for row in table for n in row),
         )
-        for table in tables
+        for table in node_tables
     ]
     read_w, read_a, read_b = [_table_reader(plan, rows) for rows, _ in tables]
     write_w, write_a, write_b = [_scatter(plan, rows) if use else None for rows, use in tables]
     has_pairs = tables[1][0].size > 0
-    gathered = {}  # this call's W and X, read by the forward, reused by the backward
+    gathered: dict = {}  # this call's W and X, read by the forward, reused by the backward
 
     exact = _exact_dots(instruction, plan, layout, out)
 
@@ -204,25 +225,25 @@ def _bind_matmul(instruction: Instruction, plan: "Plan", layout: Layout, needed:
     def backward():
         if read_x is not None:
             # The table's dot partials, ∂/∂w = x and ∂/∂x = w, contracted with D.
-            by_w, by_x = DOT.partials(out, (gathered["w"], gathered["x"]))
+            by_w, by_x = _DOT_PARTIALS(out, (gathered["w"], gathered["x"]))
             if write_w is not None:
-                write_w(g @ by_w.T)
+                write_w.add(g @ by_w.T)
             if write_x is not None and write_x.into is not None:
                 np.matmul(by_x.T, g, out=write_x.into)
             elif write_x is not None:
-                write_x(by_x.T @ g)
+                write_x.add(by_x.T @ g)
         if has_pairs and (write_a or write_b):
             d = g.sum(axis=1, keepdims=True)
-            by_a, by_b = DOT.partials(None, (read_a(), read_b()))
+            by_a, by_b = _DOT_PARTIALS(None, (read_a(), read_b()))
             for write, by in ((write_a, by_a), (write_b, by_b)):
                 if write is not None:
-                    write(by * d)
+                    write.add(by * d)
 
     writes = (write_w, write_x, write_a, write_b)
-    return forward, (backward if any(write is not None for write in writes) else None)
+    return Step(forward, backward if any(write is not None for write in writes) else None)
 
 
-def _exact_dots(instruction: Instruction, plan: "Plan", layout: Layout, out) -> Callable:
+def _exact_dots(instruction: MatMul, plan: "Plan", layout: Layout, out) -> Callable:
     """Recompute the grouped dots term by term, in each node's own order, as the
     table's forward sums them: where a sum overflows, inf + (-inf) = nan or not
     depends on that order."""
@@ -274,29 +295,41 @@ def _table_reader(plan: "Plan", rows) -> Callable:
     return lambda: column[rows]
 
 
-def _scatter(plan: "Plan", rows) -> Callable:
-    """Adds a table of contributions onto invariant rows (a row may repeat: add.at)."""
+def _scatter(plan: "Plan", rows) -> Writer:
+    """A :class:`Writer` adding a table of contributions onto invariant rows
+    (a row may repeat: add.at)."""
     np, adjoint = plan.np, plan.adjoints[INVARIANT][:, 0]
     if len(set(rows.ravel().tolist())) < rows.size:
-        return lambda c: np.add.at(adjoint, rows, c)
+        return Writer(lambda c: np.add.at(adjoint, rows, c))
     view = _regular_view(adjoint, rows)
     if view is not None:
-        return lambda c: np.add(view, c, out=view)
+        return Writer(lambda c: np.add(view, c, out=view))
 
     def add(c):
         adjoint[rows] += c
 
-    return add
+    return Writer(add)
 
 
-_BIND = {"elementwise": _bind_elementwise, "nary": _bind_nary, "matmul": _bind_matmul}
+_BINDERS: dict[type, Callable[..., Step]] = {
+    Elementwise: _bind_elementwise,
+    Nary: _bind_nary,
+    MatMul: _bind_matmul,
+}
 
 
 class Plan:
     """A tape's buffers for one batch size, allocated once and reused by every
-    call, and its instructions bound to them as (forward, backward) closures."""
+    call, and its instructions bound to them as :class:`Step` closures.
 
-    def __init__(self, layout: Layout, instructions: list, needed: list, batch: int):
+    ``values[store]`` and ``adjoints[store]`` are the two stores' buffers
+    (:class:`~autograd_scalar.tape.layout.Store`); ``zero_rows`` the varying
+    adjoint rows a backward pass zeroes first (the others are assigned first).
+    """
+
+    def __init__(
+        self, layout: Layout, instructions: Sequence[Instruction], needed: list, batch: int
+    ):
         np = self.np = numpy_module()
         self.batch = batch
         self.values = [
@@ -311,8 +344,8 @@ class Plan:
         # An instruction binds a backward (None: no argument needs a gradient) only
         # with the writers it runs at every call, so no adjoint row goes stale.
         backward_order = [
-            _BIND[instruction.kind](instruction, self, layout, needed)
+            _BINDERS[type(instruction)](instruction, self, layout, needed)
             for instruction in reversed(instructions)
         ]  # see _writer
-        self.steps: list[tuple[Callable, Callable]] = backward_order[::-1]
+        self.steps: list[Step] = backward_order[::-1]
         self.zero_rows = np.array(sorted(self.unwritten), dtype=int)

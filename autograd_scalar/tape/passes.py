@@ -4,48 +4,90 @@
 layer's neurons) into ONE matrix product, z = W·h + b; **lift** runs the
 nodes of one fixed-arity op at one depth (a relu on every row of a layer)
 as one array op. What is left runs node by node. The result is a list of
-:class:`Instruction` in an order where parents come first.
+instructions (:class:`Elementwise`, :class:`Nary`, :class:`MatMul`) in an
+order where parents come first. Before the passes, one sweep finds which
+nodes vary along the batch (they depend on an input) and which need an
+adjoint (they depend on a parameter).
 """
 
 from __future__ import annotations
 
-from .. import ops
-from .recording import Trace
+from dataclasses import dataclass, field
+from typing import NamedTuple, Union
 
-DOT = ops.TABLE["dot"]
+from .batch import DOT, Op
+from .recording import Input, Param, WengertList
 
 
-class Instruction:
-    """Nodes evaluated by one array operation.
+class Flow(NamedTuple):
+    """Per node: whether it varies along the batch (it depends on an input) and
+    whether it needs an adjoint (it depends on a parameter)."""
 
-    ``kind`` is ``"elementwise"`` (k nodes of one fixed-arity op; ``args[j]``
-    lists each node's j-th parent), ``"nary"`` (one ``sum`` or ``dot`` node;
-    ``args`` is its parents) or ``"matmul"`` (k ``dot`` nodes grouped:
-    ``args`` the m varying inputs they share, ``weights`` a k×m table of the
-    invariant partners, ``pairs`` k lists of invariant (a, b) pairs, ``terms``
-    each node's (a, b) pairs in its own order, for the exact sum).
+    varying: list[bool]
+    needed: list[bool]
+
+
+def flow(wengert: WengertList) -> Flow:
+    """Which nodes vary along the batch, and which lead to a parameter's gradient."""
+    varying: list[bool] = []
+    needed: list[bool] = []
+    for _, parents, leaf, _ in wengert.nodes:
+        if leaf is not None:
+            varying.append(isinstance(leaf, Input))
+            needed.append(isinstance(leaf, Param))
+        else:
+            varying.append(any(varying[p] for p in parents))
+            needed.append(any(needed[p] for p in parents))
+    return Flow(varying, needed)
+
+
+@dataclass
+class Elementwise:
+    """k nodes of one fixed-arity op, one array op: ``args[j]`` lists each node's j-th parent."""
+
+    op: Op
+    nodes: list[int]
+    args: list[list[int]]
+    level: int
+
+
+@dataclass
+class Nary:
+    """One ``sum`` or ``dot`` node (``nodes`` holds it): ``args`` are its parents."""
+
+    op: Op
+    nodes: list[int]
+    args: list[int]
+    level: int
+
+
+@dataclass
+class MatMul:
+    """k ``dot`` nodes as one matrix product, z = W·x + b.
+
+    ``inputs``: the m batch-varying nodes x they share; ``weights``: a k×m
+    table of their invariant partners W; ``pairs``: per node, its invariant
+    (a, b) pairs, summed into b; ``terms``: per node, all its (a, b) pairs in
+    the order its forward sums them (for the exact sum).
     """
 
-    def __init__(
-        self,
-        kind: str,
-        op: ops.Op,
-        nodes: list,
-        args,
-        level: int,
-        weights=None,
-        pairs=None,
-        terms=None,
-    ):
-        self.kind, self.op, self.nodes, self.args, self.level = kind, op, nodes, args, level
-        self.weights, self.pairs, self.terms = weights, pairs, terms
+    nodes: list[int]
+    inputs: list[int]
+    weights: list[list[int]]
+    pairs: list[list[tuple[int, int]]]
+    terms: list[list[tuple[int, int]]]
+    level: int
+    op: Op = field(default=DOT)
 
 
-def _levels(trace: Trace) -> list:
+Instruction = Union[Elementwise, Nary, MatMul]
+
+
+def _levels(wengert: WengertList) -> list:
     """Depth of each node: 0 for leaves, 1 + the deepest parent otherwise."""
     level: list[int] = []
-    for parents in trace.parents:
-        level.append(1 + max(level[p] for p in parents) if parents else 0)
+    for node in wengert.nodes:
+        level.append(1 + max(level[p] for p in node.parents) if node.parents else 0)
     return level
 
 
@@ -75,56 +117,58 @@ def _terms(parents: tuple) -> list:
     return list(zip(parents[:n], parents[n:]))
 
 
-def _group(trace: Trace, varying: list, level: list, todo: list) -> list:
-    """Pass 1: dot nodes reading the same varying inputs, at one depth -> matmul."""
+def group(wengert: WengertList, varying: list, level: list, todo: list) -> list[MatMul]:
+    """Pass 1: dot nodes reading the same varying inputs, at one depth -> one matrix product."""
     groups: dict[tuple, list] = {}
     for i in todo:
-        if trace.ops[i] is DOT:
-            split = _split_dot(trace.parents[i], varying)
+        node = wengert.nodes[i]
+        if node.op is DOT:
+            split = _split_dot(node.parents, varying)
             if split is not None:
                 weights, inputs, pairs = split
                 groups.setdefault((inputs, len(pairs), level[i]), []).append((i, weights, pairs))
     return [
-        Instruction(
-            "matmul",
-            DOT,
-            [i for i, _, _ in members],
-            list(inputs),
-            lvl,
+        MatMul(
+            nodes=[i for i, _, _ in members],
+            inputs=list(inputs),
             weights=[w for _, w, _ in members],
             pairs=[p for _, _, p in members],
-            terms=[_terms(trace.parents[i]) for i, _, _ in members],
+            terms=[_terms(wengert.nodes[i].parents) for i, _, _ in members],
+            level=depth,
         )
-        for (inputs, _, lvl), members in groups.items()
+        for (inputs, _, depth), members in groups.items()
     ]
 
 
-def _lift(trace: Trace, varying: list, level: list, todo: list, lift: bool) -> list:
-    """Pass 2: nodes of one fixed-arity op at one depth -> one array op (if ``lift``)."""
+def lift(wengert: WengertList, varying: list, level: list, todo: list, on: bool) -> list:
+    """Pass 2: nodes of one fixed-arity op at one depth -> one array op (if ``on``);
+    an n-ary node (``sum``, ``dot``) runs alone."""
     units: dict[object, list[int]] = {}
-    singles = []
+    singles: list[Instruction] = []
     for i in todo:
-        op, parents = trace.ops[i], trace.parents[i]
+        op, parents, _, _ = wengert.nodes[i]
+        assert op is not None  # todo holds the interior nodes
         if op.arity is None:
-            singles.append(Instruction("nary", op, [i], list(parents), level[i]))
+            singles.append(Nary(op, [i], list(parents), level[i]))
             continue
         key = (op, level[i], varying[i], tuple(varying[p] for p in parents))
-        units.setdefault(key if lift else i, []).append(i)
-    lifted = []
+        units.setdefault(key if on else i, []).append(i)
+    lifted: list[Instruction] = []
     for members in units.values():
-        i = members[0]
-        args = [[trace.parents[m][j] for m in members] for j in range(trace.ops[i].arity)]
-        lifted.append(Instruction("elementwise", trace.ops[i], members, args, level[i]))
+        op, _, _, _ = wengert.nodes[members[0]]
+        assert op is not None and op.arity is not None
+        args = [[wengert.nodes[m].parents[j] for m in members] for j in range(op.arity)]
+        lifted.append(Elementwise(op, members, args, level[members[0]]))
     return lifted + singles
 
 
-def schedule(trace: Trace, varying: list, group: bool, lift: bool) -> list:
-    """The tape's nodes as instructions, in an order where parents come first."""
-    level = _levels(trace)
-    todo = [i for i, op in enumerate(trace.ops) if op is not None]
-    grouped = _group(trace, varying, level, todo) if group else []
+def schedule(wengert: WengertList, varying: list, grouping: bool, lifting: bool) -> list:
+    """The recorded nodes as instructions, in an order where parents come first."""
+    level = _levels(wengert)
+    todo = [i for i, node in enumerate(wengert.nodes) if node.op is not None]
+    grouped: list[Instruction] = list(group(wengert, varying, level, todo)) if grouping else []
     done = {i for instruction in grouped for i in instruction.nodes}
     rest = [i for i in todo if i not in done]
-    instructions = grouped + _lift(trace, varying, level, rest, lift)
+    instructions = grouped + lift(wengert, varying, level, rest, lifting)
     # Same depth means no path between the nodes: any order within a level works.
     return sorted(instructions, key=lambda instruction: instruction.level)

@@ -2,8 +2,9 @@
 
 ``fn`` runs on one example with every number hidden
 (:mod:`autograd_scalar.traced`); its graph, in topological order, becomes a
-:class:`Trace` (a Wengert list): each node's op from the derivative table
-and its parents, each leaf a parameter, an input or a constant. Nodes the
+:class:`WengertList`: each :class:`Node` an op of the derivative table over
+earlier nodes, or a leaf (a :class:`Param`, an :class:`Input` or a
+:class:`Constant`). Nodes the
 table cannot replay, reads of hidden numbers and ``check`` examples with
 another graph raise :class:`TapeError` here, at record time.
 """
@@ -11,60 +12,90 @@ another graph raise :class:`TapeError` here, at record time.
 from __future__ import annotations
 
 import numbers
-from typing import Callable, Iterable, Optional, Sequence, cast
+from dataclasses import dataclass
+from typing import Callable, Iterable, NamedTuple, Optional, Sequence, Union, cast
 
-from .. import ops, traced
+from .. import traced
 from ..engine import Deferred, Value, new_node, topological_order
 from ..modes import enable_grad
 from ..traced import TapeError
+from .batch import Op, table_op
 
 
-class Trace:
-    """One run of ``fn``: the nodes in topological order and what each leaf is.
+@dataclass(frozen=True)
+class Param:
+    """A leaf that is ``params[index]``: its number is read again at every call."""
 
-    ``ops[i]`` is the table's Op (interior nodes) or ``None`` (leaves);
-    ``parents[i]`` a tuple of node indices; ``leaves[i]`` is ``("param", k)``,
-    ``("input", arg, element)`` or ``("const", value)`` for leaves.
-    """
+    index: int
 
-    def __init__(self, nodes: list, params: Sequence[Value], inputs: dict):
+
+@dataclass(frozen=True)
+class Input:
+    """A leaf built from the example's argument ``argument`` (its element
+    ``element`` when the argument is a list; ``None`` for a number argument)."""
+
+    argument: int
+    element: Optional[int]
+
+
+@dataclass(frozen=True)
+class Constant:
+    """A leaf whose number is the same for every row of a batch."""
+
+    value: float
+
+
+Leaf = Union[Param, Input, Constant]
+
+
+class Node(NamedTuple):
+    """One node of the Wengert list: an op of the table over earlier nodes, or a leaf."""
+
+    op: Optional[Op]  # the table's row; None for a leaf
+    parents: tuple[int, ...]  # indices of the nodes it reads
+    leaf: Optional[Leaf]  # what a leaf is; None for an op
+    label: str
+
+
+class WengertList:
+    """One run of ``fn``: its nodes v0, v1, ... in topological order (the last is
+    the output) and, per argument of the example, ``None`` for a number or the
+    length of a list."""
+
+    def __init__(self, nodes: list, params: Sequence[Value], inputs: dict, arguments: list):
         index = {id(node): i for i, node in enumerate(nodes)}
         param_index = {id(p): k for k, p in enumerate(params)}
-        self.labels = [node.label for node in nodes]
-        # Exactly one of ops[i], leaves[i] is None, which no element type says.
-        self.ops: list = []
-        self.parents: list[tuple[int, ...]] = []
-        self.leaves: list = []
+        self.arguments: tuple[Optional[int], ...] = tuple(arguments)
+        self.nodes: list[Node] = []
         for i, node in enumerate(nodes):
-            self.parents.append(tuple(index[id(p)] for p in node.parents))
+            parents = tuple(index[id(p)] for p in node.parents)
             if node.parents:
-                self.ops.append(_table_op(node, i))
-                self.leaves.append(None)
-            else:
-                self.ops.append(None)
-                self.leaves.append(
-                    ("param", param_index[id(node)])
-                    if id(node) in param_index
-                    else inputs.get(id(node)) or _constant(node, i)
-                )
+                self.nodes.append(Node(_table_op(node, i), parents, None, node.label))
+                continue
+            leaf = (
+                Param(param_index[id(node)])
+                if id(node) in param_index
+                else inputs.get(id(node)) or _constant(node, i)
+            )
+            self.nodes.append(Node(None, parents, leaf, node.label))
 
     def signature(self, i: int) -> tuple:
-        """What must agree between two traces at node ``i`` (a constant by its
+        """What must agree between two recordings at node ``i`` (a constant by its
         repr, so that a nan constant equals itself)."""
-        leaf = self.leaves[i]
-        if leaf is not None and leaf[0] == "const":
-            leaf = ("const", repr(leaf[1]))
-        return (self.ops[i], self.parents[i], leaf)
+        op, parents, leaf, _ = self.nodes[i]
+        if isinstance(leaf, Constant):
+            return (op, parents, Constant, repr(leaf.value))
+        return (op, parents, leaf)
 
 
-def _table_op(node: Value, i: int) -> ops.Op:
+def _table_op(node: Value, i: int) -> Op:
     if isinstance(node.op, Deferred):
         raise TapeError(
             f"node v{i} ({_describe(node)}) is a checkpointed segment: a tape keeps the whole "
             "graph once and replays it, so there is nothing to recompute; call the segment's "
             "function without checkpoint inside fn"
         )
-    op = ops.TABLE.get(node.op)
+    op = table_op(node.op)
     if op is None or op is not node.op or (op.arity is not None and op.arity != len(node.parents)):
         raise TapeError(
             f"node v{i} ({node.op or 'unnamed op'!s}, {_describe(node)}) was built by hand with "
@@ -74,14 +105,14 @@ def _table_op(node: Value, i: int) -> ops.Op:
     return op
 
 
-def _constant(node: Value, i: int) -> tuple:
+def _constant(node: Value, i: int) -> Constant:
     if traced.is_traced(node.data):
         raise TapeError(
             f"node v{i} is computed from the inputs or parameters under no_grad "
             f"({cast(traced.Traced, node.data).describe()}): the tape would keep the example's number as a "
             "constant for every row; compute it with gradients recorded"
         )
-    return ("const", node.data)
+    return Constant(node.data)
 
 
 def _describe(node: Value) -> str:
@@ -90,14 +121,14 @@ def _describe(node: Value) -> str:
 
 def _example_values(example: Sequence, recording: traced.Recording) -> tuple:
     """The arguments as input Values (numbers) or lists of them, whose numbers
-    are hidden; {id: ("input", a, e)}; and each argument's length (None: a number)."""
+    are hidden; {id: its Input leaf}; and each argument's length (None: a number)."""
     values: list = []
-    inputs: dict[int, tuple] = {}
+    inputs: dict[int, Input] = {}
     shapes: list[Optional[int]] = []
     for a, arg in enumerate(example):
         if _is_number(arg):
             leaf = _input(arg, f"x{a}" if len(example) > 1 else "x", recording)
-            inputs[id(leaf)] = ("input", a, None)
+            inputs[id(leaf)] = Input(a, None)
             values.append(leaf)
             shapes.append(None)
             continue
@@ -107,7 +138,7 @@ def _example_values(example: Sequence, recording: traced.Recording) -> tuple:
                 f"got {type(arg).__name__}: {arg!r}"
             )
         leaves = [_input(v, f"x{a}[{e}]", recording) for e, v in enumerate(arg)]
-        inputs.update((id(leaf), ("input", a, e)) for e, leaf in enumerate(leaves))
+        inputs.update((id(leaf), Input(a, e)) for e, leaf in enumerate(leaves))
         values.append(leaves)
         shapes.append(len(arg))
     return tuple(values), inputs, shapes
@@ -123,8 +154,8 @@ def _is_number(x) -> bool:
     return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
 
-def _trace(fn: Callable, example: Sequence, params: Sequence[Value]) -> tuple:
-    """Run ``fn`` on the example with every number hidden: (its trace, the arguments' shapes)."""
+def _run(fn: Callable, example: Sequence, params: Sequence[Value]) -> WengertList:
+    """Run ``fn`` on the example with every number hidden; keep its graph."""
     recording = traced.Recording(fn)
     values, inputs, shapes = _example_values(example, recording)
     numbers_of = [p.data for p in params]
@@ -141,16 +172,16 @@ def _trace(fn: Callable, example: Sequence, params: Sequence[Value]) -> tuple:
             f"fn must return a Value (the loss or output of one example), "
             f"got {type(out).__name__}: {out!r}"
         )
-    return Trace(topological_order(out), params, inputs), shapes
+    return WengertList(topological_order(out), params, inputs, shapes)
 
 
-def _compare(first: Trace, other: Trace, which: str) -> None:
+def _compare(first: WengertList, other: WengertList, which: str) -> None:
     """Raise ``TapeError`` at the first node where ``other`` differs from ``first``."""
-    for i in range(max(len(first.ops), len(other.ops))):
-        if i >= len(first.ops) or i >= len(other.ops):
+    for i in range(max(len(first.nodes), len(other.nodes))):
+        if i >= len(first.nodes) or i >= len(other.nodes):
             raise TapeError(
-                f"fn builds another graph for {which}: {len(other.ops)} nodes, not the "
-                f"example's {len(first.ops)}; a tape records one path through the program"
+                f"fn builds another graph for {which}: {len(other.nodes)} nodes, not the "
+                f"example's {len(first.nodes)}; a tape records one path through the program"
             )
         a, b = first.signature(i), other.signature(i)
         if a != b:
@@ -162,14 +193,19 @@ def _compare(first: Trace, other: Trace, which: str) -> None:
             )
 
 
-def _what(trace: Trace, i: int) -> str:
-    if trace.ops[i] is None:
-        kind, *rest = trace.leaves[i]
-        return f"{kind} leaf {rest[0]!r}" if kind != "input" else f"input {rest}"
-    return f"{trace.ops[i].name}({', '.join(f'v{p}' for p in trace.parents[i])})"
+def _what(wengert: WengertList, i: int) -> str:
+    op, parents, leaf, _ = wengert.nodes[i]
+    if op is not None:
+        return f"{op.name}({', '.join(f'v{p}' for p in parents)})"
+    if isinstance(leaf, Param):
+        return f"parameter {leaf.index}"
+    if isinstance(leaf, Input):
+        return f"input {leaf.argument}{'' if leaf.element is None else f', element {leaf.element}'}"
+    return f"the constant {cast(Constant, leaf).value!r}"
 
 
-def _checked_params(params: Iterable[Value]) -> list:
+def checked_params(params: Iterable[Value]) -> list:
+    """``params`` as a list of distinct leaf Values, else a clear error."""
     params = list(params)
     for k, p in enumerate(params):
         if not isinstance(p, Value):
@@ -185,13 +221,12 @@ def _checked_params(params: Iterable[Value]) -> list:
     return params
 
 
-def wengert(
-    fn: Callable, example: Sequence, params: Iterable[Value], check: Sequence[Sequence]
-) -> tuple:
-    """``fn``'s graph on the example, checked against the ``check`` examples'
-    graphs: (its :class:`Trace`, the parameters as a list, the arguments' shapes)."""
-    params = _checked_params(params)
-    trace, shapes = _trace(fn, example, params)
+def wengert_list(
+    fn: Callable, example: Sequence, params: list, check: Sequence[Sequence]
+) -> WengertList:
+    """``fn``'s graph on the example, the same as on each of the ``check``
+    examples (``params``: a list that :func:`checked_params` accepted)."""
+    recorded = _run(fn, example, params)
     for k, other in enumerate(check):
-        _compare(trace, _trace(fn, other, params)[0], f"check example {k} {list(other)!r}")
-    return trace, params, shapes
+        _compare(recorded, _run(fn, other, params), f"check example {k} {list(other)!r}")
+    return recorded

@@ -12,43 +12,45 @@ import threading
 from typing import Optional
 
 from ..traced import TapeError
+from .batch import error_index, located, numpy_module
 from .bind import Plan
-from .layout import INVARIANT, VARYING, Layout, numpy_module
-from .passes import Instruction, schedule
-from .recording import Trace
-from .text import tape_text
+from .layout import INVARIANT, VARYING, Layout
+from .passes import Instruction, flow, schedule
+from .recording import Node, WengertList
+from .text import wengert_text
 
 #: Batch sizes whose buffers a tape keeps (each size gets its own plan).
 KEEP_PLANS = 4
 
 
 class Tape:
-    """A recorded graph, replayed over batches (made by :func:`record`).
+    """A recorded graph, replayed over batches (made by :func:`~autograd_scalar.tape.record`).
 
     Attributes:
         params: the parameters, in the order of gradients.
-        instructions: how many array operations one forward pass runs.
+        schedule: the instructions one forward pass runs, in order (the passes'
+            :class:`~autograd_scalar.tape.passes.Elementwise`,
+            :class:`~autograd_scalar.tape.passes.Nary` and
+            :class:`~autograd_scalar.tape.passes.MatMul`).
+        instructions: how many there are: the array operations of one forward pass.
     """
 
-    def __init__(
-        self, trace: Trace, params: list, shapes: list, group: bool = True, lift: bool = True
-    ):
+    def __init__(self, wengert: WengertList, params: list, group: bool = True, lift: bool = True):
         self.params = params
-        self._trace = trace
-        varying: list[bool] = []
-        needed: list[bool] = []
-        for leaf, parents in zip(trace.leaves, trace.parents):
-            varying.append(leaf[0] == "input" if leaf else any(varying[p] for p in parents))
-            needed.append(leaf[0] == "param" if leaf else any(needed[p] for p in parents))
-        self._varying, self._needed = varying, needed
-        self._shapes: list[Optional[int]] = shapes  # each argument's length; None: a number
-        self._layout = Layout(trace, varying, self._shapes, len(params))
-        self._instructions = schedule(trace, varying, group, lift)
-        for instruction in self._instructions:
+        self._wengert = wengert
+        self._flow = flow(wengert)
+        self._layout = Layout(wengert, self._flow.varying, len(params))
+        self.schedule: tuple[Instruction, ...] = tuple(
             self._layout.place(instruction)
+            for instruction in schedule(wengert, self._flow.varying, group, lift)
+        )
         self._plans: dict[int, Plan] = {}
         self._running = threading.Lock()  # a plan's buffers serve one call at a time
-        self.instructions = len(self._instructions)
+
+    @property
+    def instructions(self) -> int:
+        """How many array operations one forward pass runs (``len(schedule)``)."""
+        return len(self.schedule)
 
     def passes(self, group: bool = True, lift: bool = True) -> "Tape":
         """The same tape with the grouping and lifting passes switched on or off.
@@ -56,24 +58,26 @@ class Tape:
         Every combination computes the same values and gradients; the passes
         only change how many array operations do it (``instructions``).
         """
-        return Tape(self._trace, self.params, self._shapes, group, lift)
+        return Tape(self._wengert, self.params, group, lift)
 
-    def wengert_list(self) -> list:
+    def wengert_list(self) -> list[Node]:
         """The recorded nodes in topological order, for exporters: one
-        ``(op, parents, leaf, label)`` per node.
+        :class:`~autograd_scalar.tape.recording.Node` ``(op, parents, leaf, label)``
+        per node; the last is the output.
 
         ``op`` is the table's Op (``None`` for a leaf), ``parents`` the node
-        indices it reads; ``leaf`` is ``None`` for an op, else ``("param", k)``,
-        ``("input", argument, element)`` (element ``None`` for a number
-        argument) or ``("const", value)``. The last node is the output.
+        indices it reads; ``leaf`` is ``None`` for an op, else a
+        :class:`~autograd_scalar.tape.recording.Param` (``index`` into
+        ``params``), an :class:`~autograd_scalar.tape.recording.Input`
+        (``argument``, ``element``: ``None`` for a number argument) or a
+        :class:`~autograd_scalar.tape.recording.Constant` (``value``).
         """
-        trace = self._trace
-        return list(zip(trace.ops, trace.parents, trace.leaves, trace.labels))
+        return list(self._wengert.nodes)
 
     @property
     def arguments(self) -> list:
         """Per argument of the example: ``None`` for a number, the length of a list."""
-        return list(self._shapes)
+        return list(self._wengert.arguments)
 
     def to_torch(self):
         """The program as a ``torch.nn.Module`` computing it with torch ops over a batch.
@@ -101,7 +105,7 @@ class Tape:
         Leaves first (parameters, inputs, constants; summarised when there are
         many), then one line per instruction in the order they run.
         """
-        return tape_text(self._trace, self._instructions)
+        return wengert_text(self._wengert, self.schedule)
 
     # -- running ------------------------------------------------------------------------
 
@@ -151,19 +155,18 @@ class Tape:
                 try:
                     forward()
                 except (ArithmeticError, ValueError) as error:
-                    raise self._located(error, self._instructions[k]) from None
+                    raise self._located(error, self.schedule[k]) from None
         return plan
 
     def _stage(self, batch: tuple) -> Plan:
         """Check the batch's shapes and copy it into the input rows of its plan."""
-        if len(batch) != len(self._shapes):
+        shapes = self._wengert.arguments
+        if len(batch) != len(shapes):
             raise TapeError(
-                f"the tape takes {len(self._shapes)} batch arguments "
+                f"the tape takes {len(shapes)} batch arguments "
                 f"(one per argument of the example), got {len(batch)}"
             )
-        arrays = [
-            _batch_array(arg, a, shape) for a, (arg, shape) in enumerate(zip(batch, self._shapes))
-        ]
+        arrays = [_batch_array(arg, a, shape) for a, (arg, shape) in enumerate(zip(batch, shapes))]
         sizes = {array.shape[0] for array in arrays}
         if len(sizes) > 1:
             raise TapeError(f"batch arguments have different lengths {sorted(sizes)}")
@@ -179,7 +182,7 @@ class Tape:
 
     def _plan(self, size: int) -> Plan:
         plan = self._plans.pop(size, None) or Plan(
-            self._layout, self._instructions, self._needed, size
+            self._layout, self.schedule, self._flow.needed, size
         )
         self._plans[size] = plan  # most recently used last
         if len(self._plans) > KEEP_PLANS:
@@ -188,19 +191,17 @@ class Tape:
 
     def _located(self, error: Exception, instruction: Instruction) -> Exception:
         """The error of an array op, naming the tape node and the batch row."""
-        index = getattr(error, "batch_index", None)
+        index = error_index(error)
         if index is None:
             return error
         node = instruction.nodes[index[0]] if len(index) > 1 else instruction.nodes[0]
         where = (
             f"batch row {index[-1]}"
-            if self._varying[node]
+            if self._flow.varying[node]
             else "from the parameters and constants alone"
         )
-        formula = instruction.op.format([f"v{p}" for p in self._trace.parents[node]])
-        located = type(error)(f"{error} (tape node v{node} = {formula}, {where})")
-        located.batch_index = index  # type: ignore[attr-defined]  # as ops._batch_error sets it
-        return located
+        formula = instruction.op.format([f"v{p}" for p in self._wengert.nodes[node].parents])
+        return located(error, f"tape node v{node} = {formula}, {where}")
 
 
 def _batch_array(arg, a: int, shape: Optional[int]):
