@@ -11,6 +11,26 @@ through the table's rules (``op.rules``, ``op.partials``), which also accept
 numpy arrays. So a tape carries no derivative of its own: it is the third
 use of the one table, after floats and Values.
 
+The tape is a small compiler, one stage per module, each reading only the
+stages before it (:func:`record` is the driver that runs them):
+
+1. :mod:`~autograd_scalar.tape.recording`, the front end: ``fn``'s graph as
+   a typed :class:`~autograd_scalar.tape.recording.WengertList`, checked.
+2. :mod:`~autograd_scalar.tape.passes`, scheduling: which nodes run as one
+   array operation (the two passes below), as typed instructions.
+3. :mod:`~autograd_scalar.tape.layout`, memory: the store and row of every node.
+4. :mod:`~autograd_scalar.tape.bind`, code generation: the instructions bound
+   to one batch size's buffers as closures.
+5. :mod:`~autograd_scalar.tape.replay`, the runtime: :class:`Tape` stages a
+   batch and runs the bound steps forward and backward.
+
+Beside them: :mod:`~autograd_scalar.tape.batch`, the instruction set (the
+table's ops as the tape runs them over arrays: the tape's one adapter to
+:mod:`autograd_scalar.ops`), :mod:`~autograd_scalar.tape.text` (the
+printout, ``Tape.to_text()``), and two more back ends,
+:mod:`~autograd_scalar.tape.torch_export` and
+:mod:`~autograd_scalar.tape.onnx_export`.
+
 Two passes turn the list into fewer, larger array operations; they are
 where the matrix form of backpropagation comes from:
 

@@ -93,6 +93,8 @@ def _writer(plan: "Plan", store: Store, rows, reduce: bool) -> Writer:
 
 
 def _bind_elementwise(instruction: Elementwise, plan: "Plan", layout: Layout, needed: list) -> Step:
+    """k nodes of one op over their rows: out = forward(*args); backward, each
+    argument's adjoint gets rule_j(out, *args)·g (nothing where the table masks)."""
     np, op = plan.np, batch_form(instruction.op)
     store, out_rows = layout.rows(instruction.nodes)
     out, g = plan.values[store][out_rows], plan.adjoints[store][out_rows]
@@ -130,6 +132,8 @@ def _bind_elementwise(instruction: Elementwise, plan: "Plan", layout: Layout, ne
 
 
 def _bind_nary(instruction: Nary, plan: "Plan", layout: Layout, needed: list) -> Step:
+    """One ``sum`` or ``dot`` node over its parents stacked in one array; backward,
+    each parent's adjoint gets its partial·g."""
     np, op, parents = plan.np, batch_form(instruction.op), instruction.args
     store, out_rows = layout.rows(instruction.nodes)
     out, g = plan.values[store][out_rows], plan.adjoints[store][out_rows]

@@ -140,8 +140,8 @@ def group(wengert: WengertList, varying: list, level: list, todo: list) -> list[
     ]
 
 
-def lift(wengert: WengertList, varying: list, level: list, todo: list, on: bool) -> list:
-    """Pass 2: nodes of one fixed-arity op at one depth -> one array op (if ``on``);
+def lift(wengert: WengertList, varying: list, level: list, todo: list, lifting: bool) -> list:
+    """Pass 2: nodes of one fixed-arity op at one depth -> one array op (if ``lifting``);
     an n-ary node (``sum``, ``dot``) runs alone."""
     units: dict[object, list[int]] = {}
     singles: list[Instruction] = []
@@ -152,7 +152,7 @@ def lift(wengert: WengertList, varying: list, level: list, todo: list, on: bool)
             singles.append(Nary(op, [i], list(parents), level[i]))
             continue
         key = (op, level[i], varying[i], tuple(varying[p] for p in parents))
-        units.setdefault(key if on else i, []).append(i)
+        units.setdefault(key if lifting else i, []).append(i)
     lifted: list[Instruction] = []
     for members in units.values():
         op, _, _, _ = wengert.nodes[members[0]]

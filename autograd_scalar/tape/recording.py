@@ -1,12 +1,13 @@
 """Stage 1 of the tape compiler, the front end: run ``fn`` once and keep its graph.
 
 ``fn`` runs on one example with every number hidden
-(:mod:`autograd_scalar.traced`); its graph, in topological order, becomes a
-:class:`WengertList`: each :class:`Node` an op of the derivative table over
-earlier nodes, or a leaf (a :class:`Param`, an :class:`Input` or a
-:class:`Constant`). Nodes the
-table cannot replay, reads of hidden numbers and ``check`` examples with
-another graph raise :class:`TapeError` here, at record time.
+(:mod:`autograd_scalar.traced`, like JAX's tracers); the graph it builds, in
+topological order, becomes a :class:`WengertList`: each :class:`Node` an op
+of the derivative table over earlier nodes, or a leaf (a :class:`Param`, an
+:class:`Input` or a :class:`Constant`). Nodes the table cannot replay,
+reads of hidden numbers and ``check`` examples with another graph raise
+:class:`~autograd_scalar.tape.TapeError` here, at record time, naming the
+node and the line of ``fn``.
 """
 
 from __future__ import annotations
@@ -62,22 +63,22 @@ class WengertList:
     the output) and, per argument of the example, ``None`` for a number or the
     length of a list."""
 
-    def __init__(self, nodes: list, params: Sequence[Value], inputs: dict, arguments: list):
-        index = {id(node): i for i, node in enumerate(nodes)}
+    def __init__(self, order: list[Value], params: Sequence[Value], inputs: dict, arguments: list):
+        index = {id(value): i for i, value in enumerate(order)}
         param_index = {id(p): k for k, p in enumerate(params)}
         self.arguments: tuple[Optional[int], ...] = tuple(arguments)
         self.nodes: list[Node] = []
-        for i, node in enumerate(nodes):
-            parents = tuple(index[id(p)] for p in node.parents)
-            if node.parents:
-                self.nodes.append(Node(_table_op(node, i), parents, None, node.label))
+        for i, value in enumerate(order):
+            parents = tuple(index[id(p)] for p in value.parents)
+            if value.parents:
+                self.nodes.append(Node(_table_op(value, i), parents, None, value.label))
                 continue
             leaf = (
-                Param(param_index[id(node)])
-                if id(node) in param_index
-                else inputs.get(id(node)) or _constant(node, i)
+                Param(param_index[id(value)])
+                if id(value) in param_index
+                else inputs.get(id(value)) or _constant(value, i)
             )
-            self.nodes.append(Node(None, parents, leaf, node.label))
+            self.nodes.append(Node(None, parents, leaf, value.label))
 
     def signature(self, i: int) -> tuple:
         """What must agree between two recordings at node ``i`` (a constant by its
