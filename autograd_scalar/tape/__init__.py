@@ -24,8 +24,8 @@ stages before it (:func:`record` is the driver that runs them):
 5. :mod:`~autograd_scalar.tape.replay`, the runtime: :class:`Tape` stages a
    batch and runs the bound steps forward and backward.
 
-Beside them: :mod:`~autograd_scalar.tape.batch`, the instruction set (the
-table's ops as the tape runs them over arrays: the tape's one adapter to
+Beside them: :mod:`~autograd_scalar.tape.table`, the instruction set (the
+table's ops as the stages read them, over arrays too: their one adapter to
 :mod:`autograd_scalar.ops`), :mod:`~autograd_scalar.tape.text` (the
 printout, ``Tape.to_text()``), and two more back ends,
 :mod:`~autograd_scalar.tape.torch_export` and

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Callable, NamedTuple, Optional, Sequence, cast
 
-from .batch import DOT, batch_form, numpy_module
 from .layout import INVARIANT, VARYING, Layout, Store
 from .passes import Elementwise, Instruction, MatMul, Nary
+from .table import DOT, batch_form, numpy_module
 
 #: The table's dot over arrays: ∂/∂w = x and ∂/∂x = w, for the grouped products.
 _DOT_PARTIALS = batch_form(DOT).partials

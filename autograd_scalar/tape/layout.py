@@ -11,9 +11,9 @@ from __future__ import annotations
 import dataclasses
 from enum import IntEnum
 
-from .batch import numpy_module
 from .passes import Elementwise, Instruction
 from .recording import Constant, Input, Param, WengertList
+from .table import numpy_module
 
 
 class Store(IntEnum):

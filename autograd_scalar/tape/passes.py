@@ -15,8 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple, Union
 
-from .batch import DOT, Op
 from .recording import Input, Param, WengertList
+from .table import DOT, Op
 
 
 class Flow(NamedTuple):

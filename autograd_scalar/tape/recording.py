@@ -20,7 +20,7 @@ from .. import traced
 from ..engine import Deferred, Value, new_node, topological_order
 from ..modes import enable_grad
 from ..traced import TapeError
-from .batch import Op, table_op
+from .table import Op, table_op
 
 
 @dataclass(frozen=True)
@@ -96,8 +96,8 @@ def _table_op(node: Value, i: int) -> Op:
             "graph once and replays it, so there is nothing to recompute; call the segment's "
             "function without checkpoint inside fn"
         )
-    op = table_op(node.op)
-    if op is None or op is not node.op or (op.arity is not None and op.arity != len(node.parents)):
+    op = table_op(node.op, len(node.parents))
+    if op is None:
         raise TapeError(
             f"node v{i} ({node.op or 'unnamed op'!s}, {_describe(node)}) was built by hand with "
             "float local_grads: a tape replays only the ops of the derivative table "

@@ -12,11 +12,11 @@ import threading
 from typing import Optional
 
 from ..traced import TapeError
-from .batch import error_index, located, numpy_module
 from .bind import Plan
 from .layout import INVARIANT, VARYING, Layout
 from .passes import Instruction, flow, schedule
 from .recording import Node, WengertList
+from .table import error_index, formula, located, numpy_module
 from .text import wengert_text
 
 #: Batch sizes whose buffers a tape keeps (each size gets its own plan).
@@ -200,8 +200,8 @@ class Tape:
             if self._flow.varying[node]
             else "from the parameters and constants alone"
         )
-        formula = instruction.op.format([f"v{p}" for p in self._wengert.nodes[node].parents])
-        return located(error, f"tape node v{node} = {formula}, {where}")
+        text = formula(instruction.op, [f"v{p}" for p in self._wengert.nodes[node].parents])
+        return located(error, f"tape node v{node} = {text}, {where}")
 
 
 def _batch_array(arg, a: int, shape: Optional[int]):

@@ -12,6 +12,7 @@ from typing import Sequence
 
 from .passes import Elementwise, Instruction, MatMul
 from .recording import Constant, Input, Leaf, Param, WengertList
+from .table import formula
 
 #: How a summary line names each kind of leaf, in the order the summary lists them.
 _KINDS = {Param: "parameters", Input: "inputs", Constant: "constants"}
@@ -38,8 +39,8 @@ def instruction_text(instruction: Instruction, wengert: WengertList) -> str:
             f"[{_names(instruction.weights[0])}]{'; b from the constant pairs' * bool(bias)})"
         )
     if not isinstance(instruction, Elementwise) or len(nodes) == 1:
-        return f"v{nodes[0]} = {op.format([f'v{p}' for p in wengert.nodes[nodes[0]].parents])}"
-    rows = op.format([f"[{_names(arg)}]" for arg in instruction.args])
+        return f"v{nodes[0]} = {formula(op, [f'v{p}' for p in wengert.nodes[nodes[0]].parents])}"
+    rows = formula(op, [f"[{_names(arg)}]" for arg in instruction.args])
     return f"[{_names(nodes)}] = {rows}   ({len(nodes)} {op.name} nodes as one array op)"
 
 

@@ -1,17 +1,19 @@
-"""The tape's instruction set: the derivative table's ops as the tape runs them over a batch.
+"""The tape's instruction set: the derivative table's ops, as the tape's stages read them.
 
-The one place where the tape reads :mod:`autograd_scalar.ops`. Each row of
-the table already runs on numpy arrays of shape (rows × batch) as well as on
-floats and Values (its forward, its rules or partials, its masks); here a
-row becomes a :class:`BatchOp`, the fields the later stages call, so a
-change in how the table writes its batch forms changes this module only.
-Also here: the table's protocol for a domain error on a batch (the
-element's index, :func:`error_index`) and the one lazy numpy import.
+The one place where the stages of the tape (recording, passes, layout,
+bind, replay, text) read :mod:`autograd_scalar.ops`: which nodes are rows
+of the table (:func:`table_op`), how a row runs over a batch of rows
+(:func:`batch_form`: its forward, rules or partials and masks, which take
+numpy arrays of shape (rows × batch) as they take floats), how a row
+writes its formula (:func:`formula`), the table's ``dot`` that the grouping
+pass turns into matrix products (:data:`DOT`), and the table's protocol for
+a domain error on a batch (:func:`error_index`, :func:`located`). A change
+in how the table writes any of these changes this module only.
 """
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple, Optional, cast
+from typing import Callable, NamedTuple, Optional, Sequence, cast
 
 from .. import ops
 
@@ -29,9 +31,19 @@ def numpy_module():
     return numpy
 
 
-def table_op(name: str) -> Optional[ops.Op]:
-    """The table's row called ``name`` (``None``: not an op of the table)."""
-    return ops.TABLE.get(name)
+def table_op(op: object, arity: int) -> Optional[ops.Op]:
+    """The table's row that a node's ``op`` is, for a node with ``arity``
+    parents; ``None`` when it is no row of the table (a node built by hand
+    with float ``local_grads``, or with another number of arguments)."""
+    row = ops.TABLE.get(op) if isinstance(op, str) else None
+    if row is None or row is not op or (row.arity is not None and row.arity != arity):
+        return None
+    return row
+
+
+def formula(op: ops.Op, args: Sequence[str]) -> str:
+    """The formula computing ``op`` from the argument names ``args`` (``v2 * v3``)."""
+    return op.format(args)
 
 
 class BatchOp(NamedTuple):
