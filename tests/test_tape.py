@@ -6,6 +6,8 @@ helps, and the documented limits (branching on data, hand-built nodes,
 domain errors naming the op and the batch row).
 """
 
+import ast
+import pathlib
 import random
 import subprocess
 import sys
@@ -16,6 +18,7 @@ import pytest
 
 from autograd_scalar import Value, engine, nn, optim, tape
 from autograd_scalar.data import make_moons
+from autograd_scalar.tape import passes, recording
 from conftest import assert_close
 
 
@@ -189,6 +192,81 @@ def test_the_passes_turn_the_moons_mlp_into_a_few_instructions():
     text = taped.to_text()
     assert "= W·[v38, v39] + b   (16 dot nodes as one matrix product; W is 16×2" in text
     assert "(16 relu nodes as one array op)" in text
+
+
+def test_the_schedule_lists_the_instructions_by_kind_and_instructions_counts_them():
+    """The moons MLP's 11 instructions: its 3 layers as matrix products (16×2, 16×16,
+    1×16), the L2 penalty's p·p as a product with no batch input (b alone, 337 pairs),
+    the 16-unit relus lifted, the rest node by node; without the passes every
+    instruction is one node."""
+    X, y = moons(4)
+    model = moons_model()
+    taped = tape.record(hinge_loss_of(model), X[0], y[0], params=model.parameters())
+    assert taped.instructions == len(taped.schedule) == 11
+    products = [i for i in taped.schedule if isinstance(i, passes.MatMul)]
+    layers = [(len(p.weights), len(p.inputs)) for p in products if p.inputs]
+    assert layers == [(16, 2), (16, 16), (1, 16)]
+    assert [len(p.pairs[0]) for p in products if not p.inputs] == [len(model.parameters())]
+    lifted = [i for i in taped.schedule if isinstance(i, passes.Elementwise) and len(i.nodes) > 1]
+    assert [(i.op.name, len(i.nodes)) for i in lifted] == [("relu", 16), ("relu", 16)]
+    plain = taped.passes(group=False, lift=False).schedule
+    assert len(plain) == 71 and all(len(i.nodes) == 1 for i in plain)
+    assert {type(i) for i in plain} == {passes.Elementwise, passes.Nary}
+
+
+def test_the_wengert_list_says_what_each_leaf_is():
+    """A parameter by its index in params, an input by argument and element, a constant
+    by its value; op nodes by the table's op over their parents."""
+    w = Value(0.5, label="w")
+    taped = tape.record(lambda x, t: w * x[1] + t * 2.0, [1.0, 2.0], 3.0, params=[w])
+    nodes = taped.wengert_list()
+    leaves = [(node.leaf, node.label) for node in nodes if node.op is None]
+    assert sorted(leaves, key=repr) == sorted(
+        [
+            (recording.Param(0), "w"),
+            (recording.Input(0, 1), "x0[1]"),
+            (recording.Input(1, None), "x1"),
+            (recording.Constant(2.0), ""),
+        ],
+        key=repr,
+    )
+    by_label = {node.label: i for i, node in enumerate(nodes) if node.label}
+    ops_used = [(node.op, node.parents) for node in nodes if node.op is not None]
+    assert ("mul", (by_label["w"], by_label["x0[1]"])) in ops_used
+    assert nodes[-1].op == "add" and nodes[-1].leaf is None
+
+
+def imports_the_table(source: str) -> bool:
+    """Whether a tape module's source imports ``autograd_scalar.ops`` (relatively or not)."""
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom):
+            module = ("autograd_scalar." if node.level == 2 else "") + (node.module or "")
+            names = [f"{module.rstrip('.')}.{alias.name}" for alias in node.names]
+            if "autograd_scalar.ops" in [module, *names]:
+                return True
+        if isinstance(node, ast.Import) and any(
+            a.name == "autograd_scalar.ops" for a in node.names
+        ):
+            return True
+    return False
+
+
+#: The tape's compiler stages, which read the derivative table only through tape/table.py.
+STAGES = ["recording", "passes", "layout", "bind", "replay", "text"]
+
+
+def test_the_stages_read_the_derivative_table_through_one_adapter():
+    """Only tape/table.py among the stages imports ops.py, so a change in how the table
+    writes its rows (batch forms, formulas) is one change in the tape."""
+    package = pathlib.Path(tape.__file__).parent
+    readers = [
+        name
+        for name in [*STAGES, "table"]
+        if imports_the_table((package / f"{name}.py").read_text(encoding="utf-8"))
+    ]
+    assert readers == ["table"]
+    assert imports_the_table("from .. import ops") and imports_the_table("from ..ops import TABLE")
+    assert not imports_the_table("from .table import DOT")
 
 
 def test_a_parameter_used_twice_in_one_group_gets_both_contributions():

@@ -31,6 +31,7 @@ from typing import Callable
 from .. import extras, ops
 from ..files import write_atomic
 from ..traced import TapeError
+from .recording import Constant, Leaf, Param
 
 __all__ = ["ONNX", "OPSET", "IR_VERSION", "Graph", "spelling", "to_onnx"]
 
@@ -196,18 +197,17 @@ def spelling(op: ops.Op) -> Callable[..., str]:
     return from_forward
 
 
-def _leaf(graph: Graph, i: int, leaf: tuple, params: list) -> str:
+def _leaf(graph: Graph, i: int, leaf: Leaf, params: list) -> str:
     """The tensor of a leaf: a parameter or constant initializer, or an input's column."""
-    kind = leaf[0]
-    if kind == "param":
-        p = params[leaf[1]]
-        return graph.initializer(f"p{leaf[1]}", [p.data], doc=p.label)
-    if kind == "const":
-        return graph.initializer(f"c{i}", [float(leaf[1])])
-    if leaf[2] is None:
-        return f"x{leaf[1]}"
-    index = graph.initializer(graph.fresh("element"), [leaf[2]], dtype="INT64")
-    return graph.node("Gather", [f"x{leaf[1]}", index], f"v{i}", axis=1)
+    if isinstance(leaf, Param):
+        p = params[leaf.index]
+        return graph.initializer(f"p{leaf.index}", [p.data], doc=p.label)
+    if isinstance(leaf, Constant):
+        return graph.initializer(f"c{i}", [float(leaf.value)])
+    if leaf.element is None:
+        return f"x{leaf.argument}"
+    index = graph.initializer(graph.fresh("element"), [leaf.element], dtype="INT64")
+    return graph.node("Gather", [f"x{leaf.argument}", index], f"v{i}", axis=1)
 
 
 def to_onnx(tape, path) -> Path:

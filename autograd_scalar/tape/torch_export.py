@@ -29,10 +29,11 @@ numbers the program closes over). Copy trained values back with
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 from .. import extras, ops
 from ..traced import TapeError
+from .recording import Constant, Input, Param
 
 __all__ = ["TORCH", "spelling", "to_torch"]
 
@@ -96,11 +97,13 @@ def _compiled(tape) -> tuple:
     for op, parents, leaf, _ in tape.wengert_list():
         if op is not None:
             steps.append(("op", spelling(op), tuple(parents)))
-        elif leaf[0] == "const":
+        elif isinstance(leaf, Constant):
             steps.append(("const", len(constants)))
-            constants.append(float(leaf[1]))
+            constants.append(float(leaf.value))
+        elif isinstance(leaf, Param):
+            steps.append(("param", leaf.index))
         else:
-            steps.append(tuple(leaf))
+            steps.append(("input", cast(Input, leaf).argument, cast(Input, leaf).element))
     return steps, constants
 
 
