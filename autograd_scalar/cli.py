@@ -260,9 +260,9 @@ def _trace_files(args: argparse.Namespace, root, text: str, trace_path) -> list:
         )
         files.append((trace_path, page.encode("utf-8")))
     if args.animation is not None:
-        from .trace import frames
+        from .trace import film
 
-        files.append((args.animation, frames.animation(trace, args.animation.suffix.lower()[1:])))
+        files.append((args.animation, film.animation(trace, args.animation.suffix.lower()[1:])))
     return files
 
 

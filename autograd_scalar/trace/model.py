@@ -335,16 +335,18 @@ class BackwardTrace:
         seconds_per_step: float = 1.2,
         pause: float = 4.0,
         max_width: int = 1280,
+        max_height: int = 720,
     ) -> pathlib.Path:
         """Write the backward pass as an animation: ``.gif``, ``.webp`` or ``.png`` (APNG).
 
         One frame per step (as :meth:`save_step` draws it), then the finished
         pass with every v̄, shown for ``pause`` seconds. Frames are at most
-        ``max_width`` pixels wide.
+        ``max_width`` × ``max_height`` pixels: a wide graph is scaled down, a
+        tall one is seen through a window that follows the current node.
         """
-        from . import frames
+        from . import film  # graphviz and resvg: only pictures pay for their import
 
-        return frames.save_animation(self, path, seconds_per_step, pause, max_width)
+        return film.save_animation(self, path, seconds_per_step, pause, max_width, max_height)
 
     def _repr_html_(self) -> str:
         from . import page as trace_html
