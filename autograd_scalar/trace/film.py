@@ -47,7 +47,7 @@ from .frames import (
     svg_size,
 )
 
-__all__ = ["animation", "save_animation", "ANIMATION_FORMATS"]
+__all__ = ["frames", "animation", "save_animation", "ANIMATION_FORMATS"]
 
 _ENCODERS = {"gif": "GIF", "webp": "WEBP", "png": "PNG"}  # png: an animated PNG (APNG)
 ANIMATION_FORMATS = tuple(_ENCODERS)
@@ -388,6 +388,17 @@ def _check_options(seconds_per_step, pause, max_width, max_height) -> None:
             )
 
 
+def frames(trace, max_width: int = 1280, max_height: int = 720) -> Iterator:
+    """The animation's frames as RGB Pillow images: one per step, then the finished pass.
+
+    For a tool of one's own (a video encoder, slides); :func:`save_animation`
+    writes them as a file. All frames have one size, at most ``max_width`` ×
+    ``max_height`` pixels.
+    """
+    _check_options(1.0, 1.0, max_width, max_height)
+    return _Film(trace, max_width, max_height).frames()
+
+
 def animation(
     trace,
     format: str,
@@ -401,7 +412,7 @@ def animation(
         raise ValueError(f"animation: format must be one of {', '.join(ANIMATION_FORMATS)}")
     _check_options(seconds_per_step, pause, max_width, max_height)
     # A list, not the generator: the APNG writer reads the frames twice.
-    first, *rest = _one_palette(_Film(trace, max_width, max_height).frames())
+    first, *rest = _one_palette(frames(trace, max_width, max_height))
     durations = [round(seconds_per_step * 1000)] * len(trace.steps) + [round(pause * 1000)]
     out = io.BytesIO()
     first.save(
