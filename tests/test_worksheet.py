@@ -4,7 +4,8 @@ Truths checked against: the backward trace of each problem (one box per step,
 the key's v̄ and equations are the trace's), PyTorch float64 (the key's
 ∂f/∂x), Chromium's print to PDF read back by pypdf (what a teacher hands out
 holds every box and no answer; the key holds every answer), and the command
-line run as a subprocess (one line and exit 2 for bad options, no files).
+line run as a subprocess (its bad options are in test_practice.py); a failed write
+leaves no file.
 """
 
 import html
@@ -15,7 +16,6 @@ import subprocess
 import sys
 
 import pypdf
-import pytest
 
 from autograd_scalar import practice, trace_backward, viz
 from autograd_scalar.names import format_number
@@ -83,23 +83,6 @@ def test_the_printed_worksheet_holds_every_box_and_no_answer_and_the_key_every_a
             (step,) = [s for s in trace.steps if s.name == x]
             assert math.isclose(step.grad, truth[x], rel_tol=1e-12, abs_tol=1e-15)
             assert f"v̄[{x}]=∂f/∂{x}" in sheet
-
-
-@pytest.mark.parametrize(
-    "args, message",
-    [
-        (["--level", "6"], "--level: value must be"),
-        (["--count", "0"], "--count: value must be"),
-        (["--out", "afile"], "exists and is not a directory"),
-        (["--worksheet=yes"], "--worksheet: ignored explicit argument 'yes'"),
-    ],
-)
-def test_bad_worksheet_options_give_one_line_exit_2_and_no_files(args, message, tmp_path):
-    (tmp_path / "afile").write_text("x")
-    result = cli(*args, cwd=tmp_path)
-    assert result.returncode == 2 and result.stdout == ""
-    assert len(result.stderr.strip().splitlines()) == 1 and message in result.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
 
 
 def test_a_failed_write_leaves_no_worksheet(tmp_path):

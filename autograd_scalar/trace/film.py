@@ -67,7 +67,8 @@ def _coordinates(element: ET.Element) -> list:
     """The points an SVG shape passes through (Graphviz writes absolute coordinates)."""
     tag = _tag(element)
     if tag in ("polygon", "polyline", "path"):
-        numbers = [float(n) for n in _NUMBER.findall(element.get("points") or element.get("d", ""))]
+        text = element.get("points") or element.get("d") or ""
+        numbers = [float(n) for n in _NUMBER.findall(text)]
         return list(zip(numbers[0::2], numbers[1::2]))
     if tag == "ellipse":
         cx, cy = float(element.get("cx", 0)), float(element.get("cy", 0))
@@ -77,7 +78,8 @@ def _coordinates(element: ET.Element) -> list:
         size = float(element.get("font-size", 11))
         width = len(element.text or "") * size * 0.62 + 4  # a generous advance, and the halo
         x, y = float(element.get("x", 0)), float(element.get("y", 0))
-        left = {"middle": x - width / 2, "end": x - width}.get(element.get("text-anchor"), x)
+        anchor = element.get("text-anchor") or "start"
+        left = {"middle": x - width / 2, "end": x - width}.get(anchor, x)
         return [(left, y - size), (left + width, y + size * 0.3)]
     return []
 
