@@ -9,8 +9,8 @@ For each example and format: wall time (what a user waits), CPU time of this pro
 time), the file's size, the frame count and size. The figures go in
 benchmarks/README.md.
 
-Usage: ``python benchmarks/animation.py [--formats gif webp png] [--quick]``
-(``--quick``: the small example only, seconds).
+Usage: ``python benchmarks/animation.py [--formats gif webp png] [--quick] [--scale S]``
+(``--quick``: the small example only, seconds; ``--scale``: zoom, as ``save_animation``'s).
 """
 
 import argparse
@@ -40,10 +40,10 @@ def mlp_loss():
     return mse([model([0.5, -1.0])], [1.0])
 
 
-def measure(name: str, root, suffix: str, folder: Path) -> str:
+def measure(name: str, root, suffix: str, folder: Path, scale=None) -> str:
     trace = trace_backward(root)
     wall, cpu = time.perf_counter(), time.process_time()
-    out = trace.save_animation(folder / f"{name}{suffix}")
+    out = trace.save_animation(folder / f"{name}{suffix}", scale=scale)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     with Image.open(out) as movie:
         frames, size = getattr(movie, "n_frames", 1), movie.size
@@ -59,6 +59,9 @@ def main() -> None:
         "--formats", nargs="+", default=["gif", "webp"], choices=["gif", "webp", "png"]
     )
     parser.add_argument("--quick", action="store_true", help="the small example only")
+    parser.add_argument(
+        "--scale", type=float, default=None, help="zoom (default: fit the frame's width)"
+    )
     args = parser.parse_args()
     examples = [("sum-over-paths", sum_over_paths)]
     if not args.quick:
@@ -69,7 +72,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for name, build in examples:
             for format in args.formats:
-                print(measure(name.split("(")[0], build(), "." + format, Path(tmp)), flush=True)
+                line = measure(name.split("(")[0], build(), "." + format, Path(tmp), args.scale)
+                print(line, flush=True)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ and ``pdflatex`` itself where it is installed, as .ci/run installs it).
 """
 
 import io
+import pathlib
 import random
 import re
 import shutil
@@ -206,6 +207,33 @@ def test_the_mlp_animation_is_bounded_and_follows_the_current_node(tmp_path):
     missing = [k for k in range(len(trace.steps)) if CURRENT not in colours_of(frames[k])]
     assert missing == []
     assert CURRENT not in colours_of(frames[-1])  # the finished pass has no current node
+    assert frames[0].getpixel((0, frames[0].height - 1)) == (255, 255, 255)  # white, exactly
+
+
+def test_a_zoomed_drawing_is_seen_through_a_window_that_follows_the_current_node():
+    trace = trace_backward(sum_over_paths())
+    pictures = list(film.frames(trace, max_width=640, scale=2))
+    assert all(p.size == pictures[0].size for p in pictures) and pictures[0].width <= 640
+    assert all(CURRENT in colours_of(p) for p in pictures[:-1])
+    # The output (step 0) sits at the right end of the drawing, a (the last step) at the left.
+    windows = [p.crop((0, 0, p.width, 100)).tobytes() for p in pictures[:-1]]
+    assert windows[0] != windows[-1]
+
+
+@pytest.mark.parametrize("bad", [0, -1, 4.5, float("nan"), "2", True])
+def test_a_bad_scale_for_an_animation_is_named(tmp_path, bad):
+    trace = trace_backward(sum_over_paths())
+    with pytest.raises(ValueError, match=r"scale must be a number in \(0, 4\] or None"):
+        trace.save_animation(tmp_path / "bp.gif", scale=bad)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_scale_that_makes_the_drawing_too_large_is_refused():
+    random.seed(5)
+    model = nn.MLP(2, [16, 16, 1])
+    trace = trace_backward(mse([model([0.5, -1.0])], [1.0]))
+    with pytest.raises(ValueError, match=r"at scale 4 the drawing is .* pixels, more than"):
+        next(film.frames(trace, scale=4))
 
 
 @pytest.mark.parametrize("bad", [119, 8193, 600.0, True])
@@ -214,6 +242,21 @@ def test_a_frame_height_out_of_range_is_named(tmp_path, bad):
     with pytest.raises(ValueError, match="max_height must be an int from 120 to 8192"):
         trace.save_animation(tmp_path / "bp.gif", max_height=bad)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_animation_benchmark_runs_and_reports_time_and_size():
+    """benchmarks/animation.py --quick: the small example's row (no timing is asserted)."""
+    script = pathlib.Path(__file__).resolve().parents[1] / "benchmarks" / "animation.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--quick", "--formats", "gif"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    header, row = done.stdout.strip().splitlines()
+    assert header.split()[-5:] == ["wall", "s", "CPU", "s", "MB"]
+    assert row.split()[:4] == ["sum-over-paths", ".gif", "6", "7"]
 
 
 def test_cli_writes_an_animation_and_refuses_another_suffix(tmp_path):

@@ -56,6 +56,7 @@ _PX_PER_PT = 96 / 72
 _MIN_CAPTION_SCALE = 0.75  # a caption stays 14 px high when a large graph is scaled down
 _PAD = 3.0  # points around a piece: the widest stroke (2.5) and antialiasing
 _FOLLOW_MARGIN = 0.15  # the window moves when the current node comes this close to its edge
+_MAX_PIXELS = 100_000_000  # the canvas, as RGB: 300 MB
 _NUMBER = re.compile(r"-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 
 
@@ -231,13 +232,21 @@ def _fit_lines(lines: list, most: int) -> list:
 class _Film:
     """The frames of one trace's animation, composed as the module's docstring says."""
 
-    def __init__(self, trace, max_width: int, max_height: int):
+    def __init__(self, trace, max_width: int, max_height: int, scale: Optional[float] = None):
         self.steps = trace.steps
         self.drawing = StepDrawing(trace)
         base, groups, layer = self.drawing.fresh()
         self.drawing.hide_grads_after(groups, -1)
         width, _ = svg_size(base)
-        self.grid = _Grid(base, layer, min(1.0, max_width / (width * _PX_PER_PT)))
+        if scale is None:
+            scale = min(1.0, max_width / (width * _PX_PER_PT))
+        self.grid = _Grid(base, layer, scale)
+        pixels = self.grid.size[0] * self.grid.size[1]
+        if pixels > _MAX_PIXELS:
+            raise ValueError(
+                f"save_animation: at scale {scale:.3g} the drawing is {self.grid.size[0]:,} x "
+                f"{self.grid.size[1]:,} pixels, more than {_MAX_PIXELS:,}; give a smaller scale"
+            )
         self.scene = _Scene(self.drawing, self.grid, layer)
         self._layout(max_width, max_height)
 
@@ -356,6 +365,13 @@ def _union(boxes: list) -> Optional[tuple]:
 _EXACT = ("#ffffff", "#000000", "#ffb74d", "#bbdefb", "#e8f5e9", "#e65100", "#bf360c")
 
 
+_NEAR = 16  # levels of 255: two of the cells below
+
+
+def _distance(a: tuple, b: tuple) -> int:
+    return max(abs(x - y) for x, y in zip(a, b))
+
+
 def _one_palette(frames: Iterator) -> Iterator:
     """The frames in 256 colours, one palette for all: the page's colours exactly, and
     the 249 that best cover the first two frames (the antialiased shades).
@@ -369,15 +385,26 @@ def _one_palette(frames: Iterator) -> Iterator:
     sample = Image.new("RGB", (head[0].width, sum(f.height for f in head)), "white")
     for i, frame in enumerate(head):
         sample.paste(frame, (0, i * head[0].height))
-    shades = sample.quantize(256 - len(_EXACT), method=Image.Quantize.MEDIANCUT)
-    colours = [c for name in _EXACT for c in ImageColor.getrgb(name)]
+    exact = [ImageColor.getrgb(name)[:3] for name in _EXACT]
+    found = (sample.quantize(256 - len(exact), method=Image.Quantize.MEDIANCUT).getpalette()) or []
+    shades = [tuple(found[i : i + 3]) for i in range(0, len(found) - 2, 3)]
+    # Pillow matches colours through a cache of 8-level cells: a shade that close to an
+    # exact colour can take its place (white became 252, 252, 252, then 248, 250, 250).
+    shades = [s for s in shades if min(_distance(s, e) for e in exact) > _NEAR]
     palette = Image.new("P", (1, 1))
-    palette.putpalette(colours + (shades.getpalette() or [])[: 3 * (256 - len(_EXACT))])
+    palette.putpalette([c for colour in exact + shades for c in colour][: 3 * 256])
     for frame in itertools.chain(head, frames):
         yield frame.quantize(palette=palette, dither=Image.Dither.NONE)
 
 
-def _check_options(seconds_per_step, pause, max_width, max_height) -> None:
+def _check_options(seconds_per_step, pause, max_width, max_height, scale=None) -> None:
+    if scale is not None and (
+        isinstance(scale, bool)
+        or not isinstance(scale, (int, float))
+        or not math.isfinite(scale)
+        or not 0 < scale <= 4
+    ):
+        raise ValueError(f"save_animation: scale must be a number in (0, 4] or None, got {scale!r}")
     for name, x in (("seconds_per_step", seconds_per_step), ("pause", pause)):
         if isinstance(x, bool) or not isinstance(x, (int, float)) or not 0 < x < 3600:
             raise ValueError(
@@ -390,15 +417,16 @@ def _check_options(seconds_per_step, pause, max_width, max_height) -> None:
             )
 
 
-def frames(trace, max_width: int = 1280, max_height: int = 720) -> Iterator:
+def frames(
+    trace, max_width: int = 1280, max_height: int = 720, scale: Optional[float] = None
+) -> Iterator:
     """The animation's frames as RGB Pillow images: one per step, then the finished pass.
 
     For a tool of one's own (a video encoder, slides); :func:`save_animation`
-    writes them as a file. All frames have one size, at most ``max_width`` ×
-    ``max_height`` pixels.
+    writes them as a file, and says what the arguments do.
     """
-    _check_options(1.0, 1.0, max_width, max_height)
-    return _Film(trace, max_width, max_height).frames()
+    _check_options(1.0, 1.0, max_width, max_height, scale)
+    return _Film(trace, max_width, max_height, scale).frames()
 
 
 def animation(
@@ -408,13 +436,14 @@ def animation(
     pause: float = 4.0,
     max_width: int = 1280,
     max_height: int = 720,
+    scale: Optional[float] = None,
 ) -> bytes:
     """The bytes of :func:`save_animation`'s file in ``format`` (gif, webp or png)."""
     if format not in ANIMATION_FORMATS:
         raise ValueError(f"animation: format must be one of {', '.join(ANIMATION_FORMATS)}")
-    _check_options(seconds_per_step, pause, max_width, max_height)
+    _check_options(seconds_per_step, pause, max_width, max_height, scale)
     # A list, not the generator: the APNG writer reads the frames twice.
-    first, *rest = _one_palette(frames(trace, max_width, max_height))
+    first, *rest = _one_palette(frames(trace, max_width, max_height, scale))
     durations = [round(seconds_per_step * 1000)] * len(trace.steps) + [round(pause * 1000)]
     out = io.BytesIO()
     first.save(
@@ -435,16 +464,19 @@ def save_animation(
     pause: float = 4.0,
     max_width: int = 1280,
     max_height: int = 720,
+    scale: Optional[float] = None,
 ) -> pathlib.Path:
     """Write the backward pass as an animation: one frame per step, then the finished pass.
 
     The format is the suffix's: ``.gif``, ``.webp`` or ``.png`` (an animated
     PNG). Frames are at most ``max_width`` × ``max_height`` pixels, all of one
-    size: a graph wider than ``max_width`` is scaled down to fit, and one
-    still taller than the frame is shown through a window that follows the
-    current node. The last frame, every v̄ shown (the whole graph, scaled to
-    fit), stays ``pause`` seconds.
+    size. ``scale`` zooms the drawing (1: its size in points at 96 dpi); by
+    default a graph wider than ``max_width`` is scaled down to fit. A drawing
+    larger than the frame is shown through a window that follows the current
+    node. The last frame, every v̄ known, stays ``pause`` seconds. A large
+    graph scaled to fit has small labels; ``scale=0.6`` makes an MLP's
+    readable, in a window that moves both ways (benchmarks/README.md).
     """
     format = suffix_format(path, ANIMATION_FORMATS, "save_animation")
-    data = animation(trace, format, seconds_per_step, pause, max_width, max_height)
+    data = animation(trace, format, seconds_per_step, pause, max_width, max_height, scale)
     return write_atomic(path, data)

@@ -336,17 +336,21 @@ class BackwardTrace:
         pause: float = 4.0,
         max_width: int = 1280,
         max_height: int = 720,
+        scale: Optional[float] = None,
     ) -> pathlib.Path:
         """Write the backward pass as an animation: ``.gif``, ``.webp`` or ``.png`` (APNG).
 
         One frame per step (as :meth:`save_step` draws it), then the finished
         pass with every v̄, shown for ``pause`` seconds. Frames are at most
-        ``max_width`` × ``max_height`` pixels: a wide graph is scaled down, a
-        tall one is seen through a window that follows the current node.
+        ``max_width`` × ``max_height`` pixels: a wide graph is scaled down
+        (``scale`` zooms instead), and a drawing larger than the frame is seen
+        through a window that follows the current node.
         """
         from . import film  # graphviz and resvg: only pictures pay for their import
 
-        return film.save_animation(self, path, seconds_per_step, pause, max_width, max_height)
+        return film.save_animation(
+            self, path, seconds_per_step, pause, max_width, max_height, scale
+        )
 
     def _repr_html_(self) -> str:
         from . import page as trace_html
