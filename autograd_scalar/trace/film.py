@@ -29,12 +29,10 @@ from __future__ import annotations
 import io
 import itertools
 import math
-import pathlib
 import re
 import xml.etree.ElementTree as ET
 from typing import Iterator, Optional
 
-from ..files import suffix_format, write_atomic
 from ..viz import image
 from ..web import pages
 from .frames import (
@@ -47,7 +45,7 @@ from .frames import (
     svg_size,
 )
 
-__all__ = ["frames", "animation", "save_animation", "ANIMATION_FORMATS"]
+__all__ = ["frames", "animation", "ANIMATION_FORMATS"]
 
 _ENCODERS = {"gif": "GIF", "webp": "WEBP", "png": "PNG"}  # png: an animated PNG (APNG)
 ANIMATION_FORMATS = tuple(_ENCODERS)
@@ -422,7 +420,7 @@ def frames(
 ) -> Iterator:
     """The animation's frames as RGB Pillow images: one per step, then the finished pass.
 
-    For a tool of one's own (a video encoder, slides); :func:`save_animation`
+    For a tool of one's own (a video encoder, slides); ``BackwardTrace.save_animation``
     writes them as a file, and says what the arguments do.
     """
     _check_options(1.0, 1.0, max_width, max_height, scale)
@@ -438,7 +436,10 @@ def animation(
     max_height: int = 720,
     scale: Optional[float] = None,
 ) -> bytes:
-    """The bytes of :func:`save_animation`'s file in ``format`` (gif, webp or png)."""
+    """The animation as the bytes of a ``format`` file (gif, webp or png: an animated PNG).
+
+    ``BackwardTrace.save_animation`` writes it and says what the arguments do.
+    """
     if format not in ANIMATION_FORMATS:
         raise ValueError(f"animation: format must be one of {', '.join(ANIMATION_FORMATS)}")
     _check_options(seconds_per_step, pause, max_width, max_height, scale)
@@ -455,28 +456,3 @@ def animation(
         loop=0,
     )
     return out.getvalue()
-
-
-def save_animation(
-    trace,
-    path,
-    seconds_per_step: float = 1.2,
-    pause: float = 4.0,
-    max_width: int = 1280,
-    max_height: int = 720,
-    scale: Optional[float] = None,
-) -> pathlib.Path:
-    """Write the backward pass as an animation: one frame per step, then the finished pass.
-
-    The format is the suffix's: ``.gif``, ``.webp`` or ``.png`` (an animated
-    PNG). Frames are at most ``max_width`` × ``max_height`` pixels, all of one
-    size. ``scale`` zooms the drawing (1: its size in points at 96 dpi); by
-    default a graph wider than ``max_width`` is scaled down to fit. A drawing
-    larger than the frame is shown through a window that follows the current
-    node. The last frame, every v̄ known, stays ``pause`` seconds. A large
-    graph scaled to fit has small labels; ``scale=0.6`` makes an MLP's
-    readable, in a window that moves both ways (benchmarks/README.md).
-    """
-    format = suffix_format(path, ANIMATION_FORMATS, "save_animation")
-    data = animation(trace, format, seconds_per_step, pause, max_width, max_height, scale)
-    return write_atomic(path, data)
