@@ -1,4 +1,4 @@
-"""Time and size of ``save_animation`` for the two examples a lecture uses.
+"""Time and size of ``save_animation`` for the two examples a class uses.
 
 * the sum-over-paths example: c = a + b, d = a·b, o = c·d/2 at a = 2, b = 3 (6 steps);
 * one MLP(2, [16, 16, 1]) example's squared-error loss (about 400 steps; a drawing
