@@ -265,9 +265,9 @@ def _trace_files(args: argparse.Namespace, root, text: str, trace_path) -> list:
         )
         files.append((trace_path, page.encode("utf-8")))
     if args.animation is not None:
-        from .trace import frames
+        from .trace import film
 
-        files.append((args.animation, frames.animation(trace, args.animation.suffix.lower()[1:])))
+        files.append((args.animation, film.animation(trace, args.animation.suffix.lower()[1:])))
     return files
 
 
@@ -620,6 +620,12 @@ def _add_practice_command(commands) -> None:
         metavar="DIR",
         help="directory for the files (default: practice)",
     )
+    practice.add_argument(
+        "--worksheet",
+        action="store_true",
+        help="write one printable page instead, DIR/worksheet.html, with a blank box for each "
+        "node's gradient, and its answer key, DIR/answers/worksheet-key.html",
+    )
     practice.set_defaults(run=_practice)
 
 
@@ -631,11 +637,17 @@ def _practice(args: argparse.Namespace) -> int:
         drawings = [viz.to_svg(p.graph()[0], show_grad=False) for p in problems]
     except viz.RenderError as error:
         raise UsageError(str(error)) from None
-    items = [(args.out / path, data) for path, data in practice.files(problems, drawings)]
+    made = (practice.worksheet_files if args.worksheet else practice.files)(problems, drawings)
+    items = [(args.out / path, data) for path, data in made]
     for folder in {path.parent for path, _ in items}:  # everything rendered: now the folders
         folder.mkdir(parents=True, exist_ok=True)
     write_files(items)
     print(f"{len(problems)} problems of level {args.level} ({practice.LEVELS[args.level]})")
+    if args.worksheet:
+        print(f"worksheet written to {terminal_text(str(args.out / 'worksheet.html'))}")
+        key = args.out / "answers" / "worksheet-key.html"
+        print(f"answer key written to {terminal_text(str(key))} (keep it apart)")
+        return EXIT_OK
     print(f"students' pages written to {terminal_text(str(args.out / 'problems'))}")
     print(f"answer keys written to {terminal_text(str(args.out / 'answers'))} (keep them apart)")
     return EXIT_OK

@@ -31,10 +31,11 @@ from dataclasses import dataclass
 from typing import Callable
 
 from . import expr
-from .names import html_text
+from .names import format_number, html_text
+from .trace import trace_backward
 from .web import pages
 
-__all__ = ["Problem", "generate", "LEVELS", "problem_set"]
+__all__ = ["Problem", "generate", "LEVELS", "problem_set", "worksheet", "worksheet_files"]
 
 #: level -> what it practises.
 LEVELS = {
@@ -273,4 +274,81 @@ def files(problems: list, drawings: list) -> list:
         out.append((f"answers/{problem.name}.html", key_page(problem)))
     key = json.dumps([p.to_json() for p in problems], indent=1, ensure_ascii=False)
     out.append(("answers/answers.json", key + "\n"))
+    return [(path, text.encode("utf-8")) for path, text in out]
+
+
+# -- a printable worksheet ---------------------------------------------------------------
+
+
+def _worksheet_section(number: int, problem: Problem, drawing: str, key: bool) -> str:
+    """One problem of the worksheet: its statement, its graph, a box per v̄ in backward order.
+
+    The boxes follow the backward pass (the trace's steps: the output first,
+    then each node once all the nodes that use it are done); the key fills
+    each box with v̄ and the equation that gives it.
+    """
+    root, _ = problem.graph()
+    trace = trace_backward(root)
+    asked = set(problem.asked)
+    cells = []
+    for step in trace.steps:
+        name = html_text(step.name)
+        wanted = f" = ∂f/∂{name}" if step.name in asked else ""
+        value = format_number(step.node.data)
+        answer = (
+            f"<span class=answer>{format_number(step.grad)}</span>"
+            f"<span class=equation>{html_text(trace.equation(step))}</span>"
+            if key
+            else ""
+        )
+        cells.append(
+            f"<div class=cell><span class=head>v̄[{name}]{wanted}</span>"
+            f"<span class=value>value {value}</span><div class=box>{answer}</div></div>"
+        )
+    return (
+        f"<section class=problem><h2>Problem {number} <small>({html_text(problem.name)}: "
+        f"{html_text(LEVELS[problem.level])})</small></h2>"
+        f"<p class=statement>{html_text(problem.statement())}</p>"
+        f"<div class=drawing>{drawing}</div><div class=cells>{''.join(cells)}</div></section>"
+    )
+
+
+def worksheet(problems: list, drawings: list, key: bool = False) -> str:
+    """A printable page of ``problems`` with a blank box for each v̄ (``key=True``: filled in).
+
+    ``drawings`` are the problems' graphs as SVG, with forward values and no
+    gradients (the CLI draws them with ``viz.to_svg(root, show_grad=False)``).
+    The key holds every v̄ with its equation v̄_i = Σ_j v̄_j·∂v_j/∂v_i in numbers.
+    """
+    title = "Backpropagation worksheet" + (": answer key" if key else "")
+    seeds = f"seeds {problems[0].seed}–{problems[-1].seed}" if problems else "no problems"
+    sections = "".join(
+        _worksheet_section(i + 1, problem, drawing, key)
+        for i, (problem, drawing) in enumerate(zip(problems, drawings))
+    )
+    header = (
+        "<p class=keep-apart>Keep this key apart from the students' sheets.</p>"
+        if key
+        else "<p class=who>Name <span class=line></span> Date <span class=line></span></p>"
+    )
+    body = (
+        f"<style>{pages.read('worksheet.css')}</style><h1>{title}</h1>{header}"
+        f"<p class=how>{len(problems)} problems, {html_text(seeds)}. Work backward from "
+        "the output f, where v̄ = 1: each node's v̄ is the sum, over the nodes that use it, "
+        "of that node's v̄ times the local derivative. Fill the boxes in the order given; "
+        "the ones marked ∂f/∂x are the answers asked for.</p>"
+        f"{sections}"
+    )
+    return pages.fill("page.html", title=html_text(title), body=body)
+
+
+def worksheet_files(problems: list, drawings: list) -> list:
+    """``(relative path, bytes)`` of a worksheet: ``worksheet.html`` for the students, and
+    apart from it ``answers/worksheet-key.html`` and ``answers/answers.json``."""
+    key = json.dumps([p.to_json() for p in problems], indent=1, ensure_ascii=False)
+    out = [
+        ("worksheet.html", worksheet(problems, drawings)),
+        ("answers/worksheet-key.html", worksheet(problems, drawings, key=True)),
+        ("answers/answers.json", key + "\n"),
+    ]
     return [(path, text.encode("utf-8")) for path, text in out]

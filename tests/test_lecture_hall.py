@@ -8,6 +8,8 @@ and ``pdflatex`` itself where it is installed, as .ci/run installs it).
 """
 
 import io
+import pathlib
+import random
 import re
 import shutil
 import subprocess
@@ -16,11 +18,14 @@ import xml.etree.ElementTree as ET
 
 import pypdf
 import pytest
-from PIL import Image
+from PIL import Image, ImageChops
 
 from autograd_scalar import Value, nn, trace_backward, viz
 from autograd_scalar.nn import mse
+from autograd_scalar.trace import film
+from autograd_scalar.trace.frames import StepDrawing
 from autograd_scalar.viz import image
+from autograd_scalar.web import pages
 from sum_over_paths import sum_over_paths_graph
 
 CURRENT = (0xFF, 0xB7, 0x4D)  # trace.css: g.ags-current fill
@@ -34,7 +39,11 @@ def sum_over_paths():
 
 def colours(png: bytes) -> set:
     with Image.open(io.BytesIO(png)) as picture:
-        return {pixel for _, pixel in picture.convert("RGB").getcolors(maxcolors=1 << 20)}
+        return colours_of(picture)
+
+
+def colours_of(picture: Image.Image) -> set:
+    return {pixel for _, pixel in picture.convert("RGB").getcolors(maxcolors=1 << 22)}
 
 
 # -- images with no system tools ---------------------------------------------------------
@@ -151,6 +160,103 @@ def test_animation_frames_are_bounded_in_width(tmp_path):
     out = trace_backward(total).save_animation(tmp_path / "wide.gif", max_width=400)
     with Image.open(out) as movie:
         assert movie.size[0] <= 400
+
+
+def whole_drawing(trace, k: int) -> Image.Image:
+    """Step ``k``'s drawing rasterised in one piece, as the page styles it (no caption)."""
+    root = StepDrawing(trace).marked(k)
+    style = ET.Element("{http://www.w3.org/2000/svg}style")
+    style.text = pages.read("trace.css")
+    root.insert(0, style)
+    png = image.to_png(ET.tostring(root, encoding="unicode"))
+    return Image.open(io.BytesIO(png)).convert("RGB")
+
+
+def test_each_frame_is_the_whole_drawing_of_its_step():
+    """Frames are composed piece by piece; each must be the picture a whole rendering gives."""
+    trace = trace_backward(sum_over_paths())
+    pictures = list(film.frames(trace))
+    assert len(pictures) == len(trace.steps) + 1
+    for k in range(len(trace.steps)):
+        whole = whole_drawing(trace, k)
+        frame = pictures[k].crop((0, 0, whole.width, whole.height))
+        histogram = ImageChops.difference(whole, frame).convert("L").histogram()
+        off = sum(histogram[9:]) / sum(histogram)  # pixels more than 8 levels off
+        assert off < 1e-3, f"step {k}: {off:.2%} of the pixels differ from a whole rendering"
+        assert CURRENT in colours_of(frame)
+
+
+def test_the_mlp_animation_is_bounded_and_follows_the_current_node(tmp_path):
+    """One MLP(2, [16, 16, 1]) example's loss: ~400 steps, a drawing ~25,000 points tall."""
+    random.seed(5)
+    model = nn.MLP(2, [16, 16, 1])
+    trace = trace_backward(mse([model([0.5, -1.0])], [1.0]))
+    assert len(trace.steps) > 350
+    out = trace.save_animation(tmp_path / "mlp.gif", max_width=960, max_height=540)
+    assert out.stat().st_size < 8_000_000
+    with Image.open(out) as movie:
+        assert movie.n_frames == len(trace.steps) + 1
+        assert movie.width <= 960 and movie.height <= 540
+        frames = []
+        for i in range(movie.n_frames):
+            movie.seek(i)
+            frames.append(movie.convert("RGB"))
+    assert frames[0].tobytes() != frames[-1].tobytes()
+    # Every step's frame shows its current node in the page's highlight colour: the window
+    # that shows part of the tall drawing moves with the node.
+    missing = [k for k in range(len(trace.steps)) if CURRENT not in colours_of(frames[k])]
+    assert missing == []
+    assert CURRENT not in colours_of(frames[-1])  # the finished pass has no current node
+    assert frames[0].getpixel((0, frames[0].height - 1)) == (255, 255, 255)  # white, exactly
+
+
+def test_a_zoomed_drawing_is_seen_through_a_window_that_follows_the_current_node():
+    trace = trace_backward(sum_over_paths())
+    pictures = list(film.frames(trace, max_width=640, scale=2))
+    assert all(p.size == pictures[0].size for p in pictures) and pictures[0].width <= 640
+    assert all(CURRENT in colours_of(p) for p in pictures[:-1])
+    # The output (step 0) sits at the right end of the drawing, a (the last step) at the left.
+    windows = [p.crop((0, 0, p.width, 100)).tobytes() for p in pictures[:-1]]
+    assert windows[0] != windows[-1]
+
+
+@pytest.mark.parametrize("bad", [0, -1, 4.5, float("nan"), "2", True])
+def test_a_bad_scale_for_an_animation_is_named(tmp_path, bad):
+    trace = trace_backward(sum_over_paths())
+    with pytest.raises(ValueError, match=r"scale must be a number in \(0, 4\] or None"):
+        trace.save_animation(tmp_path / "bp.gif", scale=bad)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_scale_that_makes_the_drawing_too_large_is_refused():
+    random.seed(5)
+    model = nn.MLP(2, [16, 16, 1])
+    trace = trace_backward(mse([model([0.5, -1.0])], [1.0]))
+    with pytest.raises(ValueError, match=r"at scale 4 the drawing is .* pixels, more than"):
+        next(film.frames(trace, scale=4))
+
+
+@pytest.mark.parametrize("bad", [119, 8193, 600.0, True])
+def test_a_frame_height_out_of_range_is_named(tmp_path, bad):
+    trace = trace_backward(sum_over_paths())
+    with pytest.raises(ValueError, match="max_height must be an int from 120 to 8192"):
+        trace.save_animation(tmp_path / "bp.gif", max_height=bad)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_animation_benchmark_runs_and_reports_time_and_size():
+    """benchmarks/animation.py --quick: the small example's row (no timing is asserted)."""
+    script = pathlib.Path(__file__).resolve().parents[1] / "benchmarks" / "animation.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--quick", "--formats", "gif"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    header, row = done.stdout.strip().splitlines()
+    assert header.split()[-5:] == ["wall", "s", "CPU", "s", "MB"]
+    assert row.split()[:4] == ["sum-over-paths", ".gif", "6", "7"]
 
 
 def test_cli_writes_an_animation_and_refuses_another_suffix(tmp_path):

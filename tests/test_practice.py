@@ -191,6 +191,10 @@ def test_the_command_is_reproducible_by_seed(tmp_path):
         (["--seed", "-1"], "--seed"),
         (["--out", "afile"], "exists and is not a directory"),
         (["--colour"], "unrecognized arguments: --colour"),
+        (["--worksheet", "--level", "6"], "--level: value must be"),
+        (["--worksheet", "--count", "0"], "--count: value must be"),
+        (["--worksheet", "--out", "afile"], "exists and is not a directory"),
+        (["--worksheet=yes"], "--worksheet: ignored explicit argument 'yes'"),
     ],
 )
 def test_bad_options_give_one_line_exit_2_and_no_files(args, message, tmp_path):

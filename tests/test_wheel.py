@@ -8,6 +8,7 @@ into which only the built wheel is installed.
 import importlib
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
@@ -186,9 +187,17 @@ def test_the_installed_wheel_writes_png_pdf_and_step_images_with_no_graphviz(fre
         run([command, "graph", "a*b", "--set", "a=2", "b=3", "-o", name], env=env, cwd=tmp_path)
         assert (tmp_path / name).read_bytes().startswith(magic)
     code = (
-        "from autograd_scalar import Value, trace_backward\n"
-        "a = Value(2.0, label='a'); y = a * a\n"
-        "trace_backward(y).save_step(1, 'step.png')\n"
+        "from PIL import Image\n"
+        "from autograd_scalar import Value, trace_backward, viz\n"
+        "a = Value(2.0, label='a'); y = a * a; y.backward()\n"
+        "viz.save(y, 'v.png'); viz.save(y, 'v.pdf')\n"
+        "trace = trace_backward(y)\n"
+        "trace.save_step(1, 'step.png'); trace.save_animation('bp.gif')\n"
+        "print(Image.open('v.png').size, Image.open('bp.gif').n_frames)\n"
     )
-    run([str(venv / "bin" / "python"), "-c", code], env=env, cwd=tmp_path)
+    done = run([str(venv / "bin" / "python"), "-c", code], env=env, cwd=tmp_path)
+    for name, magic in (("v.png", b"\x89PNG\r\n\x1a\n"), ("v.pdf", b"%PDF-"), ("bp.gif", b"GIF8")):
+        assert (tmp_path / name).read_bytes().startswith(magic)
     assert (tmp_path / "step.png").read_bytes().startswith(b"\x89PNG")
+    width, height, frames = (int(n) for n in re.findall(r"\d+", done.stdout))
+    assert width > 50 and height > 20 and frames == 2 + 1  # a and a·a, then the finished pass

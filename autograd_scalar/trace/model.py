@@ -335,16 +335,26 @@ class BackwardTrace:
         seconds_per_step: float = 1.2,
         pause: float = 4.0,
         max_width: int = 1280,
+        max_height: int = 720,
+        scale: Optional[float] = None,
     ) -> pathlib.Path:
-        """Write the backward pass as an animation: ``.gif``, ``.webp`` or ``.png`` (APNG).
+        """Write the backward pass as an animation: one frame per step, then the finished pass.
 
-        One frame per step (as :meth:`save_step` draws it), then the finished
-        pass with every v̄, shown for ``pause`` seconds. Frames are at most
-        ``max_width`` pixels wide.
+        The format is the suffix's: ``.gif``, ``.webp`` or ``.png`` (an
+        animated PNG). Each frame is the step as :meth:`save_step` draws it;
+        the last, every v̄ known, stays ``pause`` seconds. Frames are at most
+        ``max_width`` × ``max_height`` pixels, all of one size. ``scale``
+        zooms the drawing (1: its size in points at 96 dpi); by default a
+        graph wider than ``max_width`` is scaled down to fit. A drawing larger
+        than the frame is seen through a window that follows the current node.
+        A large graph scaled to fit has small labels; ``scale=0.6`` makes an
+        MLP's readable, in a window that moves both ways (benchmarks/README.md).
         """
-        from . import frames
+        from . import film  # graphviz and resvg: only pictures pay for their import
 
-        return frames.save_animation(self, path, seconds_per_step, pause, max_width)
+        format = suffix_format(path, film.ANIMATION_FORMATS, "save_animation")
+        data = film.animation(self, format, seconds_per_step, pause, max_width, max_height, scale)
+        return write_atomic(path, data)
 
     def _repr_html_(self) -> str:
         from . import page as trace_html

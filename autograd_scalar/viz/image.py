@@ -49,15 +49,20 @@ def _check_size(scale: float, dpi: float) -> None:
 
 
 def to_png(
-    svg: str, scale: float = 1.0, dpi: float = _SCREEN_DPI, style: Optional[str] = None
+    svg: str,
+    scale: float = 1.0,
+    dpi: float = _SCREEN_DPI,
+    style: Optional[str] = None,
+    background: Optional[str] = "white",
 ) -> bytes:
-    """PNG bytes of an SVG document, on a white background.
+    """PNG bytes of an SVG document, on a white background (``background=None``: transparent).
 
     Args:
         svg: the SVG document (text).
         scale: a zoom factor on top of ``dpi``.
         dpi: pixels per inch of the drawing's size in points (96: one CSS pixel a pixel).
         style: a CSS style sheet applied while parsing (class selectors work).
+        background: a CSS colour under the drawing, or ``None`` to leave it transparent.
 
     Example:
         >>> png = to_png('<svg xmlns="http://www.w3.org/2000/svg" width="10pt" height="20pt"/>')
@@ -70,7 +75,7 @@ def to_png(
     try:
         data = resvg_py.svg_to_bytes(
             svg_string=svg,
-            background="white",
+            background=background,
             dpi=float(dpi),
             zoom=float(scale),
             style_sheet=style,
