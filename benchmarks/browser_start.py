@@ -74,7 +74,8 @@ def one_profile(playwright, base: str, fetched: set) -> tuple:
         def route(request_route):
             url = request_route.request.url
             if url.startswith(base):
-                fetched.add(urlparse(url).path)
+                if not url.endswith("favicon.ico"):  # the browser's own ask, a 404
+                    fetched.add(urlparse(url).path)
                 request_route.continue_()
             else:
                 outside.append(url)
@@ -89,6 +90,19 @@ def one_profile(playwright, base: str, fetched: set) -> tuple:
     if outside:
         raise SystemExit(f"the page asked other hosts for {outside}")
     return cold, warm
+
+
+def lesson_files(playwright, base: str, lesson: str) -> set:
+    """The files a lesson page fetches until its Python is ready and its math typeset."""
+    fetched: set = set()
+    browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+    page = browser.new_page()
+    page.on("request", lambda request: fetched.add(urlparse(request.url).path))
+    page.goto(f"{base}lesson.html#{lesson}")
+    page.wait_for_function("document.body.dataset.state === 'ready'", timeout=120_000)
+    page.wait_for_function("window.MathJax && window.MathJax.typesetPromise", timeout=60_000)
+    browser.close()
+    return {path for path in fetched if not path.endswith("favicon.ico")}
 
 
 def sizes(site: Path, fetched: set) -> tuple:
@@ -115,13 +129,19 @@ def main() -> int:
         base, fetched = serve(site), set()
         with sync_playwright() as playwright:
             times = [one_profile(playwright, base, fetched) for _ in range(args.runs)]
+            lesson = lesson_files(playwright, base, "01_by_hand")
         raw, zipped = sizes(site, fetched)
+        lesson_raw, lesson_zipped = sizes(site, lesson)
     cold, warm = [statistics.median(t[i] for t in times) for i in (0, 1)]
     figures = {"cold": cold, "warm": warm, "gzipped_mb": zipped / 1e6}
     print(f"cold start to first gradient and drawing: {cold:.2f} s (median of {args.runs})")
     print(f"  runs: {', '.join(f'{c:.2f}' for c, _ in times)}")
     print(f"warm (cached) start: {warm:.2f} s   runs: {', '.join(f'{w:.2f}' for _, w in times)}")
     print(f"download: {zipped / 1e6:.2f} MB gzipped, {raw / 1e6:.2f} MB raw, {len(fetched)} files")
+    print(
+        f"a lesson page (01): {lesson_zipped / 1e6:.2f} MB gzipped, {lesson_raw / 1e6:.2f} MB raw"
+        " (the playground's files and MathJax; its lesson text is a few kB)"
+    )
     missed = [name for name, figure in figures.items() if figure > TARGETS[name]]
     for name in missed:
         print(f"target missed: {name} {figures[name]:.2f} > {TARGETS[name]}")

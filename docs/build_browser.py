@@ -29,10 +29,13 @@ import argparse
 import ast
 import dataclasses
 import hashlib
+import html
 import json
 import os
 import pathlib
+import re
 import shutil
+import string
 import subprocess
 import sys
 import tarfile
@@ -112,6 +115,47 @@ NOT_IN_BROWSER = {
     "onnx": "ONNX",
     "onnxruntime": "ONNX Runtime",
 }
+
+
+#: Lessons that import nothing missing but still cannot run in a page, and why.
+LOCAL_ONLY = {
+    "09_build_your_own": (
+        "it grades a recursive engine on a very deep graph, which overflows the browser's "
+        "stack before Python's recursion limit can stop it"
+    ),
+}
+
+
+# The site's pages: file -> (title, script, body in SOURCES, its section in the bar).
+PAGES = {
+    "index.html": (
+        "autograd_scalar playground: the real engine in your browser",
+        "playground.js",
+        "playground.main.html",
+        "Playground",
+    ),
+    "lessons.html": (
+        "autograd_scalar lessons in your browser",
+        "lessons.js",
+        "lessons.main.html",
+        "Lessons",
+    ),
+    "lesson.html": (
+        "autograd_scalar lesson in your browser",
+        "lesson.js",
+        "lesson.main.html",
+        "Lessons",
+    ),
+}
+# The bar's links (the last one is the docs site's page beside this folder).
+SECTIONS = {
+    "Playground": "index.html",
+    "Lessons": "lessons.html",
+    "What runs here": "../browser.html",
+}
+
+# Math in a lesson's Markdown: $$display$$ or $inline$ (kept out of Markdown's hands).
+MATH = re.compile(r"\$\$.+?\$\$|\$[^$\n]+?\$", re.DOTALL)
 
 
 class BuildError(RuntimeError):
@@ -195,6 +239,14 @@ def build_project_wheel(wheels: pathlib.Path) -> pathlib.Path:
         return pathlib.Path(shutil.copy2(built[0], wheels / built[0].name))
 
 
+def why_local(notebook: pathlib.Path) -> str:
+    """Why a lesson runs locally only ("" when it runs in the browser)."""
+    needs = lesson_needs(notebook)
+    if needs:
+        return f"it uses {', '.join(needs)}, which the browser's Python here does not have"
+    return LOCAL_ONLY.get(notebook.stem, "")
+
+
 def lesson_needs(notebook: pathlib.Path) -> list:
     """The modules a lesson imports that have no build in the browser, by display name."""
     cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
@@ -221,15 +273,37 @@ def lesson_title(notebook: pathlib.Path) -> str:
     return notebook.stem
 
 
-def _cell(cell: dict) -> dict:
-    """A lesson's cell for the page: code as text, Markdown as HTML (made here, not in the page)."""
+def markdown_html(source: str) -> str:
+    """A lesson's Markdown as HTML; its $...$ math kept verbatim for MathJax in the page."""
     import markdown  # MkDocs' own Markdown, installed with the docs extra
 
+    maths = MATH.findall(source)
+    spans = iter(range(len(maths)))
+    held = MATH.sub(lambda _: f"AGSMATH{next(spans)}X", source)
+    text = markdown.markdown(held, extensions=["tables", "fenced_code"])
+    return re.sub(r"AGSMATH(\d+)X", lambda m: html.escape(maths[int(m[1])], quote=False), text)
+
+
+def _cell(cell: dict) -> dict:
+    """A lesson's cell for the page: code as text, Markdown as HTML (made here, not in the page)."""
     source = "".join(cell["source"])
     if cell["cell_type"] == "code":
         return {"type": "code", "source": source}
-    html = markdown.markdown(source, extensions=["tables", "fenced_code"])
-    return {"type": "markdown", "html": html}
+    return {"type": "markdown", "html": markdown_html(source)}
+
+
+def copy_mathjax(site: pathlib.Path) -> dict:
+    """MathJax 3 for the lessons' formulas (from the docs extra's django-static-mathjax)."""
+    import importlib.metadata
+    import importlib.resources
+
+    bundle = importlib.resources.files("mathjax") / "static" / "mathjax" / "es5" / "tex-svg-full.js"
+    if not bundle.is_file():
+        raise BuildError("MathJax 3 not found: pip install django-static-mathjax (the docs extra)")
+    (site / "mathjax").mkdir()
+    (site / "mathjax" / "tex-svg-full.js").write_bytes(bundle.read_bytes())
+    version = importlib.metadata.version("django-static-mathjax")
+    return {"mathjax/tex-svg-full.js": f"PyPI django-static-mathjax=={version}"}
 
 
 def write_lessons(site: pathlib.Path) -> list:
@@ -238,14 +312,27 @@ def write_lessons(site: pathlib.Path) -> list:
     folder.mkdir()
     listing = []
     for notebook in sorted(NOTEBOOKS.glob("*.ipynb")):
-        needs = lesson_needs(notebook)
-        entry = {"name": notebook.stem, "title": lesson_title(notebook), "needs": needs}
-        if not needs:
+        local = why_local(notebook)
+        entry = {"name": notebook.stem, "title": lesson_title(notebook), "local": local}
+        if not local:
             cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
             kept = [_cell(c) for c in cells if c["cell_type"] in ("code", "markdown")]
             (folder / f"{notebook.stem}.json").write_text(json.dumps(kept), encoding="utf-8")
         listing.append(entry)
     return listing
+
+
+def write_pages(site: pathlib.Path) -> None:
+    """Each page: the shared shell (head, the bar) around its own body."""
+    shell = string.Template((SOURCES / "shell.html").read_text(encoding="utf-8"))
+    for name, (title, script, body, section) in PAGES.items():
+        current = {label: ' aria-current="page"' if label == section else "" for label in SECTIONS}
+        nav = " ".join(
+            f'<a href="{href}"{current[label]}>{label}</a>' for label, href in SECTIONS.items()
+        )
+        main = (SOURCES / body).read_text(encoding="utf-8")
+        page = shell.substitute(title=title, script=script, nav=nav, main=main.rstrip("\n"))
+        (site / name).write_text(page, encoding="utf-8")
 
 
 def write_lock(site: pathlib.Path, origins: dict) -> dict:
@@ -267,7 +354,9 @@ def build(out: pathlib.Path, cache: pathlib.Path) -> dict:
     origins = {}
     with tempfile.TemporaryDirectory(dir=out.parent, prefix=f".{out.name}-") as tmp:
         site = pathlib.Path(tmp) / "site"
-        shutil.copytree(SOURCES, site, ignore=shutil.ignore_patterns("__pycache__"))
+        kept = shutil.ignore_patterns("__pycache__", "shell.html", "*.main.html")
+        shutil.copytree(SOURCES, site, ignore=kept)
+        write_pages(site)
         for package in NPM:
             unpack_npm(fetch_npm(package, cache), package, site)
             origins |= {target: f"npm {package.spec}" for target in package.files.values()}
@@ -276,6 +365,7 @@ def build(out: pathlib.Path, cache: pathlib.Path) -> dict:
             shutil.copy2(fetch_wheel(wheel, cache), site / "wheels" / wheel.filename)
             origins[f"wheels/{wheel.filename}"] = f"PyPI {wheel.name}=={wheel.version}"
         project = build_project_wheel(site / "wheels")
+        origins |= copy_mathjax(site)
         config = {
             "wheels": [f"wheels/{w.filename}" for w in WHEELS] + [f"wheels/{project.name}"],
             "lessons": write_lessons(site),

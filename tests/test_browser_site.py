@@ -165,9 +165,10 @@ def test_a_download_that_does_not_match_its_pinned_checksum_is_refused(tmp_path)
 def test_lessons_that_import_what_the_browser_lacks_are_listed_as_running_locally(site):
     lessons = {e["name"]: e for e in json.loads((site / "config.json").read_text())["lessons"]}
     for name in IN_BROWSER:
-        assert lessons[name]["needs"] == [] and (site / "lessons" / f"{name}.json").exists()
-    assert "numpy" in lessons["05_matrix_form"]["needs"]
-    assert "matplotlib (plots)" in lessons["04_training"]["needs"]
+        assert lessons[name]["local"] == "" and (site / "lessons" / f"{name}.json").exists()
+    assert "uses numpy" in lessons["05_matrix_form"]["local"]
+    assert "matplotlib (plots)" in lessons["04_training"]["local"]
+    assert "matplotlib (plots)" in lessons["06_watching_training"]["local"]
     assert not (site / "lessons" / "04_training.json").exists()
 
 
@@ -216,3 +217,11 @@ def test_a_lesson_runs_every_cell_in_the_browser(offline, lesson):
         assert cell.get_attribute("data-ran") == "yes"
         assert cell.get_attribute("data-errors") == "0", cell.inner_text()
     assert page.locator(".ags-output-error").count() == 0
+    page.wait_for_selector(".ags-cell-markdown mjx-container svg")  # its formulas typeset
+
+
+def test_the_lesson_list_says_why_a_lesson_runs_locally(offline):
+    page = offline.open("lessons.html", state="listed")
+    assert page.locator("a[href='lesson.html#01_by_hand']").is_visible()
+    local = page.locator(".ags-local", has_text="Training small networks").inner_text()
+    assert "runs locally" in local and "matplotlib" in local

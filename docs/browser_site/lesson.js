@@ -7,6 +7,27 @@ const runAll = document.getElementById("run-all");
 const name = decodeURIComponent(location.hash.slice(1));
 let scope = null;
 
+// MathJax 3 (shipped in mathjax/, SVG output: no font is fetched) for the formulas
+// of the text and of LaTeX outputs; $...$ inline as in the notebooks.
+window.MathJax = {
+  tex: { inlineMath: [["$", "$"], ["\\(", "\\)"]], processEscapes: true },
+  svg: { fontCache: "global" },
+  options: { menuOptions: { settings: { assistiveMml: false, explorer: false } } },
+  startup: { typeset: false },
+};
+const mathjax = new Promise((resolve) => {
+  const script = document.createElement("script");
+  script.src = new URL("mathjax/tex-svg-full.js", location.href).href;
+  script.onload = resolve;
+  script.onerror = resolve; // the text stays readable as TeX
+  document.head.append(script);
+});
+
+async function typeset(element) {
+  await mathjax;
+  if (window.MathJax.typesetPromise) await window.MathJax.typesetPromise([element]);
+}
+
 function codeCell(source, index) {
   const cell = document.createElement("div");
   cell.className = "ags-cell ags-cell-code";
@@ -25,6 +46,7 @@ function codeCell(source, index) {
   cell.runCell = async () => {
     const { outputs } = await run(editor.value, scope);
     cell.dataset.errors = String(show(outputs, out));
+    if (out.querySelector(".ags-output-latex")) await typeset(out);
     cell.dataset.ran = "yes";
     return Number(cell.dataset.errors);
   };
@@ -69,6 +91,7 @@ async function load() {
     })
   );
   document.title = `${cells.querySelector("h1")?.textContent ?? name} (in your browser)`;
+  typeset(cells);
   document.body.dataset.state = "loading";
   await start((text) => (status.textContent = text));
   scope = await namespace();

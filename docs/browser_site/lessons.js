@@ -4,15 +4,16 @@ const config = await fetch(new URL("config.json", location.href)).then((r) => r.
 list.replaceChildren(
   ...config.lessons.map((lesson) => {
     const item = document.createElement("li");
-    if (lesson.needs.length === 0) {
+    if (!lesson.local) {
       const link = document.createElement("a");
       link.href = `lesson.html#${lesson.name}`;
       link.textContent = lesson.title;
       item.append(link, " — runs in your browser");
     } else {
       item.className = "ags-local";
-      item.textContent = `${lesson.title} — runs locally: it uses ${lesson.needs.join(", ")}, which this browser Python does not have`;
+      item.textContent = `${lesson.title} — runs locally: ${lesson.local}`;
     }
     return item;
   })
 );
+document.body.dataset.state = "listed";

@@ -6,7 +6,8 @@ const EXAMPLES = {
   paths: `from autograd_scalar import Value, trace_backward, viz
 from IPython.display import HTML, display
 
-# The sum-over-paths example: a and b each reach o along two paths.
+# The sum-over-paths example: a and b each reach o
+# along two paths, through c and through d.
 a = Value(2.0, label="a")
 b = Value(3.0, label="b")
 c = a + b; c.label = "c"
@@ -15,11 +16,11 @@ o = c * d / 2; o.label = "o"
 o.backward()
 
 print("o =", o.data)
-print("a.grad =", a.grad)   # 10.5: through c (3·1) plus through d (2.5·3)
-print("b.grad =", b.grad)   # 8
+print("a.grad =", a.grad)  # 10.5 = 3·1 (via c) + 2.5·3 (via d)
+print("b.grad =", b.grad)  # 8 = 3·1 (via c) + 2.5·2 (via d)
 display(viz.draw(o))
 
-# Step through the backward pass; edit a and b to re-run it.
+# Step through the backward pass; edit a and b below.
 HTML(trace_backward(o).to_html(live=True, full_page=False))
 `,
   neuron: `from autograd_scalar import Value, trace_backward, viz

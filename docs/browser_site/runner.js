@@ -80,8 +80,11 @@ function displayed(data) {
     div.innerHTML = data["text/html"];
   } else if (data["image/svg+xml"] !== undefined) {
     div.innerHTML = data["image/svg+xml"];
+  } else if (data["text/latex"] !== undefined) {
+    div.className = "ags-output-latex"; // typeset by MathJax where the page loads it
+    div.textContent = data["text/latex"];
   } else {
-    const text = data["text/latex"] ?? data["text/markdown"] ?? data["text/plain"] ?? "";
+    const text = data["text/markdown"] ?? data["text/plain"] ?? "";
     return textBlock(text, "ags-output-text");
   }
   return div;
