@@ -195,14 +195,67 @@ def test_the_trace_stepper_steps_in_the_browser(offline):
     assert "step 2 of 6" in stepper.inner_text()
 
 
+def test_the_neuron_example_prints_the_closed_form_gradients(offline):
+    """out = tanh(n), n = x1·w1 + x2·w2 + b = atanh(1/√2): ∂out/∂n = 1 - tanh² n = 1/2."""
+    page = offline.open("index.html")
+    page.select_option("#example", "neuron")
+    page.click("#run")
+    page.wait_for_function("document.body.dataset.state === 'done'")
+    printed = page.inner_text(".ags-output-stream").split("\n")
+    x1, w1, x2, w2 = 2.0, -3.0, 0.0, 1.0
+    expected = {"x1": w1 / 2, "w1": x1 / 2, "x2": w2 / 2, "w2": x2 / 2, "b": 0.5}
+    assert printed[:5] == [f"{name}.grad = {grad:.4f}" for name, grad in expected.items()]
+    assert page.locator(".ags-output-display img.ags-picture").first.is_visible()
+
+
+def test_the_practice_example_checks_an_answer_in_the_browser(offline):
+    """v̄[v5] for v5 = c·d, o = v5/2: ∂o/∂v5 = 1/2."""
+    page = offline.open("index.html")
+    page.select_option("#example", "practice")
+    page.click("#run")
+    page.wait_for_function("document.body.dataset.state === 'done'")
+    assert page.inner_text(".ags-prompt") == "Step 2 of 6: v̄[v5] ="
+    page.fill(".ags-answer", "0.5")
+    page.press(".ags-answer", "Enter")
+    assert page.inner_text(".ags-prompt") == "Step 3 of 6: v̄[d] ="
+    assert "score 3 of 3" in page.inner_text(".ags-score")
+
+
 def test_the_link_carries_the_code_and_runs_it(offline):
     code = (
         "from autograd_scalar import Value\nx = Value(3.0)\ny = x * x\ny.backward()\nprint(x.grad)"
     )
-    fragment = base64.urlsafe_b64encode(code.encode()).decode().rstrip("=")
-    page = offline.open(f"index.html#code={fragment}")
+    page = offline.open(link_to(code))
     assert page.input_value("#code") == code
     assert page.inner_text(".ags-output-stream").strip() == "6.0"  # d(x²)/dx = 2x
+
+
+def link_to(code: str) -> str:
+    return "index.html#code=" + base64.urlsafe_b64encode(code.encode()).decode().rstrip("=")
+
+
+def test_an_error_in_the_code_is_shown_as_one_error_and_the_next_run_works(offline):
+    page = offline.open(link_to("x = (1 +\nprint('never')"))
+    assert page.locator(".ags-output-error").count() == 1
+    assert "SyntaxError" in page.inner_text(".ags-output-error")
+    page.fill("#code", "print(2 + 2)")
+    page.click("#run")
+    page.wait_for_function("document.body.dataset.state === 'done'")
+    assert page.inner_text(".ags-output-stream").strip() == "4"
+
+
+def test_infinity_and_nan_are_drawn_not_fatal(offline):
+    code = (
+        "from autograd_scalar import Value, viz\n"
+        "x = Value(float('inf'), label='x')\n"
+        "y = x * 0; y.label = 'y'\n"
+        "y.backward()\n"
+        "print(y.data)\n"
+        "viz.draw(y)"
+    )
+    page = offline.open(link_to(code))
+    assert page.inner_text(".ags-output-stream").strip() == "nan"  # inf·0
+    assert page.locator(".ags-output-display img.ags-picture").is_visible()
 
 
 @pytest.mark.parametrize("lesson", IN_BROWSER)

@@ -39,6 +39,18 @@ for v in (x1, w1, x2, w2, b):
 display(viz.draw(out))
 HTML(trace_backward(out).to_html(live=True, full_page=False))
 `,
+  practice: `from autograd_scalar import Value, trace_backward
+
+# Practice: before each step of the backward pass is shown,
+# type the adjoint v̄ of its node and press Enter.
+a = Value(2.0, label="a")
+b = Value(3.0, label="b")
+c = a + b; c.label = "c"
+d = a * b; d.label = "d"
+o = c * d / 2; o.label = "o"
+
+trace_backward(o).practice()
+`,
 };
 
 const editor = document.getElementById("code");
