@@ -2,7 +2,8 @@
 
     python docs/build_browser.py [--out build/browser] [--cache DIR]
 
-One command, offline once its downloads are cached:
+One command (offline once its downloads are cached, where this Python has
+setuptools and wheel to build the project's wheel with):
 
 1. fetches the pinned registry packages below (npm: the Pyodide runtime and
    viz-js, Graphviz compiled for the browser; PyPI: the ``graphviz`` wheel),
@@ -229,9 +230,18 @@ def unpack_npm(tarball: pathlib.Path, package: NpmPackage, site: pathlib.Path) -
             (site / target).write_bytes(member.read())
 
 
+def _can_build_here() -> bool:
+    """Whether this Python has setuptools and wheel, so the wheel builds with no download."""
+    import importlib.util
+
+    return all(importlib.util.find_spec(name) for name in ("setuptools", "wheel"))
+
+
 def build_project_wheel(wheels: pathlib.Path) -> pathlib.Path:
     with tempfile.TemporaryDirectory() as tmp:
         command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", tmp, str(ROOT)]
+        if _can_build_here():  # else pip fetches the build backend (setuptools) as usual
+            command.insert(4, "--no-build-isolation")
         _run(command, "building the autograd-scalar wheel")
         built = sorted(pathlib.Path(tmp).glob("autograd_scalar-*.whl"))
         if len(built) != 1:
