@@ -288,6 +288,23 @@ def test_infinity_and_nan_are_drawn_not_fatal(offline):
     assert page.locator(".ags-output-display img.ags-picture").is_visible()
 
 
+def test_without_the_page_s_head_start_the_package_loads_viz_js_beside_pyodide(offline):
+    """A host that does not start viz-js itself (JupyterLite, a plain Pyodide page) still draws."""
+    code = (
+        "import js\n"
+        "from autograd_scalar import Value, viz\n"
+        "from autograd_scalar.viz import browser\n"
+        "js.eval('delete globalThis.AGS_VIZ')\n"
+        "browser._loaded.update(promise=None, instance=None)  # forget the page's instance\n"
+        "await browser.setup()\n"
+        "svg = viz.to_svg(Value(1.5, label='x') * 2)\n"
+        "print(svg.count('</svg>'), 'data 1.5' in svg, 'data 3' in svg)"
+    )
+    page = offline.open(link_to(code))
+    assert page.locator(".ags-output-error").count() == 0, page.inner_text("#output")
+    assert page.inner_text(".ags-output-stream").strip() == "1 True True"
+
+
 @pytest.mark.parametrize("lesson", IN_BROWSER)
 def test_a_lesson_runs_every_cell_in_the_browser(offline, lesson):
     page = offline.open(f"lesson.html#{lesson}", state="ready")
