@@ -338,3 +338,19 @@ def test_the_lesson_list_says_why_a_lesson_runs_locally(offline):
     assert page.locator("a[href='lesson.html#01_by_hand']").is_visible()
     local = page.locator(".ags-local", has_text="Training small networks").inner_text()
     assert "runs locally" in local and "matplotlib" in local
+
+
+def test_the_start_up_benchmark_runs_and_the_playground_downloads_at_most_8_mb_gzipped(site):
+    """benchmarks/browser_start.py, one profile: it reports; no timing is asserted (load varies)."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "browser_start.py"), "--site", str(site)]
+        + ["--runs", "1"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "cold start to first gradient and drawing:" in result.stdout
+    assert "warm (cached) start:" in result.stdout
+    (size,) = re.findall(r"download: ([\d.]+) MB gzipped", result.stdout)
+    assert 5.0 < float(size) <= 8.0  # Python, its library and Graphviz at least; the target
