@@ -276,10 +276,13 @@ def lesson_needs(notebook: pathlib.Path) -> list:
 
 
 def lesson_title(notebook: pathlib.Path) -> str:
+    """The lesson's first heading, led by its number ("07 · Memory, time and ...")."""
+    number = notebook.stem.split("_")[0]
     for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]:
         text = "".join(cell["source"]).strip()
         if cell["cell_type"] == "markdown" and text.startswith("# "):
-            return text.splitlines()[0][2:].strip()
+            heading = text.splitlines()[0][2:].strip()
+            return heading if heading.startswith(number) else f"{number} · {heading}"
     return notebook.stem
 
 

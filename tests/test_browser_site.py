@@ -213,6 +213,7 @@ def test_lessons_that_import_what_the_browser_lacks_are_listed_as_running_locall
     assert "matplotlib (plots)" in lessons["04_training"]["local"]
     assert "matplotlib (plots)" in lessons["06_watching_training"]["local"]
     assert not (site / "lessons" / "04_training.json").exists()
+    assert all(e["title"].startswith(f"{name[:2]} · ") for name, e in lessons.items())
 
 
 # -- the pages -----------------------------------------------------------------
