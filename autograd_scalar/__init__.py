@@ -15,9 +15,9 @@ Example:
 from .engine import (
     Value,
     dot,
-    functions as _table_functions,
     gradients,
     sum_values as sum,
+    table_functions as _table_functions,
     topological_order,
 )
 from .functional import (

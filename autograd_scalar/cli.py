@@ -52,6 +52,7 @@ from typing import Optional, Sequence
 from . import __version__, data, expr
 from .checks import count, is_number
 from .files import suffix_format, write_files
+from .names import terminal_text
 
 __all__ = [
     "main",
@@ -209,7 +210,7 @@ def _gradient_table(leaves: dict, used: tuple, digits: Optional[int] = None) -> 
     rows = [("variable", "value", "gradient")]
     rows += [
         (
-            _printable(name),
+            terminal_text(name),
             _number(leaf.data, digits),
             _number(leaf.grad, digits) + ("" if name in used else "  (not in the expression)"),
         )
@@ -307,14 +308,14 @@ def _graph(args: argparse.Namespace) -> int:
     # Both files or neither: a failure writing the trace takes the graph back.
     write_files([(output, picture)] + extra)
 
-    print(f"{_printable(expression.text)} = {_number(root.data, args.digits)}")
+    print(f"{terminal_text(expression.text)} = {_number(root.data, args.digits)}")
     print()
     print(_gradient_table(leaves, expression.variables, args.digits))
     print()
-    print(f"graph written to {_printable(str(output))}")
+    print(f"graph written to {terminal_text(str(output))}")
     for path, what in zip([trace_path, args.animation], ["trace", "animation"]):
         if path is not None:
-            print(f"{what} written to {_printable(str(path))}")
+            print(f"{what} written to {terminal_text(str(path))}")
     _warn_non_finite(root, leaves)
     return EXIT_OK
 
@@ -329,7 +330,7 @@ def _warn_non_finite(root, leaves: dict) -> None:
     ]
     if found:
         print(
-            f"{PROG}: warning: not finite: {_printable(', '.join(found))}; float64 "
+            f"{PROG}: warning: not finite: {terminal_text(', '.join(found))}; float64 "
             "overflowed, or a derivative is infinite or undefined at these values",
             file=sys.stderr,
         )
@@ -393,7 +394,7 @@ def _report(result) -> int:
     """Print a training run's accuracy and files; the exit status it earned."""
     print(f"accuracy: {result.accuracy:.1%}")
     for path in result.files:
-        print(f"wrote {_printable(str(path))}")
+        print(f"wrote {terminal_text(str(path))}")
     if result.interrupted:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -593,8 +594,8 @@ def _practice(args: argparse.Namespace) -> int:
         folder.mkdir(parents=True, exist_ok=True)
     write_files(items)
     print(f"{len(problems)} problems of level {args.level} ({practice.LEVELS[args.level]})")
-    print(f"students' pages written to {_printable(str(args.out / 'problems'))}")
-    print(f"answer keys written to {_printable(str(args.out / 'answers'))} (keep them apart)")
+    print(f"students' pages written to {terminal_text(str(args.out / 'problems'))}")
+    print(f"answer keys written to {terminal_text(str(args.out / 'answers'))} (keep them apart)")
     return EXIT_OK
 
 
@@ -642,7 +643,7 @@ def _lessons(args: argparse.Namespace) -> int:
         items.append((args.student / path.name, text.encode("utf-8")))
     args.student.mkdir(parents=True, exist_ok=True)
     write_files(items)
-    print(f"{len(items)} lessons without solutions written to {_printable(str(args.student))}")
+    print(f"{len(items)} lessons without solutions written to {terminal_text(str(args.student))}")
     return EXIT_OK
 
 
@@ -689,18 +690,6 @@ def _parse(argv: list) -> argparse.Namespace:
         raise UsageError(
             f"EXPR is missing: {why}: {PROG} {shlex.join([*rest, '--', word])}"
         ) from None
-
-
-def _printable(text: str) -> str:
-    r"""``text`` on one line with control characters escaped (``\x1b``).
-
-    User text is echoed to a terminal, where an escape sequence would act.
-
-    Example:
-        >>> _printable("a*b\x1b[2J\n+ c")
-        'a*b\\x1b[2J + c'
-    """
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in " ".join(text.split()))
 
 
 _PLAYGROUND_OPTIONS = (
@@ -796,7 +785,7 @@ def _playground(args: argparse.Namespace) -> int:
 
 def _fail(message: str, status: int = EXIT_USAGE) -> int:
     # One line, whatever the message holds (a renderer's stderr may span several).
-    print(f"{PROG}: error: {_printable(message)}", file=sys.stderr)
+    print(f"{PROG}: error: {terminal_text(message)}", file=sys.stderr)
     return status
 
 

@@ -24,7 +24,7 @@ import numbers
 import threading
 from typing import TYPE_CHECKING, Iterable, Optional, Sequence, Union, cast
 
-from . import ops, traced
+from . import checks, ops, traced
 from .modes import enable_grad, state as _state, switched as _switched
 
 __all__ = [
@@ -39,7 +39,7 @@ __all__ = [
     "constant",
     "as_values",
     "masked_parents",
-    "functions",
+    "table_functions",
     "backpropagate",
     "graph_order",
     "Deferred",
@@ -47,8 +47,8 @@ __all__ = [
     "mark_needed",
 ]
 
-#: ``Value.op`` of the leaves that wrap number operands.
-CONST = "const"
+#: ``Value.op`` of the leaves that wrap number operands (declared beside the table).
+CONST = ops.CONST
 
 _SUM, _DOT = cast(ops.NaryOp, ops.TABLE["sum"]), cast(ops.NaryOp, ops.TABLE["dot"])
 
@@ -56,13 +56,14 @@ _SUM, _DOT = cast(ops.NaryOp, ops.TABLE["sum"]), cast(ops.NaryOp, ops.TABLE["dot
 Operand = Union["Value", float, int]
 
 
-def _check_real(x: object, what: str) -> float:
-    """``float(x)`` for a real number, else a ``TypeError`` naming ``what``."""
-    if isinstance(x, numbers.Real):
-        return float(x)
-    if traced.is_traced(x):  # Value(x.data) while a tape records: a copy of a hidden number
-        traced.refuse(x, f"{what} copies it")
-    raise TypeError(f"{what} must be a real number (int or float), got {type(x).__name__}: {x!r}")
+def _real(x: object, what: str) -> float:
+    """:func:`checks.real`, and a hidden number of a recording tape refused by name."""
+    try:
+        return checks.real(x, what)
+    except TypeError:
+        if traced.is_traced(x):  # Value(x.data) while a tape records: a copy of a hidden number
+            traced.refuse(x, f"{what} copies it")
+        raise
 
 
 class Value:
@@ -123,9 +124,9 @@ class Value:
         op: str = "",
         label: str = "",
     ):
-        data = _check_real(data, "Value data")
+        data = _real(data, "Value data")
         parents = tuple(parents)
-        local_grads = tuple(_check_real(g, f"local_grads[{k}]") for k, g in enumerate(local_grads))
+        local_grads = tuple(_real(g, f"local_grads[{k}]") for k, g in enumerate(local_grads))
         for k, parent in enumerate(parents):
             if not isinstance(parent, Value):
                 raise TypeError(
@@ -164,7 +165,7 @@ class Value:
     # The operators (+ - * / ** unary - abs) and the functions (exp, log, tanh,
     # ...) are generated from the derivative table below the class.
     if TYPE_CHECKING:  # their signatures, for type checkers (_install_methods makes them)
-
+        # (type stubs generated from ops.TABLE: start)
         def __add__(self, other: Operand) -> Value: ...
         def __radd__(self, other: Operand) -> Value: ...
         def __sub__(self, other: Operand) -> Value: ...
@@ -185,6 +186,8 @@ class Value:
         def sin(self) -> Value: ...
         def cos(self) -> Value: ...
         def sqrt(self) -> Value: ...
+
+        # (type stubs generated from ops.TABLE: end)
 
     # -- backpropagation -------------------------------------------------------
 
@@ -310,7 +313,7 @@ def constant(x) -> Value:
         >>> c = constant(2); c.data, c.op
         (2.0, 'const')
     """
-    return new_node(_check_real(x, "operand"), (), (), CONST)
+    return new_node(checks.real(x, "operand"), (), (), CONST)
 
 
 def _as_value(x):
@@ -323,7 +326,7 @@ def _as_value(x):
     return None
 
 
-def _unusual(op: ops.Op, out: float, args: tuple, data) -> Value:
+def _record_under_a_mode(op: ops.Op, out: float, args: tuple, data) -> Value:
     """The slow path of recording: under ``detect_anomaly`` or ``no_grad``."""
     if _state.anomaly:
         _check_forward(op, out, args)
@@ -332,17 +335,17 @@ def _unusual(op: ops.Op, out: float, args: tuple, data) -> Value:
     return new_node(out, args, op.local_grads(out, data), op)
 
 
-# The recorders below are unrolled by arity and test one flag (state.plain:
-# recording, no anomaly checks) before doing the common thing inline: ~3% of a
-# moons step over one generic recorder that tested the arity and both flags.
-# The flag is per thread; while no thread has a mode block open (switched),
-# a plain slot says so without the thread-local read.
+# The recorders below are unrolled by arity and test one flag (state.default_mode:
+# recording, no anomaly checks) before doing the common thing inline: cheaper
+# than one generic recorder testing the arity and both flags (benchmarks/README.md).
+# The flag is per thread; while no thread has a mode block open
+# (switched.mode_blocks), a plain slot says so without the thread-local read.
 
 
 def _float_data(x: Value) -> float:
     """``x.data`` as a float, stored back: a user may assign an int or a numpy
     scalar (micrograd's ``p.data -= lr * p.grad`` with numpy numbers)."""
-    x.data = _check_real(x.data, f"data of {_describe(x)}")
+    x.data = _real(x.data, f"data of {_describe(x)}")
     return x.data
 
 
@@ -353,8 +356,8 @@ def _unary(op: ops.Op, x: Value) -> Value:
             return _hidden(op, (x,))
         xd = _float_data(x)
     out = op.forward(xd)
-    if _switched.blocks and not _state.plain:
-        return _unusual(op, out, (x,), (xd,))
+    if _switched.mode_blocks and not _state.default_mode:
+        return _record_under_a_mode(op, out, (x,), (xd,))
     local = op.constant_local_grads  # one shared tuple for neg
     if local is None:
         local = (op.rules[0](out, xd),)
@@ -371,8 +374,8 @@ def _binary(op: ops.Op, x, y):
             return _hidden(op, (x, y))
         xd, yd = _float_data(x), _float_data(y)
     out = op.forward(xd, yd)
-    if _switched.blocks and not _state.plain:
-        return _unusual(op, out, (x, y), (xd, yd))
+    if _switched.mode_blocks and not _state.default_mode:
+        return _record_under_a_mode(op, out, (x, y), (xd, yd))
     local = op.constant_local_grads  # one shared tuple for add and sub
     if local is None:
         dx, dy = op.rules
@@ -463,7 +466,7 @@ def _function(op: ops.Op):
 #: The table's one-argument functions as module-level functions, like
 #: ``jax.numpy``'s: ``autograd_scalar.sin(x)``, ``exp``, ``log``, ``tanh``, ...
 #: (entries with ``function=True``; ``__init__`` exports them).
-functions = {op.name: _function(op) for op in ops.TABLE.values() if op.function}
+table_functions = {op.name: _function(op) for op in ops.TABLE.values() if op.function}
 
 
 def _nary(op: ops.NaryOp, args: tuple, data: list) -> Value:
@@ -477,8 +480,8 @@ def _nary(op: ops.NaryOp, args: tuple, data: list) -> Value:
     if type(out) is not float:  # some data is not a float (see _float_data)
         floats = tuple(map(_float_data, args))
         out = op.forward(floats)
-    if _switched.blocks and not _state.plain:
-        return _unusual(op, out, args, floats)
+    if _switched.mode_blocks and not _state.default_mode:
+        return _record_under_a_mode(op, out, args, floats)
     return new_node(out, args, op.partials(out, floats), op)
 
 
@@ -566,7 +569,7 @@ def dot_of_values(ws: tuple, xs: tuple, xs_data: Optional[list] = None) -> Value
     """
     if len(ws) != len(xs):
         raise ValueError(f"dot: ws has {len(ws)} elements but xs has {len(xs)}")
-    # A list comprehension reads the data slots ~2x faster than map(attrgetter).
+    # A list comprehension reads the data slots faster than map(attrgetter).
     if xs_data is None:
         xs_data = [x.data for x in xs]
     return _nary(_DOT, ws + xs, [w.data for w in ws] + xs_data)

@@ -6,15 +6,20 @@ needs neither, and ``import autograd_scalar`` never imports them. An export
 calls :func:`require` at the moment it needs the library; if it is missing,
 the error is one line saying which extra to install.
 
+numpy, which every install has (it is a dependency), is imported here too,
+lazily (:func:`numpy`): the float and Value paths of the engine never need it,
+only a tape's batches and the pictures do.
+
 This module imports nothing from the package, so every module may use it.
 """
 
 from __future__ import annotations
 
+import functools
 from importlib import import_module
 from types import ModuleType
 
-__all__ = ["EXTRAS", "MissingExtraError", "require"]
+__all__ = ["EXTRAS", "MissingExtraError", "require", "numpy"]
 
 #: Module -> (the extra that installs it, what it is called in messages).
 EXTRAS = {
@@ -49,3 +54,14 @@ def require(module: str, who: str) -> ModuleType:
             f'{who} needs {name}, which is not installed: pip install "autograd-scalar[{extra}]"',
             name=module,
         ) from None
+
+
+@functools.lru_cache(maxsize=None)
+def numpy() -> ModuleType:
+    """numpy, imported on first use: the package's one lazy numpy import.
+
+    Example:
+        >>> numpy().add([1.0], [2.0]).tolist()
+        [3.0]
+    """
+    return import_module("numpy")

@@ -44,9 +44,9 @@ class _State(threading.local):
         self.grad_enabled: bool = True
         self.anomaly: bool = False
         self.scope: Optional[str] = None
-        # Derived: recording with no anomaly checks, the engine's common case
-        # (one flag to test per op instead of two).
-        self.plain: bool = True
+        # Derived: the default mode, recording with no anomaly checks, the
+        # engine's common case (one flag to test per op instead of two).
+        self.default_mode: bool = True
 
 
 #: The engine's switches, per thread. Read them; change them with the context
@@ -57,18 +57,18 @@ state = _State()
 class _Switched:
     """How many mode blocks are open, in all threads together.
 
-    ``blocks`` counts no_grad, enable_grad and detect_anomaly blocks: while
-    none is, every thread records plainly. ``scopes`` counts scope blocks and
-    running :func:`scoped_each` loops: while none is, no thread has a scope.
-    The engine reads these plain slots instead of the thread-local ``state``
-    (a thread-local read costs ~30 ns more, once per node: see
-    benchmarks/README.md).
+    ``mode_blocks`` counts no_grad, enable_grad and detect_anomaly blocks:
+    while none is, every thread is in the default mode (recording, no
+    checks). ``scopes`` counts scope blocks and running :func:`scoped_each`
+    loops: while none is, no thread has a scope. The engine reads these plain
+    slots instead of the thread-local ``state``, once per node: a slot is
+    cheaper to read (the figures are in benchmarks/README.md).
     """
 
-    __slots__ = ("blocks", "scopes")
+    __slots__ = ("mode_blocks", "scopes")
 
     def __init__(self) -> None:
-        self.blocks = 0
+        self.mode_blocks = 0
         self.scopes = 0
 
 
@@ -89,16 +89,16 @@ def is_grad_enabled() -> bool:
 
 @contextmanager
 def _switch(name: str, value) -> Iterator[None]:
-    counter = "scopes" if name == "scope" else "blocks"  # a scope leaves recording plain
+    counter = "scopes" if name == "scope" else "mode_blocks"  # a scope keeps the mode
     _count(counter, +1)
     previous = getattr(state, name)
     setattr(state, name, value)
-    state.plain = state.grad_enabled and not state.anomaly
+    state.default_mode = state.grad_enabled and not state.anomaly
     try:
         yield
     finally:
         setattr(state, name, previous)
-        state.plain = state.grad_enabled and not state.anomaly
+        state.default_mode = state.grad_enabled and not state.anomaly
         _count(counter, -1)
 
 

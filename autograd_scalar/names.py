@@ -31,10 +31,10 @@ __all__ = [
     "dot_string",
     "dot_record",
     "html_text",
+    "terminal_text",
     "script_json",
 ]
 
-_CONST = "const"  # engine.CONST, repeated so that naming needs no engine import
 # Characters XML 1.0 does not allow at all: control characters (but tab and
 # newline), lone surrogates (os.fsdecode makes them; UTF-8 cannot encode them)
 # and the non-characters U+FFFE and U+FFFF. DEL is shown escaped too.
@@ -97,16 +97,16 @@ def node_names(order: Iterable) -> dict:
         ['b', 'v3', 'v3#2', 'b#2', 'v5']
     """
     order = list(order)
-    taken = {node.label for node in order if node.label and node.op != _CONST}
+    taken = {node.label for node in order if node.label and node.op != ops.CONST}
     names, claimed = {}, set()
     for node in order:
-        if node.label and node.op != _CONST and node.label not in claimed:
+        if node.label and node.op != ops.CONST and node.label not in claimed:
             names[node] = node.label
             claimed.add(node.label)
     for i, node in enumerate(order, 1):
         if node in names:
             continue
-        if node.op == _CONST and not node.label:
+        if node.op == ops.CONST and not node.label:
             names[node] = format_number(node.data)
             continue
         name = _fresh(node.label or f"v{i}", taken)
@@ -185,6 +185,19 @@ def dot_record(text: str) -> str:
     for ch in '\\{}|<>"':
         text = text.replace(ch, "\\" + ch)
     return text
+
+
+def terminal_text(text: str) -> str:
+    r"""``text`` for a terminal, on one line, control characters shown escaped (``\x1b``).
+
+    User text is echoed to a terminal (the command line's messages, the
+    expression language's errors), where an escape sequence would act.
+
+    Example:
+        >>> terminal_text("a*b\x1b[2J\n+ c")
+        'a*b\\x1b[2J + c'
+    """
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in " ".join(text.split()))
 
 
 def html_text(text: str) -> str:

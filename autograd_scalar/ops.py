@@ -1,35 +1,47 @@
 """The derivative table: every primitive operation, declared once.
 
-Each entry of :data:`TABLE` is an :class:`Op` (fixed arity) or an
-:class:`NaryOp` (any number of arguments), declared with keywords: its name,
-its forward function on floats, its local-derivative rules ∂out/∂arg written
-right beside the forward, the rules as text, and how graphs, traces and LaTeX
-write it. An op *is* its name (``Op`` is a ``str``), so a node built from the
-table keeps its entry in ``Value.op``, and ``node.op == "tanh"`` still reads
-as it should.
+Each entry of :data:`TABLE` is one row, an :class:`Op` (fixed arity) or an
+:class:`NaryOp` (any number of arguments), whose fields are grouped by the
+interpreter that reads them, as JAX keeps one rule table per interpretation:
 
-A rule receives ``(out, *args)``: the op's result and its arguments. Rules are
-written only with arithmetic and the generic functions below (``exp``,
-``log``, ``cos``, ...), so the *same* rule serves two purposes:
+* **floats**: ``forward``, the op on floats, and ``domain``, where it is
+  undefined (:class:`Domain`: what is invalid and the message, written once);
+* **derivatives**: ``rules``, one :class:`Rule` per argument: the local
+  derivative ∂out/∂arg (on floats and on Values), its text, its JavaScript,
+  its mask and its batch form;
+* **batches** (a tape replays a graph over numpy rows): ``batch``, how the
+  forward runs on arrays (:data:`SAME`, a numpy name, or a helper of the
+  tape's batch module; ``None`` refuses with the op's name);
+* **JavaScript** (live pages recompute in the browser): ``js``;
+* **how it is written and called**: ``symbol``, ``text``, ``latex``,
+  ``methods``, ``doc``, ``function``.
 
-* called with floats it gives the floats stored in ``Value.local_grads`` at
-  forward time (the fast path of ``backward()``);
-* called with ``Value`` nodes it builds a differentiable graph of the local
-  derivative, which is how higher-order derivatives work
-  (``backward(create_graph=True)``, ``grad(grad(f))``, ``hvp``).
+An op *is* its name (``Op`` is a ``str``), so a node built from the table
+keeps its entry in ``Value.op``, and ``node.op == "tanh"`` still reads as it
+should.
+
+A rule receives ``(out, *args)``: the op's result and its arguments. Rules
+are written only with arithmetic and the functions of
+:mod:`autograd_scalar.generic` (``exp``, ``log``, ``cos``, ``step``, ...), so
+the *same* rule gives the floats stored in ``Value.local_grads`` at forward
+time, builds a differentiable graph when called with Values (higher-order
+derivatives: ``backward(create_graph=True)``, ``grad(grad(f))``, ``hvp``), and
+by default runs a tape's whole batch at once.
 
 This mirrors HIPS autograd's ``defvjp`` table and PyTorch's
-``derivatives.yaml``: declare once, derive the rest. ``Value``'s operators and
-methods, the expression language's functions, the README's op table, the
-trace's formulas and the oracle tests are all generated from this table, so
-adding an op is one entry here plus its oracle in the tests.
+``derivatives.yaml``: declare once, derive the rest. ``Value``'s operators
+and methods (and their type stubs), the expression language's functions, the
+README's op table, the trace's formulas, the tape, the JavaScript of live
+pages and the oracle tests are all generated from this table, so adding an
+op is one row here plus one entry of the tests' op spec, then
+``python -m autograd_scalar.ops --write`` (the README's table and the stubs).
 
 At non-differentiable points the rules follow PyTorch float64:
 relu'(0) = 0, abs'(0) = 0, sqrt'(0) = inf. Where PyTorch's backward *masks*
 the gradient instead of multiplying it (relu where x <= 0, ``x ** y`` in x
-where y = 0), the entry says so in ``masks``: there the local derivative is 0
+where y = 0), the rule says so in ``mask``: there the local derivative is 0
 and passes nothing on, even an infinite or NaN upstream gradient (0·inf would
-be NaN). ``backward``, ``gradients`` and ``jvp`` honour it.
+be NaN). ``backward``, ``gradients``, ``jvp`` and the tape honour it.
 """
 
 from __future__ import annotations
@@ -37,292 +49,140 @@ from __future__ import annotations
 import json
 import math
 import operator
-from typing import Any, Callable, Optional, Sequence
+import string
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Optional, Sequence, Union
+
+from .generic import (
+    cos,
+    data_of,
+    float_cos,
+    float_exp,
+    float_log,
+    float_power,
+    float_relu,
+    float_sigmoid,
+    float_sin,
+    float_sqrt,
+    log,
+    power,
+    sign,
+    sin,
+)
 
 __all__ = [
     "Op",
     "NaryOp",
+    "Rule",
+    "Domain",
+    "SAME",
+    "CONST",
     "TABLE",
     "UNARY_FUNCTIONS",
     "describe",
     "markdown_table",
     "javascript_table",
+    "type_stubs",
 ]
 
+#: ``Value.op`` of the leaves that wrap number operands (``x + 1``): not an op
+#: of the table, but every reader of a graph names them (``engine.CONST``).
+CONST = "const"
 
-# --- generic functions used inside rules: floats in -> float out; ----------
-# --- Values in -> Value out (the Value methods dispatch back to TABLE); ------
-# --- numpy arrays in -> array out, elementwise (a tape's batch of rows) -----
-
-
-def _is_float(x) -> bool:
-    return type(x) is float or type(x) is int
-
-
-def _is_batch(x) -> bool:
-    """Whether ``x`` is a numpy array (or scalar), tested without importing numpy."""
-    return hasattr(x, "__array_ufunc__")
+#: A batch form: the float function itself runs on numpy arrays (arithmetic,
+#: comparisons and the functions of :mod:`autograd_scalar.generic` do).
+SAME = "same"
 
 
-def _numpy():
-    # numpy is imported on first use only: the float and Value paths never need it.
-    import numpy
+@dataclass(frozen=True)
+class Domain:
+    """Where an op is undefined, written once for every interpreter.
 
-    return numpy
+    Fields:
+        bad: ``(*args) -> bool``: True where the arguments are invalid, written
+            with comparisons joined by ``&`` (not ``and``), so that it holds
+            elementwise on a tape's numpy arrays as well as on floats.
+        js: the same condition in JavaScript over ``x``, ``y``.
+        message: what the error says, with ``{x}``, ``{y}`` where the
+            arguments go, written as Python's ``repr`` writes them (in the
+            browser ``num(v)`` writes them the same way, so the messages are
+            equal byte for byte).
+        error: the exception raised (``ValueError`` or ``ZeroDivisionError``).
 
-
-def exp(x):
-    if _is_float(x):
-        return _exp_forward(x)
-    return _numpy().exp(x) if _is_batch(x) else x.exp()
-
-
-def log(x):
-    """Natural log; on arrays IEEE-style (log 0 = -inf, log of a negative = nan):
-    rules call it only where the forward already checked the domain."""
-    if _is_float(x):
-        return _log_forward(x)
-    return _numpy().log(x) if _is_batch(x) else x.log()
-
-
-def sin(x):
-    if _is_float(x):
-        return _sin_forward(x)
-    return _numpy().sin(x) if _is_batch(x) else x.sin()
-
-
-def cos(x):
-    if _is_float(x):
-        return _cos_forward(x)
-    return _numpy().cos(x) if _is_batch(x) else x.cos()
-
-
-def power(x, y):
-    """x ** y; for floats ±0 ** negative gives ±inf (a derivative's pole), not an error:
-    -inf for -0.0 and an odd integer y, as C99's pow, numpy and PyTorch."""
-    if _is_float(x) and _is_float(y):
-        if x == 0.0 and y < 0.0:
-            odd = math.isfinite(y) and y == int(y) and int(y) % 2 == 1
-            return math.copysign(math.inf, x) if odd else math.inf
-        return _pow_forward(x, y)
-    if _is_batch(x) or _is_batch(y):
-        return _numpy().power(x, y)
-    return x**y
-
-
-def data_of(x) -> Any:
-    """The float behind ``x`` (a float, or a Value's ``data``); an array stays itself."""
-    # Inlined type test: relu's rule runs once per ReLU node.
-    return x if type(x) is float else (x if type(x) is int or _is_batch(x) else x.data)
-
-
-def step(x) -> float:
-    """Heaviside step 1[x > 0] as a constant: its derivative is 0 everywhere."""
-    v = data_of(x)
-    if type(v) is not float and _is_batch(v):
-        return (v > 0.0).astype(float)
-    return 1.0 if v > 0 else 0.0
-
-
-def sign(x) -> float:
-    """sign(x) with sign(0) = 0 (PyTorch's abs'(0) = 0), as a constant."""
-    v = data_of(x)
-    if type(v) is not float and _is_batch(v):
-        # Not numpy.sign: it gives nan at nan, where abs'(nan) is 0 (as below, as PyTorch).
-        return (v > 0.0).astype(float) - (v < 0.0)
-    return 1.0 if v > 0 else (-1.0 if v < 0 else 0.0)
-
-
-def where(condition, value: float, otherwise: Callable):
-    """``value`` where ``condition`` holds, else ``otherwise()``.
-
-    With a bool the branch not taken is never computed (a Value graph must not
-    evaluate a pole); with a boolean array every element is computed and the
-    mask picks, as ``numpy.where``.
+    Example:
+        >>> TABLE["log"].domain[0].message_for(-1.0)
+        'log: argument must be positive, got -1.0'
     """
-    if condition is True or condition is False:
-        return value if condition else otherwise()
-    return _numpy().where(condition, value, otherwise())
+
+    bad: Callable[..., bool]
+    js: str
+    message: str
+    error: type = ValueError
+
+    def message_for(self, *args: float) -> str:
+        """The message at these arguments (floats)."""
+        return self.message.format(**dict(zip("xy", map(repr, map(float, args)))))
+
+    def javascript(self) -> str:
+        """``fail(...)`` building the same message from the arguments in the browser."""
+        parts = []
+        for literal, field, _, _ in string.Formatter().parse(self.message):
+            if literal:
+                parts.append(json.dumps(literal, ensure_ascii=False))
+            if field is not None:
+                parts.append(f"num({field})")
+        return f"fail({' + '.join(parts)})"
 
 
-def _batch_error(kind, condition, message: Callable) -> None:
-    """Raise ``kind(message(index))`` at the first element where ``condition`` holds.
+@dataclass(frozen=True)
+class Rule:
+    """The local derivative ∂out/∂arg of one argument, for every interpreter.
 
-    The exception carries ``batch_index`` (the element's index tuple), so a
-    tape can name the node and the batch row it came from.
+    Fields:
+        fn: ``(out, *args) -> partial``, on floats and on Values (module
+            doc), or a number when the partial is a constant (``add``: 1).
+        text: the rule as text, for traces, docs and the README.
+        js: the rule as a JavaScript expression over ``out``, ``x``, ``y``
+            (a constant rule needs none).
+        mask: ``(out, *args) -> bool`` where the backward passes nothing
+            (PyTorch's ``where(cond, 0, grad * ...)``), on floats and arrays;
+            ``None``: always multiplied. Where it holds, ``fn`` gives 0.
+        js_mask: the mask in JavaScript.
+        batch: how ``fn`` runs on a tape's arrays: :data:`SAME` (the default),
+            ``"numpy.<name>"``, or the name of a helper of the tape's batch module.
     """
-    np = _numpy()
-    if not np.any(condition):
-        return
-    index = np.unravel_index(int(np.flatnonzero(condition)[0]), np.shape(condition))
-    error = kind(message(index))
-    error.batch_index = index
-    raise error
 
+    fn: Union[Callable, float]
+    text: str
+    js: str = ""
+    mask: Optional[Callable[..., bool]] = None
+    js_mask: str = ""
+    batch: Optional[str] = SAME
 
-def _item(x, index) -> float:
-    """The float at ``index`` of ``x`` broadcast to the index's shape (x may be a row)."""
-    x = _numpy().asarray(x)
-    return float(
-        x[tuple(min(i, n - 1) for i, n in zip(index[-x.ndim :], x.shape))] if x.ndim else x
-    )
+    @property
+    def constant(self) -> Optional[float]:
+        """The partial when it is a constant, else ``None``."""
+        return None if callable(self.fn) else float(self.fn)
 
+    @property
+    def function(self) -> Callable:
+        """``fn`` as a function (a constant becomes one returning it)."""
+        value = self.constant
+        return self.fn if value is None else _constant_rule(value)  # type: ignore[return-value]
 
-# --- forward functions on floats (and arrays), with errors in the user's terms ---
-
-
-def _add_forward(x: float, y: float) -> float:
-    return x + y
-
-
-def _sub_forward(x: float, y: float) -> float:
-    return x - y
-
-
-def _mul_forward(x: float, y: float) -> float:
-    return x * y
-
-
-def _div_forward(x: float, y: float) -> float:
-    if type(y) is not float and _is_batch(y):
-        _batch_error(
-            ZeroDivisionError,
-            y == 0.0,
-            lambda i: f"div: division by zero ({_item(x, i)!r} / {_item(y, i)!r})",
-        )
-        return x / y
-    if y == 0.0:
-        raise ZeroDivisionError(f"div: division by zero ({x!r} / {y!r})")
-    return x / y
-
-
-def _pow_forward(x: float, y: float) -> float:
-    if (type(x) is not float or type(y) is not float) and (_is_batch(x) or _is_batch(y)):
-        return _pow_batch(x, y)
-    if x == 0.0 and y < 0.0:
-        raise ZeroDivisionError(f"pow: 0.0 cannot be raised to the negative power {y!r}")
-    if x < 0.0 and math.isfinite(y) and y != int(y):
-        raise ValueError(
-            f"pow: negative base {x!r} with non-integer exponent {y!r} has no real value"
-        )
-    try:
-        return x**y
-    except OverflowError:
-        # float64 semantics (PyTorch, numpy): overflow gives +-inf, not an error.
-        odd = math.isfinite(y) and y == int(y) and int(y) % 2 == 1
-        return -math.inf if (x < 0.0 and odd) else math.inf
-
-
-def _pow_batch(x, y):
-    """``_pow_forward`` on arrays: the same domain errors, numpy's inf on overflow."""
-    np = _numpy()
-    _batch_error(
-        ZeroDivisionError,
-        (x == 0.0) & (y < 0.0),
-        lambda i: f"pow: 0.0 cannot be raised to the negative power {_item(y, i)!r}",
-    )
-    _batch_error(
-        ValueError,
-        (x < 0.0) & np.isfinite(y) & (y != np.trunc(y)),
-        lambda i: (
-            f"pow: negative base {_item(x, i)!r} with non-integer exponent {_item(y, i)!r} "
-            "has no real value"
-        ),
-    )
-    return np.power(x, y)
-
-
-def _neg_forward(x: float) -> float:
-    return -x
-
-
-def _abs_forward(x: float) -> float:
-    return abs(x)
-
-
-def _exp_forward(x: float) -> float:
-    if type(x) is not float and _is_batch(x):
-        return _numpy().exp(x)
-    try:
-        return math.exp(x)
-    except OverflowError:
-        return math.inf  # float64 semantics, as in PyTorch and numpy
-
-
-def _log_forward(x: float) -> float:
-    if type(x) is not float and _is_batch(x):
-        _batch_error(
-            ValueError, x <= 0.0, lambda i: f"log: argument must be positive, got {_item(x, i)!r}"
-        )
-        return _numpy().log(x)
-    if not x > 0.0:
-        if math.isnan(x):
-            return math.nan
-        raise ValueError(f"log: argument must be positive, got {x!r}")
-    return math.log(x)
-
-
-def _tanh_forward(x: float) -> float:
-    if type(x) is not float and _is_batch(x):
-        return _numpy().tanh(x)
-    return math.tanh(x)
-
-
-def _sigmoid_forward(x: float) -> float:
-    # Two branches so that exp never overflows for large |x|.
-    if type(x) is not float and _is_batch(x):
-        np = _numpy()
-        z = np.exp(-np.abs(x))
-        return np.where(x >= 0.0, 1.0 / (1.0 + z), z / (1.0 + z))
-    if x >= 0.0:
-        return 1.0 / (1.0 + math.exp(-x))
-    z = math.exp(x)
-    return z / (1.0 + z)
-
-
-def _relu_forward(x: float) -> float:
-    if type(x) is not float and _is_batch(x):
-        return _numpy().where(x <= 0.0, 0.0, x)  # nan stays nan, as below
-    return 0.0 if x <= 0.0 else x  # relu(nan) is nan, as in PyTorch: NaNs never vanish
-
-
-def _sin_forward(x: float) -> float:
-    if type(x) is not float and _is_batch(x):
-        return _numpy().sin(x)  # nan at +-inf, as below
-    return math.sin(x) if math.isfinite(x) else math.nan
-
-
-def _cos_forward(x: float) -> float:
-    if type(x) is not float and _is_batch(x):
-        return _numpy().cos(x)
-    return math.cos(x) if math.isfinite(x) else math.nan
-
-
-def _sqrt_forward(x: float) -> float:
-    if type(x) is not float and _is_batch(x):
-        _batch_error(
-            ValueError,
-            x < 0.0,
-            lambda i: f"sqrt: argument must be non-negative, got {_item(x, i)!r}",
-        )
-        return _numpy().sqrt(x)
-    if x < 0.0:
-        raise ValueError(f"sqrt: argument must be non-negative, got {x!r}")
-    return math.sqrt(x)
-
-
-def _sum_forward(xs) -> float:
-    if type(xs) is not tuple and _is_batch(xs):
-        return xs.sum(axis=0)  # the arguments stacked along the first axis
-    return sum(xs, 0.0)
-
-
-def _dot_forward(wx) -> float:
-    n = len(wx) // 2
-    return sum(map(operator.mul, wx[:n], wx[n:]), 0.0)
+    @property
+    def javascript(self) -> str:
+        return repr(self.constant) if self.constant is not None else self.js
 
 
 # --- local-derivative rules that need a little care --------------------------
+
+
+def _is_number(x) -> bool:
+    """A float (or int), not a Value: the rule then returns a float."""
+    return type(x) is float or type(x) is int
 
 
 def _div_dy(out, x, y):
@@ -333,11 +193,9 @@ def _pow_dx(out, x, y):
     # d x^y/dx = y·x^(y-1); at y = 0 PyTorch gives 0 (also for x = 0, nan, inf).
     # As a graph only at x = 0: elsewhere its derivative in y (x^(y-1) = 1/x at
     # y = 0) must survive for grad of grad.
-    if _is_batch(data_of(x)) or _is_batch(data_of(y)):  # a tape's rows: as floats, row by row
-        return where(data_of(y) == 0.0, 0.0, lambda: y * power(x, y - 1.0))
-    if data_of(y) == 0.0 and (data_of(x) == 0.0 or _is_float(x)):
+    if data_of(y) == 0.0 and (data_of(x) == 0.0 or _is_number(x)):
         return 0.0
-    if data_of(x) == 0.0 and not _is_float(x) and data_of(y) < 1.0:
+    if data_of(x) == 0.0 and not _is_number(x) and data_of(y) < 1.0:
         # The pole of y·x^(y-1) at x = 0 for 0 < y < 1 (y < 0 fails forward):
         # inf, as for floats; ∂/∂x = y(y-1)·0^(y-2) = -inf, ∂/∂y is NaN in PyTorch.
         return _pole(x, math.inf, (x, y), (-math.inf, math.nan), "pow")
@@ -348,18 +206,12 @@ def _pow_dy(out, x, y):
     # d x^y/dy = x^y·ln x; PyTorch's is 0 at x = 0, y >= 0 (a 0 that multiplies,
     # not a mask: 0·inf is nan there too) and nan for x < 0.
     base = data_of(x)
-    if _is_batch(base) or _is_batch(data_of(y)):  # a tape's rows: as floats, row by row
-        return where(
-            (base == 0.0) & (data_of(y) >= 0.0),
-            0.0,
-            lambda: where(base < 0.0, math.nan, lambda: out * log(x)),
-        )
     if base == 0.0:  # y < 0 fails forward; 0^nan·ln 0 is nan (log(0) would raise)
         return 0.0 if data_of(y) >= 0.0 else math.nan
     if base < 0.0:
         # ln of a negative base: nan, and as a graph a nan node whose own partials
         # are nan (a nan constant would have derivative 0, as PyTorch's is nan).
-        if _is_float(x) and _is_float(y):
+        if _is_number(x) and _is_number(y):
             return math.nan
         return _pole(x, math.nan, (x, y), (math.nan, math.nan), "pow")
     return out * log(x)
@@ -369,11 +221,9 @@ def _sqrt_dx(out, x):
     # sqrt'(±0) = ±inf, as PyTorch float64's 1/(2·sqrt(x)) (Python's 0.5/0.0
     # would raise). As a graph, ∂(0.5/sqrt(x))/∂sqrt(x) = -0.5/0² = -inf, so
     # that sqrt''(0) = -inf·inf = -inf, as PyTorch's double backward gives.
-    if _is_batch(data_of(out)):  # a tape's rows: 0.5/±0 is ±inf there already
-        return 0.5 / out
     if data_of(out) == 0.0:
         pole = math.copysign(math.inf, data_of(out))
-        return pole if _is_float(out) else _pole(out, pole, (out,), (-math.inf,), "sqrt")
+        return pole if _is_number(out) else _pole(out, pole, (out,), (-math.inf,), "sqrt")
     return 0.5 / out
 
 
@@ -391,19 +241,17 @@ def _pole(like, value: float, parents: tuple, partials: tuple, name: str):
 def _relu_dx(out, x):
     # 1[x > 0], and 1 at x = nan: PyTorch masks only where x <= 0 and passes
     # the gradient through a NaN. A constant, like step (its derivative is 0).
-    # Runs once per ReLU node: the float test inline, one call fewer than step.
-    v = x if type(x) is float else data_of(x)
-    if type(v) is not float and _is_batch(v):
-        return _numpy().where(v <= 0.0, 0.0, 1.0)
-    return 0.0 if v <= 0.0 else 1.0
+    # Runs once per ReLU node: the float test inline.
+    return 0.0 if (x if type(x) is float else data_of(x)) <= 0.0 else 1.0
 
 
-def _relu_masked(out, x) -> bool:
-    return x <= 0.0  # PyTorch: threshold_backward(grad, result, 0)
+def _sum_forward(xs) -> float:
+    return sum(xs, 0.0)
 
 
-def _pow_dx_masked(out, x, y) -> bool:
-    return y == 0.0  # PyTorch: where(exponent == 0, 0, grad * ...)
+def _dot_forward(wx) -> float:
+    n = len(wx) // 2
+    return sum(map(operator.mul, wx[:n], wx[n:]), 0.0)
 
 
 def _sum_partials(out, xs):
@@ -416,48 +264,44 @@ def _dot_partials(out, wx):
     return (*wx[n:], *wx[:n])  # a tuple also when wx is a stacked array
 
 
-# --- the table ---------------------------------------------------------------
+# --- the rows ------------------------------------------------------------------
 
 
 class Op(str):
-    """One primitive of fixed arity: how to compute it and how to differentiate it.
+    """One primitive of fixed arity: one row of the table (fields: module doc).
 
     An ``Op`` is a ``str`` equal to its name, so the engine stores the entry
     itself in ``Value.op``: ``node.op == "mul"`` reads as before, and a node
     whose ``op`` is a plain ``str`` (built by hand with ``Value(...)``) is
     known not to come from this table.
 
-    Keyword fields:
-        forward: float function computing the result; raises ``ValueError`` or
-            ``ZeroDivisionError`` naming the op outside its domain.
-        rules: one local-derivative rule per argument, ``(out, *args) ->
-            ∂out/∂arg_k``, or a number when that partial is a constant (``add``:
-            1 and 1). Written with arithmetic and this module's generic
-            functions, so they work on floats and on Values alike.
-        rule_text: the rules as text, one per argument (traces, docs, README).
-        symbol: how a graph's op node writes it (``"+"``, ``"tanh"``).
+    Keyword fields, by interpreter:
+        forward: the op on floats, without its domain check (``compute``
+            keeps it; ``forward`` is it behind the checks of ``domain``).
+        domain: the :class:`Domain` checks, in order.
+        rules: one :class:`Rule` per argument.
+        batch: how ``forward`` runs on a tape's arrays: :data:`SAME` (the
+            default: arithmetic works on arrays), ``"numpy.<name>"``, the name
+            of a helper of the tape's batch module, or ``None`` (the tape
+            refuses the op, naming it).
+        js: the forward as a JavaScript expression over ``x``, ``y``; the
+            domain's ``fail(...)`` come first. ``num(v)`` writes a number as
+            Python does; ``pow(x, y)`` is Python's x ** y.
+        operator: for a binary operator, its symbol (``"+"``): the row then
+            gets the special methods ``__add__``, ``__radd__``, the formula
+            ``x + y`` and the JavaScript ``x + y``.
+        symbol: how a graph's op node writes it (default: the operator or name).
         text, latex: how a formula writes it, as templates over the argument
             names ``{0}``, ``{1}`` (``"{0} + {1}"``, ``r"\\tanh\\left({0}\\right)"``).
         methods: the ``Value`` methods generated for it: a function name
-            (``"tanh"``), or the special methods of an operator
-            (``("__add__", "__radd__")``: the second is the reflected one).
+            (``"tanh"``), or the special methods of an operator.
         doc: the generated method's docstring.
         function: whether the expression language (and the CLI) may call it
             as ``name(x)``, and whether the package exports a function
-            ``autograd_scalar.name(x)``.
-        masks: where the backward masks the gradient instead of multiplying
-            it (PyTorch's ``where(cond, 0, grad * ...)``): one predicate
-            ``(out, *args) -> bool`` on floats per argument, or ``None`` for an
-            argument that is always multiplied. Where it holds, the rule gives
-            0 and nothing passes, even an inf or NaN gradient.
-        js, js_rules, js_masks: the forward, the rules and the masks again, as
-            JavaScript expressions over ``x``, ``y`` and ``out`` (a constant
-            rule needs none): what live pages recompute in the browser. Domain
-            errors call ``fail(message)``; ``num(v)`` writes a number as Python
-            does; ``pow(x, y)`` is Python's x ** y. A browser test holds them equal to the Python ones on every op.
+            ``autograd_scalar.name(x)`` (its method is then ``name``).
 
     Example:
-        >>> TABLE["mul"] == "mul", TABLE["mul"].arity, TABLE["mul"].format(["a", "b"])
+        >>> TABLE["mul"] == "mul", TABLE["mul"].arity, TABLE["mul"].formula(["a", "b"])
         (True, 2, 'a * b')
     """
 
@@ -471,58 +315,74 @@ class Op(str):
         name: str,
         *,
         forward: Callable,
-        rules: tuple,
-        rule_text: tuple,
+        rules: Sequence[Rule],
+        domain: Sequence[Domain] = (),
+        batch: Optional[str] = SAME,
+        js: str = "",
+        operator: str = "",
         symbol: str = "",
         text: str = "",
         latex: str = "",
-        methods=(),
+        methods: Union[str, Sequence[str]] = (),
         doc: str = "",
         function: bool = False,
-        masks: Optional[tuple] = None,
-        js: str = "",
-        js_rules: tuple = (),
-        js_masks: tuple = (),
     ):
         self.name = name
-        self.forward = forward
-        self.rule_text = tuple(rule_text)
-        self.symbol = symbol or name
-        args = ", ".join(f"{{{k}}}" for k in range(len(rules)))
-        self.text = text or f"{self.symbol}({args})"
-        self.latex = latex or r"\operatorname{{" + name + r"}}\left(" + args + r"\right)"
+        self.compute = forward
+        self.domain = tuple(domain)
+        self.forward = _checked(forward, self.domain, len(rules)) if self.domain else forward
+        self.derivatives = tuple(rules)
+        self.arity = len(self.derivatives)
+        self.batch = batch
+        self._written(operator, symbol, text, latex, js)
+        if function and not methods:
+            methods = name
+        if operator and not methods:
+            methods = (f"__{name}__", f"__r{name}__")
         self.methods = (methods,) if isinstance(methods, str) else tuple(methods)
-        self.doc = doc
+        self.doc = doc or (f"x {operator} y" if operator else "")
         self.function = function
-        self.arity = len(rules)
-        if masks is not None and len(masks) != self.arity:
-            raise ValueError(f"{name}: masks needs one entry per argument")
-        self.masks = None if masks is None else tuple(masks)
+        #: The rules as functions, for the engine's hot path.
+        self.rules = tuple(rule.function for rule in self.derivatives)
         #: The partials as one shared tuple when all are constants (``add``,
         #: ``neg``): every node of the op stores this tuple, none builds one.
-        self.constant_local_grads = (
-            tuple(float(r) for r in rules) if not any(map(callable, rules)) else None
+        constants = tuple(rule.constant for rule in self.derivatives)
+        self.constant_local_grads = None if None in constants else constants
+        masks = tuple(rule.mask for rule in self.derivatives)
+        self.masks = None if masks == (None,) * self.arity else masks
+
+    def _written(self, operator: str, symbol: str, text: str, latex: str, js: str) -> None:
+        """How formulas, graphs and JavaScript write the op (defaults from ``operator``)."""
+        args = ", ".join(f"{{{k}}}" for k in range(len(self.derivatives)))
+        self.symbol = symbol or operator or self.name
+        self.text = text or (f"{{0}} {operator} {{1}}" if operator else f"{self.symbol}({args})")
+        self.latex = latex or (
+            f"{{0}} {operator} {{1}}"
+            if operator
+            else r"\operatorname{{" + self.name + r"}}\left(" + args + r"\right)"
         )
-        #: ``rules`` with constants turned into functions returning them.
-        self.rules = tuple(
-            rule if callable(rule) else _constant_rule(float(rule)) for rule in rules
-        )
-        self.js = js
-        given = iter(js_rules)
-        self.js_rules = tuple(
-            next(given, "") if callable(rule) else repr(float(rule)) for rule in rules
-        )
-        self.js_masks = tuple(js_masks) or ("",) * self.arity
+        self.js = js or (f"x {operator} y" if operator else "")
+
+    @property
+    def rule_text(self) -> tuple:
+        """The rules' text, one per argument (traces, docs, README)."""
+        return tuple(rule.text for rule in self.derivatives)
 
     def javascript(self) -> str:
-        """The entry as a JavaScript object literal: ``{forward: ..., rules: [...]}``."""
+        """The row as a JavaScript object literal: ``{forward: ..., rules: [...]}``."""
         args = ", ".join(("x", "y")[: self.arity])
-        rules = ", ".join(f"function (out, {args}) {{ return {rule}; }}" for rule in self.js_rules)
+        forward = self.js
+        for domain in reversed(self.domain):
+            forward = f"{domain.js} ? {domain.javascript()} : {forward}"
+        rules = ", ".join(
+            f"function (out, {args}) {{ return {rule.javascript}; }}" for rule in self.derivatives
+        )
         masks = ", ".join(
-            f"function (out, {args}) {{ return {mask or 'false'}; }}" for mask in self.js_masks
+            f"function (out, {args}) {{ return {rule.js_mask or 'false'}; }}"
+            for rule in self.derivatives
         )
         return (
-            f"{{forward: function ({args}) {{ return {self.js}; }}, rules: [{rules}], "
+            f"{{forward: function ({args}) {{ return {forward}; }}, rules: [{rules}], "
             f"masks: [{masks}]}}"
         )
 
@@ -559,8 +419,7 @@ class Op(str):
         """The text of the rule for argument ``position`` of a node with ``n_args``."""
         return self.rule_text[position]
 
-    # An Op formats its formula from argument names, not itself as a str template.
-    def format(self, args: Sequence[str], latex: bool = False) -> str:  # type: ignore[override]
+    def formula(self, args: Sequence[str], latex: bool = False) -> str:
         """The formula computing this op from the argument names ``args``."""
         return (self.latex if latex else self.text).format(*args)
 
@@ -573,9 +432,12 @@ class NaryOp(Op):
     ∂out/∂xs[k]. The arguments form ``halves`` equal parts (``dot``: the
     weights, then the inputs; ``sum``: one part), with one rule text each.
     A formula is ``term`` written once per index and joined with ``+``.
+    ``batch`` and ``batch_partials`` say how ``forward`` and ``partials`` run
+    on a tape's stacked arrays (the arguments along the first axis), as
+    :class:`Op`'s ``batch``.
 
     Example:
-        >>> TABLE["dot"].format(["w0", "w1", "x0", "x1"])
+        >>> TABLE["dot"].formula(["w0", "w1", "x0", "x1"])
         'w0*x0 + w1*x1'
     """
 
@@ -591,15 +453,20 @@ class NaryOp(Op):
         rule_text: tuple,
         term: str,
         latex_term: str,
+        batch: Optional[str] = SAME,
+        batch_partials: Optional[str] = SAME,
         symbol: str = "",
         js: str = "",
         js_partials: str = "",
     ):
-        super().__init__(name, forward=forward, rules=(), rule_text=rule_text, symbol=symbol, js=js)
+        rules = tuple(Rule(partials, text) for text in rule_text)  # one per half
+        super().__init__(name, forward=forward, rules=rules, symbol=symbol, js=js, batch=batch)
         self.js_partials = js_partials
         self.arity = None
+        self.rules = ()
         self.constant_local_grads = None
         self.partials = partials
+        self.batch_partials = batch_partials
         self.halves = len(rule_text)
         self.term, self.latex_term = term, latex_term
 
@@ -619,7 +486,7 @@ class NaryOp(Op):
     def rule_text_of(self, position: int, n_args: int) -> str:
         return self.rule_text[position * self.halves // n_args]
 
-    def format(self, args: Sequence[str], latex: bool = False) -> str:  # type: ignore[override]
+    def formula(self, args: Sequence[str], latex: bool = False) -> str:
         n = len(args) // self.halves
         columns = [args[k * n : (k + 1) * n] for k in range(self.halves)]
         terms = [
@@ -638,58 +505,41 @@ def _constant_rule(value: float) -> Callable:
     return lambda out, *args: value
 
 
-def _unary_function(
-    name: str,
-    forward: Callable,
-    rule,
-    rule_text: str,
-    doc: str,
-    js: str,
-    js_rule: str,
-    latex: str = "",
-    masks: Optional[tuple] = None,
-    js_mask: str = "",
-) -> Op:
-    """An entry for a function ``name(x)``: a Value method and a function of the language."""
-    return Op(
-        name,
-        forward=forward,
-        rules=(rule,),
-        rule_text=(rule_text,),
-        methods=name,
-        doc=doc,
-        function=True,
-        latex=latex,
-        masks=masks,
-        js=js,
-        js_rules=(js_rule,),
-        js_masks=(js_mask,),
-    )
+def _checked(forward: Callable, domain: tuple, arity: int) -> Callable:
+    """``forward`` behind the domain's checks: the error names the op and the numbers."""
+    if arity == 1 and len(domain) == 1:  # log, sqrt: no loop (a Value op's hot path)
+        (part,) = domain
+        bad = part.bad
+
+        def checked_once(x):
+            if bad(x):
+                raise part.error(part.message_for(x))
+            return forward(x)
+
+        return checked_once
+    if arity == 2 and len(domain) == 1:  # div
+        (part,) = domain
+        bad = part.bad
+
+        def checked_pair(x, y):
+            if bad(x, y):
+                raise part.error(part.message_for(x, y))
+            return forward(x, y)
+
+        return checked_pair
+
+    def checked(*args):
+        for part in domain:
+            if part.bad(*args):
+                raise part.error(part.message_for(*args))
+        return forward(*args)
+
+    return checked
 
 
-def _infix(
-    name: str,
-    symbol: str,
-    forward: Callable,
-    rules: tuple,
-    rule_text: tuple,
-    latex: str = "",
-    js_rules: tuple = (),
-) -> Op:
-    """An entry for a binary operator ``x symbol y`` and its reflected form."""
-    return Op(
-        name,
-        forward=forward,
-        rules=rules,
-        rule_text=rule_text,
-        symbol=symbol,
-        text=f"{{0}} {symbol} {{1}}",
-        latex=latex or f"{{0}} {symbol} {{1}}",
-        methods=(f"__{name}__", f"__r{name}__"),
-        doc=f"x {symbol} y",
-        js=f"x {symbol} y",
-        js_rules=js_rules,
-    )
+def _pow_has_no_real_value(x, y):
+    # A negative base with a finite non-integer exponent; |y| < inf is False at nan.
+    return (x < 0.0) & (abs(y) < math.inf) & (y % 1.0 != 0.0)
 
 
 #: Every primitive, by name. Value's operators and methods, the expression
@@ -697,158 +547,238 @@ def _infix(
 TABLE: dict[str, Op] = {
     op.name: op
     for op in [
-        _infix("add", "+", _add_forward, (1.0, 1.0), ("d(x+y)/dx = 1", "d(x+y)/dy = 1")),
-        _infix("sub", "-", _sub_forward, (1.0, -1.0), ("d(x-y)/dx = 1", "d(x-y)/dy = -1")),
-        _infix(
+        Op(
+            "add",
+            forward=operator.add,
+            rules=(Rule(1.0, "d(x+y)/dx = 1"), Rule(1.0, "d(x+y)/dy = 1")),
+            operator="+",
+        ),
+        Op(
+            "sub",
+            forward=operator.sub,
+            rules=(Rule(1.0, "d(x-y)/dx = 1"), Rule(-1.0, "d(x-y)/dy = -1")),
+            operator="-",
+        ),
+        Op(
             "mul",
-            "*",
-            _mul_forward,
-            (lambda out, x, y: y, lambda out, x, y: x),
-            ("d(x*y)/dx = y", "d(x*y)/dy = x"),
+            forward=operator.mul,
+            rules=(
+                Rule(lambda out, x, y: y, "d(x*y)/dx = y", js="y"),
+                Rule(lambda out, x, y: x, "d(x*y)/dy = x", js="x"),
+            ),
+            operator="*",
             latex=r"{0} \cdot {1}",
-            js_rules=("y", "x"),
         ),
         Op(
             "div",
-            forward=_div_forward,
-            rules=(lambda out, x, y: 1.0 / y, _div_dy),
-            rule_text=("d(x/y)/dx = 1/y", "d(x/y)/dy = -x/y^2"),
-            symbol="/",
-            text="{0} / {1}",
-            latex=r"\frac{{{0}}}{{{1}}}",
+            forward=operator.truediv,
+            domain=(
+                Domain(
+                    lambda x, y: y == 0.0,
+                    js="y === 0",
+                    message="div: division by zero ({x} / {y})",
+                    error=ZeroDivisionError,
+                ),
+            ),
+            rules=(
+                Rule(lambda out, x, y: 1.0 / y, "d(x/y)/dx = 1/y", js="1 / y"),
+                Rule(_div_dy, "d(x/y)/dy = -x/y^2", js="-out / y"),
+            ),
+            operator="/",
             methods=("__truediv__", "__rtruediv__"),
+            latex=r"\frac{{{0}}}{{{1}}}",
             doc="x / y; ``ZeroDivisionError`` for y = 0",
-            js="y === 0 ? fail('div: division by zero (' + num(x) + ' / ' + num(y) + ')') : x / y",
-            js_rules=("1 / y", "-out / y"),
         ),
         Op(
             "pow",
-            forward=_pow_forward,
-            rules=(_pow_dx, _pow_dy),
-            rule_text=("d(x^y)/dx = y*x^(y-1)", "d(x^y)/dy = x^y*ln(x)"),
-            symbol="**",
-            text="{0} ** {1}",
-            latex="{{{0}}}^{{{1}}}",
-            methods=("__pow__", "__rpow__"),
-            doc="x ** y, for real results only",
-            js="x === 0 && y < 0 ? fail('pow: 0.0 cannot be raised to the negative power ' + num(y))"
-            " : x < 0 && isFinite(y) && y !== Math.trunc(y) ? fail('pow: negative base ' + num(x)"
-            " + ' with non-integer exponent ' + num(y) + ' has no real value') : pow(x, y)",
-            js_rules=(
-                "y === 0 ? 0 : y * pow(x, y - 1)",
-                "x === 0 && y >= 0 ? 0 : (x < 0 ? NaN : out * Math.log(x))",
+            forward=float_power,
+            domain=(
+                Domain(
+                    lambda x, y: (x == 0.0) & (y < 0.0),
+                    js="x === 0 && y < 0",
+                    message="pow: 0.0 cannot be raised to the negative power {y}",
+                    error=ZeroDivisionError,
+                ),
+                Domain(
+                    _pow_has_no_real_value,
+                    js="x < 0 && isFinite(y) && y !== Math.trunc(y)",
+                    message="pow: negative base {x} with non-integer exponent {y} "
+                    "has no real value",
+                ),
             ),
-            masks=(_pow_dx_masked, None),
-            js_masks=("y === 0", ""),
+            batch="numpy.power",
+            js="pow(x, y)",
+            rules=(
+                Rule(
+                    _pow_dx,
+                    "d(x^y)/dx = y*x^(y-1)",
+                    js="y === 0 ? 0 : y * pow(x, y - 1)",
+                    mask=lambda out, x, y: y == 0.0,  # PyTorch: where(exponent == 0, 0, ...)
+                    js_mask="y === 0",
+                    batch="pow_dx",
+                ),
+                Rule(
+                    _pow_dy,
+                    "d(x^y)/dy = x^y*ln(x)",
+                    js="x === 0 && y >= 0 ? 0 : (x < 0 ? NaN : out * Math.log(x))",
+                    batch="pow_dy",
+                ),
+            ),
+            operator="**",
+            latex="{{{0}}}^{{{1}}}",
+            doc="x ** y, for real results only",
         ),
         Op(
             "neg",
-            forward=_neg_forward,
-            rules=(-1.0,),
-            rule_text=("d(-x)/dx = -1",),
+            forward=operator.neg,
+            js="-x",
+            rules=(Rule(-1.0, "d(-x)/dx = -1"),),
             symbol="-",
             text="-{0}",
             latex="-{0}",
             methods="__neg__",
             doc="-x",
-            js="-x",
         ),
         Op(
             "abs",
-            forward=_abs_forward,
-            rules=(lambda out, x: sign(x),),
-            rule_text=("d|x|/dx = sign(x)  (0 at x = 0)",),
+            forward=abs,
+            js="Math.abs(x)",
+            rules=(
+                Rule(
+                    lambda out, x: sign(x),
+                    "d|x|/dx = sign(x)  (0 at x = 0)",
+                    js="x > 0 ? 1 : (x < 0 ? -1 : 0)",
+                ),
+            ),
             methods="__abs__",
             doc="|x|; abs'(0) = 0 as in PyTorch",
             function=True,
-            js="Math.abs(x)",
-            js_rules=("x > 0 ? 1 : (x < 0 ? -1 : 0)",),
         ),
-        _unary_function(
+        Op(
             "exp",
-            _exp_forward,
-            lambda out, x: out,
-            "d exp(x)/dx = exp(x)",
-            "e^x.",
-            latex=r"\exp\left({0}\right)",
+            forward=float_exp,
+            batch="numpy.exp",
             js="Math.exp(x)",
-            js_rule="out",
+            rules=(Rule(lambda out, x: out, "d exp(x)/dx = exp(x)", js="out"),),
+            function=True,
+            latex=r"\exp\left({0}\right)",
+            doc="e^x.",
         ),
-        _unary_function(
+        Op(
             "log",
-            _log_forward,
-            lambda out, x: 1.0 / x,
-            "d log(x)/dx = 1/x",
-            "Natural logarithm; ``ValueError`` for x <= 0.",
+            forward=float_log,
+            domain=(
+                Domain(
+                    lambda x: x <= 0.0,  # log(nan) is nan
+                    js="x <= 0",
+                    message="log: argument must be positive, got {x}",
+                ),
+            ),
+            batch="numpy.log",
+            js="Math.log(x)",
+            rules=(Rule(lambda out, x: 1.0 / x, "d log(x)/dx = 1/x", js="1 / x"),),
+            function=True,
             latex=r"\log\left({0}\right)",
-            js="x > 0 || isNaN(x) ? Math.log(x)"
-            " : fail('log: argument must be positive, got ' + num(x))",
-            js_rule="1 / x",
+            doc="Natural logarithm; ``ValueError`` for x <= 0.",
         ),
-        _unary_function(
+        Op(
             "tanh",
-            _tanh_forward,
-            lambda out, x: 1.0 - out * out,
-            "d tanh(x)/dx = 1 - tanh(x)^2",
-            "Hyperbolic tangent.",
-            latex=r"\tanh\left({0}\right)",
+            forward=math.tanh,
+            batch="numpy.tanh",
             js="Math.tanh(x)",
-            js_rule="1 - out * out",
+            rules=(
+                Rule(
+                    lambda out, x: 1.0 - out * out,
+                    "d tanh(x)/dx = 1 - tanh(x)^2",
+                    js="1 - out * out",
+                ),
+            ),
+            function=True,
+            latex=r"\tanh\left({0}\right)",
+            doc="Hyperbolic tangent.",
         ),
-        _unary_function(
+        Op(
             "sigmoid",
-            _sigmoid_forward,
-            lambda out, x: out * (1.0 - out),
-            "d sigmoid(x)/dx = sigmoid(x)*(1 - sigmoid(x))",
-            "1 / (1 + e^-x), computed without overflow.",
+            forward=float_sigmoid,
+            batch="sigmoid",
             js="x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))",
-            js_rule="out * (1 - out)",
+            rules=(
+                Rule(
+                    lambda out, x: out * (1.0 - out),
+                    "d sigmoid(x)/dx = sigmoid(x)*(1 - sigmoid(x))",
+                    js="out * (1 - out)",
+                ),
+            ),
+            function=True,
+            doc="1 / (1 + e^-x), computed without overflow.",
         ),
-        _unary_function(
+        Op(
             "relu",
-            _relu_forward,
-            _relu_dx,
-            "d relu(x)/dx = step(x)  (1 if x > 0, else 0)",
-            "max(0, x); relu'(0) = 0 and relu(nan) = nan as in PyTorch.",
-            masks=(_relu_masked,),
+            forward=float_relu,
+            batch="relu",
             js="x <= 0 ? 0 : x",
-            js_rule="x <= 0 ? 0 : 1",
-            js_mask="x <= 0",
+            rules=(
+                Rule(
+                    _relu_dx,
+                    "d relu(x)/dx = step(x)  (1 if x > 0, else 0)",
+                    js="x <= 0 ? 0 : 1",
+                    mask=lambda out, x: x <= 0.0,  # PyTorch: threshold_backward(grad, result, 0)
+                    js_mask="x <= 0",
+                    batch="relu_dx",
+                ),
+            ),
+            function=True,
+            doc="max(0, x); relu'(0) = 0 and relu(nan) = nan as in PyTorch.",
         ),
-        _unary_function(
+        Op(
             "sin",
-            _sin_forward,
-            lambda out, x: cos(x),
-            "d sin(x)/dx = cos(x)",
-            "Sine.",
-            latex=r"\sin\left({0}\right)",
+            forward=float_sin,
+            batch="numpy.sin",
             js="Math.sin(x)",
-            js_rule="Math.cos(x)",
+            rules=(Rule(lambda out, x: cos(x), "d sin(x)/dx = cos(x)", js="Math.cos(x)"),),
+            function=True,
+            latex=r"\sin\left({0}\right)",
+            doc="Sine.",
         ),
-        _unary_function(
+        Op(
             "cos",
-            _cos_forward,
-            lambda out, x: -sin(x),
-            "d cos(x)/dx = -sin(x)",
-            "Cosine.",
-            latex=r"\cos\left({0}\right)",
+            forward=float_cos,
+            batch="numpy.cos",
             js="Math.cos(x)",
-            js_rule="-Math.sin(x)",
+            rules=(Rule(lambda out, x: -sin(x), "d cos(x)/dx = -sin(x)", js="-Math.sin(x)"),),
+            function=True,
+            latex=r"\cos\left({0}\right)",
+            doc="Cosine.",
         ),
-        _unary_function(
+        Op(
             "sqrt",
-            _sqrt_forward,
-            _sqrt_dx,
-            "d sqrt(x)/dx = 1/(2*sqrt(x))  (inf at x = 0)",
-            "Square root; ``ValueError`` for x < 0; sqrt'(0) = inf as in PyTorch.",
+            forward=float_sqrt,
+            domain=(
+                Domain(
+                    lambda x: x < 0.0,
+                    js="x < 0",
+                    message="sqrt: argument must be non-negative, got {x}",
+                ),
+            ),
+            batch="numpy.sqrt",
+            js="Math.sqrt(x)",
+            rules=(
+                Rule(
+                    _sqrt_dx,
+                    "d sqrt(x)/dx = 1/(2*sqrt(x))  (inf at x = 0)",
+                    js="0.5 / out",
+                    batch="sqrt_dx",
+                ),
+            ),
+            function=True,
             latex=r"\sqrt{{{0}}}",
-            js="x < 0 ? fail('sqrt: argument must be non-negative, got ' + num(x)) : Math.sqrt(x)",
-            js_rule="0.5 / out",
+            doc="Square root; ``ValueError`` for x < 0; sqrt'(0) = inf as in PyTorch.",
         ),
         NaryOp(
             "sum",
             forward=_sum_forward,
             partials=_sum_partials,
+            batch="sum",
             rule_text=("d(x_1+...+x_n)/dx_i = 1",),
             term="{0}",
             latex_term="{0}",
@@ -914,5 +844,54 @@ def markdown_table() -> str:
     return "\n".join(lines) + "\n"
 
 
+#: Where the generated text lives: the README's op table, Value's type stubs.
+README_MARKERS = ("<!-- ops-table:start -->", "<!-- ops-table:end -->")
+STUB_MARKERS = (
+    "        # (type stubs generated from ops.TABLE: start)",
+    "        # (type stubs generated from ops.TABLE: end)",
+)
+
+
+def type_stubs() -> str:
+    """The signatures of the ``Value`` methods the engine generates, for type checkers.
+
+    Example:
+        >>> type_stubs().splitlines()[0]
+        '        def __add__(self, other: Operand) -> Value: ...'
+    """
+    lines = []
+    for op in TABLE.values():
+        if op.arity in (1, 2):
+            other = ", other: Operand" if op.arity == 2 else ""
+            lines += [f"        def {name}(self{other}) -> Value: ..." for name in op.methods]
+    return "\n".join(lines) + "\n\n"  # a blank line before the end marker, as ruff formats it
+
+
+def _replace_between(path: Path, markers: tuple, body: str) -> bool:
+    """Put ``body`` between the two marker lines of ``path``; whether it changed."""
+    text = path.read_text(encoding="utf-8")
+    start, end = text.index(markers[0]) + len(markers[0]), text.index(markers[1])
+    new = text[:start] + "\n" + body + text[end:]
+    if new != text:
+        path.write_text(new, encoding="utf-8")
+    return new != text
+
+
+def write_generated(root: Path) -> list[str]:
+    """Regenerate the README's op table and Value's type stubs under ``root``
+    (the folder holding README.md and autograd_scalar/); the files changed."""
+    changed = []
+    readme, engine = root / "README.md", root / "autograd_scalar" / "engine.py"
+    if _replace_between(readme, README_MARKERS, markdown_table()):
+        changed.append(str(readme))
+    if _replace_between(engine, STUB_MARKERS, type_stubs()):
+        changed.append(str(engine))
+    return changed
+
+
 if __name__ == "__main__":
-    print(markdown_table(), end="")
+    if sys.argv[1:] == ["--write"]:
+        for path in write_generated(Path(__file__).resolve().parent.parent):
+            print(f"updated {path}")
+    else:
+        print(markdown_table(), end="")

@@ -25,13 +25,13 @@ float arithmetic decides which problem comes out.
 
 from __future__ import annotations
 
-import html
 import json
 import random
 from dataclasses import dataclass
 from typing import Callable
 
 from . import expr
+from .names import html_text
 from .web import pages
 
 __all__ = ["Problem", "generate", "LEVELS", "problem_set"]
@@ -230,12 +230,12 @@ def problem_set(level: int, seed: int, count: int) -> list:
 def student_page(problem: Problem, drawing: str = "") -> str:
     """The problem for a learner: the statement, the graph, a table to fill in; no answers."""
     rows = "".join(
-        f"<tr><td>∂f/∂{html.escape(x)}</td><td class=blank></td></tr>" for x in problem.asked
+        f"<tr><td>∂f/∂{html_text(x)}</td><td class=blank></td></tr>" for x in problem.asked
     )
     body = (
-        f"<h1>Practice {html.escape(problem.name)}</h1>"
-        f"<p>{html.escape(LEVELS[problem.level])}.</p>"
-        f"<p class=statement>{html.escape(problem.statement())}</p>"
+        f"<h1>Practice {html_text(problem.name)}</h1>"
+        f"<p>{html_text(LEVELS[problem.level])}.</p>"
+        f"<p class=statement>{html_text(problem.statement())}</p>"
         f"<div class=drawing>{drawing}</div>"
         f"<table>{rows}</table>"
         "<p>The drawing shows the forward values. Work backward from the output: v̄ = 1 at f, then each node's v̄ is the sum, over the "
@@ -248,12 +248,12 @@ def key_page(problem: Problem) -> str:
     """The answer key of one problem, for the teacher."""
     key = problem.answers()
     rows = "".join(
-        f"<tr><td>∂f/∂{html.escape(x)}</td><td>{g:.12g}</td></tr>"
+        f"<tr><td>∂f/∂{html_text(x)}</td><td>{g:.12g}</td></tr>"
         for x, g in key["gradients"].items()
     )
     body = (
-        f"<h1>Answer key {html.escape(problem.name)}</h1>"
-        f"<p class=statement>{html.escape(problem.statement())}</p>"
+        f"<h1>Answer key {html_text(problem.name)}</h1>"
+        f"<p class=statement>{html_text(problem.statement())}</p>"
         f"<table><tr><th>f</th><td>{key['value']:.12g}</td></tr>{rows}</table>"
     )
     return _page(f"Answer key {problem.name}", body)
@@ -261,7 +261,7 @@ def key_page(problem: Problem) -> str:
 
 def _page(title: str, body: str) -> str:
     style = f"<style>{pages.read('problem.css')}</style>"
-    return pages.fill("page.html", title=html.escape(title), body=style + body)
+    return pages.fill("page.html", title=html_text(title), body=style + body)
 
 
 def files(problems: list, drawings: list) -> list:

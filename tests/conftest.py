@@ -12,6 +12,7 @@ import tempfile
 
 import pytest
 import torch
+from hypothesis import settings
 from playwright.sync_api import sync_playwright
 
 # Compiled WebAssembly Graphviz goes to a cache of the test run's own, which the
@@ -19,6 +20,13 @@ from playwright.sync_api import sync_playwright
 _CACHE = tempfile.mkdtemp(prefix="autograd-scalar-test-cache-")
 os.environ["AUTOGRAD_SCALAR_CACHE_DIR"] = _CACHE
 atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
+
+# On CI the property tests replay the same examples on every run and never time
+# a single example (a busy 2-core machine is not a slow engine); locally they
+# keep exploring new examples. CI=true is set by .ci/run.
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 # Scalar float64 work: one thread avoids thread-pool start-up and keeps sums deterministic.
 torch.set_num_threads(1)

@@ -2,7 +2,7 @@
 
 Checks what a reader does: arrow keys straight after load, next/prev and the
 slider, clicking a node, zooming and panning; the lit node and the equation
-follow the backward pass (seed 003's order: o first, a last with
+follow the backward pass (the sum-over-paths example's order: o first, a last with
 v̄[a] = 3·1 + 2.5·3 = 10.5), with no JavaScript errors; a step of the trace of
 an MLP(2, [16, 16, 1]) loss is fast; and without JavaScript the page stays
 readable. Screenshots (1280x800) go to the test's tmp_path. CI installs
@@ -16,13 +16,13 @@ import pytest
 
 from autograd_scalar import names, nn, trace_backward
 from conftest import PageErrors
-from seed003 import seed003_graph
+from sum_over_paths import sum_over_paths_graph
 
 SCREEN = {"width": 1280, "height": 800}
 
 
-def seed003_trace():
-    return trace_backward(seed003_graph()[-1])
+def sum_over_paths_trace():
+    return trace_backward(sum_over_paths_graph()[-1])
 
 
 def mlp_trace():
@@ -52,7 +52,7 @@ def view_box(page) -> list:
 
 
 def test_arrow_keys_step_straight_after_load(browser, tmp_path):
-    trace = seed003_trace()
+    trace = sum_over_paths_trace()
     ident = names.element_ids(trace.order)
     expected = [ident[s.node] for s in trace.steps]  # v7 (o), v5, d, c, b, a: no constant
     page, errors = open_page(browser, tmp_path, trace)
@@ -74,7 +74,7 @@ def test_arrow_keys_step_straight_after_load(browser, tmp_path):
 
 
 def test_buttons_and_slider_step_and_grads_fill_in(browser, tmp_path):
-    trace = seed003_trace()
+    trace = sum_over_paths_trace()
     ident = names.element_ids(trace.order)
     page, errors = open_page(browser, tmp_path, trace)
 
@@ -108,7 +108,7 @@ def click_node(page, dot_id: str) -> None:
 
 
 def test_clicking_a_node_shows_its_formula_and_its_equation_with_numbers(browser, tmp_path):
-    trace = seed003_trace()
+    trace = sum_over_paths_trace()
     a, c = trace.order[0], trace.order[2]
     ident = names.element_ids(trace.order)
     page, errors = open_page(browser, tmp_path, trace)
@@ -126,7 +126,7 @@ def test_clicking_a_node_shows_its_formula_and_its_equation_with_numbers(browser
 
 
 def test_zoom_buttons_wheel_and_drag_move_the_view(browser, tmp_path):
-    page, errors = open_page(browser, tmp_path, seed003_trace())
+    page, errors = open_page(browser, tmp_path, sum_over_paths_trace())
     start = view_box(page)
     page.click(".ags-zoom-in")
     zoomed = view_box(page)
@@ -187,7 +187,7 @@ def test_stepping_through_the_mlp_trace_is_fast_and_keeps_the_current_node_in_vi
 
 
 def test_two_traces_on_one_page_step_independently(browser, tmp_path):
-    first, second = seed003_trace(), seed003_trace()
+    first, second = sum_over_paths_trace(), sum_over_paths_trace()
     html = (
         "<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>"
         f"{first._repr_html_()}{second._repr_html_()}</body></html>"
@@ -206,7 +206,7 @@ def test_two_traces_on_one_page_step_independently(browser, tmp_path):
 
 
 def test_without_javascript_the_drawing_and_every_equation_are_shown(browser, tmp_path):
-    trace = seed003_trace()
+    trace = sum_over_paths_trace()
     path = trace.save_html(tmp_path / "trace.html")
     context = browser.new_context(java_script_enabled=False, viewport=SCREEN)
     page = context.new_page()

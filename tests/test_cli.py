@@ -173,7 +173,7 @@ def test_trace_writes_a_self_contained_html_page(tmp_path, monkeypatch, capsys):
     assert page.startswith("<!DOCTYPE html>") and "<svg" in page
     assert "http://" not in page.replace("http://www.w3.org", "")  # nothing fetched
     ET.parse(tmp_path / "g.svg")
-    # seed 003: o = (a + b)(ab)/2 at a = 2, b = 3 gives ∂o/∂a = 10.5, ∂o/∂b = 8.
+    # the sum-over-paths example: o = (a + b)(ab)/2 at a = 2, b = 3 gives ∂o/∂a = 10.5, ∂o/∂b = 8.
     assert gradient_rows(out) == {"a": (2.0, 10.5), "b": (3.0, 8.0)}
     assert "trace written to trace.html" in out
 

@@ -54,10 +54,10 @@ def test_the_neuron_graph_shows_one_clustered_neuron(tmp_path):
     assert "layer0" in svg and "neuron" in svg and "relu" in svg
 
 
-def test_the_trace_is_seed_003s_example(tmp_path):
+def test_the_trace_is_the_sum_over_paths_example(tmp_path):
     demo.run(steps=1, out=tmp_path, progress=False)
     html = (tmp_path / "backward_trace.html").read_text()
-    assert "10.5" in html and "2.5" in html  # ∂o/∂a and ∂o/∂d of seed 003
+    assert "10.5" in html and "2.5" in html  # ∂o/∂a and ∂o/∂d of the sum-over-paths example
 
 
 def test_the_demos_trace_page_is_live_like_graph_trace_pages(tmp_path):

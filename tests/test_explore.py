@@ -140,7 +140,7 @@ def test_bad_arguments_get_a_clear_error(make, error, message):
 
 @pytest.fixture(scope="module")
 def demo_recording():
-    """100 steps of MLP(2, [16, 16, 1]) on 100 moons points: the issue's size case."""
+    """100 steps of MLP(2, [16, 16, 1]) on 100 moons points: the size the explorer is built for."""
     return train(100, {})[1]
 
 
@@ -304,7 +304,7 @@ def benchmark_recorder(n: int) -> Recorder:
 
 @pytest.mark.parametrize("n", [10_000, 100_000])
 def test_a_large_explorer_opens_quickly_in_bounded_memory(browser, tmp_path, n):
-    """The issue's targets: ≤ 2 s and ≤ 300 MB of JS heap at 10,000 points (asserted at 3x
+    """The targets: ≤ 2 s and ≤ 300 MB of JS heap at 10,000 points (asserted at 3x
     the time: the test machine is shared), and a page at all at 100,000; figures printed."""
     rec = benchmark_recorder(n)
     page, errors = open_page(browser, rec, tmp_path)

@@ -18,6 +18,7 @@ from autograd_scalar import expr, ops
 from autograd_scalar.engine import CONST
 from autograd_scalar.expr import ExpressionError, evaluate, parse, variable_name
 from conftest import assert_close, torch_gradient, torch_leaves
+from op_spec import SPEC
 
 
 def grads_of(text, values):
@@ -40,17 +41,8 @@ def test_acceptance_expression_matches_closed_form():
 
 
 x_sym = sympy.Symbol("x", real=True)
-SYMPY_FUNCTIONS = {
-    "exp": sympy.exp,
-    "log": sympy.log,
-    "tanh": sympy.tanh,
-    "sin": sympy.sin,
-    "cos": sympy.cos,
-    "sqrt": sympy.sqrt,
-    "abs": sympy.Abs,
-    "sigmoid": lambda u: 1 / (1 + sympy.exp(-u)),
-    "relu": lambda u: sympy.Max(0, u),
-}
+#: Each function of the language on sympy symbols: the op spec's exact oracle.
+SYMPY_FUNCTIONS = {name: SPEC[name].sym for name in ops.UNARY_FUNCTIONS}
 
 
 def test_every_table_function_is_callable_and_has_an_oracle():

@@ -21,7 +21,7 @@ from PIL import Image
 from autograd_scalar import Value, nn, trace_backward, viz
 from autograd_scalar.nn import mse
 from autograd_scalar.viz import image
-from seed003 import seed003_graph
+from sum_over_paths import sum_over_paths_graph
 
 CURRENT = (0xFF, 0xB7, 0x4D)  # trace.css: g.ags-current fill
 CONSUMER = (0xBB, 0xDE, 0xFB)  # trace.css: g.ags-consumer fill
@@ -29,7 +29,7 @@ CONSUMER = (0xBB, 0xDE, 0xFB)  # trace.css: g.ags-consumer fill
 
 def sum_over_paths():
     """c = a + b, d = a·b, o = c·d/2 at a = 2, b = 3: a.grad = 10.5, b.grad = 8."""
-    return seed003_graph()[-1]
+    return sum_over_paths_graph()[-1]
 
 
 def colours(png: bytes) -> set:

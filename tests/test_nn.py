@@ -420,3 +420,10 @@ def test_the_active_scope_is_restored_when_a_call_fails():
             model([1.0, "bad"])
         assert model([1.0, 1.0]).scope == "outer/layer1/neuron0"
     assert Value(1.0).scope is None
+
+
+def test_parameters_are_the_named_parameters_values_in_order_also_after_a_weight_is_replaced():
+    model = nn.MLP(3, [4, 2])
+    model.layers[0].neurons[1].w[2] = Value(0.5)
+    for part in (model, model.layers[1], model.layers[0].neurons[1]):
+        assert part.parameters() == [p for _, p in part.named_parameters()]

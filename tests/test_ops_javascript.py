@@ -10,61 +10,12 @@ must throw the same message; where an op masks the gradient (relu at x <= 0),
 the JavaScript mask must hold at the same points. An op without JavaScript fails here.
 """
 
-import math
-
 import pytest
 
 from autograd_scalar import ops
 from autograd_scalar.web import pages
 from conftest import assert_close, page_with_script
-
-INF, NAN = math.inf, math.nan
-UNARY = [(-1.3,), (0.0,), (0.4,), (2.5,), (-800.0,), (800.0,)]
-POINTS = {
-    "add": [(0.7, -1.3), (1e308, 1e308)],
-    "sub": [(0.7, -1.3), (2.5, 2.5)],
-    "mul": [(1.5, -2.0), (0.0, 4.0)],
-    "div": [(1.5, 0.4), (0.0, 2.0), (1.0, 0.0), (-3.0, 1e-300)],
-    "pow": [
-        (1.7, 2.5),
-        (0.6, -1.5),
-        (0.0, 2.0),
-        (0.0, 0.0),
-        (2.0, 0.0),
-        (-2.0, 3.0),
-        (-2.0, 0.5),
-        (0.0, -1.0),
-        (10.0, 400.0),
-        (-10.0, 401.0),
-        (3.0, 0.5),
-        (0.0, 3.0),
-        # Where C99's pow (Python's) gives 1 and ECMAScript's Math.pow gives NaN.
-        (1.0, NAN),
-        (1.0, INF),
-        (1.0, -INF),
-        (-1.0, INF),
-        (-1.0, -INF),
-        (NAN, 0.0),
-        (-1.0, NAN),
-        (-INF, 0.5),
-        (-1e-5, 0.5),
-        (-0.0, -1.0),
-    ],
-    "log": [
-        (0.3,),
-        (1.0,),
-        (2.5,),
-        (0.0,),
-        (-1.0,),
-        (1e-300,),
-        (-INF,),
-        (-1.0000000000065512e-05,),
-    ],
-    "relu": UNARY + [(-0.0,)],
-    "sqrt": [(0.25,), (0.0,), (9.0,), (-1.0,), (-INF,), (-1e16,), (-1.5e-300,)],
-    "sum": [(0.5, -1.25, 2.0), (1.0, 2.0, 3.0, 4.0)],
-    "dot": [(0.5, -1.5, 2.0, 3.0, 0.25, -4.0), (1.0, 2.0, -3.0, 4.0)],
-}
+from op_spec import js_points
 
 
 def python_result(op, point) -> dict:
@@ -104,7 +55,7 @@ def test_every_op_carries_javascript_for_its_forward_and_each_rule():
         if op.arity is None:
             assert op.js_partials, f"{name} has no JavaScript partials"
         else:
-            assert len(op.js_rules) == op.arity and all(op.js_rules), (
+            assert all(rule.javascript for rule in op.derivatives), (
                 f"{name} needs one JavaScript rule per argument"
             )
 
@@ -112,7 +63,7 @@ def test_every_op_carries_javascript_for_its_forward_and_each_rule():
 CASES = [
     pytest.param(name, point, id=f"{name}{point}")
     for name, op in ops.TABLE.items()
-    for point in POINTS.get(name, UNARY if op.arity == 1 else [])
+    for point in js_points(name, op.arity)
 ]
 
 

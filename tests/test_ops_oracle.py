@@ -1,7 +1,7 @@
 """Every op of the derivative table against two independent oracles.
 
-For each op in ``autograd_scalar.ops.TABLE`` the :data:`ORACLE` below gives
-how the public API spells it, a sympy builder (exact derivatives, evaluated
+For each op in ``autograd_scalar.ops.TABLE`` the tests' op spec
+(``op_spec.SPEC``) gives how the public API spells it, a sympy builder (exact derivatives, evaluated
 at the exact binary value of the float inputs) and a PyTorch float64 function
 (torch.autograd). The tests check, at several points of the op's domain:
 the forward value, every first partial (``backward()``), every second partial
@@ -10,9 +10,7 @@ the forward value, every first partial (``backward()``), every second partial
 oracle entry fail the suite: a new op cannot land untested.
 """
 
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable
 
 import pytest
 import sympy
@@ -21,74 +19,10 @@ import torch
 import autograd_scalar as ag
 from autograd_scalar import Value, ops
 from conftest import assert_close, torch_float, torch_gradient, torch_hessian, torch_leaves
+from op_spec import SPEC
 
-
-@dataclass(frozen=True)
-class Oracle:
-    engine: Callable  # the op through autograd_scalar's public API, on Values
-    sym: Callable  # the op on sympy symbols
-    torch: Callable  # the op on float64 tensors
-    points: tuple  # argument tuples inside the op's domain
-
-
-def _half(args):
-    n = len(args) // 2
-    return args[:n], args[n:]
-
-
-ORACLE = {
-    "add": Oracle(
-        lambda x, y: x + y, lambda x, y: x + y, torch.add, ((0.7, -1.3), (2.5, 4.0), (-3.0, 0.25))
-    ),
-    "sub": Oracle(
-        lambda x, y: x - y, lambda x, y: x - y, torch.sub, ((0.7, -1.3), (2.5, 4.0), (-3.0, 0.25))
-    ),
-    "mul": Oracle(
-        lambda x, y: x * y, lambda x, y: x * y, torch.mul, ((1.5, -2.0), (0.3, 0.3), (-0.7, 4.25))
-    ),
-    "div": Oracle(
-        lambda x, y: x / y, lambda x, y: x / y, torch.div, ((1.5, 0.4), (-3.0, 2.0), (0.2, -0.7))
-    ),
-    "pow": Oracle(
-        lambda x, y: x**y,
-        lambda x, y: x**y,
-        torch.pow,
-        ((1.7, 2.5), (0.6, -1.5), (2.0, 3.0), (3.0, 0.5)),
-    ),
-    "neg": Oracle(lambda x: -x, lambda x: -x, torch.neg, ((-1.0,), (2.5,))),
-    "abs": Oracle(abs, sympy.Abs, torch.abs, ((-2.0,), (0.75,))),
-    "exp": Oracle(Value.exp, sympy.exp, torch.exp, ((-2.0,), (0.5,), (3.0,))),
-    "log": Oracle(Value.log, sympy.log, torch.log, ((0.3,), (1.0,), (2.5,), (10.0,))),
-    "tanh": Oracle(Value.tanh, sympy.tanh, torch.tanh, ((-1.2,), (0.3,), (2.0,))),
-    "sigmoid": Oracle(
-        Value.sigmoid, lambda x: 1 / (1 + sympy.exp(-x)), torch.sigmoid, ((-3.0,), (0.0,), (1.5,))
-    ),
-    "relu": Oracle(
-        Value.relu,
-        lambda x: sympy.Piecewise((x, x > 0), (0, True)),
-        torch.relu,
-        ((-1.5,), (0.5,), (3.0,)),
-    ),
-    "sin": Oracle(Value.sin, sympy.sin, torch.sin, ((-1.0,), (0.5,), (2.5,))),
-    "cos": Oracle(Value.cos, sympy.cos, torch.cos, ((-1.0,), (0.5,), (2.5,))),
-    "sqrt": Oracle(Value.sqrt, sympy.sqrt, torch.sqrt, ((0.25,), (2.0,), (9.0,))),
-    "sum": Oracle(
-        lambda *xs: ag.sum(xs),
-        lambda *xs: sympy.Add(*xs),
-        lambda *xs: torch.stack(xs).sum(),
-        ((0.5, -1.25, 2.0), (1.0, 2.0, 3.0, 4.0), (-0.3, 0.7, 1.1, -2.2, 5.5)),
-    ),
-    "dot": Oracle(
-        lambda *wx: ag.dot(*_half(wx)),
-        lambda *wx: sympy.Add(*[w * x for w, x in zip(*_half(wx))]),
-        lambda *wx: torch.dot(torch.stack(_half(wx)[0]), torch.stack(_half(wx)[1])),
-        (
-            (0.5, -1.5, 2.0, 3.0, 0.25, -4.0),
-            (1.0, 2.0, 3.0, 4.0, -0.5, 0.5, 1.5, 2.5),
-            (0.1, 0.2, 0.3, 0.4, 0.5, -1.0, -2.0, 3.0, -4.0, 5.0),
-        ),
-    ),
-}
+#: The oracle of each op: its spellings and points, from the tests' op spec.
+ORACLE = SPEC
 
 CASES = [
     pytest.param(name, point, id=f"{name}{point}")

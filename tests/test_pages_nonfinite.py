@@ -14,7 +14,7 @@ import pytest
 from autograd_scalar import Value, cli, names, trace_backward
 from autograd_scalar.web import pages
 from conftest import PageErrors
-from seed003 import seed003_graph
+from sum_over_paths import sum_over_paths_graph
 from test_browser import SCREEN
 
 
@@ -102,7 +102,7 @@ def test_after_an_edit_each_term_shows_the_product_of_its_factors(browser, tmp_p
 
     The truth is the Python trace of the same graph built at a = b = 3.
     """
-    trace = trace_backward(seed003_graph()[-1])
+    trace = trace_backward(sum_over_paths_graph()[-1])
     page, errors = open_file(browser, trace.save_html(tmp_path / "s.html", live=True))
     page.get_by_label("a", exact=True).fill("3")
     page.get_by_label("b", exact=True).fill("3")

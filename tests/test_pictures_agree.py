@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from autograd_scalar import gradients, topological_order, trace_backward, viz
 from autograd_scalar.names import element_ids, format_number
 from autograd_scalar.web import pages
-from seed003 import seed003_graph
+from sum_over_paths import sum_over_paths_graph
 
 SVG = "{http://www.w3.org/2000/svg}"
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -76,7 +76,7 @@ def test_readme_ten_lines_draw_what_they_print(tmp_path):
 
 
 def test_tracing_leaves_every_grad_alone():
-    a, b, c, d, o = seed003_graph()
+    a, b, c, d, o = sum_over_paths_graph()
     o.backward()
     before = [v.grad for v in topological_order(o)]
     first = trace_backward(o).to_text()
@@ -87,14 +87,14 @@ def test_tracing_leaves_every_grad_alone():
 
 
 def test_a_trace_of_a_fresh_graph_gives_the_closed_forms_and_leaves_grad_zero():
-    a, b, c, d, o = seed003_graph()
+    a, b, c, d, o = sum_over_paths_graph()
     steps = {step.node: step.grad for step in trace_backward(o).steps}
     assert [steps[v] for v in (a, b, c, d)] == [10.5, 8.0, 3.0, 2.5]
     assert all(v.grad == 0.0 for v in topological_order(o))
 
 
 def test_a_drawing_after_two_backward_calls_says_why_a_is_21():
-    a, b, c, d, o = seed003_graph()
+    a, b, c, d, o = sum_over_paths_graph()
     o.backward()
     o.backward()
     nodes, caption = drawn(viz.to_svg(o))
@@ -110,14 +110,14 @@ def test_a_drawing_after_two_backward_calls_says_why_a_is_21():
 
 
 def test_a_drawing_before_any_backward_says_so():
-    *_, o = seed003_graph()
+    *_, o = sum_over_paths_graph()
     nodes, caption = drawn(viz.to_svg(o))
     assert " ".join(caption) == "No backward pass yet: every grad is 0 until o.backward()."
     check_agreement(o, viz.to_svg(o))
 
 
 def test_a_trace_draws_the_trace_numbers_not_grad():
-    a, b, c, d, o = seed003_graph()
+    a, b, c, d, o = sum_over_paths_graph()
     for _ in range(3):
         o.backward()  # a.grad = 31.5
     (svg,) = pages.pictures(trace_backward(o).to_html(full_page=False))
@@ -138,7 +138,7 @@ ACTIONS = st.lists(
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ACTIONS)
 def test_no_sequence_of_calls_makes_a_drawing_and_a_trace_disagree_silently(actions):
-    nodes = dict(zip("abcdo", seed003_graph()))
+    nodes = dict(zip("abcdo", sum_over_paths_graph()))
     last_svg: dict = {}
     for action in actions:
         verb, _, name = action.partition(" ")

@@ -36,31 +36,12 @@ from conftest import (
     torch_hessian,
     torch_leaves,
 )
+from op_spec import SPEC
 from test_ops_oracle import ORACLE
 
-ALWAYS = lambda *args: True  # noqa: E731
-
-#: Operands each op accepts in the random graphs: inside its domain, away from
-#: poles (|y| > 0.2 for div), with results that stay moderate.
-SAFE = {
-    "add": ALWAYS,
-    "sub": ALWAYS,
-    "mul": ALWAYS,
-    "neg": ALWAYS,
-    "abs": ALWAYS,
-    "tanh": ALWAYS,
-    "sigmoid": ALWAYS,
-    "relu": ALWAYS,
-    "sin": ALWAYS,
-    "cos": ALWAYS,
-    "sum": ALWAYS,
-    "dot": ALWAYS,
-    "div": lambda x, y: abs(y) > 0.2,
-    "pow": lambda x, y: 0.2 < abs(x) < 5.0 and abs(y) <= 3.0 and (x > 0 or y == int(y)),
-    "exp": lambda x: x < 4.0,
-    "log": lambda x: x > 0.2,
-    "sqrt": lambda x: x > 0.2,
-}
+#: Operands each op accepts in the random graphs (the op spec's ``safe``): inside
+#: its domain, away from poles (|y| > 0.2 for div), with results that stay moderate.
+SAFE = {name: spec.safe for name, spec in SPEC.items()}
 LIMIT = 1e3  # |value| bound for every node: keeps gradients in a sane range
 CONSTANTS = (2.0, 3.0, -1.0, 0.5)
 

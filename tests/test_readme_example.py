@@ -25,7 +25,7 @@ def test_readme_python_example_prints_what_its_comments_claim(tmp_path):
     finally:
         os.chdir(cwd)
     lines = out.getvalue().splitlines()
-    assert lines[0] == "10.5 8.0"  # seed 003: ∂o/∂a = 10.5, ∂o/∂b = 8
+    assert lines[0] == "10.5 8.0"  # the sum-over-paths example: ∂o/∂a = 10.5, ∂o/∂b = 8
     # The intermediates are labelled, so the trace names them as the reader did.
     assert "  v̄[a] = v̄[c]·∂c/∂a + v̄[d]·∂d/∂a = 3·1 + 2.5·3 = 10.5" in lines
     assert "  o = v5 / 2 = 15" in lines

@@ -238,12 +238,12 @@ def test_a_new_thread_starts_with_the_default_modes():
 
 
 def test_open_mode_blocks_are_counted_back_to_zero_also_after_an_error():
-    """The engine trusts ``switched.blocks == 0`` to mean: every thread records."""
+    """The engine trusts ``switched.mode_blocks == 0`` to mean: every thread records."""
     with pytest.raises(ZeroDivisionError):
         with no_grad(), detect_anomaly(), ag.enable_grad(), ag.scope("s"):
-            assert ag.modes.switched.blocks == 3
+            assert ag.modes.switched.mode_blocks == 3
             raise ZeroDivisionError("inside the blocks")
-    assert ag.modes.switched.blocks == 0
+    assert ag.modes.switched.mode_blocks == 0
 
 
 def test_open_scopes_are_counted_back_to_zero_also_after_an_error_or_an_early_stop():

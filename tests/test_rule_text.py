@@ -14,6 +14,7 @@ import sympy
 
 from autograd_scalar import ops
 from conftest import assert_close
+from op_spec import rule_points
 
 X, Y, XI, WI = sympy.symbols("x y x_i w_i", real=True)
 NAMES = {
@@ -32,16 +33,6 @@ NAMES = {
     "sigmoid": lambda z: 1 / (1 + sympy.exp(-z)),
     "step": lambda z: sympy.Heaviside(z, 0),  # 1 for z > 0, else 0
 }
-#: Sample points inside each op's domain (n-ary ops: three pairs or terms).
-POINTS = {
-    "log": [(0.3,), (2.5,)],
-    "sqrt": [(0.25,), (9.0,)],
-    "pow": [(1.7, 2.5), (0.6, -1.5), (3.0, 0.5)],
-    "div": [(1.5, 0.4), (-3.0, 2.0)],
-    "sum": [(0.5, -1.25, 2.0)],
-    "dot": [(0.5, -1.5, 2.0, 3.0, 0.25, -4.0)],
-}
-DEFAULT_POINTS = {1: [(-1.3,), (0.4,), (2.5,)], 2: [(0.7, -1.3), (2.5, 4.0)]}
 
 
 def right_hand_side(text: str) -> sympy.Expr:
@@ -62,7 +53,7 @@ def symbol_values(op, position: int, point: tuple) -> dict:
 CASES = [
     pytest.param(name, point, id=f"{name}{point}")
     for name, op in ops.TABLE.items()
-    for point in POINTS.get(name, DEFAULT_POINTS.get(op.arity, []))
+    for point in rule_points(name, op.arity)
 ]
 
 

@@ -10,14 +10,16 @@ import pytest
 
 from autograd_scalar import Value, trace_backward
 from conftest import PageErrors
-from seed003 import seed003_graph
+from sum_over_paths import sum_over_paths_graph
 
 
 @pytest.fixture
 def trace_file(tmp_path):
     def write(live: bool):
         path = tmp_path / ("live.html" if live else "trace.html")
-        path.write_text(trace_backward(seed003_graph()[-1]).to_html(live=live), encoding="utf-8")
+        path.write_text(
+            trace_backward(sum_over_paths_graph()[-1]).to_html(live=live), encoding="utf-8"
+        )
         return path
 
     return write

@@ -8,7 +8,8 @@ gradients of 1, -3, inf and nan; on random programs (the tape and the
 engine); on random programs through inf and NaN, NaN for NaN (the engine:
 that is where its masks decide). ``tape.to_onnx()`` must pass
 ``onnx.checker`` and give the tape's values in onnxruntime to 1e-9. The op
-lists are derived from ``ops.TABLE``, so an op without a mapping fails here.
+lists are derived from ``ops.TABLE``, so an op without a spelling fails here
+(an arithmetic row is written from its own forward).
 """
 
 import itertools
@@ -25,8 +26,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 import autograd_scalar as ag
 from autograd_scalar import Value, ops, tape
-from autograd_scalar.tape.onnx_export import ONNX
-from autograd_scalar.tape.torch_export import TORCH
+from autograd_scalar.tape.onnx_export import ONNX, spelling as onnx_spelling
+from autograd_scalar.tape.torch_export import TORCH, spelling as torch_spelling
 from conftest import assert_close
 from test_ops_oracle import ORACLE
 from test_properties import edge_programs, gradient_scale, is_constant, programs
@@ -54,9 +55,23 @@ def run_onnx(path, feeds):
     return out
 
 
-def test_every_op_of_the_table_has_a_torch_and_an_onnx_mapping():
-    assert set(TORCH) == set(ops.TABLE)
-    assert set(ONNX) == set(ops.TABLE)
+def test_every_op_of_the_table_has_a_torch_and_an_onnx_spelling():
+    """A mapped op, or an arithmetic row (batch form SAME) written from its forward."""
+    for op in ops.TABLE.values():
+        assert torch_spelling(op) is not None and onnx_spelling(op) is not None
+    assert set(TORCH) <= set(ops.TABLE) and set(ONNX) <= set(ops.TABLE)
+
+
+def test_an_op_without_a_spelling_is_refused_by_name():
+    tan = ops.Op(
+        "tan",
+        forward=math.tan,
+        batch="numpy.tan",
+        rules=(ops.Rule(lambda out, x: 1 + out * out, "t"),),
+    )
+    for spelling in (torch_spelling, onnx_spelling):
+        with pytest.raises(tape.TapeError, match="'tan' has no"):
+            spelling(tan)
 
 
 # -- every op, at its kinks and masks ---------------------------------------------------

@@ -1,6 +1,6 @@
 """trace_backward: the lecture's rule v̄_i = Σ_{j ∈ Ch(v_i)} (∂v_j/∂v_i) v̄_j, one node at a time.
 
-Truths checked against: seed 003's worked example (∂o/∂a = 3·1 + 2.5·3 = 10.5,
+Truths checked against: the sum-over-paths example (∂o/∂a = 3·1 + 2.5·3 = 10.5,
 ∂o/∂b = 8, ∂o/∂c = 3, ∂o/∂d = 2.5), PyTorch float64 gradients of every node of
 random graphs, the graph's own structure (Ch(v_i) = the nodes computed directly
 from v_i), and plain backward() for how leaf gradients accumulate.
@@ -29,13 +29,13 @@ from autograd_scalar import (
 )
 from autograd_scalar.web import pages
 from conftest import assert_close
-from seed003 import seed003_graph as seed003
+from sum_over_paths import sum_over_paths_graph as paths_example
 
-# -- seed 003 ------------------------------------------------------------------------
+# -- the sum-over-paths example ----------------------------------------------------
 
 
-def test_seed003_step_of_a_is_3_times_1_plus_2_5_times_3():
-    a, b, c, d, o = seed003()
+def test_sum_over_paths_step_of_a_is_3_times_1_plus_2_5_times_3():
+    a, b, c, d, o = paths_example()
     trace = trace_backward(o)
     (step,) = [s for s in trace.steps if s.node is a]
     assert step.grad == 10.5
@@ -46,14 +46,14 @@ def test_seed003_step_of_a_is_3_times_1_plus_2_5_times_3():
     assert trace.equation(step) == "v̄[a] = v̄[c]·∂c/∂a + v̄[d]·∂d/∂a = 3·1 + 2.5·3 = 10.5"
 
 
-def test_seed003_every_derivative_of_the_worked_example():
-    a, b, c, d, o = seed003()
+def test_sum_over_paths_every_derivative_of_the_worked_example():
+    a, b, c, d, o = paths_example()
     grads = {s.node: s.grad for s in trace_backward(o).steps}
     assert (grads[o], grads[c], grads[d], grads[a], grads[b]) == (1.0, 3.0, 2.5, 10.5, 8.0)
 
 
 def test_steps_run_output_first_in_reverse_topological_order():
-    *_, o = seed003()
+    *_, o = paths_example()
     trace = trace_backward(o, constants=True)
     order = topological_order(o)
     assert [s.node for s in trace.steps] == order[::-1]
@@ -63,7 +63,7 @@ def test_steps_run_output_first_in_reverse_topological_order():
 
 def test_constants_take_no_step_by_default_and_a_step_when_asked():
     """Nobody asked for ∂o/∂2: by default the steps are the non-constant nodes, in order."""
-    *_, o = seed003()
+    *_, o = paths_example()
     order = topological_order(o)
     default = trace_backward(o)
     assert [s.node for s in default.steps] == [n for n in order[::-1] if n.op != "const"]
@@ -75,7 +75,7 @@ def test_constants_take_no_step_by_default_and_a_step_when_asked():
 
 
 def test_trace_steps_carry_the_grads_backward_stores_and_touch_no_grad():
-    traced, plain = seed003(), seed003()
+    traced, plain = paths_example(), paths_example()
     trace = trace_backward(traced[-1])
     plain[-1].backward()
     by_node = {step.node: step.grad for step in trace.steps}
@@ -87,7 +87,7 @@ def test_trace_steps_carry_the_grads_backward_stores_and_touch_no_grad():
 
 
 def test_terms_are_exactly_the_children_in_topological_order():
-    *_, o = seed003()
+    *_, o = paths_example()
     trace = trace_backward(o)
     order = topological_order(o)
     for step in trace.steps:
@@ -165,7 +165,7 @@ def test_every_steps_grad_matches_torch_and_its_terms_sum_to_it(seed):
 
 
 def test_tracing_twice_after_backward_changes_nothing_and_shows_one_pass():
-    a, b, c, d, o = seed003()
+    a, b, c, d, o = paths_example()
     o.backward()
     o.backward()
     first = trace_backward(o)
@@ -191,7 +191,7 @@ def test_trace_rejects_non_values():
 
 
 def test_text_has_the_forward_wengert_list_and_each_equation():
-    *_, o = seed003()
+    *_, o = paths_example()
     text = trace_backward(o).to_text()
     for line in [
         "a = 2  (input)",
@@ -230,7 +230,7 @@ def test_custom_ops_are_written_as_functions():
 
 
 def test_latex_has_bars_fractions_and_balanced_braces():
-    *_, o = seed003()
+    *_, o = paths_example()
     latex = trace_backward(o).to_latex()
     assert latex.startswith("$$\\begin{aligned}") and latex.endswith("\\end{aligned}$$")
     assert (
@@ -265,7 +265,7 @@ def page_parts(page: str) -> tuple:
 
 def test_html_holds_one_drawing_and_one_record_per_step_naming_its_svg_elements():
     """The page scales: one SVG, and per step the ids of the nodes and edges to light."""
-    *_, o = seed003()
+    *_, o = paths_example()
     trace = trace_backward(o)
     drawings, data = page_parts(trace.to_html())
     assert len(drawings) == 1
@@ -287,7 +287,7 @@ def test_html_holds_one_drawing_and_one_record_per_step_naming_its_svg_elements(
 
 
 def test_html_cites_the_derivative_tables_rules():
-    *_, o = seed003()
+    *_, o = paths_example()
     _, data = page_parts(trace_backward(o).to_html())
     a_terms, b_terms = data["steps"][-1][3], data["steps"][-2][3]
     assert [t[2] for t in a_terms] == ["d(x+y)/dx = 1", "d(x*y)/dx = y"]
@@ -295,7 +295,7 @@ def test_html_cites_the_derivative_tables_rules():
 
 
 def test_html_without_javascript_lists_every_steps_equation_and_the_final_grads():
-    *_, o = seed003()
+    *_, o = paths_example()
     trace = trace_backward(o)
     page = trace.to_html()
     static = re.search(r'<div class="ags-steps">.*?<ol>(.*?)</ol>', page, re.S).group(1)
@@ -307,7 +307,7 @@ def test_html_without_javascript_lists_every_steps_equation_and_the_final_grads(
 
 
 def test_the_title_is_the_roots_label_else_its_formula_or_the_callers():
-    *_, o = seed003()
+    *_, o = paths_example()
     assert "<title>o</title>" in trace_backward(o).to_html()
     x = Value(2.0, label="x")
     assert "<title>v2 = tanh(x) = 0.964028</title>" in trace_backward(x.tanh()).to_html()
@@ -315,7 +315,7 @@ def test_the_title_is_the_roots_label_else_its_formula_or_the_callers():
 
 
 def test_html_is_self_contained_with_unique_ids():
-    *_, o = seed003()
+    *_, o = paths_example()
     page = trace_backward(o).to_html()
     assert page.startswith("<!DOCTYPE html>") and "<script>" in page
     # the drawing is an <img> whose src is the SVG itself (a data: URL)
@@ -326,7 +326,7 @@ def test_html_is_self_contained_with_unique_ids():
 
 
 def test_repr_html_is_a_fragment_and_two_traces_do_not_share_ids():
-    *_, o = seed003()
+    *_, o = paths_example()
     first, second = trace_backward(o)._repr_html_(), trace_backward(o)._repr_html_()
     assert "<html" not in first and 'class="ags-trace"' in first
     assert set(re.findall(r' id="([^"]+)"', first)).isdisjoint(re.findall(r' id="([^"]+)"', second))
@@ -348,7 +348,7 @@ def test_long_traces_are_pages_up_to_a_generous_bound_with_a_clear_refusal_above
 
 
 def test_save_html_writes_the_page_atomically(tmp_path):
-    *_, o = seed003()
+    *_, o = paths_example()
     trace = trace_backward(o)
     out = trace.save_html(tmp_path / "trace.html")
     # each rendering: own id prefix (in the drawing's data: URL, "-" is "%26%2345;")
@@ -362,7 +362,7 @@ def test_save_html_writes_the_page_atomically(tmp_path):
 
 
 def test_repr_and_len():
-    *_, o = seed003()
+    *_, o = paths_example()
     trace = trace_backward(o)
     assert isinstance(trace, BackwardTrace) and len(trace) == 6
     assert repr(trace) == "<BackwardTrace of 'o': 6 steps>"

@@ -29,4 +29,4 @@ def test_page_size_grows_linearly_over_three_mlp_sizes():
     )
     print(f"(steps, bytes): {points}; size ∝ steps^{slope:.2f}")
     assert 0.8 <= slope <= 1.15, points
-    assert points[-1][1] <= 3_000_000  # MLP(2, [16, 16, 1]): the budget
+    assert points[-1][1] <= 3_000_000  # MLP(2, [16, 16, 1]): the page's size budget

@@ -33,14 +33,14 @@ from autograd_scalar import (
 from autograd_scalar.files import write_atomic
 from autograd_scalar.viz import RenderError, graph as viz_graph
 from autograd_scalar.web import pages
-from seed003 import seed003_graph
+from sum_over_paths import sum_over_paths_graph
 
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-def seed003():
-    """Seed 003's example, backpropagated."""
-    nodes = seed003_graph()
+def paths_example():
+    """The sum-over-paths example, backpropagated."""
+    nodes = sum_over_paths_graph()
     nodes[-1].backward()
     return nodes
 
@@ -101,8 +101,8 @@ def stub_dot(monkeypatch, tmp_path):
 # -- structure -------------------------------------------------------------------
 
 
-def test_seed003_graph_has_one_record_per_value_and_one_node_per_operation(no_dot):
-    *_, o = seed003()
+def test_sum_over_paths_graph_has_one_record_per_value_and_one_node_per_operation(no_dot):
+    *_, o = paths_example()
     svg = viz.to_svg(o)
     # a, b, c, d, c·d, the constant 2, o; and the operations +, *, *, /.
     assert titles(svg, "node") == {
@@ -122,7 +122,7 @@ def test_seed003_graph_has_one_record_per_value_and_one_node_per_operation(no_do
 
 
 def test_edges_run_parent_to_operation_to_result():
-    *_, o = seed003()
+    *_, o = paths_example()
     assert sorted(dot_edges(viz.draw(o))) == sorted(
         [
             ("v1", "v3_op"),
@@ -141,8 +141,8 @@ def test_edges_run_parent_to_operation_to_result():
     )
 
 
-def test_records_show_name_data_and_grad_of_seed003():
-    *_, o = seed003()
+def test_records_show_name_data_and_grad_of_the_sum_over_paths_example():
+    *_, o = paths_example()
     shown = texts(viz.to_svg(o))
     for field in [
         "a",
@@ -204,7 +204,7 @@ def test_custom_operation_is_drawn_with_its_name_or_f():
 
 
 def test_show_grad_false_hides_and_a_mapping_replaces_grads():
-    *_, o = seed003()
+    *_, o = paths_example()
     assert not any(t.startswith("grad") for t in texts(viz.to_svg(o, show_grad=False)))
     shown = texts(viz.to_svg(o, show_grad={o: 1.0}))
     assert shown.count("grad 1") == 1 and shown.count("grad ?") == 5
@@ -219,7 +219,7 @@ def test_labels_with_record_and_quote_characters_survive_verbatim():
 
 
 def test_rankdir_tb_lays_records_across_and_bad_rankdir_is_named():
-    *_, o = seed003()
+    *_, o = paths_example()
     assert 'label="a|data 2|grad 10.5"' in viz.draw(o, rankdir="TB").source
     assert 'label="{a|data 2|grad 10.5}"' in viz.draw(o).source
     with pytest.raises(ValueError, match="rankdir must be one of LR, TB, RL, BT"):
@@ -235,7 +235,7 @@ def test_draw_rejects_non_values_and_bad_max_nodes():
 
 def test_svg_groups_carry_classes_and_the_element_ids_of_names(no_dot):
     """Pages style nodes by class and find them by id: both come from names.py."""
-    a, b, c, d, o = seed003()
+    a, b, c, d, o = paths_example()
     ident = names.element_ids(topological_order(o))
     svg = ET.fromstring(viz.to_svg(o, id_prefix="p1-"))
     groups = {g.get("id"): g.get("class").split() for g in svg.iter(f"{SVG}g") if g.get("id")}
@@ -343,14 +343,14 @@ def test_a_wide_graph_keeps_the_values_nearest_the_output():
 
 
 def test_without_dot_svg_renders_in_process_and_parses(no_dot):
-    *_, o = seed003()
+    *_, o = paths_example()
     assert viz_graph.shutil.which("dot") is None
     svg = viz.to_svg(o)
     assert ET.fromstring(svg).tag == f"{SVG}svg"
 
 
 def test_without_dot_png_and_pdf_are_real_images(no_dot):
-    *_, o = seed003()
+    *_, o = paths_example()
     png = viz.render(viz.draw(o).source, "png")
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     with Image.open(io.BytesIO(png)) as picture:
@@ -363,7 +363,7 @@ def test_without_dot_png_and_pdf_are_real_images(no_dot):
 
 
 def test_with_dot_on_path_the_system_program_lays_out_and_png_comes_from_its_svg(stub_dot):
-    *_, o = seed003()
+    *_, o = paths_example()
     svg = viz.to_svg(o)
     assert "grad 10.5" in texts(svg)
     assert viz.render(viz.draw(o).source, "png")[:4] == b"\x89PNG"
@@ -382,7 +382,7 @@ def test_broken_dot_source_is_reported_by_the_in_process_renderer(no_dot):
 
 
 def test_dot_format_is_the_source_and_unknown_formats_are_named():
-    *_, o = seed003()
+    *_, o = paths_example()
     graph = viz.draw(o)
     assert viz.render(graph.source, "dot") == graph.source.encode("utf-8")
     with pytest.raises(ValueError, match="unknown format 'svgz2'"):
@@ -392,7 +392,7 @@ def test_dot_format_is_the_source_and_unknown_formats_are_named():
 def test_jupyter_display_hook_renders_svg_without_dot(no_dot):
     from IPython.core.formatters import DisplayFormatter
 
-    *_, o = seed003()
+    *_, o = paths_example()
     graph = viz.draw(o)
     assert isinstance(graph, viz_graph.graphviz.Digraph)
     data, _ = DisplayFormatter().format(graph)
@@ -403,7 +403,7 @@ def test_jupyter_display_hook_renders_svg_without_dot(no_dot):
 
 
 def test_save_writes_svg_and_returns_the_path(tmp_path, no_dot):
-    *_, o = seed003()
+    *_, o = paths_example()
     out = viz.save(o, tmp_path / "graph.svg")
     assert out == tmp_path / "graph.svg"
     assert "grad 10.5" in texts(out.read_text())
@@ -411,7 +411,7 @@ def test_save_writes_svg_and_returns_the_path(tmp_path, no_dot):
 
 
 def test_save_leaves_no_file_when_rendering_fails(tmp_path, no_dot, monkeypatch):
-    *_, o = seed003()
+    *_, o = paths_example()
 
     def fail(source):
         raise RenderError("in-process Graphviz (WebAssembly) could not render the graph")
@@ -432,7 +432,7 @@ def test_write_atomic_keeps_the_old_file_and_no_temp_on_error(tmp_path):
 
 
 def test_saved_files_get_the_permissions_of_a_plain_open(tmp_path):
-    *_, o = seed003()
+    *_, o = paths_example()
     plain = tmp_path / "plain.svg"
     with open(plain, "wb"):
         pass
@@ -441,7 +441,7 @@ def test_saved_files_get_the_permissions_of_a_plain_open(tmp_path):
 
 
 def test_save_dot_format_writes_the_source(tmp_path):
-    *_, o = seed003()
+    *_, o = paths_example()
     out = viz.save(o, tmp_path / "graph.dot", format="dot")
     assert out.read_text() == viz.draw(o).source
 
@@ -515,7 +515,7 @@ def test_dot_edges_number_which_weight_pairs_with_which_input():
 
 
 def test_jupyter_html_scales_the_drawing_to_the_cell(no_dot):
-    *_, o = seed003()
+    *_, o = paths_example()
     page = viz.draw(o)._repr_html_()
     assert page.startswith('<div class="ags-drawing">')
     assert ".ags-drawing img{max-width:100%;height:auto" in page and "overflow:auto" in page

@@ -115,7 +115,11 @@ class Module:
         return []
 
     def parameters(self) -> list:
-        """The trainable Values, in micrograd's order."""
+        """The trainable Values, in micrograd's order (``named_parameters``' order).
+
+        Subclasses list them without building the names: an optimizer and
+        ``zero_grad`` ask for them every step.
+        """
         return [p for _, p in self.named_parameters()]
 
     def zero_grad(self) -> None:
@@ -249,6 +253,9 @@ class Neuron(Module):
     def named_parameters(self) -> list:
         return [(f"w.{i}", w) for i, w in enumerate(self.w)] + [("b", self.b)]
 
+    def parameters(self) -> list:
+        return [*self.w, self.b]  # no names built: the optimizers ask every step
+
     def architecture(self) -> dict:
         return {"type": "Neuron", "nin": len(self.w), "activation": self.activation}
 
@@ -308,6 +315,9 @@ class Layer(Module):
             for j, n in enumerate(self.neurons)
             for name, p in n.named_parameters()
         ]
+
+    def parameters(self) -> list:
+        return [p for n in self.neurons for p in (*n.w, n.b)]  # named_parameters' order
 
     def architecture(self) -> dict:
         return {
@@ -403,6 +413,9 @@ class MLP(Module):
             for layer_index, layer in enumerate(self.layers)
             for name, p in layer.named_parameters()
         ]
+
+    def parameters(self) -> list:
+        return [p for layer in self.layers for n in layer.neurons for p in (*n.w, n.b)]
 
     def architecture(self) -> dict:
         return {

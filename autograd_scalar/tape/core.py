@@ -6,9 +6,9 @@ with its op from the derivative table :mod:`autograd_scalar.ops` and the
 indices of its parents. Every leaf is a parameter (one of ``params``, by
 identity), an input (built from the example's arguments) or a constant.
 Replaying the tape over a batch evaluates each node for all the rows at
-once: the forward through the table's forward functions, the backward
-through the table's rules (``op.rules``, ``op.partials``), which also accept
-numpy arrays. So a tape carries no derivative of its own: it is the third
+once: the forward and the backward through each row's batch forms
+(:mod:`autograd_scalar.tape.batch`: by default the table's own forward and
+rules, which also accept numpy arrays). So a tape carries no derivative of its own: it is the third
 use of the one table, after floats and Values.
 
 Two passes turn the list into fewer, larger array operations; they are
@@ -50,7 +50,7 @@ The tape is one path through the program, as with ``jax.jit``:
   Otherwise arithmetic is IEEE float64, as with Python floats (overflow to
   inf, inf - inf = nan), without numpy warnings.
 
-numpy is imported on first use (here and in the table's array branch):
+numpy is imported on first use (``extras.numpy()``):
 ``import autograd_scalar`` does not need it. Its matrices are small, so run
 with ``OPENBLAS_NUM_THREADS=1`` on a shared machine (the demo sets it):
 BLAS threads spinning against other programs cost ten times the work.
@@ -80,10 +80,11 @@ import numbers
 import threading
 from typing import Callable, Iterable, Optional, Sequence, cast
 
-from .. import ops, traced
+from .. import extras, ops, traced
 from ..engine import Deferred, Value, new_node, topological_order
 from ..modes import enable_grad
 from ..traced import TapeError
+from . import batch
 
 __all__ = ["record", "Tape", "TapeError"]
 
@@ -148,6 +149,7 @@ def _table_op(node: Value, i: int) -> ops.Op:
             "float local_grads: a tape replays only the ops of the derivative table "
             "(ops.TABLE); build it from table ops, or compute it outside fn"
         )
+    batch.forms(op)  # an op with no batch form is refused here, by name
     return op
 
 
@@ -488,9 +490,7 @@ class _Layout:
 
 
 def _np():
-    import numpy  # imported on first use: the scalar engine never needs it
-
-    return numpy
+    return extras.numpy()  # imported on first use: the scalar engine never needs it
 
 
 # -- binding instructions to a batch size's buffers -------------------------------------------
@@ -567,8 +567,9 @@ def _bind_elementwise(
             if any(needed[p] for p in arg)
             else None
         )
-    forward_op, rules, constants = op.forward, op.rules, op.constant_local_grads
-    masks = op.masks or (None,) * len(writers)
+    forms = batch.forms(op)  # the table's batch forms of the op
+    forward_op, rules, masks = forms.forward, forms.rules, forms.masks
+    constants = op.constant_local_grads
 
     def forward():
         out[...] = forward_op(*[read() for read in readers])
@@ -617,11 +618,13 @@ def _bind_nary(instruction: _Instruction, plan: "_Plan", layout: _Layout, needed
         if positions and any(needed[parents[k]] for k in positions)
     ]
 
+    forms = batch.forms(op)
+
     def forward():
-        out[...] = op.forward(read())
+        out[...] = forms.forward(read())
 
     def backward():
-        partials = op.partials(out[0], read())
+        partials = forms.partials(out[0], read())
         if set(map(type, partials)) <= _FLOAT:
             local = np.array(partials)[:, None]
         else:
@@ -997,9 +1000,9 @@ class Tape:
             if self._varying[node]
             else "from the parameters and constants alone"
         )
-        formula = instruction.op.format([f"v{p}" for p in self._trace.parents[node]])
+        formula = instruction.op.formula([f"v{p}" for p in self._trace.parents[node]])
         located = type(error)(f"{error} (tape node v{node} = {formula}, {where})")
-        located.batch_index = index  # type: ignore[attr-defined]  # as ops._batch_error sets it
+        located.batch_index = index  # type: ignore[attr-defined]  # as tape.batch sets it
         return located
 
 
@@ -1055,6 +1058,6 @@ def _instruction_text(instruction: _Instruction, trace: _Trace) -> str:
             f"[{_names(instruction.weights[0])}]{'; b from the constant pairs' * bool(bias)})"
         )
     if instruction.kind != "elementwise" or len(nodes) == 1:
-        return f"v{nodes[0]} = {op.format([f'v{p}' for p in trace.parents[nodes[0]]])}"
-    rows = op.format([f"[{_names(arg)}]" for arg in instruction.args])
+        return f"v{nodes[0]} = {op.formula([f'v{p}' for p in trace.parents[nodes[0]]])}"
+    rows = op.formula([f"[{_names(arg)}]" for arg in instruction.args])
     return f"[{_names(nodes)}] = {rows}   ({len(nodes)} {op.name} nodes as one array op)"

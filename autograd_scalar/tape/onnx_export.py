@@ -28,10 +28,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from .. import extras
+from .. import extras, ops
 from ..files import write_atomic
+from ..traced import TapeError
 
-__all__ = ["ONNX", "OPSET", "IR_VERSION", "Graph", "to_onnx"]
+__all__ = ["ONNX", "OPSET", "IR_VERSION", "Graph", "spelling", "to_onnx"]
 
 #: The ONNX operator set the models use, and the file format version
 #: (onnxruntime 1.17 and later read both).
@@ -130,6 +131,71 @@ ONNX: dict[str, Callable[..., str]] = {
 }
 
 
+class _Tensor:
+    """A tensor of the graph with Python's arithmetic: running a row's float
+    forward on these writes the forward as ONNX nodes (numbers become constants)."""
+
+    def __init__(self, graph: Graph, name: str):
+        self.graph, self.name = graph, name
+
+    def _node(self, op_type: str, other, reflected: bool = False) -> "_Tensor":
+        if isinstance(other, _Tensor):
+            other_name = other.name
+        else:
+            other_name = self.graph.initializer(self.graph.fresh("c"), [float(other)])
+        inputs = [other_name, self.name] if reflected else [self.name, other_name]
+        return _Tensor(self.graph, self.graph.node(op_type, inputs))
+
+    def __add__(self, other):
+        return self._node("Add", other)
+
+    def __radd__(self, other):
+        return self._node("Add", other, reflected=True)
+
+    def __sub__(self, other):
+        return self._node("Sub", other)
+
+    def __rsub__(self, other):
+        return self._node("Sub", other, reflected=True)
+
+    def __mul__(self, other):
+        return self._node("Mul", other)
+
+    def __rmul__(self, other):
+        return self._node("Mul", other, reflected=True)
+
+    def __truediv__(self, other):
+        return self._node("Div", other)
+
+    def __rtruediv__(self, other):
+        return self._node("Div", other, reflected=True)
+
+    def __pow__(self, other):
+        return self._node("Pow", other)
+
+    def __neg__(self):
+        return _Tensor(self.graph, self.graph.node("Neg", [self.name]))
+
+
+def spelling(op: ops.Op) -> Callable[..., str]:
+    """How ONNX computes ``op``: its :data:`ONNX` entry, or for a row whose batch
+    form is its own float forward (arithmetic, ``SAME``), that forward written as
+    ONNX nodes; ``TapeError`` naming the op otherwise."""
+    if op.name in ONNX:
+        return ONNX[op.name]
+    if op.batch != ops.SAME or op.arity is None:
+        raise TapeError(
+            f"to_onnx: the op {op.name!r} has no ONNX spelling; add one to ONNX in "
+            "autograd_scalar/tape/onnx_export.py"
+        )
+
+    def from_forward(graph: Graph, output: str, *args: str) -> str:
+        result = op.compute(*(_Tensor(graph, name) for name in args))
+        return graph.node("Identity", [result.name], output)
+
+    return from_forward
+
+
 def _leaf(graph: Graph, i: int, leaf: tuple, params: list) -> str:
     """The tensor of a leaf: a parameter or constant initializer, or an input's column."""
     kind = leaf[0]
@@ -161,7 +227,7 @@ def to_onnx(tape, path) -> Path:
         if op is None:
             names.append(_leaf(graph, i, leaf, tape.params))
         else:
-            names.append(ONNX[op.name](graph, f"v{i}", *(names[p] for p in parents)))
+            names.append(spelling(op)(graph, f"v{i}", *(names[p] for p in parents)))
     arguments = tape.arguments
     if arguments:
         batch = graph.node("Shape", ["x0"], start=0, end=1)

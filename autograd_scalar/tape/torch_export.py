@@ -31,9 +31,10 @@ from __future__ import annotations
 import functools
 from typing import Any, Callable
 
-from .. import extras
+from .. import extras, ops
+from ..traced import TapeError
 
-__all__ = ["TORCH", "to_torch"]
+__all__ = ["TORCH", "spelling", "to_torch"]
 
 
 def _stacked(torch, xs):
@@ -70,17 +71,31 @@ TORCH: dict[str, Callable[..., Any]] = {
 }
 
 
+def spelling(op: ops.Op) -> Callable[..., Any]:
+    """How PyTorch computes ``op``: its :data:`TORCH` entry, or for a row whose
+    batch form is its own float forward (arithmetic, ``SAME``), that forward on
+    tensors; ``TapeError`` naming the op otherwise."""
+    if op.name in TORCH:
+        return TORCH[op.name]
+    if op.batch == ops.SAME and op.arity is not None:
+        return lambda torch, *args: op.compute(*args)
+    raise TapeError(
+        f"to_torch: the op {op.name!r} has no PyTorch spelling; add one to TORCH in "
+        "autograd_scalar/tape/torch_export.py"
+    )
+
+
 def _compiled(tape) -> tuple:
     """The Wengert list as steps the module runs, and the constants it reads.
 
-    A step is ``("op", name, parents)``, ``("param", k)``, ``("input", a, e)``
+    A step is ``("op", spelling, parents)``, ``("param", k)``, ``("input", a, e)``
     or ``("const", j)`` (j indexes the constants).
     """
     steps: list[tuple] = []
     constants: list[float] = []
     for op, parents, leaf, _ in tape.wengert_list():
         if op is not None:
-            steps.append(("op", op.name, tuple(parents)))
+            steps.append(("op", spelling(op), tuple(parents)))
         elif leaf[0] == "const":
             steps.append(("const", len(constants)))
             constants.append(float(leaf[1]))
@@ -135,7 +150,7 @@ def _module_class(torch):
                 kind = step[0]
                 if kind == "op":
                     args = [values[p] for p in step[2]]
-                    values.append(TORCH[step[1]](torch, *args))
+                    values.append(step[1](torch, *args))
                 elif kind == "param":
                     values.append(params[step[1]])
                 elif kind == "const":

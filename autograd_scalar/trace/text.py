@@ -2,7 +2,7 @@
 
 Each step is the backward rule v̄_i = Σ_j (∂v_j/∂v_i)·v̄_j with the names and
 numbers filled in; formulas and rule texts come from the derivative table's
-entries (``op.format(args, latex)``, ``op.rule_text_of(position, n)``), so a
+entries (``op.formula(args, latex)``, ``op.rule_text_of(position, n)``), so a
 new op is written here without an edit. Imports no renderer.
 """
 
@@ -62,7 +62,7 @@ def formula(node, names: dict, latex: bool = False) -> str:
     args = [f"({a})" if a.startswith("-") else a for a in args]
     op = ops.TABLE.get(node.op)
     if op is not None and (op.arity is None or op.arity == len(args)):
-        return op.format(args, latex=latex)
+        return op.formula(args, latex=latex)
     if latex:
         return (
             rf"\operatorname{{{latex_escape(op_symbol(node.op))}}}"

@@ -1,9 +1,9 @@
-"""The seeds' worked examples, in the seeds' own notation.
+"""Worked examples of backpropagation, written in the notation of the derivations.
 
-* seed 003: c = a + b, d = a·b, o = c·d/2 at a = 2, b = 3.
-* seed 002: logistic least squares with L2 regularisation, every v̄ of the
+* the sum-over-paths example: c = a + b, d = a·b, o = c·d/2 at a = 2, b = 3.
+* logistic least squares with L2 regularisation, every v̄ of the
   backward pass, and the one-hidden-layer MLP in vector form.
-* seed 000: an MLP's engine gradients equal the matrix form
+* the matrix form: an MLP's engine gradients equal the matrix form
   D^L = ∇C ∘ σ'(z^L), D^l = (W^{l+1}ᵀ D^{l+1}) ∘ σ'(z^l), ∂C/∂W^l = D^l h^{l-1}ᵀ,
   ∂C/∂b^l = D^l.
 * micrograd's README example, against its published numbers, torch float64
@@ -25,10 +25,10 @@ def sigmoid(z):
     return 1.0 / (1.0 + np.exp(-z))
 
 
-# -- seed 003: the simple computational graph --------------------------------------
+# -- the sum-over-paths example: a small computational graph ---------------------------
 
 
-def seed_003_graph():
+def paths_graph():
     a, b = Value(2.0, label="a"), Value(3.0, label="b")
     c = a + b
     d = a * b
@@ -37,31 +37,31 @@ def seed_003_graph():
     return a, b, c, d, o
 
 
-def test_seed_003_forward_values():
-    _, _, c, d, o = seed_003_graph()
+def test_sum_over_paths_forward_values():
+    _, _, c, d, o = paths_graph()
     assert (c.data, d.data, o.data) == (5.0, 6.0, 15.0)
 
 
-def test_seed_003_reverse_mode_gives_the_seeds_derivatives():
-    a, b, c, d, _ = seed_003_graph()
+def test_sum_over_paths_reverse_mode_gives_the_worked_derivatives():
+    a, b, c, d, _ = paths_graph()
     assert (a.grad, b.grad, c.grad, d.grad) == (10.5, 8.0, 3.0, 2.5)
 
 
-def test_seed_003_derivatives_follow_the_sum_over_paths_formulas():
-    a, b, c, d, _ = seed_003_graph()
+def test_sum_over_paths_derivatives_follow_the_sum_over_paths_formulas():
+    a, b, c, d, _ = paths_graph()
     do_dc, do_dd = d.data / 2, c.data / 2  # ∂o/∂c = d/2, ∂o/∂d = c/2
     assert c.grad == do_dc and d.grad == do_dd
     assert a.grad == do_dc * 1 + do_dd * b.data  # paths a -> c -> o and a -> d -> o
     assert b.grad == do_dc * 1 + do_dd * a.data
 
 
-def test_seed_003_forward_mode_gives_the_same_derivatives():
+def test_sum_over_paths_forward_mode_gives_the_same_derivatives():
     f = lambda a, b: (a + b) * (a * b) / 2  # noqa: E731
     assert ag.jvp(f, [2.0, 3.0], [1.0, 0.0]) == (15.0, 10.5)
     assert ag.jvp(f, [2.0, 3.0], [0.0, 1.0]) == (15.0, 8.0)
 
 
-# -- seed 002: logistic least squares with L2 -----------------------------------------
+# -- logistic least squares with L2 -------------------------------------------------------
 
 LOGISTIC_POINTS = [
     # (w, b, x, t, λ)
@@ -72,7 +72,7 @@ LOGISTIC_POINTS = [
 
 
 def logistic_least_squares(w, b, x, t, lam):
-    """The seed's forward pass; returns every v_i by name."""
+    """The derivation's forward pass; returns every v_i by name."""
     w, b, x, t, lam = (Value(v, label=n) for v, n in zip((w, b, x, t, lam), "wbxtλ"))
     z = w * x + b
     y = z.sigmoid()
@@ -84,13 +84,13 @@ def logistic_least_squares(w, b, x, t, lam):
 
 
 @pytest.mark.parametrize("point", LOGISTIC_POINTS)
-def test_seed_002_backward_pass_matches_every_formula(point):
+def test_logistic_least_squares_backward_pass_matches_every_formula(point):
     w, b, x, t, lam = point
     v = logistic_least_squares(*point)
     z = w * x + b
     y = 1.0 / (1.0 + math.exp(-z))
     r = w * w / 2
-    # The seed's backward pass, line by line.
+    # The derivation's backward pass, line by line.
     l_reg_bar = 1.0
     r_bar = l_reg_bar * lam
     l_bar = l_reg_bar
@@ -113,7 +113,7 @@ def test_seed_002_backward_pass_matches_every_formula(point):
 
 
 @pytest.mark.parametrize("point", LOGISTIC_POINTS)
-def test_seed_002_gradient_equals_the_calculus_derivation(point):
+def test_logistic_least_squares_gradient_equals_the_calculus_derivation(point):
     # The "cumbersome" closed form: ∂ℓ/∂w = -(t - σ(wx+b)) σ'(wx+b) x, plus λw.
     w, b, x, t, lam = point
     s = 1.0 / (1.0 + math.exp(-(w * x + b)))
@@ -123,7 +123,7 @@ def test_seed_002_gradient_equals_the_calculus_derivation(point):
 
 
 @pytest.mark.parametrize("point", LOGISTIC_POINTS)
-def test_seed_002_gradient_matches_torch_float64(point):
+def test_logistic_least_squares_gradient_matches_torch_float64(point):
     v = logistic_least_squares(*point)
     w, b, x, t, lam = torch_leaves(point)
     y = torch.sigmoid(w * x + b)
@@ -134,7 +134,7 @@ def test_seed_002_gradient_matches_torch_float64(point):
         assert_close(v[name].grad, torch_float(leaf.grad), what=f"{name} bar vs torch")
 
 
-def test_seed_002_one_hidden_layer_mlp_in_vector_form():
+def test_logistic_least_squares_one_hidden_layer_mlp_in_vector_form():
     # z = W1 x + b1, h = σ(z), y = W2 h + b2, ℓ = ½(t - y)ᵀ(t - y); backward:
     # ȳ = -(t - y), W̄2 = ȳ hᵀ, b̄2 = ȳ, h̄ = W2ᵀ ȳ, z̄ = h̄ ∘ σ'(z), W̄1 = z̄ xᵀ, b̄1 = z̄.
     rng = np.random.default_rng(2)
@@ -168,7 +168,7 @@ def grads(values):
     return np.array([grads(v) if isinstance(v, list) else v.grad for v in values])
 
 
-# -- seed 000: the matrix form D^l h^{l-1}ᵀ ---------------------------------------------
+# -- the matrix form D^l h^{l-1}ᵀ ---------------------------------------------
 
 ACTIVATIONS = {  # name: (σ, σ')
     "sigmoid": (sigmoid, lambda z: sigmoid(z) * (1 - sigmoid(z))),
@@ -177,7 +177,7 @@ ACTIVATIONS = {  # name: (σ, σ')
 
 
 def matrix_form_backprop(Ws, bs, x, y, activations):
-    """The seed's ∂C/∂W^l and ∂C/∂b^l for C = ½‖h^L - y‖², numpy only."""
+    """The derivation's ∂C/∂W^l and ∂C/∂b^l for C = ½‖h^L - y‖², numpy only."""
     hs, zs = [x], []
     for W, b, act in zip(Ws, bs, activations):
         zs.append(W @ hs[-1] + b)
@@ -213,10 +213,10 @@ WEIGHTED_SUMS = {
     [
         ((3, 4, 2), ("sigmoid", "sigmoid")),
         ((3, 4, 2), ("tanh", "sigmoid")),
-        ((2, 4, 4, 3), ("sigmoid", "tanh", "tanh")),  # the seed's 2-4-4-3 network
+        ((2, 4, 4, 3), ("sigmoid", "tanh", "tanh")),  # the derivation's 2-4-4-3 network
     ],
 )
-def test_seed_000_mlp_gradients_equal_the_matrix_form(sizes, activations, weighted_sum):
+def test_mlp_gradients_equal_the_matrix_form(sizes, activations, weighted_sum):
     rng = np.random.default_rng(len(sizes) * 10 + len(activations[0]))
     Ws = [rng.normal(size=(n_out, n_in)) for n_in, n_out in zip(sizes, sizes[1:])]
     bs = [rng.normal(size=n_out) for n_out in sizes[1:]]
