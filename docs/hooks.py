@@ -17,16 +17,24 @@
 * MathJax 3 for the formulas, copied from the ``django-static-mathjax``
   package into ``assets/mathjax/`` (see ``docs/assets/math.js``), so the site
   renders its math offline, from disk as over http.
+* The browser site (``browser/``: the playground and the lessons that run in
+  the page, under Pyodide), built by ``docs/build_browser.py`` from its pinned
+  packages (cached after the first build); each lesson page says whether it
+  runs in the browser (with a link) or locally (with the reason).
 """
 
+import html
 import importlib
 import importlib.resources
+import importlib.util
 import inspect
 import pathlib
 import pkgutil
 import posixpath
 import shutil
+import sys
 
+from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
 
@@ -36,6 +44,8 @@ TRACE_PAGE = "trace/sum_over_paths.html"
 MATH_SCRIPT = "assets/math.js"
 # Search from disk without a CDN shim (see the script).
 FILE_WORKER = "assets/file-worker.js"
+# The browser site's folder in the built site (docs/build_browser.py).
+BROWSER = "browser"
 
 # The modules a learner calls, in the order a first project meets them; every
 # other module is an internal (how the package is built).
@@ -244,8 +254,33 @@ def on_files(files, config):
     return files
 
 
+def build_browser():
+    """docs/build_browser.py as a module (docs/ is not a package)."""
+    spec = importlib.util.spec_from_file_location(
+        "build_browser", ROOT / "docs" / "build_browser.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault(spec.name, module)  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def lesson_banner(path: pathlib.Path) -> str:
+    """Under a lesson's title: run it in the browser (a link), or why it runs locally."""
+    local = build_browser().why_local(path)
+    if local:
+        text = f"Runs locally, not in the browser: {html.escape(local)}."
+    else:
+        link = f"../{BROWSER}/lesson.html#{path.stem}"
+        text = f'<a href="{link}">Run this lesson in your browser</a>: nothing to install.'
+    return f'<p class="ags-in-browser">{text}</p>'
+
+
 def on_post_page(output, page, config):
-    """Pages with formulas from pymdownx.arithmatex load MathJax (the lessons load it themselves)."""
+    """Lessons say where they run; pages with formulas from pymdownx.arithmatex load MathJax."""
+    source = ROOT / page.file.src_uri
+    if page.file.src_uri.startswith("notebooks/") and source.suffix == ".ipynb":
+        output = output.replace("</h1>", "</h1>\n" + lesson_banner(source), 1)
     if 'class="arithmatex"' not in output or MATH_SCRIPT in output:
         return output
     src = posixpath.relpath(MATH_SCRIPT, posixpath.dirname(page.file.dest_uri) or ".")
@@ -263,6 +298,11 @@ def mathjax_bundle():
 
 
 def on_post_build(config):
+    built = build_browser()
+    try:
+        built.build(pathlib.Path(config.site_dir) / BROWSER, built.default_cache())
+    except built.BuildError as exc:
+        raise PluginError(f"the browser site: {exc}") from exc
     # tex-svg-full.js holds every TeX extension and the fonts' glyph paths; the
     # speech-rule data (sre/) and the CommonHTML web fonts are left out (unused).
     shutil.copytree(

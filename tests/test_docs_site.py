@@ -172,6 +172,17 @@ def test_the_executed_tracing_lesson_shows_its_graph_and_its_stepper(site):
     assert "v̄[a] = v̄[c]·∂c/∂a + v̄[d]·∂d/∂a = 3·1 + 2.5·3 = 10.5" in html
 
 
+def test_each_lesson_page_says_whether_it_runs_in_the_browser(site):
+    """The browser site is part of the docs site; a lesson links to it or says why not."""
+    link = 'href="../browser/lesson.html#01_by_hand">Run this lesson in your browser</a>'
+    assert link in page(site, "notebooks/01_by_hand")
+    assert (site / "browser" / "lesson.html").is_file()
+    assert (site / "browser" / "lessons" / "01_by_hand.json").is_file()
+    local = "Runs locally, not in the browser: it uses numpy"
+    assert local in page_text(site, "notebooks/05_matrix_form")
+    assert 'href="browser/index.html"' in page(site, "browser")
+
+
 def test_the_math_renders_offline_with_mathjax_3_from_the_site(site):
     """MathJax 3 is part of the site, and the pages load it from there, not from a CDN."""
     assert (site / "assets" / "mathjax" / "tex-svg-full.js").is_file()

@@ -5,6 +5,8 @@
   rendering to SVG (system ``dot``, or Graphviz compiled to WebAssembly);
 * :mod:`~autograd_scalar.viz.wasm_cache`: the compiled WebAssembly Graphviz,
   cached on disk;
+* :mod:`~autograd_scalar.viz.browser`: in a web page (Pyodide), the browser's
+  own Graphviz (viz-js), chosen automatically there;
 * :mod:`~autograd_scalar.viz.network_view`: the textbook picture of an MLP
   (neurons as circles, weights as edges) and its page;
 * :mod:`~autograd_scalar.viz.image`: SVG to PNG and PDF with no system tools;

