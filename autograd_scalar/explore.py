@@ -45,10 +45,11 @@ from typing import Optional, Sequence, Union
 
 from . import palette
 from .engine import Value
+from .explore_losses import term_program
 from .files import suffix_format, write_atomic
 from .modes import no_grad
 from .names import html_text, script_json
-from .nn import MLP, dead_neurons
+from .nn import ACTIVATIONS, MLP, dead_neurons
 from .viz.network_view import Layout, NetworkView, layer_sizes
 from .web import pages
 
@@ -292,6 +293,7 @@ class Recorder:
             "losses": [s.loss for s in self.snapshots],
             "params": [list(s.params) for s in self.snapshots],
             "gradNorms": [s.grad_norms for s in self.snapshots],
+            "program": term_program(self.loss_name, arch["nouts"][-1]),
             "palette": palette.as_json(),
         }
 
@@ -430,6 +432,30 @@ def _legend(recorder: Recorder) -> str:
     return '<ul class="ags-ex-legend">' + "".join(f"<li>{item}</li>" for item in items) + "</ul>"
 
 
+def _train_bar(recorder: Recorder) -> str:
+    """The controls of training in the page (hidden until the script runs)."""
+    options = "".join(
+        f'<option value="{name}">{name}</option>' for name in ("sgd", "momentum", "adam")
+    )
+    activations = "".join(f'<option value="{name}">{name}</option>' for name in ACTIVATIONS)
+    field = '<label>{label} <input class="ags-ex-{name}" type="text" size="{size}" value="{value}"></label>'
+    return (
+        '<div class="ags-ex-trainbar">'
+        '<button type="button" class="ags-ex-run">train</button>'
+        '<button type="button" class="ags-ex-once">step</button>'
+        f'<label>optimizer <select class="ags-ex-optimizer">{options}</select></label>'
+        + field.format(label="learning rate", name="lr", size=6, value="0.1")
+        + field.format(label="L2", name="l2", size=6, value="0")
+        + field.format(label="L1", name="l1", size=6, value="0")
+        + field.format(label="batch (0: all)", name="batch", size=4, value="0")
+        + '<span class="ags-ex-sep"></span>'
+        f'<label>activation <select class="ags-ex-activation">{activations}</select></label>'
+        + field.format(label="hidden", name="hidden", size=8, value="")
+        + '<button type="button" class="ags-ex-restart">restart</button>'
+        '<span class="ags-ex-train-note" role="alert" hidden></span></div>'
+    )
+
+
 def _fragment(recorder: Recorder, title: str) -> str:
     uid = f"ags-explore-{os.urandom(6).hex()}"
     data = script_json(recorder.page_data())
@@ -442,6 +468,7 @@ def _fragment(recorder: Recorder, title: str) -> str:
         '<button type="button" class="ags-ex-play">play</button>'
         '<input type="range" class="ags-ex-slider" min="0" value="0" aria-label="step">'
         '<span class="ags-ex-pos"></span></div>'
+        f"{_train_bar(recorder)}"
         '<div class="ags-ex-main"><div class="ags-ex-left">'
         f"{static}"
         '<div class="ags-ex-map"><canvas class="ags-ex-heat" width="60" height="60">'
@@ -449,11 +476,14 @@ def _fragment(recorder: Recorder, title: str) -> str:
         '</div><div class="ags-ex-sample" hidden></div><svg class="ags-ex-curves" xmlns="http://www.w3.org/2000/svg"></svg>'
         '<div class="ags-ex-note" role="alert" hidden></div>'
         f'<div class="ags-ex-point"></div>{_legend(recorder)}</div>'
-        f'<div class="ags-ex-right">{_network_fragment(recorder)}</div></div>'
+        '<div class="ags-ex-right"><p class="ags-ex-network-note" hidden>The network view '
+        "shows the recorded sizes; restart with them to see it again.</p>"
+        f"{_network_fragment(recorder)}</div></div>"
         "<noscript>The training explorer needs JavaScript to replay the steps; "
         "the picture shows the last one.</noscript>"
         f'<script type="application/json" class="ags-ex-data">{data}</script>'
-        f"<script>{pages.scripts('explore.js')}</script></div>"
+        f"<script>{pages.ops_script()}\n{pages.scripts('explore_train.js', 'explore.js')}"
+        "</script></div>"
     )
 
 

@@ -16,7 +16,7 @@
 """
 
 from .diagnostics import dead_neurons
-from .losses import binary_cross_entropy_with_logits, cross_entropy, hinge, l2, mse
+from .losses import binary_cross_entropy_with_logits, cross_entropy, hinge, l1, l2, mse
 from .models import ACTIVATIONS, MLP, Layer, Module, Neuron
 from .persistence import FORMAT, FORMAT_VERSION
 
@@ -31,6 +31,7 @@ __all__ = [
     "binary_cross_entropy_with_logits",
     "cross_entropy",
     "l2",
+    "l1",
     "dead_neurons",
     "FORMAT",
     "FORMAT_VERSION",

@@ -1,7 +1,7 @@
 """Losses built only from Value operations, so the derivative table differentiates them.
 
 :func:`mse`, :func:`hinge` (micrograd's demo), :func:`binary_cross_entropy_with_logits`,
-:func:`cross_entropy` and the penalty :func:`l2`. Each takes numbers or
+:func:`cross_entropy` and the penalties :func:`l2` and :func:`l1`. Each takes numbers or
 Values and returns one Value to call ``backward()`` on. The exponentials are
 rearranged so that large logits give finite losses and gradients, without a
 branch on any number: the graph has the same shape for every input, so a tape
@@ -16,7 +16,7 @@ from ..checks import count
 from ..engine import Value, as_values, dot, sum_values
 from ..traced import is_traced
 
-__all__ = ["mse", "hinge", "binary_cross_entropy_with_logits", "cross_entropy", "l2"]
+__all__ = ["mse", "hinge", "binary_cross_entropy_with_logits", "cross_entropy", "l2", "l1"]
 
 
 def _paired(preds, targets, who: str) -> tuple:
@@ -169,3 +169,19 @@ def l2(params) -> Value:
     """
     params = as_values(params, "l2")
     return dot(params, params)
+
+
+def l1(params) -> Value:
+    """Σ_p |p|, the L1 penalty: one ``sum`` node over each parameter's ``abs``.
+
+    Its gradient is sign(p) (0 at p = 0, as ``abs``'s rule says), so it pulls
+    every weight towards zero by the same amount, whatever its size.
+
+    Example:
+        >>> from autograd_scalar import Value
+        >>> p = Value(-3.0); penalty = l1([p, 4.0]); penalty.backward()
+        >>> penalty.data, p.grad
+        (7.0, -1.0)
+    """
+    params = as_values(params, "l1")
+    return sum_values([abs(p) for p in params])

@@ -1,8 +1,9 @@
-/* The training explorer (autograd_scalar.explore): replays recorded snapshots.
-   The page holds the parameters of each snapshot; this script recomputes the
-   forward pass (and the adjoints a-bar = d(sum of outputs)/da) in the browser,
-   in the same order of operations as the Python engine, so nothing else needs
-   storing. Views only render from one state: {step index, selected point}.
+/* The training explorer (autograd_scalar.explore): replays recorded snapshots
+   and trains on from any of them. The page holds the parameters of each
+   snapshot; this script recomputes the forward pass (and the adjoints
+   a-bar = d(sum of outputs)/da) in the browser with explore_train.js, whose
+   arithmetic is the derivative table's JavaScript, so nothing else needs
+   storing. Training in the page appends snapshots to the same timeline. Views only render from one state: {step index, selected point}.
    What is kept per snapshot is small whatever the number of points: one byte
    a point (right or wrong) and the dead units; a pass is kept for the
    selected point only. The accuracy curve fills in after the page is drawn,
@@ -11,13 +12,6 @@
 (function () {
   "use strict";
 
-  var ACT = {
-    relu: [function (z) { return z > 0 ? z : 0; }, function (z) { return z > 0 ? 1 : 0; }],
-    tanh: [Math.tanh, function (z, a) { return 1 - a * a; }],
-    sigmoid: [function (z) { return 1 / (1 + Math.exp(-z)); },
-              function (z, a) { return a * (1 - a); }],
-    linear: [function (z) { return z; }, function () { return 1; }]
-  };
   var CLASS_RGB = [];  // from the page's palette (autograd_scalar.palette), set by init
   function rgbOf(hex) {
     return [1, 3, 5].map(function (k) { return parseInt(hex.slice(k, k + 2), 16); });
@@ -40,59 +34,32 @@
     return layers;
   }
 
-  // One forward pass: z per layer, a per column (inputs first). Python's dot
-  // sums w_i*x_i from 0.0 left to right, then b*1; the same order here.
-  function forward(net, activation, x) {
-    var zs = [], as = [x];
-    net.forEach(function (layer, l) {
-      var f = ACT[l === net.length - 1 ? "linear" : activation][0];
-      var prev = as[as.length - 1], z = [], a = [];
-      for (var j = 0; j < layer.W.length; j++) {
-        var s = 0.0, row = layer.W[j];
-        for (var i = 0; i < row.length; i++) { s += row[i] * prev[i]; }
-        s += layer.b[j] * 1.0;
-        z.push(s);
-        a.push(f(s));
-      }
-      zs.push(z);
-      as.push(a);
-    });
-    return {z: zs, a: as};
+  // One forward pass as the network view reads it: z per layer, a per column
+  // (inputs first), copied out of the model's scratch arrays.
+  function forward(model, params, x) {
+    model.forward(params, x);
+    return {z: model.z.map(function (z) { return Array.from(z); }),
+            a: [x].concat(model.a.map(function (a) { return Array.from(a); }))};
   }
 
   // The adjoint rule backwards from the outputs (seed 1 each): a-bar per column.
-  function adjoints(net, activation, pass) {
-    var L = net.length, g = new Array(L + 1);
-    g[L] = pass.a[L].map(function () { return 1; });
-    for (var l = L - 1; l >= 0; l--) {
-      var fprime = ACT[l === L - 1 ? "linear" : activation][1];
-      var W = net[l].W, below = new Array(W[0].length).fill(0);
-      for (var j = 0; j < W.length; j++) {
-        var zbar = g[l + 1][j] * fprime(pass.z[l][j], pass.a[l + 1][j]);
-        for (var i = 0; i < W[j].length; i++) { below[i] += zbar * W[j][i]; }
-      }
-      g[l] = below;
-    }
+  function adjoints(model, params, x) {
+    var L = model.z.length, ones = new Float64Array(model.sizes[L]).fill(1);
+    model.forward(params, x);
+    model.backward(params, x, ones, new Float64Array(model.count));
+    var g = [Array.from(model.xbar)];
+    for (var l = 0; l < L - 1; l++) { g.push(Array.from(model.abar[l])); }
+    g.push(Array.from(ones));
     return g;
-  }
-
-  function softplus(s) { return s > 0 ? s + Math.log1p(Math.exp(-s)) : Math.log1p(Math.exp(s)); }
-
-  function lossTerm(kind, out, label) {
-    if (kind === "hinge") { return Math.max(0, 1 - label * out[0]); }
-    if (kind === "logistic") { return softplus(out[0]) - label * out[0]; }
-    var m = Math.max.apply(null, out), total = 0;
-    out.forEach(function (z) { total += Math.exp(z - m); });
-    return Math.log(total) + m - out[label];
   }
 
   function predicted(out) {
     if (out.length === 1) { return out[0] > 0 ? 1 : 0; }
-    return out.indexOf(Math.max.apply(null, out));
+    return Array.prototype.indexOf.call(out, Math.max.apply(null, out));
   }
 
   function correct(out, label) {
-    return out.length === 1 ? (out[0] > 0) === (label > 0) : predicted(Array.from(out)) === label;
+    return out.length === 1 ? (out[0] > 0) === (label > 0) : predicted(out) === label;
   }
 
   function classIndex(data, label) {
@@ -107,37 +74,27 @@
     return text.replace("-", "\u2212");
   }
 
-  // Every point's forward pass (forward's arithmetic, in scratch arrays, kept
-  // nowhere): whether each point is classified right, and per layer which
-  // units have z > 0 on some point.
-  function scan(net, activation, data) {
-    var X = data.X, n = X.length, right = new Uint8Array(n), count = 0, L = net.length;
-    var f = ACT[activation][0], outs = [], alive = [];
-    net.forEach(function (layer) {
-      outs.push(new Float64Array(layer.W.length));
-      alive.push(new Uint8Array(layer.W.length));
-    });
+  // Every point's forward pass (the model's scratch arrays, kept nowhere):
+  // whether each point is classified right, and per layer which units have
+  // z > 0 on some point.
+  function scan(model, params, X, y) {
+    var n = X.length, right = new Uint8Array(n), count = 0, L = model.z.length, alive = [];
+    for (var l = 0; l < L; l++) { alive.push(new Uint8Array(model.z[l].length)); }
     for (var p = 0; p < n; p++) {
-      var prev = X[p];
-      for (var l = 0; l < L; l++) {
-        var W = net[l].W, b = net[l].b, out = outs[l], on = alive[l], last = l === L - 1;
-        for (var j = 0; j < W.length; j++) {
-          var s = 0.0, row = W[j];
-          for (var i = 0; i < row.length; i++) { s += row[i] * prev[i]; }
-          s += b[j] * 1.0;
-          if (s > 0) { on[j] = 1; }
-          out[j] = last ? s : f(s);
-        }
-        prev = out;
+      var out = model.forward(params, X[p]);
+      for (l = 0; l < L; l++) {
+        var z = model.z[l], on = alive[l];
+        for (var j = 0; j < z.length; j++) { if (z[j] > 0) { on[j] = 1; } }
       }
-      if (correct(prev, data.y[p])) { right[p] = 1; count++; }
+      if (correct(out, y[p])) { right[p] = 1; count++; }
     }
     return {right: right, count: count, alive: alive};
   }
 
   // Everything about one step that the views share, computed once per step.
-  function stepState(data, k) {
-    var net = unpack(data.sizes, data.params[k]), seen = scan(net, data.activation, data);
+  function stepState(view, k) {
+    var data = view.data, params = data.params[k], net = unpack(data.sizes, params);
+    var seen = scan(view.model, params, data.X, data.y);
     var dead = {};
     if (data.activation === "relu") {
       for (var l = 1; l < data.sizes.length - 1; l++) {
@@ -146,22 +103,23 @@
         }
       }
     }
-    return {net: net, right: seen.right, accuracy: seen.count / data.X.length, dead: dead};
+    return {net: net, params: params, right: seen.right, accuracy: seen.count / data.X.length,
+            dead: dead};
   }
 
   function getState(view, k) {
-    return view.cache[k] || (view.cache[k] = stepState(view.data, k));
+    return view.cache[k] || (view.cache[k] = stepState(view, k));
   }
 
   function heatColour(data, out) {
-    if (!out.every(isFinite)) { return [176, 176, 176]; }  // a diverged model: no class
+    if (!Array.prototype.every.call(out, isFinite)) { return [176, 176, 176]; }  // diverged: no class
     if (out.length === 1) {
       var t = Math.tanh(out[0]), rgb = CLASS_RGB[t > 0 ? 1 : 0], w = 0.1 + 0.42 * Math.abs(t);
       return rgb.map(function (c) { return Math.round(255 + (c - 255) * w); });
     }
     var m = Math.max.apply(null, out), total = 0;
-    out.forEach(function (z) { total += Math.exp(z - m); });
-    var k = out.indexOf(m), rgbk = CLASS_RGB[k % CLASS_RGB.length], wk = 0.5 / total;
+    Array.prototype.forEach.call(out, function (z) { total += Math.exp(z - m); });
+    var k = Array.prototype.indexOf.call(out, m), rgbk = CLASS_RGB[k % CLASS_RGB.length], wk = 0.5 / total;
     return rgbk.map(function (c) { return Math.round(255 + (c - 255) * wk); });
   }
 
@@ -172,8 +130,7 @@
       var v = e[3] - (r + 0.5) / n * (e[3] - e[2]);
       for (var c = 0; c < n; c++) {
         var u = e[0] + (c + 0.5) / n * (e[1] - e[0]);
-        var pass = forward(state.net, data.activation, [u, v]);
-        var rgb = heatColour(data, pass.a[pass.a.length - 1]), at = 4 * (r * n + c);
+        var rgb = heatColour(data, view.model.forward(state.params, [u, v])), at = 4 * (r * n + c);
         image.data[at] = rgb[0]; image.data[at + 1] = rgb[1]; image.data[at + 2] = rgb[2];
         image.data[at + 3] = 255;
       }
@@ -233,14 +190,24 @@
     return line;
   }
 
+  function lossRange(losses) {
+    var finite = losses.filter(isFinite);
+    return finite.length ? [Math.min.apply(null, finite), Math.max.apply(null, finite)] : [0, 1];
+  }
+
+  // The loss curve again, after training in the page changed the timeline.
+  function redrawCurves(view) {
+    var range = lossRange(view.data.losses);
+    view.lossLine.setAttribute("points", linePoints(view.data.losses, range[0], range[1], 380, 150,
+                                                    view.data.losses.length));
+  }
+
   function makeCurves(view) {
     var svg = view.curves, width = 380, height = 150, data = view.data;
     svg.setAttribute("viewBox", "0 0 " + width + " " + height);
-    var finite = data.losses.filter(isFinite);
-    var low = finite.length ? Math.min.apply(null, finite) : 0;
-    var high = finite.length ? Math.max.apply(null, finite) : 1;
-    var curve = data.palette.curve;
-    svg.appendChild(polyline(data.losses, low, high, width, height, curve, false));
+    var range = lossRange(data.losses), curve = data.palette.curve;
+    view.lossLine = polyline(data.losses, range[0], range[1], width, height, curve, false);
+    svg.appendChild(view.lossLine);
     view.accuracyLine = polyline([], 0, 1, width, height, curve, true);
     svg.appendChild(view.accuracyLine);
     view.cursor = document.createElementNS(SVGNS, "line");
@@ -273,7 +240,7 @@
 
   function renderNetwork(view, state, pass) {
     var root = view.network, p = view.selected;
-    var g = adjoints(state.net, view.data.activation, pass);
+    var g = adjoints(view.model, state.params, view.data.X[p]);
     window.agsNetwork.apply(root, {weights: state.net.map(function (layer) { return layer.W; }),
                                    a: pass.a, g: g, dead: state.dead});
     Object.keys(root.agsUnits).forEach(function (key) {
@@ -290,7 +257,8 @@
 
   function renderPoint(view, state, pass) {
     var data = view.data, p = view.selected, x = data.X[p];
-    var out = pass.a[pass.a.length - 1], term = lossTerm(data.loss, out, data.y[p]);
+    var out = pass.a[pass.a.length - 1];
+    var term = view.trainer.pointTerm(state.params, x, data.y[p]);
     view.pointInfo.textContent = "";
     [["point " + p + " at (" + short(x[0]) + ", " + short(x[1]) + "), label " + data.y[p]],
      ["output " + out.map(short).join(", ") + (correct(out, data.y[p]) ? ": correct" : ": wrong")],
@@ -304,7 +272,7 @@
 
   function render(view) {
     var k = view.step, state = getState(view, k), data = view.data, last = data.steps.length - 1;
-    var pass = forward(state.net, data.activation, data.X[view.selected]);
+    var pass = forward(view.model, state.params, data.X[view.selected]);
     drawHeat(view, state);
     view.dots.forEach(function (dot, q) {
       var p = view.drawn[q];
@@ -321,7 +289,7 @@
       (last + 1) + " snapshots)";
     view.slider.value = String(k);
     renderPoint(view, state, pass);
-    renderNetwork(view, state, pass);
+    if (!view.network.hidden) { renderNetwork(view, state, pass); }
   }
 
   // Where the loss stops being a number, say so: the step and what it became.
@@ -336,22 +304,31 @@
 
   // The accuracy curve, a few snapshots per turn of the event loop.
   function fillCurve(view) {
+    if (view.filling) { return; }
     var total = view.data.steps.length, start = performance.now();
     while (view.accuracies.length < total && performance.now() - start < 30) {
       view.accuracies.push(getState(view, view.accuracies.length).accuracy);
     }
     view.accuracyLine.setAttribute("points",
       linePoints(view.accuracies, 0, 1, 380, 150, total));
-    if (view.accuracies.length < total) { setTimeout(function () { fillCurve(view); }, 0); }
+    if (view.accuracies.length < total) {
+      view.filling = true;
+      setTimeout(function () { view.filling = false; fillCurve(view); }, 0);
+    }
+  }
+
+  function stopTimers(view) {
+    if (view.timer) { clearInterval(view.timer); view.timer = null; view.play.textContent = "play"; }
+    if (view.trainTimer) {
+      clearTimeout(view.trainTimer);
+      view.trainTimer = null;
+      view.controls.run.textContent = "train";
+    }
   }
 
   function togglePlay(view) {
-    if (view.timer) {
-      clearInterval(view.timer);
-      view.timer = null;
-      view.play.textContent = "play";
-      return;
-    }
+    if (view.timer) { stopTimers(view); return; }
+    stopTimers(view);
     if (view.step >= view.data.steps.length - 1) { view.step = 0; }
     view.play.textContent = "pause";
     view.timer = setInterval(function () {
@@ -359,6 +336,134 @@
       view.step += 1;
       render(view);
     }, 120);
+  }
+
+  // -- training in the page ----------------------------------------------------------
+
+  var MAX_STEPS = 10000;  // snapshots the page keeps (about 27 MB for 16-16-1)
+
+  function number(field, fallback, low) {
+    var v = parseFloat(field.value);
+    return isFinite(v) && v >= low ? v : fallback;
+  }
+
+  // The controls' values; a field that is not a number keeps the last good value.
+  function applySettings(view) {
+    var c = view.controls, t = view.trainer, s = t.settings;
+    t.setOptimizer(c.optimizer.value);
+    s.lr = number(c.lr, s.lr, -Infinity);
+    s.l2 = number(c.l2, s.l2, 0);
+    s.l1 = number(c.l1, s.l1, 0);
+    s.batch = Math.round(number(c.batch, s.batch, 0));
+  }
+
+  function makeTrainer(view, params) {
+    var data = view.data;
+    return new agsExploreTrain.Trainer({
+      sizes: data.sizes, activation: data.activation, program: data.program, X: data.X, y: data.y,
+      params: params, optimizer: view.controls.optimizer.value, lr: 0.1, seed: view.seed++});
+  }
+
+  // The timeline from snapshot k on is dropped: training branches off there.
+  function truncate(view, k) {
+    var data = view.data;
+    ["steps", "losses", "params", "gradNorms"].forEach(function (key) { data[key].length = k; });
+    Object.keys(view.cache).forEach(function (key) { if (+key >= k) { delete view.cache[key]; } });
+    if (view.accuracies.length > k) { view.accuracies.length = k; }
+  }
+
+  // count steps of training: on from the last page step if the slider is
+  // there, else from the shown snapshot with a fresh optimizer state.
+  function trainSteps(view, count) {
+    var data = view.data, last = data.steps.length - 1;
+    if (!view.training || view.step !== last) {
+      view.trainer = makeTrainer(view, data.params[view.step]);
+      view.training = {label: data.steps[view.step]};
+      truncate(view, view.step);
+    }
+    applySettings(view);
+    for (var i = 0; i < count && data.steps.length < MAX_STEPS; i++) {
+      var snapshot = view.trainer.step();
+      data.steps.push(view.training.label++);
+      data.losses.push(snapshot.loss);
+      data.params.push(snapshot.params);
+      data.gradNorms.push(snapshot.gradNorms);
+    }
+    view.slider.max = String(data.steps.length - 1);
+    view.step = data.steps.length - 1;
+  }
+
+  function showTraining(view) {
+    render(view);
+    redrawCurves(view);
+    fillCurve(view);
+  }
+
+  // Train until paused, redrawing after each slice of about 100 ms of steps.
+  function toggleTrain(view) {
+    if (view.trainTimer) { stopTimers(view); return; }
+    stopTimers(view);
+    view.controls.run.textContent = "pause";
+    var tick = function () {
+      var start = performance.now();
+      do { trainSteps(view, 1); } while (performance.now() - start < view.slice);
+      showTraining(view);
+      if (view.data.steps.length >= MAX_STEPS) { stopTimers(view); return; }
+      view.trainTimer = setTimeout(tick, 0);
+    };
+    view.trainTimer = setTimeout(tick, 0);
+  }
+
+  function hiddenSizes(text) {
+    var sizes = text.split(",").map(function (part) { return part.trim(); });
+    var ok = sizes.length <= 8 && sizes.every(function (part) {
+      return /^[0-9]{1,3}$/.test(part) && +part >= 1 && +part <= 256;
+    });
+    return ok ? sizes.map(Number) : null;
+  }
+
+  // New random weights (micrograd's scheme) with the chosen activation and
+  // hidden sizes: a new run, the recorded one is dropped.
+  function restart(view) {
+    stopTimers(view);
+    var data = view.data, c = view.controls, hidden = hiddenSizes(c.hidden.value);
+    if (!hidden) {
+      view.trainNote.hidden = false;
+      view.trainNote.textContent = "hidden sizes must be numbers from 1 to 256 separated by " +
+        "commas (at most 8 layers), e.g. 16,16";
+      return;
+    }
+    view.trainNote.hidden = true;
+    var sizes = [data.sizes[0]].concat(hidden, [data.sizes[data.sizes.length - 1]]);
+    var same = sizes.join(",") === data.sizes.join(",");
+    data.sizes = sizes;
+    data.activation = c.activation.value;
+    view.model = new agsExploreTrain.Net(sizes, data.activation);
+    var params = agsExploreTrain.initialParams(sizes, agsExploreTrain.generator(view.seed++));
+    view.trainer = makeTrainer(view, params);
+    view.training = {label: 0};
+    truncate(view, 0);
+    view.cache = {};
+    view.network.hidden = !same;
+    view.networkNote.hidden = same;
+    trainSteps(view, 1);
+    view.step = 0;
+    showTraining(view);
+  }
+
+  function makeControls(view, root) {
+    var c = view.controls = {};
+    ["run", "once", "restart", "optimizer", "lr", "l2", "l1", "batch", "activation",
+     "hidden"].forEach(function (name) { c[name] = root.querySelector(".ags-ex-" + name); });
+    c.activation.value = view.data.activation;
+    c.hidden.value = view.data.sizes.slice(1, -1).join(",");
+    c.run.addEventListener("click", function () { toggleTrain(view); });
+    c.once.addEventListener("click", function () {
+      stopTimers(view);
+      trainSteps(view, 1);
+      showTraining(view);
+    });
+    c.restart.addEventListener("click", function () { restart(view); });
   }
 
   function init(root) {
@@ -378,8 +483,14 @@
                 slider: root.querySelector(".ags-ex-slider"),
                 play: root.querySelector(".ags-ex-play"),
                 position: root.querySelector(".ags-ex-pos"),
-                sample: root.querySelector(".ags-ex-sample"), accuracies: []};
+                sample: root.querySelector(".ags-ex-sample"), accuracies: [],
+                trainNote: root.querySelector(".ags-ex-train-note"),
+                networkNote: root.querySelector(".ags-ex-network-note"),
+                model: new agsExploreTrain.Net(data.sizes, data.activation),
+                seed: 1, slice: 100, training: null};
     window.agsNetwork.init(view.network);
+    makeControls(view, root);
+    view.trainer = makeTrainer(view, data.params[0]);
     view.slider.max = String(data.steps.length - 1);
     view.slider.addEventListener("input", function () {
       view.step = +view.slider.value;
@@ -392,13 +503,12 @@
     // For tests and the curious: the browser's numbers, to compare with Python's.
     root.agsExplorer = {
       view: view, render: render,
-      outputs: function (k, x) {
-        var pass = forward(unpack(data.sizes, data.params[k]), data.activation, x);
-        return pass.a[pass.a.length - 1];
-      },
+      outputs: function (k, x) { return Array.from(view.model.forward(data.params[k], x)); },
       accuracy: function (k) { return getState(view, k).accuracy; },
       dead: function (k) { return Object.keys(getState(view, k).dead).sort(); },
-      curveDone: function () { return view.accuracies.length === data.steps.length; }
+      curveDone: function () { return view.accuracies.length === data.steps.length; },
+      train: function (count) { trainSteps(view, count); showTraining(view); },
+      trainer: function () { return view.trainer; }
     };
     render(view);
     fillCurve(view);

@@ -1,0 +1,105 @@
+"""Training in the explorer page (web/explore_train.js) against training in Python.
+
+The truth is the Python engine: the same model, the same loss from nn.losses
+(plus the l2 and l1 penalties), the same optimizer from optim.py, stepped 50
+times from the page's starting weights. The page's weights after its 50 steps
+must agree to 1e-9.
+"""
+
+import random
+
+import pytest
+
+from autograd_scalar.data import make_blobs, make_moons
+from autograd_scalar.explore import Recorder
+from autograd_scalar.explore_losses import LOSS_FUNCTIONS, term_program
+from autograd_scalar.nn import MLP, binary_cross_entropy_with_logits, cross_entropy, hinge, l1, l2
+from autograd_scalar.engine import sum_values
+from autograd_scalar.optim import SGD, Adam
+from conftest import PageErrors
+
+API = "document.querySelector('.ags-explorer').agsExplorer"
+
+
+def problem(kind, n=40):
+    if kind == "cross_entropy":
+        X, y = make_blobs(n, seed=3)
+        return X, y, 3
+    X, y = make_moons(n, noise=0.1, seed=7)
+    return X, ([2 * c - 1 for c in y] if kind == "hinge" else y), 1
+
+
+def python_loss(kind, model, X, y, l2c, l1c):
+    outputs = [model(x) for x in X]
+    if kind == "hinge":
+        loss = hinge(outputs, y)
+    elif kind == "logistic":
+        loss = binary_cross_entropy_with_logits(outputs, y)
+    else:
+        loss = sum_values([cross_entropy(out, label) for out, label in zip(outputs, y)]) * (
+            1.0 / len(X)
+        )
+    params = model.parameters()
+    if l2c:
+        loss = loss + l2c * l2(params)
+    if l1c:
+        loss = loss + l1c * l1(params)
+    return loss
+
+
+def page_after_training(browser, tmp_path, kind, activation, settings, steps=50):
+    """(the page's weights after ``steps`` steps, Python's after the same, page errors)."""
+    X, y, outputs = problem(kind)
+    model = MLP(2, [6, 5, outputs], activation=activation, rng=random.Random(11))
+    recorder = Recorder(model, X, y, loss=kind)
+    loss = python_loss(kind, model, X, y, 0, 0)
+    loss.backward()
+    recorder.record(loss)
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    errors = PageErrors(page)
+    page.goto(recorder.save(tmp_path / "training.html").as_uri())
+    page.wait_for_function(API)
+    page.select_option(".ags-ex-optimizer", settings["optimizer"])
+    for name in ("lr", "l2", "l1"):
+        page.fill(f".ags-ex-{name}", repr(settings[name]))
+    in_page = page.evaluate(f"(n => {{ {API}.train(n); return {API}.trainer().params; }})({steps})")
+    params = model.parameters()
+    optimizer = {
+        "sgd": lambda: SGD(params, lr=settings["lr"]),
+        "momentum": lambda: SGD(params, lr=settings["lr"], momentum=0.9),
+        "adam": lambda: Adam(params, lr=settings["lr"]),
+    }[settings["optimizer"]]()
+    for _ in range(steps):
+        loss = python_loss(kind, model, X, y, settings["l2"], settings["l1"])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    page.close()
+    moved = max(abs(a - b) for a, b in zip(in_page, recorder.snapshots[0].params))
+    assert moved > 0.01  # training happened: the weights left their start
+    return in_page, [p.data for p in params], errors.messages
+
+
+CASES = [
+    ("hinge", "relu", {"optimizer": "sgd", "lr": 0.1, "l2": 1e-3, "l1": 0.0}),
+    ("logistic", "tanh", {"optimizer": "adam", "lr": 0.01, "l2": 0.0, "l1": 1e-3}),
+    ("cross_entropy", "sigmoid", {"optimizer": "momentum", "lr": 0.05, "l2": 1e-4, "l1": 1e-4}),
+    ("hinge", "relu", {"optimizer": "adam", "lr": 0.02, "l2": 1e-4, "l1": 0.0}),
+]
+
+
+@pytest.mark.parametrize("kind, activation, settings", CASES)
+def test_fifty_steps_in_the_page_give_pythons_weights(browser, tmp_path, kind, activation, settings):
+    in_page, in_python, errors = page_after_training(browser, tmp_path, kind, activation, settings)
+    assert errors == []
+    assert len(in_page) == len(in_python)
+    worst = max(abs(a - b) for a, b in zip(in_page, in_python))
+    assert worst <= 1e-9, worst
+
+
+def test_each_loss_program_is_the_python_loss_traced():
+    """The program's nodes are the ops the Python loss builds (for hinge: 1 - s*y, relu)."""
+    assert [n.get("op") for n in term_program("hinge")] == [None, None, None, "mul", "sub", "relu"]
+    assert set(LOSS_FUNCTIONS) >= {"hinge", "logistic", "cross_entropy", "squared"}
+    with pytest.raises(ValueError, match="loss must be one of"):
+        term_program("hinges")
