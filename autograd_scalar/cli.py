@@ -714,6 +714,7 @@ _PLAYGROUND_OPTIONS = (
     "l2",
     "batch",
     "data",
+    "test_fraction",
 )
 
 
@@ -765,11 +766,28 @@ def _add_playground_options(demo: argparse.ArgumentParser) -> None:
         metavar="FILE.csv",
         help="your own points: rows x1,x2,label (a header line is optional)",
     )
+    group.add_argument(
+        "--test-fraction",
+        type=play.parse_fraction,
+        metavar="F",
+        help="share of the points held out as test data, drawn hollow with their own loss "
+        "and accuracy curves (default: 0.2 for the generated datasets, 0 for --data)",
+    )
 
 
 #: Options that only the playground has: any of them (or a --dataset other than
 #: moons and digits) trains your own set-up instead of micrograd's recipe.
-_PLAYGROUND_ONLY = ("noise", "hidden", "activation", "optimizer", "lr", "l2", "batch", "data")
+_PLAYGROUND_ONLY = (
+    "noise",
+    "hidden",
+    "activation",
+    "optimizer",
+    "lr",
+    "l2",
+    "batch",
+    "data",
+    "test_fraction",
+)
 
 
 def _is_playground(args: argparse.Namespace) -> bool:

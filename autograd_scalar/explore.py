@@ -91,6 +91,19 @@ class Snapshot:
         ) / len(outputs)
 
     @cached_property
+    def test_accuracy(self) -> Optional[float]:
+        """The fraction of the held-out test points classified correctly (None without them)."""
+        test = self._recorder.test
+        if test is None:
+            return None
+        twin = self._twin()
+        with no_grad():
+            outputs = [twin(x) for x in test[0]]
+        return sum(_correct(_floats(out), label) for out, label in zip(outputs, test[1])) / len(
+            outputs
+        )
+
+    @cached_property
     def grid(self) -> list:
         """The model's output on the grid points (rows bottom to top), under ``no_grad``.
 
@@ -125,7 +138,7 @@ def _correct(out, label) -> bool:
     return (out > 0) == (label > 0)
 
 
-def _check_data(model: MLP, X, y) -> tuple:
+def _check_data(model: MLP, X, y, what: str = "X and y") -> tuple:
     nin = len(model.layers[0].neurons[0].w)
     if nin != 2:
         raise ValueError(f"Recorder: the explorer draws 2-D data; the model has {nin} inputs")
@@ -133,7 +146,7 @@ def _check_data(model: MLP, X, y) -> tuple:
     y = list(y)
     if not X or len(X) != len(y):
         raise ValueError(
-            f"Recorder: X and y must be non-empty and of one length, "
+            f"Recorder: {what} must be non-empty and of one length, "
             f"got {len(X)} points and {len(y)} labels"
         )
     for k, p in enumerate(X):
@@ -161,6 +174,19 @@ def _infer_loss(model: MLP, y: list, loss: Optional[str]) -> str:
     return loss
 
 
+def _check_test(model: MLP, test, loss: str) -> Optional[tuple]:
+    """The held-out points ``(X, y)``, checked as the training data, labels as the loss needs."""
+    if test is None:
+        return None
+    try:
+        X, y = test
+    except (TypeError, ValueError):
+        raise ValueError("Recorder: test must be a pair (X, y) of points and labels") from None
+    X, y = _check_data(model, X, y, "the test X and y")
+    _infer_loss(model, y, loss)
+    return X, y
+
+
 def _grid_axes(X: list, resolution: int) -> tuple:
     """Evenly spaced coordinates covering the data with a margin of 0.5 (as the demo's plot)."""
     axes = []
@@ -184,6 +210,8 @@ class Recorder:
             from the labels and the outputs); the page shows each point's term.
         grid: the decision grid's points per axis.
         live_interval: least seconds between two live redraws.
+        test: held-out points and labels ``(X, y)`` that training never sees:
+            the page draws them hollow and plots their loss and accuracy.
 
     Example:
         >>> import random
@@ -209,6 +237,7 @@ class Recorder:
         loss: Optional[str] = None,
         grid: int = 25,
         live_interval: float = 0.5,
+        test=None,
     ):
         if not isinstance(model, MLP):
             raise TypeError(
@@ -220,10 +249,11 @@ class Recorder:
         self.model = model
         self.X, self.y = _check_data(model, X, y)
         self.loss_name = _infer_loss(model, self.y, loss)
+        self.test = _check_test(model, test, self.loss_name)
         self.every = every
         self.live = bool(live)
         self.live_interval = float(live_interval)
-        self.grid_axes = _grid_axes(self.X, grid)
+        self.grid_axes = _grid_axes(self.X + (self.test[0] if self.test else []), grid)
         self.params = model.parameters()
         self.names = [name for name, _ in model.named_parameters()]
         arch = model.architecture()
@@ -288,6 +318,8 @@ class Recorder:
             "loss": self.loss_name,
             "X": self.X,
             "y": self.y,
+            "Xtest": self.test[0] if self.test else [],
+            "ytest": self.test[1] if self.test else [],
             "extent": [xs[0], xs[-1], ys[0], ys[-1]],
             "steps": [s.step for s in self.snapshots],
             "losses": [s.loss for s in self.snapshots],
@@ -384,19 +416,22 @@ def _static_svg(recorder: Recorder, size: int = 380) -> str:
         for c, out in enumerate(row)
     ]
     twin = last._twin()
-    with no_grad():
-        outputs = [_floats(twin(x)) for x in recorder.X]
-    for x, label, out in zip(recorder.X, recorder.y, outputs):
-        right = _correct(out, label)
+    test = recorder.test or ([], [])
+    points = [(x, label, False) for x, label in zip(recorder.X, recorder.y)]
+    points += [(x, label, True) for x, label in zip(*test)]
+    for x, label, held_out in points:
+        with no_grad():
+            right = _correct(_floats(twin(x)), label)
         u = (x[0] - xs[0]) / (xs[-1] - xs[0]) * size
         v = size - (x[1] - ys[0]) / (ys[-1] - ys[0]) * size
         colour = palette.CLASSES[_class_index(recorder, label) % len(palette.CLASSES)]
         ring = (
             f'stroke="{palette.WRONG}" stroke-width="2.2"'
             if not right
-            else 'stroke="#37474f" stroke-width="0.8"'
+            else f'stroke="{colour if held_out else "#37474f"}" stroke-width="{2 if held_out else 0.8}"'
         )
-        parts.append(f'<circle cx="{u:.1f}" cy="{v:.1f}" r="4.5" fill="{colour}" {ring}/>')
+        fill = "#ffffff" if held_out else colour
+        parts.append(f'<circle cx="{u:.1f}" cy="{v:.1f}" r="4.5" fill="{fill}" {ring}/>')
     caption = html_text(
         f"step {last.step}: loss {last.loss:.4g}, accuracy {last.accuracy:.0%} "
         "(black ring: misclassified)"
@@ -429,6 +464,13 @@ def _legend(recorder: Recorder) -> str:
         "(z &#8804; 0 on every point)",
         "curves: loss solid, accuracy dashed",
     ]
+    if recorder.test:
+        items.insert(
+            len(labels),
+            "&#9675; hollow: a held-out test point (dashed black: misclassified); "
+            f'<span style="color:{palette.TEST_CURVE}">brick-red curves: test loss and '
+            "accuracy</span>",
+        )
     return '<ul class="ags-ex-legend">' + "".join(f"<li>{item}</li>" for item in items) + "</ul>"
 
 

@@ -3,7 +3,7 @@
 :func:`run` is what ``autograd-scalar demo`` calls when any playground option
 is given (``--dataset``, ``--points``, ``--noise``, ``--hidden``,
 ``--activation``, ``--optimizer``, ``--lr``, ``--l2``, ``--batch``,
-``--data``). It trains an MLP on 2-D points and writes the training explorer
+``--data``, ``--test-fraction``). It trains an MLP on 2-D points and writes the training explorer
 ``training.html`` (:mod:`autograd_scalar.explore`), which holds the loss and
 accuracy curves, the decision boundary and the network at every recorded step.
 
@@ -46,6 +46,8 @@ __all__ = [
     "parse_hidden",
     "parse_positive",
     "parse_non_negative",
+    "parse_fraction",
+    "split",
 ]
 
 DATASETS = ("moons", "blobs", "spirals", "circles", "xor")
@@ -71,6 +73,8 @@ class Settings:
     data: Optional[str] = None
     steps: int = 100
     seed: int = 1337
+    #: Held-out share of the points (None: 0.2 for the generated datasets, 0 for --data).
+    test_fraction: Optional[float] = None
 
 
 @dataclass
@@ -133,7 +137,35 @@ def parse_non_negative(text: str) -> float:
     return value
 
 
+def parse_fraction(text: str) -> float:
+    """A number from 0 up to (not including) 1 (the held-out share), else an argparse error."""
+    value = _number(text)
+    if value is None or not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"must be a number from 0 to below 1, got {text!r}")
+    return value
+
+
 # -- the problem, the model, the loop ---------------------------------------------------
+
+
+def split(X: list, labels: list, fraction: float, seed: int) -> tuple:
+    """``(train, test)``, each ``(X, labels)``: a seeded shuffle's first ``fraction`` held out.
+
+    At least one point stays for training; a fraction too small for one point holds none out.
+
+    Example:
+        >>> (Xt, yt), (Xs, ys) = split([[0.0, 0.0]] * 10, list(range(10)), 0.2, seed=1)
+        >>> len(yt), len(ys), sorted(yt + ys) == list(range(10))
+        (8, 2, True)
+    """
+    order = list(range(len(X)))
+    random.Random(seed + 2).shuffle(order)  # its own stream: the model's draws stay put
+    held = min(round(fraction * len(X)), len(X) - 1)
+    test, train = sorted(order[:held]), sorted(order[held:])
+    return ([X[i] for i in train], [labels[i] for i in train]), (
+        [X[i] for i in test],
+        [labels[i] for i in test],
+    )
 
 
 def load_problem(settings: Settings) -> tuple:
@@ -273,10 +305,20 @@ def run(settings: Settings, out="out") -> Result:
     trained and still writes the page.
     """
     X, labels, classes = load_problem(settings)
+    fraction = settings.test_fraction
+    if fraction is None:
+        fraction = 0.0 if settings.data is not None else 0.2
+    (X, labels), test = split(X, labels, fraction, settings.seed)
     model, optimizer = build(settings, classes)
     if settings.batch is not None and settings.batch > len(X):
-        raise ValueError(f"--batch {settings.batch} is more than the {len(X)} points")
-    recorder = Recorder(model, X, labels, every=max(1, settings.steps // SNAPSHOTS))
+        raise ValueError(f"--batch {settings.batch} is more than the {len(X)} training points")
+    recorder = Recorder(
+        model,
+        X,
+        labels,
+        every=max(1, settings.steps // SNAPSHOTS),
+        test=test if test[0] else None,
+    )
     out = Path(out)
     result = Result(accuracy=0.0)
     try:

@@ -11,10 +11,10 @@ import random
 import pytest
 
 from autograd_scalar.data import make_blobs, make_moons
+from autograd_scalar.engine import sum_values
 from autograd_scalar.explore import Recorder
 from autograd_scalar.explore_losses import LOSS_FUNCTIONS, term_program
 from autograd_scalar.nn import MLP, binary_cross_entropy_with_logits, cross_entropy, hinge, l1, l2
-from autograd_scalar.engine import sum_values
 from autograd_scalar.optim import SGD, Adam
 from conftest import PageErrors
 
@@ -89,7 +89,9 @@ CASES = [
 
 
 @pytest.mark.parametrize("kind, activation, settings", CASES)
-def test_fifty_steps_in_the_page_give_pythons_weights(browser, tmp_path, kind, activation, settings):
+def test_fifty_steps_in_the_page_give_pythons_weights(
+    browser, tmp_path, kind, activation, settings
+):
     in_page, in_python, errors = page_after_training(browser, tmp_path, kind, activation, settings)
     assert errors == []
     assert len(in_page) == len(in_python)
@@ -103,3 +105,38 @@ def test_each_loss_program_is_the_python_loss_traced():
     assert set(LOSS_FUNCTIONS) >= {"hinge", "logistic", "cross_entropy", "squared"}
     with pytest.raises(ValueError, match="loss must be one of"):
         term_program("hinges")
+
+
+def test_held_out_points_get_their_own_curves_and_hollow_dots(browser, tmp_path):
+    """The page's test loss and accuracy are Python's on the held-out points at
+    every snapshot (the mean hinge term; the accuracy from Snapshot.test_accuracy)."""
+    X, y, _ = problem("hinge", n=60)
+    train, test = (X[:40], y[:40]), (X[40:], y[40:])
+    model = MLP(2, [8, 8, 1], rng=random.Random(2))
+    recorder = Recorder(model, *train, test=test)
+    optimizer = SGD(model.parameters(), lr=0.2)
+    for _ in range(30):
+        loss = hinge([model(x) for x in train[0]], train[1])
+        optimizer.zero_grad()
+        loss.backward()
+        recorder.record(loss)
+        optimizer.step()
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    errors = PageErrors(page)
+    page.goto(recorder.save(tmp_path / "training.html").as_uri())
+    page.wait_for_function(f"{API} && {API}.curveDone()")
+    for k in (0, 29):
+        snapshot = recorder.snapshots[k]
+        twin = snapshot._twin()
+        expected = hinge([twin(x) for x in test[0]], test[1]).data
+        figures = page.evaluate(f"{API}.test({k})")
+        assert abs(figures["loss"] - expected) <= 1e-12
+        assert figures["accuracy"] == snapshot.test_accuracy
+    assert page.locator(".ags-ex-test").count() == 20
+    assert page.locator(".ags-ex-dot").count() == 40
+    lines = page.evaluate(
+        f"[{API}.view.lossLine, {API}.view.testLossLine].map(l => l.getAttribute('points'))"
+    )
+    assert lines[0] != lines[1] and len(lines[1].split()) == 30  # its own curve, every step
+    assert page.locator(".ags-ex-test-loss").text_content().startswith("test loss ")
+    assert errors.messages == []

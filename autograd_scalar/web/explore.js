@@ -103,8 +103,23 @@
         }
       }
     }
-    return {net: net, params: params, right: seen.right, accuracy: seen.count / data.X.length,
-            dead: dead};
+    var state = {net: net, params: params, right: seen.right, accuracy: seen.count / data.X.length,
+                 dead: dead};
+    if (data.Xtest.length) { testFigures(view, state); }
+    return state;
+  }
+
+  // On the held-out points: which are right, the accuracy, and the mean loss
+  // term (the data loss, without a penalty; the training curve's loss is the
+  // recorded objective).
+  function testFigures(view, state) {
+    var data = view.data, seen = scan(view.model, state.params, data.Xtest, data.ytest), total = 0;
+    for (var p = 0; p < data.Xtest.length; p++) {
+      total += view.trainer.pointTerm(state.params, data.Xtest[p], data.ytest[p]);
+    }
+    state.testRight = seen.right;
+    state.testAccuracy = seen.count / data.Xtest.length;
+    state.testLoss = total / data.Xtest.length;
   }
 
   function getState(view, k) {
@@ -136,6 +151,29 @@
       }
     }
     ctx.putImageData(image, 0, 0);
+  }
+
+  // The held-out points: hollow rings in their class's colour, never clicked.
+  function makeTestPoints(view) {
+    var data = view.data, e = data.extent, size = 380;
+    var stride = Math.ceil(data.Xtest.length / MAX_DRAWN);
+    view.testDots = [];
+    for (var p = 0; p < data.Xtest.length; p += stride) {
+      var x = data.Xtest[p], dot = document.createElementNS(SVGNS, "circle");
+      var rgb = CLASS_RGB[classIndex(data, data.ytest[p]) % CLASS_RGB.length];
+      dot.setAttribute("cx", ((x[0] - e[0]) / (e[1] - e[0]) * size).toFixed(1));
+      dot.setAttribute("cy", (size - (x[1] - e[2]) / (e[3] - e[2]) * size).toFixed(1));
+      dot.setAttribute("r", view.radius);
+      dot.setAttribute("class", "ags-ex-test");
+      dot.setAttribute("data-test-point", String(p));
+      dot.style.stroke = "rgb(" + rgb.join(",") + ")";
+      var title = document.createElementNS(SVGNS, "title");
+      title.textContent = "test point " + p + " (" + short(x[0]) + ", " + short(x[1]) +
+        "), label " + data.ytest[p] + ": held out, never trained on";
+      dot.appendChild(title);
+      view.pointsSvg.appendChild(dot);
+      view.testDots.push([dot, p]);
+    }
   }
 
   function makePoints(view) {
@@ -195,11 +233,17 @@
     return finite.length ? [Math.min.apply(null, finite), Math.max.apply(null, finite)] : [0, 1];
   }
 
-  // The loss curve again, after training in the page changed the timeline.
+  // The loss curves again, after training in the page changed the timeline
+  // or more test figures came in; test and training loss share one scale.
   function redrawCurves(view) {
-    var range = lossRange(view.data.losses);
+    var total = view.data.losses.length, range = lossRange(view.data.losses.concat(view.testLosses));
     view.lossLine.setAttribute("points", linePoints(view.data.losses, range[0], range[1], 380, 150,
-                                                    view.data.losses.length));
+                                                    total));
+    if (!view.testLossLine) { return; }
+    view.testLossLine.setAttribute("points", linePoints(view.testLosses, range[0], range[1], 380,
+                                                        150, total));
+    view.testAccuracyLine.setAttribute("points", linePoints(view.testAccuracies, 0, 1, 380, 150,
+                                                            total));
   }
 
   function makeCurves(view) {
@@ -216,8 +260,17 @@
     view.cursor.setAttribute("stroke", "#263238");
     view.cursor.setAttribute("class", "ags-ex-cursor");
     svg.appendChild(view.cursor);
+    var labels = [["loss", curve, 2], ["accuracy", curve, 150]], test = data.palette.testCurve;
+    if (data.Xtest.length) {
+      view.testLossLine = polyline([], 0, 1, width, height, test, false);
+      view.testAccuracyLine = polyline([], 0, 1, width, height, test, true);
+      svg.appendChild(view.testLossLine);
+      svg.appendChild(view.testAccuracyLine);
+      labels = [["loss", curve, 2], ["accuracy", curve, 92], ["test-loss", test, 186],
+                ["test-accuracy", test, 282]];
+    }
     view.curveText = {};
-    [["loss", curve, 2], ["accuracy", curve, 150]].forEach(function (spec) {
+    labels.forEach(function (spec) {
       var text = document.createElementNS(SVGNS, "text");
       text.setAttribute("x", String(spec[2]));
       text.setAttribute("y", "12");
@@ -285,6 +338,14 @@
     view.cursor.setAttribute("x2", x);
     view.curveText.loss.textContent = "loss " + short(data.losses[k]);
     view.curveText.accuracy.textContent = "accuracy " + Math.round(100 * state.accuracy) + "%";
+    if (view.testDots.length) {
+      view.curveText["test-loss"].textContent = "test loss " + short(state.testLoss);
+      view.curveText["test-accuracy"].textContent = "test acc. " +
+        Math.round(100 * state.testAccuracy) + "%";
+      view.testDots.forEach(function (pair) {
+        pair[0].classList.toggle("ags-wrong", !state.testRight[pair[1]]);
+      });
+    }
     view.position.textContent = "step " + data.steps[k] + " (" + (k + 1) + " of " +
       (last + 1) + " snapshots)";
     view.slider.value = String(k);
@@ -307,10 +368,16 @@
     if (view.filling) { return; }
     var total = view.data.steps.length, start = performance.now();
     while (view.accuracies.length < total && performance.now() - start < 30) {
-      view.accuracies.push(getState(view, view.accuracies.length).accuracy);
+      var state = getState(view, view.accuracies.length);
+      view.accuracies.push(state.accuracy);
+      if (view.data.Xtest.length) {
+        view.testLosses.push(state.testLoss);
+        view.testAccuracies.push(state.testAccuracy);
+      }
     }
     view.accuracyLine.setAttribute("points",
       linePoints(view.accuracies, 0, 1, 380, 150, total));
+    redrawCurves(view);
     if (view.accuracies.length < total) {
       view.filling = true;
       setTimeout(function () { view.filling = false; fillCurve(view); }, 0);
@@ -369,7 +436,9 @@
     var data = view.data;
     ["steps", "losses", "params", "gradNorms"].forEach(function (key) { data[key].length = k; });
     Object.keys(view.cache).forEach(function (key) { if (+key >= k) { delete view.cache[key]; } });
-    if (view.accuracies.length > k) { view.accuracies.length = k; }
+    [view.accuracies, view.testLosses, view.testAccuracies].forEach(function (list) {
+      if (list.length > k) { list.length = k; }
+    });
   }
 
   // count steps of training: on from the last page step if the slider is
@@ -484,6 +553,7 @@
                 play: root.querySelector(".ags-ex-play"),
                 position: root.querySelector(".ags-ex-pos"),
                 sample: root.querySelector(".ags-ex-sample"), accuracies: [],
+                testLosses: [], testAccuracies: [], testDots: [],
                 trainNote: root.querySelector(".ags-ex-train-note"),
                 networkNote: root.querySelector(".ags-ex-network-note"),
                 model: new agsExploreTrain.Net(data.sizes, data.activation),
@@ -498,6 +568,7 @@
     });
     view.play.addEventListener("click", function () { togglePlay(view); });
     makePoints(view);
+    makeTestPoints(view);
     makeCurves(view);
     divergence(view, root.querySelector(".ags-ex-note"));
     // For tests and the curious: the browser's numbers, to compare with Python's.
@@ -507,6 +578,10 @@
       accuracy: function (k) { return getState(view, k).accuracy; },
       dead: function (k) { return Object.keys(getState(view, k).dead).sort(); },
       curveDone: function () { return view.accuracies.length === data.steps.length; },
+      test: function (k) {
+        var state = getState(view, k);
+        return {loss: state.testLoss, accuracy: state.testAccuracy};
+      },
       train: function (count) { trainSteps(view, count); showTraining(view); },
       trainer: function () { return view.trainer; }
     };
