@@ -515,7 +515,10 @@ def _fragment(recorder: Recorder, title: str) -> str:
         f"{static}"
         '<div class="ags-ex-map"><canvas class="ags-ex-heat" width="60" height="60">'
         '</canvas><svg class="ags-ex-points" xmlns="http://www.w3.org/2000/svg"></svg>'
-        '</div><div class="ags-ex-sample" hidden></div><svg class="ags-ex-curves" xmlns="http://www.w3.org/2000/svg"></svg>'
+        '<div class="ags-ex-focus" hidden></div></div>'
+        '<label class="ags-ex-switch"><input type="checkbox" class="ags-ex-lines"> '
+        "the first hidden layer's lines z = 0</label>"
+        '<div class="ags-ex-sample" hidden></div><svg class="ags-ex-curves" xmlns="http://www.w3.org/2000/svg"></svg>'
         '<div class="ags-ex-note" role="alert" hidden></div>'
         f'<div class="ags-ex-point"></div>{_legend(recorder)}</div>'
         '<div class="ags-ex-right"><p class="ags-ex-network-note" hidden>The network view '

@@ -20,7 +20,17 @@ Example:
     []
 """
 
-__all__ = ["CLASSES", "POSITIVE", "NEGATIVE", "WRONG", "CHOSEN", "DEAD", "CURVE", "TEST_CURVE", "as_json"]
+__all__ = [
+    "CLASSES",
+    "POSITIVE",
+    "NEGATIVE",
+    "WRONG",
+    "CHOSEN",
+    "DEAD",
+    "CURVE",
+    "TEST_CURVE",
+    "as_json",
+]
 
 CLASSES = ("#e8833e", "#1f6fb4", "#4ca050", "#9c50b6", "#c83c5a", "#787878")
 POSITIVE, NEGATIVE = "#00897b", "#c2185b"

@@ -140,3 +140,63 @@ def test_held_out_points_get_their_own_curves_and_hollow_dots(browser, tmp_path)
     assert lines[0] != lines[1] and len(lines[1].split()) == 30  # its own curve, every step
     assert page.locator(".ags-ex-test-loss").text_content().startswith("test loss ")
     assert errors.messages == []
+
+
+def recorded_page(browser, tmp_path, model, X, y):
+    recorder = Recorder(model, X, y)
+    loss = hinge([model(x) for x in X], y)
+    loss.backward()
+    recorder.record(loss)
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    errors = PageErrors(page)
+    page.goto(recorder.save(tmp_path / "training.html").as_uri())
+    page.wait_for_function(API)
+    return recorder, page, errors
+
+
+def test_each_neurons_map_is_its_activation_computed_by_python(browser, tmp_path):
+    """At every point of a neuron's small grid, the page's value is the activation
+    Python's Layer computes there (each layer's output fed to the next)."""
+    X, y, _ = problem("hinge", n=30)
+    model = MLP(2, [4, 3, 1], activation="tanh", rng=random.Random(5))
+    recorder, page, errors = recorded_page(browser, tmp_path, model, X, y)
+    grids = page.evaluate(f"{API}.neuronGrid(0)")
+    n = page.evaluate(f"{API}.gridSize")
+    x_low, x_high, y_low, y_high = recorder.page_data()["extent"]
+    for r, c in ((0, 0), (3, 17), (n - 1, n - 1), (10, 4)):
+        point = [
+            x_low + (c + 0.5) / n * (x_high - x_low),
+            y_high - (r + 0.5) / n * (y_high - y_low),
+        ]
+        values = point
+        for depth, layer in enumerate(model.layers):
+            out = layer(values)
+            values = out if isinstance(out, list) else [out]
+            for j, a in enumerate(values):
+                assert abs(grids[depth][j][r * n + c] - a.data) <= 1e-12
+    assert page.locator("image.ags-ex-neuron").count() == 4 + 3 + 1
+    page.hover('.ags-unit[data-unit="2:1"]')
+    assert page.locator(".ags-ex-focus").text_content().startswith("layer 1, neuron 1")
+    assert errors.messages == []
+
+
+def test_the_first_layers_zero_lines_lie_where_its_neurons_change_sign(browser, tmp_path):
+    X, y, _ = problem("hinge", n=30)
+    model = MLP(2, [5, 1], rng=random.Random(8))
+    recorder, page, errors = recorded_page(browser, tmp_path, model, X, y)
+    assert page.locator(".ags-ex-zero-line").count() == 0
+    page.check(".ags-ex-lines")
+    ends = page.evaluate(
+        "[...document.querySelectorAll('.ags-ex-zero-line')].map(l => "
+        "['x1', 'y1', 'x2', 'y2'].map(a => +l.getAttribute(a)))"
+    )
+    x_low, x_high, y_low, y_high = recorder.page_data()["extent"]
+    assert 1 <= len(ends) <= 5
+    for x1, y1, x2, y2 in ends:
+        for px, py in ((x1, y1), (x2, y2)):
+            u = x_low + px / 380 * (x_high - x_low)
+            v = y_low + (380 - py) / 380 * (y_high - y_low)
+            z = [n([u, v]).data for n in model.layers[0].neurons]
+            # pixel coordinates are rounded to 0.1 px: z is near 0 for one neuron
+            assert min(abs(value) for value in z) <= 0.05
+    assert errors.messages == []

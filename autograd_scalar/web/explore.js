@@ -145,12 +145,132 @@
       var v = e[3] - (r + 0.5) / n * (e[3] - e[2]);
       for (var c = 0; c < n; c++) {
         var u = e[0] + (c + 0.5) / n * (e[1] - e[0]);
-        var rgb = heatColour(data, view.model.forward(state.params, [u, v])), at = 4 * (r * n + c);
+        var out = view.model.forward(state.params, [u, v]);
+        var rgb = view.focus ? neuronColour(view.model.a[view.focus[0]][view.focus[1]])
+          : heatColour(data, out), at = 4 * (r * n + c);
         image.data[at] = rgb[0]; image.data[at + 1] = rgb[1]; image.data[at + 2] = rgb[2];
         image.data[at + 3] = 255;
       }
     }
     ctx.putImageData(image, 0, 0);
+  }
+
+  // -- what each neuron computes --------------------------------------------------------
+
+  var NEURON_GRID = 20;  // a neuron's small map: its activation on 20 x 20 points
+
+  // Each hidden and output unit of the network view gets a small picture of
+  // its activation over the plane (the colours of the main map: the sign's
+  // class, paler near 0), clipped to its circle; hovering a unit shows its
+  // map enlarged in the main map's place.
+  function makeNeuronMaps(view) {
+    view.neuronImages = {};
+    view.neuronCanvas = document.createElement("canvas");
+    view.neuronCanvas.width = view.neuronCanvas.height = NEURON_GRID;
+    view.network.querySelectorAll(".ags-unit:not(.ags-input)").forEach(function (unit) {
+      var circle = unit.querySelector("circle"), r = +circle.getAttribute("r");
+      var image = document.createElementNS(SVGNS, "image"), key = unit.getAttribute("data-unit");
+      image.setAttribute("x", String(+circle.getAttribute("cx") - r));
+      image.setAttribute("y", String(+circle.getAttribute("cy") - r));
+      image.setAttribute("width", String(2 * r));
+      image.setAttribute("height", String(2 * r));
+      image.setAttribute("preserveAspectRatio", "none");
+      image.setAttribute("class", "ags-ex-neuron");
+      circle.after(image);
+      view.neuronImages[key] = image;
+      var ck = key.split(":");
+      unit.addEventListener("mouseenter", function () { focusUnit(view, [+ck[0] - 1, +ck[1]]); });
+      unit.addEventListener("mouseleave", function () { focusUnit(view, null); });
+    });
+  }
+
+  function focusUnit(view, focus) {
+    view.focus = focus;
+    view.focusNote.hidden = !focus;
+    if (focus) {
+      var last = focus[0] === view.model.z.length - 1;
+      view.focusNote.textContent = (last ? "output " : "layer " + focus[0] + ", neuron ") +
+        focus[1] + ": its activation over the plane";
+    }
+    drawHeat(view, getState(view, view.step));
+  }
+
+  // Every neuron's activation on the small grid (rows top to bottom, as the
+  // main map), from one forward pass per grid point; kept for the tests.
+  function neuronValues(view, params) {
+    var e = view.data.extent, n = NEURON_GRID, model = view.model, values = [];
+    model.z.forEach(function (z) {
+      var layer = [];
+      for (var j = 0; j < z.length; j++) { layer.push(new Float64Array(n * n)); }
+      values.push(layer);
+    });
+    for (var r = 0; r < n; r++) {
+      var v = e[3] - (r + 0.5) / n * (e[3] - e[2]);
+      for (var c = 0; c < n; c++) {
+        model.forward(params, [e[0] + (c + 0.5) / n * (e[1] - e[0]), v]);
+        for (var l = 0; l < values.length; l++) {
+          for (var j = 0; j < values[l].length; j++) { values[l][j][r * n + c] = model.a[l][j]; }
+        }
+      }
+    }
+    return values;
+  }
+
+  // A neuron's activation a: white at 0, the class colour of its sign
+  // deepening with |tanh(a)| (a relu unit's flat zero region is white).
+  function neuronColour(a) {
+    if (!isFinite(a)) { return [176, 176, 176]; }
+    var t = Math.tanh(a), rgb = CLASS_RGB[t > 0 ? 1 : 0], w = 0.75 * Math.abs(t);
+    return rgb.map(function (c) { return Math.round(255 + (c - 255) * w); });
+  }
+
+  function drawNeurons(view, state) {
+    if (view.network.hidden) { return; }
+    var values = view.neuronGrid = neuronValues(view, state.params), n = NEURON_GRID;
+    var ctx = view.neuronCanvas.getContext("2d"), image = ctx.createImageData(n, n);
+    Object.keys(view.neuronImages).forEach(function (key) {
+      var ck = key.split(":"), grid = values[+ck[0] - 1][+ck[1]];
+      for (var q = 0; q < n * n; q++) {
+        var rgb = neuronColour(grid[q]);
+        image.data[4 * q] = rgb[0]; image.data[4 * q + 1] = rgb[1]; image.data[4 * q + 2] = rgb[2];
+        image.data[4 * q + 3] = 255;
+      }
+      ctx.putImageData(image, 0, 0);
+      var picture = view.neuronImages[key];
+      picture.setAttribute("href", view.neuronCanvas.toDataURL());
+      picture.setAttribute("opacity", state.dead[key] ? "0.3" : "1");
+      var mark = picture.parentNode.querySelector(".ags-dead-mark");
+      if (mark && picture.nextSibling !== mark) { picture.after(mark); }
+    });
+  }
+
+  // The first hidden layer's lines w . x + b = 0 over the data (a switch):
+  // where each of its neurons changes sign.
+  function drawZeroLines(view, state) {
+    var group = view.zeroLines, e = view.data.extent, size = 380;
+    group.textContent = "";
+    if (!view.linesSwitch.checked) { return; }
+    state.net[0].W.forEach(function (w, j) {
+      var b = state.net[0].b[j], ends = [];
+      [[e[0], null], [e[1], null], [null, e[2]], [null, e[3]]].forEach(function (edge) {
+        var u = edge[0], v = edge[1];
+        if (u !== null && w[1] !== 0) { v = -(b + w[0] * u) / w[1]; }
+        else if (v !== null && w[0] !== 0) { u = -(b + w[1] * v) / w[0]; }
+        else { return; }
+        if (u >= e[0] && u <= e[1] && v >= e[2] && v <= e[3]) { ends.push([u, v]); }
+      });
+      if (ends.length < 2) { return; }
+      var line = document.createElementNS(SVGNS, "line");
+      [["x1", "y1", ends[0]], ["x2", "y2", ends[ends.length - 1]]].forEach(function (end) {
+        line.setAttribute(end[0], ((end[2][0] - e[0]) / (e[1] - e[0]) * size).toFixed(1));
+        line.setAttribute(end[1], (size - (end[2][1] - e[2]) / (e[3] - e[2]) * size).toFixed(1));
+      });
+      line.setAttribute("class", "ags-ex-zero-line");
+      var title = document.createElementNS(SVGNS, "title");
+      title.textContent = "layer 0, neuron " + j + ": z = 0";
+      line.appendChild(title);
+      group.appendChild(line);
+    });
   }
 
   // The held-out points: hollow rings in their class's colour, never clicked.
@@ -350,7 +470,9 @@
       (last + 1) + " snapshots)";
     view.slider.value = String(k);
     renderPoint(view, state, pass);
+    drawZeroLines(view, state);
     if (!view.network.hidden) { renderNetwork(view, state, pass); }
+    drawNeurons(view, state);
   }
 
   // Where the loss stops being a number, say so: the step and what it became.
@@ -553,7 +675,9 @@
                 play: root.querySelector(".ags-ex-play"),
                 position: root.querySelector(".ags-ex-pos"),
                 sample: root.querySelector(".ags-ex-sample"), accuracies: [],
-                testLosses: [], testAccuracies: [], testDots: [],
+                testLosses: [], testAccuracies: [], testDots: [], focus: null,
+                focusNote: root.querySelector(".ags-ex-focus"),
+                linesSwitch: root.querySelector(".ags-ex-lines"),
                 trainNote: root.querySelector(".ags-ex-train-note"),
                 networkNote: root.querySelector(".ags-ex-network-note"),
                 model: new agsExploreTrain.Net(data.sizes, data.activation),
@@ -567,8 +691,14 @@
       render(view);
     });
     view.play.addEventListener("click", function () { togglePlay(view); });
+    view.zeroLines = document.createElementNS(SVGNS, "g");
+    view.pointsSvg.appendChild(view.zeroLines);
     makePoints(view);
     makeTestPoints(view);
+    makeNeuronMaps(view);
+    view.linesSwitch.addEventListener("change", function () {
+      drawZeroLines(view, getState(view, view.step));
+    });
     makeCurves(view);
     divergence(view, root.querySelector(".ags-ex-note"));
     // For tests and the curious: the browser's numbers, to compare with Python's.
@@ -578,6 +708,12 @@
       accuracy: function (k) { return getState(view, k).accuracy; },
       dead: function (k) { return Object.keys(getState(view, k).dead).sort(); },
       curveDone: function () { return view.accuracies.length === data.steps.length; },
+      neuronGrid: function (k) {
+        return neuronValues(view, data.params[k]).map(function (layer) {
+          return layer.map(function (grid) { return Array.from(grid); });
+        });
+      },
+      gridSize: NEURON_GRID,
       test: function (k) {
         var state = getState(view, k);
         return {loss: state.testLoss, accuracy: state.testAccuracy};
