@@ -474,6 +474,15 @@ def _legend(recorder: Recorder) -> str:
     return '<ul class="ags-ex-legend">' + "".join(f"<li>{item}</li>" for item in items) + "</ul>"
 
 
+def _point_adder(recorder: Recorder) -> str:
+    """The label a click on the map adds a point of (the recorded labels)."""
+    options = "".join(f'<option value="{y}">{y}</option>' for y in sorted(set(recorder.y)))
+    return (
+        '<label class="ags-ex-switch">a click on the map adds a point of label '
+        f'<select class="ags-ex-label">{options}</select>; shift-click deletes one</label>'
+    )
+
+
 def _train_bar(recorder: Recorder) -> str:
     """The controls of training in the page (hidden until the script runs)."""
     options = "".join(
@@ -518,6 +527,7 @@ def _fragment(recorder: Recorder, title: str) -> str:
         '<div class="ags-ex-focus" hidden></div></div>'
         '<label class="ags-ex-switch"><input type="checkbox" class="ags-ex-lines"> '
         "the first hidden layer's lines z = 0</label>"
+        f"{_point_adder(recorder)}"
         '<div class="ags-ex-sample" hidden></div><svg class="ags-ex-curves" xmlns="http://www.w3.org/2000/svg"></svg>'
         '<div class="ags-ex-note" role="alert" hidden></div>'
         f'<div class="ags-ex-point"></div>{_legend(recorder)}</div>'

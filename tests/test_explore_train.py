@@ -200,3 +200,72 @@ def test_the_first_layers_zero_lines_lie_where_its_neurons_change_sign(browser, 
             # pixel coordinates are rounded to 0.1 px: z is near 0 for one neuron
             assert min(abs(value) for value in z) <= 0.05
     assert errors.messages == []
+
+
+def test_a_click_adds_a_point_that_the_next_steps_loss_counts(browser, tmp_path):
+    """Oracle: Python's hinge mean over the points plus the clicked one, at the step's weights."""
+    X, y, _ = problem("hinge", n=20)
+    model = MLP(2, [4, 1], rng=random.Random(4))
+    recorder, page, errors = recorded_page(browser, tmp_path, model, X, y)
+    page.select_option(".ags-ex-label", "-1")
+    box = page.locator(".ags-ex-points").bounding_box()
+    page.mouse.click(box["x"] + 0.25 * box["width"], box["y"] + 0.75 * box["height"])
+    assert page.evaluate(f"{API}.view.data.X.length") == 21
+    added = page.evaluate(f"{API}.view.data.X[20]")
+    x_low, x_high, y_low, y_high = recorder.page_data()["extent"]
+    assert abs(added[0] - (x_low + 0.25 * (x_high - x_low))) < 0.02 * (x_high - x_low)
+    assert abs(added[1] - (y_high - 0.75 * (y_high - y_low))) < 0.02 * (y_high - y_low)
+    loss = page.evaluate(f"{API}.train(1), {API}.view.data.losses[0]")
+    expected = hinge([model(x) for x in X + [added]], y + [-1]).data
+    assert abs(loss - expected) <= 1e-12 and loss != recorder.snapshots[0].loss
+    page.click('.ags-ex-dot[data-point="3"]', modifiers=["Shift"])
+    assert page.evaluate(f"{API}.view.data.X.length") == 20
+    assert page.locator(".ags-ex-dot").count() == 20
+    assert errors.messages == []
+
+
+def test_editing_an_edge_changes_the_output_as_the_engine_computes(browser, tmp_path):
+    X, y, _ = problem("hinge", n=20)
+    model = MLP(2, [3, 1], rng=random.Random(6))
+    recorder, page, errors = recorded_page(browser, tmp_path, model, X, y)
+    before = page.evaluate(f"{API}.outputs(0, [0.3, -0.2])")[0]
+    # The edge into the output from hidden unit 1: parameter 9 + 1 (3 neurons of 3 params).
+    page.click('.ags-ex-edge[data-index="10"]', force=True)
+    page.fill(".ags-ex-weight-edit", "2.5")
+    page.press(".ags-ex-weight-edit", "Enter")
+    after = page.evaluate(f"{API}.outputs(0, [0.3, -0.2])")[0]
+    model.layers[1].neurons[0].w[1].data = 2.5
+    assert model.parameters()[10] is model.layers[1].neurons[0].w[1]
+    assert abs(after - model([0.3, -0.2]).data) <= 1e-12 and after != before
+    assert errors.messages == []
+
+
+def test_share_link_keeps_step_point_panels_and_edits(browser, tmp_path):
+    """A link made after an edit opens the same step, point and weight (recorded steps)."""
+    X, y, _ = problem("hinge", n=20)
+    model = MLP(2, [3, 1], rng=random.Random(6))
+    recorder = Recorder(model, X, y)
+    optimizer = SGD(model.parameters(), lr=0.1)
+    for _ in range(6):
+        loss = hinge([model(x) for x in X], y)
+        optimizer.zero_grad()
+        loss.backward()
+        recorder.record(loss)
+        optimizer.step()
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    errors = PageErrors(page)
+    page.goto(recorder.save(tmp_path / "training.html").as_uri())
+    page.wait_for_function(API)
+    page.evaluate(f"{API}.view.step = 2, {API}.editWeight(10, -1.5)")
+    page.click('.ags-ex-dot[data-point="4"]')
+    page.wait_for_function("location.hash.indexOf('point=4') > 0")
+    link = page.url
+    assert "step=2" in link and "w=2%3A10%3A-1.5" in link
+    again = browser.new_page(viewport={"width": 1280, "height": 800})
+    again.goto(link.replace("#", "#hide=legend&"))
+    again.wait_for_function(API)
+    assert again.evaluate(f"{API}.view.step") == 2
+    assert again.evaluate(f"{API}.view.selected") == 4
+    assert again.evaluate(f"{API}.view.data.params[2][10]") == -1.5
+    assert not again.locator(".ags-ex-legend").is_visible()
+    assert errors.messages == []

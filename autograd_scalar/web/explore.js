@@ -293,11 +293,14 @@
       dot.appendChild(title);
       view.pointsSvg.appendChild(dot);
       view.testDots.push([dot, p]);
+      view.firstTestDot = view.firstTestDot || dot;
     }
   }
 
   function makePoints(view) {
     var data = view.data, svg = view.pointsSvg, e = data.extent, size = 380;
+    (view.dots || []).forEach(function (dot) { dot.remove(); });
+    view.sample.hidden = true;
     svg.setAttribute("viewBox", "0 0 " + size + " " + size);
     var stride = Math.ceil(data.X.length / MAX_DRAWN), drawn = [];
     for (var q = 0; q < data.X.length; q += stride) { drawn.push(q); }
@@ -323,10 +326,202 @@
       title.textContent = "point " + p + " (" + short(x[0]) + ", " + short(x[1]) +
         "), label " + data.y[p];
       dot.appendChild(title);
-      dot.addEventListener("click", function () { view.selected = p; render(view); });
-      svg.appendChild(dot);
+      dot.addEventListener("click", function (event) {
+        event.stopPropagation();  // not a click on the plane: no new point
+        if (event.shiftKey) { removePoint(view, p); return; }
+        view.selected = p;
+        render(view);
+        writeShare(view);
+      });
+      svg.insertBefore(dot, view.firstTestDot || null);
       return dot;
     });
+  }
+
+  // -- editing the data and the weights ------------------------------------------------
+
+  // The points changed: every step's figures are recomputed, the dots redrawn.
+  function dataChanged(view) {
+    view.cache = {};
+    [view.accuracies, view.testLosses, view.testAccuracies].forEach(function (list) {
+      list.length = 0;
+    });
+    makePoints(view);
+    render(view);
+    fillCurve(view);
+    writeShare(view);
+  }
+
+  // A click on the plane adds a point of the chosen label there.
+  function addPoint(view, event) {
+    var box = view.pointsSvg.getBoundingClientRect(), e = view.data.extent;
+    var u = e[0] + (event.clientX - box.left) / box.width * (e[1] - e[0]);
+    var v = e[3] - (event.clientY - box.top) / box.height * (e[3] - e[2]);
+    var label = +view.labelChoice.value;
+    view.data.X.push([u, v]);
+    view.data.y.push(label);
+    view.dataLog.push("+" + u + ":" + v + ":" + label);
+    dataChanged(view);
+  }
+
+  function removePoint(view, p) {
+    if (view.data.X.length <= 1) { return; }  // the mean of no terms is undefined
+    view.data.X.splice(p, 1);
+    view.data.y.splice(p, 1);
+    view.dataLog.push("-" + p);
+    if (view.selected >= p && view.selected > 0) { view.selected -= 1; }
+    dataChanged(view);
+  }
+
+  // The shown snapshot's weight at flat index `index` becomes `value`; the
+  // timeline after it is dropped (training goes on from the edited weights)
+  // and its loss is the page's loss at them.
+  function editWeight(view, index, value) {
+    stopTimers(view);
+    var data = view.data, k = view.step;
+    truncate(view, k + 1);
+    delete view.cache[k];
+    [view.accuracies, view.testLosses, view.testAccuracies].forEach(function (list) {
+      if (list.length > k) { list.length = k; }
+    });
+    data.params[k] = data.params[k].slice();
+    data.params[k][index] = value;
+    var judge = makeTrainer(view, data.params[k]);
+    applySettingsTo(view, judge);
+    judge.settings.batch = 0;
+    data.losses[k] = judge.lossAndGrad();
+    view.training = null;
+    view.slider.max = String(data.steps.length - 1);
+    view.edits.push(k + ":" + index + ":" + value);
+    showTraining(view);
+    writeShare(view);
+  }
+
+  // Each edge of the network view gets a wide invisible twin to click; the
+  // click opens a field with the weight, Enter sets it.
+  function makeWeightEditing(view) {
+    var lines = view.network.querySelectorAll("line.ags-weight"), n = 0, model = view.model;
+    var field = document.createElement("input");
+    field.className = "ags-ex-weight-edit";
+    field.hidden = true;
+    view.network.parentNode.appendChild(field);
+    view.weightField = field;
+    model.start.forEach(function (starts, l) { starts.forEach(function (start) {
+      for (var i = 0; i < model.sizes[l]; i++) { addEdgeTwin(view, lines[n++], start + i); }
+    }); });
+    field.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") { field.hidden = true; }
+      if (event.key !== "Enter") { return; }
+      var value = parseFloat(field.value);
+      if (isFinite(value)) { editWeight(view, +field.getAttribute("data-index"), value); }
+      field.hidden = true;
+    });
+  }
+
+  function addEdgeTwin(view, line, index) {
+    if (!line) { return; }
+    var twin = line.cloneNode(false);
+    twin.setAttribute("class", "ags-ex-edge");
+    twin.setAttribute("data-index", String(index));
+    line.parentNode.appendChild(twin);
+    twin.addEventListener("click", function (event) {
+      var field = view.weightField, area = field.parentNode.getBoundingClientRect();
+      field.style.left = (event.clientX - area.left + 6) + "px";
+      field.style.top = (event.clientY - area.top - 12) + "px";
+      field.value = String(view.data.params[view.step][index]);
+      field.setAttribute("data-index", String(index));
+      field.setAttribute("aria-label", line.firstChild ? line.firstChild.textContent : "weight");
+      field.hidden = false;
+      field.focus();
+      field.select();
+    });
+  }
+
+  // -- share links -----------------------------------------------------------------------
+  // As a trace page (share.js), an explorer of its own keeps its state in the
+  // URL fragment: #step=40&point=7&hide=legend,curves&data=+0.5:1.2:1,-3&w=0:5:0.25
+  //   step    the shown step (as the slider's label counts it)
+  //   point   the chosen point
+  //   hide    panels to hide: network, curves, legend, controls
+  //   data    the points added (+u:v:label) and deleted (-index), in order
+  //   w       weights edited: snapshot:index:value, in order
+  // Only the first explorer of a page of its own writes it (never a notebook's).
+  var PANELS = ["network", "curves", "legend", "controls"], shareClaimed = false;
+
+  function parseShare(hash) {
+    var state = {hide: [], data: [], w: []};
+    hash.replace(/^#/, "").split("&").forEach(function (pair) {
+      var at = pair.indexOf("="), key, value;
+      if (at < 0) { return; }
+      try {
+        key = decodeURIComponent(pair.slice(0, at));
+        value = decodeURIComponent(pair.slice(at + 1));
+      } catch (e) { return; }  // a malformed escape: that pair is ignored
+      if (key === "step" || key === "point") { state[key] = parseInt(value, 10); }
+      else if (key === "hide") {
+        state.hide = value.split(",").filter(function (p) { return PANELS.indexOf(p) >= 0; });
+      }
+      else if (key === "data" || key === "w") { state[key] = value.split(",").filter(Boolean); }
+    });
+    return state;
+  }
+
+  function shareFragment(view) {
+    var parts = ["step=" + view.data.steps[view.step], "point=" + view.selected];
+    var hidden = PANELS.filter(function (p) { return view.root.classList.contains("ags-ex-hide-" + p); });
+    if (hidden.length) { parts.push("hide=" + hidden.join(",")); }
+    if (view.dataLog.length) { parts.push("data=" + encodeURIComponent(view.dataLog.join(","))); }
+    if (view.edits.length) { parts.push("w=" + encodeURIComponent(view.edits.join(","))); }
+    return "#" + parts.join("&");
+  }
+
+  // Written a moment after the last change: browsers limit how often a page
+  // may replace its URL, and training changes the step many times a second.
+  function writeShare(view) {
+    if (!view.own || !window.history || !history.replaceState) { return; }
+    clearTimeout(view.shareTimer);
+    view.shareTimer = setTimeout(function () {
+      history.replaceState(null, "", shareFragment(view));
+    }, 250);
+  }
+
+  function applyShare(view, state) {
+    var data = view.data, e = data.extent;
+    state.data.forEach(function (entry) {
+      var parts = entry.slice(1).split(":").map(Number);
+      if (entry[0] === "+" && parts.length === 3 && parts.every(isFinite)) {
+        data.X.push([Math.min(Math.max(parts[0], e[0]), e[1]), Math.min(Math.max(parts[1], e[2]), e[3])]);
+        data.y.push(parts[2]);
+        view.dataLog.push(entry);
+      } else if (entry[0] === "-" && parts[0] >= 0 && parts[0] < data.X.length && data.X.length > 1) {
+        data.X.splice(parts[0], 1);
+        data.y.splice(parts[0], 1);
+        view.dataLog.push(entry);
+      }
+    });
+    if (state.data.length) { dataChanged(view); }
+    state.w.forEach(function (entry) {
+      var parts = entry.split(":").map(Number);
+      if (parts.length === 3 && parts.every(isFinite) && parts[0] >= 0 && parts[0] < data.steps.length &&
+          parts[1] >= 0 && parts[1] < data.params[0].length) {
+        view.step = parts[0];
+        editWeight(view, parts[1], parts[2]);
+      }
+    });
+    var k = data.steps.indexOf(state.step);
+    if (k >= 0) { view.step = k; }
+    if (state.point >= 0 && state.point < data.X.length) { view.selected = state.point; }
+    state.hide.forEach(function (p) { view.root.classList.add("ags-ex-hide-" + p); });
+    render(view);
+  }
+
+  function startShare(view) {
+    if (shareClaimed) { return; }
+    shareClaimed = true;
+    var state = parseShare(window.location.hash || "");
+    applyShare(view, state);
+    view.own = view.root.parentElement === document.body;
+    view.slider.addEventListener("change", function () { writeShare(view); });
   }
 
   // A value that is not finite (a diverged loss) goes off the top of the plot.
@@ -473,6 +668,7 @@
     drawZeroLines(view, state);
     if (!view.network.hidden) { renderNetwork(view, state, pass); }
     drawNeurons(view, state);
+    writeShare(view);
   }
 
   // Where the loss stops being a number, say so: the step and what it became.
@@ -537,8 +733,10 @@
   }
 
   // The controls' values; a field that is not a number keeps the last good value.
-  function applySettings(view) {
-    var c = view.controls, t = view.trainer, s = t.settings;
+  function applySettings(view) { applySettingsTo(view, view.trainer); }
+
+  function applySettingsTo(view, t) {
+    var c = view.controls, s = t.settings;
     t.setOptimizer(c.optimizer.value);
     s.lr = number(c.lr, s.lr, -Infinity);
     s.l2 = number(c.l2, s.l2, 0);
@@ -676,7 +874,8 @@
                 position: root.querySelector(".ags-ex-pos"),
                 sample: root.querySelector(".ags-ex-sample"), accuracies: [],
                 testLosses: [], testAccuracies: [], testDots: [], focus: null,
-                focusNote: root.querySelector(".ags-ex-focus"),
+                focusNote: root.querySelector(".ags-ex-focus"), root: root, dataLog: [],
+                edits: [], own: false, labelChoice: root.querySelector(".ags-ex-label"),
                 linesSwitch: root.querySelector(".ags-ex-lines"),
                 trainNote: root.querySelector(".ags-ex-train-note"),
                 networkNote: root.querySelector(".ags-ex-network-note"),
@@ -696,6 +895,10 @@
     makePoints(view);
     makeTestPoints(view);
     makeNeuronMaps(view);
+    makeWeightEditing(view);
+    view.pointsSvg.addEventListener("click", function (event) {
+      if (!event.shiftKey) { addPoint(view, event); }
+    });
     view.linesSwitch.addEventListener("change", function () {
       drawZeroLines(view, getState(view, view.step));
     });
@@ -719,10 +922,12 @@
         return {loss: state.testLoss, accuracy: state.testAccuracy};
       },
       train: function (count) { trainSteps(view, count); showTraining(view); },
-      trainer: function () { return view.trainer; }
+      trainer: function () { return view.trainer; },
+      editWeight: function (index, value) { editWeight(view, index, value); }
     };
     render(view);
     fillCurve(view);
+    startShare(view);
   }
 
   document.querySelectorAll(".ags-explorer").forEach(init);
