@@ -639,6 +639,7 @@
   }
 
   function render(view) {
+    view.renders += 1;
     var k = view.step, state = getState(view, k), data = view.data, last = data.steps.length - 1;
     var pass = forward(view.model, state.params, data.X[view.selected]);
     drawHeat(view, state);
@@ -685,8 +686,10 @@
   function fillCurve(view) {
     if (view.filling) { return; }
     var total = view.data.steps.length, start = performance.now();
-    while (view.accuracies.length < total && performance.now() - start < 30) {
-      var state = getState(view, view.accuracies.length);
+    var budget = view.trainTimer ? 5 : 30;
+    while (view.accuracies.length < total && performance.now() - start < budget) {
+      // Not kept in the cache: a long run in the page would hold every step's state.
+      var k = view.accuracies.length, state = view.cache[k] || stepState(view, k);
       view.accuracies.push(state.accuracy);
       if (view.data.Xtest.length) {
         view.testLosses.push(state.testLoss);
@@ -696,7 +699,8 @@
     view.accuracyLine.setAttribute("points",
       linePoints(view.accuracies, 0, 1, 380, 150, total));
     redrawCurves(view);
-    if (view.accuracies.length < total) {
+    // While training runs, its ticks call this (the curve catches up when paused).
+    if (view.accuracies.length < total && !view.trainTimer) {
       view.filling = true;
       setTimeout(function () { view.filling = false; fillCurve(view); }, 0);
     }
@@ -708,6 +712,7 @@
       clearTimeout(view.trainTimer);
       view.trainTimer = null;
       view.controls.run.textContent = "train";
+      fillCurve(view);  // the accuracy curve catches up
     }
   }
 
@@ -788,14 +793,15 @@
     fillCurve(view);
   }
 
-  // Train until paused, redrawing after each slice of about 100 ms of steps.
+  // Train until paused, redrawing after each slice of about 30 ms of steps
+  // (five at a time: the slider's range is set once per five).
   function toggleTrain(view) {
     if (view.trainTimer) { stopTimers(view); return; }
     stopTimers(view);
     view.controls.run.textContent = "pause";
     var tick = function () {
       var start = performance.now();
-      do { trainSteps(view, 1); } while (performance.now() - start < view.slice);
+      do { trainSteps(view, 5); } while (performance.now() - start < view.slice);
       showTraining(view);
       if (view.data.steps.length >= MAX_STEPS) { stopTimers(view); return; }
       view.trainTimer = setTimeout(tick, 0);
@@ -880,7 +886,7 @@
                 trainNote: root.querySelector(".ags-ex-train-note"),
                 networkNote: root.querySelector(".ags-ex-network-note"),
                 model: new agsExploreTrain.Net(data.sizes, data.activation),
-                seed: 1, slice: 100, training: null};
+                seed: 1, slice: 30, training: null, renders: 0};
     window.agsNetwork.init(view.network);
     makeControls(view, root);
     view.trainer = makeTrainer(view, data.params[0]);

@@ -102,8 +102,11 @@ var agsExploreTrain = window.agsExploreTrain || (function () {
       else if (node.leaf && node.leaf.indexOf("target") === 0) { targets[+node.leaf.slice(6)] = k; }
     });
     return {nodes: program, outs: outs, targets: targets, label: label,
-            data: new Array(program.length), local: new Array(program.length),
-            masked: new Array(program.length), grad: new Float64Array(program.length)};
+            ops: program.map(function (node) { return node.parents ? agsOps[node.op] : null; }),
+            data: new Array(program.length),
+            local: program.map(function (node) { return node.parents ? [] : null; }),
+            masked: program.map(function (node) { return node.parents ? [] : null; }),
+            grad: new Float64Array(program.length)};
   }
 
   // One point's term: its leaves set, the program's forward with the table's
@@ -115,20 +118,49 @@ var agsExploreTrain = window.agsExploreTrain || (function () {
     if (term.label >= 0) { data[term.label] = label; }
     for (var t = 0; t < term.targets.length; t++) { data[term.targets[t]] = t === label ? 1.0 : 0.0; }
     for (var i = 0; i < n; i++) {
-      var node = nodes[i];
-      if (!node.parents) {
+      var node = nodes[i], op = term.ops[i];
+      if (!op) {
         if (node.leaf === undefined) { data[i] = node.const; }
         continue;
       }
-      var op = agsOps[node.op], args = node.parents.map(function (p) { return data[p]; });
-      var value = data[i] = op.nary ? op.forward(args) : op.forward.apply(null, args);
-      if (!outBar) { continue; }
-      var call = function (f) { return f.apply(null, [value].concat(args)); };
-      term.local[i] = op.nary ? op.partials(value, args) : op.rules.map(call);
-      term.masked[i] = op.nary ? [] : op.masks.map(call);
+      data[i] = outBar ? withLocals(term, i, op, node.parents) : valueOf(term, op, node.parents);
     }
     if (outBar) { termBackward(term, g, outBar); }
     return data[n - 1];
+  }
+
+  // A node's value by its row of the table (unary and binary ops called
+  // directly: this runs for every point at every step).
+  function valueOf(term, op, parents) {
+    var data = term.data;
+    if (op.nary) { return op.forward(parents.map(function (p) { return data[p]; })); }
+    return parents.length === 1 ? op.forward(data[parents[0]])
+      : op.forward(data[parents[0]], data[parents[1]]);
+  }
+
+  // The same, keeping the local derivatives and masks of the row's rules.
+  function withLocals(term, i, op, parents) {
+    var data = term.data, local = term.local[i], masked = term.masked[i], value;
+    if (op.nary) {
+      var args = parents.map(function (p) { return data[p]; });
+      value = op.forward(args);
+      term.local[i] = op.partials(value, args);
+      return value;
+    }
+    var x = data[parents[0]];
+    if (parents.length === 1) {
+      value = op.forward(x);
+      local[0] = op.rules[0](value, x);
+      masked[0] = op.masks[0](value, x);
+      return value;
+    }
+    var y = data[parents[1]];
+    value = op.forward(x, y);
+    local[0] = op.rules[0](value, x, y);
+    local[1] = op.rules[1](value, x, y);
+    masked[0] = op.masks[0](value, x, y);
+    masked[1] = op.masks[1](value, x, y);
+    return value;
   }
 
   function termBackward(term, g, outBar) {
