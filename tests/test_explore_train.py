@@ -7,6 +7,7 @@ must agree to 1e-9.
 """
 
 import random
+import re
 
 import pytest
 
@@ -268,4 +269,32 @@ def test_share_link_keeps_step_point_panels_and_edits(browser, tmp_path):
     assert again.evaluate(f"{API}.view.selected") == 4
     assert again.evaluate(f"{API}.view.data.params[2][10]") == -1.5
     assert not again.locator(".ags-ex-legend").is_visible()
+    assert errors.messages == []
+
+
+def test_a_neurons_panel_shows_adams_state_as_python_has_it(browser, tmp_path):
+    """After 3 Adam steps in the page, the panel's m, v for a weight are Adam's in Python."""
+    X, y, _ = problem("hinge", n=20)
+    model = MLP(2, [3, 1], rng=random.Random(6))
+    recorder, page, errors = recorded_page(browser, tmp_path, model, X, y)
+    page.select_option(".ags-ex-optimizer", "adam")
+    page.fill(".ags-ex-lr", "0.01")
+    page.evaluate(f"{API}.train(3)")
+    page.click('.ags-unit[data-unit="1:1"]')
+    lines = page.locator(".ags-net-lines").text_content()
+    optimizer = Adam(model.parameters(), lr=0.01)
+    for _ in range(3):
+        loss = hinge([model(x) for x in X], y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    # neuron 1 of layer 0: parameters 3 (w0), 4 (w1), 5 (b)
+    assert "Adam after step t = 3" in lines
+    shown = {
+        name: (float(m.replace("\u2212", "-")), float(v.replace("\u2212", "-")))
+        for name, m, v in re.findall(r"(w\d|b): m (\S+),  v (\S+),", lines)
+    }
+    for q, name in ((3, "w0"), (4, "w1"), (5, "b")):  # 4 significant digits shown
+        assert shown[name][0] == pytest.approx(optimizer.m[q], rel=6e-4)
+        assert shown[name][1] == pytest.approx(optimizer.v[q], rel=6e-4)
     assert errors.messages == []

@@ -606,6 +606,27 @@
     return lines;
   }
 
+  // The optimizer's state for a neuron's parameters (weights, then the bias)
+  // after the last step the page took: SGD's velocity, Adam's m, v and t,
+  // and the step each parameter moved. Only the page's own training has it.
+  function optimizerLines(view, c, k) {
+    if (c === 0) { return []; }
+    var t = view.trainer, attached = view.training && view.step === view.data.steps.length - 1;
+    if (!attached || !t.optimizer.delta) {
+      return ["optimizer state: train in the page (train or step) to see it here"];
+    }
+    var o = t.optimizer, start = t.net.start[c - 1][k], nin = t.net.sizes[c - 1];
+    var lines = [o.kind === "adam" ? "Adam after step t = " + o.t + ": m, v, and the step taken"
+      : o.kind === "momentum" ? "momentum: velocity b, and the step taken" : "SGD: the step taken"];
+    for (var i = 0; i <= nin; i++) {
+      var q = start + i, name = i < nin ? "w" + i : "b";
+      var parts = o.kind === "adam" ? ["m " + short(o.m[q]), "v " + short(o.v[q])]
+        : o.kind === "momentum" ? ["b " + short(o.buffers[q] === null ? 0 : o.buffers[q])] : [];
+      lines.push(name + ": " + parts.concat(["Δ " + short(o.delta[q])]).join(",  "));
+    }
+    return lines;
+  }
+
   function renderNetwork(view, state, pass) {
     var root = view.network, p = view.selected;
     var g = adjoints(view.model, state.params, view.data.X[p]);
@@ -613,7 +634,8 @@
                                    a: pass.a, g: g, dead: state.dead});
     Object.keys(root.agsUnits).forEach(function (key) {
       var ck = key.split(":");
-      root.agsUnits[key].lines = unitLines(state, pass, g, +ck[0], +ck[1]);
+      root.agsUnits[key].lines = unitLines(state, pass, g, +ck[0], +ck[1])
+        .concat(optimizerLines(view, +ck[0], +ck[1]));
     });
     var x = view.data.X[p];
     root.querySelector(".ags-legend").textContent = "edge = weight: teal w > 0, magenta w < 0, " +

@@ -213,7 +213,14 @@ var agsExploreTrain = window.agsExploreTrain || (function () {
     this.buffers = new Array(count).fill(null);
   }
 
+  // Also keeps the step each parameter moved (delta), for the page to show.
   Optimizer.prototype.step = function (params, grads, settings) {
+    var before = params.slice();
+    this.update(params, grads, settings);
+    this.delta = params.map(function (p, k) { return p - before[k]; });
+  };
+
+  Optimizer.prototype.update = function (params, grads, settings) {
     var lr = settings.lr, k;
     if (this.kind !== "adam") {
       var momentum = this.kind === "momentum" ? settings.momentum : 0;
