@@ -509,6 +509,12 @@ def _train_bar(recorder: Recorder) -> str:
 
 def _fragment(recorder: Recorder, title: str) -> str:
     uid = f"ags-explore-{os.urandom(6).hex()}"
+    test_switch = (
+        '<label class="ags-ex-switch"><input type="checkbox" class="ags-ex-show-test" checked> '
+        "show the test points</label>"
+        if recorder.test
+        else ""
+    )
     data = script_json(recorder.page_data())
     static = pages.picture(_static_svg(recorder), f"{title}: the last step", "ags-ex-static")
     return (
@@ -527,7 +533,7 @@ def _fragment(recorder: Recorder, title: str) -> str:
         '<div class="ags-ex-focus" hidden></div></div>'
         '<label class="ags-ex-switch"><input type="checkbox" class="ags-ex-lines"> '
         "the first hidden layer's lines z = 0</label>"
-        f"{_point_adder(recorder)}"
+        f"{_point_adder(recorder)}{test_switch}"
         '<div class="ags-ex-sample" hidden></div><svg class="ags-ex-curves" xmlns="http://www.w3.org/2000/svg"></svg>'
         '<div class="ags-ex-note" role="alert" hidden></div>'
         f'<div class="ags-ex-point"></div>{_legend(recorder)}</div>'

@@ -705,23 +705,29 @@
   }
 
   // The accuracy curve, a few snapshots per turn of the event loop.
+  // Snapshot k's accuracy (and test figures) onto the curves. Not kept in the
+  // cache: a long run in the page would hold every step's state.
+  function addFigures(view, k) {
+    var state = view.cache[k] || stepState(view, k);
+    view.accuracies.push(state.accuracy);
+    if (view.data.Xtest.length) {
+      view.testLosses.push(state.testLoss);
+      view.testAccuracies.push(state.testAccuracy);
+    }
+  }
+
   function fillCurve(view) {
     if (view.filling) { return; }
     var total = view.data.steps.length, start = performance.now();
-    var budget = view.trainTimer ? 5 : 30;
+    var budget = view.trainTimer ? view.slice / 2 : 30;
     while (view.accuracies.length < total && performance.now() - start < budget) {
-      // Not kept in the cache: a long run in the page would hold every step's state.
-      var k = view.accuracies.length, state = view.cache[k] || stepState(view, k);
-      view.accuracies.push(state.accuracy);
-      if (view.data.Xtest.length) {
-        view.testLosses.push(state.testLoss);
-        view.testAccuracies.push(state.testAccuracy);
-      }
+      addFigures(view, view.accuracies.length);
     }
     view.accuracyLine.setAttribute("points",
       linePoints(view.accuracies, 0, 1, 380, 150, total));
     redrawCurves(view);
-    // While training runs, its ticks call this (the curve catches up when paused).
+    // While training runs, its ticks call this with half a slice: about what
+    // a slice of steps adds (each snapshot costs a pass over the points).
     if (view.accuracies.length < total && !view.trainTimer) {
       view.filling = true;
       setTimeout(function () { view.filling = false; fillCurve(view); }, 0);
@@ -775,7 +781,8 @@
     var data = view.data;
     return new agsExploreTrain.Trainer({
       sizes: data.sizes, activation: data.activation, program: data.program, X: data.X, y: data.y,
-      params: params, optimizer: view.controls.optimizer.value, lr: 0.1, seed: view.seed++});
+      params: params, optimizer: view.controls.optimizer.value, lr: 0.1, seed: view.seed++,
+      judge: correct});
   }
 
   // The timeline from snapshot k on is dropped: training branches off there.
@@ -796,6 +803,8 @@
       view.trainer = makeTrainer(view, data.params[view.step]);
       view.training = {label: data.steps[view.step]};
       truncate(view, view.step);
+      // The curves complete up to here, once: from now on each step adds its own figures.
+      while (view.accuracies.length < data.steps.length) { addFigures(view, view.accuracies.length); }
     }
     applySettings(view);
     for (var i = 0; i < count && data.steps.length < MAX_STEPS; i++) {
@@ -804,9 +813,23 @@
       data.losses.push(snapshot.loss);
       data.params.push(snapshot.params);
       data.gradNorms.push(snapshot.gradNorms);
+      keepCurvesUp(view, snapshot);
     }
     view.slider.max = String(data.steps.length - 1);
     view.step = data.steps.length - 1;
+  }
+
+  // A full-batch step counted its right answers on the way: when the curves
+  // are complete up to it, its figures go in at once (the test points' too).
+  function keepCurvesUp(view, snapshot) {
+    var data = view.data;
+    if (snapshot.right === undefined || view.accuracies.length !== data.steps.length - 1) { return; }
+    view.accuracies.push(snapshot.right / data.X.length);
+    if (!data.Xtest.length) { return; }
+    var figures = {params: snapshot.params};
+    testFigures(view, figures);
+    view.testLosses.push(figures.testLoss);
+    view.testAccuracies.push(figures.testAccuracy);
   }
 
   function showTraining(view) {
@@ -927,6 +950,12 @@
     view.pointsSvg.addEventListener("click", function (event) {
       if (!event.shiftKey) { addPoint(view, event); }
     });
+    var showTest = root.querySelector(".ags-ex-show-test");
+    if (showTest) {
+      showTest.addEventListener("change", function () {
+        root.classList.toggle("ags-ex-hide-test", !showTest.checked);
+      });
+    }
     view.linesSwitch.addEventListener("change", function () {
       drawZeroLines(view, getState(view, view.step));
     });

@@ -261,7 +261,7 @@ var agsExploreTrain = window.agsExploreTrain || (function () {
   }
 
   // The trainer. spec: {sizes, activation, program, X, y, params, optimizer,
-  // lr, momentum, l2, l1, batch, seed}. loss = mean of the batch's terms
+  // lr, momentum, l2, l1, batch, seed, judge}. loss = mean of the batch's terms
   // + l2 * sum(p^2) + l1 * sum(|p|), as the playground's loss in Python.
   function Trainer(spec) {
     this.net = new Net(spec.sizes, spec.activation);
@@ -276,6 +276,7 @@ var agsExploreTrain = window.agsExploreTrain || (function () {
     this.optimizer = new Optimizer(spec.optimizer || "sgd", this.params.length);
     this.random = generator(spec.seed === undefined ? 1 : spec.seed);
     this.outBar = new Float64Array(spec.sizes[spec.sizes.length - 1]);
+    this.judge = spec.judge || null;  // (outputs, label) -> right?: counted on full batches
   }
 
   Trainer.prototype.setOptimizer = function (kind) {
@@ -297,8 +298,11 @@ var agsExploreTrain = window.agsExploreTrain || (function () {
     }
     for (k = 0; k < params.length && s.l2; k++) { grads[k] += params[k] * s.l2; }
     for (k = 0; k < params.length && s.l2; k++) { grads[k] += params[k] * s.l2; }
+    var judge = indices.length === n ? this.judge : null;
+    this.right = judge ? 0 : undefined;
     for (var q = indices.length - 1; q >= 0; q--) {
       var x = this.X[indices[q]], out = net.forward(params, x);
+      if (judge && judge(out, this.y[indices[q]])) { this.right += 1; }
       terms[q] = termValue(this.term, out, this.y[indices[q]], 1.0 * invN, this.outBar);
       net.backward(params, x, this.outBar, grads);
     }
@@ -329,7 +333,7 @@ var agsExploreTrain = window.agsExploreTrain || (function () {
       norms.push(Math.sqrt(sum));
     }
     this.optimizer.step(this.params, this.grads, this.settings);
-    return {params: before, loss: loss, gradNorms: norms};
+    return {params: before, loss: loss, gradNorms: norms, right: this.right};
   };
 
   // One point's loss term at the given parameters (no gradient).
