@@ -56,8 +56,11 @@ from .web import pages
 __all__ = ["Recorder", "Snapshot", "LOSSES"]
 
 #: The losses whose per-point terms the page shows: hinge (labels ±1),
-#: logistic (binary cross-entropy on logits, labels 0/1), cross_entropy (k outputs).
-LOSSES = ("hinge", "logistic", "cross_entropy")
+#: logistic (binary cross-entropy on logits, labels 0/1), cross_entropy (k outputs),
+#: squared (regression: one output, any finite targets; the mean squared error).
+LOSSES = ("hinge", "logistic", "cross_entropy", "squared")
+#: In regression an output counts as right within this distance of its target.
+TOLERANCE = 0.1
 
 
 class Snapshot:
@@ -87,7 +90,8 @@ class Snapshot:
         with no_grad():
             outputs = [twin(x) for x in self._recorder.X]
         return sum(
-            _correct(_floats(out), label) for out, label in zip(outputs, self._recorder.y)
+            _correct(_floats(out), label, self._recorder.regression)
+            for out, label in zip(outputs, self._recorder.y)
         ) / len(outputs)
 
     @cached_property
@@ -99,9 +103,9 @@ class Snapshot:
         twin = self._twin()
         with no_grad():
             outputs = [twin(x) for x in test[0]]
-        return sum(_correct(_floats(out), label) for out, label in zip(outputs, test[1])) / len(
-            outputs
-        )
+        regression = self._recorder.regression
+        right = sum(_correct(_floats(out), y, regression) for out, y in zip(outputs, test[1]))
+        return right / len(outputs)
 
     @cached_property
     def grid(self) -> list:
@@ -130,15 +134,17 @@ def _floats(out):
     return [v.data for v in out]
 
 
-def _correct(out, label) -> bool:
+def _correct(out, label, regression: bool = False) -> bool:
     """Whether one output (a float, or a list of floats) is right: its sign for one
-    output (labels ±1 or 0/1), else the argmax."""
+    output (labels ±1 or 0/1), else the argmax; in regression, within TOLERANCE."""
+    if regression:
+        return abs(out - label) <= TOLERANCE
     if isinstance(out, list):
         return out.index(max(out)) == label
     return (out > 0) == (label > 0)
 
 
-def _check_data(model: MLP, X, y, what: str = "X and y") -> tuple:
+def _check_data(model: MLP, X, y, what: str = "X and y", regression: bool = False) -> tuple:
     nin = len(model.layers[0].neurons[0].w)
     if nin != 2:
         raise ValueError(f"Recorder: the explorer draws 2-D data; the model has {nin} inputs")
@@ -153,9 +159,20 @@ def _check_data(model: MLP, X, y, what: str = "X and y") -> tuple:
         if len(p) != 2 or not all(math.isfinite(v) for v in p):
             raise ValueError(f"Recorder: X[{k}] must be 2 finite numbers, got {p!r}")
     for k, label in enumerate(y):
-        if isinstance(label, bool) or not isinstance(label, numbers.Integral):
+        if regression:
+            if not _finite_number(label):
+                raise ValueError(f"Recorder: y[{k}] must be a finite number, got {label!r}")
+        elif isinstance(label, bool) or not isinstance(label, numbers.Integral):
             raise ValueError(f"Recorder: y[{k}] must be an int class label, got {label!r}")
-    return X, [int(label) for label in y]
+    return X, [float(label) if regression else int(label) for label in y]
+
+
+def _finite_number(value) -> bool:
+    return (
+        not isinstance(value, bool)
+        and isinstance(value, numbers.Real)
+        and math.isfinite(float(value))
+    )
 
 
 def _infer_loss(model: MLP, y: list, loss: Optional[str]) -> str:
@@ -165,6 +182,10 @@ def _infer_loss(model: MLP, y: list, loss: Optional[str]) -> str:
         loss = "cross_entropy" if outputs > 1 else "hinge" if labels <= {-1, 1} else "logistic"
     if loss not in LOSSES:
         raise ValueError(f"Recorder: loss must be one of {', '.join(LOSSES)}, got {loss!r}")
+    if loss == "squared":
+        if outputs != 1:
+            raise ValueError(f"Recorder: loss 'squared' needs one output, got {outputs}")
+        return loss
     allowed = {"hinge": {-1, 1}, "logistic": {0, 1}}.get(loss, set(range(outputs)))
     if not labels <= allowed or (loss == "cross_entropy") != (outputs > 1):
         raise ValueError(
@@ -182,7 +203,7 @@ def _check_test(model: MLP, test, loss: str) -> Optional[tuple]:
         X, y = test
     except (TypeError, ValueError):
         raise ValueError("Recorder: test must be a pair (X, y) of points and labels") from None
-    X, y = _check_data(model, X, y, "the test X and y")
+    X, y = _check_data(model, X, y, "the test X and y", regression=loss == "squared")
     _infer_loss(model, y, loss)
     return X, y
 
@@ -247,7 +268,8 @@ class Recorder:
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
                 raise ValueError(f"Recorder: {name} must be an int >= {low}, got {value!r}")
         self.model = model
-        self.X, self.y = _check_data(model, X, y)
+        self.regression = loss == "squared"
+        self.X, self.y = _check_data(model, X, y, regression=self.regression)
         self.loss_name = _infer_loss(model, self.y, loss)
         self.test = _check_test(model, test, self.loss_name)
         self.every = every
@@ -316,6 +338,7 @@ class Recorder:
             "sizes": [arch["nin"]] + arch["nouts"],
             "activation": arch["activation"],
             "loss": self.loss_name,
+            "tolerance": TOLERANCE,
             "X": self.X,
             "y": self.y,
             "Xtest": self.test[0] if self.test else [],
@@ -421,7 +444,7 @@ def _static_svg(recorder: Recorder, size: int = 380) -> str:
     points += [(x, label, True) for x, label in zip(*test)]
     for x, label, held_out in points:
         with no_grad():
-            right = _correct(_floats(twin(x)), label)
+            right = _correct(_floats(twin(x)), label, recorder.regression)
         u = (x[0] - xs[0]) / (xs[-1] - xs[0]) * size
         v = size - (x[1] - ys[0]) / (ys[-1] - ys[0]) * size
         colour = palette.CLASSES[_class_index(recorder, label) % len(palette.CLASSES)]
@@ -446,7 +469,7 @@ def _static_svg(recorder: Recorder, size: int = 380) -> str:
 
 def _legend(recorder: Recorder) -> str:
     """The explorer's legend, as plain HTML (it survives a sanitiser): what each colour means."""
-    labels = sorted(set(recorder.y))
+    labels = [] if recorder.regression else sorted(set(recorder.y))
     swatch = '<span style="color:{c}">&#9679;</span> {t}'
     items = [
         swatch.format(
@@ -454,6 +477,15 @@ def _legend(recorder: Recorder) -> str:
         )
         for y in labels
     ]
+    if recorder.regression:
+        items = [
+            swatch.format(c=palette.CLASSES[0], t="target &lt; 0")
+            + " &#183; "
+            + swatch.format(c=palette.CLASSES[1], t="target &gt; 0"),
+            f"regression (squared error): heat map = the fitted surface, deeper further from 0; "
+            f"ringed black: more than {TOLERANCE} from its target; the dashed curve: the share "
+            f"within {TOLERANCE}",
+        ]
     items += [
         f'<span style="color:{palette.WRONG}">&#9711;</span> black ring: misclassified',
         f'<span style="color:{palette.CHOSEN}">&#9711;</span> yellow ring: the chosen point',
@@ -475,7 +507,13 @@ def _legend(recorder: Recorder) -> str:
 
 
 def _point_adder(recorder: Recorder) -> str:
-    """The label a click on the map adds a point of (the recorded labels)."""
+    """The label a click on the map adds a point of (the recorded labels; a number in regression)."""
+    if recorder.regression:
+        return (
+            '<label class="ags-ex-switch">a click on the map adds a point of target '
+            '<input class="ags-ex-label" type="text" size="5" value="0">; shift-click deletes one'
+            "</label>"
+        )
     options = "".join(f'<option value="{y}">{y}</option>' for y in sorted(set(recorder.y)))
     return (
         '<label class="ags-ex-switch">a click on the map adds a point of label '

@@ -6,16 +6,25 @@ times from the page's starting weights. The page's weights after its 50 steps
 must agree to 1e-9.
 """
 
+import math
 import random
 import re
 
 import pytest
 
-from autograd_scalar.data import make_blobs, make_moons
+from autograd_scalar.data import make_blobs, make_moons, make_surface
 from autograd_scalar.engine import sum_values
 from autograd_scalar.explore import Recorder
 from autograd_scalar.explore_losses import LOSS_FUNCTIONS, term_program
-from autograd_scalar.nn import MLP, binary_cross_entropy_with_logits, cross_entropy, hinge, l1, l2
+from autograd_scalar.nn import (
+    MLP,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    hinge,
+    l1,
+    l2,
+    mse,
+)
 from autograd_scalar.optim import SGD, Adam
 from conftest import PageErrors
 
@@ -23,6 +32,9 @@ API = "document.querySelector('.ags-explorer').agsExplorer"
 
 
 def problem(kind, n=40):
+    if kind == "squared":
+        X, t = make_surface(n, noise=0.05, seed=5)
+        return X, t, 1
     if kind == "cross_entropy":
         X, y = make_blobs(n, seed=3)
         return X, y, 3
@@ -36,6 +48,8 @@ def python_loss(kind, model, X, y, l2c, l1c):
         loss = hinge(outputs, y)
     elif kind == "logistic":
         loss = binary_cross_entropy_with_logits(outputs, y)
+    elif kind == "squared":
+        loss = mse(outputs, y)
     else:
         loss = sum_values([cross_entropy(out, label) for out, label in zip(outputs, y)]) * (
             1.0 / len(X)
@@ -86,6 +100,7 @@ CASES = [
     ("logistic", "tanh", {"optimizer": "adam", "lr": 0.01, "l2": 0.0, "l1": 1e-3}),
     ("cross_entropy", "sigmoid", {"optimizer": "momentum", "lr": 0.05, "l2": 1e-4, "l1": 1e-4}),
     ("hinge", "relu", {"optimizer": "adam", "lr": 0.02, "l2": 1e-4, "l1": 0.0}),
+    ("squared", "tanh", {"optimizer": "adam", "lr": 0.02, "l2": 0.0, "l1": 1e-4}),
 ]
 
 
@@ -297,4 +312,27 @@ def test_a_neurons_panel_shows_adams_state_as_python_has_it(browser, tmp_path):
     for q, name in ((3, "w0"), (4, "w1"), (5, "b")):  # 4 significant digits shown
         assert shown[name][0] == pytest.approx(optimizer.m[q], rel=6e-4)
         assert shown[name][1] == pytest.approx(optimizer.v[q], rel=6e-4)
+    assert errors.messages == []
+
+
+def test_a_regression_page_shows_the_share_within_tolerance(browser, tmp_path):
+    """Oracle: the share of points whose output is within 0.1 of the target, in Python."""
+    X, t, _ = problem("squared", n=40)
+    model = MLP(2, [8, 1], activation="tanh", rng=random.Random(3))
+    recorder = Recorder(model, X, t, loss="squared")
+    loss = mse([model(x) for x in X], t)
+    loss.backward()
+    recorder.record(loss)
+    within = sum(abs(model(x).data - target) <= 0.1 for x, target in zip(X, t)) / len(X)
+    assert recorder.snapshots[0].accuracy == within
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    errors = PageErrors(page)
+    page.goto(recorder.save(tmp_path / "training.html").as_uri())
+    page.wait_for_function(API)
+    assert page.evaluate(f"{API}.accuracy(0)") == within
+    text = page.locator(".ags-ex-accuracy").text_content()
+    assert text == f"within 0.1 {math.floor(100 * within + 0.5)}%"  # JavaScript's Math.round
+    assert "regression (squared error)" in page.locator(".ags-ex-legend").text_content()
+    with pytest.raises(ValueError, match="must be a finite number"):
+        Recorder(model, X, t[:-1] + [float("nan")], loss="squared")
     assert errors.messages == []

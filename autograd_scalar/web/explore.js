@@ -62,6 +62,16 @@
     return out.length === 1 ? (out[0] > 0) === (label > 0) : predicted(out) === label;
   }
 
+  // A class label as written; a regression target to 4 significant digits.
+  function labelText(data, label) { return data.loss === "squared" ? short(label) : String(label); }
+
+  // How a page judges an output: by class, or in regression (squared error)
+  // within the recorded tolerance of its target.
+  function judgeOf(data) {
+    if (data.loss !== "squared") { return correct; }
+    return function (out, target) { return Math.abs(out[0] - target) <= data.tolerance; };
+  }
+
   function classIndex(data, label) {
     return data.sizes[data.sizes.length - 1] === 1 ? (label > 0 ? 1 : 0) : label;
   }
@@ -77,7 +87,7 @@
   // Every point's forward pass (the model's scratch arrays, kept nowhere):
   // whether each point is classified right, and per layer which units have
   // z > 0 on some point.
-  function scan(model, params, X, y) {
+  function scan(model, params, X, y, judge) {
     var n = X.length, right = new Uint8Array(n), count = 0, L = model.z.length, alive = [];
     for (var l = 0; l < L; l++) { alive.push(new Uint8Array(model.z[l].length)); }
     for (var p = 0; p < n; p++) {
@@ -86,7 +96,7 @@
         var z = model.z[l], on = alive[l];
         for (var j = 0; j < z.length; j++) { if (z[j] > 0) { on[j] = 1; } }
       }
-      if (correct(out, y[p])) { right[p] = 1; count++; }
+      if (judge(out, y[p])) { right[p] = 1; count++; }
     }
     return {right: right, count: count, alive: alive};
   }
@@ -94,7 +104,7 @@
   // Everything about one step that the views share, computed once per step.
   function stepState(view, k) {
     var data = view.data, params = data.params[k], net = unpack(data.sizes, params);
-    var seen = scan(view.model, params, data.X, data.y);
+    var seen = scan(view.model, params, data.X, data.y, view.judge);
     var dead = {};
     if (data.activation === "relu") {
       for (var l = 1; l < data.sizes.length - 1; l++) {
@@ -113,7 +123,8 @@
   // term (the data loss, without a penalty; the training curve's loss is the
   // recorded objective).
   function testFigures(view, state) {
-    var data = view.data, seen = scan(view.model, state.params, data.Xtest, data.ytest), total = 0;
+    var data = view.data, seen = scan(view.model, state.params, data.Xtest, data.ytest, view.judge);
+    var total = 0;
     for (var p = 0; p < data.Xtest.length; p++) {
       total += view.trainer.pointTerm(state.params, data.Xtest[p], data.ytest[p]);
     }
@@ -324,7 +335,7 @@
       dot.setAttribute("data-point", String(p));
       var title = document.createElementNS(SVGNS, "title");
       title.textContent = "point " + p + " (" + short(x[0]) + ", " + short(x[1]) +
-        "), label " + data.y[p];
+        "), label " + labelText(data, data.y[p]);
       dot.appendChild(title);
       dot.addEventListener("click", function (event) {
         event.stopPropagation();  // not a click on the plane: no new point
@@ -582,7 +593,7 @@
       svg.appendChild(view.testLossLine);
       svg.appendChild(view.testAccuracyLine);
       labels = [["loss", curve, 2], ["accuracy", curve, 92], ["test-loss", test, 186],
-                ["test-accuracy", test, 282]];
+                ["test-accuracy", test, 296]];
     }
     view.curveText = {};
     labels.forEach(function (spec) {
@@ -650,8 +661,8 @@
     var out = pass.a[pass.a.length - 1];
     var term = view.trainer.pointTerm(state.params, x, data.y[p]);
     view.pointInfo.textContent = "";
-    [["point " + p + " at (" + short(x[0]) + ", " + short(x[1]) + "), label " + data.y[p]],
-     ["output " + out.map(short).join(", ") + (correct(out, data.y[p]) ? ": correct" : ": wrong")],
+    [["point " + p + " at (" + short(x[0]) + ", " + short(x[1]) + "), label " + labelText(data, data.y[p])],
+     ["output " + out.map(short).join(", ") + (view.judge(out, data.y[p]) ? ": correct" : ": wrong")],
      [data.loss + " term \u2113 = " + short(term) + "; it adds \u2113/n = " +
       short(term / data.X.length) + " to the mean loss"]].forEach(function (line) {
       var item = document.createElement("div");
@@ -675,10 +686,11 @@
     view.cursor.setAttribute("x1", x);
     view.cursor.setAttribute("x2", x);
     view.curveText.loss.textContent = "loss " + short(data.losses[k]);
-    view.curveText.accuracy.textContent = "accuracy " + Math.round(100 * state.accuracy) + "%";
+    view.curveText.accuracy.textContent = (data.loss === "squared" ? "within " + data.tolerance
+      : "accuracy") + " " + Math.round(100 * state.accuracy) + "%";
     if (view.testDots.length) {
       view.curveText["test-loss"].textContent = "test loss " + short(state.testLoss);
-      view.curveText["test-accuracy"].textContent = "test acc. " +
+      view.curveText["test-accuracy"].textContent = (data.loss === "squared" ? "test in " : "test acc. ") +
         Math.round(100 * state.testAccuracy) + "%";
       view.testDots.forEach(function (pair) {
         pair[0].classList.toggle("ags-wrong", !state.testRight[pair[1]]);
@@ -782,7 +794,7 @@
     return new agsExploreTrain.Trainer({
       sizes: data.sizes, activation: data.activation, program: data.program, X: data.X, y: data.y,
       params: params, optimizer: view.controls.optimizer.value, lr: 0.1, seed: view.seed++,
-      judge: correct});
+      judge: view.judge});
   }
 
   // The timeline from snapshot k on is dropped: training branches off there.
@@ -930,7 +942,7 @@
                 linesSwitch: root.querySelector(".ags-ex-lines"),
                 trainNote: root.querySelector(".ags-ex-train-note"),
                 networkNote: root.querySelector(".ags-ex-network-note"),
-                model: new agsExploreTrain.Net(data.sizes, data.activation),
+                model: new agsExploreTrain.Net(data.sizes, data.activation), judge: judgeOf(data),
                 seed: 1, slice: 30, training: null, renders: 0};
     window.agsNetwork.init(view.network);
     makeControls(view, root);
