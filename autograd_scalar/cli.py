@@ -362,7 +362,11 @@ def _check_digits_options(args: argparse.Namespace) -> None:
     """``--dataset digits`` is a fixed recipe: refuse the options it would ignore."""
     if args.dataset != "digits":
         return
-    given = [f"--{name}" for name in _PLAYGROUND_ONLY if getattr(args, name) is not None]
+    given = [
+        "--" + name.replace("_", "-")
+        for name in _PLAYGROUND_ONLY
+        if getattr(args, name) is not None
+    ]
     if given:
         raise UsageError(
             f"{', '.join(given)}: not with --dataset digits, a fixed recipe "
@@ -777,17 +781,7 @@ def _add_playground_options(demo: argparse.ArgumentParser) -> None:
 
 #: Options that only the playground has: any of them (or a --dataset other than
 #: moons and digits) trains your own set-up instead of micrograd's recipe.
-_PLAYGROUND_ONLY = (
-    "noise",
-    "hidden",
-    "activation",
-    "optimizer",
-    "lr",
-    "l2",
-    "batch",
-    "data",
-    "test_fraction",
-)
+_PLAYGROUND_ONLY = tuple(name for name in _PLAYGROUND_OPTIONS if name not in ("dataset", "points"))
 
 
 def _is_playground(args: argparse.Namespace) -> bool:

@@ -42,6 +42,15 @@ def problem(kind, n=40):
     return X, ([2 * c - 1 for c in y] if kind == "hinge" else y), 1
 
 
+def open_explorer(browser, tmp_path, recorder):
+    """The recorder's page at 1280x800, once its script has drawn; its errors."""
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    errors = PageErrors(page)
+    page.goto(recorder.save(tmp_path / "training.html").as_uri())
+    page.wait_for_function(API)
+    return page, errors
+
+
 def python_loss(kind, model, X, y, l2c, l1c):
     outputs = [model(x) for x in X]
     if kind == "hinge":
@@ -70,10 +79,7 @@ def page_after_training(browser, tmp_path, kind, activation, settings, steps=50)
     loss = python_loss(kind, model, X, y, 0, 0)
     loss.backward()
     recorder.record(loss)
-    page = browser.new_page(viewport={"width": 1280, "height": 800})
-    errors = PageErrors(page)
-    page.goto(recorder.save(tmp_path / "training.html").as_uri())
-    page.wait_for_function(API)
+    page, errors = open_explorer(browser, tmp_path, recorder)
     page.select_option(".ags-ex-optimizer", settings["optimizer"])
     for name in ("lr", "l2", "l1"):
         page.fill(f".ags-ex-{name}", repr(settings[name]))
@@ -123,6 +129,20 @@ def test_each_loss_program_is_the_python_loss_traced():
         term_program("hinges")
 
 
+def sgd_page(browser, tmp_path, recorder, steps, lr):
+    """``steps`` recorded SGD steps of the recorder's model on its hinge loss; the page open."""
+    model, X, y = recorder.model, recorder.X, recorder.y
+    optimizer = SGD(model.parameters(), lr=lr)
+    for _ in range(steps):
+        loss = hinge([model(x) for x in X], y)
+        optimizer.zero_grad()
+        loss.backward()
+        recorder.record(loss)
+        optimizer.step()
+    page, errors = open_explorer(browser, tmp_path, recorder)
+    return page, errors
+
+
 def test_held_out_points_get_their_own_curves_and_hollow_dots(browser, tmp_path):
     """The page's test loss and accuracy are Python's on the held-out points at
     every snapshot (the mean hinge term; the accuracy from Snapshot.test_accuracy)."""
@@ -130,17 +150,8 @@ def test_held_out_points_get_their_own_curves_and_hollow_dots(browser, tmp_path)
     train, test = (X[:40], y[:40]), (X[40:], y[40:])
     model = MLP(2, [8, 8, 1], rng=random.Random(2))
     recorder = Recorder(model, *train, test=test)
-    optimizer = SGD(model.parameters(), lr=0.2)
-    for _ in range(30):
-        loss = hinge([model(x) for x in train[0]], train[1])
-        optimizer.zero_grad()
-        loss.backward()
-        recorder.record(loss)
-        optimizer.step()
-    page = browser.new_page(viewport={"width": 1280, "height": 800})
-    errors = PageErrors(page)
-    page.goto(recorder.save(tmp_path / "training.html").as_uri())
-    page.wait_for_function(f"{API} && {API}.curveDone()")
+    page, errors = sgd_page(browser, tmp_path, recorder, 30, lr=0.2)
+    page.wait_for_function(f"{API}.curveDone()")
     for k in (0, 29):
         snapshot = recorder.snapshots[k]
         twin = snapshot._twin()
@@ -163,11 +174,15 @@ def recorded_page(browser, tmp_path, model, X, y):
     loss = hinge([model(x) for x in X], y)
     loss.backward()
     recorder.record(loss)
-    page = browser.new_page(viewport={"width": 1280, "height": 800})
-    errors = PageErrors(page)
-    page.goto(recorder.save(tmp_path / "training.html").as_uri())
-    page.wait_for_function(API)
+    page, errors = open_explorer(browser, tmp_path, recorder)
     return recorder, page, errors
+
+
+def hinge_page(browser, tmp_path, sizes, seed, n=20):
+    """Points, labels, an MLP(2, sizes) and its page with one recorded step."""
+    X, y, _ = problem("hinge", n=n)
+    model = MLP(2, sizes, rng=random.Random(seed))
+    return (X, y, model, *recorded_page(browser, tmp_path, model, X, y))
 
 
 def test_each_neurons_map_is_its_activation_computed_by_python(browser, tmp_path):
@@ -197,9 +212,7 @@ def test_each_neurons_map_is_its_activation_computed_by_python(browser, tmp_path
 
 
 def test_the_first_layers_zero_lines_lie_where_its_neurons_change_sign(browser, tmp_path):
-    X, y, _ = problem("hinge", n=30)
-    model = MLP(2, [5, 1], rng=random.Random(8))
-    recorder, page, errors = recorded_page(browser, tmp_path, model, X, y)
+    X, y, model, recorder, page, errors = hinge_page(browser, tmp_path, [5, 1], 8, n=30)
     assert page.locator(".ags-ex-zero-line").count() == 0
     page.check(".ags-ex-lines")
     ends = page.evaluate(
@@ -220,9 +233,7 @@ def test_the_first_layers_zero_lines_lie_where_its_neurons_change_sign(browser, 
 
 def test_a_click_adds_a_point_that_the_next_steps_loss_counts(browser, tmp_path):
     """Oracle: Python's hinge mean over the points plus the clicked one, at the step's weights."""
-    X, y, _ = problem("hinge", n=20)
-    model = MLP(2, [4, 1], rng=random.Random(4))
-    recorder, page, errors = recorded_page(browser, tmp_path, model, X, y)
+    X, y, model, recorder, page, errors = hinge_page(browser, tmp_path, [4, 1], 4, n=20)
     page.select_option(".ags-ex-label", "-1")
     box = page.locator(".ags-ex-points").bounding_box()
     page.mouse.click(box["x"] + 0.25 * box["width"], box["y"] + 0.75 * box["height"])
@@ -241,9 +252,7 @@ def test_a_click_adds_a_point_that_the_next_steps_loss_counts(browser, tmp_path)
 
 
 def test_editing_an_edge_changes_the_output_as_the_engine_computes(browser, tmp_path):
-    X, y, _ = problem("hinge", n=20)
-    model = MLP(2, [3, 1], rng=random.Random(6))
-    recorder, page, errors = recorded_page(browser, tmp_path, model, X, y)
+    X, y, model, recorder, page, errors = hinge_page(browser, tmp_path, [3, 1], 6, n=20)
     before = page.evaluate(f"{API}.outputs(0, [0.3, -0.2])")[0]
     # The edge into the output from hidden unit 1: parameter 9 + 1 (3 neurons of 3 params).
     page.click('.ags-ex-edge[data-index="10"]', force=True)
@@ -260,18 +269,7 @@ def test_share_link_keeps_step_point_panels_and_edits(browser, tmp_path):
     """A link made after an edit opens the same step, point and weight (recorded steps)."""
     X, y, _ = problem("hinge", n=20)
     model = MLP(2, [3, 1], rng=random.Random(6))
-    recorder = Recorder(model, X, y)
-    optimizer = SGD(model.parameters(), lr=0.1)
-    for _ in range(6):
-        loss = hinge([model(x) for x in X], y)
-        optimizer.zero_grad()
-        loss.backward()
-        recorder.record(loss)
-        optimizer.step()
-    page = browser.new_page(viewport={"width": 1280, "height": 800})
-    errors = PageErrors(page)
-    page.goto(recorder.save(tmp_path / "training.html").as_uri())
-    page.wait_for_function(API)
+    page, errors = sgd_page(browser, tmp_path, Recorder(model, X, y), 6, lr=0.1)
     page.evaluate(f"{API}.view.step = 2, {API}.editWeight(10, -1.5)")
     page.click('.ags-ex-dot[data-point="4"]')
     page.wait_for_function("location.hash.indexOf('point=4') > 0")
@@ -289,9 +287,7 @@ def test_share_link_keeps_step_point_panels_and_edits(browser, tmp_path):
 
 def test_a_neurons_panel_shows_adams_state_as_python_has_it(browser, tmp_path):
     """After 3 Adam steps in the page, the panel's m, v for a weight are Adam's in Python."""
-    X, y, _ = problem("hinge", n=20)
-    model = MLP(2, [3, 1], rng=random.Random(6))
-    recorder, page, errors = recorded_page(browser, tmp_path, model, X, y)
+    X, y, model, recorder, page, errors = hinge_page(browser, tmp_path, [3, 1], 6, n=20)
     page.select_option(".ags-ex-optimizer", "adam")
     page.fill(".ags-ex-lr", "0.01")
     page.evaluate(f"{API}.train(3)")
@@ -325,10 +321,7 @@ def test_a_regression_page_shows_the_share_within_tolerance(browser, tmp_path):
     recorder.record(loss)
     within = sum(abs(model(x).data - target) <= 0.1 for x, target in zip(X, t)) / len(X)
     assert recorder.snapshots[0].accuracy == within
-    page = browser.new_page(viewport={"width": 1280, "height": 800})
-    errors = PageErrors(page)
-    page.goto(recorder.save(tmp_path / "training.html").as_uri())
-    page.wait_for_function(API)
+    page, errors = open_explorer(browser, tmp_path, recorder)
     assert page.evaluate(f"{API}.accuracy(0)") == within
     text = page.locator(".ags-ex-accuracy").text_content()
     assert text == f"within 0.1 {math.floor(100 * within + 0.5)}%"  # JavaScript's Math.round
