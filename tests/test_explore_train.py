@@ -329,3 +329,15 @@ def test_a_regression_page_shows_the_share_within_tolerance(browser, tmp_path):
     with pytest.raises(ValueError, match="must be a finite number"):
         Recorder(model, X, t[:-1] + [float("nan")], loss="squared")
     assert errors.messages == []
+
+
+def test_training_that_diverges_in_the_page_says_so_and_keeps_drawing(browser, tmp_path):
+    """A huge learning rate: weights and loss become inf or nan; no script error, the note shows."""
+    X, y, model, recorder, page, errors = hinge_page(browser, tmp_path, [4, 1], 2)
+    page.fill(".ags-ex-lr", "1e300")
+    losses = page.evaluate(f"{API}.train(6), {API}.view.data.losses")
+    assert not all(math.isfinite(v) for v in losses if v is not None)
+    page.evaluate(f"{API}.train(2)")
+    assert page.locator(".ags-ex-note").is_visible()
+    assert page.locator(".ags-ex-note").text_content().startswith("Training diverged")
+    assert errors.messages == []

@@ -716,7 +716,6 @@
       "numbers (grey). A smaller learning rate, or inputs of a smaller size, keep it finite.";
   }
 
-  // The accuracy curve, a few snapshots per turn of the event loop.
   // Snapshot k's accuracy (and test figures) onto the curves. Not kept in the
   // cache: a long run in the page would hold every step's state.
   function addFigures(view, k) {
@@ -728,6 +727,7 @@
     }
   }
 
+  // The accuracy curve, a few snapshots per turn of the event loop.
   function fillCurve(view) {
     if (view.filling) { return; }
     var total = view.data.steps.length, start = performance.now();
@@ -845,6 +845,7 @@
   }
 
   function showTraining(view) {
+    divergence(view, view.note);  // training in the page may diverge too
     render(view);
     redrawCurves(view);
     fillCurve(view);
@@ -972,7 +973,8 @@
       drawZeroLines(view, getState(view, view.step));
     });
     makeCurves(view);
-    divergence(view, root.querySelector(".ags-ex-note"));
+    view.note = root.querySelector(".ags-ex-note");
+    divergence(view, view.note);
     // For tests and the curious: the browser's numbers, to compare with Python's.
     root.agsExplorer = {
       view: view, render: render,
