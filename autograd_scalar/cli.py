@@ -537,6 +537,11 @@ def _demo_options() -> dict:
         "data": dict(
             metavar="FILE.csv", help="your own points: rows x1,x2,label (a header line is optional)"
         ),
+        "test_fraction": dict(
+            type=_fraction,
+            help="share of points held out as test data, drawn hollow, with their own curves "
+            "(default: 0.2 for the generated datasets, 0 for --data)",
+        ),
     }
 
 
@@ -582,6 +587,14 @@ def _non_negative(text: str) -> float:
     value = _finite(text)
     if value is None or value < 0:
         raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text!r}")
+    return value
+
+
+def _fraction(text: str) -> float:
+    """An argparse type: a number from 0 up to (not including) 1 (the held-out share)."""
+    value = _finite(text)
+    if value is None or not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"must be a number from 0 to below 1, got {text!r}")
     return value
 
 

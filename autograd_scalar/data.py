@@ -29,7 +29,14 @@ from typing import Callable, Iterator, Optional, Sequence, Union
 from . import checks
 from .files import open_regular
 
-__all__ = ["make_moons", "make_blobs", "make_spirals", "make_digits", "DIGIT_GLYPHS"]
+__all__ = [
+    "make_moons",
+    "make_blobs",
+    "make_spirals",
+    "make_digits",
+    "make_surface",
+    "DIGIT_GLYPHS",
+]
 
 
 def _split(n: int, k: int) -> list:
@@ -375,6 +382,29 @@ def make_xor(n: int = 100, noise: float = 0.0, seed: Optional[int] = None) -> tu
         labels.append(1 if x1 * x2 > 0 else 0)
         points.append([x1 + rng.gauss(0.0, noise), x2 + rng.gauss(0.0, noise)])
     return points, labels
+
+
+def make_surface(n: int = 100, noise: float = 0.0, seed: Optional[int] = None) -> tuple:
+    """A regression problem: points uniform in [-2, 2]², targets on the surface sin(x1)·cos(x2).
+
+    ``noise`` (standard deviation) is added to each target. For a network
+    with one output and the squared error (``Recorder(..., loss="squared")``).
+
+    Example:
+        >>> import math
+        >>> X, t = make_surface(5, seed=1)
+        >>> all(abs(v - math.sin(a) * math.cos(b)) < 1e-15 for (a, b), v in zip(X, t))
+        True
+    """
+    checks.count(n, "make_surface: n")
+    noise = checks.real_in(noise, "make_surface: noise")
+    rng = random.Random(seed)
+    points, targets = [], []
+    for _ in range(n):
+        x1, x2 = rng.uniform(-2.0, 2.0), rng.uniform(-2.0, 2.0)
+        points.append([x1, x2])
+        targets.append(math.sin(x1) * math.cos(x2) + rng.gauss(0.0, noise))
+    return points, targets
 
 
 @dataclass(frozen=True)

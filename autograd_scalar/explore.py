@@ -45,14 +45,19 @@ from typing import Optional, Sequence, Union
 
 from . import palette
 from .engine import Value
+from .explore_losses import term_program
 from .files import suffix_format, write_atomic
 from .modes import no_grad
 from .names import html_text, script_json
-from .nn import LOSSES, MLP, dead_neurons
+from .nn import ACTIVATIONS, LOSSES, MLP, dead_neurons
 from .viz.network_view import Layout, NetworkView, layer_sizes
 from .web import pages
 
 __all__ = ["Recorder", "Snapshot", "LOSSES"]
+
+#: In regression (the ``squared`` loss) an output counts as right within this
+#: distance of its target.
+TOLERANCE = 0.1
 
 
 class Snapshot:
@@ -82,8 +87,22 @@ class Snapshot:
         with no_grad():
             outputs = [twin(x) for x in self._recorder.X]
         return sum(
-            _correct(_floats(out), label) for out, label in zip(outputs, self._recorder.y)
+            _correct(_floats(out), label, self._recorder.regression)
+            for out, label in zip(outputs, self._recorder.y)
         ) / len(outputs)
+
+    @cached_property
+    def test_accuracy(self) -> Optional[float]:
+        """The fraction of the held-out test points classified correctly (None without them)."""
+        test = self._recorder.test
+        if test is None:
+            return None
+        twin = self._twin()
+        with no_grad():
+            outputs = [twin(x) for x in test[0]]
+        regression = self._recorder.regression
+        right = sum(_correct(_floats(out), y, regression) for out, y in zip(outputs, test[1]))
+        return right / len(outputs)
 
     @cached_property
     def grid(self) -> list:
@@ -112,15 +131,17 @@ def _floats(out):
     return [v.data for v in out]
 
 
-def _correct(out, label) -> bool:
+def _correct(out, label, regression: bool = False) -> bool:
     """Whether one output (a float, or a list of floats) is right: its sign for one
-    output (labels ±1 or 0/1), else the argmax."""
+    output (labels ±1 or 0/1), else the argmax; in regression, within TOLERANCE."""
+    if regression:
+        return abs(out - label) <= TOLERANCE
     if isinstance(out, list):
         return out.index(max(out)) == label
     return (out > 0) == (label > 0)
 
 
-def _check_data(model: MLP, X, y) -> tuple:
+def _check_data(model: MLP, X, y, what: str = "X and y", regression: bool = False) -> tuple:
     nin = len(model.layers[0].neurons[0].w)
     if nin != 2:
         raise ValueError(f"Recorder: the explorer draws 2-D data; the model has {nin} inputs")
@@ -128,16 +149,27 @@ def _check_data(model: MLP, X, y) -> tuple:
     y = list(y)
     if not X or len(X) != len(y):
         raise ValueError(
-            f"Recorder: X and y must be non-empty and of one length, "
+            f"Recorder: {what} must be non-empty and of one length, "
             f"got {len(X)} points and {len(y)} labels"
         )
     for k, p in enumerate(X):
         if len(p) != 2 or not all(math.isfinite(v) for v in p):
             raise ValueError(f"Recorder: X[{k}] must be 2 finite numbers, got {p!r}")
     for k, label in enumerate(y):
-        if isinstance(label, bool) or not isinstance(label, numbers.Integral):
+        if regression:
+            if not _finite_number(label):
+                raise ValueError(f"Recorder: y[{k}] must be a finite number, got {label!r}")
+        elif isinstance(label, bool) or not isinstance(label, numbers.Integral):
             raise ValueError(f"Recorder: y[{k}] must be an int class label, got {label!r}")
-    return X, [int(label) for label in y]
+    return X, [float(label) if regression else int(label) for label in y]
+
+
+def _finite_number(value) -> bool:
+    return (
+        not isinstance(value, bool)
+        and isinstance(value, numbers.Real)
+        and math.isfinite(float(value))
+    )
 
 
 def _infer_loss(model: MLP, y: list, loss: Optional[str]) -> str:
@@ -147,6 +179,10 @@ def _infer_loss(model: MLP, y: list, loss: Optional[str]) -> str:
         loss = "cross_entropy" if outputs > 1 else "hinge" if labels <= {-1, 1} else "logistic"
     if loss not in LOSSES:
         raise ValueError(f"Recorder: loss must be one of {', '.join(LOSSES)}, got {loss!r}")
+    if loss == "squared":  # regression: any finite targets
+        if outputs != 1:
+            raise ValueError(f"Recorder: loss 'squared' needs one output, got {outputs}")
+        return loss
     entry = LOSSES[loss]
     allowed = set(range(outputs)) if entry.classes else {k for k in (-1, 0, 1) if entry.allowed(k)}
     if not labels <= allowed or entry.classes != (outputs > 1):
@@ -155,6 +191,19 @@ def _infer_loss(model: MLP, y: list, loss: Optional[str]) -> str:
             f"{sorted(allowed)}, got {sorted(labels)}"
         )
     return loss
+
+
+def _check_test(model: MLP, test, loss: str) -> Optional[tuple]:
+    """The held-out points ``(X, y)``, checked as the training data, labels as the loss needs."""
+    if test is None:
+        return None
+    try:
+        X, y = test
+    except (TypeError, ValueError):
+        raise ValueError("Recorder: test must be a pair (X, y) of points and labels") from None
+    X, y = _check_data(model, X, y, "the test X and y", regression=loss == "squared")
+    _infer_loss(model, y, loss)
+    return X, y
 
 
 def _grid_axes(X: list, resolution: int) -> tuple:
@@ -181,6 +230,8 @@ class Recorder:
             and the outputs); the page shows each point's term.
         grid: the decision grid's points per axis.
         live_interval: least seconds between two live redraws.
+        test: held-out points and labels ``(X, y)`` that training never sees:
+            the page draws them hollow and plots their loss and accuracy.
 
     Example:
         >>> import random
@@ -206,6 +257,7 @@ class Recorder:
         loss: Optional[str] = None,
         grid: int = 25,
         live_interval: float = 0.5,
+        test=None,
     ):
         if not isinstance(model, MLP):
             raise TypeError(
@@ -215,12 +267,14 @@ class Recorder:
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
                 raise ValueError(f"Recorder: {name} must be an int >= {low}, got {value!r}")
         self.model = model
-        self.X, self.y = _check_data(model, X, y)
+        self.regression = loss == "squared"
+        self.X, self.y = _check_data(model, X, y, regression=self.regression)
         self.loss_name = _infer_loss(model, self.y, loss)
+        self.test = _check_test(model, test, self.loss_name)
         self.every = every
         self.live = bool(live)
         self.live_interval = float(live_interval)
-        self.grid_axes = _grid_axes(self.X, grid)
+        self.grid_axes = _grid_axes(self.X + (self.test[0] if self.test else []), grid)
         self.params = model.parameters()
         self.names = [name for name, _ in model.named_parameters()]
         arch = model.architecture()
@@ -283,14 +337,17 @@ class Recorder:
             "sizes": [arch["nin"]] + arch["nouts"],
             "activation": arch["activation"],
             "loss": self.loss_name,
-            "lossTerm": LOSSES[self.loss_name].js,  # the page shows each point's term
+            "tolerance": TOLERANCE,
             "X": self.X,
             "y": self.y,
+            "Xtest": self.test[0] if self.test else [],
+            "ytest": self.test[1] if self.test else [],
             "extent": [xs[0], xs[-1], ys[0], ys[-1]],
             "steps": [s.step for s in self.snapshots],
             "losses": [s.loss for s in self.snapshots],
             "params": [list(s.params) for s in self.snapshots],
             "gradNorms": [s.grad_norms for s in self.snapshots],
+            "program": term_program(self.loss_name, arch["nouts"][-1]),
             "palette": palette.as_json(),
         }
 
@@ -381,19 +438,22 @@ def _static_svg(recorder: Recorder, size: int = 380) -> str:
         for c, out in enumerate(row)
     ]
     twin = last._twin()
-    with no_grad():
-        outputs = [_floats(twin(x)) for x in recorder.X]
-    for x, label, out in zip(recorder.X, recorder.y, outputs):
-        right = _correct(out, label)
+    test = recorder.test or ([], [])
+    points = [(x, label, False) for x, label in zip(recorder.X, recorder.y)]
+    points += [(x, label, True) for x, label in zip(*test)]
+    for x, label, held_out in points:
+        with no_grad():
+            right = _correct(_floats(twin(x)), label, recorder.regression)
         u = (x[0] - xs[0]) / (xs[-1] - xs[0]) * size
         v = size - (x[1] - ys[0]) / (ys[-1] - ys[0]) * size
         colour = palette.CLASSES[_class_index(recorder, label) % len(palette.CLASSES)]
         ring = (
             f'stroke="{palette.WRONG}" stroke-width="2.2"'
             if not right
-            else 'stroke="#37474f" stroke-width="0.8"'
+            else f'stroke="{colour if held_out else "#37474f"}" stroke-width="{2 if held_out else 0.8}"'
         )
-        parts.append(f'<circle cx="{u:.1f}" cy="{v:.1f}" r="4.5" fill="{colour}" {ring}/>')
+        fill = "#ffffff" if held_out else colour
+        parts.append(f'<circle cx="{u:.1f}" cy="{v:.1f}" r="4.5" fill="{fill}" {ring}/>')
     caption = html_text(
         f"step {last.step}: loss {last.loss:.4g}, accuracy {last.accuracy:.0%} "
         "(black ring: misclassified)"
@@ -408,7 +468,7 @@ def _static_svg(recorder: Recorder, size: int = 380) -> str:
 
 def _legend(recorder: Recorder) -> str:
     """The explorer's legend, as plain HTML (it survives a sanitiser): what each colour means."""
-    labels = sorted(set(recorder.y))
+    labels = [] if recorder.regression else sorted(set(recorder.y))
     swatch = '<span style="color:{c}">&#9679;</span> {t}'
     items = [
         swatch.format(
@@ -416,6 +476,15 @@ def _legend(recorder: Recorder) -> str:
         )
         for y in labels
     ]
+    if recorder.regression:
+        items = [
+            swatch.format(c=palette.CLASSES[0], t="target &lt; 0")
+            + " &#183; "
+            + swatch.format(c=palette.CLASSES[1], t="target &gt; 0"),
+            f"regression (squared error): heat map = the fitted surface, deeper further from 0; "
+            f"ringed black: more than {TOLERANCE} from its target; the dashed curve: the share "
+            f"within {TOLERANCE}",
+        ]
     items += [
         f'<span style="color:{palette.WRONG}">&#9711;</span> black ring: misclassified',
         f'<span style="color:{palette.CHOSEN}">&#9711;</span> yellow ring: the chosen point',
@@ -426,11 +495,63 @@ def _legend(recorder: Recorder) -> str:
         "(z &#8804; 0 on every point)",
         "curves: loss solid, accuracy dashed",
     ]
+    if recorder.test:
+        items.insert(
+            len(labels),
+            "&#9675; hollow: a held-out test point (dashed black: misclassified); "
+            f'<span style="color:{palette.TEST_CURVE}">brick-red curves: test loss and '
+            "accuracy</span>",
+        )
     return '<ul class="ags-ex-legend">' + "".join(f"<li>{item}</li>" for item in items) + "</ul>"
+
+
+def _point_adder(recorder: Recorder) -> str:
+    """The label a click on the map adds a point of (the recorded labels; a number in regression)."""
+    if recorder.regression:
+        return (
+            '<label class="ags-ex-switch">a click on the map adds a point of target '
+            '<input class="ags-ex-label" type="text" size="5" value="0">; shift-click deletes one'
+            "</label>"
+        )
+    options = "".join(f'<option value="{y}">{y}</option>' for y in sorted(set(recorder.y)))
+    return (
+        '<label class="ags-ex-switch">a click on the map adds a point of label '
+        f'<select class="ags-ex-label">{options}</select>; shift-click deletes one</label>'
+    )
+
+
+def _train_bar(recorder: Recorder) -> str:
+    """The controls of training in the page (hidden until the script runs)."""
+    options = "".join(
+        f'<option value="{name}">{name}</option>' for name in ("sgd", "momentum", "adam")
+    )
+    activations = "".join(f'<option value="{name}">{name}</option>' for name in ACTIVATIONS)
+    field = '<label>{label} <input class="ags-ex-{name}" type="text" size="{size}" value="{value}"></label>'
+    return (
+        '<div class="ags-ex-trainbar">'
+        '<button type="button" class="ags-ex-run">train</button>'
+        '<button type="button" class="ags-ex-once">step</button>'
+        f'<label>optimizer <select class="ags-ex-optimizer">{options}</select></label>'
+        + field.format(label="learning rate", name="lr", size=6, value="0.1")
+        + field.format(label="L2", name="l2", size=6, value="0")
+        + field.format(label="L1", name="l1", size=6, value="0")
+        + field.format(label="batch (0: all)", name="batch", size=4, value="0")
+        + '<span class="ags-ex-sep"></span>'
+        f'<label>activation <select class="ags-ex-activation">{activations}</select></label>'
+        + field.format(label="hidden", name="hidden", size=8, value="")
+        + '<button type="button" class="ags-ex-restart">restart</button>'
+        '<span class="ags-ex-train-note" role="alert" hidden></span></div>'
+    )
 
 
 def _fragment(recorder: Recorder, title: str) -> str:
     uid = f"ags-explore-{os.urandom(6).hex()}"
+    test_switch = (
+        '<label class="ags-ex-switch"><input type="checkbox" class="ags-ex-show-test" checked> '
+        "show the test points</label>"
+        if recorder.test
+        else ""
+    )
     data = script_json(recorder.page_data())
     static = pages.picture(_static_svg(recorder), f"{title}: the last step", "ags-ex-static")
     return (
@@ -441,18 +562,26 @@ def _fragment(recorder: Recorder, title: str) -> str:
         '<button type="button" class="ags-ex-play">play</button>'
         '<input type="range" class="ags-ex-slider" min="0" value="0" aria-label="step">'
         '<span class="ags-ex-pos"></span></div>'
+        f"{_train_bar(recorder)}"
         '<div class="ags-ex-main"><div class="ags-ex-left">'
         f"{static}"
         '<div class="ags-ex-map"><canvas class="ags-ex-heat" width="60" height="60">'
         '</canvas><svg class="ags-ex-points" xmlns="http://www.w3.org/2000/svg"></svg>'
-        '</div><div class="ags-ex-sample" hidden></div><svg class="ags-ex-curves" xmlns="http://www.w3.org/2000/svg"></svg>'
+        '<div class="ags-ex-focus" hidden></div></div>'
+        '<label class="ags-ex-switch"><input type="checkbox" class="ags-ex-lines"> '
+        "the first hidden layer's lines z = 0</label>"
+        f"{_point_adder(recorder)}{test_switch}"
+        '<div class="ags-ex-sample" hidden></div><svg class="ags-ex-curves" xmlns="http://www.w3.org/2000/svg"></svg>'
         '<div class="ags-ex-note" role="alert" hidden></div>'
         f'<div class="ags-ex-point"></div>{_legend(recorder)}</div>'
-        f'<div class="ags-ex-right">{_network_fragment(recorder)}</div></div>'
+        '<div class="ags-ex-right"><p class="ags-ex-network-note" hidden>The network view '
+        "shows the recorded sizes; restart with them to see it again.</p>"
+        f"{_network_fragment(recorder)}</div></div>"
         "<noscript>The training explorer needs JavaScript to replay the steps; "
         "the picture shows the last one.</noscript>"
         f'<script type="application/json" class="ags-ex-data">{data}</script>'
-        f"<script>{pages.scripts('explore.js')}</script></div>"
+        f"<script>{pages.ops_script()}\n{pages.scripts('explore_train.js', 'explore.js')}"
+        "</script></div>"
     )
 
 

@@ -10,22 +10,34 @@ decision-boundary plot, and no two meanings on one screen share a colour:
   width growing with |w|;
 * a misclassified point: a black ring; the chosen point: a yellow ring;
 * a dead ReLU unit: grey, crossed out;
-* curves: the loss a solid slate line, the accuracy a dashed one.
+* curves: the loss a solid slate line, the accuracy a dashed one; on held-out
+  test points the same lines in brick red (test points are drawn hollow).
 
 Example:
     >>> CLASSES[0], CLASSES[1]
     ('#e8833e', '#1f6fb4')
-    >>> sorted(set(CLASSES) & {POSITIVE, NEGATIVE, WRONG, DEAD, CURVE})
+    >>> sorted(set(CLASSES) & {POSITIVE, NEGATIVE, WRONG, DEAD, CURVE, TEST_CURVE})
     []
 """
 
-__all__ = ["CLASSES", "POSITIVE", "NEGATIVE", "WRONG", "CHOSEN", "DEAD", "CURVE", "as_json"]
+__all__ = [
+    "CLASSES",
+    "POSITIVE",
+    "NEGATIVE",
+    "WRONG",
+    "CHOSEN",
+    "DEAD",
+    "CURVE",
+    "TEST_CURVE",
+    "as_json",
+]
 
 CLASSES = ("#e8833e", "#1f6fb4", "#4ca050", "#9c50b6", "#c83c5a", "#787878")
 POSITIVE, NEGATIVE = "#00897b", "#c2185b"
 WRONG, CHOSEN = "#000000", "#ffd600"
 DEAD = "#9e9e9e"
 CURVE = "#37474f"
+TEST_CURVE = "#b5452a"
 
 
 def as_json() -> dict:
@@ -38,4 +50,5 @@ def as_json() -> dict:
         "chosen": CHOSEN,
         "dead": DEAD,
         "curve": CURVE,
+        "testCurve": TEST_CURVE,
     }

@@ -3,7 +3,7 @@
 :func:`run` is what ``autograd-scalar demo`` calls when any option beyond
 micrograd's recipe is given (``--dataset``, ``--noise``, ``--hidden``,
 ``--activation``, ``--loss``, ``--optimizer``, ``--lr``, ``--l2``,
-``--batch``, ``--data``). It trains with the package's one loop
+``--batch``, ``--data``, ``--test-fraction``). It trains with the package's one loop
 (:func:`autograd_scalar.train.fit`) and writes the training explorer
 ``training.html`` (:mod:`autograd_scalar.explore`), which holds the loss and
 accuracy curves, the decision boundary and the network at every recorded step.
@@ -19,15 +19,36 @@ over the run (micrograd's schedule); ``adam`` keeps it constant.
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 from .explore import Recorder
 from .train import Result, Settings, build, fit, load_problem, model_accuracy
 
-__all__ = ["Settings", "run", "load_problem", "build", "SNAPSHOTS"]
+__all__ = ["Settings", "run", "load_problem", "build", "SNAPSHOTS", "split"]
 
 #: The explorer keeps about this many snapshots, whatever the number of steps.
 SNAPSHOTS = 100
+
+
+def split(X: list, labels: list, fraction: float, seed: int) -> tuple:
+    """``(train, test)``, each ``(X, labels)``: a seeded shuffle's first ``fraction`` held out.
+
+    At least one point stays for training; a fraction too small for one point holds none out.
+
+    Example:
+        >>> (Xt, yt), (Xs, ys) = split([[0.0, 0.0]] * 10, list(range(10)), 0.2, seed=1)
+        >>> len(yt), len(ys), sorted(yt + ys) == list(range(10))
+        (8, 2, True)
+    """
+    order = list(range(len(X)))
+    random.Random(seed + 2).shuffle(order)  # its own stream: the model's draws stay put
+    held = min(round(fraction * len(X)), len(X) - 1)
+    test, train = sorted(order[:held]), sorted(order[held:])
+    return ([X[i] for i in train], [labels[i] for i in train]), (
+        [X[i] for i in test],
+        [labels[i] for i in test],
+    )
 
 
 def run(settings: Settings, out="out") -> Result:
@@ -38,9 +59,21 @@ def run(settings: Settings, out="out") -> Result:
     trained and still writes the page.
     """
     X, labels, classes = load_problem(settings)
+    fraction = settings.test_fraction
+    if fraction is None:
+        fraction = 0.0 if settings.data is not None else 0.2
+    (X, labels), test = split(X, labels, fraction, settings.seed)
     model, optimizer, loss = build(settings, classes)
-    every = max(1, settings.steps // SNAPSHOTS)
-    recorder = Recorder(model, X, labels, every=every, loss=loss)
+    if settings.batch is not None and settings.batch > len(X):
+        raise ValueError(f"--batch {settings.batch} is more than the {len(X)} training points")
+    recorder = Recorder(
+        model,
+        X,
+        labels,
+        every=max(1, settings.steps // SNAPSHOTS),
+        loss=loss,
+        test=test if test[0] else None,
+    )
     out = Path(out)
     result = Result()
     try:

@@ -111,6 +111,8 @@ class Settings:
     steps: int = 100
     seed: int = 1337
     engine: str = "scalar"
+    #: Held-out share of the points (None: 0.2 for the generated datasets, 0 for --data).
+    test_fraction: Optional[float] = None
 
 
 # -- accuracy -------------------------------------------------------------------------

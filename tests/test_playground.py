@@ -85,16 +85,31 @@ def test_each_option_shapes_the_run_and_the_page(args, sizes, activation, tmp_pa
 
 def test_points_and_noise_reach_the_data(tmp_path, capsys):
     demo(
-        ["--dataset", "circles", "--points", "40", "--noise", "0", "--steps", "1"], tmp_path, capsys
+        ["--dataset", "circles", "--points", "40", "--noise", "0", "--steps", "1"]
+        + ["--test-fraction", "0"],
+        tmp_path,
+        capsys,
     )
     page = page_data(tmp_path / "out" / "training.html")
     X, y = data.make_circles(40, noise=0.0, seed=1337)
     assert page["X"] == X and page["y"] == [2 * label - 1 for label in y]
+    assert page["Xtest"] == []
+
+
+def test_a_fifth_of_the_generated_points_is_held_out_by_default(tmp_path, capsys):
+    """The training and test points together are the generated set, 8 of 40 held out."""
+    status, *_ = demo(["--dataset", "circles", "--points", "40", "--steps", "1"], tmp_path, capsys)
+    assert status == 0
+    page = page_data(tmp_path / "out" / "training.html")
+    X, y = data.make_circles(40, noise=0.1, seed=1337)
+    assert len(page["Xtest"]) == 8 and len(page["X"]) == 32
+    together = sorted(zip(map(tuple, page["X"] + page["Xtest"]), page["y"] + page["ytest"]))
+    assert together == sorted(zip(map(tuple, X), [2 * label - 1 for label in y]))
 
 
 def test_batch_trains_on_minibatches_with_the_batch_mean(tmp_path):
     """Oracle: the first step's loss is the hinge mean over the sampled batch only."""
-    settings = Settings(dataset="moons", points=30, batch=5, steps=1, l2=0.0)
+    settings = Settings(dataset="moons", points=30, batch=5, steps=1, l2=0.0, test_fraction=0.0)
     result = run(settings, out=tmp_path)
     X, labels, _ = load_problem(settings)
     model = MLP(2, [16, 16, 1], rng=random.Random(settings.seed))
@@ -293,7 +308,7 @@ def test_a_missing_csv_file_fails_with_one_line(tmp_path, capsys):
         (["--lr", "inf"], "argument --lr: must be a finite number > 0"),
         (["--l2", "-1"], "argument --l2: must be a finite number >= 0"),
         (["--batch", "0"], "argument --batch: value must be an int in [1, 10000], got 0"),
-        (["--batch", "500"], "--batch 500 is more than the 100 points"),
+        (["--batch", "500"], "--batch 500 is more than the 80 training points"),
         (["--data", "x.csv", "--dataset", "moons"], "cannot be combined with --dataset"),
     ],
 )

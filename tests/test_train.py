@@ -14,6 +14,7 @@ import pytest
 
 from autograd_scalar import Value, cli, data, demo, nn, no_grad, optim, sum as value_sum, train
 from autograd_scalar.explore import Recorder
+from autograd_scalar.explore_losses import term_program
 from conftest import page_with_script
 from test_playground import page_data
 
@@ -130,6 +131,7 @@ def test_a_new_data_set_is_one_entry_in_data_datasets(monkeypatch, tmp_path, cap
     monkeypatch.setitem(data.DATASETS, "ring", data.Dataset(make_ring, noise=0.0))
     out = tmp_path / "out"
     argv = ["demo", "--dataset", "ring", "--points", "24", "--steps", "3", "--out", str(out)]
+    argv += ["--test-fraction", "0"]  # every point trains
     assert cli.main(argv) == 0
     page = page_data(out / "training.html")
     X, y = make_ring(24, seed=1337)
@@ -158,9 +160,11 @@ def test_a_new_loss_is_one_entry_in_nn_losses(monkeypatch, tmp_path, capsys):
     monkeypatch.setitem(nn.LOSSES, "squared_hinge", SQUARED_HINGE)
     out = tmp_path / "out"
     argv = ["demo", "--dataset", "xor", "--points", "30", "--loss", "squared_hinge"]
+    argv += ["--test-fraction", "0"]  # every point trains
     assert cli.main([*argv, "--steps", "2", "--out", str(out)]) == 0
     page = page_data(out / "training.html")
-    assert page["loss"] == "squared_hinge" and page["lossTerm"] == SQUARED_HINGE.js
+    assert page["loss"] == "squared_hinge"  # its term, traced from the entry, trains the page:
+    assert page["program"] == term_program("squared_hinge")
 
     settings = train.Settings(dataset="xor", points=30)
     X, labels, _ = train.load_problem(settings)

@@ -23,6 +23,7 @@ from .losses import (
     binary_cross_entropy_with_logits,
     cross_entropy,
     hinge,
+    l1,
     l2,
     mse,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "binary_cross_entropy_with_logits",
     "cross_entropy",
     "l2",
+    "l1",
     "Loss",
     "LOSSES",
     "dead_neurons",

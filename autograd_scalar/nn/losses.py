@@ -1,7 +1,7 @@
 """Losses built only from Value operations, so the derivative table differentiates them.
 
 :func:`mse`, :func:`hinge` (micrograd's demo), :func:`binary_cross_entropy_with_logits`,
-:func:`cross_entropy` and the penalty :func:`l2`. Each takes numbers or
+:func:`cross_entropy` and the penalties :func:`l2` and :func:`l1`. Each takes numbers or
 Values and returns one Value to call ``backward()`` on. The exponentials are
 rearranged so that large logits give finite losses and gradients, without a
 branch on any number: the graph has the same shape for every input, so a tape
@@ -24,6 +24,7 @@ __all__ = [
     "binary_cross_entropy_with_logits",
     "cross_entropy",
     "l2",
+    "l1",
     "Loss",
     "LOSSES",
 ]
@@ -116,6 +117,11 @@ def _probability(y) -> bool:
     return 0.0 <= y <= 1.0
 
 
+def _squared_term(output: Value, target) -> Value:
+    """(output - target)², one example's squared error (the mean of these is :func:`mse`)."""
+    return (output - target) ** 2
+
+
 def _logistic_term(logit: Value, label) -> Value:
     """softplus(z) - y·z: one example's binary cross-entropy on its logit."""
     return _softplus(logit) - logit * label
@@ -197,6 +203,22 @@ def l2(params) -> Value:
     return dot(params, params)
 
 
+def l1(params) -> Value:
+    """Σ_p |p|, the L1 penalty: one ``sum`` node over each parameter's ``abs``.
+
+    Its gradient is sign(p) (0 at p = 0, as ``abs``'s rule says), so it pulls
+    every weight towards zero by the same amount, whatever its size.
+
+    Example:
+        >>> from autograd_scalar import Value
+        >>> p = Value(-3.0); penalty = l1([p, 4.0]); penalty.backward()
+        >>> penalty.data, p.grad
+        (7.0, -1.0)
+    """
+    params = as_values(params, "l1")
+    return sum_values([abs(p) for p in params])
+
+
 # -- the losses by name ------------------------------------------------------------------
 
 
@@ -262,6 +284,13 @@ LOSSES = {
             classes=False,
             js="Math.max(out[0], 0) + Math.log1p(Math.exp(-Math.abs(out[0]))) - label * out[0]",
             allowed=lambda y: y in (0, 1),
+        ),
+        Loss(
+            "squared",
+            _squared_term,
+            "any real number",
+            classes=False,
+            js="(out[0] - label) * (out[0] - label)",
         ),
         Loss(
             "cross_entropy",

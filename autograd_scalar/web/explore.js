@@ -1,8 +1,9 @@
-/* The training explorer (autograd_scalar.explore): replays recorded snapshots.
-   The page holds the parameters of each snapshot; this script recomputes the
-   forward pass (and the adjoints a-bar = d(sum of outputs)/da) in the browser,
-   in the same order of operations as the Python engine, so nothing else needs
-   storing. Views only render from one state: {step index, selected point}.
+/* The training explorer (autograd_scalar.explore): replays recorded snapshots
+   and trains on from any of them. The page holds the parameters of each
+   snapshot; this script recomputes the forward pass (and the adjoints
+   a-bar = d(sum of outputs)/da) in the browser with explore_train.js, whose
+   arithmetic is the derivative table's JavaScript, so nothing else needs
+   storing. Training in the page appends snapshots to the same timeline. Views only render from one state: {step index, selected point}.
    What is kept per snapshot is small whatever the number of points: one byte
    a point (right or wrong) and the dead units; a pass is kept for the
    selected point only. The accuracy curve fills in after the page is drawn,
@@ -11,13 +12,6 @@
 (function () {
   "use strict";
 
-  var ACT = {
-    relu: [function (z) { return z > 0 ? z : 0; }, function (z) { return z > 0 ? 1 : 0; }],
-    tanh: [Math.tanh, function (z, a) { return 1 - a * a; }],
-    sigmoid: [function (z) { return 1 / (1 + Math.exp(-z)); },
-              function (z, a) { return a * (1 - a); }],
-    linear: [function (z) { return z; }, function () { return 1; }]
-  };
   var CLASS_RGB = [];  // from the page's palette (autograd_scalar.palette), set by init
   function rgbOf(hex) {
     return [1, 3, 5].map(function (k) { return parseInt(hex.slice(k, k + 2), 16); });
@@ -40,58 +34,42 @@
     return layers;
   }
 
-  // One forward pass: z per layer, a per column (inputs first). Python's dot
-  // sums w_i*x_i from 0.0 left to right, then b*1; the same order here.
-  function forward(net, activation, x) {
-    var zs = [], as = [x];
-    net.forEach(function (layer, l) {
-      var f = ACT[l === net.length - 1 ? "linear" : activation][0];
-      var prev = as[as.length - 1], z = [], a = [];
-      for (var j = 0; j < layer.W.length; j++) {
-        var s = 0.0, row = layer.W[j];
-        for (var i = 0; i < row.length; i++) { s += row[i] * prev[i]; }
-        s += layer.b[j] * 1.0;
-        z.push(s);
-        a.push(f(s));
-      }
-      zs.push(z);
-      as.push(a);
-    });
-    return {z: zs, a: as};
+  // One forward pass as the network view reads it: z per layer, a per column
+  // (inputs first), copied out of the model's scratch arrays.
+  function forward(model, params, x) {
+    model.forward(params, x);
+    return {z: model.z.map(function (z) { return Array.from(z); }),
+            a: [x].concat(model.a.map(function (a) { return Array.from(a); }))};
   }
 
   // The adjoint rule backwards from the outputs (seed 1 each): a-bar per column.
-  function adjoints(net, activation, pass) {
-    var L = net.length, g = new Array(L + 1);
-    g[L] = pass.a[L].map(function () { return 1; });
-    for (var l = L - 1; l >= 0; l--) {
-      var fprime = ACT[l === L - 1 ? "linear" : activation][1];
-      var W = net[l].W, below = new Array(W[0].length).fill(0);
-      for (var j = 0; j < W.length; j++) {
-        var zbar = g[l + 1][j] * fprime(pass.z[l][j], pass.a[l + 1][j]);
-        for (var i = 0; i < W[j].length; i++) { below[i] += zbar * W[j][i]; }
-      }
-      g[l] = below;
-    }
+  function adjoints(model, params, x) {
+    var L = model.z.length, ones = new Float64Array(model.sizes[L]).fill(1);
+    model.forward(params, x);
+    model.backward(params, x, ones, new Float64Array(model.count));
+    var g = [Array.from(model.xbar)];
+    for (var l = 0; l < L - 1; l++) { g.push(Array.from(model.abar[l])); }
+    g.push(Array.from(ones));
     return g;
-  }
-
-  // One point's loss term, written once in the package's loss table (nn.LOSSES),
-  // whose JavaScript the page data carries.
-  function lossTerm(data, out, label) {
-    if (!data.lossTermFunction) {
-      data.lossTermFunction = new Function("out", "label", "return " + data.lossTerm + ";");
-    }
-    return data.lossTermFunction(out, label);
   }
 
   function predicted(out) {
     if (out.length === 1) { return out[0] > 0 ? 1 : 0; }
-    return out.indexOf(Math.max.apply(null, out));
+    return Array.prototype.indexOf.call(out, Math.max.apply(null, out));
   }
 
   function correct(out, label) {
-    return out.length === 1 ? (out[0] > 0) === (label > 0) : predicted(Array.from(out)) === label;
+    return out.length === 1 ? (out[0] > 0) === (label > 0) : predicted(out) === label;
+  }
+
+  // A class label as written; a regression target to 4 significant digits.
+  function labelText(data, label) { return data.loss === "squared" ? short(label) : String(label); }
+
+  // How a page judges an output: by class, or in regression (squared error)
+  // within the recorded tolerance of its target.
+  function judgeOf(data) {
+    if (data.loss !== "squared") { return correct; }
+    return function (out, target) { return Math.abs(out[0] - target) <= data.tolerance; };
   }
 
   function classIndex(data, label) {
@@ -106,37 +84,27 @@
     return text.replace("-", "\u2212");
   }
 
-  // Every point's forward pass (forward's arithmetic, in scratch arrays, kept
-  // nowhere): whether each point is classified right, and per layer which
-  // units have z > 0 on some point.
-  function scan(net, activation, data) {
-    var X = data.X, n = X.length, right = new Uint8Array(n), count = 0, L = net.length;
-    var f = ACT[activation][0], outs = [], alive = [];
-    net.forEach(function (layer) {
-      outs.push(new Float64Array(layer.W.length));
-      alive.push(new Uint8Array(layer.W.length));
-    });
+  // Every point's forward pass (the model's scratch arrays, kept nowhere):
+  // whether each point is classified right, and per layer which units have
+  // z > 0 on some point.
+  function scan(model, params, X, y, judge) {
+    var n = X.length, right = new Uint8Array(n), count = 0, L = model.z.length, alive = [];
+    for (var l = 0; l < L; l++) { alive.push(new Uint8Array(model.z[l].length)); }
     for (var p = 0; p < n; p++) {
-      var prev = X[p];
-      for (var l = 0; l < L; l++) {
-        var W = net[l].W, b = net[l].b, out = outs[l], on = alive[l], last = l === L - 1;
-        for (var j = 0; j < W.length; j++) {
-          var s = 0.0, row = W[j];
-          for (var i = 0; i < row.length; i++) { s += row[i] * prev[i]; }
-          s += b[j] * 1.0;
-          if (s > 0) { on[j] = 1; }
-          out[j] = last ? s : f(s);
-        }
-        prev = out;
+      var out = model.forward(params, X[p]);
+      for (l = 0; l < L; l++) {
+        var z = model.z[l], on = alive[l];
+        for (var j = 0; j < z.length; j++) { if (z[j] > 0) { on[j] = 1; } }
       }
-      if (correct(prev, data.y[p])) { right[p] = 1; count++; }
+      if (judge(out, y[p])) { right[p] = 1; count++; }
     }
     return {right: right, count: count, alive: alive};
   }
 
   // Everything about one step that the views share, computed once per step.
-  function stepState(data, k) {
-    var net = unpack(data.sizes, data.params[k]), seen = scan(net, data.activation, data);
+  function stepState(view, k) {
+    var data = view.data, params = data.params[k], net = unpack(data.sizes, params);
+    var seen = scan(view.model, params, data.X, data.y, view.judge);
     var dead = {};
     if (data.activation === "relu") {
       for (var l = 1; l < data.sizes.length - 1; l++) {
@@ -145,22 +113,39 @@
         }
       }
     }
-    return {net: net, right: seen.right, accuracy: seen.count / data.X.length, dead: dead};
+    var state = {net: net, params: params, right: seen.right, accuracy: seen.count / data.X.length,
+                 dead: dead};
+    if (data.Xtest.length) { testFigures(view, state); }
+    return state;
+  }
+
+  // On the held-out points: which are right, the accuracy, and the mean loss
+  // term (the data loss, without a penalty; the training curve's loss is the
+  // recorded objective).
+  function testFigures(view, state) {
+    var data = view.data, seen = scan(view.model, state.params, data.Xtest, data.ytest, view.judge);
+    var total = 0;
+    for (var p = 0; p < data.Xtest.length; p++) {
+      total += view.trainer.pointTerm(state.params, data.Xtest[p], data.ytest[p]);
+    }
+    state.testRight = seen.right;
+    state.testAccuracy = seen.count / data.Xtest.length;
+    state.testLoss = total / data.Xtest.length;
   }
 
   function getState(view, k) {
-    return view.cache[k] || (view.cache[k] = stepState(view.data, k));
+    return view.cache[k] || (view.cache[k] = stepState(view, k));
   }
 
   function heatColour(data, out) {
-    if (!out.every(isFinite)) { return [176, 176, 176]; }  // a diverged model: no class
+    if (!Array.prototype.every.call(out, isFinite)) { return [176, 176, 176]; }  // diverged: no class
     if (out.length === 1) {
       var t = Math.tanh(out[0]), rgb = CLASS_RGB[t > 0 ? 1 : 0], w = 0.1 + 0.42 * Math.abs(t);
       return rgb.map(function (c) { return Math.round(255 + (c - 255) * w); });
     }
     var m = Math.max.apply(null, out), total = 0;
-    out.forEach(function (z) { total += Math.exp(z - m); });
-    var k = out.indexOf(m), rgbk = CLASS_RGB[k % CLASS_RGB.length], wk = 0.5 / total;
+    Array.prototype.forEach.call(out, function (z) { total += Math.exp(z - m); });
+    var k = Array.prototype.indexOf.call(out, m), rgbk = CLASS_RGB[k % CLASS_RGB.length], wk = 0.5 / total;
     return rgbk.map(function (c) { return Math.round(255 + (c - 255) * wk); });
   }
 
@@ -171,8 +156,9 @@
       var v = e[3] - (r + 0.5) / n * (e[3] - e[2]);
       for (var c = 0; c < n; c++) {
         var u = e[0] + (c + 0.5) / n * (e[1] - e[0]);
-        var pass = forward(state.net, data.activation, [u, v]);
-        var rgb = heatColour(data, pass.a[pass.a.length - 1]), at = 4 * (r * n + c);
+        var out = view.model.forward(state.params, [u, v]);
+        var rgb = view.focus ? neuronColour(view.model.a[view.focus[0]][view.focus[1]])
+          : heatColour(data, out), at = 4 * (r * n + c);
         image.data[at] = rgb[0]; image.data[at + 1] = rgb[1]; image.data[at + 2] = rgb[2];
         image.data[at + 3] = 255;
       }
@@ -180,8 +166,152 @@
     ctx.putImageData(image, 0, 0);
   }
 
+  // -- what each neuron computes --------------------------------------------------------
+
+  var NEURON_GRID = 20;  // a neuron's small map: its activation on 20 x 20 points
+
+  // Each hidden and output unit of the network view gets a small picture of
+  // its activation over the plane (the colours of the main map: the sign's
+  // class, paler near 0), clipped to its circle; hovering a unit shows its
+  // map enlarged in the main map's place.
+  function makeNeuronMaps(view) {
+    view.neuronImages = {};
+    view.neuronCanvas = document.createElement("canvas");
+    view.neuronCanvas.width = view.neuronCanvas.height = NEURON_GRID;
+    view.network.querySelectorAll(".ags-unit:not(.ags-input)").forEach(function (unit) {
+      var circle = unit.querySelector("circle"), r = +circle.getAttribute("r");
+      var image = document.createElementNS(SVGNS, "image"), key = unit.getAttribute("data-unit");
+      image.setAttribute("x", String(+circle.getAttribute("cx") - r));
+      image.setAttribute("y", String(+circle.getAttribute("cy") - r));
+      image.setAttribute("width", String(2 * r));
+      image.setAttribute("height", String(2 * r));
+      image.setAttribute("preserveAspectRatio", "none");
+      image.setAttribute("class", "ags-ex-neuron");
+      circle.after(image);
+      view.neuronImages[key] = image;
+      var ck = key.split(":");
+      unit.addEventListener("mouseenter", function () { focusUnit(view, [+ck[0] - 1, +ck[1]]); });
+      unit.addEventListener("mouseleave", function () { focusUnit(view, null); });
+    });
+  }
+
+  function focusUnit(view, focus) {
+    view.focus = focus;
+    view.focusNote.hidden = !focus;
+    if (focus) {
+      var last = focus[0] === view.model.z.length - 1;
+      view.focusNote.textContent = (last ? "output " : "layer " + focus[0] + ", neuron ") +
+        focus[1] + ": its activation over the plane";
+    }
+    drawHeat(view, getState(view, view.step));
+  }
+
+  // Every neuron's activation on the small grid (rows top to bottom, as the
+  // main map), from one forward pass per grid point; kept for the tests.
+  function neuronValues(view, params) {
+    var e = view.data.extent, n = NEURON_GRID, model = view.model, values = [];
+    model.z.forEach(function (z) {
+      var layer = [];
+      for (var j = 0; j < z.length; j++) { layer.push(new Float64Array(n * n)); }
+      values.push(layer);
+    });
+    for (var r = 0; r < n; r++) {
+      var v = e[3] - (r + 0.5) / n * (e[3] - e[2]);
+      for (var c = 0; c < n; c++) {
+        model.forward(params, [e[0] + (c + 0.5) / n * (e[1] - e[0]), v]);
+        for (var l = 0; l < values.length; l++) {
+          for (var j = 0; j < values[l].length; j++) { values[l][j][r * n + c] = model.a[l][j]; }
+        }
+      }
+    }
+    return values;
+  }
+
+  // A neuron's activation a: white at 0, the class colour of its sign
+  // deepening with |tanh(a)| (a relu unit's flat zero region is white).
+  function neuronColour(a) {
+    if (!isFinite(a)) { return [176, 176, 176]; }
+    var t = Math.tanh(a), rgb = CLASS_RGB[t > 0 ? 1 : 0], w = 0.75 * Math.abs(t);
+    return rgb.map(function (c) { return Math.round(255 + (c - 255) * w); });
+  }
+
+  function drawNeurons(view, state) {
+    if (view.network.hidden) { return; }
+    var values = view.neuronGrid = neuronValues(view, state.params), n = NEURON_GRID;
+    var ctx = view.neuronCanvas.getContext("2d"), image = ctx.createImageData(n, n);
+    Object.keys(view.neuronImages).forEach(function (key) {
+      var ck = key.split(":"), grid = values[+ck[0] - 1][+ck[1]];
+      for (var q = 0; q < n * n; q++) {
+        var rgb = neuronColour(grid[q]);
+        image.data[4 * q] = rgb[0]; image.data[4 * q + 1] = rgb[1]; image.data[4 * q + 2] = rgb[2];
+        image.data[4 * q + 3] = 255;
+      }
+      ctx.putImageData(image, 0, 0);
+      var picture = view.neuronImages[key];
+      picture.setAttribute("href", view.neuronCanvas.toDataURL());
+      picture.setAttribute("opacity", state.dead[key] ? "0.3" : "1");
+      var mark = picture.parentNode.querySelector(".ags-dead-mark");
+      if (mark && picture.nextSibling !== mark) { picture.after(mark); }
+    });
+  }
+
+  // The first hidden layer's lines w . x + b = 0 over the data (a switch):
+  // where each of its neurons changes sign.
+  function drawZeroLines(view, state) {
+    var group = view.zeroLines, e = view.data.extent, size = 380;
+    group.textContent = "";
+    if (!view.linesSwitch.checked) { return; }
+    state.net[0].W.forEach(function (w, j) {
+      var b = state.net[0].b[j], ends = [];
+      [[e[0], null], [e[1], null], [null, e[2]], [null, e[3]]].forEach(function (edge) {
+        var u = edge[0], v = edge[1];
+        if (u !== null && w[1] !== 0) { v = -(b + w[0] * u) / w[1]; }
+        else if (v !== null && w[0] !== 0) { u = -(b + w[1] * v) / w[0]; }
+        else { return; }
+        if (u >= e[0] && u <= e[1] && v >= e[2] && v <= e[3]) { ends.push([u, v]); }
+      });
+      if (ends.length < 2) { return; }
+      var line = document.createElementNS(SVGNS, "line");
+      [["x1", "y1", ends[0]], ["x2", "y2", ends[ends.length - 1]]].forEach(function (end) {
+        line.setAttribute(end[0], ((end[2][0] - e[0]) / (e[1] - e[0]) * size).toFixed(1));
+        line.setAttribute(end[1], (size - (end[2][1] - e[2]) / (e[3] - e[2]) * size).toFixed(1));
+      });
+      line.setAttribute("class", "ags-ex-zero-line");
+      var title = document.createElementNS(SVGNS, "title");
+      title.textContent = "layer 0, neuron " + j + ": z = 0";
+      line.appendChild(title);
+      group.appendChild(line);
+    });
+  }
+
+  // The held-out points: hollow rings in their class's colour, never clicked.
+  function makeTestPoints(view) {
+    var data = view.data, e = data.extent, size = 380;
+    var stride = Math.ceil(data.Xtest.length / MAX_DRAWN);
+    view.testDots = [];
+    for (var p = 0; p < data.Xtest.length; p += stride) {
+      var x = data.Xtest[p], dot = document.createElementNS(SVGNS, "circle");
+      var rgb = CLASS_RGB[classIndex(data, data.ytest[p]) % CLASS_RGB.length];
+      dot.setAttribute("cx", ((x[0] - e[0]) / (e[1] - e[0]) * size).toFixed(1));
+      dot.setAttribute("cy", (size - (x[1] - e[2]) / (e[3] - e[2]) * size).toFixed(1));
+      dot.setAttribute("r", view.radius);
+      dot.setAttribute("class", "ags-ex-test");
+      dot.setAttribute("data-test-point", String(p));
+      dot.style.stroke = "rgb(" + rgb.join(",") + ")";
+      var title = document.createElementNS(SVGNS, "title");
+      title.textContent = "test point " + p + " (" + short(x[0]) + ", " + short(x[1]) +
+        "), label " + data.ytest[p] + ": held out, never trained on";
+      dot.appendChild(title);
+      view.pointsSvg.appendChild(dot);
+      view.testDots.push([dot, p]);
+      view.firstTestDot = view.firstTestDot || dot;
+    }
+  }
+
   function makePoints(view) {
     var data = view.data, svg = view.pointsSvg, e = data.extent, size = 380;
+    (view.dots || []).forEach(function (dot) { dot.remove(); });
+    view.sample.hidden = true;
     svg.setAttribute("viewBox", "0 0 " + size + " " + size);
     var stride = Math.ceil(data.X.length / MAX_DRAWN), drawn = [];
     for (var q = 0; q < data.X.length; q += stride) { drawn.push(q); }
@@ -205,12 +335,204 @@
       dot.setAttribute("data-point", String(p));
       var title = document.createElementNS(SVGNS, "title");
       title.textContent = "point " + p + " (" + short(x[0]) + ", " + short(x[1]) +
-        "), label " + data.y[p];
+        "), label " + labelText(data, data.y[p]);
       dot.appendChild(title);
-      dot.addEventListener("click", function () { view.selected = p; render(view); });
-      svg.appendChild(dot);
+      dot.addEventListener("click", function (event) {
+        event.stopPropagation();  // not a click on the plane: no new point
+        if (event.shiftKey) { removePoint(view, p); return; }
+        view.selected = p;
+        render(view);
+        writeShare(view);
+      });
+      svg.insertBefore(dot, view.firstTestDot || null);
       return dot;
     });
+  }
+
+  // -- editing the data and the weights ------------------------------------------------
+
+  // The points changed: every step's figures are recomputed, the dots redrawn.
+  function dataChanged(view) {
+    view.cache = {};
+    [view.accuracies, view.testLosses, view.testAccuracies].forEach(function (list) {
+      list.length = 0;
+    });
+    makePoints(view);
+    render(view);
+    fillCurve(view);
+    writeShare(view);
+  }
+
+  // A click on the plane adds a point of the chosen label there.
+  function addPoint(view, event) {
+    var box = view.pointsSvg.getBoundingClientRect(), e = view.data.extent;
+    var u = e[0] + (event.clientX - box.left) / box.width * (e[1] - e[0]);
+    var v = e[3] - (event.clientY - box.top) / box.height * (e[3] - e[2]);
+    var label = +view.labelChoice.value;
+    view.data.X.push([u, v]);
+    view.data.y.push(label);
+    view.dataLog.push("+" + u + ":" + v + ":" + label);
+    dataChanged(view);
+  }
+
+  function removePoint(view, p) {
+    if (view.data.X.length <= 1) { return; }  // the mean of no terms is undefined
+    view.data.X.splice(p, 1);
+    view.data.y.splice(p, 1);
+    view.dataLog.push("-" + p);
+    if (view.selected >= p && view.selected > 0) { view.selected -= 1; }
+    dataChanged(view);
+  }
+
+  // The shown snapshot's weight at flat index `index` becomes `value`; the
+  // timeline after it is dropped (training goes on from the edited weights)
+  // and its loss is the page's loss at them.
+  function editWeight(view, index, value) {
+    stopTimers(view);
+    var data = view.data, k = view.step;
+    truncate(view, k + 1);
+    delete view.cache[k];
+    [view.accuracies, view.testLosses, view.testAccuracies].forEach(function (list) {
+      if (list.length > k) { list.length = k; }
+    });
+    data.params[k] = data.params[k].slice();
+    data.params[k][index] = value;
+    var judge = makeTrainer(view, data.params[k]);
+    applySettingsTo(view, judge);
+    judge.settings.batch = 0;
+    data.losses[k] = judge.lossAndGrad();
+    view.training = null;
+    view.slider.max = String(data.steps.length - 1);
+    view.edits.push(k + ":" + index + ":" + value);
+    showTraining(view);
+    writeShare(view);
+  }
+
+  // Each edge of the network view gets a wide invisible twin to click; the
+  // click opens a field with the weight, Enter sets it.
+  function makeWeightEditing(view) {
+    var lines = view.network.querySelectorAll("line.ags-weight"), n = 0, model = view.model;
+    var field = document.createElement("input");
+    field.className = "ags-ex-weight-edit";
+    field.hidden = true;
+    view.network.parentNode.appendChild(field);
+    view.weightField = field;
+    model.start.forEach(function (starts, l) { starts.forEach(function (start) {
+      for (var i = 0; i < model.sizes[l]; i++) { addEdgeTwin(view, lines[n++], start + i); }
+    }); });
+    field.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") { field.hidden = true; }
+      if (event.key !== "Enter") { return; }
+      var value = parseFloat(field.value);
+      if (isFinite(value)) { editWeight(view, +field.getAttribute("data-index"), value); }
+      field.hidden = true;
+    });
+  }
+
+  function addEdgeTwin(view, line, index) {
+    if (!line) { return; }
+    var twin = line.cloneNode(false);
+    twin.setAttribute("class", "ags-ex-edge");
+    twin.setAttribute("data-index", String(index));
+    line.parentNode.appendChild(twin);
+    twin.addEventListener("click", function (event) {
+      var field = view.weightField, area = field.parentNode.getBoundingClientRect();
+      field.style.left = (event.clientX - area.left + 6) + "px";
+      field.style.top = (event.clientY - area.top - 12) + "px";
+      field.value = String(view.data.params[view.step][index]);
+      field.setAttribute("data-index", String(index));
+      field.setAttribute("aria-label", line.firstChild ? line.firstChild.textContent : "weight");
+      field.hidden = false;
+      field.focus();
+      field.select();
+    });
+  }
+
+  // -- share links -----------------------------------------------------------------------
+  // As a trace page (share.js), an explorer of its own keeps its state in the
+  // URL fragment: #step=40&point=7&hide=legend,curves&data=+0.5:1.2:1,-3&w=0:5:0.25
+  //   step    the shown step (as the slider's label counts it)
+  //   point   the chosen point
+  //   hide    panels to hide: network, curves, legend, controls
+  //   data    the points added (+u:v:label) and deleted (-index), in order
+  //   w       weights edited: snapshot:index:value, in order
+  // Only the first explorer of a page of its own writes it (never a notebook's).
+  var PANELS = ["network", "curves", "legend", "controls"], shareClaimed = false;
+
+  function parseShare(hash) {
+    var state = {hide: [], data: [], w: []};
+    hash.replace(/^#/, "").split("&").forEach(function (pair) {
+      var at = pair.indexOf("="), key, value;
+      if (at < 0) { return; }
+      try {
+        key = decodeURIComponent(pair.slice(0, at));
+        value = decodeURIComponent(pair.slice(at + 1));
+      } catch (e) { return; }  // a malformed escape: that pair is ignored
+      if (key === "step" || key === "point") { state[key] = parseInt(value, 10); }
+      else if (key === "hide") {
+        state.hide = value.split(",").filter(function (p) { return PANELS.indexOf(p) >= 0; });
+      }
+      else if (key === "data" || key === "w") { state[key] = value.split(",").filter(Boolean); }
+    });
+    return state;
+  }
+
+  function shareFragment(view) {
+    var parts = ["step=" + view.data.steps[view.step], "point=" + view.selected];
+    var hidden = PANELS.filter(function (p) { return view.root.classList.contains("ags-ex-hide-" + p); });
+    if (hidden.length) { parts.push("hide=" + hidden.join(",")); }
+    if (view.dataLog.length) { parts.push("data=" + encodeURIComponent(view.dataLog.join(","))); }
+    if (view.edits.length) { parts.push("w=" + encodeURIComponent(view.edits.join(","))); }
+    return "#" + parts.join("&");
+  }
+
+  // Written a moment after the last change: browsers limit how often a page
+  // may replace its URL, and training changes the step many times a second.
+  function writeShare(view) {
+    if (!view.own || !window.history || !history.replaceState) { return; }
+    clearTimeout(view.shareTimer);
+    view.shareTimer = setTimeout(function () {
+      history.replaceState(null, "", shareFragment(view));
+    }, 250);
+  }
+
+  function applyShare(view, state) {
+    var data = view.data, e = data.extent;
+    state.data.forEach(function (entry) {
+      var parts = entry.slice(1).split(":").map(Number);
+      if (entry[0] === "+" && parts.length === 3 && parts.every(isFinite)) {
+        data.X.push([Math.min(Math.max(parts[0], e[0]), e[1]), Math.min(Math.max(parts[1], e[2]), e[3])]);
+        data.y.push(parts[2]);
+        view.dataLog.push(entry);
+      } else if (entry[0] === "-" && parts[0] >= 0 && parts[0] < data.X.length && data.X.length > 1) {
+        data.X.splice(parts[0], 1);
+        data.y.splice(parts[0], 1);
+        view.dataLog.push(entry);
+      }
+    });
+    if (state.data.length) { dataChanged(view); }
+    state.w.forEach(function (entry) {
+      var parts = entry.split(":").map(Number);
+      if (parts.length === 3 && parts.every(isFinite) && parts[0] >= 0 && parts[0] < data.steps.length &&
+          parts[1] >= 0 && parts[1] < data.params[0].length) {
+        view.step = parts[0];
+        editWeight(view, parts[1], parts[2]);
+      }
+    });
+    var k = data.steps.indexOf(state.step);
+    if (k >= 0) { view.step = k; }
+    if (state.point >= 0 && state.point < data.X.length) { view.selected = state.point; }
+    state.hide.forEach(function (p) { view.root.classList.add("ags-ex-hide-" + p); });
+    render(view);
+  }
+
+  function startShare(view) {
+    if (shareClaimed) { return; }
+    shareClaimed = true;
+    var state = parseShare(window.location.hash || "");
+    applyShare(view, state);
+    view.own = view.root.parentElement === document.body;
+    view.slider.addEventListener("change", function () { writeShare(view); });
   }
 
   // A value that is not finite (a diverged loss) goes off the top of the plot.
@@ -232,14 +554,30 @@
     return line;
   }
 
+  function lossRange(losses) {
+    var finite = losses.filter(isFinite);
+    return finite.length ? [Math.min.apply(null, finite), Math.max.apply(null, finite)] : [0, 1];
+  }
+
+  // The loss curves again, after training in the page changed the timeline
+  // or more test figures came in; test and training loss share one scale.
+  function redrawCurves(view) {
+    var total = view.data.losses.length, range = lossRange(view.data.losses.concat(view.testLosses));
+    view.lossLine.setAttribute("points", linePoints(view.data.losses, range[0], range[1], 380, 150,
+                                                    total));
+    if (!view.testLossLine) { return; }
+    view.testLossLine.setAttribute("points", linePoints(view.testLosses, range[0], range[1], 380,
+                                                        150, total));
+    view.testAccuracyLine.setAttribute("points", linePoints(view.testAccuracies, 0, 1, 380, 150,
+                                                            total));
+  }
+
   function makeCurves(view) {
     var svg = view.curves, width = 380, height = 150, data = view.data;
     svg.setAttribute("viewBox", "0 0 " + width + " " + height);
-    var finite = data.losses.filter(isFinite);
-    var low = finite.length ? Math.min.apply(null, finite) : 0;
-    var high = finite.length ? Math.max.apply(null, finite) : 1;
-    var curve = data.palette.curve;
-    svg.appendChild(polyline(data.losses, low, high, width, height, curve, false));
+    var range = lossRange(data.losses), curve = data.palette.curve;
+    view.lossLine = polyline(data.losses, range[0], range[1], width, height, curve, false);
+    svg.appendChild(view.lossLine);
     view.accuracyLine = polyline([], 0, 1, width, height, curve, true);
     svg.appendChild(view.accuracyLine);
     view.cursor = document.createElementNS(SVGNS, "line");
@@ -248,8 +586,17 @@
     view.cursor.setAttribute("stroke", "#263238");
     view.cursor.setAttribute("class", "ags-ex-cursor");
     svg.appendChild(view.cursor);
+    var labels = [["loss", curve, 2], ["accuracy", curve, 150]], test = data.palette.testCurve;
+    if (data.Xtest.length) {
+      view.testLossLine = polyline([], 0, 1, width, height, test, false);
+      view.testAccuracyLine = polyline([], 0, 1, width, height, test, true);
+      svg.appendChild(view.testLossLine);
+      svg.appendChild(view.testAccuracyLine);
+      labels = [["loss", curve, 2], ["accuracy", curve, 92], ["test-loss", test, 186],
+                ["test-accuracy", test, 296]];
+    }
     view.curveText = {};
-    [["loss", curve, 2], ["accuracy", curve, 150]].forEach(function (spec) {
+    labels.forEach(function (spec) {
       var text = document.createElementNS(SVGNS, "text");
       text.setAttribute("x", String(spec[2]));
       text.setAttribute("y", "12");
@@ -270,14 +617,36 @@
     return lines;
   }
 
+  // The optimizer's state for a neuron's parameters (weights, then the bias)
+  // after the last step the page took: SGD's velocity, Adam's m, v and t,
+  // and the step each parameter moved. Only the page's own training has it.
+  function optimizerLines(view, c, k) {
+    if (c === 0) { return []; }
+    var t = view.trainer, attached = view.training && view.step === view.data.steps.length - 1;
+    if (!attached || !t.optimizer.delta) {
+      return ["optimizer state: train in the page (train or step) to see it here"];
+    }
+    var o = t.optimizer, start = t.net.start[c - 1][k], nin = t.net.sizes[c - 1];
+    var lines = [o.kind === "adam" ? "Adam after step t = " + o.t + ": m, v, and the step taken"
+      : o.kind === "momentum" ? "momentum: velocity b, and the step taken" : "SGD: the step taken"];
+    for (var i = 0; i <= nin; i++) {
+      var q = start + i, name = i < nin ? "w" + i : "b";
+      var parts = o.kind === "adam" ? ["m " + short(o.m[q]), "v " + short(o.v[q])]
+        : o.kind === "momentum" ? ["b " + short(o.buffers[q] === null ? 0 : o.buffers[q])] : [];
+      lines.push(name + ": " + parts.concat(["Δ " + short(o.delta[q])]).join(",  "));
+    }
+    return lines;
+  }
+
   function renderNetwork(view, state, pass) {
     var root = view.network, p = view.selected;
-    var g = adjoints(state.net, view.data.activation, pass);
+    var g = adjoints(view.model, state.params, view.data.X[p]);
     window.agsNetwork.apply(root, {weights: state.net.map(function (layer) { return layer.W; }),
                                    a: pass.a, g: g, dead: state.dead});
     Object.keys(root.agsUnits).forEach(function (key) {
       var ck = key.split(":");
-      root.agsUnits[key].lines = unitLines(state, pass, g, +ck[0], +ck[1]);
+      root.agsUnits[key].lines = unitLines(state, pass, g, +ck[0], +ck[1])
+        .concat(optimizerLines(view, +ck[0], +ck[1]));
     });
     var x = view.data.X[p];
     root.querySelector(".ags-legend").textContent = "edge = weight: teal w > 0, magenta w < 0, " +
@@ -289,10 +658,11 @@
 
   function renderPoint(view, state, pass) {
     var data = view.data, p = view.selected, x = data.X[p];
-    var out = pass.a[pass.a.length - 1], term = lossTerm(data, out, data.y[p]);
+    var out = pass.a[pass.a.length - 1];
+    var term = view.trainer.pointTerm(state.params, x, data.y[p]);
     view.pointInfo.textContent = "";
-    [["point " + p + " at (" + short(x[0]) + ", " + short(x[1]) + "), label " + data.y[p]],
-     ["output " + out.map(short).join(", ") + (correct(out, data.y[p]) ? ": correct" : ": wrong")],
+    [["point " + p + " at (" + short(x[0]) + ", " + short(x[1]) + "), label " + labelText(data, data.y[p])],
+     ["output " + out.map(short).join(", ") + (view.judge(out, data.y[p]) ? ": correct" : ": wrong")],
      [data.loss + " term \u2113 = " + short(term) + "; it adds \u2113/n = " +
       short(term / data.X.length) + " to the mean loss"]].forEach(function (line) {
       var item = document.createElement("div");
@@ -302,8 +672,9 @@
   }
 
   function render(view) {
+    view.renders += 1;
     var k = view.step, state = getState(view, k), data = view.data, last = data.steps.length - 1;
-    var pass = forward(state.net, data.activation, data.X[view.selected]);
+    var pass = forward(view.model, state.params, data.X[view.selected]);
     drawHeat(view, state);
     view.dots.forEach(function (dot, q) {
       var p = view.drawn[q];
@@ -315,12 +686,24 @@
     view.cursor.setAttribute("x1", x);
     view.cursor.setAttribute("x2", x);
     view.curveText.loss.textContent = "loss " + short(data.losses[k]);
-    view.curveText.accuracy.textContent = "accuracy " + Math.round(100 * state.accuracy) + "%";
+    view.curveText.accuracy.textContent = (data.loss === "squared" ? "within " + data.tolerance
+      : "accuracy") + " " + Math.round(100 * state.accuracy) + "%";
+    if (view.testDots.length) {
+      view.curveText["test-loss"].textContent = "test loss " + short(state.testLoss);
+      view.curveText["test-accuracy"].textContent = (data.loss === "squared" ? "test in " : "test acc. ") +
+        Math.round(100 * state.testAccuracy) + "%";
+      view.testDots.forEach(function (pair) {
+        pair[0].classList.toggle("ags-wrong", !state.testRight[pair[1]]);
+      });
+    }
     view.position.textContent = "step " + data.steps[k] + " (" + (k + 1) + " of " +
       (last + 1) + " snapshots)";
     view.slider.value = String(k);
     renderPoint(view, state, pass);
-    renderNetwork(view, state, pass);
+    drawZeroLines(view, state);
+    if (!view.network.hidden) { renderNetwork(view, state, pass); }
+    drawNeurons(view, state);
+    writeShare(view);
   }
 
   // Where the loss stops being a number, say so: the step and what it became.
@@ -333,24 +716,49 @@
       "numbers (grey). A smaller learning rate, or inputs of a smaller size, keep it finite.";
   }
 
+  // Snapshot k's accuracy (and test figures) onto the curves. Not kept in the
+  // cache: a long run in the page would hold every step's state.
+  function addFigures(view, k) {
+    var state = view.cache[k] || stepState(view, k);
+    view.accuracies.push(state.accuracy);
+    if (view.data.Xtest.length) {
+      view.testLosses.push(state.testLoss);
+      view.testAccuracies.push(state.testAccuracy);
+    }
+  }
+
   // The accuracy curve, a few snapshots per turn of the event loop.
   function fillCurve(view) {
+    if (view.filling) { return; }
     var total = view.data.steps.length, start = performance.now();
-    while (view.accuracies.length < total && performance.now() - start < 30) {
-      view.accuracies.push(getState(view, view.accuracies.length).accuracy);
+    var budget = view.trainTimer ? view.slice / 2 : 30;
+    while (view.accuracies.length < total && performance.now() - start < budget) {
+      addFigures(view, view.accuracies.length);
     }
     view.accuracyLine.setAttribute("points",
       linePoints(view.accuracies, 0, 1, 380, 150, total));
-    if (view.accuracies.length < total) { setTimeout(function () { fillCurve(view); }, 0); }
+    redrawCurves(view);
+    // While training runs, its ticks call this with half a slice: about what
+    // a slice of steps adds (each snapshot costs a pass over the points).
+    if (view.accuracies.length < total && !view.trainTimer) {
+      view.filling = true;
+      setTimeout(function () { view.filling = false; fillCurve(view); }, 0);
+    }
+  }
+
+  function stopTimers(view) {
+    if (view.timer) { clearInterval(view.timer); view.timer = null; view.play.textContent = "play"; }
+    if (view.trainTimer) {
+      clearTimeout(view.trainTimer);
+      view.trainTimer = null;
+      view.controls.run.textContent = "train";
+      fillCurve(view);  // the accuracy curve catches up
+    }
   }
 
   function togglePlay(view) {
-    if (view.timer) {
-      clearInterval(view.timer);
-      view.timer = null;
-      view.play.textContent = "play";
-      return;
-    }
+    if (view.timer) { stopTimers(view); return; }
+    stopTimers(view);
     if (view.step >= view.data.steps.length - 1) { view.step = 0; }
     view.play.textContent = "pause";
     view.timer = setInterval(function () {
@@ -358,6 +766,157 @@
       view.step += 1;
       render(view);
     }, 120);
+  }
+
+  // -- training in the page ----------------------------------------------------------
+
+  var MAX_STEPS = 10000;  // snapshots the page keeps (about 27 MB for 16-16-1)
+
+  function number(field, fallback, low) {
+    var v = parseFloat(field.value);
+    return isFinite(v) && v >= low ? v : fallback;
+  }
+
+  // The controls' values; a field that is not a number keeps the last good value.
+  function applySettings(view) { applySettingsTo(view, view.trainer); }
+
+  function applySettingsTo(view, t) {
+    var c = view.controls, s = t.settings;
+    t.setOptimizer(c.optimizer.value);
+    s.lr = number(c.lr, s.lr, -Infinity);
+    s.l2 = number(c.l2, s.l2, 0);
+    s.l1 = number(c.l1, s.l1, 0);
+    s.batch = Math.round(number(c.batch, s.batch, 0));
+  }
+
+  function makeTrainer(view, params) {
+    var data = view.data;
+    return new agsExploreTrain.Trainer({
+      sizes: data.sizes, activation: data.activation, program: data.program, X: data.X, y: data.y,
+      params: params, optimizer: view.controls.optimizer.value, lr: 0.1, seed: view.seed++,
+      judge: view.judge});
+  }
+
+  // The timeline from snapshot k on is dropped: training branches off there.
+  function truncate(view, k) {
+    var data = view.data;
+    ["steps", "losses", "params", "gradNorms"].forEach(function (key) { data[key].length = k; });
+    Object.keys(view.cache).forEach(function (key) { if (+key >= k) { delete view.cache[key]; } });
+    [view.accuracies, view.testLosses, view.testAccuracies].forEach(function (list) {
+      if (list.length > k) { list.length = k; }
+    });
+  }
+
+  // count steps of training: on from the last page step if the slider is
+  // there, else from the shown snapshot with a fresh optimizer state.
+  function trainSteps(view, count) {
+    var data = view.data, last = data.steps.length - 1;
+    if (!view.training || view.step !== last) {
+      view.trainer = makeTrainer(view, data.params[view.step]);
+      view.training = {label: data.steps[view.step]};
+      truncate(view, view.step);
+      // The curves complete up to here, once: from now on each step adds its own figures.
+      while (view.accuracies.length < data.steps.length) { addFigures(view, view.accuracies.length); }
+    }
+    applySettings(view);
+    for (var i = 0; i < count && data.steps.length < MAX_STEPS; i++) {
+      var snapshot = view.trainer.step();
+      data.steps.push(view.training.label++);
+      data.losses.push(snapshot.loss);
+      data.params.push(snapshot.params);
+      data.gradNorms.push(snapshot.gradNorms);
+      keepCurvesUp(view, snapshot);
+    }
+    view.slider.max = String(data.steps.length - 1);
+    view.step = data.steps.length - 1;
+  }
+
+  // A full-batch step counted its right answers on the way: when the curves
+  // are complete up to it, its figures go in at once (the test points' too).
+  function keepCurvesUp(view, snapshot) {
+    var data = view.data;
+    if (snapshot.right === undefined || view.accuracies.length !== data.steps.length - 1) { return; }
+    view.accuracies.push(snapshot.right / data.X.length);
+    if (!data.Xtest.length) { return; }
+    var figures = {params: snapshot.params};
+    testFigures(view, figures);
+    view.testLosses.push(figures.testLoss);
+    view.testAccuracies.push(figures.testAccuracy);
+  }
+
+  function showTraining(view) {
+    divergence(view, view.note);  // training in the page may diverge too
+    render(view);
+    redrawCurves(view);
+    fillCurve(view);
+  }
+
+  // Train until paused, redrawing after each slice of about 30 ms of steps
+  // (five at a time: the slider's range is set once per five).
+  function toggleTrain(view) {
+    if (view.trainTimer) { stopTimers(view); return; }
+    stopTimers(view);
+    view.controls.run.textContent = "pause";
+    var tick = function () {
+      var start = performance.now();
+      do { trainSteps(view, 5); } while (performance.now() - start < view.slice);
+      showTraining(view);
+      if (view.data.steps.length >= MAX_STEPS) { stopTimers(view); return; }
+      view.trainTimer = setTimeout(tick, 0);
+    };
+    view.trainTimer = setTimeout(tick, 0);
+  }
+
+  function hiddenSizes(text) {
+    var sizes = text.split(",").map(function (part) { return part.trim(); });
+    var ok = sizes.length <= 8 && sizes.every(function (part) {
+      return /^[0-9]{1,3}$/.test(part) && +part >= 1 && +part <= 256;
+    });
+    return ok ? sizes.map(Number) : null;
+  }
+
+  // New random weights (micrograd's scheme) with the chosen activation and
+  // hidden sizes: a new run, the recorded one is dropped.
+  function restart(view) {
+    stopTimers(view);
+    var data = view.data, c = view.controls, hidden = hiddenSizes(c.hidden.value);
+    if (!hidden) {
+      view.trainNote.hidden = false;
+      view.trainNote.textContent = "hidden sizes must be numbers from 1 to 256 separated by " +
+        "commas (at most 8 layers), e.g. 16,16";
+      return;
+    }
+    view.trainNote.hidden = true;
+    var sizes = [data.sizes[0]].concat(hidden, [data.sizes[data.sizes.length - 1]]);
+    var same = sizes.join(",") === data.sizes.join(",");
+    data.sizes = sizes;
+    data.activation = c.activation.value;
+    view.model = new agsExploreTrain.Net(sizes, data.activation);
+    var params = agsExploreTrain.initialParams(sizes, agsExploreTrain.generator(view.seed++));
+    view.trainer = makeTrainer(view, params);
+    view.training = {label: 0};
+    truncate(view, 0);
+    view.cache = {};
+    view.network.hidden = !same;
+    view.networkNote.hidden = same;
+    trainSteps(view, 1);
+    view.step = 0;
+    showTraining(view);
+  }
+
+  function makeControls(view, root) {
+    var c = view.controls = {};
+    ["run", "once", "restart", "optimizer", "lr", "l2", "l1", "batch", "activation",
+     "hidden"].forEach(function (name) { c[name] = root.querySelector(".ags-ex-" + name); });
+    c.activation.value = view.data.activation;
+    c.hidden.value = view.data.sizes.slice(1, -1).join(",");
+    c.run.addEventListener("click", function () { toggleTrain(view); });
+    c.once.addEventListener("click", function () {
+      stopTimers(view);
+      trainSteps(view, 1);
+      showTraining(view);
+    });
+    c.restart.addEventListener("click", function () { restart(view); });
   }
 
   function init(root) {
@@ -377,30 +936,69 @@
                 slider: root.querySelector(".ags-ex-slider"),
                 play: root.querySelector(".ags-ex-play"),
                 position: root.querySelector(".ags-ex-pos"),
-                sample: root.querySelector(".ags-ex-sample"), accuracies: []};
+                sample: root.querySelector(".ags-ex-sample"), accuracies: [],
+                testLosses: [], testAccuracies: [], testDots: [], focus: null,
+                focusNote: root.querySelector(".ags-ex-focus"), root: root, dataLog: [],
+                edits: [], own: false, labelChoice: root.querySelector(".ags-ex-label"),
+                linesSwitch: root.querySelector(".ags-ex-lines"),
+                trainNote: root.querySelector(".ags-ex-train-note"),
+                networkNote: root.querySelector(".ags-ex-network-note"),
+                model: new agsExploreTrain.Net(data.sizes, data.activation), judge: judgeOf(data),
+                seed: 1, slice: 30, training: null, renders: 0};
     window.agsNetwork.init(view.network);
+    makeControls(view, root);
+    view.trainer = makeTrainer(view, data.params[0]);
     view.slider.max = String(data.steps.length - 1);
     view.slider.addEventListener("input", function () {
       view.step = +view.slider.value;
       render(view);
     });
     view.play.addEventListener("click", function () { togglePlay(view); });
+    view.zeroLines = document.createElementNS(SVGNS, "g");
+    view.pointsSvg.appendChild(view.zeroLines);
     makePoints(view);
+    makeTestPoints(view);
+    makeNeuronMaps(view);
+    makeWeightEditing(view);
+    view.pointsSvg.addEventListener("click", function (event) {
+      if (!event.shiftKey) { addPoint(view, event); }
+    });
+    var showTest = root.querySelector(".ags-ex-show-test");
+    if (showTest) {
+      showTest.addEventListener("change", function () {
+        root.classList.toggle("ags-ex-hide-test", !showTest.checked);
+      });
+    }
+    view.linesSwitch.addEventListener("change", function () {
+      drawZeroLines(view, getState(view, view.step));
+    });
     makeCurves(view);
-    divergence(view, root.querySelector(".ags-ex-note"));
+    view.note = root.querySelector(".ags-ex-note");
+    divergence(view, view.note);
     // For tests and the curious: the browser's numbers, to compare with Python's.
     root.agsExplorer = {
       view: view, render: render,
-      outputs: function (k, x) {
-        var pass = forward(unpack(data.sizes, data.params[k]), data.activation, x);
-        return pass.a[pass.a.length - 1];
-      },
+      outputs: function (k, x) { return Array.from(view.model.forward(data.params[k], x)); },
       accuracy: function (k) { return getState(view, k).accuracy; },
       dead: function (k) { return Object.keys(getState(view, k).dead).sort(); },
-      curveDone: function () { return view.accuracies.length === data.steps.length; }
+      curveDone: function () { return view.accuracies.length === data.steps.length; },
+      neuronGrid: function (k) {
+        return neuronValues(view, data.params[k]).map(function (layer) {
+          return layer.map(function (grid) { return Array.from(grid); });
+        });
+      },
+      gridSize: NEURON_GRID,
+      test: function (k) {
+        var state = getState(view, k);
+        return {loss: state.testLoss, accuracy: state.testAccuracy};
+      },
+      train: function (count) { trainSteps(view, count); showTraining(view); },
+      trainer: function () { return view.trainer; },
+      editWeight: function (index, value) { editWeight(view, index, value); }
     };
     render(view);
     fillCurve(view);
+    startShare(view);
   }
 
   document.querySelectorAll(".ags-explorer").forEach(init);

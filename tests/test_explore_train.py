@@ -1,0 +1,344 @@
+"""Training in the explorer page (web/explore_train.js) against training in Python.
+
+The truth is the Python engine: the same model, the same loss from nn.losses
+(plus the l2 and l1 penalties), the same optimizer from optim.py, stepped 50
+times from the page's starting weights. The page's weights after its 50 steps
+must agree to 1e-9.
+"""
+
+import math
+import random
+import re
+
+import pytest
+
+from autograd_scalar import nn
+from autograd_scalar.data import make_blobs, make_moons, make_surface
+from autograd_scalar.engine import sum_values
+from autograd_scalar.explore import Recorder
+from autograd_scalar.explore_losses import term_program
+from autograd_scalar.nn import (
+    MLP,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    hinge,
+    l1,
+    l2,
+    mse,
+)
+from autograd_scalar.optim import SGD, Adam
+from conftest import PageErrors
+
+API = "document.querySelector('.ags-explorer').agsExplorer"
+
+
+def problem(kind, n=40):
+    if kind == "squared":
+        X, t = make_surface(n, noise=0.05, seed=5)
+        return X, t, 1
+    if kind == "cross_entropy":
+        X, y = make_blobs(n, seed=3)
+        return X, y, 3
+    X, y = make_moons(n, noise=0.1, seed=7)
+    return X, ([2 * c - 1 for c in y] if kind == "hinge" else y), 1
+
+
+def open_explorer(browser, tmp_path, recorder):
+    """The recorder's page at 1280x800, once its script has drawn; its errors."""
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    errors = PageErrors(page)
+    page.goto(recorder.save(tmp_path / "training.html").as_uri())
+    page.wait_for_function(API)
+    return page, errors
+
+
+def python_loss(kind, model, X, y, l2c, l1c):
+    outputs = [model(x) for x in X]
+    if kind == "hinge":
+        loss = hinge(outputs, y)
+    elif kind == "logistic":
+        loss = binary_cross_entropy_with_logits(outputs, y)
+    elif kind == "squared":
+        loss = mse(outputs, y)
+    else:
+        loss = sum_values([cross_entropy(out, label) for out, label in zip(outputs, y)]) * (
+            1.0 / len(X)
+        )
+    params = model.parameters()
+    if l2c:
+        loss = loss + l2c * l2(params)
+    if l1c:
+        loss = loss + l1c * l1(params)
+    return loss
+
+
+def page_after_training(browser, tmp_path, kind, activation, settings, steps=50):
+    """(the page's weights after ``steps`` steps, Python's after the same, page errors)."""
+    X, y, outputs = problem(kind)
+    model = MLP(2, [6, 5, outputs], activation=activation, rng=random.Random(11))
+    recorder = Recorder(model, X, y, loss=kind)
+    loss = python_loss(kind, model, X, y, 0, 0)
+    loss.backward()
+    recorder.record(loss)
+    page, errors = open_explorer(browser, tmp_path, recorder)
+    page.select_option(".ags-ex-optimizer", settings["optimizer"])
+    for name in ("lr", "l2", "l1"):
+        page.fill(f".ags-ex-{name}", repr(settings[name]))
+    in_page = page.evaluate(f"(n => {{ {API}.train(n); return {API}.trainer().params; }})({steps})")
+    params = model.parameters()
+    optimizer = {
+        "sgd": lambda: SGD(params, lr=settings["lr"]),
+        "momentum": lambda: SGD(params, lr=settings["lr"], momentum=0.9),
+        "adam": lambda: Adam(params, lr=settings["lr"]),
+    }[settings["optimizer"]]()
+    for _ in range(steps):
+        loss = python_loss(kind, model, X, y, settings["l2"], settings["l1"])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    page.close()
+    moved = max(abs(a - b) for a, b in zip(in_page, recorder.snapshots[0].params))
+    assert moved > 0.01  # training happened: the weights left their start
+    return in_page, [p.data for p in params], errors.messages
+
+
+CASES = [
+    ("hinge", "relu", {"optimizer": "sgd", "lr": 0.1, "l2": 1e-3, "l1": 0.0}),
+    ("logistic", "tanh", {"optimizer": "adam", "lr": 0.01, "l2": 0.0, "l1": 1e-3}),
+    ("cross_entropy", "sigmoid", {"optimizer": "momentum", "lr": 0.05, "l2": 1e-4, "l1": 1e-4}),
+    ("hinge", "relu", {"optimizer": "adam", "lr": 0.02, "l2": 1e-4, "l1": 0.0}),
+    ("squared", "tanh", {"optimizer": "adam", "lr": 0.02, "l2": 0.0, "l1": 1e-4}),
+]
+
+
+@pytest.mark.parametrize("kind, activation, settings", CASES)
+def test_fifty_steps_in_the_page_give_pythons_weights(
+    browser, tmp_path, kind, activation, settings
+):
+    in_page, in_python, errors = page_after_training(browser, tmp_path, kind, activation, settings)
+    assert errors == []
+    assert len(in_page) == len(in_python)
+    worst = max(abs(a - b) for a, b in zip(in_page, in_python))
+    assert worst <= 1e-9, worst
+
+
+def test_each_loss_program_is_the_python_loss_traced():
+    """The program's nodes are the ops the Python loss builds (for hinge: 1 - s*y, relu)."""
+    assert [n.get("op") for n in term_program("hinge")] == [None, None, None, "mul", "sub", "relu"]
+    assert set(nn.LOSSES) >= {"hinge", "logistic", "cross_entropy", "squared"}
+    with pytest.raises(ValueError, match="loss must be one of"):
+        term_program("hinges")
+
+
+def sgd_page(browser, tmp_path, recorder, steps, lr):
+    """``steps`` recorded SGD steps of the recorder's model on its hinge loss; the page open."""
+    model, X, y = recorder.model, recorder.X, recorder.y
+    optimizer = SGD(model.parameters(), lr=lr)
+    for _ in range(steps):
+        loss = hinge([model(x) for x in X], y)
+        optimizer.zero_grad()
+        loss.backward()
+        recorder.record(loss)
+        optimizer.step()
+    page, errors = open_explorer(browser, tmp_path, recorder)
+    return page, errors
+
+
+def test_held_out_points_get_their_own_curves_and_hollow_dots(browser, tmp_path):
+    """The page's test loss and accuracy are Python's on the held-out points at
+    every snapshot (the mean hinge term; the accuracy from Snapshot.test_accuracy)."""
+    X, y, _ = problem("hinge", n=60)
+    train, test = (X[:40], y[:40]), (X[40:], y[40:])
+    model = MLP(2, [8, 8, 1], rng=random.Random(2))
+    recorder = Recorder(model, *train, test=test)
+    page, errors = sgd_page(browser, tmp_path, recorder, 30, lr=0.2)
+    page.wait_for_function(f"{API}.curveDone()")
+    for k in (0, 29):
+        snapshot = recorder.snapshots[k]
+        twin = snapshot._twin()
+        expected = hinge([twin(x) for x in test[0]], test[1]).data
+        figures = page.evaluate(f"{API}.test({k})")
+        assert abs(figures["loss"] - expected) <= 1e-12
+        assert figures["accuracy"] == snapshot.test_accuracy
+    assert page.locator(".ags-ex-test").count() == 20
+    assert page.locator(".ags-ex-dot").count() == 40
+    lines = page.evaluate(
+        f"[{API}.view.lossLine, {API}.view.testLossLine].map(l => l.getAttribute('points'))"
+    )
+    assert lines[0] != lines[1] and len(lines[1].split()) == 30  # its own curve, every step
+    assert page.locator(".ags-ex-test-loss").text_content().startswith("test loss ")
+    assert errors.messages == []
+
+
+def recorded_page(browser, tmp_path, model, X, y):
+    recorder = Recorder(model, X, y)
+    loss = hinge([model(x) for x in X], y)
+    loss.backward()
+    recorder.record(loss)
+    page, errors = open_explorer(browser, tmp_path, recorder)
+    return recorder, page, errors
+
+
+def hinge_page(browser, tmp_path, sizes, seed, n=20):
+    """Points, labels, an MLP(2, sizes) and its page with one recorded step."""
+    X, y, _ = problem("hinge", n=n)
+    model = MLP(2, sizes, rng=random.Random(seed))
+    return (X, y, model, *recorded_page(browser, tmp_path, model, X, y))
+
+
+def test_each_neurons_map_is_its_activation_computed_by_python(browser, tmp_path):
+    """At every point of a neuron's small grid, the page's value is the activation
+    Python's Layer computes there (each layer's output fed to the next)."""
+    X, y, _ = problem("hinge", n=30)
+    model = MLP(2, [4, 3, 1], activation="tanh", rng=random.Random(5))
+    recorder, page, errors = recorded_page(browser, tmp_path, model, X, y)
+    grids = page.evaluate(f"{API}.neuronGrid(0)")
+    n = page.evaluate(f"{API}.gridSize")
+    x_low, x_high, y_low, y_high = recorder.page_data()["extent"]
+    for r, c in ((0, 0), (3, 17), (n - 1, n - 1), (10, 4)):
+        point = [
+            x_low + (c + 0.5) / n * (x_high - x_low),
+            y_high - (r + 0.5) / n * (y_high - y_low),
+        ]
+        values = point
+        for depth, layer in enumerate(model.layers):
+            out = layer(values)
+            values = out if isinstance(out, list) else [out]
+            for j, a in enumerate(values):
+                assert abs(grids[depth][j][r * n + c] - a.data) <= 1e-12
+    assert page.locator("image.ags-ex-neuron").count() == 4 + 3 + 1
+    page.hover('.ags-unit[data-unit="2:1"]')
+    assert page.locator(".ags-ex-focus").text_content().startswith("layer 1, neuron 1")
+    assert errors.messages == []
+
+
+def test_the_first_layers_zero_lines_lie_where_its_neurons_change_sign(browser, tmp_path):
+    X, y, model, recorder, page, errors = hinge_page(browser, tmp_path, [5, 1], 8, n=30)
+    assert page.locator(".ags-ex-zero-line").count() == 0
+    page.check(".ags-ex-lines")
+    ends = page.evaluate(
+        "[...document.querySelectorAll('.ags-ex-zero-line')].map(l => "
+        "['x1', 'y1', 'x2', 'y2'].map(a => +l.getAttribute(a)))"
+    )
+    x_low, x_high, y_low, y_high = recorder.page_data()["extent"]
+    assert 1 <= len(ends) <= 5
+    for x1, y1, x2, y2 in ends:
+        for px, py in ((x1, y1), (x2, y2)):
+            u = x_low + px / 380 * (x_high - x_low)
+            v = y_low + (380 - py) / 380 * (y_high - y_low)
+            z = [n([u, v]).data for n in model.layers[0].neurons]
+            # pixel coordinates are rounded to 0.1 px: z is near 0 for one neuron
+            assert min(abs(value) for value in z) <= 0.05
+    assert errors.messages == []
+
+
+def test_a_click_adds_a_point_that_the_next_steps_loss_counts(browser, tmp_path):
+    """Oracle: Python's hinge mean over the points plus the clicked one, at the step's weights."""
+    X, y, model, recorder, page, errors = hinge_page(browser, tmp_path, [4, 1], 4, n=20)
+    page.select_option(".ags-ex-label", "-1")
+    box = page.locator(".ags-ex-points").bounding_box()
+    page.mouse.click(box["x"] + 0.25 * box["width"], box["y"] + 0.75 * box["height"])
+    assert page.evaluate(f"{API}.view.data.X.length") == 21
+    added = page.evaluate(f"{API}.view.data.X[20]")
+    x_low, x_high, y_low, y_high = recorder.page_data()["extent"]
+    assert abs(added[0] - (x_low + 0.25 * (x_high - x_low))) < 0.02 * (x_high - x_low)
+    assert abs(added[1] - (y_high - 0.75 * (y_high - y_low))) < 0.02 * (y_high - y_low)
+    loss = page.evaluate(f"{API}.train(1), {API}.view.data.losses[0]")
+    expected = hinge([model(x) for x in X + [added]], y + [-1]).data
+    assert abs(loss - expected) <= 1e-12 and loss != recorder.snapshots[0].loss
+    page.click('.ags-ex-dot[data-point="3"]', modifiers=["Shift"])
+    assert page.evaluate(f"{API}.view.data.X.length") == 20
+    assert page.locator(".ags-ex-dot").count() == 20
+    assert errors.messages == []
+
+
+def test_editing_an_edge_changes_the_output_as_the_engine_computes(browser, tmp_path):
+    X, y, model, recorder, page, errors = hinge_page(browser, tmp_path, [3, 1], 6, n=20)
+    before = page.evaluate(f"{API}.outputs(0, [0.3, -0.2])")[0]
+    # The edge into the output from hidden unit 1: parameter 9 + 1 (3 neurons of 3 params).
+    page.click('.ags-ex-edge[data-index="10"]', force=True)
+    page.fill(".ags-ex-weight-edit", "2.5")
+    page.press(".ags-ex-weight-edit", "Enter")
+    after = page.evaluate(f"{API}.outputs(0, [0.3, -0.2])")[0]
+    model.layers[1].neurons[0].w[1].data = 2.5
+    assert model.parameters()[10] is model.layers[1].neurons[0].w[1]
+    assert abs(after - model([0.3, -0.2]).data) <= 1e-12 and after != before
+    assert errors.messages == []
+
+
+def test_share_link_keeps_step_point_panels_and_edits(browser, tmp_path):
+    """A link made after an edit opens the same step, point and weight (recorded steps)."""
+    X, y, _ = problem("hinge", n=20)
+    model = MLP(2, [3, 1], rng=random.Random(6))
+    page, errors = sgd_page(browser, tmp_path, Recorder(model, X, y), 6, lr=0.1)
+    page.evaluate(f"{API}.view.step = 2, {API}.editWeight(10, -1.5)")
+    page.click('.ags-ex-dot[data-point="4"]')
+    page.wait_for_function("location.hash.indexOf('point=4') > 0")
+    link = page.url
+    assert "step=2" in link and "w=2%3A10%3A-1.5" in link
+    again = browser.new_page(viewport={"width": 1280, "height": 800})
+    again.goto(link.replace("#", "#hide=legend&"))
+    again.wait_for_function(API)
+    assert again.evaluate(f"{API}.view.step") == 2
+    assert again.evaluate(f"{API}.view.selected") == 4
+    assert again.evaluate(f"{API}.view.data.params[2][10]") == -1.5
+    assert not again.locator(".ags-ex-legend").is_visible()
+    assert errors.messages == []
+
+
+def test_a_neurons_panel_shows_adams_state_as_python_has_it(browser, tmp_path):
+    """After 3 Adam steps in the page, the panel's m, v for a weight are Adam's in Python."""
+    X, y, model, recorder, page, errors = hinge_page(browser, tmp_path, [3, 1], 6, n=20)
+    page.select_option(".ags-ex-optimizer", "adam")
+    page.fill(".ags-ex-lr", "0.01")
+    page.evaluate(f"{API}.train(3)")
+    page.click('.ags-unit[data-unit="1:1"]')
+    lines = page.locator(".ags-net-lines").text_content()
+    optimizer = Adam(model.parameters(), lr=0.01)
+    for _ in range(3):
+        loss = hinge([model(x) for x in X], y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    # neuron 1 of layer 0: parameters 3 (w0), 4 (w1), 5 (b)
+    assert "Adam after step t = 3" in lines
+    shown = {
+        name: (float(m.replace("\u2212", "-")), float(v.replace("\u2212", "-")))
+        for name, m, v in re.findall(r"(w\d|b): m (\S+),  v (\S+),", lines)
+    }
+    for q, name in ((3, "w0"), (4, "w1"), (5, "b")):  # 4 significant digits shown
+        assert shown[name][0] == pytest.approx(optimizer.m[q], rel=6e-4)
+        assert shown[name][1] == pytest.approx(optimizer.v[q], rel=6e-4)
+    assert errors.messages == []
+
+
+def test_a_regression_page_shows_the_share_within_tolerance(browser, tmp_path):
+    """Oracle: the share of points whose output is within 0.1 of the target, in Python."""
+    X, t, _ = problem("squared", n=40)
+    model = MLP(2, [8, 1], activation="tanh", rng=random.Random(3))
+    recorder = Recorder(model, X, t, loss="squared")
+    loss = mse([model(x) for x in X], t)
+    loss.backward()
+    recorder.record(loss)
+    within = sum(abs(model(x).data - target) <= 0.1 for x, target in zip(X, t)) / len(X)
+    assert recorder.snapshots[0].accuracy == within
+    page, errors = open_explorer(browser, tmp_path, recorder)
+    assert page.evaluate(f"{API}.accuracy(0)") == within
+    text = page.locator(".ags-ex-accuracy").text_content()
+    assert text == f"within 0.1 {math.floor(100 * within + 0.5)}%"  # JavaScript's Math.round
+    assert "regression (squared error)" in page.locator(".ags-ex-legend").text_content()
+    with pytest.raises(ValueError, match="must be a finite number"):
+        Recorder(model, X, t[:-1] + [float("nan")], loss="squared")
+    assert errors.messages == []
+
+
+def test_training_that_diverges_in_the_page_says_so_and_keeps_drawing(browser, tmp_path):
+    """A huge learning rate: weights and loss become inf or nan; no script error, the note shows."""
+    X, y, model, recorder, page, errors = hinge_page(browser, tmp_path, [4, 1], 2)
+    page.fill(".ags-ex-lr", "1e300")
+    losses = page.evaluate(f"{API}.train(6), {API}.view.data.losses")
+    assert not all(math.isfinite(v) for v in losses if v is not None)
+    page.evaluate(f"{API}.train(2)")
+    assert page.locator(".ags-ex-note").is_visible()
+    assert page.locator(".ags-ex-note").text_content().startswith("Training diverged")
+    assert errors.messages == []
