@@ -7,6 +7,7 @@ registry entry: registered here, it reaches the command line's choices, the
 trainer and the explorer page with nothing else changed.
 """
 
+import json
 import math
 import random
 
@@ -15,6 +16,7 @@ import pytest
 from autograd_scalar import Value, cli, data, demo, nn, no_grad, optim, sum as value_sum, train
 from autograd_scalar.explore import Recorder
 from autograd_scalar.explore_losses import term_program
+from autograd_scalar.web import pages
 from conftest import page_with_script
 from test_playground import page_data
 
@@ -148,7 +150,6 @@ SQUARED_HINGE = nn.Loss(
     squared_hinge_term,
     "+1 or -1",
     classes=False,
-    js="Math.pow(Math.max(0, 1 - label * out[0]), 2)",
     allowed=lambda y: y in (1, -1),
     encode=lambda k: 2 * k - 1,
 )
@@ -178,16 +179,23 @@ def test_a_new_loss_is_one_entry_in_nn_losses(monkeypatch, tmp_path, capsys):
 
 
 @pytest.mark.parametrize("name", [*nn.LOSSES, "squared_hinge"])
-def test_each_losss_javascript_term_equals_its_python_term(name, browser):
-    """The explorer page shows a point's term from the JavaScript its loss entry carries."""
-    loss = SQUARED_HINGE if name == "squared_hinge" else nn.LOSSES[name]
-    page = page_with_script(browser, "")
+def test_each_losss_term_traced_and_run_in_the_page_equals_its_python_term(
+    name, browser, monkeypatch
+):
+    """The explorer page computes a point's term by replaying the entry's ``term``,
+    traced, with the derivative table's JavaScript: no formula written twice."""
+    monkeypatch.setitem(nn.LOSSES, "squared_hinge", SQUARED_HINGE)
+    loss = nn.LOSSES[name]
+    page = page_with_script(browser, pages.ops_script() + "\n" + pages.read("explore_train.js"))
     cases = (
         [([1.5, -0.5, 3.0], k) for k in range(3)] + [([800.0, -800.0, 0.0], 1)]
         if loss.classes
         else [([s], loss.encode(k)) for s in (-2.5, -0.3, 0.0, 0.7, 40.0) for k in (0, 1)]
     )
     for out, label in cases:
+        program = json.dumps(term_program(name, len(out)))
         python = loss.term(out if loss.classes else Value(out[0]), label).data
-        script = f"(function (out, label) {{ return {loss.js}; }})({out}, {label})"
+        script = (
+            f"(T => T.termValue(T.compile({program}), {out}, {label}, 0, null))(agsExploreTrain)"
+        )
         assert page.evaluate(script) == pytest.approx(python, rel=1e-12, abs=1e-300)

@@ -232,8 +232,9 @@ class Loss:
     once, before training; ``encode(k)`` is the label of class k (hinge:
     -1 or +1); ``target(label, outputs)`` is the label as a tape
     input (a class index becomes its one-hot vector, so one recorded graph
-    serves every class); ``js`` is the term in JavaScript over ``out`` (the
-    outputs, an array) and ``label``, for pages that recompute it.
+    serves every class). Pages that recompute a term replay ``term`` traced
+    (:mod:`autograd_scalar.explore_losses`) with the derivative table's
+    JavaScript, so a loss is written once, here in Python.
     """
 
     name: str
@@ -242,8 +243,6 @@ class Loss:
     labels: str
     #: True: one output per class (the labels are class indices); False: one output
     classes: bool
-    #: the term in JavaScript, an expression in ``out`` and ``label``
-    js: str
     allowed: Callable[[float], bool] = lambda y: True
     #: a class index (0, 1, ...) as this loss's label
     encode: Callable[[int], float] = lambda k: k
@@ -273,7 +272,6 @@ LOSSES = {
             _hinge_term,
             "+1 or -1",
             classes=False,
-            js="Math.max(0, 1 - label * out[0])",
             allowed=_plus_minus_one,
             encode=lambda k: 2 * k - 1,  # classes 0/1 -> -1/+1
         ),
@@ -282,7 +280,6 @@ LOSSES = {
             _logistic_term,
             "0 or 1",
             classes=False,
-            js="Math.max(out[0], 0) + Math.log1p(Math.exp(-Math.abs(out[0]))) - label * out[0]",
             allowed=lambda y: y in (0, 1),
         ),
         Loss(
@@ -290,15 +287,12 @@ LOSSES = {
             _squared_term,
             "any real number",
             classes=False,
-            js="(out[0] - label) * (out[0] - label)",
         ),
         Loss(
             "cross_entropy",
             cross_entropy,
             "class indices 0, 1, ..., k-1",
             classes=True,
-            js="Math.max.apply(null, out) + Math.log(out.reduce(function (t, z) "
-            "{ return t + Math.exp(z - Math.max.apply(null, out)); }, 0)) - out[label]",
         ),
     )
 }
