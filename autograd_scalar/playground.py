@@ -64,8 +64,6 @@ def run(settings: Settings, out="out") -> Result:
         fraction = 0.0 if settings.data is not None else 0.2
     (X, labels), test = split(X, labels, fraction, settings.seed)
     model, optimizer, loss = build(settings, classes)
-    if settings.batch is not None and settings.batch > len(X):
-        raise ValueError(f"--batch {settings.batch} is more than the {len(X)} training points")
     recorder = Recorder(
         model,
         X,

@@ -249,7 +249,7 @@ def _batches(n: int, batch: Optional[int], seed: int):
     """Each step's indices: all ``n`` points, or ``batch`` of them sampled afresh."""
     batch = n if batch is None else count(batch, "batch")
     if batch > n:
-        raise ValueError(f"--batch {batch} is more than the {n} points")
+        raise ValueError(f"--batch {batch} is more than the {n} training points")
     return _sampled(n, batch, random.Random(seed + 1))  # its own stream: the model's stay put
 
 
