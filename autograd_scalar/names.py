@@ -28,6 +28,8 @@ __all__ = [
     "element_ids",
     "op_id",
     "edge_id",
+    "DATA_FIELD",
+    "GRAD_FIELD",
     "format_number",
     "op_symbol",
     "dot_string",
@@ -163,6 +165,12 @@ def edge_id(source_id: str, target_id: str) -> str:
         'v1__v3_op'
     """
     return f"{source_id}__{target_id}"
+
+
+#: The classes of a value's data and grad fields (their ``<text>`` elements) in
+#: a drawing's SVG, by which pages and pictures find and rewrite them.
+DATA_FIELD = "ags-data-field"
+GRAD_FIELD = "ags-grad-field"
 
 
 def _printable(text: str) -> str:
