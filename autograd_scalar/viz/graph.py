@@ -107,7 +107,7 @@ SAVE_FORMATS = ("svg", "dot", "png", "pdf")
 #: gives a record's fields no class of their own, and the WebAssembly build
 #: has no HTML-like labels; but each field is one line (``dot_record``), so
 #: it is one ``<text>`` of the value's SVG group, in this order, whichever
-#: Graphviz drew it. :func:`render` tags them (:func:`_tag_fields`).
+#: Graphviz drew it. :func:`render` tags them (:func:`tag_fields`).
 RECORD_FIELDS = (None, DATA_FIELD, GRAD_FIELD)
 _VALUE_GROUP = re.compile(rb'<g id="[^"]*" class="node ags(?:-|&#45;)value">.*?</g>', re.S)
 _TEXT = b"<text "
@@ -746,13 +746,13 @@ def _tag_group(group: re.Match) -> bytes:
     return _TEXT.join(parts)
 
 
-def _tag_fields(svg: bytes) -> bytes:
+def tag_fields(svg: bytes) -> bytes:
     """The SVG with each value's data and grad fields classed (:data:`RECORD_FIELDS`).
 
     Example:
         >>> svg = b'<g id="v1" class="node ags&#45;value"><title>v1</title>' + (
         ...     b'<text x="1">a</text><text x="2">data 2</text><text x="3">grad 1</text></g>')
-        >>> print(_tag_fields(svg).decode().split("</title>")[1])
+        >>> print(tag_fields(svg).decode().split("</title>")[1])
         <text x="1">a</text><text class="ags-data-field" x="2">data 2</text><text class="ags-grad-field" x="3">grad 1</text></g>
     """
     return _VALUE_GROUP.sub(_tag_group, svg)
@@ -768,7 +768,7 @@ def _svg(dot_source: str) -> bytes:
             raise RenderError(f"Graphviz dot failed to render svg: {exc}") from exc
     else:
         svg = _render_in_process(dot_source)
-    return _tag_fields(svg)
+    return tag_fields(svg)
 
 
 def to_svg(root: Value, **options) -> str:
