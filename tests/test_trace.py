@@ -321,6 +321,19 @@ def test_page_records_follow_the_schema_the_page_carries():
     assert all(len(row) == len(records.NODE) - 1 for row in data["nodes"])  # no name wrapped
 
 
+def test_the_scripts_read_records_by_field_name_never_by_position():
+    """No script that reads the trace's records indexes anything by a number literal
+    (node[2], step[3][t][1]): fields go through the schema, F.node.name. The one
+    plain list indexed so is named here."""
+    plain_lists = {"moved": "trace_live.js: the inputs an edit changed"}
+    for script in ("trace.js", "trace_live.js", "practice.js", "share.js"):
+        code = pages.read(script)
+        for at in re.finditer(r"\[\d+\]", code):
+            before = re.search(r"(\w*)\s*$", code[: at.start()]).group(1)
+            assert before in plain_lists, f"{script}: {code[at.start() - 30 : at.end()]!r}"
+    assert "agsFields(data.fields)" in pages.read("trace.js")
+
+
 def test_a_node_record_carries_its_derivative_name_only_where_it_is_wrapped():
     x = Value(2.0, label="x")
     y = x * 3
