@@ -331,7 +331,7 @@ def test_the_scripts_read_records_by_field_name_never_by_position():
         for at in re.finditer(r"\[\d+\]", code):
             before = re.search(r"(\w*)\s*$", code[: at.start()]).group(1)
             assert before in plain_lists, f"{script}: {code[at.start() - 30 : at.end()]!r}"
-    assert "agsFields(data.fields)" in pages.read("trace.js")
+    assert "agsData.fields(data.fields)" in pages.read("trace.js")
 
 
 def test_a_node_record_carries_its_derivative_name_only_where_it_is_wrapped():

@@ -6,7 +6,7 @@ graph node and per step of the backward pass, and its scripts
 them. The records stay positional arrays, so a page grows by the numbers and
 words of a step, not by field names; the names are written once, in the
 tuples below, and the page carries them as ``data.fields``. The scripts turn
-them into positions (``agsFields`` in ``web/data.js``) and read every field
+them into positions (``agsData.fields`` in ``web/data.js``) and read every field
 by its name: ``node[F.node.name]``, never ``node[2]``.
 
 The fields, in order:

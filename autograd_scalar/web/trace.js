@@ -7,7 +7,7 @@
 // JupyterLab and Notebook 7 handle keys on the document), and never taken
 // from a text field, a code cell's editor, or the page outside a trace.
 // The records (data.nodes, data.steps and their terms) are read by field name
-// through the schema the page carries (trace/records.py, agsFields): F.node.name.
+// through the schema the page carries (trace/records.py, agsData.fields): F.node.name.
 var agsTraceStart = window.agsTraceStart || (function () {
   var traces = [], armed = null;
 
@@ -54,7 +54,7 @@ var agsTraceStart = window.agsTraceStart || (function () {
   function Trace(root) {
     var self = this, data = agsData(root.querySelector(".ags-data")), N;
     this.root = root; this.data = data; this.k = 0;
-    this.F = agsFields(data.fields); N = this.F.node;
+    this.F = agsData.fields(data.fields); N = this.F.node;
     this.slider = root.querySelector(".ags-slider");
     this.viewport = root.querySelector(".ags-viewport");
     this.svg = agsInlinePicture(this.viewport.querySelector("img.ags-picture")) ||
