@@ -234,7 +234,11 @@ def test_the_record_schema_gives_positions_and_refuses_a_field_it_lacks(browser)
         "s => { var F = agsData.fields(s); return [F.node.name, F.step.terms, F.term.rule]; }",
         schema,
     )
-    assert positions == [records.NODE.index("name"), records.STEP.index("terms"), records.TERM.index("rule")]
+    assert positions == [
+        records.NODE.index("name"),
+        records.STEP.index("terms"),
+        records.TERM.index("rule"),
+    ]
     error = page.evaluate(
         "s => { try { return agsData.fields(s).node.nam; } catch (e) { return e.message; } }",
         schema,

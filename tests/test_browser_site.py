@@ -233,7 +233,8 @@ def test_the_playground_computes_the_sum_over_paths_gradients_and_draws_the_grap
     assert "grad 10.5" in texts and "grad 8" in texts
     # viz-js's drawing gets the field classes too (pages find data and grad by them).
     classed = [
-        (t.get("class"), t.text) for t in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}text")
+        (t.get("class"), t.text)
+        for t in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}text")
     ]
     assert ("ags-grad-field", "grad 10.5") in classed and ("ags-data-field", "data 2") in classed
 

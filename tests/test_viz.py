@@ -271,7 +271,9 @@ def test_each_values_data_and_grad_fields_carry_their_own_class(renderer, reques
     assert grad[ident[a]] == ["grad 21"]
     assert "∂o/∂a = 10.5" in texts(svg)  # the note stays unclassed beside them
     live = viz.to_svg(o, show_grad={o: 1.0}, number_width=10, id_prefix="p-")
-    assert field_texts(live, names.GRAD_FIELD)["p-" + ident[a]] == ["\u00a0" * 2 + "grad ?" + "\u00a0" * 2]
+    assert field_texts(live, names.GRAD_FIELD)["p-" + ident[a]] == [
+        "\u00a0" * 2 + "grad ?" + "\u00a0" * 2
+    ]
     hidden = viz.to_svg(o, show_grad=False)
     assert field_texts(hidden, names.GRAD_FIELD)[ident[a]] == []
     assert field_texts(hidden, names.DATA_FIELD)[ident[a]] == ["data 2"]

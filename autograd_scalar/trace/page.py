@@ -28,6 +28,7 @@ import sys
 
 from .. import viz
 from ..names import (
+    FIELD_WORDS,
     derivative_name,
     edge_id,
     element_ids,
@@ -104,7 +105,13 @@ def _data(trace, prefix: str) -> dict:
         for step in trace.steps
     ]
     fields = {kind: list(names) for kind, names in SCHEMA.items()}
-    data = {"fields": fields, "nodes": nodes, "steps": steps, "bar": f"v{BAR}"}
+    data = {
+        "fields": fields,
+        "nodes": nodes,
+        "steps": steps,
+        "bar": f"v{BAR}",
+        "words": FIELD_WORDS,
+    }
     if trace.rebuilt:  # a checkpointed graph: the memory curve beside the steps
         data["alive"] = trace.live
     return data

@@ -52,6 +52,7 @@ from ..engine import CONST, Value, gradients, graph_order, topological_order
 from ..files import suffix_format, write_atomic
 from ..names import (
     DATA_FIELD,
+    FIELD_WORDS,
     GRAD_FIELD,
     derivative_name,
     dot_record,
@@ -563,15 +564,17 @@ class _Drawing:
 
     def record(self, node) -> str:
         """The record label, its fields in the order of :data:`RECORD_FIELDS`."""
-        fields = [dot_record(self.names[node]), self.field("data " + format_number(node.data))]
+        data, grad = FIELD_WORDS["data"], FIELD_WORDS["grad"]
+        fields = [dot_record(self.names[node]), self.field(data + format_number(node.data))]
         if self.show_grad is True:
-            fields.append(self.field("grad " + format_number(node.grad)))
+            fields.append(self.field(grad + format_number(node.grad)))
             if node in self.differ:  # and the caption says why
                 partial = f"∂{derivative_name(self.names[self.order[-1]])}/∂{derivative_name(self.names[node])} = "
                 fields.append(dot_record(partial + format_number(self.differ[node])))
         elif self.show_grad:
-            grad = self.show_grad.get(node)
-            fields.append(self.field("grad ?" if grad is None else "grad " + format_number(grad)))
+            known = self.show_grad.get(node)
+            unknown = FIELD_WORDS["unknown"]
+            fields.append(self.field(unknown if known is None else grad + format_number(known)))
         label = "|".join(fields)
         return "{" + label + "}" if self.horizontal else label
 

@@ -223,7 +223,7 @@ var agsTraceStart = window.agsTraceStart || (function () {
     var step = steps[this.k];
     this.unmark();
     for (var s = 0; s < steps.length; s++) {
-      var node = nodes[steps[s][S.node]], text = s <= this.k ? node.final : "grad ?";
+      var node = nodes[steps[s][S.node]], text = s <= this.k ? node.final : this.data.words.unknown;
       if (s < this.k) this.mark(node.g, "ags-done");
       if (node.grad && node.shown !== text) { this.setText(node.grad, text); node.shown = text; }
     }

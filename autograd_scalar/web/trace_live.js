@@ -103,13 +103,13 @@ var agsLiveStart = window.agsLiveStart || (function () {
 
   Live.prototype.apply = function () {
     var self = this, trace = this.trace, data = trace.data, live = this.live, st = this.state;
-    var N = trace.F.node, S = trace.F.step, T = trace.F.term;
+    var N = trace.F.node, S = trace.F.step, T = trace.F.term, words = data.words;
     this.clearError();
     data.nodes.forEach(function (node, i) {
       node[N.forward] = self.forwardLine(i, agsNumber(st.data[i]));
       var view = trace.nodes[i];
-      if (view.value) trace.setText(view.value, "data " + agsNumber(st.data[i]));
-      if (view.grad) view.final = "grad " + agsNumber(st.grad[i]);
+      if (view.value) trace.setText(view.value, words.data + agsNumber(st.data[i]));
+      if (view.grad) view.final = words.grad + agsNumber(st.grad[i]);
     });
     data.steps.forEach(function (step, s) {
       var i = step[S.node], numbers = [];
@@ -145,12 +145,12 @@ var agsLiveStart = window.agsLiveStart || (function () {
   // -- a domain error: said on its node; later values and every gradient unknown ----
   Live.prototype.showError = function () {
     var self = this, trace = this.trace, data = trace.data, live = this.live, st = this.state, e = st.error;
-    var N = trace.F.node, S = trace.F.step, T = trace.F.term;
+    var N = trace.F.node, S = trace.F.step, T = trace.F.term, words = data.words;
     data.nodes.forEach(function (node, i) {
       var text = i < st.data.length ? agsNumber(st.data[i]) : "?", view = trace.nodes[i];
       node[N.forward] = self.forwardLine(i, text);
-      if (view.value) trace.setText(view.value, "data " + text);
-      if (view.grad) view.final = "grad ?";
+      if (view.value) trace.setText(view.value, words.data + text);
+      if (view.grad) view.final = words.unknown;
     });
     data.steps.forEach(function (step, s) {
       step[S.grad] = "?"; step[S.equation] = live.heads[s] + " = ?";
