@@ -9,7 +9,7 @@ without its comments, and finds what would be a second copy: the functions
 those formulas are made of (``Math.exp``, ``Math.tanh``, ``Math.log``,
 ``Math.pow``, ``Math.sqrt``, ...), the ``**`` operator, ``1 - t*t`` (tanh's
 derivative), ``1 / (1 + ...)`` (the sigmoid), ``Math.max(0, x)`` (relu) and
-colour literals (``#rrggbb``, ``rgb(...)``). What remains is allowed below,
+colour literals (``#rrggbb``, ``rgb(...)``, ``[r, g, b]``). What remains is allowed below,
 file by file and kind by kind with its count and a reason, so one more of
 anything fails.
 
@@ -42,6 +42,7 @@ FORMULAS = {
     "Math.max(0, x)": re.compile(r"\bMath\.max\(\s*0(?:\.0*)?\s*,\s*[\w$.\[\]]+\s*\)"),
     "colour literal": re.compile(
         r"#(?:[0-9a-fA-F]{8}|[0-9a-fA-F]{6}|[0-9a-fA-F]{3,4})\b|\b(?:rgba?|hsla?)\("
+        r"|\[\s*\d{2,3}\s*,\s*\d{2,3}\s*,\s*\d{2,3}\s*\]"  # an [r, g, b] triple
     ),
 }
 
@@ -66,9 +67,10 @@ ALLOWED = {
         "weights): a second copy of explore._heat in Python, owned by the explorer's body",
     ),
     ("autograd_scalar/web/explore.js", "colour literal"): (
-        3,
-        "palette colours written as rgb(r,g,b) for SVG (2), and the time cursor's "
-        "stroke #263238, not in the palette",
+        5,
+        "palette colours written as rgb(r,g,b) for SVG (2); the time cursor's stroke "
+        "#263238 and the diverged grey [176, 176, 176] (2), not in the palette (and the "
+        "grey differs from explore._heat's #d0d0d0)",
     ),
     ("autograd_scalar/web/network.js", "colour literal"): (
         6,
@@ -170,6 +172,7 @@ def test_every_allowance_is_used_in_full():
         ("var r = Math.max(0, z);", "Math.max(0, x)"),
         ('el.setAttribute("fill", "#1f6fb4");', "colour literal"),
         ('el.style.fill = "rgb(" + rgb + ")";', "colour literal"),
+        ("return [176, 176, 176];", "colour literal"),
         ("var y = x ** 2;", "power operator"),
     ],
 )
