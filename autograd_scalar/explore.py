@@ -580,8 +580,8 @@ def _fragment(recorder: Recorder, title: str) -> str:
         "<noscript>The training explorer needs JavaScript to replay the steps; "
         "the picture shows the last one.</noscript>"
         f'<script type="application/json" class="ags-ex-data">{data}</script>'
-        f"<script>{pages.ops_script()}\n{pages.scripts('explore_train.js', 'explore.js')}"
-        "</script></div>"
+        f"<script>{pages.ops_script()}\n{pages.scripts('explore_train.js', 'explore.js')}\n"
+        f'agsExplorer.init(document.getElementById("{uid}"));</script></div>'
     )
 
 

@@ -480,7 +480,8 @@ def _fragment(view: "NetworkView", graphs: bool = True) -> str:
         '<h3 class="ags-net-title"></h3><ul class="ags-net-lines"></ul>'
         '<div class="ags-net-graph"></div></aside>'
         f'<script type="application/json" class="ags-net-data">{script_json(units)}'
-        f"</script><script>{pages.scripts('picture.js', 'network.js')}</script></div>"
+        f"</script><script>{pages.scripts('picture.js', 'network.js')}\n"
+        f'agsNetwork.init(document.getElementById("{view.uid}"));</script></div>'
     )
 
 

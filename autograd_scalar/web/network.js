@@ -1,8 +1,8 @@
 /* The network view's behaviour: click (or Enter on) a neuron to show its scalar
    graph in the panel. Every view on a page has its own root element and data,
-   so several views can share a notebook. window.agsNetwork.init(root) wires one
+   so several views can share a notebook. agsNetwork.init(root) wires one
    view; the training explorer also calls agsNetwork.apply to restyle a view. */
-(function () {
+var agsNetwork = window.agsNetwork || (function () {
   "use strict";
 
   function show(root, unit) {
@@ -116,9 +116,5 @@
     });
   }
 
-  window.agsNetwork = window.agsNetwork || {};
-  window.agsNetwork.init = init;
-  window.agsNetwork.apply = apply;
-  window.agsNetwork.show = show;
-  document.querySelectorAll(".ags-network").forEach(init);
+  return {init: init, apply: apply, show: show};
 })();

@@ -5,7 +5,7 @@ styles are plain ``.js`` and ``.css`` files, inlined into the page, so a page
 needs no network and no build step.
 
 Example:
-    >>> "agsTraceStart" in read("trace.js")
+    >>> "var agsTrace = window.agsTrace ||" in read("trace.js")
     True
     >>> fill("page.html", title="t &amp; u", body="<p>hi</p>").count("<title>t &amp; u</title>")
     1
@@ -55,7 +55,7 @@ def ops_script() -> str:
     """``ops.js`` with the derivative table's JavaScript: defines ``agsOps`` in a page.
 
     ``numbers.js`` comes first: the table's error messages write numbers with
-    its ``agsRepr``, as Python's ``repr`` does.
+    its ``agsNumbers.repr``, as Python's ``repr`` does.
 
     Example:
         >>> "agsOps" in ops_script() and '"tanh": {forward: function (x)' in ops_script()
