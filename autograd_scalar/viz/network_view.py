@@ -37,7 +37,6 @@ from pathlib import Path
 from typing import Optional, Sequence, Union
 
 from ..engine import Value, constant, dot, sum_values, topological_order
-from ..files import suffix_format, write_atomic
 from ..modes import enable_grad
 from ..names import html_text, script_json
 from ..nn import ACTIVATIONS, MLP, dead_neurons
@@ -533,17 +532,11 @@ class NetworkView:
 
     def to_html(self) -> str:
         """A complete HTML page: the picture, and each neuron's graph on click."""
-        return (
-            '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-            f"<title>{html_text(self.title)}</title></head><body>"
-            f"{_fragment(self)}</body></html>\n"
-        )
+        return pages.document(self.title, _fragment(self))
 
     def save(self, path: Union[str, os.PathLike]) -> Path:
         """Write the SVG (``.svg``) or the HTML page (``.html``/``.htm``) atomically."""
-        format = suffix_format(path, ("svg", "html"), "NetworkView.save")
-        text = self.to_svg() if format == "svg" else self.to_html()
-        return write_atomic(path, text.encode("utf-8"))
+        return pages.save(path, "NetworkView.save", svg=self.to_svg, html=self.to_html)
 
     def to_fragment(self, graphs: bool = True) -> str:
         """The view as an HTML fragment with its style and script (what Jupyter shows).

@@ -4,6 +4,12 @@ Templates are ``string.Template`` files (``$name`` placeholders); scripts and
 styles are plain ``.js`` and ``.css`` files, inlined into the page, so a page
 needs no network and no build step.
 
+Every view (a trace, the network view, the explorer, a practice problem)
+writes one HTML fragment: its own root element with its style, data and
+script, which is also its Jupyter display (``_repr_html_``). A whole page is
+that fragment in the one shell, :func:`document` (``page.html``), and
+:func:`save` writes a view's page or picture by the file's suffix, atomically.
+
 Example:
     >>> "var agsTrace = window.agsTrace ||" in read("trace.js")
     True
@@ -15,14 +21,18 @@ from __future__ import annotations
 
 import functools
 import html.parser
+import os
 import string
 import urllib.parse
 from importlib import resources
+from pathlib import Path
+from typing import Callable, Union
 
 from .. import ops
+from ..files import suffix_format, write_atomic
 from ..names import html_text
 
-__all__ = ["read", "fill", "scripts", "ops_script", "picture", "pictures"]
+__all__ = ["read", "fill", "document", "save", "scripts", "ops_script", "picture", "pictures"]
 
 # Kept as they are in a data: URL inside a single-quoted attribute; the rest is
 # percent-encoded (% # & ' and whitespace, which URL parsing would drop or cut at).
@@ -38,6 +48,36 @@ def read(name: str) -> str:
 def fill(name: str, **values: str) -> str:
     """The template ``name`` with its ``$placeholders`` replaced; a missing one raises KeyError."""
     return string.Template(read(name)).substitute(values)
+
+
+def document(title: str, fragment: str) -> str:
+    """A whole page around a view's fragment: the one shell of every page (``page.html``).
+
+    ``title`` is plain text (escaped here); the shell sets the character set,
+    the viewport for phones and the page's margin.
+
+    Example:
+        >>> page = document("a < b", '<div class="ags-view">hi</div>')
+        >>> page.startswith("<!DOCTYPE html>"), "<title>a &lt; b</title>" in page
+        (True, True)
+    """
+    return fill("page.html", title=html_text(title), body=fragment)
+
+
+def save(path: Union[str, os.PathLike], writer: str, **texts: Callable[[], str]) -> Path:
+    """Write a view in the format ``path``'s suffix names, atomically (temp file + rename).
+
+    ``texts`` maps each format the view writes to the function that gives
+    its text (``html=view.to_html``); a suffix not among them is refused,
+    with ``writer`` named, before anything is built or written.
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     save(Path(folder) / "v.htm", "View.save", html=lambda: "<p>v</p>").read_text()
+        '<p>v</p>'
+    """
+    return write_atomic(path, texts[suffix_format(path, tuple(texts), writer)]().encode("utf-8"))
 
 
 def scripts(*names: str) -> str:
