@@ -10,7 +10,8 @@ import random
 
 import pytest
 
-from autograd_scalar import Value, practice, trace_backward, viz
+from autograd_scalar import practice, trace_backward, viz
+from autograd_scalar.examples import sum_over_paths
 from autograd_scalar.explore import Recorder
 from autograd_scalar.nn import MLP
 from autograd_scalar.web import pages
@@ -41,15 +42,6 @@ class Outline(html.parser.HTMLParser):
             self.depth -= 1
 
 
-def sum_over_paths():
-    a, b = Value(2.0, label="a"), Value(3.0, label="b")
-    c, d = a + b, a * b
-    c.label, d.label = "c", "d"
-    out = c * d / 2
-    out.label = "o"
-    return out
-
-
 def recorder():
     model = MLP(2, [3, 1], rng=random.Random(3))
     X, y = [[0.5, -1.0], [1.0, 0.5], [-0.5, 0.25]], [1, -1, 1]
@@ -72,7 +64,7 @@ def problem_pages():
 
 def views() -> dict:
     """``{name: (page, title, the tag or class of the fragment's root)}``."""
-    trace = trace_backward(sum_over_paths())
+    trace = trace_backward(sum_over_paths()[-1])
     net = viz.network(MLP(2, [3, 1], rng=random.Random(1)), x=[0.5, -1.0])
     sheet = practice.worksheet([practice.generate(1, 3)], [""])
     return {
@@ -114,7 +106,7 @@ def test_a_view_in_a_page_is_one_element(name):
 
 
 def test_every_view_saves_its_page_atomically_and_refuses_other_suffixes(tmp_path):
-    trace = trace_backward(sum_over_paths())
+    trace = trace_backward(sum_over_paths()[-1])
     net = viz.network(MLP(2, [3, 1], rng=random.Random(1)))
     writers = {
         "save_html": lambda path: trace.save_html(path),

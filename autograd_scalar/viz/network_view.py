@@ -105,7 +105,7 @@ def weight_width(w: float, biggest: float) -> float:
     return round(WIDTH["least"] + WIDTH["span"] * abs(w) / (biggest or 1.0), 2)
 
 
-def _look(own: set, group: set = frozenset()) -> str:
+def _look(own: set, group: frozenset = frozenset()) -> str:
     """The presentation attributes :data:`LOOKS` gives an element.
 
     ``own`` holds the element's tag and its classes (``.name``), ``group``
@@ -374,7 +374,7 @@ def _unit(view: "NetworkView", c: int, k: int) -> str:
     x, y = view.layout.centres[c][k]
     kinds = ["ags-unit", "ags-input" if c == 0 else "ags-neuron"]
     kinds += ["ags-dead"] if (c, k) in view.dead else []
-    group = {"." + kind for kind in kinds}
+    group = frozenset("." + kind for kind in kinds)
     classes = " ".join(kinds)
     circle = _attrs(cx=x, cy=y, r=_RADIUS, stroke_width=1.4)
     parts = [
