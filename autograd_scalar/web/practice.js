@@ -74,15 +74,15 @@ var agsPracticeStart = window.agsPracticeStart || (function () {
       return "Hint 1: sum over the children of " + name + ", the nodes computed from it: " +
           terms.map(function (term) { return names[term[0]][2]; }).join(", ") + ".";
     }
-    var d = agsDerivativeName(names[this.steps[this.k][0]]);  // ∂(exp(x) + y)/∂x
+    var d = agsTrace.derivativeName(names[this.steps[this.k][0]]);  // ∂(exp(x) + y)/∂x
     if (level === 2) {
       return "Hint 2: the local derivatives by the rules: " + terms.map(function (term) {
-        return "\u2202" + agsDerivativeName(names[term[0]]) + "/\u2202" + d + " by " + term[2];
+        return "\u2202" + agsTrace.derivativeName(names[term[0]]) + "/\u2202" + d + " by " + term[2];
       }).join("; ") + ".";
     }
     return "Hint 3: multiply and add: " + terms.map(function (term) {
       var child = names[term[0]][2];
-      return "(\u2202" + agsDerivativeName(names[term[0]]) + "/\u2202" + d + " = " + term[1] +
+      return "(\u2202" + agsTrace.derivativeName(names[term[0]]) + "/\u2202" + d + " = " + term[1] +
           ") \u00b7 (v\u0304[" + child + "] = " + term[3] + ")";
     }).join(" + ") + ".";
   };

@@ -6,11 +6,11 @@
 // they are read on the window before Jupyter's own shortcuts see them (both
 // JupyterLab and Notebook 7 handle keys on the document), and never taken
 // from a text field, a code cell's editor, or the page outside a trace.
-// A node record's name as it reads after ∂ and Δ: Python wrapped it where it
-// is not one symbol, ∂(exp(x)*0 + y)/∂x (names.derivative_name), in field 5.
-function agsDerivativeName(node) { return node[5] || node[2]; }
+var agsTrace = window.agsTrace || (function () {
+  // A node record's name as it reads after ∂ and Δ: Python wrapped it where it
+  // is not one symbol, ∂(exp(x)*0 + y)/∂x (names.derivative_name), in field 5.
+  function derivativeName(node) { return node[5] || node[2]; }
 
-var agsTraceStart = window.agsTraceStart || (function () {
   var traces = [], armed = null;
 
   function traceOf(el) {
@@ -264,10 +264,10 @@ var agsTraceStart = window.agsTraceStart || (function () {
   // -- the side panel -----------------------------------------------------------
   function termItems(data, step, list) {
     list.textContent = "";
-    var name = agsDerivativeName(data.nodes[step[0]]);
+    var name = derivativeName(data.nodes[step[0]]);
     step[3].forEach(function (term) {
       var child = data.nodes[term[0]], li = document.createElement("li");
-      li.textContent = child[3] + ": \u2202" + agsDerivativeName(child) + "/\u2202" + name + " = " + term[1] +
+      li.textContent = child[3] + ": \u2202" + derivativeName(child) + "/\u2202" + name + " = " + term[1] +
           " (" + term[2] + "), " + data.bar + "[" + child[2] + "] = " + term[3] +
           ", term = " + term[4];
       list.appendChild(li);
@@ -312,7 +312,7 @@ var agsTraceStart = window.agsTraceStart || (function () {
     }
   };
 
-  return function (root) {
+  function start(root) {
     if (!root || root.getAttribute("data-ags-started")) return;
     root.setAttribute("data-ags-started", "1");
     var t = new Trace(root);
@@ -321,5 +321,7 @@ var agsTraceStart = window.agsTraceStart || (function () {
     if (!armed && root.parentElement === document.body) armed = t;
     if (root.querySelector(".ags-practice") && window.agsPracticeStart) agsPracticeStart(t);
     if (window.agsShareStart) agsShareStart(t);
-  };
+  }
+
+  return {start: start, derivativeName: derivativeName};
 })();

@@ -3,8 +3,9 @@
 // JavaScript). The new numbers go into the drawing, the step records (so the
 // current step's equation and a clicked node's show them) and the forward
 // list. The words are the Python trace's (equation heads, forward-line
-// parts); only numbers are written here (agsNumber, agsEquation).
+// parts); only numbers are written here (agsNumbers).
 var agsLiveStart = window.agsLiveStart || (function () {
+  var agsNumber = agsNumbers.number, agsFactor = agsNumbers.factor, agsEquation = agsNumbers.equation;
   function Live(trace) {
     var self = this, live = trace.data.live, root = trace.root;
     this.trace = trace; this.live = live; this.graph = live.graph;
@@ -185,7 +186,7 @@ var agsLiveStart = window.agsLiveStart || (function () {
           (moved.length === 1 ? "" : "s") + ": \u0394" + root + " = " + agsNumber(actual) +
           ", \u03a3 \u2202" + root + "/\u2202x\u00b7\u0394x = " + agsNumber(predicted);
     } else if (moved.length === 1) {
-      var i = moved[0], x = names[i][2], dx = self.values[i] - old[i], xName = agsDerivativeName(names[i]);
+      var i = moved[0], x = names[i][2], dx = self.values[i] - old[i], xName = agsTrace.derivativeName(names[i]);
       what = "Nudge " + x + " by " + (dx > 0 ? "+" : "") + agsNumber(dx) + " (" + agsNumber(old[i]) +
           " \u2192 " + agsNumber(self.values[i]) + "): \u0394" + root + " = " + agsNumber(actual) +
           ", \u2202" + root + "/\u2202" + xName + "\u00b7\u0394" + xName + " = " + agsFactor(before.grad[i]) +
