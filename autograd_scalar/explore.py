@@ -46,7 +46,6 @@ from typing import Optional, Sequence, Union
 from . import optim, palette
 from .engine import Value
 from .explore_losses import term_program
-from .files import suffix_format, write_atomic
 from .modes import no_grad
 from .names import html_text, script_json
 from .nn import ACTIVATIONS, LOSSES, MLP, dead_neurons
@@ -358,17 +357,11 @@ class Recorder:
 
     def to_html(self, title: str = "Training explorer") -> str:
         """The explorer as one self-contained HTML page (no network access needed)."""
-        return (
-            '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-            '<meta name="viewport" content="width=device-width">'
-            f"<title>{html_text(title)}</title></head><body>"
-            f"{self.to_fragment(title)}</body></html>\n"
-        )
+        return pages.document(title, self.to_fragment(title))
 
     def save(self, path: Union[str, os.PathLike], title: str = "Training explorer") -> Path:
         """Write :meth:`to_html` to ``path`` (``.html``/``.htm``) atomically; returns the path."""
-        suffix_format(path, ("html",), "Recorder.save")
-        return write_atomic(path, self.to_html(title).encode("utf-8"))
+        return pages.save(path, "Recorder.save", html=lambda: self.to_html(title))
 
     def to_svg(self) -> str:
         """The last snapshot as a picture: the decision map, the points, the loss so far.
@@ -581,8 +574,8 @@ def _fragment(recorder: Recorder, title: str) -> str:
         "<noscript>The training explorer needs JavaScript to replay the steps; "
         "the picture shows the last one.</noscript>"
         f'<script type="application/json" class="ags-ex-data">{data}</script>'
-        f"<script>{pages.ops_script()}\n{pages.scripts('explore_train.js', 'explore.js')}"
-        "</script></div>"
+        f"<script>{pages.ops_script()}\n{pages.scripts('explore_train.js', 'explore.js')}\n"
+        f'agsExplorer.init(document.getElementById("{uid}"));</script></div>'
     )
 
 

@@ -262,7 +262,7 @@ def key_page(problem: Problem) -> str:
 
 def _page(title: str, body: str) -> str:
     style = f"<style>{pages.read('problem.css')}</style>"
-    return pages.fill("page.html", title=html_text(title), body=style + body)
+    return pages.document(title, style + body)
 
 
 def files(problems: list, drawings: list) -> list:
@@ -339,7 +339,7 @@ def worksheet(problems: list, drawings: list, key: bool = False) -> str:
         "the ones marked ∂f/∂x are the answers asked for.</p>"
         f"{sections}"
     )
-    return pages.fill("page.html", title=html_text(title), body=body)
+    return pages.document(title, body)
 
 
 def worksheet_files(problems: list, drawings: list) -> list:

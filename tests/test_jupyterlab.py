@@ -192,10 +192,22 @@ def check_keys(seen):
     assert "x-1" in seen["typed"], seen
 
 
+def saved_cells(path) -> list:
+    """The cells of the notebook file at ``path``; none while Jupyter is still writing it."""
+    try:
+        return json.loads(path.read_text())["cells"]
+    except (json.JSONDecodeError, KeyError):
+        return []
+
+
 def saved_errors(path) -> list:
+    deadline = time.monotonic() + 30
+    while not (cells := saved_cells(path)):
+        assert time.monotonic() < deadline, f"{path.name} is not a notebook with cells"
+        time.sleep(0.5)
     return [
         output
-        for cell in json.loads(path.read_text())["cells"]
+        for cell in cells
         for output in cell.get("outputs", [])
         if output["output_type"] == "error"
     ]
@@ -230,7 +242,7 @@ def run_lesson(browser, jupyter, app, name):
     page.keyboard.press("Control+s")
     saved = home / "work" / name
     deadline = time.monotonic() + 60
-    while not any(cell.get("outputs") for cell in json.loads(saved.read_text())["cells"]):
+    while not any(cell.get("outputs") for cell in saved_cells(saved)):
         assert time.monotonic() < deadline, "the notebook was not saved with its outputs"
         time.sleep(0.5)
     seen["keys"] = keys_after_clicks(page, home / f"4_{app}_keys.png")

@@ -170,7 +170,7 @@ def test_a_hand_built_op_keeps_the_page_static_and_names_the_node(browser, tmp_p
     out.label = "out"
     trace = trace_backward(out)
     html = trace.to_html(live=True)
-    assert 'class="ags-live"' not in html and "function agsRecompute" not in html
+    assert 'class="ags-live"' not in html and "var agsRecompute" not in html
     page, errors = open_live(browser, tmp_path, trace)
     note = page.locator(".ags-live-blocked")
     assert note.is_visible()
@@ -285,11 +285,11 @@ def written_in_the_browser(browser, formatter: str, numbers: list) -> list:
 
 
 def test_numbers_are_written_as_python_writes_them(browser):
-    """agsNumber on edge values (ties to even, exponent switches) and 3000 random ones."""
+    """agsNumbers.number on edge values (ties to even, exponent switches) and 3000 random ones."""
     rng = random.Random(7)
     numbers = EDGE_NUMBERS + [rng.uniform(-1, 1) * 10 ** rng.uniform(-12, 12) for _ in range(2000)]
     numbers += [round(rng.uniform(-1e4, 1e4), rng.randint(0, 6)) for _ in range(1000)]
-    got = written_in_the_browser(browser, "agsNumber", numbers)
+    got = written_in_the_browser(browser, "agsNumbers.number", numbers)
     expected = [names.format_number(x) for x in numbers]
     mismatches = [(x, g, e) for x, g, e in zip(numbers, got, expected) if g != e]
     assert mismatches == []
@@ -414,11 +414,11 @@ def test_two_live_fragments_on_one_page_recompute_independently(browser, tmp_pat
 
 
 def test_error_message_numbers_are_written_as_python_repr_writes_them(browser):
-    """agsRepr (the numbers in domain-error messages) equals repr on edge and random floats."""
+    """agsNumbers.repr (the numbers in domain-error messages) equals repr on edge and random floats."""
     rng = random.Random(11)
     numbers = EDGE_NUMBERS + [-1.0000000000065512e-05, 1e16, 9999999999999998.0, 1e-4, 1e22]
     numbers += [rng.uniform(-1, 1) * 10 ** rng.uniform(-30, 30) for _ in range(2000)]
-    got = written_in_the_browser(browser, "agsRepr", numbers)
+    got = written_in_the_browser(browser, "agsNumbers.repr", numbers)
     mismatches = [(x, g) for x, g in zip(numbers, got) if g != repr(x)]
     assert mismatches == []
 

@@ -72,10 +72,6 @@ ALLOWED = {
         "#263238 and the diverged grey [176, 176, 176] (2), not in the palette (and the "
         "grey differs from explore._heat's #d0d0d0)",
     ),
-    ("autograd_scalar/web/network.js", "colour literal"): (
-        6,
-        "the network view's unit fills and strokes, on their way to network.css classes",
-    ),
 }
 
 

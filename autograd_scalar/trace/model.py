@@ -37,6 +37,7 @@ from ..checkpointing import rebuilt_in, watching
 from ..engine import CONST, Deferred, Value, graph_order, topological_order
 from ..files import suffix_format, write_atomic
 from ..names import format_number, node_names
+from ..web import pages
 from . import text as trace_text
 
 __all__ = [
@@ -289,8 +290,7 @@ class BackwardTrace:
 
     def save_html(self, path: Union[str, os.PathLike], **options) -> pathlib.Path:
         """Write :meth:`to_html` to ``path`` (``.html``/``.htm``) atomically (temp file + rename)."""
-        suffix_format(path, ("html",), "save_html")
-        return write_atomic(path, self.to_html(**options).encode("utf-8"))
+        return pages.save(path, "save_html", html=lambda: self.to_html(**options))
 
     def step_svg(self, k: int) -> str:
         """Step ``k`` as an SVG picture: the page's colours at that step, its equation below.
@@ -494,10 +494,22 @@ def _live(kept: int, steps: list) -> list:
 
 
 class PracticeView:
-    """A trace's practice page as a Jupyter display (``BackwardTrace.practice()``)."""
+    """A trace's practice page (``BackwardTrace.practice()``): a Jupyter display, a page, a file."""
 
     def __init__(self, trace: "BackwardTrace"):
         self.trace = trace
 
-    def _repr_html_(self) -> str:
+    def to_fragment(self) -> str:
+        """The practice page as an HTML fragment (what Jupyter shows)."""
         return self.trace.to_html(max_steps=None, full_page=False, practice=True)
+
+    def to_html(self) -> str:
+        """The practice page as one self-contained HTML document."""
+        return self.trace.to_html(max_steps=None, practice=True)
+
+    def save(self, path: Union[str, os.PathLike]) -> pathlib.Path:
+        """Write :meth:`to_html` to ``path`` (``.html``/``.htm``) atomically."""
+        return pages.save(path, "PracticeView.save", html=self.to_html)
+
+    def _repr_html_(self) -> str:
+        return self.to_fragment()

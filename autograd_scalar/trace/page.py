@@ -315,9 +315,7 @@ def to_html(
     fragment, _ = _page(trace, title, live, practice)
     if not full_page:
         return fragment
-    return pages.fill(
-        "page.html", title=html_text(page_title(trace) if title is None else title), body=fragment
-    )
+    return pages.document(page_title(trace) if title is None else title, fragment)
 
 
 def _too_long(trace) -> str:

@@ -74,7 +74,7 @@ def formula(node, names: dict, latex: bool = False) -> str:
 def equation_head(step, names: dict) -> str:
     """The names-only part of :func:`equation`: ``v̄[a] = v̄[c]·∂c/∂a + v̄[d]·∂d/∂a``.
 
-    Live pages keep it and fill in new numbers (``web/numbers.js``, ``agsEquation``).
+    Live pages keep it and fill in new numbers (``web/numbers.js``, ``agsNumbers.equation``).
     """
     bar = lambda name: f"v{BAR}[{name}]"  # noqa: E731
     lhs, d_name = bar(step.name), derivative_name(step.name)
@@ -94,7 +94,7 @@ def equation(step, names: dict) -> str:
     """The step's rule with names and numbers, e.g. ``v̄[a] = v̄[c]·∂c/∂a + … = 10.5``.
 
     :func:`equation_head`, then ``v̄_j·∂v_j/∂v_i`` per term and the sum; a live
-    page's ``agsEquation`` writes the same numbers (a browser test holds them equal).
+    page's ``agsNumbers.equation`` writes the same numbers (a browser test holds them equal).
     """
     note = getattr(step, "note", "")
     if note.startswith("recompute "):  # a checkpointed segment's rebuild

@@ -24,7 +24,10 @@ The HTML page (``to_html``, ``save("....html")``, Jupyter) adds one thing the
 SVG cannot: click a neuron and its own scalar graph appears -- its ``dot`` node
 w·x + b and its activation, drawn by :func:`autograd_scalar.viz.to_svg` with
 the data and the gradients of the same pass. The page's script and style are
-the package files ``web/network.js`` and ``web/network.css``.
+the package files ``web/network.js`` and ``web/network.css``; how each class
+of mark looks (a weight's sign, a dead unit) is one table, :data:`LOOKS`,
+written into the SVG as attributes and into the page as style rules, so the
+script only switches classes (and sets widths by :data:`WIDTH`'s numbers).
 """
 
 from __future__ import annotations
@@ -37,7 +40,6 @@ from pathlib import Path
 from typing import Optional, Sequence, Union
 
 from ..engine import Value, constant, dot, sum_values, topological_order
-from ..files import suffix_format, write_atomic
 from ..modes import enable_grad
 from ..names import html_text, script_json
 from ..nn import ACTIVATIONS, MLP, dead_neurons
@@ -63,6 +65,73 @@ _LABEL_SPACE = 150  # right of the last column: the output's a and ā
 _BOX = 62  # the white box right of a unit holding its a and ā; edges leave from its side
 _COLUMN_GAP_MAX = 330
 _WIDTH_TARGET = 1240
+
+
+#: The one styler: how each class of the picture looks, sign and dead units
+#: included. The SVG carries these as presentation attributes (a picture in
+#: every viewer, no style sheet needed), the page's style sheet gets the same
+#: rules (:func:`looks_css`), and ``network.js`` only switches classes. A
+#: selector is ``.class`` (the element's own) or ``.group part`` (a part of
+#: a unit's ``<g>``); where several rows apply, the later one wins, in CSS too.
+LOOKS = (
+    (".ags-weight", {"stroke-opacity": "0.55"}),
+    (".ags-positive", {"stroke": POSITIVE}),
+    (".ags-negative", {"stroke": NEGATIVE}),
+    (".ags-faded", {"stroke-opacity": "0.12"}),
+    (".ags-unit circle", {"fill": "#ffffff", "stroke": "#37474f", "stroke-dasharray": "none"}),
+    (".ags-input circle", {"fill": "#f2f2f2"}),
+    (".ags-dead circle", {"fill": "#d9d9d9", "stroke": DEAD, "stroke-dasharray": "3 2"}),
+    (".ags-unit .ags-dead-mark", {"stroke": DEAD, "display": "none"}),
+    (".ags-dead .ags-dead-mark", {"display": "inline"}),
+    (".ags-unit .ags-index", {"stroke": "none"}),
+    (".ags-dead .ags-index", {"stroke": "#ffffff"}),
+)
+
+#: A weight's line is ``least + span·|w|/max|w|`` wide (max over the finite
+#: weights; a weight that is not finite, from a diverged run, is drawn at full
+#: width). The page's script reads the two numbers from the view's root.
+WIDTH = {"least": 0.4, "span": 3.6}
+
+
+def weight_width(w: float, biggest: float) -> float:
+    """The width of weight ``w``'s line when the largest finite |w| is ``biggest`` (0: none).
+
+    Example:
+        >>> weight_width(-1.5, 3.0), weight_width(3.0, 3.0), weight_width(float("inf"), 0.0)
+        (2.2, 4.0, 4.0)
+    """
+    if not math.isfinite(w):
+        return WIDTH["least"] + WIDTH["span"]
+    return round(WIDTH["least"] + WIDTH["span"] * abs(w) / (biggest or 1.0), 2)
+
+
+def _look(own: set, group: frozenset = frozenset()) -> str:
+    """The presentation attributes :data:`LOOKS` gives an element.
+
+    ``own`` holds the element's tag and its classes (``.name``), ``group``
+    the classes of the unit it is part of.
+    """
+    look: dict = {}
+    for selector, values in LOOKS:
+        *outer, part = selector.split()
+        if part in own and all(name in group for name in outer):
+            look.update(values)
+    return " ".join(f'{name}="{html_text(value)}"' for name, value in look.items())
+
+
+def looks_css() -> str:
+    """:data:`LOOKS` as the page's style rules, scoped to the network view.
+
+    Example:
+        >>> looks_css().splitlines()[1]
+        '.ags-network .ags-positive { stroke: #00897b; }'
+    """
+    return "".join(
+        f".ags-network {selector} {{ "
+        + " ".join(f"{name}: {value};" for name, value in values.items())
+        + " }\n"
+        for selector, values in LOOKS
+    )
 
 
 def _short(x: float) -> str:
@@ -239,9 +308,8 @@ def _text(x, y, content: str, **attributes) -> str:
 
 def _weight_lines(view: "NetworkView") -> list:
     """One ``<line class="ags-weight">`` per weight, in parameter order."""
-    biggest = (
-        max((abs(w) for column in view.weights for row in column for w in row), default=0.0) or 1.0
-    )
+    finite = [abs(w) for column in view.weights for row in column for w in row if math.isfinite(w)]
+    biggest = max(finite, default=0.0)
     lines = []
     for c, column in enumerate(view.weights, 1):
         for k, row in enumerate(column):
@@ -250,18 +318,19 @@ def _weight_lines(view: "NetworkView") -> list:
                 (x1, y1) = view.layout.centres[c - 1][i]
                 x1 += _BOX + 2 if view.activations is not None or c > 1 else 0
                 title = f"{unit_name(c, k)}.w{i} = {_short(w)}"
-                faded = (c, k) in view.dead or (c - 1, i) in view.dead
+                classes = [".ags-weight", ".ags-positive" if w >= 0 else ".ags-negative"]
+                if (c, k) in view.dead or (c - 1, i) in view.dead:
+                    classes.append(".ags-faded")
                 line = _attrs(
-                    class_="ags-weight",
+                    class_=" ".join(name[1:] for name in classes),
                     x1=x1 + _RADIUS,
                     y1=y1,
                     x2=x2 - _RADIUS,
                     y2=y2,
-                    stroke=POSITIVE if w >= 0 else NEGATIVE,
-                    stroke_width=round(0.4 + 3.6 * abs(w) / biggest, 2),
-                    stroke_opacity=0.12 if faded else 0.55,
+                    stroke_width=weight_width(w, biggest),
                 )
-                lines.append(f"<line {line}><title>{html_text(title)}</title></line>")
+                look = _look(set(classes))
+                lines.append(f"<line {line} {look}><title>{html_text(title)}</title></line>")
     return lines
 
 
@@ -303,43 +372,33 @@ def _value_box(left: float, y: float, rows: list) -> list:
 def _unit(view: "NetworkView", c: int, k: int) -> str:
     """One neuron (or input) as a ``<g class="ags-unit ...">``: circle, index, values."""
     x, y = view.layout.centres[c][k]
-    dead = (c, k) in view.dead
-    kind = "ags-input" if c == 0 else "ags-neuron"
-    classes = f"ags-unit {kind}" + (" ags-dead" if dead else "")
-    circle = _attrs(
-        cx=x,
-        cy=y,
-        r=_RADIUS,
-        fill="#d9d9d9" if dead else ("#f2f2f2" if c == 0 else "#ffffff"),
-        stroke=DEAD if dead else "#37474f",
-        stroke_width=1.4,
-        stroke_dasharray="3 2" if dead else "none",
-    )
+    kinds = ["ags-unit", "ags-input" if c == 0 else "ags-neuron"]
+    kinds += ["ags-dead"] if (c, k) in view.dead else []
+    group = frozenset("." + kind for kind in kinds)
+    classes = " ".join(kinds)
+    circle = _attrs(cx=x, cy=y, r=_RADIUS, stroke_width=1.4)
     parts = [
         f"<g {_attrs(class_=classes, data_unit=f'{c}:{k}', tabindex=0)}>",
         f"<title>{html_text(_unit_title(view, c, k))}</title>",
-        f"<circle {circle}/>",
+        f"<circle {circle} {_look({'circle'}, group)}/>",
     ]
-    if dead:
+    if c > 0:  # every neuron carries its cross: the explorer's script marks units dead
         d = round(_RADIUS * 0.7, 1)
         cross = f"M{x - d},{y - d}L{x + d},{y + d}M{x - d},{y + d}L{x + d},{y - d}"
-        parts.append(
-            f"<path {_attrs(d=cross, stroke=DEAD, stroke_width=1.5, class_='ags-dead-mark')}/>"
-        )
-    parts.append(
-        _text(
-            x,
-            y + 4,
-            str(k) if c else f"x{k}",
-            text_anchor="middle",
-            font_size=11,
-            fill="#37474f",
-            stroke="#ffffff" if dead else "none",
-            stroke_width=2.5,
-            paint_order="stroke",
-            class_="ags-index",
-        )
+        mark = _attrs(d=cross, stroke_width=1.5, class_="ags-dead-mark")
+        parts.append(f"<path {mark} {_look({'.ags-dead-mark'}, group)}/>")
+    index = _attrs(
+        x=x,
+        y=y + 4,
+        text_anchor="middle",
+        font_size=11,
+        fill="#37474f",
+        stroke_width=2.5,
+        paint_order="stroke",
+        class_="ags-index",
     )
+    label = html_text(str(k) if c else f"x{k}")
+    parts.append(f"<text {index} {_look({'.ags-index'}, group)}>{label}</text>")
     if view.activations is not None and view.adjoints is not None:
         rows = [
             (f"a {_short(view.activations[c][k])}", "#263238", "ags-a"),
@@ -469,10 +528,15 @@ def _fragment(view: "NetworkView", graphs: bool = True) -> str:
         if graphs and view.activations is not None
         else "Click a neuron for its values."
     )
-    root = _attrs(class_="ags-network", id=view.uid, data_positive=POSITIVE, data_negative=NEGATIVE)
+    root = _attrs(
+        class_="ags-network",
+        id=view.uid,
+        data_width_least=WIDTH["least"],
+        data_width_span=WIDTH["span"],
+    )
     return (
         f"<div {root}>"
-        f"<style>{pages.read('network.css')}</style>"
+        f"<style>{pages.read('network.css')}{looks_css()}</style>"
         f'<p class="ags-net-hint">{html_text(hint)}</p>'
         f'<div class="ags-net-figure">{pages.picture(_svg(view, standalone=False), view.title)}</div>'
         '<aside class="ags-net-panel" hidden><button type="button" '
@@ -480,7 +544,8 @@ def _fragment(view: "NetworkView", graphs: bool = True) -> str:
         '<h3 class="ags-net-title"></h3><ul class="ags-net-lines"></ul>'
         '<div class="ags-net-graph"></div></aside>'
         f'<script type="application/json" class="ags-net-data">{script_json(units)}'
-        f"</script><script>{pages.scripts('picture.js', 'network.js')}</script></div>"
+        f"</script><script>{pages.scripts('picture.js', 'network.js')}\n"
+        f'agsNetwork.init(document.getElementById("{view.uid}"));</script></div>'
     )
 
 
@@ -532,17 +597,11 @@ class NetworkView:
 
     def to_html(self) -> str:
         """A complete HTML page: the picture, and each neuron's graph on click."""
-        return (
-            '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-            f"<title>{html_text(self.title)}</title></head><body>"
-            f"{_fragment(self)}</body></html>\n"
-        )
+        return pages.document(self.title, _fragment(self))
 
     def save(self, path: Union[str, os.PathLike]) -> Path:
         """Write the SVG (``.svg``) or the HTML page (``.html``/``.htm``) atomically."""
-        format = suffix_format(path, ("svg", "html"), "NetworkView.save")
-        text = self.to_svg() if format == "svg" else self.to_html()
-        return write_atomic(path, text.encode("utf-8"))
+        return pages.save(path, "NetworkView.save", svg=self.to_svg, html=self.to_html)
 
     def to_fragment(self, graphs: bool = True) -> str:
         """The view as an HTML fragment with its style and script (what Jupyter shows).
@@ -575,7 +634,8 @@ def network(model, x=None, inputs=None, title: Optional[str] = None) -> NetworkV
         >>> view = network(model, x=[0.5, -1.0], inputs=[[0.5, -1.0], [1.0, 0.2]])
         >>> svg = ET.fromstring(view.to_svg().split("\\n", 1)[1])
         >>> ns = "{http://www.w3.org/2000/svg}"
-        >>> len(svg.findall(f".//{ns}line[@class='ags-weight']"))   # 2·16 + 16·16 + 16
+        >>> weights = [e for e in svg.iter(f"{ns}line") if "ags-weight" in e.get("class").split()]
+        >>> len(weights)   # 2·16 + 16·16 + 16
         304
     """
     return NetworkView(model, x=x, inputs=inputs, title=title)

@@ -9,7 +9,7 @@
    selected point only. The accuracy curve fills in after the page is drawn,
    a few snapshots at a time, and at most MAX_DRAWN points are drawn (an even
    sample; accuracy counts them all), so 100,000 points open in seconds. */
-(function () {
+var agsExplorer = window.agsExplorer || (function () {
   "use strict";
 
   var CLASS_RGB = [];  // from the page's palette (autograd_scalar.palette), set by init
@@ -1001,5 +1001,5 @@
     startShare(view);
   }
 
-  document.querySelectorAll(".ags-explorer").forEach(init);
+  return {init: init};
 })();

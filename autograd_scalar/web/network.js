@@ -1,8 +1,8 @@
 /* The network view's behaviour: click (or Enter on) a neuron to show its scalar
    graph in the panel. Every view on a page has its own root element and data,
-   so several views can share a notebook. window.agsNetwork.init(root) wires one
+   so several views can share a notebook. agsNetwork.init(root) wires one
    view; the training explorer also calls agsNetwork.apply to restyle a view. */
-(function () {
+var agsNetwork = window.agsNetwork || (function () {
   "use strict";
 
   function show(root, unit) {
@@ -55,34 +55,16 @@
     });
   }
 
-  var SVGNS = "http://www.w3.org/2000/svg";
-
   function short(x) {
     var text = isNaN(x) ? "nan" : !isFinite(x) ? (x > 0 ? "inf" : "-inf")
       : Number(x.toPrecision(3)).toString();
     return text.replace("-", "\u2212");
   }
 
+  // How a class looks is the view's style (network_view.LOOKS, also the SVG's
+  // attributes): restyling a unit or a weight only switches its classes.
   function restyleUnit(unit, dead, a, g) {
-    var circle = unit.querySelector("circle");
-    var input = unit.classList.contains("ags-input");
     unit.classList.toggle("ags-dead", dead);
-    circle.setAttribute("fill", dead ? "#d9d9d9" : (input ? "#f2f2f2" : "#ffffff"));
-    circle.setAttribute("stroke", dead ? "#9e9e9e" : "#37474f");
-    circle.setAttribute("stroke-dasharray", dead ? "3 2" : "none");
-    var mark = unit.querySelector(".ags-dead-mark");
-    if (dead && !mark) {
-      var x = +circle.getAttribute("cx"), y = +circle.getAttribute("cy");
-      var d = +circle.getAttribute("r") * 0.7;
-      mark = document.createElementNS(SVGNS, "path");
-      mark.setAttribute("class", "ags-dead-mark");
-      mark.setAttribute("d", "M" + (x - d) + "," + (y - d) + "L" + (x + d) + "," + (y + d) +
-        "M" + (x - d) + "," + (y + d) + "L" + (x + d) + "," + (y - d));
-      mark.setAttribute("stroke", "#9e9e9e");
-      mark.setAttribute("stroke-width", "1.5");
-      circle.after(mark);
-    }
-    if (mark) { mark.style.display = dead ? "" : "none"; }
     var aText = unit.querySelector(".ags-a"), gText = unit.querySelector(".ags-g");
     if (aText && a !== undefined) { aText.textContent = "a " + short(a); }
     if (gText && g !== undefined) { gText.textContent = "\u0101 " + short(g); }
@@ -90,8 +72,11 @@
 
   // state: {weights[l][j][i], a[c][k], g[c][k], dead: {"c:k": true}} -- columns
   // count the inputs as 0; the lines are in parameter order, as Python wrote them.
+  // A line's width is least + span * |w| / (largest finite |w|), full for a
+  // weight that is not finite (a diverged run): network_view.weight_width.
   function apply(root, state) {
     var lines = root.querySelectorAll("line.ags-weight");
+    var least = +root.getAttribute("data-width-least"), span = +root.getAttribute("data-width-span");
     var biggest = 0, n = 0;
     state.weights.forEach(function (layer) { layer.forEach(function (row) {
       row.forEach(function (w) { if (isFinite(w)) { biggest = Math.max(biggest, Math.abs(w)); } });
@@ -99,14 +84,13 @@
     biggest = biggest || 1;
     state.weights.forEach(function (layer, l) { layer.forEach(function (row, j) {
       row.forEach(function (w, i) {
-        var line = lines[n++];
-        var faded = state.dead[(l + 1) + ":" + j] || state.dead[l + ":" + i];
-        line.setAttribute("stroke", root.getAttribute(w >= 0 ? "data-positive" : "data-negative"));
-        // A weight that is not finite (a diverged run) is drawn at full width.
-        line.setAttribute("stroke-width", isFinite(w) ? (0.4 + 3.6 * Math.abs(w) / biggest).toFixed(2)
-          : "4.00");
-        line.setAttribute("stroke-opacity", faded ? "0.12" : "0.55");
-        line.firstChild.textContent = "L" + l + ".n" + j + ".w" + i + " = " + short(w);
+        var line = lines[n++], title = line.firstChild;
+        line.classList.toggle("ags-positive", w >= 0);
+        line.classList.toggle("ags-negative", !(w >= 0));
+        line.classList.toggle("ags-faded", !!(state.dead[(l + 1) + ":" + j] || state.dead[l + ":" + i]));
+        line.setAttribute("stroke-width", (isFinite(w) ? least + span * Math.abs(w) / biggest
+          : least + span).toFixed(2));
+        title.textContent = title.textContent.split(" = ")[0] + " = " + short(w);
       });
     }); });
     root.querySelectorAll(".ags-unit").forEach(function (unit) {
@@ -116,9 +100,5 @@
     });
   }
 
-  window.agsNetwork = window.agsNetwork || {};
-  window.agsNetwork.init = init;
-  window.agsNetwork.apply = apply;
-  window.agsNetwork.show = show;
-  document.querySelectorAll(".ags-network").forEach(init);
+  return {init: init, apply: apply, show: show};
 })();

@@ -8,7 +8,7 @@
 // from a text field, a code cell's editor, or the page outside a trace.
 // The records (data.nodes, data.steps and their terms) are read by field name
 // through the schema the page carries (trace/records.py, agsData.fields): F.node.name.
-var agsTraceStart = window.agsTraceStart || (function () {
+var agsTrace = window.agsTrace || (function () {
   var traces = [], armed = null;
 
   function traceOf(el) {
@@ -316,7 +316,7 @@ var agsTraceStart = window.agsTraceStart || (function () {
     }
   };
 
-  return function (root) {
+  function start(root) {
     if (!root || root.getAttribute("data-ags-started")) return;
     root.setAttribute("data-ags-started", "1");
     var t = new Trace(root);
@@ -325,5 +325,7 @@ var agsTraceStart = window.agsTraceStart || (function () {
     if (!armed && root.parentElement === document.body) armed = t;
     if (root.querySelector(".ags-practice") && window.agsPracticeStart) agsPracticeStart(t);
     if (window.agsShareStart) agsShareStart(t);
-  };
+  }
+
+  return {start: start};
 })();

@@ -3,8 +3,9 @@
 // JavaScript). The new numbers go into the drawing, the step records (so the
 // current step's equation and a clicked node's show them) and the forward
 // list. The words are the Python trace's (equation heads, forward-line
-// parts); only numbers are written here (agsNumber, agsEquation).
+// parts); only numbers are written here (agsNumbers).
 var agsLiveStart = window.agsLiveStart || (function () {
+  var agsNumber = agsNumbers.number, agsFactor = agsNumbers.factor, agsEquation = agsNumbers.equation;
   function Live(trace) {
     var self = this, live = trace.data.live, root = trace.root;
     this.trace = trace; this.live = live; this.graph = live.graph;
