@@ -43,7 +43,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Optional, Sequence, Union
 
-from . import palette
+from . import optim, palette
 from .engine import Value
 from .explore_losses import term_program
 from .modes import no_grad
@@ -348,6 +348,7 @@ class Recorder:
             "gradNorms": [s.grad_norms for s in self.snapshots],
             "program": term_program(self.loss_name, arch["nouts"][-1]),
             "palette": palette.as_json(),
+            "optimizer": optim.constants(),
         }
 
     def to_fragment(self, title: str = "Training explorer") -> str:

@@ -28,6 +28,9 @@ __all__ = [
     "element_ids",
     "op_id",
     "edge_id",
+    "DATA_FIELD",
+    "GRAD_FIELD",
+    "FIELD_WORDS",
     "format_number",
     "op_symbol",
     "dot_string",
@@ -163,6 +166,15 @@ def edge_id(source_id: str, target_id: str) -> str:
         'v1__v3_op'
     """
     return f"{source_id}__{target_id}"
+
+
+#: The classes of a value's data and grad fields (their ``<text>`` elements) in
+#: a drawing's SVG, by which pages and pictures find and rewrite them.
+DATA_FIELD = "ags-data-field"
+GRAD_FIELD = "ags-grad-field"
+#: The words before the numbers in those fields (``data 2``, ``grad 10.5``), and
+#: the grad field of a v̄ not computed yet; pages write new numbers after them.
+FIELD_WORDS = {"data": "data ", "grad": "grad ", "unknown": "grad ?"}
 
 
 def _printable(text: str) -> str:

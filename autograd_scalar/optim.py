@@ -21,7 +21,25 @@ from typing import Iterable
 from .checks import real_in
 from .engine import Value
 
-__all__ = ["Optimizer", "SGD", "Adam"]
+__all__ = ["Optimizer", "SGD", "Adam", "BETAS", "EPS", "MOMENTUM", "constants"]
+
+#: Adam's defaults (PyTorch's): the decay rates β1, β2 of m and v, and eps.
+BETAS = (0.9, 0.999)
+EPS = 1e-8
+#: The momentum of "SGD with momentum" where none is chosen (the training
+#: explorer's "momentum" optimizer): 0.9, the usual heavy-ball value. SGD's
+#: own default stays 0, plain SGD, as in PyTorch.
+MOMENTUM = 0.9
+
+
+def constants() -> dict:
+    """The optimizers' constants as a page reads them (the explorer trains with these).
+
+    Example:
+        >>> constants()
+        {'momentum': 0.9, 'beta1': 0.9, 'beta2': 0.999, 'eps': 1e-08}
+    """
+    return {"momentum": MOMENTUM, "beta1": BETAS[0], "beta2": BETAS[1], "eps": EPS}
 
 
 def _gradients(params: list, who: str) -> list:
@@ -134,8 +152,8 @@ class Adam(Optimizer):
         self,
         params: Iterable[Value],
         lr: float = 1e-3,
-        betas: tuple = (0.9, 0.999),
-        eps: float = 1e-8,
+        betas: tuple = BETAS,
+        eps: float = EPS,
     ):
         super().__init__(params, lr)
         try:

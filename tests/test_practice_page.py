@@ -206,5 +206,6 @@ def test_the_checker_holds_no_second_copy_of_the_math():
     html = trace.to_html(practice=True)
     assert "agsOps" not in html  # no table either: nothing recomputed in the page
     start = html.index('class="ags-data">') + len('class="ags-data">')
-    records = json.loads(html[start : html.index("</script>", start)])["steps"]
-    assert [r[1] for r in records] == [format_number(step.grad) for step in trace.steps]
+    data = json.loads(html[start : html.index("</script>", start)])
+    grad = data["fields"]["step"].index("grad")
+    assert [r[grad] for r in data["steps"]] == [format_number(step.grad) for step in trace.steps]

@@ -46,7 +46,7 @@ def test_a_fragment_restores_step_node_and_hidden_panels(browser, trace_file):
     assert "ags-hide-grads" in root.get_attribute("class")
     assert page.locator(".ags-side").is_hidden()  # equations hidden
     assert (
-        page.locator("text.ags-grad").first.evaluate("e => getComputedStyle(e).visibility")
+        page.locator("text.ags-grad-field").first.evaluate("e => getComputedStyle(e).visibility")
         == "hidden"
     )
     assert page.locator(".ags-hide-switch").is_checked()

@@ -27,6 +27,7 @@ from autograd_scalar import (
     trace as trace_module,
     trace_backward,
 )
+from autograd_scalar.trace import records
 from autograd_scalar.web import pages
 from conftest import assert_close
 from sum_over_paths import sum_over_paths_graph as paths_example
@@ -263,6 +264,12 @@ def page_parts(page: str) -> tuple:
     return drawings, json.loads(data)
 
 
+def named(data: dict, kind: str, row: list) -> dict:
+    """A record as {field: value}, by the schema the page carries (a left-out last field: None)."""
+    fields = data["fields"][kind]
+    return {name: row[k] if k < len(row) else None for k, name in enumerate(fields)}
+
+
 def test_html_holds_one_drawing_and_one_record_per_step_naming_its_svg_elements():
     """The page scales: one SVG, and per step the ids of the nodes and edges to light."""
     *_, o = paths_example()
@@ -273,25 +280,76 @@ def test_html_holds_one_drawing_and_one_record_per_step_naming_its_svg_elements(
     groups = {g.get("id"): g for g in svg.iter(f"{SVG}g")}
     ident = names.element_ids(trace.order)
     assert len(data["steps"]) == len(trace.steps) == 6
-    for record, step in zip(data["steps"], trace.steps):
-        node_id = data["nodes"][record[0]][0]
+    nodes = [named(data, "node", row) for row in data["nodes"]]
+    for row, step in zip(data["steps"], trace.steps):
+        record = named(data, "step", row)
+        node_id = nodes[record["node"]]["id"]
         assert groups[node_id].find(f"{SVG}title").text == ident[step.node]
-        assert record[2] == trace.equation(step)
-        assert [data["nodes"][t[0]][0] for t in record[3]] == [
-            data["nodes"][trace.order.index(t.consumer)][0] for t in step.terms
-        ]
-        for edge, term in zip(record[4], step.terms):
+        assert record["equation"] == trace.equation(step)
+        consumers = [named(data, "term", t)["consumer"] for t in record["terms"]]
+        assert consumers == [trace.order.index(t.consumer) for t in step.terms]
+        for edge, term in zip(record["edges"], step.terms):
             title = groups[edge].find(f"{SVG}title").text
             assert title == f"{ident[step.node]}->{names.op_id(ident[term.consumer])}"
-    assert data["steps"][-1][2] == "v̄[a] = v̄[c]·∂c/∂a + v̄[d]·∂d/∂a = 3·1 + 2.5·3 = 10.5"
+    last = named(data, "step", data["steps"][-1])
+    assert last["equation"] == "v̄[a] = v̄[c]·∂c/∂a + v̄[d]·∂d/∂a = 3·1 + 2.5·3 = 10.5"
+
+
+def test_page_records_follow_the_schema_the_page_carries():
+    """data.fields is trace/records.py's schema, and every record fits it: a node's step
+    is the step that finds its v̄, a term's numbers are the trace's (the sum-over-paths
+    example: o = (a + b)·(a·b)/2)."""
+    *_, o = paths_example()
+    trace = trace_backward(o)
+    _, data = page_parts(trace.to_html())
+    assert data["fields"] == {kind: list(fields) for kind, fields in records.SCHEMA.items()}
+    nodes = [named(data, "node", row) for row in data["nodes"]]
+    assert [n["name"] for n in nodes] == [trace.names[node] for node in trace.order]
+    assert [n["forward"] for n in nodes] == [str(line) for line in trace.forward]
+    for k, step in enumerate(trace.steps):
+        record = named(data, "step", data["steps"][k])
+        assert nodes[record["node"]]["step"] == k
+        assert record["grad"] == names.format_number(step.grad)
+        for row, term in zip(record["terms"], step.terms):
+            assert named(data, "term", row) == {
+                "consumer": trace.order.index(term.consumer),
+                "local": names.format_number(term.local),
+                "rule": "; ".join(trace.rules(step, term)),
+                "consumer_grad": names.format_number(term.consumer_grad),
+                "product": names.format_number(term.product),
+            }
+    assert all(len(row) == len(records.NODE) - 1 for row in data["nodes"])  # no name wrapped
+
+
+def test_the_scripts_read_records_by_field_name_never_by_position():
+    """No script that reads the trace's records indexes anything by a number literal
+    (node[2], step[3][t][1]): fields go through the schema, F.node.name. The one
+    plain list indexed so is named here."""
+    plain_lists = {"moved": "trace_live.js: the inputs an edit changed"}
+    for script in ("trace.js", "trace_live.js", "practice.js", "share.js"):
+        code = pages.read(script)
+        for at in re.finditer(r"\[\d+\]", code):
+            before = re.search(r"(\w*)\s*$", code[: at.start()]).group(1)
+            assert before in plain_lists, f"{script}: {code[at.start() - 30 : at.end()]!r}"
+    assert "agsData.fields(data.fields)" in pages.read("trace.js")
+
+
+def test_a_node_record_carries_its_derivative_name_only_where_it_is_wrapped():
+    x = Value(2.0, label="x")
+    y = x * 3
+    y.label = "3 x"  # not one symbol: ∂(3 x)/∂x
+    _, data = page_parts(trace_backward(y.tanh()).to_html())
+    nodes = {n["name"]: n for n in (named(data, "node", row) for row in data["nodes"])}
+    assert nodes["3 x"]["derivative"] == names.derivative_name("3 x") == "(3 x)"
+    assert nodes["x"]["derivative"] is None
 
 
 def test_html_cites_the_derivative_tables_rules():
     *_, o = paths_example()
     _, data = page_parts(trace_backward(o).to_html())
-    a_terms, b_terms = data["steps"][-1][3], data["steps"][-2][3]
-    assert [t[2] for t in a_terms] == ["d(x+y)/dx = 1", "d(x*y)/dx = y"]
-    assert b_terms[1][2] == "d(x*y)/dy = x"  # b is the second argument of d = a * b
+    a_terms, b_terms = (named(data, "step", row)["terms"] for row in data["steps"][-1:-3:-1])
+    assert [named(data, "term", t)["rule"] for t in a_terms] == ["d(x+y)/dx = 1", "d(x*y)/dx = y"]
+    assert named(data, "term", b_terms[1])["rule"] == "d(x*y)/dy = x"  # b is d = a * b's second
 
 
 def test_html_without_javascript_lists_every_steps_equation_and_the_final_grads():

@@ -245,6 +245,40 @@ def test_svg_groups_carry_classes_and_the_element_ids_of_names(no_dot):
     assert groups["p1-" + names.edge_id(ident[a], names.op_id(ident[d]))] == ["edge", "ags-edge"]
 
 
+def field_texts(svg: str, css_class: str) -> dict:
+    """{group id: [text of each <text class=css_class>]} over the value groups of an SVG."""
+    return {
+        g.get("id"): [t.text for t in g.iter(f"{SVG}text") if t.get("class") == css_class]
+        for g in svg_groups(svg, "ags-value")
+    }
+
+
+@pytest.mark.parametrize("renderer", ["no_dot", "stub_dot"])
+def test_each_values_data_and_grad_fields_carry_their_own_class(renderer, request):
+    """Pages find a value's data and grad by class, not by their words: every value
+    has one of each, holding its numbers (the sum-over-paths example's grads, ∂o/∂a = 10.5,
+    with a's .grad doubled so its record also carries the ∂o/∂a note), from both renderers."""
+    request.getfixturevalue(renderer)
+    a, b, c, d, o = paths_example()
+    a.grad *= 2  # as after two backward passes: the record gains a fourth field
+    order = topological_order(o)
+    ident = names.element_ids(order)
+    values = [node for node in order if node.op != "const"]
+    svg = viz.to_svg(o)
+    data, grad = field_texts(svg, names.DATA_FIELD), field_texts(svg, names.GRAD_FIELD)
+    assert data == {ident[v]: ["data " + names.format_number(v.data)] for v in values}
+    assert grad == {ident[v]: ["grad " + names.format_number(v.grad)] for v in values}
+    assert grad[ident[a]] == ["grad 21"]
+    assert "∂o/∂a = 10.5" in texts(svg)  # the note stays unclassed beside them
+    live = viz.to_svg(o, show_grad={o: 1.0}, number_width=10, id_prefix="p-")
+    assert field_texts(live, names.GRAD_FIELD)["p-" + ident[a]] == [
+        "\u00a0" * 2 + "grad ?" + "\u00a0" * 2
+    ]
+    hidden = viz.to_svg(o, show_grad=False)
+    assert field_texts(hidden, names.GRAD_FIELD)[ident[a]] == []
+    assert field_texts(hidden, names.DATA_FIELD)[ident[a]] == ["data 2"]
+
+
 # -- scopes: clusters ------------------------------------------------------------------
 
 

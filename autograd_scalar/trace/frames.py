@@ -21,7 +21,7 @@ from typing import Optional
 
 from .. import viz
 from ..files import suffix_format, write_atomic
-from ..names import edge_id, element_ids, format_number, op_id
+from ..names import FIELD_WORDS, GRAD_FIELD, edge_id, element_ids, format_number, op_id
 from ..viz import image
 from ..web import pages
 from .text import equation
@@ -84,8 +84,8 @@ class StepDrawing:
             if g is None or s <= k:
                 continue
             for text in g.iter(f"{{{_SVG}}}text"):
-                if (text.text or "").strip().startswith("grad "):
-                    text.text = "grad ?"
+                if text.get("class") == GRAD_FIELD:
+                    text.text = FIELD_WORDS["unknown"]
 
     def mark_terms(self, groups: dict, layer: ET.Element, step) -> list:
         """Mark the edges of ``step``'s terms, each with ∂v_j/∂v_i beside it in ``layer``.

@@ -1,7 +1,9 @@
 """A backward trace as a step-through HTML page, and its Jupyter display.
 
 The page holds ONE drawing of the graph (laid out by :mod:`autograd_scalar.viz`,
-showing the v̄ of this pass) and one small JSON record per step; the script
+showing the v̄ of this pass) and one small JSON record per step (their fields
+named once in :mod:`autograd_scalar.trace.records`; the page carries that
+schema and the scripts read every field by name); the script
 ``web/trace.js`` recolours nodes and edges by CSS class and fills in the
 gradients as you step, so the page grows linearly with the graph. Nodes and
 edges are found by their element ids from :mod:`autograd_scalar.names`.
@@ -26,6 +28,7 @@ import sys
 
 from .. import viz
 from ..names import (
+    FIELD_WORDS,
     derivative_name,
     edge_id,
     element_ids,
@@ -36,6 +39,7 @@ from ..names import (
 )
 from ..web import pages
 from .live import live_graph
+from .records import FORWARD, NODE, SCHEMA, STEP, TERM, record
 from .text import BAR, equation, equation_head, formula
 
 __all__ = ["to_html", "repr_html", "repr_bundle", "page_title"]
@@ -52,20 +56,21 @@ def page_title(trace) -> str:
 
 
 def _term_record(trace, step, term, index: dict) -> list:
-    return [
-        index[term.consumer],
-        format_number(term.local),
-        "; ".join(trace.rules(step, term)) or "custom op",
-        format_number(term.consumer_grad),
-        format_number(term.product),
-    ]
+    return record(
+        TERM,
+        consumer=index[term.consumer],
+        local=format_number(term.local),
+        rule="; ".join(trace.rules(step, term)) or "custom op",
+        consumer_grad=format_number(term.consumer_grad),
+        product=format_number(term.product),
+    )
 
 
-def _derivative_field(name: str) -> list:
-    """The name as it reads after ∂ and Δ, where it differs (``(exp(x)*0 + y)``): a
-    node record's optional last field (the script reads ``node[5] || node[2]``)."""
+def _derivative_field(name: str):
+    """The name as it reads after ∂ and Δ where it differs (``(exp(x)*0 + y)``), else None:
+    a node record's optional last field (the script falls back to the name)."""
     wrapped = derivative_name(name)
-    return [wrapped] if wrapped != name else []
+    return wrapped if wrapped != name else None
 
 
 def _data(trace, prefix: str) -> dict:
@@ -74,30 +79,39 @@ def _data(trace, prefix: str) -> dict:
     index = {node: k for k, node in enumerate(trace.order)}
     step_of = {step.node: k for k, step in enumerate(trace.steps)}
     nodes = [
-        [
-            prefix + ident[node],
-            prefix + op_id(ident[node]) if node.parents else "",
-            trace.names[node],
-            str(line),
-            step_of.get(node, -1),
-        ]
-        + _derivative_field(trace.names[node])
+        record(
+            NODE,
+            id=prefix + ident[node],
+            op_id=prefix + op_id(ident[node]) if node.parents else "",
+            name=trace.names[node],
+            forward=str(line),
+            step=step_of.get(node, -1),
+            derivative=_derivative_field(trace.names[node]),
+        )
         for node, line in zip(trace.order, trace.forward)
     ]
     steps = [
-        [
-            index[step.node],
-            format_number(step.grad),
-            equation(step, trace.names),
-            [_term_record(trace, step, term, index) for term in step.terms],
-            [
+        record(
+            STEP,
+            node=index[step.node],
+            grad=format_number(step.grad),
+            equation=equation(step, trace.names),
+            terms=[_term_record(trace, step, term, index) for term in step.terms],
+            edges=[
                 prefix + edge_id(ident[step.node], op_id(ident[term.consumer]))
                 for term in step.terms
             ],
-        ]
+        )
         for step in trace.steps
     ]
-    data = {"nodes": nodes, "steps": steps, "bar": f"v{BAR}"}
+    fields = {kind: list(names) for kind, names in SCHEMA.items()}
+    data = {
+        "fields": fields,
+        "nodes": nodes,
+        "steps": steps,
+        "bar": f"v{BAR}",
+        "words": FIELD_WORDS,
+    }
     if trace.rebuilt:  # a checkpointed graph: the memory curve beside the steps
         data["alive"] = trace.live
     return data
@@ -125,7 +139,10 @@ def _live_data(trace, graph: dict) -> dict:
         "graph": graph,
         "root": derivative_name(trace.names[trace.root]),  # as it reads after ∂ and Δ
         "heads": [equation_head(step, trace.names) for step in trace.steps],
-        "forward": [list(line.parts()) for line in trace.forward],
+        "forward": [
+            record(FORWARD, before=before, after=after)
+            for before, after in (line.parts() for line in trace.forward)
+        ],
         "inputs": [k for k, node in enumerate(graph["nodes"]) if node["kind"] == "input"],
     }
 

@@ -38,6 +38,7 @@ from __future__ import annotations
 import math
 import os
 import pathlib
+import re
 import shutil
 import textwrap
 import threading
@@ -50,6 +51,9 @@ from .. import ops
 from ..engine import CONST, Value, gradients, graph_order, topological_order
 from ..files import suffix_format, write_atomic
 from ..names import (
+    DATA_FIELD,
+    FIELD_WORDS,
+    GRAD_FIELD,
     derivative_name,
     dot_record,
     dot_string,
@@ -98,6 +102,16 @@ BOUNDED_LAYOUT = {"mclimit": "0.01", "nslimit1": "2", "remincross": "false", "sp
 
 #: The formats :func:`save` writes (png and pdf made in-process from the SVG).
 SAVE_FORMATS = ("svg", "dot", "png", "pdf")
+
+#: The classes of a value's record fields, in the order :func:`draw` writes
+#: them (name, data, grad, then a note where .grad is not ∂root/∂v). Graphviz
+#: gives a record's fields no class of their own, and the WebAssembly build
+#: has no HTML-like labels; but each field is one line (``dot_record``), so
+#: it is one ``<text>`` of the value's SVG group, in this order, whichever
+#: Graphviz drew it. :func:`render` tags them (:func:`tag_fields`).
+RECORD_FIELDS = (None, DATA_FIELD, GRAD_FIELD)
+_VALUE_GROUP = re.compile(rb'<g id="[^"]*" class="node ags(?:-|&#45;)value">.*?</g>', re.S)
+_TEXT = b"<text "
 
 
 class RenderError(RuntimeError):
@@ -549,15 +563,18 @@ class _Drawing:
         return NUMBER_PAD * (pad // 2) + text + NUMBER_PAD * (pad - pad // 2)
 
     def record(self, node) -> str:
-        fields = [dot_record(self.names[node]), self.field("data " + format_number(node.data))]
+        """The record label, its fields in the order of :data:`RECORD_FIELDS`."""
+        data, grad = FIELD_WORDS["data"], FIELD_WORDS["grad"]
+        fields = [dot_record(self.names[node]), self.field(data + format_number(node.data))]
         if self.show_grad is True:
-            fields.append(self.field("grad " + format_number(node.grad)))
+            fields.append(self.field(grad + format_number(node.grad)))
             if node in self.differ:  # and the caption says why
                 partial = f"∂{derivative_name(self.names[self.order[-1]])}/∂{derivative_name(self.names[node])} = "
                 fields.append(dot_record(partial + format_number(self.differ[node])))
         elif self.show_grad:
-            grad = self.show_grad.get(node)
-            fields.append(self.field("grad ?" if grad is None else "grad " + format_number(grad)))
+            known = self.show_grad.get(node)
+            unknown = FIELD_WORDS["unknown"]
+            fields.append(self.field(unknown if known is None else grad + format_number(known)))
         label = "|".join(fields)
         return "{" + label + "}" if self.horizontal else label
 
@@ -635,7 +652,8 @@ def draw(
     order) and ``v<i>_op`` for the operation that computes v_i. In the SVG,
     value, constant, operation, box and edge groups carry the classes
     ``ags-value``, ``ags-const``, ``ags-op``, ``ags-group`` and ``ags-edge``,
-    so pages style them with CSS. Nodes tagged by
+    so pages style them with CSS; once rendered, a value's data and grad
+    fields carry ``ags-data-field`` and ``ags-grad-field``. Nodes tagged by
     :func:`~autograd_scalar.scope` sit in nested clusters.
 
     Example (the sum-over-paths example: c = a + b, d = a·b, o = c·d/2):
@@ -722,14 +740,38 @@ def render_layout(dot_source: str) -> str:
     return _render_in_process(dot_source, "plain").decode("utf-8")
 
 
+def _tag_group(group: re.Match) -> bytes:
+    """One value's SVG group with its fields' ``<text>`` elements classed."""
+    parts = group.group(0).split(_TEXT)
+    for k, css_class in enumerate(RECORD_FIELDS[: len(parts) - 1], 1):
+        if css_class:
+            parts[k] = b'class="' + css_class.encode() + b'" ' + parts[k]
+    return _TEXT.join(parts)
+
+
+def tag_fields(svg: bytes) -> bytes:
+    """The SVG with each value's data and grad fields classed (:data:`RECORD_FIELDS`).
+
+    Example:
+        >>> svg = b'<g id="v1" class="node ags&#45;value"><title>v1</title>' + (
+        ...     b'<text x="1">a</text><text x="2">data 2</text><text x="3">grad 1</text></g>')
+        >>> print(tag_fields(svg).decode().split("</title>")[1])
+        <text x="1">a</text><text class="ags-data-field" x="2">data 2</text><text class="ags-grad-field" x="3">grad 1</text></g>
+    """
+    return _VALUE_GROUP.sub(_tag_group, svg)
+
+
 def _svg(dot_source: str) -> bytes:
-    """The SVG of DOT source: the system ``dot`` if on PATH, else WebAssembly Graphviz."""
+    """The SVG of DOT source: the system ``dot`` if on PATH, else WebAssembly Graphviz
+    (in a web page, the browser's); each value's data and grad fields carry their classes."""
     if shutil.which("dot"):
         try:
-            return graphviz.pipe("dot", "svg", dot_source.encode("utf-8"), quiet=True)
+            svg = graphviz.pipe("dot", "svg", dot_source.encode("utf-8"), quiet=True)
         except (graphviz.CalledProcessError, graphviz.ExecutableNotFound) as exc:
             raise RenderError(f"Graphviz dot failed to render svg: {exc}") from exc
-    return _render_in_process(dot_source)
+    else:
+        svg = _render_in_process(dot_source)
+    return tag_fields(svg)
 
 
 def to_svg(root: Value, **options) -> str:

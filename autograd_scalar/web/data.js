@@ -8,5 +8,25 @@ var agsData = window.agsData || (function () {
     return value !== null && typeof value === "object" && typeof value.$float === "string"
       ? FLOATS[value.$float] : value;
   }
-  return function (element) { return JSON.parse(element.textContent, revive); };
+  function read(element) { return JSON.parse(element.textContent, revive); }
+
+  // agsData.fields: a page's record schema, as Python wrote it (trace/records.py):
+  // each kind's field names in order, {"node": ["id", "op_id", "name", ...], ...},
+  // turned into positions, so a script reads node[F.node.name], never node[2]. A
+  // name the schema does not have is an error here, not an undefined field later.
+  read.fields = function (fields) {
+    var index = {};
+    Object.keys(fields).forEach(function (kind) {
+      var at = {};
+      fields[kind].forEach(function (name, k) { at[name] = k; });
+      index[kind] = new Proxy(at, {get: function (target, name) {
+        if (typeof name === "string" && !(name in target)) {
+          throw new Error("the page's " + kind + " records have no field " + name);
+        }
+        return target[name];
+      }});
+    });
+    return index;
+  };
+  return read;
 })();

@@ -793,8 +793,8 @@ var agsExplorer = window.agsExplorer || (function () {
     var data = view.data;
     return new agsExploreTrain.Trainer({
       sizes: data.sizes, activation: data.activation, program: data.program, X: data.X, y: data.y,
-      params: params, optimizer: view.controls.optimizer.value, lr: 0.1, seed: view.seed++,
-      judge: view.judge});
+      params: params, optimizer: view.controls.optimizer.value, constants: data.optimizer, lr: 0.1,
+      seed: view.seed++, judge: view.judge});
   }
 
   // The timeline from snapshot k on is dropped: training branches off there.

@@ -234,7 +234,7 @@ var agsExploreTrain = window.agsExploreTrain || (function () {
       }
       return;
     }
-    var t = this.t + 1, beta1 = settings.betas[0], beta2 = settings.betas[1];
+    var t = this.t + 1, beta1 = settings.beta1, beta2 = settings.beta2;
     var stepSize = lr / (1.0 - Math.pow(beta1, t));
     var rootCorrection2 = Math.sqrt(1.0 - Math.pow(beta2, t));
     for (k = 0; k < params.length; k++) {
@@ -261,18 +261,20 @@ var agsExploreTrain = window.agsExploreTrain || (function () {
   }
 
   // The trainer. spec: {sizes, activation, program, X, y, params, optimizer,
-  // lr, momentum, l2, l1, batch, seed, judge}. loss = mean of the batch's terms
-  // + l2 * sum(p^2) + l1 * sum(|p|), as the playground's loss in Python.
+  // constants, lr, l2, l1, batch, seed, judge}. constants are optim.py's
+  // {momentum, beta1, beta2, eps} (optim.constants(), in the page's data).
+  // loss = mean of the batch's terms + l2 * sum(p^2) + l1 * sum(|p|), as the
+  // playground's loss in Python.
   function Trainer(spec) {
+    var c = spec.constants;
     this.net = new Net(spec.sizes, spec.activation);
     this.term = compile(spec.program);
     this.X = spec.X;
     this.y = spec.y;
     this.params = spec.params.slice();
     this.grads = new Float64Array(this.params.length);
-    this.settings = {lr: spec.lr, momentum: spec.momentum === undefined ? 0.9 : spec.momentum,
-                     l2: spec.l2 || 0, l1: spec.l1 || 0, batch: spec.batch || 0,
-                     betas: [0.9, 0.999], eps: 1e-8};
+    this.settings = {lr: spec.lr, momentum: c.momentum, l2: spec.l2 || 0, l1: spec.l1 || 0,
+                     batch: spec.batch || 0, beta1: c.beta1, beta2: c.beta2, eps: c.eps};
     this.optimizer = new Optimizer(spec.optimizer || "sgd", this.params.length);
     this.random = generator(spec.seed === undefined ? 1 : spec.seed);
     this.outBar = new Float64Array(spec.sizes[spec.sizes.length - 1]);

@@ -11,7 +11,7 @@ var agsPracticeStart = window.agsPracticeStart || (function () {
 
   function Practice(t) {
     var self = this, panel = t.root.querySelector(".ags-practice");
-    this.t = t; this.steps = t.data.steps; this.names = t.data.nodes;
+    this.t = t; this.steps = t.data.steps; this.S = t.F.step; this.T = t.F.term;
     this.prompt = panel.querySelector(".ags-prompt");
     this.input = panel.querySelector(".ags-answer");
     this.feedback = panel.querySelector(".ags-feedback");
@@ -26,7 +26,7 @@ var agsPracticeStart = window.agsPracticeStart || (function () {
     this.reset();
   }
 
-  Practice.prototype.name = function (s) { return this.names[this.steps[s][0]][2]; };
+  Practice.prototype.name = function (s) { return this.t.nodeName(this.steps[s][this.S.node]); };
 
   Practice.prototype.reset = function () {
     this.k = 1; this.hints = 0; this.points = 0;
@@ -59,37 +59,38 @@ var agsPracticeStart = window.agsPracticeStart || (function () {
   Practice.prototype.mark = function (s) {
     var asked = this.t.root.querySelector(".ags-asked");
     if (asked) asked.classList.remove("ags-asked");
-    var g = s >= 0 && this.t.nodes[this.steps[s][0]].g;
+    var g = s >= 0 && this.t.nodes[this.steps[s][this.S.node]].g;
     if (g) { g.classList.add("ags-asked"); this.t.keepInView(g); }
   };
 
   Practice.prototype.right = function (x) {
-    var g = Number(this.steps[this.k][1]);
+    var g = Number(this.steps[this.k][this.S.grad]);
     return Math.abs(x - g) <= REL * Math.abs(g) + ABS;
   };
 
   Practice.prototype.hint = function (level) {
-    var names = this.names, terms = this.steps[this.k][3], name = this.name(this.k);
+    var t = this.t, T = this.T, step = this.steps[this.k], terms = step[this.S.terms];
+    var name = this.name(this.k);
     if (level === 1) {
       return "Hint 1: sum over the children of " + name + ", the nodes computed from it: " +
-          terms.map(function (term) { return names[term[0]][2]; }).join(", ") + ".";
+          terms.map(function (term) { return t.nodeName(term[T.consumer]); }).join(", ") + ".";
     }
-    var d = agsTrace.derivativeName(names[this.steps[this.k][0]]);  // ∂(exp(x) + y)/∂x
+    var d = t.derivativeName(step[this.S.node]);  // ∂(exp(x) + y)/∂x
     if (level === 2) {
       return "Hint 2: the local derivatives by the rules: " + terms.map(function (term) {
-        return "\u2202" + agsTrace.derivativeName(names[term[0]]) + "/\u2202" + d + " by " + term[2];
+        return "\u2202" + t.derivativeName(term[T.consumer]) + "/\u2202" + d + " by " + term[T.rule];
       }).join("; ") + ".";
     }
     return "Hint 3: multiply and add: " + terms.map(function (term) {
-      var child = names[term[0]][2];
-      return "(\u2202" + agsTrace.derivativeName(names[term[0]]) + "/\u2202" + d + " = " + term[1] +
-          ") \u00b7 (v\u0304[" + child + "] = " + term[3] + ")";
+      var j = term[T.consumer];
+      return "(\u2202" + t.derivativeName(j) + "/\u2202" + d + " = " + term[T.local] +
+          ") \u00b7 (v\u0304[" + t.nodeName(j) + "] = " + term[T.consumer_grad] + ")";
     }).join(" + ") + ".";
   };
 
   Practice.prototype.record = function (points, how) {
     var item = document.createElement("li");
-    item.textContent = "v\u0304[" + this.name(this.k) + "] = " + this.steps[this.k][1] + ": " +
+    item.textContent = "v\u0304[" + this.name(this.k) + "] = " + this.steps[this.k][this.S.grad] + ": " +
         how + ", " + points + " of " + POINTS;
     this.log.appendChild(item);
     this.points += points; this.k += 1;
@@ -102,7 +103,7 @@ var agsPracticeStart = window.agsPracticeStart || (function () {
     var x = Number(text);
     if (isNaN(x)) { this.feedback.textContent = "Type a number, like -1.5 or 0.25."; return; }
     if (this.right(x)) {
-      this.feedback.textContent = "Right: " + this.steps[this.k][2];
+      this.feedback.textContent = "Right: " + this.steps[this.k][this.S.equation];
       this.record(POINTS - this.hints, this.hints ? "right after " + this.hints + " hint(s)" : "right");
       return;
     }
@@ -117,7 +118,7 @@ var agsPracticeStart = window.agsPracticeStart || (function () {
 
   Practice.prototype.reveal = function () {
     if (this.k >= this.steps.length) return;
-    this.feedback.textContent = "Revealed: " + this.steps[this.k][2];
+    this.feedback.textContent = "Revealed: " + this.steps[this.k][this.S.equation];
     this.record(0, "revealed");
   };
 

@@ -40,7 +40,7 @@ var agsShareStart = window.agsShareStart || (function () {
 
   function fragment(t) {
     var parts = ["step=" + (t.k + 1)], rows = inputRows(t);
-    if (t.picked) parts.push("node=" + encodeURIComponent(t.data.nodes[t.byId[t.picked.id]][2]));
+    if (t.picked) parts.push("node=" + encodeURIComponent(t.nodeName(t.byId[t.picked.id])));
     Object.keys(rows).forEach(function (name) {
       var field = rows[name];
       if (field.value !== field.defaultValue) {
@@ -75,14 +75,13 @@ var agsShareStart = window.agsShareStart || (function () {
     state.hide.forEach(function (p) { t.root.classList.add(PANELS[p]); });
     if (state.step >= 1) t.show(state.step - 1);
     if (state.node !== undefined) {
-      t.data.nodes.forEach(function (n, i) {
-        if (n[2] === state.node && t.nodes[i].g) t.pick(t.nodes[i].g);
+      t.nodes.forEach(function (node, i) {
+        if (t.nodeName(i) === state.node && node.g) t.pick(node.g);
       });
     }
   }
 
   return function (t) {
-    t.nodes.forEach(function (node) { if (node.grad) node.grad.classList.add("ags-grad"); });
     if (claimed) return;
     claimed = true;
     var own = t.root.parentElement === document.body, ready = false;

@@ -6,11 +6,9 @@
 // they are read on the window before Jupyter's own shortcuts see them (both
 // JupyterLab and Notebook 7 handle keys on the document), and never taken
 // from a text field, a code cell's editor, or the page outside a trace.
+// The records (data.nodes, data.steps and their terms) are read by field name
+// through the schema the page carries (trace/records.py, agsData.fields): F.node.name.
 var agsTrace = window.agsTrace || (function () {
-  // A node record's name as it reads after ∂ and Δ: Python wrapped it where it
-  // is not one symbol, ∂(exp(x)*0 + y)/∂x (names.derivative_name), in field 5.
-  function derivativeName(node) { return node[5] || node[2]; }
-
   var traces = [], armed = null;
 
   function traceOf(el) {
@@ -54,8 +52,9 @@ var agsTrace = window.agsTrace || (function () {
   }
 
   function Trace(root) {
-    var self = this, data = agsData(root.querySelector(".ags-data"));
+    var self = this, data = agsData(root.querySelector(".ags-data")), N;
     this.root = root; this.data = data; this.k = 0;
+    this.F = agsData.fields(data.fields); N = this.F.node;
     this.slider = root.querySelector(".ags-slider");
     this.viewport = root.querySelector(".ags-viewport");
     this.svg = agsInlinePicture(this.viewport.querySelector("img.ags-picture")) ||
@@ -64,17 +63,15 @@ var agsTrace = window.agsTrace || (function () {
     this.labels = document.createElementNS("http://www.w3.org/2000/svg", "g");
     this.layer.appendChild(this.labels);
     this.byId = {};
+    // A value's data and grad fields carry their own classes (viz.graph writes them).
     this.nodes = data.nodes.map(function (n, i) {
-      var g = document.getElementById(n[0]), grad = null, value = null;
+      var g = document.getElementById(n[N.id]), grad = null, value = null;
       if (g) {
-        self.byId[n[0]] = i;
-        g.querySelectorAll("text").forEach(function (t) {
-          var text = t.textContent.trim();  // a live page pads them with no-break spaces
-          if (text.indexOf("grad ") === 0) grad = t;
-          if (text.indexOf("data ") === 0) value = t;
-        });
+        self.byId[n[N.id]] = i;
+        grad = g.querySelector("text.ags-grad-field");
+        value = g.querySelector("text.ags-data-field");
       }
-      if (n[1]) self.byId[n[1]] = i;
+      if (n[N.op_id]) self.byId[n[N.op_id]] = i;
       return {g: g, grad: grad, value: value, shown: grad && grad.textContent,
               final: grad && grad.textContent.trim()};
     });
@@ -161,7 +158,7 @@ var agsTrace = window.agsTrace || (function () {
     if (this.view.w / (this.viewport.clientWidth || 1) > 1.6) {
       var a = this.aspect(), w = this.viewport.clientWidth * 1.1;
       this.setView({x: 0, y: 0, w: w, h: w * a});
-      this.keepInView(this.nodes[this.data.steps[this.k][0]].g, true);
+      this.keepInView(this.nodes[this.data.steps[this.k][this.F.step.node]].g, true);
     }
   };
   Trace.prototype.keepInView = function (g, center) {
@@ -185,12 +182,12 @@ var agsTrace = window.agsTrace || (function () {
         if (!el) return;
         var padded = el.textContent.length;
         el.textContent = el.textContent.trim();
-        texts.push([el, padded - el.textContent.length]);
+        texts.push({el: el, pad: padded - el.textContent.length});
       });
     });
-    texts.forEach(function (pair) {
-      var el = pair[0], width = el.getComputedTextLength(), perChar = width / el.textContent.length;
-      el.agsFit = {perChar: perChar, room: width + pair[1] * perChar + 10};
+    texts.forEach(function (text) {
+      var el = text.el, width = el.getComputedTextLength(), perChar = width / el.textContent.length;
+      el.agsFit = {perChar: perChar, room: width + text.pad * perChar + 10};
     });
   };
   Trace.prototype.setText = function (el, text) {
@@ -205,25 +202,34 @@ var agsTrace = window.agsTrace || (function () {
 
   // -- stepping -----------------------------------------------------------------
   Trace.prototype.mark = function (el, cls) {
-    if (el) { el.classList.add(cls); this.lit.push([el, cls]); }
+    if (el) { el.classList.add(cls); this.lit.push({el: el, cls: cls}); }
+  };
+  Trace.prototype.unmark = function () {
+    this.lit.forEach(function (mark) { mark.el.classList.remove(mark.cls); });
+    this.lit = [];
+    while (this.labels.firstChild) this.labels.removeChild(this.labels.firstChild);
+  };
+  // A node record's name, and the name as it reads after ∂ and Δ: Python wrote
+  // the wrapped one, ∂(exp(x)*0 + y)/∂x (names.derivative_name), where it differs.
+  Trace.prototype.nodeName = function (i) { return this.data.nodes[i][this.F.node.name]; };
+  Trace.prototype.derivativeName = function (i) {
+    return this.data.nodes[i][this.F.node.derivative] || this.nodeName(i);
   };
   Trace.prototype.show = function (i) {
-    var self = this, steps = this.data.steps, nodes = this.nodes;
+    var self = this, steps = this.data.steps, nodes = this.nodes, S = this.F.step, T = this.F.term;
     // A practice page reveals steps up to t.limit only (practice.js moves it).
     var last = this.limit == null ? steps.length - 1 : this.limit;
     this.k = Math.max(0, Math.min(last, i));
     var step = steps[this.k];
-    this.lit.forEach(function (pair) { pair[0].classList.remove(pair[1]); });
-    this.lit = [];
-    while (this.labels.firstChild) this.labels.removeChild(this.labels.firstChild);
+    this.unmark();
     for (var s = 0; s < steps.length; s++) {
-      var node = nodes[steps[s][0]], text = s <= this.k ? node.final : "grad ?";
+      var node = nodes[steps[s][S.node]], text = s <= this.k ? node.final : this.data.words.unknown;
       if (s < this.k) this.mark(node.g, "ags-done");
       if (node.grad && node.shown !== text) { this.setText(node.grad, text); node.shown = text; }
     }
-    step[3].forEach(function (term) { self.mark(nodes[term[0]].g, "ags-consumer"); });
-    this.mark(nodes[step[0]].g, "ags-current");
-    step[4].forEach(function (id, t) {
+    step[S.terms].forEach(function (term) { self.mark(nodes[term[T.consumer]].g, "ags-consumer"); });
+    this.mark(nodes[step[S.node]].g, "ags-current");
+    step[S.edges].forEach(function (id, t) {
       var edge = document.getElementById(id);
       self.mark(edge, "ags-term");
       var path = edge && edge.querySelector("path");
@@ -231,22 +237,20 @@ var agsTrace = window.agsTrace || (function () {
         var p = path.getPointAtLength(path.getTotalLength() / 2);
         // The value only: the side panel spells out ∂v_j/∂v_i, and long names would
         // cover the nodes at either end of a short edge.
-        self.labels.appendChild(svgText(document, p.x, p.y - 4, "\u2202 = " + step[3][t][1]));
+        self.labels.appendChild(svgText(document, p.x, p.y - 4, "\u2202 = " + step[S.terms][t][T.local]));
       }
     });
     this.slider.value = String(this.k);
     this.root.querySelector(".ags-pos").textContent =
-        "step " + (this.k + 1) + " of " + steps.length + ": node " + this.data.nodes[step[0]][2];
+        "step " + (this.k + 1) + " of " + steps.length + ": node " + this.nodeName(step[S.node]);
     this.describe(step);
-    this.keepInView(nodes[step[0]].g, false);
+    this.keepInView(nodes[step[S.node]].g, false);
     if (this.data.alive) showAlive(this.root, this.data.alive, this.k);
   };
 
   Trace.prototype.finished = function () {
     var self = this;
-    this.lit.forEach(function (pair) { pair[0].classList.remove(pair[1]); });
-    this.lit = [];
-    while (this.labels.firstChild) this.labels.removeChild(this.labels.firstChild);
+    this.unmark();
     this.nodes.forEach(function (node) {
       if (node.grad && node.shown !== node.final) { self.setText(node.grad, node.final); node.shown = node.final; }
     });
@@ -262,24 +266,24 @@ var agsTrace = window.agsTrace || (function () {
   }
 
   // -- the side panel -----------------------------------------------------------
-  function termItems(data, step, list) {
+  function termItems(t, step, list) {
+    var N = t.F.node, S = t.F.step, T = t.F.term, name = t.derivativeName(step[S.node]);
     list.textContent = "";
-    var name = derivativeName(data.nodes[step[0]]);
-    step[3].forEach(function (term) {
-      var child = data.nodes[term[0]], li = document.createElement("li");
-      li.textContent = child[3] + ": \u2202" + derivativeName(child) + "/\u2202" + name + " = " + term[1] +
-          " (" + term[2] + "), " + data.bar + "[" + child[2] + "] = " + term[3] +
-          ", term = " + term[4];
+    step[S.terms].forEach(function (term) {
+      var j = term[T.consumer], li = document.createElement("li");
+      li.textContent = t.data.nodes[j][N.forward] + ": \u2202" + t.derivativeName(j) + "/\u2202" + name +
+          " = " + term[T.local] + " (" + term[T.rule] + "), " + t.data.bar + "[" + t.nodeName(j) + "] = " +
+          term[T.consumer_grad] + ", term = " + term[T.product];
       list.appendChild(li);
     });
   }
   Trace.prototype.describe = function (step) {
-    var root = this.root, n = step[3].length;
+    var root = this.root, S = this.F.step, n = step[S.terms].length;
     root.querySelector(".ags-stepno").textContent = "Step " + (this.k + 1) + " of " +
-        this.data.steps.length + ": node " + this.data.nodes[step[0]][2] +
+        this.data.steps.length + ": node " + this.nodeName(step[S.node]) +
         (n ? " (" + n + (n > 1 ? " children" : " child") + " in Ch)" : " (output: v\u0304_N = 1)");
-    root.querySelector(".ags-equation").textContent = step[2];
-    termItems(this.data, step, root.querySelector(".ags-terms"));
+    root.querySelector(".ags-equation").textContent = step[S.equation];
+    termItems(this, step, root.querySelector(".ags-terms"));
   };
   // After the numbers in data changed (a live page's edit): the same step, the same pick.
   Trace.prototype.refresh = function () {
@@ -291,23 +295,23 @@ var agsTrace = window.agsTrace || (function () {
     var box = this.root.querySelector(".ags-inspect");
     if (!g || !(g.id in this.byId)) return;
     this.picked = g;
-    var i = this.byId[g.id], node = this.data.nodes[i];
+    var i = this.byId[g.id], node = this.data.nodes[i], N = this.F.node, at = node[N.step];
     this.root.querySelectorAll(".ags-picked").forEach(function (el) { el.classList.remove("ags-picked"); });
     (this.nodes[i].g || g).classList.add("ags-picked");
     box.textContent = "";
     var head = document.createElement("div"), formula = document.createElement("div");
-    head.innerHTML = "<b></b> <span></span>"; head.firstChild.textContent = node[2];
-    head.lastChild.textContent = node[4] >= 0 ? "(clicked; its v\u0304 is step " + (node[4] + 1) +
+    head.innerHTML = "<b></b> <span></span>"; head.firstChild.textContent = node[N.name];
+    head.lastChild.textContent = at >= 0 ? "(clicked; its v\u0304 is step " + (at + 1) +
         " of " + this.data.steps.length + ")" : "(clicked; not in the backward pass)";
-    formula.className = "ags-formula"; formula.textContent = "forward: " + node[3];
+    formula.className = "ags-formula"; formula.textContent = "forward: " + node[N.forward];
     box.appendChild(head); box.appendChild(formula);
-    if (node[4] >= 0 && this.limit != null && node[4] > this.limit) {
+    if (at >= 0 && this.limit != null && at > this.limit) {
       head.lastChild.textContent = "(clicked; not reached yet)";
-    } else if (node[4] >= 0) {
-      var step = this.data.steps[node[4]], eq = document.createElement("div");
+    } else if (at >= 0) {
+      var step = this.data.steps[at], eq = document.createElement("div");
       var list = document.createElement("ul");
-      eq.className = "ags-equation"; eq.textContent = step[2];
-      list.className = "ags-terms"; termItems(this.data, step, list);
+      eq.className = "ags-equation"; eq.textContent = step[this.F.step.equation];
+      list.className = "ags-terms"; termItems(this, step, list);
       box.appendChild(eq); box.appendChild(list);
     }
   };
@@ -323,5 +327,5 @@ var agsTrace = window.agsTrace || (function () {
     if (window.agsShareStart) agsShareStart(t);
   }
 
-  return {start: start, derivativeName: derivativeName};
+  return {start: start};
 })();

@@ -18,10 +18,13 @@ var agsLiveStart = window.agsLiveStart || (function () {
         grad: row.querySelector(".ags-num")};
     });
     // Where each child uses the step's node: ∂v_j/∂v_i sums over those positions.
+    var S = trace.F.step, T = trace.F.term;
     this.positions = trace.data.steps.map(function (step) {
-      return step[3].map(function (term) {
+      return step[S.terms].map(function (term) {
         var at = [];
-        live.graph.nodes[term[0]].parents.forEach(function (p, k) { if (p === step[0]) at.push(k); });
+        live.graph.nodes[term[T.consumer]].parents.forEach(function (p, k) {
+          if (p === step[S.node]) at.push(k);
+        });
         return at;
       });
     });
@@ -68,7 +71,7 @@ var agsLiveStart = window.agsLiveStart || (function () {
       if (!isFinite(change[i]) && off === null) off = i;
     });
     if (off !== null) {  // an input field holds finite numbers only
-      this.nudgeBox.textContent = "No gradient step: it would take " + this.trace.data.nodes[off][2] +
+      this.nudgeBox.textContent = "No gradient step: it would take " + this.trace.nodeName(off) +
           " to " + agsNumber(change[off]) + ".";
       return;
     }
@@ -93,34 +96,42 @@ var agsLiveStart = window.agsLiveStart || (function () {
   };
 
   // -- writing the numbers in ------------------------------------------------------
+  // A live page's forward line: the Python words around the new value.
+  Live.prototype.forwardLine = function (i, value) {
+    var line = this.live.forward[i], L = this.trace.F.forward;
+    return line[L.before] + value + line[L.after];
+  };
+
   Live.prototype.apply = function () {
     var self = this, trace = this.trace, data = trace.data, live = this.live, st = this.state;
+    var N = trace.F.node, S = trace.F.step, T = trace.F.term, words = data.words;
     this.clearError();
     data.nodes.forEach(function (node, i) {
-      node[3] = live.forward[i][0] + agsNumber(st.data[i]) + live.forward[i][1];
+      node[N.forward] = self.forwardLine(i, agsNumber(st.data[i]));
       var view = trace.nodes[i];
-      if (view.value) trace.setText(view.value, "data " + agsNumber(st.data[i]));
-      if (view.grad) view.final = "grad " + agsNumber(st.grad[i]);
+      if (view.value) trace.setText(view.value, words.data + agsNumber(st.data[i]));
+      if (view.grad) view.final = words.grad + agsNumber(st.grad[i]);
     });
     data.steps.forEach(function (step, s) {
-      var i = step[0], numbers = [];
-      step[3].forEach(function (term, t) {
-        var j = term[0], local = 0;
+      var i = step[S.node], numbers = [];
+      step[S.terms].forEach(function (term, t) {
+        var j = term[T.consumer], local = 0;
         self.positions[s][t].forEach(function (k) { local += st.local[j][k]; });
-        term[1] = agsNumber(local); term[3] = agsNumber(st.grad[j]);
-        term[4] = agsNumber(local * st.grad[j]);
+        term[T.local] = agsNumber(local); term[T.consumer_grad] = agsNumber(st.grad[j]);
+        term[T.product] = agsNumber(local * st.grad[j]);
         numbers.push([st.grad[j], local]);
       });
-      step[1] = agsNumber(st.grad[i]);
-      step[2] = agsEquation(live.heads[s], numbers, st.grad[i]);
+      step[S.grad] = agsNumber(st.grad[i]);
+      step[S.equation] = agsEquation(live.heads[s], numbers, st.grad[i]);
     });
     this.readouts(st.data[this.n - 1], st.grad);
     this.finish();
   };
 
   Live.prototype.finish = function () {
+    var N = this.trace.F.node;
     this.trace.root.querySelector(".ags-forward pre").textContent =
-        this.trace.data.nodes.map(function (node) { return node[3]; }).join("\n");
+        this.trace.data.nodes.map(function (node) { return node[N.forward]; }).join("\n");
     this.trace.refresh();
   };
 
@@ -134,19 +145,20 @@ var agsLiveStart = window.agsLiveStart || (function () {
 
   // -- a domain error: said on its node; later values and every gradient unknown ----
   Live.prototype.showError = function () {
-    var trace = this.trace, data = trace.data, live = this.live, st = this.state, e = st.error;
+    var self = this, trace = this.trace, data = trace.data, live = this.live, st = this.state, e = st.error;
+    var N = trace.F.node, S = trace.F.step, T = trace.F.term, words = data.words;
     data.nodes.forEach(function (node, i) {
       var text = i < st.data.length ? agsNumber(st.data[i]) : "?", view = trace.nodes[i];
-      node[3] = live.forward[i][0] + text + live.forward[i][1];
-      if (view.value) trace.setText(view.value, "data " + text);
-      if (view.grad) view.final = "grad ?";
+      node[N.forward] = self.forwardLine(i, text);
+      if (view.value) trace.setText(view.value, words.data + text);
+      if (view.grad) view.final = words.unknown;
     });
     data.steps.forEach(function (step, s) {
-      step[1] = "?"; step[2] = live.heads[s] + " = ?";
-      step[3].forEach(function (term) { term[1] = term[3] = term[4] = "?"; });
+      step[S.grad] = "?"; step[S.equation] = live.heads[s] + " = ?";
+      step[S.terms].forEach(function (term) { term[T.local] = term[T.consumer_grad] = term[T.product] = "?"; });
     });
     this.clearError();
-    var name = data.nodes[e.node][2], g = trace.nodes[e.node].g;
+    var name = trace.nodeName(e.node), g = trace.nodes[e.node].g;
     this.errorBox.textContent = "Cannot compute " + name + ": " + e.message +
         ". The values after it and every gradient are unknown until an input changes.";
     if (g) {
@@ -169,7 +181,7 @@ var agsLiveStart = window.agsLiveStart || (function () {
 
   // -- the nudge readout: Δoutput against Σ ∂root/∂x·Δx of the edit ----------------
   Live.prototype.nudge = function (before, old, changed, kind, lr) {
-    var self = this, st = this.state, root = this.live.root, names = this.trace.data.nodes;
+    var self = this, st = this.state, root = this.live.root, trace = this.trace;
     if (kind === "reset") {
       this.nudgeBox.textContent = "Back to the recorded values.";
       return;
@@ -186,7 +198,7 @@ var agsLiveStart = window.agsLiveStart || (function () {
           (moved.length === 1 ? "" : "s") + ": \u0394" + root + " = " + agsNumber(actual) +
           ", \u03a3 \u2202" + root + "/\u2202x\u00b7\u0394x = " + agsNumber(predicted);
     } else if (moved.length === 1) {
-      var i = moved[0], x = names[i][2], dx = self.values[i] - old[i], xName = agsTrace.derivativeName(names[i]);
+      var i = moved[0], x = trace.nodeName(i), dx = self.values[i] - old[i], xName = trace.derivativeName(i);
       what = "Nudge " + x + " by " + (dx > 0 ? "+" : "") + agsNumber(dx) + " (" + agsNumber(old[i]) +
           " \u2192 " + agsNumber(self.values[i]) + "): \u0394" + root + " = " + agsNumber(actual) +
           ", \u2202" + root + "/\u2202" + xName + "\u00b7\u0394" + xName + " = " + agsFactor(before.grad[i]) +
