@@ -55,10 +55,6 @@ from .web import pages
 
 __all__ = ["Recorder", "Snapshot", "LOSSES"]
 
-#: In regression (the ``squared`` loss) an output counts as right within this
-#: distance of its target.
-TOLERANCE = 0.1
-
 
 class Snapshot:
     """The state of training at one recorded step (see the module doc)."""
@@ -81,28 +77,25 @@ class Snapshot:
         return twin
 
     @cached_property
-    def accuracy(self) -> float:
-        """The fraction of the recorded points classified correctly at this step."""
-        twin = self._twin()
-        with no_grad():
-            outputs = [twin(x) for x in self._recorder.X]
-        return sum(
-            _correct(_floats(out), label, self._recorder.regression)
-            for out, label in zip(outputs, self._recorder.y)
-        ) / len(outputs)
+    def accuracy(self) -> Optional[float]:
+        """The fraction of the recorded points classified correctly at this step
+        (None in regression: a real target is not right or wrong)."""
+        return self._accuracy_on(self._recorder.X, self._recorder.y)
 
     @cached_property
     def test_accuracy(self) -> Optional[float]:
-        """The fraction of the held-out test points classified correctly (None without them)."""
+        """The fraction of the held-out test points classified correctly (None without
+        them, or in regression)."""
         test = self._recorder.test
-        if test is None:
+        return None if test is None else self._accuracy_on(*test)
+
+    def _accuracy_on(self, X: list, y: list) -> Optional[float]:
+        if self._recorder.regression:
             return None
         twin = self._twin()
         with no_grad():
-            outputs = [twin(x) for x in test[0]]
-        regression = self._recorder.regression
-        right = sum(_correct(_floats(out), y, regression) for out, y in zip(outputs, test[1]))
-        return right / len(outputs)
+            outputs = [twin(x) for x in X]
+        return sum(_correct(_floats(out), label) for out, label in zip(outputs, y)) / len(y)
 
     @cached_property
     def grid(self) -> list:
@@ -110,10 +103,14 @@ class Snapshot:
 
         ``grid[r][c]`` is the output at ``(xs[c], ys[r])`` of the recorder's
         :attr:`Recorder.grid_axes`: a float for one output, a list for several.
+        With one input (a curve to fit) the output depends on x only: one row,
+        ``grid[0][c]`` the fitted curve at ``xs[c]``.
         """
         twin = self._twin()
         xs, ys = self._recorder.grid_axes
         with no_grad():
+            if self._recorder.inputs == 1:
+                return [[_floats(twin([u])) for u in xs]]
             return [[_floats(twin([u, v])) for u in xs] for v in ys]
 
     @cached_property
@@ -131,11 +128,9 @@ def _floats(out):
     return [v.data for v in out]
 
 
-def _correct(out, label, regression: bool = False) -> bool:
+def _correct(out, label) -> bool:
     """Whether one output (a float, or a list of floats) is right: its sign for one
-    output (labels ±1 or 0/1), else the argmax; in regression, within TOLERANCE."""
-    if regression:
-        return abs(out - label) <= TOLERANCE
+    output (labels ±1 or 0/1), else the argmax."""
     if isinstance(out, list):
         return out.index(max(out)) == label
     return (out > 0) == (label > 0)
@@ -143,8 +138,12 @@ def _correct(out, label, regression: bool = False) -> bool:
 
 def _check_data(model: MLP, X, y, what: str = "X and y", regression: bool = False) -> tuple:
     nin = len(model.layers[0].neurons[0].w)
-    if nin != 2:
-        raise ValueError(f"Recorder: the explorer draws 2-D data; the model has {nin} inputs")
+    if nin not in (1, 2) or (nin == 1 and not regression):
+        raise ValueError(
+            "Recorder: the explorer draws 2-D data, or 1-D data with loss 'squared' (a curve "
+            "to fit); the model has "
+            + ("1 input and the loss is not 'squared'" if nin == 1 else f"{nin} inputs")
+        )
     X = [list(map(float, p)) for p in X]
     y = list(y)
     if not X or len(X) != len(y):
@@ -153,8 +152,8 @@ def _check_data(model: MLP, X, y, what: str = "X and y", regression: bool = Fals
             f"got {len(X)} points and {len(y)} labels"
         )
     for k, p in enumerate(X):
-        if len(p) != 2 or not all(math.isfinite(v) for v in p):
-            raise ValueError(f"Recorder: X[{k}] must be 2 finite numbers, got {p!r}")
+        if len(p) != nin or not all(math.isfinite(v) for v in p):
+            raise ValueError(f"Recorder: X[{k}] must be {nin} finite number(s), got {p!r}")
     for k, label in enumerate(y):
         if regression:
             if not _finite_number(label):
@@ -206,12 +205,15 @@ def _check_test(model: MLP, test, loss: str) -> Optional[tuple]:
     return X, y
 
 
-def _grid_axes(X: list, resolution: int) -> tuple:
-    """Evenly spaced coordinates covering the data with a margin of 0.5 (as the demo's plot)."""
+def _grid_axes(X: list, y: list, resolution: int) -> tuple:
+    """Evenly spaced coordinates covering the data with a margin of 0.5 (as the demo's plot).
+
+    The plane is (x1, x2) for 2-D points; for 1-D points (a curve to fit) it
+    is (x, target)."""
+    columns = [[p[0] for p in X], [p[1] for p in X] if len(X[0]) == 2 else list(y)]
     axes = []
-    for d in range(2):
-        low = min(p[d] for p in X) - 0.5
-        high = max(p[d] for p in X) + 0.5
+    for values in columns:
+        low, high = min(values) - 0.5, max(values) + 0.5
         axes.append([low + (high - low) * i / (resolution - 1) for i in range(resolution)])
     return tuple(axes)
 
@@ -220,9 +222,10 @@ class Recorder:
     """Snapshots of a model while your loop trains it; an explorer page to replay them.
 
     Args:
-        model: the :class:`~autograd_scalar.nn.MLP` being trained (2 inputs).
+        model: the :class:`~autograd_scalar.nn.MLP` being trained (2 inputs;
+            or 1 input with ``loss="squared"``, a curve to fit).
         X, y: the training points and their int labels (±1 or 0/1 for one
-            output, class indices for several).
+            output, class indices for several; real targets for ``"squared"``).
         every: keep a snapshot every ``every``-th call of :meth:`record`.
         live: in Jupyter, redraw one output area while training.
         loss: a name of :data:`~autograd_scalar.nn.LOSSES`: ``"hinge"``,
@@ -268,13 +271,16 @@ class Recorder:
                 raise ValueError(f"Recorder: {name} must be an int >= {low}, got {value!r}")
         self.model = model
         self.regression = loss == "squared"
+        #: 2: points in the plane; 1: a curve to fit, drawn as (x, target)
+        self.inputs = len(model.layers[0].neurons[0].w)
         self.X, self.y = _check_data(model, X, y, regression=self.regression)
         self.loss_name = _infer_loss(model, self.y, loss)
         self.test = _check_test(model, test, self.loss_name)
         self.every = every
         self.live = bool(live)
         self.live_interval = float(live_interval)
-        self.grid_axes = _grid_axes(self.X + (self.test[0] if self.test else []), grid)
+        test_X, test_y = self.test or ([], [])
+        self.grid_axes = _grid_axes(self.X + test_X, self.y + test_y, grid)
         self.params = model.parameters()
         self.names = [name for name, _ in model.named_parameters()]
         arch = model.architecture()
@@ -337,7 +343,6 @@ class Recorder:
             "sizes": [arch["nin"]] + arch["nouts"],
             "activation": arch["activation"],
             "loss": self.loss_name,
-            "tolerance": TOLERANCE,
             "X": self.X,
             "y": self.y,
             "Xtest": self.test[0] if self.test else [],
@@ -427,25 +432,24 @@ def _heat(out) -> str:
 
 
 def _static_svg(recorder: Recorder, size: int = 380) -> str:
-    """The last snapshot's decision map and points (misclassified ringed) as SVG."""
+    """The last snapshot's decision map (a fitted curve for one input) and points
+    (misclassified ringed) as SVG."""
     last = recorder.snapshots[-1]
     xs, ys = recorder.grid_axes
-    cell_w, cell_h = size / len(xs), size / len(ys)
-    parts = [
-        f'<rect x="{c * cell_w:.1f}" y="{size - (r + 1) * cell_h:.1f}" width="{cell_w + 0.6:.1f}" '
-        f'height="{cell_h + 0.6:.1f}" fill="{_heat(out)}"/>'
-        for r, row in enumerate(last.grid)
-        for c, out in enumerate(row)
-    ]
+
+    def place(x, label) -> tuple:
+        u, v = (x[0], label) if recorder.inputs == 1 else x
+        return (u - xs[0]) / (xs[-1] - xs[0]) * size, size - (v - ys[0]) / (ys[-1] - ys[0]) * size
+
+    parts = _static_fit(recorder, last, size, place)
     twin = last._twin()
     test = recorder.test or ([], [])
     points = [(x, label, False) for x, label in zip(recorder.X, recorder.y)]
     points += [(x, label, True) for x, label in zip(*test)]
     for x, label, held_out in points:
         with no_grad():
-            right = _correct(_floats(twin(x)), label, recorder.regression)
-        u = (x[0] - xs[0]) / (xs[-1] - xs[0]) * size
-        v = size - (x[1] - ys[0]) / (ys[-1] - ys[0]) * size
+            right = recorder.regression or _correct(_floats(twin(x)), label)
+        u, v = place(x, label)
         colour = palette.CLASSES[_class_index(recorder, label) % len(palette.CLASSES)]
         ring = (
             f'stroke="{palette.WRONG}" stroke-width="2.2"'
@@ -455,7 +459,9 @@ def _static_svg(recorder: Recorder, size: int = 380) -> str:
         fill = "#ffffff" if held_out else colour
         parts.append(f'<circle cx="{u:.1f}" cy="{v:.1f}" r="4.5" fill="{fill}" {ring}/>')
     caption = html_text(
-        f"step {last.step}: loss {last.loss:.4g}, accuracy {last.accuracy:.0%} "
+        f"step {last.step}: loss {last.loss:.4g}, regression (squared error)"
+        if recorder.regression
+        else f"step {last.step}: loss {last.loss:.4g}, accuracy {last.accuracy:.0%} "
         "(black ring: misclassified)"
     )
     return (
@@ -464,6 +470,26 @@ def _static_svg(recorder: Recorder, size: int = 380) -> str:
         + "".join(parts)
         + f'<text x="4" y="{size + 16}" font-size="12" fill="#263238">{caption}</text></svg>'
     )
+
+
+def _static_fit(recorder: Recorder, last: Snapshot, size: int, place) -> list:
+    """The picture's background: the heat map of the grid, or the fitted curve for one input."""
+    xs, ys = recorder.grid_axes
+    if recorder.inputs == 1:
+        line = " ".join(
+            "{:.1f},{:.1f}".format(*place([u], out if math.isfinite(out) else ys[-1]))
+            for u, out in zip(xs, last.grid[0])
+        )
+        return [
+            f'<polyline points="{line}" fill="none" stroke="{palette.CURVE}" stroke-width="2"/>'
+        ]
+    cell_w, cell_h = size / len(xs), size / len(ys)
+    return [
+        f'<rect x="{c * cell_w:.1f}" y="{size - (r + 1) * cell_h:.1f}" width="{cell_w + 0.6:.1f}" '
+        f'height="{cell_h + 0.6:.1f}" fill="{_heat(out)}"/>'
+        for r, row in enumerate(last.grid)
+        for c, out in enumerate(row)
+    ]
 
 
 def _legend(recorder: Recorder) -> str:
@@ -477,36 +503,50 @@ def _legend(recorder: Recorder) -> str:
         for y in labels
     ]
     if recorder.regression:
+        fit = (
+            "the plane is x across, the target up; the line: the network's fitted curve y = f(x)"
+            if recorder.inputs == 1
+            else "heat map = the fitted surface, deeper further from 0"
+        )
         items = [
             swatch.format(c=palette.CLASSES[0], t="target &lt; 0")
             + " &#183; "
             + swatch.format(c=palette.CLASSES[1], t="target &gt; 0"),
-            f"regression (squared error): heat map = the fitted surface, deeper further from 0; "
-            f"ringed black: more than {TOLERANCE} from its target; the dashed curve: the share "
-            f"within {TOLERANCE}",
+            f"regression (squared error): {fit}. No accuracy: a real target is not right or "
+            "wrong, so the curves show the loss (and the test loss) only",
+        ]
+    else:
+        items += [
+            f'<span style="color:{palette.WRONG}">&#9711;</span> black ring: misclassified',
+            "heat map: the predicted class, paler where the network is unsure",
         ]
     items += [
-        f'<span style="color:{palette.WRONG}">&#9711;</span> black ring: misclassified',
         f'<span style="color:{palette.CHOSEN}">&#9711;</span> yellow ring: the chosen point',
-        "heat map: the predicted class, paler where the network is unsure",
         f'edges: <span style="color:{palette.POSITIVE}">&#9473; teal w &gt; 0</span>, '
         f'<span style="color:{palette.NEGATIVE}">&#9473; magenta w &lt; 0</span>, wider for larger |w|',
         f'<span style="color:{palette.DEAD}">&#10005;</span> grey, crossed: a dead ReLU '
         "(z &#8804; 0 on every point)",
-        "curves: loss solid, accuracy dashed",
+        "curves: the loss" if recorder.regression else "curves: loss solid, accuracy dashed",
     ]
     if recorder.test:
         items.insert(
             len(labels),
-            "&#9675; hollow: a held-out test point (dashed black: misclassified); "
-            f'<span style="color:{palette.TEST_CURVE}">brick-red curves: test loss and '
-            "accuracy</span>",
+            "&#9675; hollow: a held-out test point"
+            + ("" if recorder.regression else " (dashed black: misclassified)")
+            + f'; <span style="color:{palette.TEST_CURVE}">brick-red curves: test loss'
+            + ("" if recorder.regression else " and accuracy")
+            + "</span>",
         )
     return '<ul class="ags-ex-legend">' + "".join(f"<li>{item}</li>" for item in items) + "</ul>"
 
 
 def _point_adder(recorder: Recorder) -> str:
     """The label a click on the map adds a point of (the recorded labels; a number in regression)."""
+    if recorder.inputs == 1:
+        return (
+            '<label class="ags-ex-switch">a click adds a point (x, target) where you click; '
+            "shift-click deletes one</label>"
+        )
     if recorder.regression:
         return (
             '<label class="ags-ex-switch">a click on the map adds a point of target '
@@ -599,9 +639,10 @@ def _live_html(recorder: Recorder) -> str:
         title="network",
         layout=Layout(layer_sizes(twin), width=900, row_gap=36),
     )
+    accuracy = "" if last.accuracy is None else f" &#183; accuracy {last.accuracy:.0%}"
     return (
         f'<div class="ags-live"><p><b>step {last.step}</b> &#183; loss '
-        f"{last.loss:.4g} &#183; accuracy {last.accuracy:.0%} &#183; "
+        f"{last.loss:.4g}{accuracy} &#183; "
         f"{len(last.dead)} dead ReLU(s)</p>{_sparkline(losses)}"
         f'<div style="max-width:900px">{view.to_svg(standalone=False)}</div></div>'
     )

@@ -10,7 +10,9 @@ accuracy curves, the decision boundary and the network at every recorded step.
 
 The task follows the data. Two classes: one output, labels ±1 and the hinge
 loss (micrograd's demo). More classes (a CSV file, ``blobs``): one output per
-class and the mean cross-entropy. ``loss`` picks another of
+class and the mean cross-entropy. A regression set (``curve``: one input,
+``surface``: two; see ``data.Dataset.loss``): one output and the squared error,
+with no accuracy (the page shows the fitted curve or surface and the losses). ``loss`` picks another of
 :data:`~autograd_scalar.nn.LOSSES`. Either way the loss is the batch mean of
 the per-point terms plus ``l2``·Σθ², so a minibatch (``batch``) gives the
 batch-averaged gradient. ``sgd`` decays its learning rate linearly to a tenth
@@ -91,7 +93,7 @@ def run(settings: Settings, out="out") -> Result:
         )
     except KeyboardInterrupt:
         result.interrupted = True
-        result.accuracy = model_accuracy(model, X, labels)
+        result.accuracy = None if loss == "squared" else model_accuracy(model, X, labels)
     out.mkdir(parents=True, exist_ok=True)
     title = f"Training explorer: {settings.data or settings.dataset}"
     result.files.append(recorder.save(out / "training.html", title=title))
