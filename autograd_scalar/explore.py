@@ -566,13 +566,15 @@ def _train_bar(recorder: Recorder) -> str:
         f'<option value="{name}">{name}</option>' for name in ("sgd", "momentum", "adam")
     )
     activations = "".join(f'<option value="{name}">{name}</option>' for name in ACTIVATIONS)
+    lr = "0.01" if recorder.regression else "0.1"
     field = '<label>{label} <input class="ags-ex-{name}" type="text" size="{size}" value="{value}"></label>'
     return (
         '<div class="ags-ex-trainbar">'
         '<button type="button" class="ags-ex-run">train</button>'
         '<button type="button" class="ags-ex-once">step</button>'
         f'<label>optimizer <select class="ags-ex-optimizer">{options}</select></label>'
-        + field.format(label="learning rate", name="lr", size=6, value="0.1")
+        # The squared error's gradient grows with the targets: a smaller first rate.
+        + field.format(label="learning rate", name="lr", size=6, value=lr)
         + field.format(label="L2", name="l2", size=6, value="0")
         + field.format(label="L1", name="l1", size=6, value="0")
         + field.format(label="batch (0: all)", name="batch", size=4, value="0")
@@ -613,7 +615,13 @@ def _fragment(recorder: Recorder, title: str) -> str:
         f"{_point_adder(recorder)}{test_switch}"
         '<div class="ags-ex-sample" hidden></div><svg class="ags-ex-curves" xmlns="http://www.w3.org/2000/svg"></svg>'
         '<div class="ags-ex-note" role="alert" hidden></div>'
-        f'<div class="ags-ex-point"></div>{_legend(recorder)}</div>'
+        '<div class="ags-ex-point"></div>'
+        '<details class="ags-ex-graph"><summary>the chosen point\'s scalar graph: data and grad '
+        "of every node (click a point)</summary>"
+        '<p class="ags-ex-graph-title"></p><div class="ags-ex-graph-scroll"><table><thead><tr>'
+        "<th>node</th><th>data</th><th>grad</th></tr></thead><tbody></tbody></table></div>"
+        "</details>"
+        f"{_legend(recorder)}</div>"
         '<div class="ags-ex-right"><p class="ags-ex-network-note" hidden>The network view '
         "shows the recorded sizes; restart with them to see it again.</p>"
         f"{_network_fragment(recorder)}</div></div>"

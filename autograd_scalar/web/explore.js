@@ -383,6 +383,7 @@
         event.stopPropagation();  // not a click on the plane: no new point
         if (event.shiftKey) { removePoint(view, p); return; }
         view.selected = p;
+        view.graphPanel.open = true;  // a click on a point shows its graph
         render(view);
         writeShare(view);
       });
@@ -712,6 +713,136 @@
     if (open && !root.querySelector(".ags-net-panel").hidden) { window.agsNetwork.show(root, open); }
   }
 
+  // -- the chosen point's scalar graph --------------------------------------------------
+  // The graph the engine builds for one point's loss term l = term(f(x), y):
+  // per neuron a dot node z = w.x + b (its parents the weights, the inputs and
+  // b) and its activation a = f(z) (the output layer's a is z), then the
+  // term's own nodes. data is each node's value; grad is dl/dnode for this
+  // point alone (the mean loss scales each by 1/n), from the adjoint rule run
+  // by explore_train.js (the derivative table's JavaScript).
+
+  function pointGraph(view, params) {
+    var data = view.data, model = view.model, p = view.selected, x = data.X[p];
+    var L = model.z.length, out = Array.from(model.forward(params, x));
+    var term = view.pointTerm || (view.pointTerm = agsExploreTrain.compile(data.program));
+    var outBar = new Float64Array(out.length), grads = new Float64Array(model.count);
+    var value = agsExploreTrain.termValue(term, out, data.y[p], 1.0, outBar);
+    model.backward(params, x, outBar, grads);
+    var layers = [];
+    for (var l = 0; l < L; l++) {
+      var below = l > 0 ? model.a[l - 1] : x, belowBar = l > 0 ? model.abar[l - 1] : model.xbar;
+      var units = [];
+      for (var j = 0; j < model.z[l].length; j++) {
+        var base = model.start[l][j], nin = model.sizes[l], inputs = [];
+        for (var i = 0; i < nin; i++) {
+          inputs.push({w: params[base + i], wGrad: grads[base + i], x: below[i], xGrad: belowBar[i]});
+        }
+        units.push({inputs: inputs, b: params[base + nin], bGrad: grads[base + nin],
+                    z: model.z[l][j], zGrad: model.zbar[l][j], a: model.a[l][j],
+                    aGrad: l === L - 1 ? outBar[j] : model.abar[l][j]});
+      }
+      layers.push(units);
+    }
+    var nodes = data.program.map(function (node, k) {
+      return {name: node.op || node.leaf || "const", data: term.data[k], grad: term.grad[k]};
+    });
+    return {layers: layers, term: nodes, value: value};
+  }
+
+  // A row of the graph's table: a node's name, data and grad (shown to 4
+  // digits; the full floats in data-data and data-grad).
+  function graphRow(body, key, name, value, grad, kind) {
+    var row = document.createElement("tr");
+    row.setAttribute("data-node", key);
+    row.setAttribute("data-data", String(value));
+    row.setAttribute("data-grad", String(grad));
+    row.className = "ags-ex-node" + (kind ? " " + kind : "");
+    [name, short(value), short(grad)].forEach(function (text) {
+      var cell = document.createElement("td");
+      cell.textContent = text;
+      row.appendChild(cell);
+    });
+    body.appendChild(row);
+    return row;
+  }
+
+  function unitName(view, l, j) {
+    return l === view.model.z.length - 1 ? "output " + j : "layer " + l + ", neuron " + j;
+  }
+
+  // One neuron: collapsed, a row for z and a row for a; expanded, first its dot
+  // node's parents (each weight, each input, b).
+  function graphUnit(view, body, unit, l, j) {
+    var key = l + ":" + j, open = view.expanded[key], last = l === view.model.z.length - 1;
+    var head = document.createElement("tr");
+    head.className = "ags-ex-unit-head";
+    head.setAttribute("data-unit", key);
+    var cell = document.createElement("td");
+    cell.colSpan = 3;
+    cell.textContent = (open ? "\u25be " : "\u25b8 ") + unitName(view, l, j);
+    head.appendChild(cell);
+    body.appendChild(head);
+    if (open) {
+      unit.inputs.forEach(function (edge, i) {
+        var input = l === 0 ? "x" + i : "a of layer " + (l - 1) + ", neuron " + i;
+        graphRow(body, "w:" + key + ":" + i, "  w" + i, edge.w, edge.wGrad, "ags-ex-leaf");
+        graphRow(body, "in:" + key + ":" + i, "  " + input, edge.x, edge.xGrad, "ags-ex-leaf");
+      });
+      graphRow(body, "b:" + key, "  b", unit.b, unit.bGrad, "ags-ex-leaf");
+    }
+    var act = view.data.activation;
+    graphRow(body, "z:" + key, "  z = w\u00b7x + b (dot)", unit.z, unit.zGrad);
+    if (!last && act !== "linear") {
+      graphRow(body, "a:" + key, "  a = " + act + "(z)", unit.a, unit.aGrad);
+    }
+  }
+
+  function renderGraph(view, state) {
+    var panel = view.graphPanel;
+    if (!panel.open) { return; }
+    var graph = pointGraph(view, state.params), data = view.data, p = view.selected;
+    view.graph = graph;
+    var body = document.createElement("tbody");
+    graph.layers.forEach(function (units, l) {
+      units.forEach(function (unit, j) { graphUnit(view, body, unit, l, j); });
+    });
+    var head = document.createElement("tr");
+    head.className = "ags-ex-unit-head";
+    head.innerHTML = '<td colspan="3"></td>';
+    head.firstChild.textContent = "the " + data.loss + " term \u2113 of point " + p;
+    body.appendChild(head);
+    graph.term.forEach(function (node, k) {
+      var name = node.name === "label" ? (data.loss === "squared" ? "target" : "label y") : node.name;
+      graphRow(body, "t:" + k, "  " + (k === graph.term.length - 1 ? "\u2113 = " + name : name),
+               node.data, node.grad);
+    });
+    view.graphTable.replaceChild(body, view.graphTable.tBodies[0]);
+    view.graphTitle.textContent = "point " + p + " at step " + data.steps[view.step] + ": data, and " +
+      "grad = \u2202\u2113/\u2202node for this point alone (the mean loss scales it by 1/n = 1/" +
+      data.X.length + "). Click a neuron's name to open or close its weights and inputs.";
+  }
+
+  function makeGraphPanel(view, root) {
+    var panel = view.graphPanel = root.querySelector(".ags-ex-graph");
+    view.graphTable = panel.querySelector("table");
+    view.graphTitle = panel.querySelector(".ags-ex-graph-title");
+    var units = view.model.z.reduce(function (n, z) { return n + z.length; }, 0);
+    view.expanded = {};
+    if (units <= 8) {  // a small network: every neuron open
+      view.model.z.forEach(function (z, l) {
+        for (var j = 0; j < z.length; j++) { view.expanded[l + ":" + j] = true; }
+      });
+    }
+    panel.addEventListener("toggle", function () { renderGraph(view, getState(view, view.step)); });
+    view.graphTable.addEventListener("click", function (event) {
+      var head = event.target.closest("[data-unit]");
+      if (!head) { return; }
+      var key = head.getAttribute("data-unit");
+      view.expanded[key] = !view.expanded[key];
+      renderGraph(view, getState(view, view.step));
+    });
+  }
+
   function renderPoint(view, state, pass) {
     var data = view.data, p = view.selected, x = data.X[p];
     var out = pass.a[pass.a.length - 1];
@@ -762,6 +893,7 @@
       (last + 1) + " snapshots)";
     view.slider.value = String(k);
     renderPoint(view, state, pass);
+    renderGraph(view, state);
     drawZeroLines(view, state);
     if (!view.network.hidden) { renderNetwork(view, state, pass); }
     drawNeurons(view, state);
@@ -1026,6 +1158,7 @@
     makeTestPoints(view);
     makeNeuronMaps(view);
     makeWeightEditing(view);
+    makeGraphPanel(view, root);
     view.pointsSvg.addEventListener("click", function (event) {
       if (!event.shiftKey) { addPoint(view, event); }
     });
@@ -1061,6 +1194,7 @@
       train: function (count) { trainSteps(view, count); showTraining(view); },
       trainer: function () { return view.trainer; },
       fit: function () { return view.fit; },
+      graph: function () { return view.graph; },
       editWeight: function (index, value) { editWeight(view, index, value); }
     };
     render(view);
