@@ -231,7 +231,9 @@ class Recorder:
         loss: a name of :data:`~autograd_scalar.nn.LOSSES`: ``"hinge"``,
             ``"logistic"``, ``"cross_entropy"``, ... (default: from the labels
             and the outputs); the page shows each point's term.
-        grid: the decision grid's points per axis.
+        grid: the decision grid's points per axis: the page's heat map (or
+            fitted curve) is the model's output at these points, as are
+            :attr:`Snapshot.grid` and the picture shown without scripts.
         live_interval: least seconds between two live redraws.
         test: held-out points and labels ``(X, y)`` that training never sees:
             the page draws them hollow and plots their loss and accuracy.
@@ -258,7 +260,7 @@ class Recorder:
         every: int = 1,
         live: bool = False,
         loss: Optional[str] = None,
-        grid: int = 25,
+        grid: int = 50,
         live_interval: float = 0.5,
         test=None,
     ):
@@ -281,6 +283,7 @@ class Recorder:
         self.live_interval = float(live_interval)
         test_X, test_y = self.test or ([], [])
         self.grid_axes = _grid_axes(self.X + test_X, self.y + test_y, grid)
+        self.grid = grid
         self.params = model.parameters()
         self.names = [name for name, _ in model.named_parameters()]
         arch = model.architecture()
@@ -607,7 +610,8 @@ def _fragment(recorder: Recorder, title: str) -> str:
         f"{_train_bar(recorder)}"
         '<div class="ags-ex-main"><div class="ags-ex-left">'
         f"{static}"
-        '<div class="ags-ex-map"><canvas class="ags-ex-heat" width="60" height="60">'
+        f'<div class="ags-ex-map"><canvas class="ags-ex-heat" width="{recorder.grid}" '
+        f'height="{recorder.grid}">'
         '</canvas><svg class="ags-ex-points" xmlns="http://www.w3.org/2000/svg"></svg>'
         '<div class="ags-ex-focus" hidden></div></div>'
         '<label class="ags-ex-switch"><input type="checkbox" class="ags-ex-lines"> '

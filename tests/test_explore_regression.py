@@ -114,16 +114,18 @@ def python_curve(recorder, k, xs):
 
 
 def test_the_fitted_curve_is_the_python_models_output_at_that_step(browser, tmp_path):
-    """At every x the page samples, its curve is the model's output at the shown
-    step to 1e-9; the slider moves the curve; the line is drawn through the samples."""
+    """At the recorder's grid x, the page's curve is the model's output at the shown
+    step to 1e-9 (Snapshot.grid too); the slider moves the curve; the line is drawn
+    through the samples."""
     recorder = curve_recording()
     page, errors = open_page(browser, tmp_path, recorder)
     for k in (0, 5, 11):
         page.evaluate(f"(k => {{ {API}.view.step = k; {API}.render({API}.view); }})({k})")
         fit = page.evaluate(f"{API}.fit()")
         expected = python_curve(recorder, k, fit["xs"])
-        assert len(fit["xs"]) >= 100
+        assert fit["xs"] == pytest.approx(recorder.grid_axes[0], abs=1e-12)  # the grid's x
         assert max(abs(a - b) for a, b in zip(fit["ys"], expected)) <= 1e-9
+        assert max(abs(a - b) for a, b in zip(fit["ys"], recorder.snapshots[k].grid[0])) <= 1e-9
     x_low, x_high, _, _ = recorder.page_data()["extent"]
     assert fit["xs"][0] == x_low and fit["xs"][-1] == pytest.approx(x_high, abs=1e-12)
     points = page.locator("polyline.ags-ex-fit").get_attribute("points").split()

@@ -165,6 +165,13 @@
     return rgbk.map(function (c) { return Math.round(255 + (c - 255) * wk); });
   }
 
+  // The heat map: the output at the recorder's grid points (Recorder(grid=n):
+  // n x n, the canvas's pixels, the points of Snapshot.grid and the static
+  // picture), pixel (r, c) at x = xs[c], y = ys[n - 1 - r].
+  function gridPoint(e, n, c, r) {
+    return [e[0] + (e[1] - e[0]) * c / (n - 1), e[2] + (e[3] - e[2]) * (n - 1 - r) / (n - 1)];
+  }
+
   function drawHeat(view, state) {
     var data = view.data, canvas = view.canvas, n = canvas.width, e = data.extent;
     var ctx = canvas.getContext("2d"), image = ctx.createImageData(n, n);
@@ -175,10 +182,8 @@
       return;
     }
     for (var r = 0; r < n; r++) {
-      var v = e[3] - (r + 0.5) / n * (e[3] - e[2]);
       for (var c = 0; c < n; c++) {
-        var u = e[0] + (c + 0.5) / n * (e[1] - e[0]);
-        var out = view.model.forward(state.params, [u, v]);
+        var out = view.model.forward(state.params, gridPoint(e, n, c, r));
         var rgb = view.focus ? neuronColour(view.model.a[view.focus[0]][view.focus[1]])
           : heatColour(data, out), at = 4 * (r * n + c);
         image.data[at] = rgb[0]; image.data[at + 1] = rgb[1]; image.data[at + 2] = rgb[2];
@@ -188,14 +193,12 @@
     ctx.putImageData(image, 0, 0);
   }
 
-  var FIT_SAMPLES = 190;  // the fitted curve: the network's output at 190 x across the plot
-
-  // One input: the network's output f(x) along x, a line over the points
-  // (a value off the plot, or not finite, is clipped to its edge).
+  // One input: the network's output f(x) at the grid's x, a line over the
+  // points (a value off the plot, or not finite, is clipped to its edge).
   function drawFit(view, state) {
-    var data = view.data, e = data.extent, xs = [], ys = [], points = [];
-    for (var k = 0; k < FIT_SAMPLES; k++) {
-      var u = e[0] + k / (FIT_SAMPLES - 1) * (e[1] - e[0]), out = view.model.forward(state.params, [u])[0];
+    var data = view.data, e = data.extent, xs = [], ys = [], points = [], n = view.canvas.width;
+    for (var k = 0; k < n; k++) {
+      var u = gridPoint(e, n, k, 0)[0], out = view.model.forward(state.params, [u])[0];
       xs.push(u);
       ys.push(out);
       var v = isNaN(out) ? e[3] : Math.min(Math.max(out, e[2] - 1e-3 * (e[3] - e[2])), e[3] + 1e-3 * (e[3] - e[2]));
