@@ -21,36 +21,15 @@ over the run (micrograd's schedule); ``adam`` keeps it constant.
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 
 from .explore import Recorder
-from .train import Result, Settings, build, fit, load_problem, model_accuracy
+from .train import Result, Settings, build, fit, load_problem, model_accuracy, split
 
 __all__ = ["Settings", "run", "load_problem", "build", "SNAPSHOTS", "split"]
 
 #: The explorer keeps about this many snapshots, whatever the number of steps.
 SNAPSHOTS = 100
-
-
-def split(X: list, labels: list, fraction: float, seed: int) -> tuple:
-    """``(train, test)``, each ``(X, labels)``: a seeded shuffle's first ``fraction`` held out.
-
-    At least one point stays for training; a fraction too small for one point holds none out.
-
-    Example:
-        >>> (Xt, yt), (Xs, ys) = split([[0.0, 0.0]] * 10, list(range(10)), 0.2, seed=1)
-        >>> len(yt), len(ys), sorted(yt + ys) == list(range(10))
-        (8, 2, True)
-    """
-    order = list(range(len(X)))
-    random.Random(seed + 2).shuffle(order)  # its own stream: the model's draws stay put
-    held = min(round(fraction * len(X)), len(X) - 1)
-    test, train = sorted(order[:held]), sorted(order[held:])
-    return ([X[i] for i in train], [labels[i] for i in train]), (
-        [X[i] for i in test],
-        [labels[i] for i in test],
-    )
 
 
 def run(settings: Settings, out="out") -> Result:

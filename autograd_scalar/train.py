@@ -55,6 +55,7 @@ __all__ = [
     "build",
     "loss_for",
     "dataset_of",
+    "split",
     "ENGINES",
     "OPTIMIZERS",
     "L2_ALPHA",
@@ -319,6 +320,38 @@ def _tape_step(model: MLP, X, labels, loss: Loss, strength: float, params: list)
         return value, None if score is None else score.forward(inputs[rows])
 
     return step
+
+
+# -- held-out points -------------------------------------------------------------------
+
+
+def split(X: list, labels: list, fraction: float, seed: Optional[int] = None) -> tuple:
+    """``(train, test)``, each ``(X, labels)``: a share ``fraction`` of the points held out.
+
+    With a ``seed``, the held-out points are the first of a seeded shuffle (its own
+    ``random.Random(seed + 2)``: the model's and the batches' draws stay put), kept in
+    their order; without one, the last points are held out as they come (the data
+    makers shuffle already: the digits' fixed cut). At least one point stays for
+    training; a fraction too small for one point holds none out.
+
+    Example:
+        >>> (Xt, yt), (Xs, ys) = split([[0.0, 0.0]] * 10, list(range(10)), 0.2, seed=1)
+        >>> len(yt), len(ys), sorted(yt + ys) == list(range(10))
+        (8, 2, True)
+        >>> split([[1.0], [2.0], [3.0], [4.0], [5.0]], [1, 2, 3, 4, 5], 0.4)[1]
+        ([[4.0], [5.0]], [4, 5])
+    """
+    order = list(range(len(X)))
+    held = min(round(fraction * len(X)), len(X) - 1)
+    if seed is None:
+        test, train = order[len(X) - held :], order[: len(X) - held]
+    else:
+        random.Random(seed + 2).shuffle(order)
+        test, train = sorted(order[:held]), sorted(order[held:])
+    return ([X[i] for i in train], [labels[i] for i in train]), (
+        [X[i] for i in test],
+        [labels[i] for i in test],
+    )
 
 
 # -- a run by names -------------------------------------------------------------------
