@@ -547,18 +547,18 @@ def _point_adder(recorder: Recorder) -> str:
     """The label a click on the map adds a point of (the recorded labels; a number in regression)."""
     if recorder.inputs == 1:
         return (
-            '<label class="ags-ex-switch">a click adds a point (x, target) where you click; '
+            '<label class="ags-ex-switch ags-ex-live" style="display:none">a click adds a point (x, target) where you click; '
             "shift-click deletes one</label>"
         )
     if recorder.regression:
         return (
-            '<label class="ags-ex-switch">a click on the map adds a point of target '
+            '<label class="ags-ex-switch ags-ex-live" style="display:none">a click on the map adds a point of target '
             '<input class="ags-ex-label" type="text" size="5" value="0">; shift-click deletes one'
             "</label>"
         )
     options = "".join(f'<option value="{y}">{y}</option>' for y in sorted(set(recorder.y)))
     return (
-        '<label class="ags-ex-switch">a click on the map adds a point of label '
+        '<label class="ags-ex-switch ags-ex-live" style="display:none">a click on the map adds a point of label '
         f'<select class="ags-ex-label">{options}</select>; shift-click deletes one</label>'
     )
 
@@ -572,7 +572,7 @@ def _train_bar(recorder: Recorder) -> str:
     lr = "0.01" if recorder.regression else "0.1"
     field = '<label>{label} <input class="ags-ex-{name}" type="text" size="{size}" value="{value}"></label>'
     return (
-        '<div class="ags-ex-trainbar">'
+        '<div class="ags-ex-trainbar ags-ex-live" style="display:none">'
         '<button type="button" class="ags-ex-run">train</button>'
         '<button type="button" class="ags-ex-once">step</button>'
         f'<label>optimizer <select class="ags-ex-optimizer">{options}</select></label>'
@@ -589,10 +589,15 @@ def _train_bar(recorder: Recorder) -> str:
     )
 
 
+# The controls carry class ags-ex-live and an inline display:none: where no script
+# runs (an untrusted notebook sanitises the HTML and drops the <style>, but keeps
+# inline styles), only the static picture and the legend show; the script shows them.
+
+
 def _fragment(recorder: Recorder, title: str) -> str:
     uid = f"ags-explore-{os.urandom(6).hex()}"
     test_switch = (
-        '<label class="ags-ex-switch"><input type="checkbox" class="ags-ex-show-test" checked> '
+        '<label class="ags-ex-switch ags-ex-live" style="display:none"><input type="checkbox" class="ags-ex-show-test" checked> '
         "show the test points</label>"
         if recorder.test
         else ""
@@ -604,8 +609,8 @@ def _fragment(recorder: Recorder, title: str) -> str:
         f"<style>{pages.read('explore.css')}</style>"
         '<div class="ags-ex-bar">'
         f'<strong class="ags-ex-title">{html_text(title)}</strong>'
-        '<button type="button" class="ags-ex-play">play</button>'
-        '<input type="range" class="ags-ex-slider" min="0" value="0" aria-label="step">'
+        '<button type="button" class="ags-ex-play ags-ex-live" style="display:none">play</button>'
+        '<input type="range" class="ags-ex-slider ags-ex-live" style="display:none" min="0" value="0" aria-label="step">'
         '<span class="ags-ex-pos"></span></div>'
         f"{_train_bar(recorder)}"
         '<div class="ags-ex-main"><div class="ags-ex-left">'
@@ -614,19 +619,20 @@ def _fragment(recorder: Recorder, title: str) -> str:
         f'height="{recorder.grid}">'
         '</canvas><svg class="ags-ex-points" xmlns="http://www.w3.org/2000/svg"></svg>'
         '<div class="ags-ex-focus" hidden></div></div>'
-        '<label class="ags-ex-switch"><input type="checkbox" class="ags-ex-lines"> '
+        '<label class="ags-ex-switch ags-ex-live" style="display:none"><input type="checkbox" class="ags-ex-lines"> '
         "the first hidden layer's lines z = 0</label>"
         f"{_point_adder(recorder)}{test_switch}"
         '<div class="ags-ex-sample" hidden></div><svg class="ags-ex-curves" xmlns="http://www.w3.org/2000/svg"></svg>'
         '<div class="ags-ex-note" role="alert" hidden></div>'
         '<div class="ags-ex-point"></div>'
-        '<details class="ags-ex-graph"><summary>the chosen point\'s scalar graph: data and grad '
+        '<details class="ags-ex-graph ags-ex-live" style="display:none"><summary>the chosen point\'s scalar graph: data and grad '
         "of every node (click a point)</summary>"
         '<p class="ags-ex-graph-title"></p><div class="ags-ex-graph-scroll"><table><thead><tr>'
         "<th>node</th><th>data</th><th>grad</th></tr></thead><tbody></tbody></table></div>"
         "</details>"
         f"{_legend(recorder)}</div>"
-        '<div class="ags-ex-right"><p class="ags-ex-network-note" hidden>The network view '
+        '<div class="ags-ex-right ags-ex-live" style="display:none">'
+        '<p class="ags-ex-network-note" hidden>The network view '
         "shows the recorded sizes; restart with them to see it again.</p>"
         f"{_network_fragment(recorder)}</div></div>"
         "<noscript>The training explorer needs JavaScript to replay the steps; "

@@ -1124,6 +1124,9 @@
     var still = root.querySelector(".ags-ex-static");  // the picture for viewers without scripts
     if (still) { still.remove(); }
     root.classList.add("ags-ex-ready");
+    root.querySelectorAll(".ags-ex-live").forEach(function (control) {
+      control.style.removeProperty("display");  // hidden where no script runs (see explore.py)
+    });
     var view = {data: data, step: 0, selected: 0, cache: {}, timer: null,
                 canvas: root.querySelector(".ags-ex-heat"),
                 pointsSvg: root.querySelector(".ags-ex-points"),
