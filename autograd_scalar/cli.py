@@ -519,9 +519,8 @@ def _demo_options() -> dict:
         ),
         "dataset": dict(
             choices=tuple(data.DATASETS),
-            help="the data (default: moons); digits: MLP(64, [32, 10]) on "
-            "generated 8x8 digit images, trained with the tape; curve (y = sin x, one input) "
-            "and surface (sin x1 cos x2): regression with the squared loss and one output",
+            help="the data (default: moons); digits: MLP(64, [32, 10]) on 8x8 digit images, "
+            "on the tape; curve (sin x) and surface (sin x1 cos x2): regression, squared loss",
         ),
         "noise": dict(
             type=_non_negative, help="the data's noise (default: 0.1; blobs: their spread, 1.0)"
@@ -532,14 +531,11 @@ def _demo_options() -> dict:
         "activation": dict(choices=tuple(nn.ACTIVATIONS), help="hidden activation (default: relu)"),
         "loss": dict(
             choices=tuple(nn.LOSSES),
-            help="default: hinge for two classes (labels ±1), cross_entropy for more, "
-            "squared for curve and surface",
+            help="default: hinge for 2 classes (labels ±1), cross_entropy for more, else squared",
         ),
         "optimizer": dict(choices=tuple(train.OPTIMIZERS), help="default: sgd"),
         "lr": dict(
-            type=_positive,
-            help="learning rate (default: sgd 1.0, curve and surface 0.01, decaying to a "
-            "tenth; adam 0.01)",
+            type=_positive, help="learning rate (default: sgd 1.0, regression 0.01; adam 0.01)"
         ),
         "l2": dict(type=_non_negative, help="L2 penalty strength (default: 1e-4)"),
         "batch": dict(type=_int_in(1, 10_000), help="minibatch size (default: all points)"),

@@ -392,7 +392,7 @@ def _loss_name(settings: Settings, classes: int) -> str:
     """The settings' loss, or the default for ``classes`` classes (0: a regression
     data set, whose loss is its own); checked against them."""
     if classes == 0:
-        made_for = dataset_of(settings).loss
+        made_for = dataset_of(settings).loss or "squared"  # classes 0: a regression set
         if settings.loss not in (None, made_for):
             raise ValueError(
                 f"loss {settings.loss}: the {settings.dataset} data set is regression (real "

@@ -15,8 +15,7 @@ from autograd_scalar.data import make_curve, make_moons
 from autograd_scalar.engine import Value, topological_order
 from autograd_scalar.explore import Recorder
 from autograd_scalar.nn import LOSSES, MLP, hinge, mse
-from autograd_scalar.optim import SGD
-from conftest import PageErrors
+from test_explore_regression import open_page, record_sgd
 
 API = "document.querySelector('.ags-explorer').agsExplorer"
 
@@ -30,14 +29,7 @@ def recording(kind, steps=6):
         y = [2 * label - 1 for label in c]
         model, loss = MLP(2, [3, 2, 1], rng=random.Random(4)), hinge
     recorder = Recorder(model, X, y, loss="squared" if kind == "curve" else None)
-    optimizer = SGD(model.parameters(), lr=0.3)
-    for _ in range(steps):
-        value = loss([model(x) for x in X], y)
-        optimizer.zero_grad()
-        value.backward()
-        recorder.record(value)
-        optimizer.step()
-    return recorder
+    return record_sgd(recorder, loss, steps, lr=0.3)
 
 
 def python_graph(recorder, k, p):
@@ -76,14 +68,6 @@ def shown_nodes(page):
         "[...document.querySelectorAll('.ags-ex-graph tr.ags-ex-node')].map(r => "
         "[r.dataset.node, +r.dataset.data, +r.dataset.grad, r.textContent])"
     )
-
-
-def open_page(browser, tmp_path, recorder):
-    page = browser.new_page(viewport={"width": 1280, "height": 800})
-    errors = PageErrors(page)
-    page.goto(recorder.save(tmp_path / "training.html").as_uri())
-    page.wait_for_function(API)
-    return page, errors
 
 
 @pytest.mark.parametrize("kind", ["hinge", "curve"])

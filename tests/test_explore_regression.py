@@ -6,10 +6,8 @@ closed forms (sin x, sin x1 · cos x2), and the page written by the command
 line in a subprocess, reloaded into a model here.
 """
 
-import json
 import math
 import random
-import re
 import subprocess
 import sys
 
@@ -21,16 +19,9 @@ from autograd_scalar.explore import Recorder
 from autograd_scalar.nn import MLP, mse
 from autograd_scalar.optim import SGD
 from conftest import PageErrors
+from test_playground import page_data
 
 API = "document.querySelector('.ags-explorer').agsExplorer"
-
-
-def page_data(path) -> dict:
-    text = path.read_text(encoding="utf-8")
-    raw = re.search(
-        r'<script type="application/json" class="ags-ex-data">(.*?)</script>', text, re.S
-    ).group(1)
-    return json.loads(raw)
 
 
 def curve_recording(steps=12, n=40, test=0):
@@ -38,12 +29,18 @@ def curve_recording(steps=12, n=40, test=0):
     X, t = make_curve(n + test, noise=0.1, seed=4)
     model = MLP(1, [8, 8, 1], activation="tanh", rng=random.Random(9))
     recorder = Recorder(model, X[:n], t[:n], loss="squared", test=(X[n:], t[n:]) if test else None)
-    optimizer = SGD(model.parameters(), lr=0.05)
+    return record_sgd(recorder, mse, steps, lr=0.05)
+
+
+def record_sgd(recorder, loss, steps, lr):
+    """``steps`` SGD steps of the recorder's model on ``loss`` over its points, each recorded."""
+    model, X, y = recorder.model, recorder.X, recorder.y
+    optimizer = SGD(model.parameters(), lr=lr)
     for _ in range(steps):
-        loss = mse([model(x) for x in X[:n]], t[:n])
+        value = loss([model(x) for x in X], y)
         optimizer.zero_grad()
-        loss.backward()
-        recorder.record(loss)
+        value.backward()
+        recorder.record(value)
         optimizer.step()
     return recorder
 

@@ -28,6 +28,7 @@ from autograd_scalar.nn import (
 )
 from autograd_scalar.optim import SGD, Adam
 from conftest import PageErrors
+from test_explore_regression import record_sgd
 
 API = "document.querySelector('.ags-explorer').agsExplorer"
 
@@ -138,14 +139,7 @@ def test_each_loss_program_is_the_python_loss_traced():
 
 def sgd_page(browser, tmp_path, recorder, steps, lr):
     """``steps`` recorded SGD steps of the recorder's model on its hinge loss; the page open."""
-    model, X, y = recorder.model, recorder.X, recorder.y
-    optimizer = SGD(model.parameters(), lr=lr)
-    for _ in range(steps):
-        loss = hinge([model(x) for x in X], y)
-        optimizer.zero_grad()
-        loss.backward()
-        recorder.record(loss)
-        optimizer.step()
+    record_sgd(recorder, hinge, steps, lr)
     page, errors = open_explorer(browser, tmp_path, recorder)
     return page, errors
 
