@@ -352,8 +352,13 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _report(result) -> int:
-    """Print a training run's accuracy and files; the exit status it earned."""
-    print(f"accuracy: {result.accuracy:.1%}")
+    """Print a training run's accuracy (its last loss in regression) and files; the exit
+    status it earned."""
+    if result.accuracy is None:
+        last = result.losses[-1] if result.losses else float("nan")
+        print(f"loss: {last:.4g} (regression: no accuracy; training.html shows the fit)")
+    else:
+        print(f"accuracy: {result.accuracy:.1%}")
     for path in result.files:
         print(f"wrote {terminal_text(str(path))}")
     if result.interrupted:
@@ -514,8 +519,8 @@ def _demo_options() -> dict:
         ),
         "dataset": dict(
             choices=tuple(data.DATASETS),
-            help="the data (default: moons); digits: MLP(64, [32, 10]) on "
-            "generated 8x8 digit images, trained with the tape",
+            help="the data (default: moons); digits: MLP(64, [32, 10]) on 8x8 digit images, "
+            "on the tape; curve (sin x) and surface (sin x1 cos x2): regression, squared loss",
         ),
         "noise": dict(
             type=_non_negative, help="the data's noise (default: 0.1; blobs: their spread, 1.0)"
@@ -526,11 +531,11 @@ def _demo_options() -> dict:
         "activation": dict(choices=tuple(nn.ACTIVATIONS), help="hidden activation (default: relu)"),
         "loss": dict(
             choices=tuple(nn.LOSSES),
-            help="default: hinge for two classes (labels ±1), cross_entropy for more",
+            help="default: hinge for 2 classes (labels ±1), cross_entropy for more, else squared",
         ),
         "optimizer": dict(choices=tuple(train.OPTIMIZERS), help="default: sgd"),
         "lr": dict(
-            type=_positive, help="learning rate (default: sgd 1.0, decaying to 0.1; adam 0.01)"
+            type=_positive, help="learning rate (default: sgd 1.0, regression 0.01; adam 0.01)"
         ),
         "l2": dict(type=_non_negative, help="L2 penalty strength (default: 1e-4)"),
         "batch": dict(type=_int_in(1, 10_000), help="minibatch size (default: all points)"),

@@ -35,6 +35,7 @@ __all__ = [
     "make_spirals",
     "make_digits",
     "make_surface",
+    "make_curve",
     "DIGIT_GLYPHS",
 ]
 
@@ -407,6 +408,30 @@ def make_surface(n: int = 100, noise: float = 0.0, seed: Optional[int] = None) -
     return points, targets
 
 
+def make_curve(n: int = 100, noise: float = 0.0, seed: Optional[int] = None) -> tuple:
+    """A 1-D regression problem: x uniform in [-3, 3], targets on the curve sin(x).
+
+    ``X`` holds one-number points ``[x]``; ``noise`` (standard deviation) is
+    added to each target. For a network with one input, one output and the
+    squared error; the explorer draws the points (x, target) and the fitted curve.
+
+    Example:
+        >>> import math
+        >>> X, t = make_curve(5, seed=1)
+        >>> len(X[0]), all(abs(v - math.sin(x)) < 1e-15 for (x,), v in zip(X, t))
+        (1, True)
+    """
+    checks.count(n, "make_curve: n")
+    noise = checks.real_in(noise, "make_curve: noise")
+    rng = random.Random(seed)
+    points, targets = [], []
+    for _ in range(n):
+        x = rng.uniform(-3.0, 3.0)
+        points.append([x])
+        targets.append(math.sin(x) + rng.gauss(0.0, noise))
+    return points, targets
+
+
 @dataclass(frozen=True)
 class Dataset:
     """A generated data set by name (:data:`DATASETS`): its maker and its default noise.
@@ -422,9 +447,20 @@ class Dataset:
     keyword: str = "noise"
     #: the number of inputs of a point (2 for the sets in the plane)
     inputs: int = 2
+    #: the loss it is made for: None for classes (labels 0, 1, ...), "squared" for
+    #: regression (real targets; a network with one output)
+    loss: Optional[str] = None
+    #: SGD's learning rate when none is given (None: the trainer's, 1.0); the squared
+    #: error's gradient grows with the targets, and 1.0 makes these runs diverge
+    sgd_lr: Optional[float] = None
+
+    @property
+    def regression(self) -> bool:
+        """Whether its labels are real targets (a curve or a surface to fit), not classes."""
+        return self.loss == "squared"
 
     def __call__(self, n: int, noise: Optional[float] = None, seed: Optional[int] = None) -> tuple:
-        """``(X, y)``: ``n`` points and their class labels 0, 1, ..."""
+        """``(X, y)``: ``n`` points and their class labels 0, 1, ... (or real targets)."""
         return self.make(n, **{self.keyword: self.noise if noise is None else noise}, seed=seed)
 
 
@@ -437,6 +473,8 @@ DATASETS = {
     "circles": Dataset(make_circles),
     "xor": Dataset(make_xor),
     "digits": Dataset(make_digits, inputs=64),
+    "curve": Dataset(make_curve, inputs=1, loss="squared", sgd_lr=0.01),
+    "surface": Dataset(make_surface, loss="squared", sgd_lr=0.01),
 }
 
 

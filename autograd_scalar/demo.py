@@ -58,6 +58,7 @@ from .train import (
     fit,
     model_accuracy,
     model_outputs,
+    split,
 )
 
 __all__ = [
@@ -297,9 +298,8 @@ def digits_problem(seed: int = 1337) -> tuple:
     """``(model, train, test)``: MLP(64, [32, 10]) and generated digit images, each
     set a pair (images, digits), 80% / 20% of :data:`DIGITS_EXAMPLES` images."""
     X, y = datasets.DATASETS["digits"](DIGITS_EXAMPLES, seed=seed)
-    cut = round(len(X) * (1.0 - DIGITS_TEST_SHARE))
     model = MLP(64, [32, 10], rng=random.Random(seed))
-    return model, (X[:cut], y[:cut]), (X[cut:], y[cut:])
+    return model, *split(X, y, DIGITS_TEST_SHARE)  # the last 20%: the maker shuffled them
 
 
 def _run_digits(settings: Settings, out: Path, progress: bool) -> Result:

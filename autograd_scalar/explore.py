@@ -54,10 +54,6 @@ from .web import pages
 
 __all__ = ["Recorder", "Snapshot", "LOSSES"]
 
-#: In regression (the ``squared`` loss) an output counts as right within this
-#: distance of its target.
-TOLERANCE = 0.1
-
 
 class Snapshot:
     """The state of training at one recorded step (see the module doc)."""
@@ -80,28 +76,25 @@ class Snapshot:
         return twin
 
     @cached_property
-    def accuracy(self) -> float:
-        """The fraction of the recorded points classified correctly at this step."""
-        twin = self._twin()
-        with no_grad():
-            outputs = [twin(x) for x in self._recorder.X]
-        return sum(
-            _correct(_floats(out), label, self._recorder.regression)
-            for out, label in zip(outputs, self._recorder.y)
-        ) / len(outputs)
+    def accuracy(self) -> Optional[float]:
+        """The fraction of the recorded points classified correctly at this step
+        (None in regression: a real target is not right or wrong)."""
+        return self._accuracy_on(self._recorder.X, self._recorder.y)
 
     @cached_property
     def test_accuracy(self) -> Optional[float]:
-        """The fraction of the held-out test points classified correctly (None without them)."""
+        """The fraction of the held-out test points classified correctly (None without
+        them, or in regression)."""
         test = self._recorder.test
-        if test is None:
+        return None if test is None else self._accuracy_on(*test)
+
+    def _accuracy_on(self, X: list, y: list) -> Optional[float]:
+        if self._recorder.regression:
             return None
         twin = self._twin()
         with no_grad():
-            outputs = [twin(x) for x in test[0]]
-        regression = self._recorder.regression
-        right = sum(_correct(_floats(out), y, regression) for out, y in zip(outputs, test[1]))
-        return right / len(outputs)
+            outputs = [twin(x) for x in X]
+        return sum(_correct(_floats(out), label) for out, label in zip(outputs, y)) / len(y)
 
     @cached_property
     def grid(self) -> list:
@@ -109,10 +102,14 @@ class Snapshot:
 
         ``grid[r][c]`` is the output at ``(xs[c], ys[r])`` of the recorder's
         :attr:`Recorder.grid_axes`: a float for one output, a list for several.
+        With one input (a curve to fit) the output depends on x only: one row,
+        ``grid[0][c]`` the fitted curve at ``xs[c]``.
         """
         twin = self._twin()
         xs, ys = self._recorder.grid_axes
         with no_grad():
+            if self._recorder.inputs == 1:
+                return [[_floats(twin([u])) for u in xs]]
             return [[_floats(twin([u, v])) for u in xs] for v in ys]
 
     @cached_property
@@ -130,11 +127,9 @@ def _floats(out):
     return [v.data for v in out]
 
 
-def _correct(out, label, regression: bool = False) -> bool:
+def _correct(out, label) -> bool:
     """Whether one output (a float, or a list of floats) is right: its sign for one
-    output (labels ±1 or 0/1), else the argmax; in regression, within TOLERANCE."""
-    if regression:
-        return abs(out - label) <= TOLERANCE
+    output (labels ±1 or 0/1), else the argmax."""
     if isinstance(out, list):
         return out.index(max(out)) == label
     return (out > 0) == (label > 0)
@@ -142,8 +137,12 @@ def _correct(out, label, regression: bool = False) -> bool:
 
 def _check_data(model: MLP, X, y, what: str = "X and y", regression: bool = False) -> tuple:
     nin = len(model.layers[0].neurons[0].w)
-    if nin != 2:
-        raise ValueError(f"Recorder: the explorer draws 2-D data; the model has {nin} inputs")
+    if nin not in (1, 2) or (nin == 1 and not regression):
+        raise ValueError(
+            "Recorder: the explorer draws 2-D data, or 1-D data with loss 'squared' (a curve "
+            "to fit); the model has "
+            + ("1 input and the loss is not 'squared'" if nin == 1 else f"{nin} inputs")
+        )
     X = [list(map(float, p)) for p in X]
     y = list(y)
     if not X or len(X) != len(y):
@@ -152,8 +151,8 @@ def _check_data(model: MLP, X, y, what: str = "X and y", regression: bool = Fals
             f"got {len(X)} points and {len(y)} labels"
         )
     for k, p in enumerate(X):
-        if len(p) != 2 or not all(math.isfinite(v) for v in p):
-            raise ValueError(f"Recorder: X[{k}] must be 2 finite numbers, got {p!r}")
+        if len(p) != nin or not all(math.isfinite(v) for v in p):
+            raise ValueError(f"Recorder: X[{k}] must be {nin} finite number(s), got {p!r}")
     for k, label in enumerate(y):
         if regression:
             if not _finite_number(label):
@@ -205,12 +204,15 @@ def _check_test(model: MLP, test, loss: str) -> Optional[tuple]:
     return X, y
 
 
-def _grid_axes(X: list, resolution: int) -> tuple:
-    """Evenly spaced coordinates covering the data with a margin of 0.5 (as the demo's plot)."""
+def _grid_axes(X: list, y: list, resolution: int) -> tuple:
+    """Evenly spaced coordinates covering the data with a margin of 0.5 (as the demo's plot).
+
+    The plane is (x1, x2) for 2-D points; for 1-D points (a curve to fit) it
+    is (x, target)."""
+    columns = [[p[0] for p in X], [p[1] for p in X] if len(X[0]) == 2 else list(y)]
     axes = []
-    for d in range(2):
-        low = min(p[d] for p in X) - 0.5
-        high = max(p[d] for p in X) + 0.5
+    for values in columns:
+        low, high = min(values) - 0.5, max(values) + 0.5
         axes.append([low + (high - low) * i / (resolution - 1) for i in range(resolution)])
     return tuple(axes)
 
@@ -219,15 +221,18 @@ class Recorder:
     """Snapshots of a model while your loop trains it; an explorer page to replay them.
 
     Args:
-        model: the :class:`~autograd_scalar.nn.MLP` being trained (2 inputs).
+        model: the :class:`~autograd_scalar.nn.MLP` being trained (2 inputs;
+            or 1 input with ``loss="squared"``, a curve to fit).
         X, y: the training points and their int labels (±1 or 0/1 for one
-            output, class indices for several).
+            output, class indices for several; real targets for ``"squared"``).
         every: keep a snapshot every ``every``-th call of :meth:`record`.
         live: in Jupyter, redraw one output area while training.
         loss: a name of :data:`~autograd_scalar.nn.LOSSES`: ``"hinge"``,
             ``"logistic"``, ``"cross_entropy"``, ... (default: from the labels
             and the outputs); the page shows each point's term.
-        grid: the decision grid's points per axis.
+        grid: the decision grid's points per axis: the page's heat map (or
+            fitted curve) is the model's output at these points, as are
+            :attr:`Snapshot.grid` and the picture shown without scripts.
         live_interval: least seconds between two live redraws.
         test: held-out points and labels ``(X, y)`` that training never sees:
             the page draws them hollow and plots their loss and accuracy.
@@ -254,7 +259,7 @@ class Recorder:
         every: int = 1,
         live: bool = False,
         loss: Optional[str] = None,
-        grid: int = 25,
+        grid: int = 50,
         live_interval: float = 0.5,
         test=None,
     ):
@@ -267,13 +272,17 @@ class Recorder:
                 raise ValueError(f"Recorder: {name} must be an int >= {low}, got {value!r}")
         self.model = model
         self.regression = loss == "squared"
+        #: 2: points in the plane; 1: a curve to fit, drawn as (x, target)
+        self.inputs = len(model.layers[0].neurons[0].w)
         self.X, self.y = _check_data(model, X, y, regression=self.regression)
         self.loss_name = _infer_loss(model, self.y, loss)
         self.test = _check_test(model, test, self.loss_name)
         self.every = every
         self.live = bool(live)
         self.live_interval = float(live_interval)
-        self.grid_axes = _grid_axes(self.X + (self.test[0] if self.test else []), grid)
+        test_X, test_y = self.test or ([], [])
+        self.grid_axes = _grid_axes(self.X + test_X, self.y + test_y, grid)
+        self.grid = grid
         self.params = model.parameters()
         self.names = [name for name, _ in model.named_parameters()]
         arch = model.architecture()
@@ -336,7 +345,6 @@ class Recorder:
             "sizes": [arch["nin"]] + arch["nouts"],
             "activation": arch["activation"],
             "loss": self.loss_name,
-            "tolerance": TOLERANCE,
             "X": self.X,
             "y": self.y,
             "Xtest": self.test[0] if self.test else [],
@@ -421,25 +429,24 @@ def _heat(out) -> str:
 
 
 def _static_svg(recorder: Recorder, size: int = 380) -> str:
-    """The last snapshot's decision map and points (misclassified ringed) as SVG."""
+    """The last snapshot's decision map (a fitted curve for one input) and points
+    (misclassified ringed) as SVG."""
     last = recorder.snapshots[-1]
     xs, ys = recorder.grid_axes
-    cell_w, cell_h = size / len(xs), size / len(ys)
-    parts = [
-        f'<rect x="{c * cell_w:.1f}" y="{size - (r + 1) * cell_h:.1f}" width="{cell_w + 0.6:.1f}" '
-        f'height="{cell_h + 0.6:.1f}" fill="{_heat(out)}"/>'
-        for r, row in enumerate(last.grid)
-        for c, out in enumerate(row)
-    ]
+
+    def place(x, label) -> tuple:
+        u, v = (x[0], label) if recorder.inputs == 1 else x
+        return (u - xs[0]) / (xs[-1] - xs[0]) * size, size - (v - ys[0]) / (ys[-1] - ys[0]) * size
+
+    parts = _static_fit(recorder, last, size, place)
     twin = last._twin()
     test = recorder.test or ([], [])
     points = [(x, label, False) for x, label in zip(recorder.X, recorder.y)]
     points += [(x, label, True) for x, label in zip(*test)]
     for x, label, held_out in points:
         with no_grad():
-            right = _correct(_floats(twin(x)), label, recorder.regression)
-        u = (x[0] - xs[0]) / (xs[-1] - xs[0]) * size
-        v = size - (x[1] - ys[0]) / (ys[-1] - ys[0]) * size
+            right = recorder.regression or _correct(_floats(twin(x)), label)
+        u, v = place(x, label)
         colour = palette.CLASSES[_class_index(recorder, label) % len(palette.CLASSES)]
         ring = (
             f'stroke="{palette.WRONG}" stroke-width="2.2"'
@@ -449,7 +456,9 @@ def _static_svg(recorder: Recorder, size: int = 380) -> str:
         fill = "#ffffff" if held_out else colour
         parts.append(f'<circle cx="{u:.1f}" cy="{v:.1f}" r="4.5" fill="{fill}" {ring}/>')
     caption = html_text(
-        f"step {last.step}: loss {last.loss:.4g}, accuracy {last.accuracy:.0%} "
+        f"step {last.step}: loss {last.loss:.4g}, regression (squared error)"
+        if recorder.regression
+        else f"step {last.step}: loss {last.loss:.4g}, accuracy {last.accuracy:.0%} "
         "(black ring: misclassified)"
     )
     return (
@@ -458,6 +467,26 @@ def _static_svg(recorder: Recorder, size: int = 380) -> str:
         + "".join(parts)
         + f'<text x="4" y="{size + 16}" font-size="12" fill="#263238">{caption}</text></svg>'
     )
+
+
+def _static_fit(recorder: Recorder, last: Snapshot, size: int, place) -> list:
+    """The picture's background: the heat map of the grid, or the fitted curve for one input."""
+    xs, ys = recorder.grid_axes
+    if recorder.inputs == 1:
+        line = " ".join(
+            "{:.1f},{:.1f}".format(*place([u], out if math.isfinite(out) else ys[-1]))
+            for u, out in zip(xs, last.grid[0])
+        )
+        return [
+            f'<polyline points="{line}" fill="none" stroke="{palette.CURVE}" stroke-width="2"/>'
+        ]
+    cell_w, cell_h = size / len(xs), size / len(ys)
+    return [
+        f'<rect x="{c * cell_w:.1f}" y="{size - (r + 1) * cell_h:.1f}" width="{cell_w + 0.6:.1f}" '
+        f'height="{cell_h + 0.6:.1f}" fill="{_heat(out)}"/>'
+        for r, row in enumerate(last.grid)
+        for c, out in enumerate(row)
+    ]
 
 
 def _legend(recorder: Recorder) -> str:
@@ -471,45 +500,59 @@ def _legend(recorder: Recorder) -> str:
         for y in labels
     ]
     if recorder.regression:
+        fit = (
+            "the plane is x across, the target up; the line: the network's fitted curve y = f(x)"
+            if recorder.inputs == 1
+            else "heat map = the fitted surface, deeper further from 0"
+        )
         items = [
             swatch.format(c=palette.CLASSES[0], t="target &lt; 0")
             + " &#183; "
             + swatch.format(c=palette.CLASSES[1], t="target &gt; 0"),
-            f"regression (squared error): heat map = the fitted surface, deeper further from 0; "
-            f"ringed black: more than {TOLERANCE} from its target; the dashed curve: the share "
-            f"within {TOLERANCE}",
+            f"regression (squared error): {fit}. No accuracy: a real target is not right or "
+            "wrong, so the curves show the loss (and the test loss) only",
+        ]
+    else:
+        items += [
+            f'<span style="color:{palette.WRONG}">&#9711;</span> black ring: misclassified',
+            "heat map: the predicted class, paler where the network is unsure",
         ]
     items += [
-        f'<span style="color:{palette.WRONG}">&#9711;</span> black ring: misclassified',
         f'<span style="color:{palette.CHOSEN}">&#9711;</span> yellow ring: the chosen point',
-        "heat map: the predicted class, paler where the network is unsure",
         f'edges: <span style="color:{palette.POSITIVE}">&#9473; teal w &gt; 0</span>, '
         f'<span style="color:{palette.NEGATIVE}">&#9473; magenta w &lt; 0</span>, wider for larger |w|',
         f'<span style="color:{palette.DEAD}">&#10005;</span> grey, crossed: a dead ReLU '
         "(z &#8804; 0 on every point)",
-        "curves: loss solid, accuracy dashed",
+        "curves: the loss" if recorder.regression else "curves: loss solid, accuracy dashed",
     ]
     if recorder.test:
         items.insert(
             len(labels),
-            "&#9675; hollow: a held-out test point (dashed black: misclassified); "
-            f'<span style="color:{palette.TEST_CURVE}">brick-red curves: test loss and '
-            "accuracy</span>",
+            "&#9675; hollow: a held-out test point"
+            + ("" if recorder.regression else " (dashed black: misclassified)")
+            + f'; <span style="color:{palette.TEST_CURVE}">brick-red curves: test loss'
+            + ("" if recorder.regression else " and accuracy")
+            + "</span>",
         )
     return '<ul class="ags-ex-legend">' + "".join(f"<li>{item}</li>" for item in items) + "</ul>"
 
 
 def _point_adder(recorder: Recorder) -> str:
     """The label a click on the map adds a point of (the recorded labels; a number in regression)."""
+    if recorder.inputs == 1:
+        return (
+            '<label class="ags-ex-switch ags-ex-live" style="display:none">a click adds a point (x, target) where you click; '
+            "shift-click deletes one</label>"
+        )
     if recorder.regression:
         return (
-            '<label class="ags-ex-switch">a click on the map adds a point of target '
+            '<label class="ags-ex-switch ags-ex-live" style="display:none">a click on the map adds a point of target '
             '<input class="ags-ex-label" type="text" size="5" value="0">; shift-click deletes one'
             "</label>"
         )
     options = "".join(f'<option value="{y}">{y}</option>' for y in sorted(set(recorder.y)))
     return (
-        '<label class="ags-ex-switch">a click on the map adds a point of label '
+        '<label class="ags-ex-switch ags-ex-live" style="display:none">a click on the map adds a point of label '
         f'<select class="ags-ex-label">{options}</select>; shift-click deletes one</label>'
     )
 
@@ -520,13 +563,15 @@ def _train_bar(recorder: Recorder) -> str:
         f'<option value="{name}">{name}</option>' for name in ("sgd", "momentum", "adam")
     )
     activations = "".join(f'<option value="{name}">{name}</option>' for name in ACTIVATIONS)
+    lr = "0.01" if recorder.regression else "0.1"
     field = '<label>{label} <input class="ags-ex-{name}" type="text" size="{size}" value="{value}"></label>'
     return (
-        '<div class="ags-ex-trainbar">'
+        '<div class="ags-ex-trainbar ags-ex-live" style="display:none">'
         '<button type="button" class="ags-ex-run">train</button>'
         '<button type="button" class="ags-ex-once">step</button>'
         f'<label>optimizer <select class="ags-ex-optimizer">{options}</select></label>'
-        + field.format(label="learning rate", name="lr", size=6, value="0.1")
+        # The squared error's gradient grows with the targets: a smaller first rate.
+        + field.format(label="learning rate", name="lr", size=6, value=lr)
         + field.format(label="L2", name="l2", size=6, value="0")
         + field.format(label="L1", name="l1", size=6, value="0")
         + field.format(label="batch (0: all)", name="batch", size=4, value="0")
@@ -538,10 +583,15 @@ def _train_bar(recorder: Recorder) -> str:
     )
 
 
+# The controls carry class ags-ex-live and an inline display:none: where no script
+# runs (an untrusted notebook sanitises the HTML and drops the <style>, but keeps
+# inline styles), only the static picture and the legend show; the script shows them.
+
+
 def _fragment(recorder: Recorder, title: str) -> str:
     uid = f"ags-explore-{os.urandom(6).hex()}"
     test_switch = (
-        '<label class="ags-ex-switch"><input type="checkbox" class="ags-ex-show-test" checked> '
+        '<label class="ags-ex-switch ags-ex-live" style="display:none"><input type="checkbox" class="ags-ex-show-test" checked> '
         "show the test points</label>"
         if recorder.test
         else ""
@@ -553,22 +603,30 @@ def _fragment(recorder: Recorder, title: str) -> str:
         f"<style>{pages.read('explore.css')}</style>"
         '<div class="ags-ex-bar">'
         f'<strong class="ags-ex-title">{html_text(title)}</strong>'
-        '<button type="button" class="ags-ex-play">play</button>'
-        '<input type="range" class="ags-ex-slider" min="0" value="0" aria-label="step">'
+        '<button type="button" class="ags-ex-play ags-ex-live" style="display:none">play</button>'
+        '<input type="range" class="ags-ex-slider ags-ex-live" style="display:none" min="0" value="0" aria-label="step">'
         '<span class="ags-ex-pos"></span></div>'
         f"{_train_bar(recorder)}"
         '<div class="ags-ex-main"><div class="ags-ex-left">'
         f"{static}"
-        '<div class="ags-ex-map"><canvas class="ags-ex-heat" width="60" height="60">'
+        f'<div class="ags-ex-map"><canvas class="ags-ex-heat" width="{recorder.grid}" '
+        f'height="{recorder.grid}">'
         '</canvas><svg class="ags-ex-points" xmlns="http://www.w3.org/2000/svg"></svg>'
         '<div class="ags-ex-focus" hidden></div></div>'
-        '<label class="ags-ex-switch"><input type="checkbox" class="ags-ex-lines"> '
+        '<label class="ags-ex-switch ags-ex-live" style="display:none"><input type="checkbox" class="ags-ex-lines"> '
         "the first hidden layer's lines z = 0</label>"
         f"{_point_adder(recorder)}{test_switch}"
         '<div class="ags-ex-sample" hidden></div><svg class="ags-ex-curves" xmlns="http://www.w3.org/2000/svg"></svg>'
         '<div class="ags-ex-note" role="alert" hidden></div>'
-        f'<div class="ags-ex-point"></div>{_legend(recorder)}</div>'
-        '<div class="ags-ex-right"><p class="ags-ex-network-note" hidden>The network view '
+        '<div class="ags-ex-point"></div>'
+        '<details class="ags-ex-graph ags-ex-live" style="display:none"><summary>the chosen point\'s scalar graph: data and grad '
+        "of every node (click a point)</summary>"
+        '<p class="ags-ex-graph-title"></p><div class="ags-ex-graph-scroll"><table><thead><tr>'
+        "<th>node</th><th>data</th><th>grad</th></tr></thead><tbody></tbody></table></div>"
+        "</details>"
+        f"{_legend(recorder)}</div>"
+        '<div class="ags-ex-right ags-ex-live" style="display:none">'
+        '<p class="ags-ex-network-note" hidden>The network view '
         "shows the recorded sizes; restart with them to see it again.</p>"
         f"{_network_fragment(recorder)}</div></div>"
         "<noscript>The training explorer needs JavaScript to replay the steps; "
@@ -593,9 +651,10 @@ def _live_html(recorder: Recorder) -> str:
         title="network",
         layout=Layout(layer_sizes(twin), width=900, row_gap=36),
     )
+    accuracy = "" if last.accuracy is None else f" &#183; accuracy {last.accuracy:.0%}"
     return (
         f'<div class="ags-live"><p><b>step {last.step}</b> &#183; loss '
-        f"{last.loss:.4g} &#183; accuracy {last.accuracy:.0%} &#183; "
+        f"{last.loss:.4g}{accuracy} &#183; "
         f"{len(last.dead)} dead ReLU(s)</p>{_sparkline(losses)}"
         f'<div style="max-width:900px">{view.to_svg(standalone=False)}</div></div>'
     )

@@ -10,7 +10,9 @@ accuracy curves, the decision boundary and the network at every recorded step.
 
 The task follows the data. Two classes: one output, labels ±1 and the hinge
 loss (micrograd's demo). More classes (a CSV file, ``blobs``): one output per
-class and the mean cross-entropy. ``loss`` picks another of
+class and the mean cross-entropy. A regression set (``curve``: one input,
+``surface``: two; see ``data.Dataset.loss``): one output and the squared error,
+with no accuracy (the page shows the fitted curve or surface and the losses). ``loss`` picks another of
 :data:`~autograd_scalar.nn.LOSSES`. Either way the loss is the batch mean of
 the per-point terms plus ``l2``·Σθ², so a minibatch (``batch``) gives the
 batch-averaged gradient. ``sgd`` decays its learning rate linearly to a tenth
@@ -19,36 +21,15 @@ over the run (micrograd's schedule); ``adam`` keeps it constant.
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 
 from .explore import Recorder
-from .train import Result, Settings, build, fit, load_problem, model_accuracy
+from .train import Result, Settings, build, fit, load_problem, model_accuracy, split
 
 __all__ = ["Settings", "run", "load_problem", "build", "SNAPSHOTS", "split"]
 
 #: The explorer keeps about this many snapshots, whatever the number of steps.
 SNAPSHOTS = 100
-
-
-def split(X: list, labels: list, fraction: float, seed: int) -> tuple:
-    """``(train, test)``, each ``(X, labels)``: a seeded shuffle's first ``fraction`` held out.
-
-    At least one point stays for training; a fraction too small for one point holds none out.
-
-    Example:
-        >>> (Xt, yt), (Xs, ys) = split([[0.0, 0.0]] * 10, list(range(10)), 0.2, seed=1)
-        >>> len(yt), len(ys), sorted(yt + ys) == list(range(10))
-        (8, 2, True)
-    """
-    order = list(range(len(X)))
-    random.Random(seed + 2).shuffle(order)  # its own stream: the model's draws stay put
-    held = min(round(fraction * len(X)), len(X) - 1)
-    test, train = sorted(order[:held]), sorted(order[held:])
-    return ([X[i] for i in train], [labels[i] for i in train]), (
-        [X[i] for i in test],
-        [labels[i] for i in test],
-    )
 
 
 def run(settings: Settings, out="out") -> Result:
@@ -91,7 +72,7 @@ def run(settings: Settings, out="out") -> Result:
         )
     except KeyboardInterrupt:
         result.interrupted = True
-        result.accuracy = model_accuracy(model, X, labels)
+        result.accuracy = None if loss == "squared" else model_accuracy(model, X, labels)
     out.mkdir(parents=True, exist_ok=True)
     title = f"Training explorer: {settings.data or settings.dataset}"
     result.files.append(recorder.save(out / "training.html", title=title))

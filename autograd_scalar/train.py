@@ -54,6 +54,8 @@ __all__ = [
     "load_problem",
     "build",
     "loss_for",
+    "dataset_of",
+    "split",
     "ENGINES",
     "OPTIMIZERS",
     "L2_ALPHA",
@@ -73,7 +75,8 @@ class Result:
 
     Attributes:
         accuracy: the accuracy of the final model on the training points (the
-            digits: on the held-out test images), in [0, 1].
+            digits: on the held-out test images), in [0, 1]; None in regression
+            (the squared loss: real targets, no class to be right about).
         files: the files written.
         interrupted: True if Ctrl-C stopped training or writing early.
         losses: the loss at each step taken (before that step's update).
@@ -84,7 +87,7 @@ class Result:
         seconds: wall time of the training loop.
     """
 
-    accuracy: float = 0.0
+    accuracy: Optional[float] = 0.0
     files: list = field(default_factory=list)
     interrupted: bool = False
     losses: list = field(default_factory=list)
@@ -221,6 +224,8 @@ def fit(
                 indices = next(batches)
                 optimizer.zero_grad()
                 value, outputs = step(indices)  # fills every parameter's grad
+                if loss == "squared":
+                    outputs = None  # regression: no accuracy to note
                 for callback in callbacks:
                     callback(value)
                 if isinstance(optimizer, SGD):
@@ -230,7 +235,7 @@ def fit(
     finally:
         result.seconds = time.perf_counter() - start
     if evaluate:
-        result.accuracy = model_accuracy(model, X, labels)
+        result.accuracy = None if loss == "squared" else model_accuracy(model, X, labels)
     return result
 
 
@@ -317,6 +322,38 @@ def _tape_step(model: MLP, X, labels, loss: Loss, strength: float, params: list)
     return step
 
 
+# -- held-out points -------------------------------------------------------------------
+
+
+def split(X: list, labels: list, fraction: float, seed: Optional[int] = None) -> tuple:
+    """``(train, test)``, each ``(X, labels)``: a share ``fraction`` of the points held out.
+
+    With a ``seed``, the held-out points are the first of a seeded shuffle (its own
+    ``random.Random(seed + 2)``: the model's and the batches' draws stay put), kept in
+    their order; without one, the last points are held out as they come (the data
+    makers shuffle already: the digits' fixed cut). At least one point stays for
+    training; a fraction too small for one point holds none out.
+
+    Example:
+        >>> (Xt, yt), (Xs, ys) = split([[0.0, 0.0]] * 10, list(range(10)), 0.2, seed=1)
+        >>> len(yt), len(ys), sorted(yt + ys) == list(range(10))
+        (8, 2, True)
+        >>> split([[1.0], [2.0], [3.0], [4.0], [5.0]], [1, 2, 3, 4, 5], 0.4)[1]
+        ([[4.0], [5.0]], [4, 5])
+    """
+    order = list(range(len(X)))
+    held = min(round(fraction * len(X)), len(X) - 1)
+    if seed is None:
+        test, train = order[len(X) - held :], order[: len(X) - held]
+    else:
+        random.Random(seed + 2).shuffle(order)
+        test, train = sorted(order[:held]), sorted(order[held:])
+    return ([X[i] for i in train], [labels[i] for i in train]), (
+        [X[i] for i in test],
+        [labels[i] for i in test],
+    )
+
+
 # -- a run by names -------------------------------------------------------------------
 
 
@@ -334,21 +371,41 @@ def load_problem(settings: Settings) -> tuple:
         X, y, names = datasets.load_csv(settings.data)
         classes = len(names)
     else:
-        if settings.dataset not in datasets.DATASETS:
-            raise ValueError(
-                f"dataset must be one of {', '.join(datasets.DATASETS)}, got {settings.dataset!r}"
-            )
-        maker = datasets.DATASETS[settings.dataset]
+        maker = dataset_of(settings)
         X, y = maker(count(settings.points, "points", 2), settings.noise, settings.seed)
-        _check_finite(X, settings)
-        classes = max(y) + 1
+        _check_finite(X + [[t] for t in y] if maker.regression else X, settings)
+        classes = 0 if maker.regression else max(y) + 1
     loss = LOSSES[_loss_name(settings, classes)]
     return X, [loss.encode(label) for label in y], classes
 
 
+def dataset_of(settings: Settings) -> datasets.Dataset:
+    """The generated data set ``settings.dataset`` names, else a ``ValueError``."""
+    if settings.dataset not in datasets.DATASETS:
+        raise ValueError(
+            f"dataset must be one of {', '.join(datasets.DATASETS)}, got {settings.dataset!r}"
+        )
+    return datasets.DATASETS[settings.dataset]
+
+
 def _loss_name(settings: Settings, classes: int) -> str:
-    """The settings' loss, or the default for ``classes`` classes; checked against them."""
+    """The settings' loss, or the default for ``classes`` classes (0: a regression
+    data set, whose loss is its own); checked against them."""
+    if classes == 0:
+        made_for = dataset_of(settings).loss or "squared"  # classes 0: a regression set
+        if settings.loss not in (None, made_for):
+            raise ValueError(
+                f"loss {settings.loss}: the {settings.dataset} data set is regression (real "
+                f"targets); its loss is {made_for}"
+            )
+        return made_for
     name = settings.loss or ("hinge" if classes == 2 else "cross_entropy")
+    if name == "squared":
+        raise ValueError(
+            "loss squared fits real targets (--dataset "
+            + ", ".join(k for k, d in datasets.DATASETS.items() if d.regression)
+            + f"); the data has {classes} classes"
+        )
     if name in LOSSES and not LOSSES[name].classes and classes != 2:
         raise ValueError(
             f"loss {name} separates two classes; the data has {classes} "
@@ -367,11 +424,14 @@ def _check_finite(X: list, settings: Settings) -> None:
             )
 
 
-def build(settings: Settings, classes: int, inputs: int = 2) -> tuple:
+def build(settings: Settings, classes: int, inputs: Optional[int] = None) -> tuple:
     """``(model, optimizer, loss)``: the MLP for ``classes`` classes (one output
-    for a two-class loss), seeded by ``settings.seed``, its optimizer and the
-    loss's name."""
+    for a two-class loss or regression, ``classes`` 0), seeded by
+    ``settings.seed``, its optimizer and the loss's name. ``inputs``: the data
+    set's (2 for a CSV file)."""
     loss = _loss_name(settings, classes)
+    if inputs is None:
+        inputs = 2 if settings.data is not None else dataset_of(settings).inputs
     outputs = classes if LOSSES[loss].classes else 1
     model = MLP(
         inputs,
@@ -384,5 +444,7 @@ def build(settings: Settings, classes: int, inputs: int = 2) -> tuple:
             f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {settings.optimizer!r}"
         )
     kind, default_lr = OPTIMIZERS[settings.optimizer]
+    if settings.optimizer == "sgd" and settings.data is None:
+        default_lr = dataset_of(settings).sgd_lr or default_lr
     lr = default_lr if settings.lr is None else settings.lr
     return model, kind(model.parameters(), lr=lr), loss

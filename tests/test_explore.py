@@ -9,6 +9,7 @@ browser's own recomputation compared with Python's numbers.
 import importlib.util
 import math
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -247,6 +248,31 @@ def test_the_browsers_numbers_agree_with_pythons(browser, tmp_path):
         assert page.evaluate(f"{api}.dead({k})") == sorted(
             f"{layer_index + 1}:{j}" for layer_index, j in snapshot.dead
         )
+    assert errors.messages == []
+
+
+def test_the_heat_map_is_drawn_at_the_recorders_grid_points(browser, tmp_path):
+    """Recorder(grid=n) shapes the page: its heat map has n x n cells, and each cell's
+    colour is the static picture's (the engine's Snapshot.grid at the same point)."""
+    _, rec = train(2, {"grid": 7}, n=30, hidden=(4,))
+    fills = re.findall(
+        r'<rect x="[^"]+" y="[^"]+" width="[^"]+" height="[^"]+" fill="#(\w+)"/>', rec.to_svg()
+    )
+    assert len(fills) == 7 * 7
+    page, errors = open_page(browser, rec, tmp_path)
+    page.evaluate("document.querySelector('.ags-explorer').agsExplorer.view.step = 1")
+    page.evaluate("(a => a.render(a.view))(document.querySelector('.ags-explorer').agsExplorer)")
+    pixels = page.evaluate(
+        "(c => [c.width, c.height, Array.from(c.getContext('2d').getImageData(0, 0, c.width, "
+        "c.height).data)])(document.querySelector('.ags-ex-heat'))"
+    )
+    width, height, rgba = pixels
+    assert (width, height) == (7, 7)
+    for k, fill in enumerate(fills):  # rows bottom to top in the picture, top to bottom on a canvas
+        r, c = divmod(k, 7)
+        at = 4 * ((6 - r) * 7 + c)
+        expected = [int(fill[i : i + 2], 16) for i in (0, 2, 4)]
+        assert all(abs(a - b) <= 1 for a, b in zip(rgba[at : at + 3], expected)), (r, c)
     assert errors.messages == []
 
 

@@ -13,7 +13,7 @@ import re
 import pytest
 
 from autograd_scalar import nn
-from autograd_scalar.data import make_blobs, make_moons, make_surface
+from autograd_scalar.data import make_blobs, make_curve, make_moons, make_surface
 from autograd_scalar.engine import sum_values
 from autograd_scalar.explore import Recorder
 from autograd_scalar.explore_losses import term_program
@@ -28,11 +28,15 @@ from autograd_scalar.nn import (
 )
 from autograd_scalar.optim import SGD, Adam
 from conftest import PageErrors
+from test_explore_regression import record_sgd
 
 API = "document.querySelector('.ags-explorer').agsExplorer"
 
 
 def problem(kind, n=40):
+    if kind == "curve":  # one input: a curve to fit with the squared error
+        X, t = make_curve(n, noise=0.1, seed=5)
+        return X, t, 1
     if kind == "squared":
         X, t = make_surface(n, noise=0.05, seed=5)
         return X, t, 1
@@ -75,7 +79,8 @@ def python_loss(kind, model, X, y, l2c, l1c):
 def page_after_training(browser, tmp_path, kind, activation, settings, steps=50):
     """(the page's weights after ``steps`` steps, Python's after the same, page errors)."""
     X, y, outputs = problem(kind)
-    model = MLP(2, [6, 5, outputs], activation=activation, rng=random.Random(11))
+    kind = "squared" if kind == "curve" else kind
+    model = MLP(len(X[0]), [6, 5, outputs], activation=activation, rng=random.Random(11))
     recorder = Recorder(model, X, y, loss=kind)
     loss = python_loss(kind, model, X, y, 0, 0)
     loss.backward()
@@ -108,6 +113,8 @@ CASES = [
     ("cross_entropy", "sigmoid", {"optimizer": "momentum", "lr": 0.05, "l2": 1e-4, "l1": 1e-4}),
     ("hinge", "relu", {"optimizer": "adam", "lr": 0.02, "l2": 1e-4, "l1": 0.0}),
     ("squared", "tanh", {"optimizer": "adam", "lr": 0.02, "l2": 0.0, "l1": 1e-4}),
+    ("curve", "relu", {"optimizer": "sgd", "lr": 0.02, "l2": 1e-4, "l1": 0.0}),
+    ("curve", "tanh", {"optimizer": "adam", "lr": 0.02, "l2": 0.0, "l1": 0.0}),
 ]
 
 
@@ -132,14 +139,7 @@ def test_each_loss_program_is_the_python_loss_traced():
 
 def sgd_page(browser, tmp_path, recorder, steps, lr):
     """``steps`` recorded SGD steps of the recorder's model on its hinge loss; the page open."""
-    model, X, y = recorder.model, recorder.X, recorder.y
-    optimizer = SGD(model.parameters(), lr=lr)
-    for _ in range(steps):
-        loss = hinge([model(x) for x in X], y)
-        optimizer.zero_grad()
-        loss.backward()
-        recorder.record(loss)
-        optimizer.step()
+    record_sgd(recorder, hinge, steps, lr)
     page, errors = open_explorer(browser, tmp_path, recorder)
     return page, errors
 
@@ -309,26 +309,6 @@ def test_a_neurons_panel_shows_adams_state_as_python_has_it(browser, tmp_path):
     for q, name in ((3, "w0"), (4, "w1"), (5, "b")):  # 4 significant digits shown
         assert shown[name][0] == pytest.approx(optimizer.m[q], rel=6e-4)
         assert shown[name][1] == pytest.approx(optimizer.v[q], rel=6e-4)
-    assert errors.messages == []
-
-
-def test_a_regression_page_shows_the_share_within_tolerance(browser, tmp_path):
-    """Oracle: the share of points whose output is within 0.1 of the target, in Python."""
-    X, t, _ = problem("squared", n=40)
-    model = MLP(2, [8, 1], activation="tanh", rng=random.Random(3))
-    recorder = Recorder(model, X, t, loss="squared")
-    loss = mse([model(x) for x in X], t)
-    loss.backward()
-    recorder.record(loss)
-    within = sum(abs(model(x).data - target) <= 0.1 for x, target in zip(X, t)) / len(X)
-    assert recorder.snapshots[0].accuracy == within
-    page, errors = open_explorer(browser, tmp_path, recorder)
-    assert page.evaluate(f"{API}.accuracy(0)") == within
-    text = page.locator(".ags-ex-accuracy").text_content()
-    assert text == f"within 0.1 {math.floor(100 * within + 0.5)}%"  # JavaScript's Math.round
-    assert "regression (squared error)" in page.locator(".ags-ex-legend").text_content()
-    with pytest.raises(ValueError, match="must be a finite number"):
-        Recorder(model, X, t[:-1] + [float("nan")], loss="squared")
     assert errors.messages == []
 
 

@@ -374,3 +374,102 @@ def test_a_practice_page_is_answered_keyboard_only(browser, jupyter, app):
     assert seen["wrong"].startswith("Not yet. Hint 1: sum over the children of "), seen
     assert seen["wrong"].endswith(": o."), seen  # c and d each have one child, o
     assert seen["cells"] == 1, seen
+
+
+# -- the training explorer in a notebook -----------------------------------------------
+
+EXPLORER = """import random
+from autograd_scalar.data import make_moons
+from autograd_scalar.explore import Recorder
+from autograd_scalar.nn import MLP, hinge
+from autograd_scalar.optim import SGD
+X, y = make_moons(30, noise=0.1, seed=1)
+labels = [2 * c - 1 for c in y]
+model = MLP(2, [6, 1], rng=random.Random(0))
+optimizer = SGD(model.parameters(), lr=0.3)
+rec = Recorder(model, X, labels)
+for step in range(8):
+    loss = hinge([model(x) for x in X], labels)
+    optimizer.zero_grad(); loss.backward(); rec.record(loss); optimizer.step()
+rec"""
+
+
+def explore_in(browser, jupyter, app):
+    """A notebook whose cell shows a Recorder, run in ``app``: what a reader saw of the
+    explorer (its step text before and after the slider and the train button), the
+    page's uncaught errors; saved with its output for the untrusted reopen."""
+    name = f"explorer_{app}.ipynb"
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(EXPLORER)])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)"}
+    nbformat.write(notebook, jupyter.home / "work" / name)
+    page = open_notebook(browser, jupyter.url(name, app), app)
+    failures = []
+    page.on("pageerror", lambda error: failures.append(str(error)))
+    run_all_cells(page, jupyter)
+    explorer = page.locator(".ags-explorer.ags-ex-ready")
+    explorer.wait_for()
+    explorer.scroll_into_view_if_needed()
+    position = explorer.locator(".ags-ex-pos")
+    seen = {"start": position.inner_text()}
+    explorer.locator(".ags-ex-slider").fill("5")
+    explorer.locator(".ags-ex-slider").dispatch_event("input")
+    seen["slid"] = position.inner_text()
+    explorer.locator(".ags-ex-run").click()
+    page.wait_for_function(
+        "() => /of (\\d+) snapshots/.exec(document.querySelector('.ags-ex-pos').textContent)[1] > 20"
+    )
+    explorer.locator(".ags-ex-run").click()  # pause
+    seen["trained"] = position.inner_text()
+    seen["heat"] = explorer.locator(".ags-ex-heat").is_visible()
+    page.screenshot(path=jupyter.home / f"9_{app}_explorer.png")
+    page.keyboard.press("Escape")
+    page.keyboard.press("Control+s")
+    saved = jupyter.home / "work" / name
+    deadline = time.monotonic() + 60
+    while not any(cell.get("outputs") for cell in json.loads(saved.read_text())["cells"]):
+        assert time.monotonic() < deadline, "the notebook was not saved with its outputs"
+        time.sleep(0.5)
+    page.close()
+    seen["errors"], seen["saved"] = failures + saved_errors(saved), name
+    return seen
+
+
+@pytest.fixture(scope="module")
+def explored(browser, jupyter):
+    return {app: explore_in(browser, jupyter, app) for app in sorted(APPS)}
+
+
+@pytest.mark.parametrize("app", sorted(APPS))
+def test_the_explorer_starts_slides_and_trains_in_the_notebook(explored, app):
+    seen = explored[app]
+    assert seen["start"] == "step 0 (1 of 8 snapshots)", seen
+    assert seen["slid"] == "step 5 (6 of 8 snapshots)", seen
+    match = re.fullmatch(r"step (\d+) \((\d+) of (\d+) snapshots\)", seen["trained"])
+    assert match and int(match[3]) > 20 and match[2] == match[3], seen  # the last, trained, step
+    assert seen["heat"] and seen["errors"] == [], seen
+
+
+@pytest.mark.parametrize("app", sorted(APPS))
+def test_the_explorer_reopened_untrusted_shows_its_static_picture(explored, browser, jupyter, app):
+    """No script runs: the picture of the last recorded step stands in, and no live view."""
+    with jupyter_server(jupyter.home) as fresh:
+        page = open_notebook(browser, fresh.url(explored[app]["saved"], app), app)
+        output = page.locator(".jp-OutputArea-output").first
+        output.scroll_into_view_if_needed()
+        picture = output.locator("img").first
+        picture.wait_for()
+        seen = {
+            "alt": picture.get_attribute("alt"),
+            "src": picture.get_attribute("src")[:40],
+            "width": picture.evaluate("i => i.naturalWidth"),
+            "ready": page.locator(".ags-explorer.ags-ex-ready").count(),
+            "text": output.inner_text(),
+            # no dead controls: the page's controls are hidden until its script runs
+            "controls": output.locator("button, input, select, summary").evaluate_all(
+                "all => all.filter(e => e.getClientRects().length > 0).length"
+            ),
+        }
+        page.screenshot(path=jupyter.home / f"10_{app}_explorer_untrusted.png")
+        page.close()
+    assert seen["src"].startswith("data:image/svg+xml"), seen
+    assert seen["width"] > 300 and seen["ready"] == 0 and seen["controls"] == 0, seen

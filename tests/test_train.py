@@ -199,3 +199,26 @@ def test_each_losss_term_traced_and_run_in_the_page_equals_its_python_term(
             f"(T => T.termValue(T.compile({program}), {out}, {label}, 0, null))(agsExploreTrain)"
         )
         assert page.evaluate(script) == pytest.approx(python, rel=1e-12, abs=1e-300)
+
+
+# -- held-out points: one split ------------------------------------------------------------
+
+
+def test_one_split_serves_the_digits_cut_and_the_seeded_test_fraction():
+    """The digits hold out their last 20% (as made); --test-fraction a seeded shuffle's
+    share, the same for the same seed, each point in exactly one part, order kept."""
+    from autograd_scalar.demo import DIGITS_EXAMPLES, digits_problem
+
+    X, y = data.DATASETS["digits"](DIGITS_EXAMPLES, seed=3)
+    _, (train_X, train_y), (test_X, test_y) = digits_problem(seed=3)
+    assert (train_X, train_y, test_X, test_y) == (X[:2400], y[:2400], X[2400:], y[2400:])
+    points, labels = [[float(k)] for k in range(50)], list(range(50))
+    first = train.split(points, labels, 0.3, seed=7)
+    assert first == train.split(points, labels, 0.3, seed=7)
+    (kept_X, kept), (held_X, held) = first
+    assert len(held) == 15 and sorted(kept + held) == labels
+    assert kept == sorted(kept) and held == sorted(held) and held != labels[-15:]
+    assert kept_X == [[float(k)] for k in kept] and held_X == [[float(k)] for k in held]
+    assert train.split(points, labels, 0.3, seed=8) != first
+    assert train.split(points, labels, 0.3)[1] == (points[35:], labels[35:])
+    assert len(train.split(points, labels, 1.0, seed=1)[0][1]) == 1  # one point stays

@@ -65,11 +65,27 @@ var agsExplorer = window.agsExplorer || (function () {
   // A class label as written; a regression target to 4 significant digits.
   function labelText(data, label) { return data.loss === "squared" ? short(label) : String(label); }
 
-  // How a page judges an output: by class, or in regression (squared error)
-  // within the recorded tolerance of its target.
+  // How a page judges an output: by class. In regression (squared error) a real
+  // target is not right or wrong: no point is ringed, no accuracy is shown.
   function judgeOf(data) {
     if (data.loss !== "squared") { return correct; }
-    return function (out, target) { return Math.abs(out[0] - target) <= data.tolerance; };
+    return function () { return true; };
+  }
+
+  // One input: a curve to fit, drawn in the plane (x, target); two: the point itself.
+  function isCurve(data) { return data.sizes[0] === 1; }
+
+  function planeOf(data, x, label) { return isCurve(data) ? [x[0], label] : x; }
+
+  // Where a point is, in words.
+  function whereText(data, x) {
+    return isCurve(data) ? "x = " + short(x[0]) : "(" + short(x[0]) + ", " + short(x[1]) + ")";
+  }
+
+  // A point's plane position in the 380-pixel square of the map.
+  function pixelOf(data, x, label) {
+    var e = data.extent, at = planeOf(data, x, label);
+    return [(at[0] - e[0]) / (e[1] - e[0]) * 380, 380 - (at[1] - e[2]) / (e[3] - e[2]) * 380];
   }
 
   function classIndex(data, label) {
@@ -149,14 +165,25 @@ var agsExplorer = window.agsExplorer || (function () {
     return rgbk.map(function (c) { return Math.round(255 + (c - 255) * wk); });
   }
 
+  // The heat map: the output at the recorder's grid points (Recorder(grid=n):
+  // n x n, the canvas's pixels, the points of Snapshot.grid and the static
+  // picture), pixel (r, c) at x = xs[c], y = ys[n - 1 - r].
+  function gridPoint(e, n, c, r) {
+    return [e[0] + (e[1] - e[0]) * c / (n - 1), e[2] + (e[3] - e[2]) * (n - 1 - r) / (n - 1)];
+  }
+
   function drawHeat(view, state) {
     var data = view.data, canvas = view.canvas, n = canvas.width, e = data.extent;
     var ctx = canvas.getContext("2d"), image = ctx.createImageData(n, n);
+    if (isCurve(data)) { drawFit(view, state); }
+    if (isCurve(data) && !view.focus) {  // the fitted curve on white, as a plot
+      ctx.fillStyle = "#ffffff";
+      ctx.fillRect(0, 0, n, n);
+      return;
+    }
     for (var r = 0; r < n; r++) {
-      var v = e[3] - (r + 0.5) / n * (e[3] - e[2]);
       for (var c = 0; c < n; c++) {
-        var u = e[0] + (c + 0.5) / n * (e[1] - e[0]);
-        var out = view.model.forward(state.params, [u, v]);
+        var out = view.model.forward(state.params, gridPoint(e, n, c, r));
         var rgb = view.focus ? neuronColour(view.model.a[view.focus[0]][view.focus[1]])
           : heatColour(data, out), at = 4 * (r * n + c);
         image.data[at] = rgb[0]; image.data[at + 1] = rgb[1]; image.data[at + 2] = rgb[2];
@@ -164,6 +191,22 @@ var agsExplorer = window.agsExplorer || (function () {
       }
     }
     ctx.putImageData(image, 0, 0);
+  }
+
+  // One input: the network's output f(x) at the grid's x, a line over the
+  // points (a value off the plot, or not finite, is clipped to its edge).
+  function drawFit(view, state) {
+    var data = view.data, e = data.extent, xs = [], ys = [], points = [], n = view.canvas.width;
+    for (var k = 0; k < n; k++) {
+      var u = gridPoint(e, n, k, 0)[0], out = view.model.forward(state.params, [u])[0];
+      xs.push(u);
+      ys.push(out);
+      var v = isNaN(out) ? e[3] : Math.min(Math.max(out, e[2] - 1e-3 * (e[3] - e[2])), e[3] + 1e-3 * (e[3] - e[2]));
+      var at = pixelOf(data, [u], v);
+      points.push(at[0].toFixed(1) + "," + at[1].toFixed(2));
+    }
+    view.fit = {xs: xs, ys: ys};
+    view.fitLine.setAttribute("points", points.join(" "));
   }
 
   // -- what each neuron computes --------------------------------------------------------
@@ -262,11 +305,12 @@ var agsExplorer = window.agsExplorer || (function () {
     group.textContent = "";
     if (!view.linesSwitch.checked) { return; }
     state.net[0].W.forEach(function (w, j) {
-      var b = state.net[0].b[j], ends = [];
+      // One input: z = w0 x + b is 0 at one x, a vertical line across the plot.
+      var b = state.net[0].b[j], ends = [], w1 = w.length > 1 ? w[1] : 0;
       [[e[0], null], [e[1], null], [null, e[2]], [null, e[3]]].forEach(function (edge) {
         var u = edge[0], v = edge[1];
-        if (u !== null && w[1] !== 0) { v = -(b + w[0] * u) / w[1]; }
-        else if (v !== null && w[0] !== 0) { u = -(b + w[1] * v) / w[0]; }
+        if (u !== null && w1 !== 0) { v = -(b + w[0] * u) / w1; }
+        else if (v !== null && w[0] !== 0) { u = -(b + w1 * v) / w[0]; }
         else { return; }
         if (u >= e[0] && u <= e[1] && v >= e[2] && v <= e[3]) { ends.push([u, v]); }
       });
@@ -286,21 +330,22 @@ var agsExplorer = window.agsExplorer || (function () {
 
   // The held-out points: hollow rings in their class's colour, never clicked.
   function makeTestPoints(view) {
-    var data = view.data, e = data.extent, size = 380;
+    var data = view.data;
     var stride = Math.ceil(data.Xtest.length / MAX_DRAWN);
     view.testDots = [];
     for (var p = 0; p < data.Xtest.length; p += stride) {
       var x = data.Xtest[p], dot = document.createElementNS(SVGNS, "circle");
       var rgb = CLASS_RGB[classIndex(data, data.ytest[p]) % CLASS_RGB.length];
-      dot.setAttribute("cx", ((x[0] - e[0]) / (e[1] - e[0]) * size).toFixed(1));
-      dot.setAttribute("cy", (size - (x[1] - e[2]) / (e[3] - e[2]) * size).toFixed(1));
+      var at = pixelOf(data, x, data.ytest[p]);
+      dot.setAttribute("cx", at[0].toFixed(1));
+      dot.setAttribute("cy", at[1].toFixed(1));
       dot.setAttribute("r", view.radius);
       dot.setAttribute("class", "ags-ex-test");
       dot.setAttribute("data-test-point", String(p));
       dot.style.stroke = "rgb(" + rgb.join(",") + ")";
       var title = document.createElementNS(SVGNS, "title");
-      title.textContent = "test point " + p + " (" + short(x[0]) + ", " + short(x[1]) +
-        "), label " + data.ytest[p] + ": held out, never trained on";
+      title.textContent = "test point " + p + " " + whereText(data, x) + ", label " +
+        labelText(data, data.ytest[p]) + ": held out, never trained on";
       dot.appendChild(title);
       view.pointsSvg.appendChild(dot);
       view.testDots.push([dot, p]);
@@ -309,7 +354,7 @@ var agsExplorer = window.agsExplorer || (function () {
   }
 
   function makePoints(view) {
-    var data = view.data, svg = view.pointsSvg, e = data.extent, size = 380;
+    var data = view.data, svg = view.pointsSvg, size = 380;
     (view.dots || []).forEach(function (dot) { dot.remove(); });
     view.sample.hidden = true;
     svg.setAttribute("viewBox", "0 0 " + size + " " + size);
@@ -324,23 +369,24 @@ var agsExplorer = window.agsExplorer || (function () {
         "); the accuracy counts them all.";
     }
     view.dots = drawn.map(function (p) {
-      var x = data.X[p];
+      var x = data.X[p], at = pixelOf(data, x, data.y[p]);
       var dot = document.createElementNS(SVGNS, "circle");
-      dot.setAttribute("cx", ((x[0] - e[0]) / (e[1] - e[0]) * size).toFixed(1));
-      dot.setAttribute("cy", (size - (x[1] - e[2]) / (e[3] - e[2]) * size).toFixed(1));
+      dot.setAttribute("cx", at[0].toFixed(1));
+      dot.setAttribute("cy", at[1].toFixed(1));
       dot.setAttribute("r", view.radius);
       var rgb = CLASS_RGB[classIndex(data, data.y[p]) % CLASS_RGB.length];
       dot.setAttribute("fill", "rgb(" + rgb.join(",") + ")");
       dot.setAttribute("class", "ags-ex-dot");
       dot.setAttribute("data-point", String(p));
       var title = document.createElementNS(SVGNS, "title");
-      title.textContent = "point " + p + " (" + short(x[0]) + ", " + short(x[1]) +
-        "), label " + labelText(data, data.y[p]);
+      title.textContent = "point " + p + " " + whereText(data, x) + ", label " +
+        labelText(data, data.y[p]);
       dot.appendChild(title);
       dot.addEventListener("click", function (event) {
         event.stopPropagation();  // not a click on the plane: no new point
         if (event.shiftKey) { removePoint(view, p); return; }
         view.selected = p;
+        view.graphPanel.open = true;  // a click on a point shows its graph
         render(view);
         writeShare(view);
       });
@@ -368,11 +414,17 @@ var agsExplorer = window.agsExplorer || (function () {
     var box = view.pointsSvg.getBoundingClientRect(), e = view.data.extent;
     var u = e[0] + (event.clientX - box.left) / box.width * (e[1] - e[0]);
     var v = e[3] - (event.clientY - box.top) / box.height * (e[3] - e[2]);
-    var label = +view.labelChoice.value;
-    view.data.X.push([u, v]);
-    view.data.y.push(label);
-    view.dataLog.push("+" + u + ":" + v + ":" + label);
+    var label = isCurve(view.data) ? v : +view.labelChoice.value;
+    addAt(view, u, v, label);
     dataChanged(view);
+  }
+
+  // A new point at (u, v) of the plane: with one input, x = u and its target v.
+  function addAt(view, u, v, label) {
+    var data = view.data;
+    data.X.push(isCurve(data) ? [u] : [u, v]);
+    data.y.push(isCurve(data) ? v : label);
+    view.dataLog.push("+" + u + ":" + v + ":" + label);
   }
 
   function removePoint(view, p) {
@@ -501,9 +553,8 @@ var agsExplorer = window.agsExplorer || (function () {
     state.data.forEach(function (entry) {
       var parts = entry.slice(1).split(":").map(Number);
       if (entry[0] === "+" && parts.length === 3 && parts.every(isFinite)) {
-        data.X.push([Math.min(Math.max(parts[0], e[0]), e[1]), Math.min(Math.max(parts[1], e[2]), e[3])]);
-        data.y.push(parts[2]);
-        view.dataLog.push(entry);
+        addAt(view, Math.min(Math.max(parts[0], e[0]), e[1]), Math.min(Math.max(parts[1], e[2]), e[3]),
+              parts[2]);
       } else if (entry[0] === "-" && parts[0] >= 0 && parts[0] < data.X.length && data.X.length > 1) {
         data.X.splice(parts[0], 1);
         data.y.splice(parts[0], 1);
@@ -575,11 +626,12 @@ var agsExplorer = window.agsExplorer || (function () {
   function makeCurves(view) {
     var svg = view.curves, width = 380, height = 150, data = view.data;
     svg.setAttribute("viewBox", "0 0 " + width + " " + height);
-    var range = lossRange(data.losses), curve = data.palette.curve;
+    var range = lossRange(data.losses), curve = data.palette.curve, classes = data.loss !== "squared";
     view.lossLine = polyline(data.losses, range[0], range[1], width, height, curve, false);
     svg.appendChild(view.lossLine);
+    // In regression no accuracy: the lines exist (the curve code fills them) but are not drawn.
     view.accuracyLine = polyline([], 0, 1, width, height, curve, true);
-    svg.appendChild(view.accuracyLine);
+    if (classes) { svg.appendChild(view.accuracyLine); }
     view.cursor = document.createElementNS(SVGNS, "line");
     view.cursor.setAttribute("y1", "16");
     view.cursor.setAttribute("y2", String(height));
@@ -591,9 +643,13 @@ var agsExplorer = window.agsExplorer || (function () {
       view.testLossLine = polyline([], 0, 1, width, height, test, false);
       view.testAccuracyLine = polyline([], 0, 1, width, height, test, true);
       svg.appendChild(view.testLossLine);
-      svg.appendChild(view.testAccuracyLine);
-      labels = [["loss", curve, 2], ["accuracy", curve, 92], ["test-loss", test, 186],
+      if (classes) { svg.appendChild(view.testAccuracyLine); }
+      labels = [["loss", curve, 2], ["accuracy", curve, 92], ["test-loss", test, classes ? 186 : 100],
                 ["test-accuracy", test, 296]];
+    }
+    if (!classes) {
+      labels = labels.filter(function (spec) { return spec[0].indexOf("accuracy") < 0; });
+      labels.push(["no-accuracy", "#78909c", 378]);
     }
     view.curveText = {};
     labels.forEach(function (spec) {
@@ -606,6 +662,10 @@ var agsExplorer = window.agsExplorer || (function () {
       svg.appendChild(text);
       view.curveText[spec[0]] = text;
     });
+    if (!classes) {
+      view.curveText["no-accuracy"].textContent = "regression: no accuracy";
+      view.curveText["no-accuracy"].setAttribute("text-anchor", "end");
+    }
   }
 
   function unitLines(state, pass, g, c, k) {
@@ -651,9 +711,139 @@ var agsExplorer = window.agsExplorer || (function () {
     var x = view.data.X[p];
     root.querySelector(".ags-legend").textContent = "edge = weight: teal w > 0, magenta w < 0, " +
       "width \u221d |w|;  a = activation, \u0101 = \u2202out/\u2202a on point " + p +
-      " = (" + short(x[0]) + ", " + short(x[1]) + ");  grey \u2715 = dead ReLU";
+      " at " + whereText(view.data, x) + ";  grey \u2715 = dead ReLU";
     var open = root.querySelector(".ags-unit.ags-selected");
     if (open && !root.querySelector(".ags-net-panel").hidden) { window.agsNetwork.show(root, open); }
+  }
+
+  // -- the chosen point's scalar graph --------------------------------------------------
+  // The graph the engine builds for one point's loss term l = term(f(x), y):
+  // per neuron a dot node z = w.x + b (its parents the weights, the inputs and
+  // b) and its activation a = f(z) (the output layer's a is z), then the
+  // term's own nodes. data is each node's value; grad is dl/dnode for this
+  // point alone (the mean loss scales each by 1/n), from the adjoint rule run
+  // by explore_train.js (the derivative table's JavaScript).
+
+  function pointGraph(view, params) {
+    var data = view.data, model = view.model, p = view.selected, x = data.X[p];
+    var L = model.z.length, out = Array.from(model.forward(params, x));
+    var term = view.pointTerm || (view.pointTerm = agsExploreTrain.compile(data.program));
+    var outBar = new Float64Array(out.length), grads = new Float64Array(model.count);
+    var value = agsExploreTrain.termValue(term, out, data.y[p], 1.0, outBar);
+    model.backward(params, x, outBar, grads);
+    var layers = [];
+    for (var l = 0; l < L; l++) {
+      var below = l > 0 ? model.a[l - 1] : x, belowBar = l > 0 ? model.abar[l - 1] : model.xbar;
+      var units = [];
+      for (var j = 0; j < model.z[l].length; j++) {
+        var base = model.start[l][j], nin = model.sizes[l], inputs = [];
+        for (var i = 0; i < nin; i++) {
+          inputs.push({w: params[base + i], wGrad: grads[base + i], x: below[i], xGrad: belowBar[i]});
+        }
+        units.push({inputs: inputs, b: params[base + nin], bGrad: grads[base + nin],
+                    z: model.z[l][j], zGrad: model.zbar[l][j], a: model.a[l][j],
+                    aGrad: l === L - 1 ? outBar[j] : model.abar[l][j]});
+      }
+      layers.push(units);
+    }
+    var nodes = data.program.map(function (node, k) {
+      return {name: node.op || node.leaf || "const", data: term.data[k], grad: term.grad[k]};
+    });
+    return {layers: layers, term: nodes, value: value};
+  }
+
+  // A row of the graph's table: a node's name, data and grad (shown to 4
+  // digits; the full floats in data-data and data-grad).
+  function graphRow(body, key, name, value, grad, kind) {
+    var row = document.createElement("tr");
+    row.setAttribute("data-node", key);
+    row.setAttribute("data-data", String(value));
+    row.setAttribute("data-grad", String(grad));
+    row.className = "ags-ex-node" + (kind ? " " + kind : "");
+    [name, short(value), short(grad)].forEach(function (text) {
+      var cell = document.createElement("td");
+      cell.textContent = text;
+      row.appendChild(cell);
+    });
+    body.appendChild(row);
+    return row;
+  }
+
+  function unitName(view, l, j) {
+    return l === view.model.z.length - 1 ? "output " + j : "layer " + l + ", neuron " + j;
+  }
+
+  // One neuron: collapsed, a row for z and a row for a; expanded, first its dot
+  // node's parents (each weight, each input, b).
+  function graphUnit(view, body, unit, l, j) {
+    var key = l + ":" + j, open = view.expanded[key], last = l === view.model.z.length - 1;
+    var head = document.createElement("tr");
+    head.className = "ags-ex-unit-head";
+    head.setAttribute("data-unit", key);
+    var cell = document.createElement("td");
+    cell.colSpan = 3;
+    cell.textContent = (open ? "\u25be " : "\u25b8 ") + unitName(view, l, j);
+    head.appendChild(cell);
+    body.appendChild(head);
+    if (open) {
+      unit.inputs.forEach(function (edge, i) {
+        var input = l === 0 ? "x" + i : "a of layer " + (l - 1) + ", neuron " + i;
+        graphRow(body, "w:" + key + ":" + i, "  w" + i, edge.w, edge.wGrad, "ags-ex-leaf");
+        graphRow(body, "in:" + key + ":" + i, "  " + input, edge.x, edge.xGrad, "ags-ex-leaf");
+      });
+      graphRow(body, "b:" + key, "  b", unit.b, unit.bGrad, "ags-ex-leaf");
+    }
+    var act = view.data.activation;
+    graphRow(body, "z:" + key, "  z = w\u00b7x + b (dot)", unit.z, unit.zGrad);
+    if (!last && act !== "linear") {
+      graphRow(body, "a:" + key, "  a = " + act + "(z)", unit.a, unit.aGrad);
+    }
+  }
+
+  function renderGraph(view, state) {
+    var panel = view.graphPanel;
+    if (!panel.open) { return; }
+    var graph = pointGraph(view, state.params), data = view.data, p = view.selected;
+    view.graph = graph;
+    var body = document.createElement("tbody");
+    graph.layers.forEach(function (units, l) {
+      units.forEach(function (unit, j) { graphUnit(view, body, unit, l, j); });
+    });
+    var head = document.createElement("tr");
+    head.className = "ags-ex-unit-head";
+    head.innerHTML = '<td colspan="3"></td>';
+    head.firstChild.textContent = "the " + data.loss + " term \u2113 of point " + p;
+    body.appendChild(head);
+    graph.term.forEach(function (node, k) {
+      var name = node.name === "label" ? (data.loss === "squared" ? "target" : "label y") : node.name;
+      graphRow(body, "t:" + k, "  " + (k === graph.term.length - 1 ? "\u2113 = " + name : name),
+               node.data, node.grad);
+    });
+    view.graphTable.replaceChild(body, view.graphTable.tBodies[0]);
+    view.graphTitle.textContent = "point " + p + " at step " + data.steps[view.step] + ": data, and " +
+      "grad = \u2202\u2113/\u2202node for this point alone (the mean loss scales it by 1/n = 1/" +
+      data.X.length + "). Click a neuron's name to open or close its weights and inputs.";
+  }
+
+  function makeGraphPanel(view, root) {
+    var panel = view.graphPanel = root.querySelector(".ags-ex-graph");
+    view.graphTable = panel.querySelector("table");
+    view.graphTitle = panel.querySelector(".ags-ex-graph-title");
+    var units = view.model.z.reduce(function (n, z) { return n + z.length; }, 0);
+    view.expanded = {};
+    if (units <= 8) {  // a small network: every neuron open
+      view.model.z.forEach(function (z, l) {
+        for (var j = 0; j < z.length; j++) { view.expanded[l + ":" + j] = true; }
+      });
+    }
+    panel.addEventListener("toggle", function () { renderGraph(view, getState(view, view.step)); });
+    view.graphTable.addEventListener("click", function (event) {
+      var head = event.target.closest("[data-unit]");
+      if (!head) { return; }
+      var key = head.getAttribute("data-unit");
+      view.expanded[key] = !view.expanded[key];
+      renderGraph(view, getState(view, view.step));
+    });
   }
 
   function renderPoint(view, state, pass) {
@@ -661,8 +851,11 @@ var agsExplorer = window.agsExplorer || (function () {
     var out = pass.a[pass.a.length - 1];
     var term = view.trainer.pointTerm(state.params, x, data.y[p]);
     view.pointInfo.textContent = "";
-    [["point " + p + " at (" + short(x[0]) + ", " + short(x[1]) + "), label " + labelText(data, data.y[p])],
-     ["output " + out.map(short).join(", ") + (view.judge(out, data.y[p]) ? ": correct" : ": wrong")],
+    var verdict = data.loss === "squared" ? ", off its target by " + short(out[0] - data.y[p])
+      : view.judge(out, data.y[p]) ? ": correct" : ": wrong";
+    [["point " + p + " at " + whereText(data, x) + ", " + (data.loss === "squared" ? "target " : "label ") +
+      labelText(data, data.y[p])],
+     ["output " + out.map(short).join(", ") + verdict],
      [data.loss + " term \u2113 = " + short(term) + "; it adds \u2113/n = " +
       short(term / data.X.length) + " to the mean loss"]].forEach(function (line) {
       var item = document.createElement("div");
@@ -686,12 +879,15 @@ var agsExplorer = window.agsExplorer || (function () {
     view.cursor.setAttribute("x1", x);
     view.cursor.setAttribute("x2", x);
     view.curveText.loss.textContent = "loss " + short(data.losses[k]);
-    view.curveText.accuracy.textContent = (data.loss === "squared" ? "within " + data.tolerance
-      : "accuracy") + " " + Math.round(100 * state.accuracy) + "%";
+    if (view.curveText.accuracy) {
+      view.curveText.accuracy.textContent = "accuracy " + Math.round(100 * state.accuracy) + "%";
+    }
     if (view.testDots.length) {
       view.curveText["test-loss"].textContent = "test loss " + short(state.testLoss);
-      view.curveText["test-accuracy"].textContent = (data.loss === "squared" ? "test in " : "test acc. ") +
-        Math.round(100 * state.testAccuracy) + "%";
+      if (view.curveText["test-accuracy"]) {
+        view.curveText["test-accuracy"].textContent = "test acc. " +
+          Math.round(100 * state.testAccuracy) + "%";
+      }
       view.testDots.forEach(function (pair) {
         pair[0].classList.toggle("ags-wrong", !state.testRight[pair[1]]);
       });
@@ -700,6 +896,7 @@ var agsExplorer = window.agsExplorer || (function () {
       (last + 1) + " snapshots)";
     view.slider.value = String(k);
     renderPoint(view, state, pass);
+    renderGraph(view, state);
     drawZeroLines(view, state);
     if (!view.network.hidden) { renderNetwork(view, state, pass); }
     drawNeurons(view, state);
@@ -927,6 +1124,9 @@ var agsExplorer = window.agsExplorer || (function () {
     var still = root.querySelector(".ags-ex-static");  // the picture for viewers without scripts
     if (still) { still.remove(); }
     root.classList.add("ags-ex-ready");
+    root.querySelectorAll(".ags-ex-live").forEach(function (control) {
+      control.style.removeProperty("display");  // hidden where no script runs (see explore.py)
+    });
     var view = {data: data, step: 0, selected: 0, cache: {}, timer: null,
                 canvas: root.querySelector(".ags-ex-heat"),
                 pointsSvg: root.querySelector(".ags-ex-points"),
@@ -956,10 +1156,15 @@ var agsExplorer = window.agsExplorer || (function () {
     view.play.addEventListener("click", function () { togglePlay(view); });
     view.zeroLines = document.createElementNS(SVGNS, "g");
     view.pointsSvg.appendChild(view.zeroLines);
+    view.fitLine = document.createElementNS(SVGNS, "polyline");
+    view.fitLine.setAttribute("class", "ags-ex-fit");
+    view.fitLine.setAttribute("stroke", data.palette.curve);
+    view.pointsSvg.appendChild(view.fitLine);
     makePoints(view);
     makeTestPoints(view);
     makeNeuronMaps(view);
     makeWeightEditing(view);
+    makeGraphPanel(view, root);
     view.pointsSvg.addEventListener("click", function (event) {
       if (!event.shiftKey) { addPoint(view, event); }
     });
@@ -994,6 +1199,8 @@ var agsExplorer = window.agsExplorer || (function () {
       },
       train: function (count) { trainSteps(view, count); showTraining(view); },
       trainer: function () { return view.trainer; },
+      fit: function () { return view.fit; },
+      graph: function () { return view.graph; },
       editWeight: function (index, value) { editWeight(view, index, value); }
     };
     render(view);

@@ -27,6 +27,7 @@ var agsExploreTrain = window.agsExploreTrain || (function () {
     this.z = [];
     this.a = [];
     this.abar = [];
+    this.zbar = [];
     var n = 0;
     for (var l = 1; l < sizes.length; l++) {
       var starts = [];
@@ -35,6 +36,7 @@ var agsExploreTrain = window.agsExploreTrain || (function () {
       this.z.push(new Float64Array(sizes[l]));
       this.a.push(new Float64Array(sizes[l]));
       this.abar.push(new Float64Array(sizes[l]));
+      this.zbar.push(new Float64Array(sizes[l]));
     }
     this.count = n;
     this.xbar = new Float64Array(sizes[0]);
@@ -62,7 +64,7 @@ var agsExploreTrain = window.agsExploreTrain || (function () {
   // The adjoint rule back through the last forward pass, from the outputs'
   // v-bar, adding to each v-bar in the engine's order (its reverse
   // topological order visits a layer's neurons last to first) (into grads; the inputs' v-bar into this.xbar, a hidden layer's
-  // into this.abar[l]): each weight gets x * z-bar, each input w * z-bar (the dot row's
+  // into this.abar[l], each unit's z-bar into this.zbar[l]): each weight gets x * z-bar, each input w * z-bar (the dot row's
   // partials), and z-bar = f'(z) * a-bar unless the activation masks it. As
   // the engine, a zero v-bar passes nothing unless its local derivative is
   // not finite.
@@ -76,9 +78,13 @@ var agsExploreTrain = window.agsExploreTrain || (function () {
         var g = above[j], zbar = g;
         if (l < L - 1 && act) {
           var local = act.d(this.a[l][j], this.z[l][j]);
-          if (act.masked(this.a[l][j], this.z[l][j]) || (g === 0 && isFinite(local))) { continue; }
+          if (act.masked(this.a[l][j], this.z[l][j]) || (g === 0 && isFinite(local))) {
+            this.zbar[l][j] = 0;
+            continue;
+          }
           zbar = local * g;
         }
+        this.zbar[l][j] = zbar;
         var base = starts[j], quiet = zbar === 0;
         for (var i = 0; i < nin; i++) {
           if (!quiet || !isFinite(prev[i])) { grads[base + i] += prev[i] * zbar; }
