@@ -417,15 +417,15 @@ def _mix(colour: str, weight: float) -> str:
 
 def _heat(out) -> str:
     """A grid cell's colour, as the page's ``heatColour``: the class, paler where unsure."""
-    classes = palette.CLASSES
+    classes, heat = palette.CLASSES, palette.HEAT
     if not all(math.isfinite(z) for z in (out if isinstance(out, list) else [out])):
-        return "#d0d0d0"  # a diverged network: grey, as the page draws it
+        return palette.DIVERGED
     if not isinstance(out, list):
         t = math.tanh(out)
-        return _mix(classes[1 if t > 0 else 0], 0.1 + 0.42 * abs(t))
+        return _mix(classes[1 if t > 0 else 0], heat["least"] + heat["span"] * abs(t))
     top = max(out)
     total = sum(math.exp(z - top) for z in out)
-    return _mix(classes[out.index(top) % len(classes)], 0.5 / total)
+    return _mix(classes[out.index(top) % len(classes)], heat["softmax"] / total)
 
 
 def _static_svg(recorder: Recorder, size: int = 380) -> str:

@@ -29,6 +29,11 @@ __all__ = [
     "DEAD",
     "CURVE",
     "TEST_CURVE",
+    "DIVERGED",
+    "PLOT",
+    "CURSOR",
+    "MUTED",
+    "HEAT",
     "as_json",
 ]
 
@@ -38,6 +43,12 @@ WRONG, CHOSEN = "#000000", "#ffd600"
 DEAD = "#9e9e9e"
 CURVE = "#37474f"
 TEST_CURVE = "#b5452a"
+DIVERGED = "#d0d0d0"  # a heat-map cell whose output is not finite: no class
+PLOT, CURSOR, MUTED = "#ffffff", "#263238", "#78909c"  # a plot's ground, the step cursor, a note
+# The heat maps' ramp: a class colour mixed with white by weight, growing with
+# certainty. One output: LEAST + SPAN * |tanh(out)|; several: SOFTMAX * p(top class);
+# a neuron's map: NEURON * |tanh(a)|.
+HEAT = {"least": 0.1, "span": 0.42, "softmax": 0.5, "neuron": 0.75}
 
 
 def as_json() -> dict:
@@ -51,4 +62,9 @@ def as_json() -> dict:
         "dead": DEAD,
         "curve": CURVE,
         "testCurve": TEST_CURVE,
+        "diverged": DIVERGED,
+        "plot": PLOT,
+        "cursor": CURSOR,
+        "muted": MUTED,
+        "heat": dict(HEAT),
     }

@@ -11,7 +11,7 @@ import math
 
 import pytest
 
-from autograd_scalar import Value, cli, names, trace_backward
+from autograd_scalar import Value, cli, names, palette, trace_backward
 from autograd_scalar.web import pages
 from conftest import PageErrors
 from sum_over_paths import sum_over_paths_graph
@@ -146,6 +146,12 @@ def test_the_explorer_of_a_diverged_run_starts_and_says_it_diverged(
     page.locator(".ags-ex-slider").fill(page.locator(".ags-ex-slider").get_attribute("max"))
     shown = page.locator(".ags-explorer").inner_text()
     assert "NaN" not in shown and "Infinity" not in shown  # written as Python writes them
+    if options[-1] == "1e300":  # every cell's output is nan: the palette's diverged grey
+        corner = page.evaluate(
+            "() => Array.from(document.querySelector('.ags-ex-heat').getContext('2d')"
+            ".getImageData(0, 0, 1, 1).data.slice(0, 3))"
+        )
+        assert "#" + "".join(f"{c:02x}" for c in corner) == palette.DIVERGED
     page.screenshot(path=f"/tmp/p19/diverged-{options[-1]}.png")
     assert errors.messages == []
     page.close()

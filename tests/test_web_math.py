@@ -64,13 +64,13 @@ ALLOWED = {
     ("autograd_scalar/web/explore.js", "Math function"): (
         3,
         "the heat map's and neuron maps' colour ramps (tanh of the output, softmax "
-        "weights): a second copy of explore._heat in Python, owned by the explorer's body",
+        "weights), drawn in the page at every step; their numbers come from "
+        "palette.HEAT, and the canvas is held to explore._heat's picture cell by cell "
+        "(test_the_heat_map_is_drawn_at_the_recorders_grid_points)",
     ),
     ("autograd_scalar/web/explore.js", "colour literal"): (
-        5,
-        "palette colours written as rgb(r,g,b) for SVG (2); the time cursor's stroke "
-        "#263238 and the diverged grey [176, 176, 176] (2), not in the palette (and the "
-        "grey differs from explore._heat's #d0d0d0)",
+        2,
+        "palette colours written as rgb(r,g,b) for SVG fills and strokes",
     ),
 }
 

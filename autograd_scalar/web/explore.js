@@ -12,7 +12,7 @@
 var agsExplorer = window.agsExplorer || (function () {
   "use strict";
 
-  var CLASS_RGB = [];  // from the page's palette (autograd_scalar.palette), set by init
+  var CLASS_RGB = [], DIVERGED_RGB = [], HEAT = {};  // from the page's palette (autograd_scalar.palette), set by init
   function rgbOf(hex) {
     return [1, 3, 5].map(function (k) { return parseInt(hex.slice(k, k + 2), 16); });
   }
@@ -154,14 +154,14 @@ var agsExplorer = window.agsExplorer || (function () {
   }
 
   function heatColour(data, out) {
-    if (!Array.prototype.every.call(out, isFinite)) { return [176, 176, 176]; }  // diverged: no class
+    if (!Array.prototype.every.call(out, isFinite)) { return DIVERGED_RGB; }  // diverged: no class
     if (out.length === 1) {
-      var t = Math.tanh(out[0]), rgb = CLASS_RGB[t > 0 ? 1 : 0], w = 0.1 + 0.42 * Math.abs(t);
+      var t = Math.tanh(out[0]), rgb = CLASS_RGB[t > 0 ? 1 : 0], w = HEAT.least + HEAT.span * Math.abs(t);
       return rgb.map(function (c) { return Math.round(255 + (c - 255) * w); });
     }
     var m = Math.max.apply(null, out), total = 0;
     Array.prototype.forEach.call(out, function (z) { total += Math.exp(z - m); });
-    var k = Array.prototype.indexOf.call(out, m), rgbk = CLASS_RGB[k % CLASS_RGB.length], wk = 0.5 / total;
+    var k = Array.prototype.indexOf.call(out, m), rgbk = CLASS_RGB[k % CLASS_RGB.length], wk = HEAT.softmax / total;
     return rgbk.map(function (c) { return Math.round(255 + (c - 255) * wk); });
   }
 
@@ -177,7 +177,7 @@ var agsExplorer = window.agsExplorer || (function () {
     var ctx = canvas.getContext("2d"), image = ctx.createImageData(n, n);
     if (isCurve(data)) { drawFit(view, state); }
     if (isCurve(data) && !view.focus) {  // the fitted curve on white, as a plot
-      ctx.fillStyle = "#ffffff";
+      ctx.fillStyle = view.data.palette.plot;
       ctx.fillRect(0, 0, n, n);
       return;
     }
@@ -273,8 +273,8 @@ var agsExplorer = window.agsExplorer || (function () {
   // A neuron's activation a: white at 0, the class colour of its sign
   // deepening with |tanh(a)| (a relu unit's flat zero region is white).
   function neuronColour(a) {
-    if (!isFinite(a)) { return [176, 176, 176]; }
-    var t = Math.tanh(a), rgb = CLASS_RGB[t > 0 ? 1 : 0], w = 0.75 * Math.abs(t);
+    if (!isFinite(a)) { return DIVERGED_RGB; }
+    var t = Math.tanh(a), rgb = CLASS_RGB[t > 0 ? 1 : 0], w = HEAT.neuron * Math.abs(t);
     return rgb.map(function (c) { return Math.round(255 + (c - 255) * w); });
   }
 
@@ -635,7 +635,7 @@ var agsExplorer = window.agsExplorer || (function () {
     view.cursor = document.createElementNS(SVGNS, "line");
     view.cursor.setAttribute("y1", "16");
     view.cursor.setAttribute("y2", String(height));
-    view.cursor.setAttribute("stroke", "#263238");
+    view.cursor.setAttribute("stroke", data.palette.cursor);
     view.cursor.setAttribute("class", "ags-ex-cursor");
     svg.appendChild(view.cursor);
     var labels = [["loss", curve, 2], ["accuracy", curve, 150]], test = data.palette.testCurve;
@@ -649,7 +649,7 @@ var agsExplorer = window.agsExplorer || (function () {
     }
     if (!classes) {
       labels = labels.filter(function (spec) { return spec[0].indexOf("accuracy") < 0; });
-      labels.push(["no-accuracy", "#78909c", 378]);
+      labels.push(["no-accuracy", data.palette.muted, 378]);
     }
     view.curveText = {};
     labels.forEach(function (spec) {
@@ -1121,6 +1121,8 @@ var agsExplorer = window.agsExplorer || (function () {
     root.setAttribute("data-ags-ready", "1");
     var data = agsData(root.querySelector("script.ags-ex-data"));
     CLASS_RGB = data.palette.classes.map(rgbOf);
+    DIVERGED_RGB = rgbOf(data.palette.diverged);
+    HEAT = data.palette.heat;
     var still = root.querySelector(".ags-ex-static");  // the picture for viewers without scripts
     if (still) { still.remove(); }
     root.classList.add("ags-ex-ready");
