@@ -61,13 +61,6 @@ ALLOWED = {
         1,
         "the mouse wheel's zoom factor, 1.0015 ** deltaY",
     ),
-    ("autograd_scalar/web/explore.js", "Math function"): (
-        3,
-        "the heat map's and neuron maps' colour ramps (tanh of the output, softmax "
-        "weights), drawn in the page at every step; their numbers come from "
-        "palette.HEAT, and the canvas is held to explore._heat's picture cell by cell "
-        "(test_the_heat_map_is_drawn_at_the_recorders_grid_points)",
-    ),
     ("autograd_scalar/web/explore.js", "colour literal"): (
         2,
         "palette colours written as rgb(r,g,b) for SVG fills and strokes",

@@ -153,16 +153,24 @@ var agsExplorer = window.agsExplorer || (function () {
     return view.cache[k] || (view.cache[k] = stepState(view, k));
   }
 
+  // tanh and exp of the heat maps' ramps: the derivative table's own forwards.
+  var tanh = agsOps.tanh.forward, exp = agsOps.exp.forward;
+
+  // A class colour mixed with white: weight 0 is white, 1 the colour itself.
+  function towardWhite(rgb, weight) {
+    return rgb.map(function (c) { return Math.round(255 + (c - 255) * weight); });
+  }
+
   function heatColour(data, out) {
     if (!Array.prototype.every.call(out, isFinite)) { return DIVERGED_RGB; }  // diverged: no class
     if (out.length === 1) {
-      var t = Math.tanh(out[0]), rgb = CLASS_RGB[t > 0 ? 1 : 0], w = HEAT.least + HEAT.span * Math.abs(t);
-      return rgb.map(function (c) { return Math.round(255 + (c - 255) * w); });
+      var t = tanh(out[0]);
+      return towardWhite(CLASS_RGB[t > 0 ? 1 : 0], HEAT.least + HEAT.span * Math.abs(t));
     }
     var m = Math.max.apply(null, out), total = 0;
-    Array.prototype.forEach.call(out, function (z) { total += Math.exp(z - m); });
-    var k = Array.prototype.indexOf.call(out, m), rgbk = CLASS_RGB[k % CLASS_RGB.length], wk = HEAT.softmax / total;
-    return rgbk.map(function (c) { return Math.round(255 + (c - 255) * wk); });
+    Array.prototype.forEach.call(out, function (z) { total += exp(z - m); });
+    var k = Array.prototype.indexOf.call(out, m);
+    return towardWhite(CLASS_RGB[k % CLASS_RGB.length], HEAT.softmax / total);
   }
 
   // The heat map: the output at the recorder's grid points (Recorder(grid=n):
@@ -274,8 +282,8 @@ var agsExplorer = window.agsExplorer || (function () {
   // deepening with |tanh(a)| (a relu unit's flat zero region is white).
   function neuronColour(a) {
     if (!isFinite(a)) { return DIVERGED_RGB; }
-    var t = Math.tanh(a), rgb = CLASS_RGB[t > 0 ? 1 : 0], w = HEAT.neuron * Math.abs(t);
-    return rgb.map(function (c) { return Math.round(255 + (c - 255) * w); });
+    var t = tanh(a);
+    return towardWhite(CLASS_RGB[t > 0 ? 1 : 0], HEAT.neuron * Math.abs(t));
   }
 
   function drawNeurons(view, state) {
