@@ -322,3 +322,28 @@ def test_training_that_diverges_in_the_page_says_so_and_keeps_drawing(browser, t
     assert page.locator(".ags-ex-note").is_visible()
     assert page.locator(".ags-ex-note").text_content().startswith("Training diverged")
     assert errors.messages == []
+
+
+def test_training_goes_on_past_the_pages_snapshot_limit(browser, tmp_path):
+    """Past 10,000 snapshots the page keeps training: the timeline keeps one step
+    in two (then four, ...), step 0 and always the newest step, and its lists stay
+    in step with each other (each kept accuracy is its own snapshot's)."""
+    X, y, model, recorder, page, errors = hinge_page(browser, tmp_path, [4, 1], 3)
+    page.fill(".ags-ex-lr", "0.01")
+    for _ in range(5):  # 25,000 steps, in the chunks a person's clicks would give
+        page.evaluate(f"{API}.train(5000)")
+    labels = page.evaluate(f"{API}.view.data.steps")
+    assert 2 <= len(labels) < 10_000
+    assert labels[0] == 0 and labels[-1] == 24_999  # the start and the newest of 25,000 steps
+    assert all(a < b for a, b in zip(labels, labels[1:]))
+    assert labels[-1] - labels[-2] <= 4 and labels[2] - labels[1] >= 2  # thinned, densest last
+    newest = page.evaluate(f"[{API}.trainer().params, {API}.view.data.params.at(-1)]")
+    assert list(newest[0]) == list(newest[1])  # the page shows where training is
+    page.evaluate(f"{API}.view.slider.value = 0")  # the curves completed
+    assert page.evaluate(f"{API}.curveDone()")
+    for k in (0, 1, len(labels) // 2, len(labels) - 2, len(labels) - 1):
+        kept = page.evaluate(f"{API}.view.accuracies[{k}]")
+        assert kept == page.evaluate(f"{API}.accuracy({k})"), k
+    page.evaluate(f"{API}.train(10)")  # and it goes on
+    assert page.evaluate(f"{API}.view.data.steps.at(-1)") == 25_009
+    assert errors.messages == []

@@ -975,7 +975,10 @@ var agsExplorer = window.agsExplorer || (function () {
 
   // -- training in the page ----------------------------------------------------------
 
-  var MAX_STEPS = 10000;  // snapshots the page keeps (about 27 MB for 16-16-1)
+  // The snapshots the page keeps (about 27 MB for 16-16-1). Training goes on past
+  // them as long as you like: the timeline then keeps one step in two, then one in
+  // four, ..., and always the newest step.
+  var MAX_STEPS = 10000;
 
   function number(field, fallback, low) {
     var v = parseFloat(field.value);
@@ -1002,14 +1005,50 @@ var agsExplorer = window.agsExplorer || (function () {
       seed: view.seed++, judge: view.judge});
   }
 
+  // The timeline's lists, snapshot by snapshot; the curves' lists are filled
+  // later than the others, so they may be shorter (a prefix).
+  function timeline(view) {
+    var data = view.data;
+    return [data.steps, data.losses, data.params, data.gradNorms,
+            view.accuracies, view.testLosses, view.testAccuracies];
+  }
+
   // The timeline from snapshot k on is dropped: training branches off there.
   function truncate(view, k) {
-    var data = view.data;
-    ["steps", "losses", "params", "gradNorms"].forEach(function (key) { data[key].length = k; });
+    timeline(view).forEach(function (list) { if (list.length > k) { list.length = k; } });
     Object.keys(view.cache).forEach(function (key) { if (+key >= k) { delete view.cache[key]; } });
-    [view.accuracies, view.testLosses, view.testAccuracies].forEach(function (list) {
-      if (list.length > k) { list.length = k; }
+    view.extraTail = false;
+  }
+
+  // The timeline at MAX_STEPS: snapshots 0, 2, 4, ... and the newest stay, and
+  // from the newest on one step in twice as many as before is kept.
+  function thin(view) {
+    var newest = view.data.steps.length - 1;
+    timeline(view).forEach(function (list) {
+      var kept = 0;
+      for (var i = 0; i < list.length; i++) {
+        if (i % 2 === 0 || i === newest) { list[kept++] = list[i]; }
+      }
+      list.length = kept;
     });
+    view.cache = {};
+    view.stride *= 2;
+    view.strideFrom = view.data.steps[view.data.steps.length - 1];
+    view.extraTail = false;
+  }
+
+  // One step of training joins the timeline. The newest step is always shown;
+  // one that is off the stride is replaced by the next.
+  function keepStep(view, snapshot, label) {
+    var data = view.data;
+    if (view.extraTail) { truncate(view, data.steps.length - 1); }
+    data.steps.push(label);
+    data.losses.push(snapshot.loss);
+    data.params.push(snapshot.params);
+    data.gradNorms.push(snapshot.gradNorms);
+    keepCurvesUp(view, snapshot);
+    view.extraTail = (label - view.strideFrom) % view.stride !== 0;
+    if (data.steps.length >= MAX_STEPS) { thin(view); }
   }
 
   // count steps of training: on from the last page step if the slider is
@@ -1020,17 +1059,13 @@ var agsExplorer = window.agsExplorer || (function () {
       view.trainer = makeTrainer(view, data.params[view.step]);
       view.training = {label: data.steps[view.step]};
       truncate(view, view.step);
+      view.strideFrom = view.training.label;
       // The curves complete up to here, once: from now on each step adds its own figures.
       while (view.accuracies.length < data.steps.length) { addFigures(view, view.accuracies.length); }
     }
     applySettings(view);
-    for (var i = 0; i < count && data.steps.length < MAX_STEPS; i++) {
-      var snapshot = view.trainer.step();
-      data.steps.push(view.training.label++);
-      data.losses.push(snapshot.loss);
-      data.params.push(snapshot.params);
-      data.gradNorms.push(snapshot.gradNorms);
-      keepCurvesUp(view, snapshot);
+    for (var i = 0; i < count; i++) {
+      keepStep(view, view.trainer.step(), view.training.label++);
     }
     view.slider.max = String(data.steps.length - 1);
     view.step = data.steps.length - 1;
@@ -1066,7 +1101,6 @@ var agsExplorer = window.agsExplorer || (function () {
       var start = performance.now();
       do { trainSteps(view, 5); } while (performance.now() - start < view.slice);
       showTraining(view);
-      if (view.data.steps.length >= MAX_STEPS) { stopTimers(view); return; }
       view.trainTimer = setTimeout(tick, 0);
     };
     view.trainTimer = setTimeout(tick, 0);
@@ -1102,6 +1136,8 @@ var agsExplorer = window.agsExplorer || (function () {
     view.training = {label: 0};
     truncate(view, 0);
     view.cache = {};
+    view.stride = 1;
+    view.strideFrom = 0;
     view.network.hidden = !same;
     view.networkNote.hidden = same;
     trainSteps(view, 1);
@@ -1154,7 +1190,8 @@ var agsExplorer = window.agsExplorer || (function () {
                 trainNote: root.querySelector(".ags-ex-train-note"),
                 networkNote: root.querySelector(".ags-ex-network-note"),
                 model: new agsExploreTrain.Net(data.sizes, data.activation), judge: judgeOf(data),
-                seed: 1, slice: 30, training: null, renders: 0};
+                seed: 1, slice: 30, training: null, renders: 0,
+                stride: 1, strideFrom: 0, extraTail: false};
     window.agsNetwork.init(view.network);
     makeControls(view, root);
     view.trainer = makeTrainer(view, data.params[0]);
