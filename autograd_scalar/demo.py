@@ -481,7 +481,9 @@ def save_sum_over_paths_trace(path) -> Path:
 def _recorder(model, X, labels):
     from .explore import Recorder
 
-    return Recorder(model, X, labels)
+    # The page's train button goes on as micrograd's demo ends: plain SGD at the
+    # last rate of its schedule (1.0 decayed to about 0.1), with the same L2.
+    return Recorder(model, X, labels, training={"optimizer": "sgd", "lr": 0.1, "l2": L2_ALPHA})
 
 
 def save_training_page(recorder, path) -> Path:

@@ -43,7 +43,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Optional, Sequence, Union
 
-from . import optim, palette
+from . import checks, optim, palette
 from .engine import Value
 from .explore_losses import term_program
 from .modes import no_grad
@@ -52,7 +52,7 @@ from .nn import ACTIVATIONS, LOSSES, MLP, dead_neurons
 from .viz.network_view import Layout, NetworkView, layer_sizes
 from .web import pages
 
-__all__ = ["Recorder", "Snapshot", "LOSSES"]
+__all__ = ["Recorder", "Snapshot", "LOSSES", "PAGE_OPTIMIZERS"]
 
 
 class Snapshot:
@@ -204,6 +204,41 @@ def _check_test(model: MLP, test, loss: str) -> Optional[tuple]:
     return X, y
 
 
+#: The optimizers the page trains with (optim.SGD, SGD with optim.MOMENTUM, optim.Adam).
+PAGE_OPTIMIZERS = ("sgd", "momentum", "adam")
+
+
+def _check_training(training, regression: bool) -> dict:
+    """The train bar's first settings: ``training`` over the defaults, each checked.
+
+    The defaults are plain SGD, no penalty, the full batch and a learning rate
+    of 0.1 (0.01 for the squared error, whose gradient grows with the targets).
+    """
+    settings = {"optimizer": "sgd", "lr": 0.01 if regression else 0.1, "l2": 0.0, "l1": 0.0}
+    settings["batch"] = 0  # 0: the full batch
+    if training is None:
+        return settings
+    if not isinstance(training, dict):
+        raise TypeError(f"Recorder: training must be a dict, got {type(training).__name__}")
+    unknown = sorted(set(training) - set(settings), key=str)
+    if unknown:
+        raise ValueError(
+            f"Recorder: training has no setting {unknown[0]!r} (it takes {', '.join(settings)})"
+        )
+    settings.update(training)
+    if settings["optimizer"] not in PAGE_OPTIMIZERS:
+        raise ValueError(
+            f"Recorder: training's optimizer must be one of {', '.join(PAGE_OPTIMIZERS)}, "
+            f"got {settings['optimizer']!r}"
+        )
+    settings["lr"] = checks.real_in(settings["lr"], "Recorder: training's lr", low_open=True)
+    for name in ("l2", "l1"):
+        settings[name] = checks.real_in(settings[name], f"Recorder: training's {name}")
+    batch = 0 if settings["batch"] is None else settings["batch"]
+    settings["batch"] = checks.count(batch, "Recorder: training's batch", at_least=0)
+    return settings
+
+
 def _grid_axes(X: list, y: list, resolution: int) -> tuple:
     """Evenly spaced coordinates covering the data with a margin of 0.5 (as the demo's plot).
 
@@ -236,6 +271,11 @@ class Recorder:
         live_interval: least seconds between two live redraws.
         test: held-out points and labels ``(X, y)`` that training never sees:
             the page draws them hollow and plots their loss and accuracy.
+        training: how your loop trains, so that the page's train button goes
+            on as it did: ``{"optimizer": "adam", "lr": 0.01, "l2": 1e-4,
+            "l1": 0.0, "batch": 32}``, any of these keys (``optimizer``: one of
+            :data:`PAGE_OPTIMIZERS`; ``batch``: 0 or None for the full batch).
+            Default: SGD at lr 0.1 (0.01 for ``"squared"``), no penalty, full batch.
 
     Example:
         >>> import random
@@ -262,6 +302,7 @@ class Recorder:
         grid: int = 50,
         live_interval: float = 0.5,
         test=None,
+        training: Optional[dict] = None,
     ):
         if not isinstance(model, MLP):
             raise TypeError(
@@ -277,6 +318,7 @@ class Recorder:
         self.X, self.y = _check_data(model, X, y, regression=self.regression)
         self.loss_name = _infer_loss(model, self.y, loss)
         self.test = _check_test(model, test, self.loss_name)
+        self.training = training
         self.every = every
         self.live = bool(live)
         self.live_interval = float(live_interval)
@@ -330,6 +372,18 @@ class Recorder:
         handle = _live_display(self, None if self._live is None else self._live[0])
         self._live = None if handle is None else (handle, now)
         self.live = handle is not None  # no IPython: stop trying
+
+    @property
+    def training(self) -> dict:
+        """The train bar's first settings, every key filled in (see ``training`` above).
+
+        Assign a dict to change them, e.g. to the learning rate a schedule ended with.
+        """
+        return dict(self._training)
+
+    @training.setter
+    def training(self, value: Optional[dict]) -> None:
+        self._training = _check_training(value, self.regression)
 
     # -- the page -------------------------------------------------------------------
 
@@ -559,22 +613,22 @@ def _point_adder(recorder: Recorder) -> str:
 
 def _train_bar(recorder: Recorder) -> str:
     """The controls of training in the page (hidden until the script runs)."""
+    settings = recorder.training
     options = "".join(
-        f'<option value="{name}">{name}</option>' for name in ("sgd", "momentum", "adam")
+        f'<option value="{name}"{" selected" if name == settings["optimizer"] else ""}>{name}</option>'
+        for name in PAGE_OPTIMIZERS
     )
     activations = "".join(f'<option value="{name}">{name}</option>' for name in ACTIVATIONS)
-    lr = "0.01" if recorder.regression else "0.1"
     field = '<label>{label} <input class="ags-ex-{name}" type="text" size="{size}" value="{value}"></label>'
     return (
         '<div class="ags-ex-trainbar ags-ex-live" style="display:none">'
         '<button type="button" class="ags-ex-run">train</button>'
         '<button type="button" class="ags-ex-once">step</button>'
         f'<label>optimizer <select class="ags-ex-optimizer">{options}</select></label>'
-        # The squared error's gradient grows with the targets: a smaller first rate.
-        + field.format(label="learning rate", name="lr", size=6, value=lr)
-        + field.format(label="L2", name="l2", size=6, value="0")
-        + field.format(label="L1", name="l1", size=6, value="0")
-        + field.format(label="batch (0: all)", name="batch", size=4, value="0")
+        + field.format(label="learning rate", name="lr", size=6, value=repr(settings["lr"]))
+        + field.format(label="L2", name="l2", size=6, value=repr(settings["l2"]))
+        + field.format(label="L1", name="l1", size=6, value=repr(settings["l1"]))
+        + field.format(label="batch (0: all)", name="batch", size=4, value=settings["batch"])
         + '<span class="ags-ex-sep"></span>'
         f'<label>activation <select class="ags-ex-activation">{activations}</select></label>'
         + field.format(label="hidden", name="hidden", size=8, value="")

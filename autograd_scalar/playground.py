@@ -73,6 +73,14 @@ def run(settings: Settings, out="out") -> Result:
     except KeyboardInterrupt:
         result.interrupted = True
         result.accuracy = None if loss == "squared" else model_accuracy(model, X, labels)
+    # The page's train button goes on as the run did, at the rate it ended with
+    # (sgd's schedule decays it), three figures shown.
+    recorder.training = {
+        "optimizer": settings.optimizer,
+        "lr": float(f"{optimizer.lr:.3g}"),
+        "l2": settings.l2,
+        "batch": settings.batch,
+    }
     out.mkdir(parents=True, exist_ok=True)
     title = f"Training explorer: {settings.data or settings.dataset}"
     result.files.append(recorder.save(out / "training.html", title=title))

@@ -131,6 +131,31 @@ def test_record_takes_a_float_loss_too():
             "loss must be a Value or a number, got str",
         ),
         (lambda X, y: Recorder(MLP(2, [2, 1]), X, y).to_html(), ValueError, "nothing recorded yet"),
+        (
+            lambda X, y: Recorder(MLP(2, [2, 1]), X, y, training={"rate": 0.1}),
+            ValueError,
+            r"training has no setting 'rate' \(it takes optimizer, lr, l2, l1, batch\)",
+        ),
+        (
+            lambda X, y: Recorder(MLP(2, [2, 1]), X, y, training={"optimizer": "rmsprop"}),
+            ValueError,
+            "training's optimizer must be one of sgd, momentum, adam, got 'rmsprop'",
+        ),
+        (
+            lambda X, y: Recorder(MLP(2, [2, 1]), X, y, training={"lr": 0}),
+            ValueError,
+            "training's lr must be a finite number > 0",
+        ),
+        (
+            lambda X, y: Recorder(MLP(2, [2, 1]), X, y, training={"batch": -1}),
+            ValueError,
+            "training's batch",
+        ),
+        (
+            lambda X, y: Recorder(MLP(2, [2, 1]), X, y, training=[("lr", 0.1)]),
+            TypeError,
+            "training must be a dict, got list",
+        ),
     ],
 )
 def test_bad_arguments_get_a_clear_error(make, error, message):

@@ -347,3 +347,40 @@ def test_training_goes_on_past_the_pages_snapshot_limit(browser, tmp_path):
     page.evaluate(f"{API}.train(10)")  # and it goes on
     assert page.evaluate(f"{API}.view.data.steps.at(-1)") == 25_009
     assert errors.messages == []
+
+
+@pytest.mark.parametrize(
+    "args, settings",
+    [
+        # micrograd's demo: its SGD schedule ends near 0.1, with its L2 of 1e-4
+        ([], {"optimizer": "sgd", "lr": 0.1, "l2": 1e-4, "l1": 0.0, "batch": 0}),
+        (
+            "--dataset xor --optimizer adam --lr 0.02 --l2 0.001 --batch 8 --hidden 4".split(),
+            {"optimizer": "adam", "lr": 0.02, "l2": 0.001, "l1": 0.0, "batch": 8},
+        ),
+        # sgd decays its rate to about a tenth over the run: the page goes on from there
+        (
+            "--dataset circles --lr 0.5 --steps 20 --hidden 4".split(),
+            {"optimizer": "sgd", "lr": 0.0725, "l2": 1e-4, "l1": 0.0, "batch": 0},
+        ),
+    ],
+)
+def test_the_train_button_goes_on_as_the_recorded_run_trained(browser, tmp_path, args, settings):
+    """The CLI's run and the page's first press of train use the same optimizer,
+    penalty and batch, and the rate the run ended with."""
+    from autograd_scalar.cli import main
+
+    steps = [] if "--steps" in args else ["--steps", "5"]
+    assert main(["demo", "--out", str(tmp_path), *steps, *args]) == 0
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    errors = PageErrors(page)
+    page.goto((tmp_path / "training.html").as_uri())
+    page.wait_for_function(API)
+    page.click(".ags-ex-once")
+    trainer = page.evaluate(f"{API}.trainer().settings")
+    assert page.locator(".ags-ex-optimizer").input_value() == settings["optimizer"]
+    assert {key: trainer[key] for key in ("lr", "l2", "l1", "batch")} == {
+        key: settings[key] for key in ("lr", "l2", "l1", "batch")
+    }
+    assert page.evaluate(f"{API}.trainer().optimizer.kind") == settings["optimizer"]
+    assert errors.messages == []
