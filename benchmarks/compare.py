@@ -12,8 +12,8 @@ Everything runs in ONE process, so the engines share the machine's state:
    (mean of relu(1 - y·score)) + 1e-4·L2 (Σ p²), forward + backward -- with
    IDENTICAL weights on: autograd_scalar (its ``nn.MLP``), micrograd 0.1.0 (its
    ``nn.MLP``), PyTorch float64 0-dim tensors (the same scalar-by-scalar math),
-   and numpy matrix-form backprop (seed 000's D^l recursion: the floor for
-   this math). Losses and gradients must agree to 1e-9, else exit 1.
+   and numpy matrix-form backprop (the layer-by-layer D^l recursion: the floor
+   for this math). Losses and gradients must agree to 1e-9, else exit 1.
 2. Backward time on 10^5- and 10^6-node chains, bytes per node (tracemalloc),
    the deepest chain handled (and where micrograd's recursion gives up).
 3. Wall time of ``autograd-scalar demo`` against micrograd's demo loop.
@@ -270,7 +270,7 @@ def engine_torch(weights, X, y) -> Engine:
 
 
 def engine_numpy(weights, X, y) -> Engine:
-    """Seed 000's matrix form, one row per data point:
+    """Backpropagation in matrix form, one row per data point:
     D^L = ∇C ∘ σ'(z^L), D^l = (W^{l+1}ᵀ D^{l+1}) ∘ σ'(z^l),
     ∂C/∂W^l = D^l h^{l-1}ᵀ, ∂C/∂b^l = D^l (summed over the points), plus 2α·p."""
     try:

@@ -25,19 +25,31 @@ DOCS = ROOT / "docs"
 
 # Course notes cited by number ("seed 003", "the lecture") mean nothing to a
 # reader; the text names the idea instead. A random seed ("--seed") is fine.
-CITATION = re.compile(r"\bseeds?[\s_]*0\d\d|\bseed_\d|\bthe seeds\b|\bseeds'|\blecture", re.I)
+# Nor do issue numbers, in the package, its tests and its benchmarks.
+CITATION = re.compile(
+    r"\bseeds?[\s_]*0\d\d|\bseed_\d|\bthe seeds\b|\bseeds'|\blecture|\bissues?\s*#?\d", re.I
+)
 
 
 def user_facing_texts():
     paths = [ROOT / "README.md", ROOT / "CHANGELOG.md", ROOT / "mkdocs.yml"]
     paths += sorted(DOCS.rglob("*.md")) + sorted(DOCS.rglob("*.py"))
     paths += sorted((ROOT / "notebooks").glob("*.ipynb"))
+    paths += sorted((ROOT / "autograd_scalar").rglob("*.py"))
+    paths += sorted((ROOT / "benchmarks").glob("*.*"))
+    # The tests, but this one: its own examples of what the pattern catches.
+    paths += [
+        path
+        for path in sorted((ROOT / "tests").glob("*.py"))
+        if path.name != pathlib.Path(__file__).name
+    ]
     return [path for path in paths if path.exists()]
 
 
 def test_the_citation_pattern_catches_course_note_numbers_but_not_random_seeds():
     assert CITATION.search("seed 003's example") and CITATION.search("the lecture's rule")
     assert CITATION.search("seed_003_graph") and CITATION.search("in the seeds' notation")
+    assert CITATION.search("as issue 18 asks") and CITATION.search("see issue #7")
     assert not CITATION.search("--seed 1337, with the default random seed")
 
 

@@ -1,4 +1,4 @@
-"""trace_backward: the lecture's rule v̄_i = Σ_{j ∈ Ch(v_i)} (∂v_j/∂v_i) v̄_j, one node at a time.
+"""trace_backward: the adjoint rule v̄_i = Σ_{j ∈ Ch(v_i)} (∂v_j/∂v_i) v̄_j, one node at a time.
 
 Truths checked against: the sum-over-paths example (∂o/∂a = 3·1 + 2.5·3 = 10.5,
 ∂o/∂b = 8, ∂o/∂c = 3, ∂o/∂d = 2.5), PyTorch float64 gradients of every node of

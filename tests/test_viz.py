@@ -1,4 +1,4 @@
-"""viz: the drawn graph is the lecture's computation graph, and it renders without `dot`.
+"""viz: the drawn graph is the computation graph as a textbook draws it, and it renders without `dot`.
 
 Truths checked against: the structure of the graph built by hand (one record
 per value, one node per operation, edges parent -> op -> result), the
