@@ -5,9 +5,11 @@ through playwright):
 
 1. **Training in the page.** The page of ``MLP(2, [16, 16, 1])`` on 200 points
    of ``make_moons`` (one recorded step); its *train* button runs full-batch
-   SGD for ``--seconds`` seconds. Printed: steps a second and how often the
-   page redrew (heat map, neuron maps, network, curves) a second. Targets:
-   >= 20 steps/s with >= 5 redraws/s.
+   SGD for ``--seconds`` seconds. Printed: steps a second, how often the
+   page redrew (heat map, neuron maps, network, curves) a second, and the
+   snapshots kept and the JS heap at the end (past 10,000 snapshots the page
+   thins its timeline, so a long run stays bounded). Targets: >= 20 steps/s
+   with >= 5 redraws/s.
 2. **Opening and the slider.** A page of 100 recorded steps of the same model on
    1,000 points (snapshots as in ``explorer_open.py``): the time until the
    first step is drawn, and the median time of one slider step (an ``input``
@@ -68,18 +70,33 @@ def open_page(browser, path: Path):
 
 def measure_training(browser, path: Path, seconds: float) -> dict:
     page, errors = open_page(browser, path)
-    start = page.evaluate(f"[{API}.view.data.steps.length, {API}.view.renders, performance.now()]")
+    # Steps are counted by the newest step's number: past 10,000 snapshots the
+    # page keeps only some of them, so their count is not the steps taken.
+    figures = f"[{API}.view.data.steps.at(-1), {API}.view.renders, performance.now()]"
+    start = page.evaluate(figures)
     page.click(".ags-ex-run")
     time.sleep(seconds)
     page.click(".ags-ex-run")
-    end = page.evaluate(f"[{API}.view.data.steps.length, {API}.view.renders, performance.now()]")
+    end = page.evaluate(figures)
     elapsed = (end[2] - start[2]) / 1000
+    snapshots = page.evaluate(f"{API}.view.data.steps.length")
+    heap = used_heap(page)
     page.close()
     return {
         "steps": (end[0] - start[0]) / elapsed,
         "redraws": (end[1] - start[1]) / elapsed,
+        "taken": end[0] - start[0],
+        "snapshots": snapshots,
+        "heap": heap,
         "errors": errors,
     }
+
+
+def used_heap(page) -> int:
+    """The page's JS heap in use after a garbage collection (CDP), in bytes."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("HeapProfiler.collectGarbage")
+    return cdp.send("Runtime.getHeapUsage")["usedSize"]
 
 
 def measure_slider(browser, path: Path) -> dict:
@@ -104,9 +121,7 @@ def measure_slider(browser, path: Path) -> dict:
 def measure_heap(browser, path: Path) -> dict:
     page, errors = open_page(browser, path)
     page.wait_for_function(f"{API}.curveDone()", timeout=600_000, polling=100)
-    cdp = page.context.new_cdp_session(page)
-    cdp.send("HeapProfiler.collectGarbage")
-    used = cdp.send("Runtime.getHeapUsage")["usedSize"]
+    used = used_heap(page)
     page.close()
     return {"heap": used, "errors": errors}
 
@@ -125,7 +140,9 @@ def main() -> int:
         browser.close()
     print(
         f"training in the page, MLP(2, [16, 16, 1]) on 200 points, full batch: "
-        f"{train['steps']:.0f} steps/s, {train['redraws']:.1f} redraws/s (targets >= 20, >= 5)"
+        f"{train['steps']:.0f} steps/s, {train['redraws']:.1f} redraws/s (targets >= 20, >= 5); "
+        f"after {train['taken']:,} steps the page keeps {train['snapshots']:,} snapshots, "
+        f"JS heap {train['heap'] / 1e6:.0f} MB"
     )
     print(
         f"100 steps on 1,000 points: opens in {slider['open']:.2f} s (target <= 2), "
