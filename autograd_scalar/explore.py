@@ -214,8 +214,13 @@ def _check_training(training, regression: bool) -> dict:
     The defaults are plain SGD, no penalty, the full batch and a learning rate
     of 0.1 (0.01 for the squared error, whose gradient grows with the targets).
     """
-    settings = {"optimizer": "sgd", "lr": 0.01 if regression else 0.1, "l2": 0.0, "l1": 0.0}
-    settings["batch"] = 0  # 0: the full batch
+    settings = {
+        "optimizer": "sgd",
+        "lr": 0.01 if regression else 0.1,
+        "l2": 0.0,
+        "l1": 0.0,
+        "batch": 0,  # the full batch
+    }
     if training is None:
         return settings
     if not isinstance(training, dict):

@@ -1017,7 +1017,6 @@ var agsExplorer = window.agsExplorer || (function () {
   function truncate(view, k) {
     timeline(view).forEach(function (list) { if (list.length > k) { list.length = k; } });
     Object.keys(view.cache).forEach(function (key) { if (+key >= k) { delete view.cache[key]; } });
-    view.extraTail = false;
   }
 
   // The timeline at MAX_STEPS: snapshots 0, 2, 4, ... and the newest stay, and
@@ -1034,20 +1033,24 @@ var agsExplorer = window.agsExplorer || (function () {
     view.cache = {};
     view.stride *= 2;
     view.strideFrom = view.data.steps[view.data.steps.length - 1];
-    view.extraTail = false;
   }
 
-  // One step of training joins the timeline. The newest step is always shown;
-  // one that is off the stride is replaced by the next.
+  // The newest snapshot is a step trained since strideFrom that is off the stride:
+  // kept only until the next step replaces it.
+  function extraTail(view) {
+    var label = view.data.steps[view.data.steps.length - 1];
+    return label > view.strideFrom && (label - view.strideFrom) % view.stride !== 0;
+  }
+
+  // One step of training joins the timeline. The newest step is always shown.
   function keepStep(view, snapshot, label) {
     var data = view.data;
-    if (view.extraTail) { truncate(view, data.steps.length - 1); }
+    if (extraTail(view)) { truncate(view, data.steps.length - 1); }
     data.steps.push(label);
     data.losses.push(snapshot.loss);
     data.params.push(snapshot.params);
     data.gradNorms.push(snapshot.gradNorms);
     keepCurvesUp(view, snapshot);
-    view.extraTail = (label - view.strideFrom) % view.stride !== 0;
     if (data.steps.length >= MAX_STEPS) { thin(view); }
   }
 
@@ -1191,7 +1194,7 @@ var agsExplorer = window.agsExplorer || (function () {
                 networkNote: root.querySelector(".ags-ex-network-note"),
                 model: new agsExploreTrain.Net(data.sizes, data.activation), judge: judgeOf(data),
                 seed: 1, slice: 30, training: null, renders: 0,
-                stride: 1, strideFrom: 0, extraTail: false};
+                stride: 1, strideFrom: 0};
     window.agsNetwork.init(view.network);
     makeControls(view, root);
     view.trainer = makeTrainer(view, data.params[0]);
